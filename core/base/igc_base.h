@@ -1,0 +1,120 @@
+/*
+ * igc_base: the small shared toolkit every other module builds on.
+ *
+ * Error convention (as in libuv/LMDB): functions return int, 0 on success and a
+ * negative IGC_E* constant on failure; igc_strerror() gives English text and
+ * igc_errcode() a stable machine code ("invalid_input", ...) for API bodies.
+ */
+#ifndef IGC_BASE_H
+#define IGC_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+    IGC_OK = 0,
+    IGC_ENOMEM = -1,    /* allocation failed */
+    IGC_EINVAL = -2,    /* invalid argument or user input */
+    IGC_EIO = -3,       /* file or OS error */
+    IGC_ENOTFOUND = -4, /* no such item, judgment, file */
+    IGC_EPARSE = -5,    /* malformed file or document */
+    IGC_EFULL = -6,     /* storage map is full */
+    IGC_ETOOBIG = -7,   /* input over a size limit */
+    IGC_EUTF8 = -8,     /* invalid UTF-8 */
+    IGC_ESTATE = -9,    /* call not valid in the current state */
+    IGC_ERULES = -10,   /* a rule failed to load, run or pass its tests */
+    IGC_ETIMEOUT = -11, /* a budget or deadline ran out */
+    IGC_EVERSION = -12, /* file format or model version mismatch */
+    IGC_EUNSUP = -13    /* feature not built in */
+};
+
+/* English description of an IGC_E* code. Never NULL. */
+const char *igc_strerror(int err);
+/* Stable snake_case code for an IGC_E* value, for JSON error bodies. */
+const char *igc_errcode(int err);
+
+/* ---- logging: one line per event to stderr, ISO time, level ---- */
+enum { IGC_LOG_DEBUG, IGC_LOG_INFO, IGC_LOG_WARN, IGC_LOG_ERROR };
+/* Sets the minimum level that is printed (default INFO). */
+void igc_log_set_level(int level);
+/* printf-style log line. Never pass personal fields unmasked: see igc_mask(). */
+void igc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes a masked copy of a personal field (BRN, CEO name) to out: the first
+ * character (UTF-8 aware) and '*' for the rest, at most outsz-1 bytes. */
+void igc_mask(const char *in, char *out, size_t outsz);
+
+/* ---- growable byte buffer, always NUL-terminated ---- */
+typedef struct igc_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} igc_buf;
+/* Appends n bytes. Returns 0 or IGC_ENOMEM. */
+int igc_buf_append(igc_buf *b, const void *p, size_t n);
+/* Appends a C string. */
+int igc_buf_puts(igc_buf *b, const char *s);
+/* Appends printf-formatted text. */
+int igc_buf_printf(igc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Frees the buffer's memory and zeroes it. */
+void igc_buf_free(igc_buf *b);
+
+/* ---- UTF-8 ---- */
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates), else 0. */
+int igc_utf8_valid(const char *s, size_t n);
+/* Decodes one code point at s (len bytes available). Returns its byte length
+ * (1..4) and stores it in *cp, or 0 on malformed input. */
+int igc_utf8_decode(const char *s, size_t len, uint32_t *cp);
+/* Encodes cp into out (>= 4 bytes); returns bytes written. */
+int igc_utf8_encode(uint32_t cp, char *out);
+/* Number of code points in a valid UTF-8 string. */
+size_t igc_utf8_len(const char *s);
+/* 1 if the string is empty or only whitespace (ASCII or U+3000). */
+int igc_blank(const char *s);
+
+/* ---- files ---- */
+/* Reads a whole file into a fresh NUL-terminated buffer (*out, *len).
+ * Returns 0, IGC_ENOTFOUND, IGC_EIO or IGC_ENOMEM. */
+int igc_read_file(const char *path, char **out, size_t *len);
+/* Writes data to path atomically (temp file, fsync, rename). */
+int igc_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* ---- CSV (RFC 4180: quotes, doubled quotes, newlines in fields) ---- */
+typedef struct igc_csv igc_csv;
+/* Opens a CSV reader over a file. A UTF-8 BOM is skipped. */
+int igc_csv_open(const char *path, igc_csv **out);
+/* Opens a CSV reader over a memory buffer (not copied; must outlive reader). */
+int igc_csv_open_mem(const char *data, size_t len, igc_csv **out);
+/* Reads the next record. Returns 1 with *nfields set, 0 at end, <0 on error.
+ * Field pointers stay valid until the next call. */
+int igc_csv_next(igc_csv *c, char ***fields, size_t *nfields);
+/* Index of a column name in the first record (the header) or -1. Call after
+ * the first igc_csv_next(). */
+int igc_csv_col(igc_csv *c, const char *name);
+/* 1-based line number of the last record read, for error messages. */
+size_t igc_csv_line(const igc_csv *c);
+/* Closes the reader. NULL is fine. */
+void igc_csv_close(igc_csv *c);
+/* Appends s to b as one CSV field (quoted when needed). */
+int igc_csv_field(igc_buf *b, const char *s);
+
+/* ---- domain helpers ---- */
+/* Checks a 사업자등록번호: 10 digits (hyphens allowed as 3-2-5) with a valid
+ * check digit. Writes the 10 bare digits to out (>= 11 bytes) when valid.
+ * Returns 0, or IGC_EINVAL. */
+int igc_brn_normalize(const char *in, char out[11]);
+/* Today's date in Asia/Seoul (UTC+9, no DST) as YYYY-MM-DD into out (>= 11). */
+void igc_today_seoul(char out[11]);
+/* Milliseconds from a monotonic clock. */
+double igc_now_ms(void);
+/* Wall clock as ISO-8601 UTC "YYYY-MM-DDTHH:MM:SSZ" into out (>= 21). */
+void igc_iso_now(char out[21]);
+/* 64-bit FNV-1a hash. */
+uint64_t igc_hash64(const void *p, size_t n, uint64_t seed);
+/* Duplicates a string; NULL stays NULL. */
+char *igc_strdup(const char *s);
+/* Trims ASCII/U+3000 whitespace in place at both ends; returns s. */
+char *igc_trim(char *s);
+
+#endif
