@@ -1,0 +1,521 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_api.h"
+#include "igc_static.h"
+
+#define MAX_COMMENT_CHARS 1000
+
+cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
+                         const char *none_reason, const char *source);
+
+static void send_json(igc_http_response *res, int status, cJSON *o) {
+    res->status = status;
+    char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!txt) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+        return;
+    }
+    res->body.len = 0;
+    igc_buf_puts(&res->body, txt);
+    free(txt);
+    snprintf(res->extra_headers, sizeof res->extra_headers, "Cache-Control: no-store\r\n");
+}
+
+static void send_verr(igc_http_response *res, const igc_verr *e) {
+    igc_http_error(res, e->status, e->code, e->message, e->fields, e->nfields);
+}
+
+/* POST bodies must be JSON when a content type is given. */
+static int check_json_type(const igc_http_request *req, igc_http_response *res) {
+    if (req->content_type[0] && !strstr(req->content_type, "json")) {
+        igc_http_error(res, 415, "unsupported_media_type", "요청 본문은 application/json 형식이어야 합니다.", NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- health ---- */
+
+static void h_healthz(void *ud, const igc_http_request *req, igc_http_response *res) {
+    (void)ud, (void)req;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "ok");
+    send_json(res, 200, o);
+}
+
+static void h_readyz(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    int ready = a->engine && a->store && (a->rules || a->cfg.no_rules);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ready", ready);
+    cJSON_AddBoolToObject(o, "taxonomy", a->engine != NULL);
+    cJSON_AddBoolToObject(o, "index", a->engine != NULL);
+    cJSON_AddBoolToObject(o, "rules", a->rules != NULL);
+    cJSON_AddBoolToObject(o, "store", a->store != NULL);
+    send_json(res, ready ? 200 : 503, o);
+}
+
+/* ---- taxonomy ---- */
+
+static void h_taxonomy(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    igc_engine *e = igc_engine_ref(a->engine);
+    send_json(res, 200, igc_taxonomy_to_json(igc_engine_taxonomy(e), 0));
+    igc_engine_unref(e);
+}
+
+static void h_item(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    igc_engine *e = igc_engine_ref(a->engine);
+    const igc_taxonomy *t = igc_engine_taxonomy(e);
+    const igc_tx_item *it = igc_taxonomy_item(t, req->params[0]);
+    if (it) send_json(res, 200, igc_taxonomy_item_json(t, it));
+    else igc_http_error(res, 404, "unknown_item", "해당 품목코드를 찾을 수 없습니다.", NULL, 0);
+    igc_engine_unref(e);
+}
+
+/* Up to ~40 characters around the first occurrence of q in s. */
+static void snippet(const char *s, const char *hit, igc_buf *out) {
+    const char *start = hit;
+    for (int k = 0; k < 20 && start > s; k++) {
+        start--;
+        while (start > s && ((unsigned char)*start & 0xC0) == 0x80) start--;
+    }
+    const char *end = hit;
+    for (int k = 0; k < 40 && *end; k++) {
+        end++;
+        while (*end && ((unsigned char)*end & 0xC0) == 0x80) end++;
+    }
+    igc_buf_printf(out, "%s%.*s%s", start > s ? "…" : "", (int)(end - start), start, *end ? "…" : "");
+    for (size_t i = 0; i < out->len; i++)
+        if (out->data[i] == '\n') out->data[i] = ' ';
+}
+
+static void h_search(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    char q[401], lim[16];
+    int rc = igc_http_query_param(req->query, "q", q, sizeof q);
+    igc_trim(q);
+    if (rc || igc_blank(q)) {
+        const char *f[] = {"q"};
+        igc_http_error(res, 400, rc == IGC_ETOOBIG ? "field_too_long" : "blank_field",
+                       rc == IGC_ETOOBIG ? "검색어가 너무 깁니다." : "공란 입력: 검색어를 입력해 주세요.", f, 1);
+        return;
+    }
+    long limit = 20;
+    if (igc_http_query_param(req->query, "limit", lim, sizeof lim) == 0) limit = strtol(lim, NULL, 10);
+    if (limit < 1 || limit > 240) limit = 20;
+    igc_engine *e = igc_engine_ref(a->engine);
+    const igc_taxonomy *t = igc_engine_taxonomy(e);
+    double *score = calloc(t->nitems, sizeof *score);
+    if (!score) {
+        igc_engine_unref(e);
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+        return;
+    }
+    /* whole query, then each space-separated word */
+    char words[401];
+    snprintf(words, sizeof words, "%s", q);
+    for (size_t i = 0; i < t->nitems; i++) {
+        const igc_tx_item *it = &t->items[i];
+        if (strstr(it->code, q)) score[i] += 20;
+        if (strstr(it->name, q)) score[i] += 10;
+        if (strstr(it->examples, q)) score[i] += 4;
+        if (strstr(it->definition, q)) score[i] += 3;
+    }
+    char *save = NULL;
+    for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        if (strcmp(w, q) == 0) break; /* single word: already counted */
+        for (size_t i = 0; i < t->nitems; i++) {
+            const igc_tx_item *it = &t->items[i];
+            score[i] += (strstr(it->name, w) ? 3 : 0) + (strstr(it->examples, w) ? 1 : 0) + (strstr(it->definition, w) ? 1 : 0);
+        }
+    }
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "items");
+    cJSON_AddStringToObject(o, "query", q);
+    for (long n = 0; n < limit; n++) {
+        size_t best = t->nitems;
+        for (size_t i = 0; i < t->nitems; i++)
+            if (score[i] > 0 && (best == t->nitems || score[i] > score[best])) best = i;
+        if (best == t->nitems) break;
+        score[best] = 0;
+        const igc_tx_item *it = &t->items[best];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "code", it->code);
+        cJSON_AddStringToObject(x, "name", it->name);
+        cJSON_AddStringToObject(x, "theme", it->theme);
+        cJSON_AddStringToObject(x, "theme_name", igc_taxonomy_item_theme(t, it)->name);
+        cJSON_AddStringToObject(x, "field", it->field);
+        cJSON_AddStringToObject(x, "field_name", igc_taxonomy_item_field(t, it)->name);
+        igc_buf sn = {0};
+        const char *hit = strstr(it->definition, q);
+        const char *src = it->definition;
+        if (!hit && (hit = strstr(it->examples, q))) src = it->examples;
+        if (!hit) hit = src = it->definition;
+        snippet(src, hit, &sn);
+        cJSON_AddStringToObject(x, "snippet", sn.data ? sn.data : "");
+        igc_buf_free(&sn);
+        cJSON_AddItemToArray(arr, x);
+    }
+    free(score);
+    igc_engine_unref(e);
+    send_json(res, 200, o);
+}
+
+static void h_ksic(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    igc_ksic_match m;
+    int rc = igc_ksic_resolve(a->ksic, req->params[0], 1, &m);
+    const char *f[] = {"code"};
+    if (rc == IGC_EINVAL) {
+        igc_http_error(res, 400, "invalid_ksic", "업종코드는 2~5자리 숫자(KSIC)여야 합니다.", f, 1);
+        return;
+    }
+    if (rc) {
+        igc_http_error(res, 404, "unknown_ksic", "존재하지 않는 업종코드입니다.", f, 1);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "code", m.code);
+    cJSON_AddStringToObject(o, "name", m.name ? m.name : "");
+    cJSON_AddNumberToObject(o, "level", m.level);
+    cJSON_AddStringToObject(o, "section", m.first->sec);
+    cJSON_AddStringToObject(o, "section_name", m.first->sec_name);
+    cJSON_AddStringToObject(o, "division_name", m.first->div2_name);
+    if (m.level >= 3) cJSON_AddStringToObject(o, "group_name", m.first->grp3_name);
+    if (m.mapped_from[0]) cJSON_AddStringToObject(o, "mapped_from", m.mapped_from);
+    if (m.entry && m.entry->desc5) cJSON_AddStringToObject(o, "description", m.entry->desc5);
+    send_json(res, 200, o);
+}
+
+/* ---- classification ---- */
+
+static void h_classify(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    if (check_json_type(req, res)) return;
+    igc_req r;
+    igc_verr ve;
+    cJSON *doc;
+    if (igc_req_from_body(a, req->body, req->body_len, 1, &r, &doc, &ve)) {
+        cJSON_Delete(doc);
+        send_verr(res, &ve);
+        return;
+    }
+    cJSON_Delete(doc);
+    cJSON *out;
+    int rc = igc_app_classify(a, &r, 1, &out);
+    igc_req_free(&r);
+    if (rc) {
+        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(rc));
+        igc_http_error(res, 500, "internal_error", "분류 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", NULL, 0);
+        return;
+    }
+    send_json(res, 200, out);
+}
+
+/* ---- judgments ---- */
+
+static cJSON *req_company_json(const igc_req *r) {
+    cJSON *co = cJSON_CreateObject();
+    cJSON_AddStringToObject(co, "name", r->company_name);
+    cJSON_AddStringToObject(co, "brn", r->brn10);
+    cJSON_AddStringToObject(co, "ceo", r->ceo);
+    return co;
+}
+
+static cJSON *req_tech_json(const igc_req *r) {
+    cJSON *te = cJSON_CreateObject();
+    cJSON_AddStringToObject(te, "ksic_code", r->ksic_code);
+    cJSON_AddStringToObject(te, "ksic_name", r->ksic_name);
+    cJSON_AddStringToObject(te, "main_product", r->main_product);
+    cJSON_AddStringToObject(te, "product_use", r->product_use);
+    cJSON_AddStringToObject(te, "tech_business_name", r->tech_business_name);
+    cJSON_AddStringToObject(te, "tech_class", r->tech_class);
+    return te;
+}
+
+static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    if (check_json_type(req, res)) return;
+    igc_req r;
+    igc_verr ve;
+    cJSON *doc;
+    if (igc_req_from_body(a, req->body, req->body_len, 1, &r, &doc, &ve)) {
+        cJSON_Delete(doc);
+        send_verr(res, &ve);
+        return;
+    }
+    const cJSON *result = cJSON_GetObjectItemCaseSensitive(doc, "result");
+    const cJSON *chosen = cJSON_GetObjectItemCaseSensitive(doc, "chosen_item");
+    const cJSON *comment = cJSON_GetObjectItemCaseSensitive(doc, "comment");
+    igc_engine *e = igc_engine_ref(a->engine);
+    const igc_taxonomy *t = igc_engine_taxonomy(e);
+    const char *bad = NULL, *code = NULL, *msg = NULL;
+    if (!cJSON_IsObject(result))
+        bad = "result", code = "invalid_result", msg = "result 항목에 화면에 표시된 분류결과(JSON 객체)가 필요합니다.";
+    else if (!chosen || (!cJSON_IsNull(chosen) && !cJSON_IsString(chosen)))
+        bad = "chosen_item", code = "invalid_type", msg = "chosen_item은 품목코드 문자열 또는 null(해당 없음)이어야 합니다.";
+    else if (cJSON_IsString(chosen) && !igc_taxonomy_item(t, chosen->valuestring))
+        bad = "chosen_item", code = "unknown_item", msg = "선택한 품목코드가 현재 분류체계에 없습니다.";
+    else if (comment && !cJSON_IsNull(comment) && !cJSON_IsString(comment))
+        bad = "comment", code = "invalid_type", msg = "comment는 문자열이어야 합니다.";
+    else if (cJSON_IsString(comment) && igc_utf8_len(comment->valuestring) > MAX_COMMENT_CHARS)
+        bad = "comment", code = "field_too_long", msg = "의견이 너무 깁니다 (최대 1000자).";
+    if (bad) {
+        igc_http_error(res, 400, code, msg, &bad, 1);
+        goto out;
+    }
+    {
+        cJSON *j = cJSON_CreateObject();
+        char now[21];
+        igc_iso_now(now);
+        cJSON_AddStringToObject(j, "saved_at", now);
+        cJSON_AddItemToObject(j, "company", req_company_json(&r));
+        cJSON_AddItemToObject(j, "tech", req_tech_json(&r));
+        cJSON_AddItemToObject(j, "result", cJSON_Duplicate(result, 1));
+        if (cJSON_IsString(chosen)) {
+            const igc_tx_item *it = igc_taxonomy_item(t, chosen->valuestring);
+            cJSON_AddStringToObject(j, "chosen_item", it->code);
+            cJSON_AddStringToObject(j, "chosen_item_name", it->name);
+        } else {
+            cJSON_AddNullToObject(j, "chosen_item");
+        }
+        cJSON_AddStringToObject(j, "comment", cJSON_IsString(comment) ? comment->valuestring : "");
+        cJSON_AddStringToObject(j, "taxonomy_version", t->version);
+        const cJSON *rv = cJSON_GetObjectItemCaseSensitive(result, "rules_version");
+        igc_rules_version *cur = a->rules ? igc_rules_acquire(a->rules) : NULL;
+        cJSON_AddStringToObject(j, "rules_version",
+                                cJSON_IsString(rv) ? rv->valuestring : cur ? igc_rules_version_id(cur) : "none");
+        igc_rules_release(cur);
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(result, "engine_version");
+        cJSON_AddStringToObject(j, "engine_version", cJSON_IsString(ev) ? ev->valuestring : igc_engine_version(e));
+        char *txt = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+        char id[32];
+        int rc = txt ? igc_store_judgment_put(a->store, r.brn10, txt, strlen(txt), id) : IGC_ENOMEM;
+        free(txt);
+        if (rc == IGC_EFULL) {
+            igc_http_error(res, 507, "storage_full",
+                           "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요 (이미 저장된 판별은 안전합니다).", NULL, 0);
+            goto out;
+        }
+        if (rc) {
+            igc_http_error(res, 500, "storage_error", "판별 결과를 저장하지 못했습니다.", NULL, 0);
+            goto out;
+        }
+        /* The examiner's decision becomes an exemplar at once. */
+        igc_engine_input in;
+        igc_req_engine_input(&r, &in);
+        const char *labels[3] = {cJSON_IsString(chosen) ? chosen->valuestring : NULL, NULL, NULL};
+        const char *none = cJSON_IsString(chosen) ? NULL : "examiner_not_applicable";
+        igc_exemplar x = {id, in, {labels[0], NULL, NULL}, none};
+        int xrc = igc_engine_add_exemplar(e, &x);
+        if (xrc == 0) {
+            cJSON *xo = igc_exemplar_json(id, &in, labels, none, "judgment");
+            char *xt = xo ? cJSON_PrintUnformatted(xo) : NULL;
+            cJSON_Delete(xo);
+            if (!xt || igc_store_exemplar_put(a->store, id, xt, strlen(xt)))
+                igc_log(IGC_LOG_WARN, "judgment %s saved; its exemplar was not stored", id);
+            free(xt);
+        }
+        char brnm[32];
+        igc_mask(r.brn10, brnm, sizeof brnm);
+        igc_log(IGC_LOG_INFO, "judgment %s saved (brn %s, item %s)", id, brnm, labels[0] ? labels[0] : "none");
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", id);
+        send_json(res, 201, o);
+    }
+out:
+    igc_engine_unref(e);
+    cJSON_Delete(doc);
+    igc_req_free(&r);
+}
+
+static void h_judgment_get(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    char *json;
+    size_t len;
+    int rc = igc_store_judgment_get(a->store, req->params[0], &json, &len);
+    if (rc == IGC_ENOTFOUND || rc == IGC_EINVAL) {
+        igc_http_error(res, 404, "unknown_judgment", "해당 판별 기록을 찾을 수 없습니다.", NULL, 0);
+        return;
+    }
+    if (rc) {
+        igc_http_error(res, 500, "storage_error", "판별 기록을 읽지 못했습니다.", NULL, 0);
+        return;
+    }
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    free(json);
+    if (!o) {
+        igc_http_error(res, 500, "storage_error", "판별 기록이 손상되었습니다.", NULL, 0);
+        return;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "id");
+    cJSON_AddStringToObject(o, "id", req->params[0]);
+    send_json(res, 200, o);
+}
+
+static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    char brn[64], brn10[11], lim[16];
+    const char *f[] = {"brn"};
+    if (igc_http_query_param(req->query, "brn", brn, sizeof brn) || igc_blank(brn)) {
+        igc_http_error(res, 400, "blank_field", "공란 입력: 사업자등록번호(brn)를 입력해 주세요.", f, 1);
+        return;
+    }
+    if (igc_brn_normalize(brn, brn10)) {
+        igc_http_error(res, 400, "invalid_brn", "사업자등록번호가 올바르지 않습니다. 10자리 숫자와 검증번호를 확인해 주세요.", f, 1);
+        return;
+    }
+    long limit = 50;
+    if (igc_http_query_param(req->query, "limit", lim, sizeof lim) == 0) limit = strtol(lim, NULL, 10);
+    if (limit < 1 || limit > 500) limit = 50;
+    igc_store_ids ids;
+    if (igc_store_judgment_list_brn(a->store, brn10, (size_t)limit, &ids)) {
+        igc_http_error(res, 500, "storage_error", "판별 이력을 읽지 못했습니다.", NULL, 0);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "judgments");
+    for (size_t i = 0; i < ids.n; i++) {
+        char *json;
+        size_t len;
+        if (igc_store_judgment_get(a->store, ids.ids[i], &json, &len)) continue;
+        cJSON *j = cJSON_ParseWithLength(json, len);
+        free(json);
+        if (!j) continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "id", ids.ids[i]);
+        static const char *copy[] = {"saved_at", "chosen_item", "chosen_item_name", "comment", "taxonomy_version",
+                                     "rules_version"};
+        for (int k = 0; k < 6; k++) {
+            cJSON *v = cJSON_GetObjectItemCaseSensitive(j, copy[k]);
+            if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
+        }
+        cJSON *co = cJSON_GetObjectItemCaseSensitive(j, "company");
+        cJSON *nm = co ? cJSON_GetObjectItemCaseSensitive(co, "name") : NULL;
+        cJSON_AddStringToObject(x, "company_name", cJSON_IsString(nm) ? nm->valuestring : "");
+        cJSON *result = cJSON_GetObjectItemCaseSensitive(j, "result");
+        cJSON *items = result ? cJSON_GetObjectItemCaseSensitive(result, "items") : NULL;
+        cJSON *top = cJSON_GetArrayItem(items, 0);
+        cJSON *tc = top ? cJSON_GetObjectItemCaseSensitive(top, "code") : NULL;
+        if (cJSON_IsString(tc)) cJSON_AddStringToObject(x, "top_item", tc->valuestring);
+        cJSON *app = result ? cJSON_GetObjectItemCaseSensitive(result, "applicable") : NULL;
+        if (cJSON_IsBool(app)) cJSON_AddBoolToObject(x, "applicable", cJSON_IsTrue(app));
+        cJSON_AddItemToArray(arr, x);
+        cJSON_Delete(j);
+    }
+    igc_store_ids_free(&ids);
+    send_json(res, 200, o);
+}
+
+/* ---- rules and status ---- */
+
+static void h_rules(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    if (!a->rules) {
+        igc_http_error(res, 503, "rules_disabled", "적용원칙 규칙이 꺼져 있습니다.", NULL, 0);
+        return;
+    }
+    send_json(res, 200, igc_rules_status_json(a->rules));
+}
+
+static void h_rules_reload(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    if (!a->rules) {
+        igc_http_error(res, 503, "rules_disabled", "적용원칙 규칙이 꺼져 있습니다.", NULL, 0);
+        return;
+    }
+    igc_buf err = {0};
+    int rc = igc_rules_reload(a->rules, &err);
+    if (rc) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "규칙 변경이 거부되어 이전 규칙을 계속 사용합니다: %.900s", err.data ? err.data : igc_strerror(rc));
+        igc_http_error(res, 422, "rules_rejected", msg, NULL, 0);
+    } else {
+        send_json(res, 200, igc_rules_status_json(a->rules));
+    }
+    igc_buf_free(&err);
+}
+
+static void h_status(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    igc_engine *e = igc_engine_ref(a->engine);
+    const igc_taxonomy *t = igc_engine_taxonomy(e);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "service", "igcd");
+    cJSON_AddStringToObject(o, "version", IGC_VERSION);
+    cJSON_AddStringToObject(o, "started_at", a->loaded_at);
+    cJSON_AddStringToObject(o, "taxonomy_version", t->version);
+    cJSON *tx = cJSON_AddObjectToObject(o, "taxonomy");
+    cJSON_AddStringToObject(tx, "version", t->version);
+    cJSON_AddNumberToObject(tx, "themes", (double)t->nthemes);
+    cJSON_AddNumberToObject(tx, "fields", (double)t->nfields);
+    cJSON_AddNumberToObject(tx, "items", (double)t->nitems);
+    cJSON_AddStringToObject(o, "engine_version", igc_engine_version(e));
+    cJSON_AddStringToObject(o, "index", igc_engine_index_desc(e));
+    cJSON_AddStringToObject(o, "model", a->enc ? a->enc->version : "none");
+    cJSON_AddNumberToObject(o, "exemplars", (double)igc_engine_exemplar_count(e));
+    if (a->rules) cJSON_AddItemToObject(o, "rules", igc_rules_status_json(a->rules));
+    igc_store_stats st;
+    if (a->store && igc_store_stat(a->store, &st) == 0) {
+        cJSON *s = cJSON_AddObjectToObject(o, "store");
+        cJSON_AddNumberToObject(s, "judgments", (double)st.judgments);
+        cJSON_AddNumberToObject(s, "exemplars", (double)st.exemplars);
+        cJSON_AddNumberToObject(s, "map_size", (double)st.map_size);
+        cJSON_AddNumberToObject(s, "map_used", (double)st.map_used);
+    }
+    igc_engine_unref(e);
+    send_json(res, 200, o);
+}
+
+/* ---- web screens ---- */
+
+static void h_static(void *ud, const igc_http_request *req, igc_http_response *res) {
+    (void)ud;
+    const igc_static_file *f = igc_static_find(req->path);
+    if (!f) {
+        igc_http_error(res, 404, "not_found", "요청한 페이지를 찾을 수 없습니다.", NULL, 0);
+        return;
+    }
+    res->status = 200;
+    res->content_type = f->content_type;
+    igc_buf_append(&res->body, f->data, f->len);
+    snprintf(res->extra_headers, sizeof res->extra_headers,
+             "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n");
+}
+
+int igc_api_register(igc_http_router *r, igc_app *a) {
+    static const struct {
+        const char *method, *pattern;
+        igc_http_handler h;
+    } routes[] = {
+        {"GET", "/healthz", h_healthz},
+        {"GET", "/readyz", h_readyz},
+        {"GET", "/api/v1/taxonomy", h_taxonomy},
+        {"GET", "/api/v1/taxonomy/search", h_search},
+        {"GET", "/api/v1/taxonomy/items/{code}", h_item},
+        {"GET", "/api/v1/ksic/{code}", h_ksic},
+        {"POST", "/api/v1/classify", h_classify},
+        {"POST", "/api/v1/judgments", h_judgment_post},
+        {"GET", "/api/v1/judgments", h_judgment_list},
+        {"GET", "/api/v1/judgments/{id}", h_judgment_get},
+        {"GET", "/api/v1/rules", h_rules},
+        {"POST", "/api/v1/rules/reload", h_rules_reload},
+        {"GET", "/api/v1/status", h_status},
+        {"GET", "/", h_static},
+        {"GET", "/{file}", h_static},
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        int rc = igc_http_router_add(r, routes[i].method, routes[i].pattern, routes[i].h, a);
+        if (rc) return rc;
+    }
+    return 0;
+}

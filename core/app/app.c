@@ -1,0 +1,219 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "igc_app.h"
+#include "igc_embed.h"
+
+static int fail(igc_buf *err, int rc, const char *fmt, const char *a) {
+    if (err) igc_buf_printf(err, fmt, a, igc_strerror(rc));
+    return rc;
+}
+
+/* Creates dir and its parents (mkdir -p). */
+static int mkdirs(const char *dir) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    return mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : IGC_EIO;
+}
+
+int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
+    memset(a, 0, sizeof *a);
+    a->cfg = *cfg;
+    igc_iso_now(a->loaded_at);
+    igc_log_set_level(cfg->log_level);
+    int rc = igc_ksic_load(cfg->data_dir, &a->ksic);
+    if (rc) return fail(err, rc, "KSIC tables under %s/ksic: %s", cfg->data_dir);
+
+    char txpath[PATH_MAX + 32];
+    if (cfg->taxonomy[0]) snprintf(txpath, sizeof txpath, "%s", cfg->taxonomy);
+    else snprintf(txpath, sizeof txpath, "%s/taxonomy/igc-v6.json", cfg->data_dir);
+    igc_taxonomy *tx = NULL;
+    igc_buf terr = {0};
+    rc = igc_taxonomy_load(txpath, &tx, &terr);
+    if (rc) {
+        if (err) igc_buf_printf(err, "taxonomy %s: %s", txpath, terr.data ? terr.data : igc_strerror(rc));
+        igc_buf_free(&terr);
+        return rc;
+    }
+    igc_buf_free(&terr);
+
+    if (strcmp(cfg->model, "none") != 0) {
+        rc = igc_embed_encoder_open(cfg->model, &a->enc);
+        if (rc) {
+            /* Dense retrieval is an improvement, not a requirement: run lexical-only. */
+            igc_log(IGC_LOG_WARN, "model %s not usable (%s): dense retrieval off; build it with `igc train`",
+                    cfg->model, igc_strerror(rc));
+            a->enc = NULL;
+        }
+    }
+    igc_engine_params p;
+    igc_engine_params_default(&p);
+    if (cfg->params[0] && strcmp(cfg->params, "none") != 0) {
+        rc = igc_engine_params_load(cfg->params, &p);
+        if (rc && rc != IGC_ENOTFOUND)
+            igc_log(IGC_LOG_WARN, "engine parameters %s unreadable (%s): defaults used", cfg->params,
+                    igc_strerror(rc));
+        else if (rc == IGC_ENOTFOUND)
+            igc_log(IGC_LOG_INFO, "no engine parameters at %s: defaults used (fit them with `igc tune`)",
+                    cfg->params);
+    }
+    rc = igc_engine_new(tx, a->ksic, a->enc, &p, cfg->index_factory, &a->engine);
+    igc_taxonomy_unref(tx);
+    if (rc) return fail(err, rc, "engine: %s%s", "");
+
+    if (flags & IGC_APP_RULES && !cfg->no_rules) {
+        rc = igc_rules_open(cfg->rules_dir, NULL, &a->rules);
+        if (rc) return fail(err, rc, "rules in %s: %s (run `igc rules test` for details)", cfg->rules_dir);
+    }
+    if (flags & IGC_APP_STORE) {
+        if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
+        rc = igc_store_open(cfg->db_dir, cfg->map_mb, &a->store);
+        if (rc) return fail(err, rc, "store %s: %s", cfg->db_dir);
+        if (flags & IGC_APP_EXEMPLARS) {
+            size_t n = 0;
+            rc = igc_app_load_exemplars(a, &n);
+            if (rc) return fail(err, rc, "loading past judgments from %s: %s", cfg->db_dir);
+            igc_log(IGC_LOG_INFO, "loaded %zu past judgments as exemplars", n);
+        }
+    }
+    return 0;
+}
+
+void igc_app_close(igc_app *a) {
+    igc_engine_unref(a->engine);
+    igc_encoder_free(a->enc);
+    if (a->rules) igc_rules_close(a->rules);
+    if (a->store) igc_store_close(a->store);
+    igc_ksic_free(a->ksic);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- exemplars ---- */
+
+static const char *jstr(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Exemplar from its stored JSON: {key fields..., labels:[..], none_reason}. */
+static int add_exemplar_json(igc_engine *e, const char *key, const cJSON *o) {
+    igc_exemplar x = {0};
+    x.key = key;
+    x.in.company_name = jstr(o, "company");
+    x.in.ksic_code = jstr(o, "ksic_code");
+    x.in.ksic_name = jstr(o, "ksic_name");
+    x.in.main_product = jstr(o, "main_product");
+    x.in.product_use = jstr(o, "product_use");
+    x.in.tech_business_name = jstr(o, "tech_business_name");
+    x.in.tech_class = jstr(o, "tech_class");
+    x.none_reason = jstr(o, "none_reason");
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels"), *l;
+    int k = 0;
+    cJSON_ArrayForEach(l, labels) if (cJSON_IsString(l) && k < 3) x.labels[k++] = l->valuestring;
+    return igc_engine_add_exemplar(e, &x);
+}
+
+typedef struct {
+    igc_engine *e;
+    size_t n;
+} load_ctx;
+
+static int load_cb(void *ud, const char *key, const char *json, size_t len) {
+    load_ctx *c = ud;
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    if (!o) return 0; /* a damaged exemplar is skipped, not fatal */
+    int rc = add_exemplar_json(c->e, key, o);
+    cJSON_Delete(o);
+    if (rc == 0) c->n++;
+    return rc == IGC_ENOMEM ? rc : 0;
+}
+
+int igc_app_load_exemplars(igc_app *a, size_t *n) {
+    load_ctx c = {a->engine, 0};
+    int rc = a->store ? igc_store_exemplar_foreach(a->store, load_cb, &c) : 0;
+    if (n) *n = c.n;
+    return rc;
+}
+
+cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
+                         const char *none_reason, const char *source);
+cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
+                         const char *none_reason, const char *source) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "uid", uid ? uid : "");
+    cJSON_AddStringToObject(o, "source", source);
+    const char *names[] = {"company", "ksic_code", "ksic_name", "main_product", "product_use", "tech_business_name",
+                           "tech_class"};
+    const char *vals[] = {in->company_name, in->ksic_code, in->ksic_name, in->main_product, in->product_use,
+                          in->tech_business_name, in->tech_class};
+    for (int i = 0; i < 7; i++) cJSON_AddStringToObject(o, names[i], vals[i] ? vals[i] : "");
+    cJSON *ls = cJSON_AddArrayToObject(o, "labels");
+    for (int k = 0; k < 3; k++)
+        if (labels[k] && *labels[k]) cJSON_AddItemToArray(ls, cJSON_CreateString(labels[k]));
+    if (none_reason && *none_reason) cJSON_AddStringToObject(o, "none_reason", none_reason);
+    return o;
+}
+
+int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped) {
+    igc_csv *c;
+    *n = *skipped = 0;
+    int rc = igc_csv_open(csv, &c);
+    if (rc) return rc;
+    char **f;
+    size_t nf;
+    if ((rc = igc_csv_next(c, &f, &nf)) != 1) {
+        igc_csv_close(c);
+        return rc < 0 ? rc : IGC_EPARSE;
+    }
+    static const char *cols[] = {"uid", "company", "ksic_code", "ksic_name", "main_product", "product_use",
+                                 "tech_business_name", "tech_class", "label1", "label2", "label3", "none_reason"};
+    int ci[12];
+    for (int i = 0; i < 12; i++) ci[i] = igc_csv_col(c, cols[i]);
+    if (ci[0] < 0 || ci[8] < 0) {
+        igc_csv_close(c);
+        igc_log(IGC_LOG_ERROR, "%s: needs at least the columns uid and label1", csv);
+        return IGC_EPARSE;
+    }
+#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
+    while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
+        igc_engine_input in = {COL(1), COL(2), COL(3), COL(4), COL(5), COL(6), COL(7)};
+        const char *labels[3] = {COL(8), COL(9), COL(10)};
+        char key[300];
+        snprintf(key, sizeof key, "hist:%s", COL(0));
+        igc_exemplar x = {key, in, {labels[0], labels[1], labels[2]}, COL(11)};
+        int arc = igc_engine_add_exemplar(a->engine, &x);
+        if (arc == IGC_ENOMEM) {
+            rc = arc;
+            break;
+        }
+        if (arc) {
+            (*skipped)++;
+            continue;
+        }
+        if (to_store && a->store) {
+            cJSON *o = igc_exemplar_json(COL(0), &in, labels, COL(11), "history");
+            char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+            cJSON_Delete(o);
+            arc = txt ? igc_store_exemplar_put(a->store, key, txt, strlen(txt)) : IGC_ENOMEM;
+            free(txt);
+            if (arc) {
+                rc = arc;
+                break;
+            }
+        }
+        (*n)++;
+    }
+#undef COL
+    igc_csv_close(c);
+    return rc < 0 ? rc : 0;
+}

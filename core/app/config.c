@@ -1,0 +1,116 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_app.h"
+
+#ifndef IGC_DEFAULT_DATA
+#define IGC_DEFAULT_DATA "../shared/data"
+#endif
+#ifndef IGC_DEFAULT_RULES
+#define IGC_DEFAULT_RULES "rules"
+#endif
+#ifndef IGC_DEFAULT_MODEL_DIR
+#define IGC_DEFAULT_MODEL_DIR "model"
+#endif
+
+static void set(char *dst, size_t n, const char *v) { snprintf(dst, n, "%s", v); }
+
+static const struct opt {
+    const char *flag, *env;
+    size_t off, size; /* size 0: numeric */
+    const char *help;
+} opts[] = {
+#define S(f) offsetof(igc_config, f), sizeof(((igc_config *)0)->f)
+#define N(f) offsetof(igc_config, f), 0
+    {"--listen", "IGC_LISTEN", S(listen), "ADDR:PORT to serve on (127.0.0.1:8080)"},
+    {"--data", "IGC_DATA", S(data_dir), "data directory (" IGC_DEFAULT_DATA ")"},
+    {"--db", "IGC_DB", S(db_dir), "LMDB directory for judgments (./var/db)"},
+    {"--rules", "IGC_RULES", S(rules_dir), "rules directory (" IGC_DEFAULT_RULES ")"},
+    {"--taxonomy", "IGC_TAXONOMY", S(taxonomy), "taxonomy file (<data>/taxonomy/igc-v6.json)"},
+    {"--model", "IGC_MODEL", S(model), "embedding model file, or 'none' (" IGC_DEFAULT_MODEL_DIR "/igc-embed.bin)"},
+    {"--params", "IGC_PARAMS", S(params), "engine parameters (" IGC_DEFAULT_MODEL_DIR "/engine-params.json)"},
+    {"--index", "IGC_INDEX", S(index_factory), "FAISS factory string for past judgments (Flat)"},
+    {"--map-mb", "IGC_MAP_MB", N(map_mb), "LMDB map size in MiB (1024)"},
+    {"--max-body", "IGC_MAX_BODY", N(max_body), "largest request body in bytes (262144)"},
+    {"--max-conn", "IGC_MAX_CONN", N(max_connections), "most concurrent connections (256)"},
+    {"--log-level", "IGC_LOG_LEVEL", N(log_level), "0 debug, 1 info, 2 warn, 3 error (1)"},
+#undef S
+#undef N
+};
+
+static int set_opt(igc_config *c, const struct opt *o, const char *v) {
+    char *p = (char *)c + o->off;
+    if (o->size) {
+        if (strlen(v) >= o->size) return IGC_ETOOBIG;
+        set(p, o->size, v);
+        return 0;
+    }
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || n < 0 || n > (1LL << 40)) return IGC_EINVAL;
+    if (o->off == offsetof(igc_config, max_connections) || o->off == offsetof(igc_config, log_level)) {
+        if (n > 1000000) return IGC_EINVAL;
+        *(int *)p = (int)n;
+    } else {
+        *(size_t *)p = (size_t)n;
+    }
+    return 0;
+}
+
+void igc_config_init(igc_config *c) {
+    memset(c, 0, sizeof *c);
+    set(c->listen, sizeof c->listen, "127.0.0.1:8080");
+    set(c->data_dir, sizeof c->data_dir, IGC_DEFAULT_DATA);
+    set(c->db_dir, sizeof c->db_dir, "var/db");
+    set(c->rules_dir, sizeof c->rules_dir, IGC_DEFAULT_RULES);
+    set(c->model, sizeof c->model, IGC_DEFAULT_MODEL_DIR "/igc-embed.bin");
+    set(c->params, sizeof c->params, IGC_DEFAULT_MODEL_DIR "/engine-params.json");
+    set(c->index_factory, sizeof c->index_factory, "Flat");
+    c->map_mb = 1024;
+    c->max_body = 256 * 1024;
+    c->max_connections = 256;
+    c->log_level = IGC_LOG_INFO;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const char *v = getenv(opts[i].env);
+        if (v && *v && set_opt(c, &opts[i], v))
+            igc_log(IGC_LOG_WARN, "config: ignoring invalid %s", opts[i].env);
+    }
+}
+
+int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err) {
+    const char *a = argv[*i];
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+        size_t fl = strlen(opts[k].flag);
+        const char *v = NULL;
+        if (strcmp(a, opts[k].flag) == 0) {
+            if (*i + 1 >= argc) {
+                igc_buf_printf(err, "%s needs a value", a);
+                return IGC_EINVAL;
+            }
+            v = argv[++*i];
+        } else if (strncmp(a, opts[k].flag, fl) == 0 && a[fl] == '=') {
+            v = a + fl + 1;
+        } else {
+            continue;
+        }
+        int rc = set_opt(c, &opts[k], v);
+        if (rc) {
+            igc_buf_printf(err, "invalid value for %s: %s", opts[k].flag, v);
+            return IGC_EINVAL;
+        }
+        (*i)++;
+        return 1;
+    }
+    return 0;
+}
+
+const char *igc_config_help(void) {
+    static char text[4096];
+    if (text[0]) return text;
+    size_t o = 0;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0] && o < sizeof text; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "  %-12s %-14s %s\n", opts[i].flag, opts[i].env,
+                              opts[i].help);
+    return text;
+}

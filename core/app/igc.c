@@ -1,0 +1,501 @@
+/* igc: the command-line tool. Offline classification of many companies, the
+ * client's metrics on a labelled file, model training and tuning, history import
+ * and the rule tests, all with the same engine as the server. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "igc_app.h"
+#include "igc_embed.h"
+#include "igc_eval.h"
+#include "igc_tune.h"
+
+static const char *usage =
+    "usage: igc [options] COMMAND [args]\n"
+    "commands:\n"
+    "  classify --in FILE.csv --out FILE.jsonl   classify many companies (columns: uid, company, brn, ceo,\n"
+    "                                            ksic_code, ksic_name, main_product, product_use,\n"
+    "                                            tech_business_name, tech_class)\n"
+    "  eval --in LABELLED.csv [--history FILE.csv | --no-history] [--signals LIST] [--no-rules]\n"
+    "       [--errors N] [--json]                the client's metrics on a labelled file\n"
+    "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
+    "                                            train the embedding model from the data directory\n"
+    "  tune --history FILE.csv [--out FILE]      fit engine parameters on past judgments\n"
+    "  history import FILE.csv                   add labelled past judgments to the store\n"
+    "  history stats                             exemplars per item\n"
+    "  rules test [DIR]                          run the rule tests (default: the rules directory)\n"
+    "options (environment variable in the second column):\n";
+
+static void help(FILE *f) { fprintf(f, "%s%s  %-12s %-14s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
+
+static int die(const char *msg, const char *detail) {
+    fprintf(stderr, "igc: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
+    return 2;
+}
+
+typedef struct {
+    const char *in, *out, *history, *signals, *dir;
+    int no_history, json, if_missing, errors;
+    long seed, epochs, dim;
+} args;
+
+static void progress(const char *what, size_t done, size_t total) {
+    if (!isatty(2) && done % 1000 && done != total) return;
+    if (total) fprintf(stderr, "\r%s: %zu/%zu (%.0f%%)", what, done, total, 100.0 * (double)done / (double)total);
+    else fprintf(stderr, "\r%s: %zu", what, done);
+    if (done == total) fputc('\n', stderr);
+}
+
+/* ---- classify / eval share the CSV row reader ---- */
+
+static const char *row_cols[] = {"uid", "company", "brn", "ceo", "ksic_code", "ksic_name", "main_product",
+                                 "product_use", "tech_business_name", "tech_class", "label1", "label2", "label3",
+                                 "none_reason"};
+#define NROWCOLS 14
+
+static cJSON *row_doc(char **f, size_t nf, const int *ci) {
+#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
+    cJSON *d = cJSON_CreateObject(), *co = cJSON_AddObjectToObject(d, "company"), *te = cJSON_AddObjectToObject(d, "tech");
+    cJSON_AddStringToObject(co, "name", COL(1));
+    cJSON_AddStringToObject(co, "brn", COL(2));
+    cJSON_AddStringToObject(co, "ceo", COL(3));
+    /* Historical records list several codes ("739;7390"): the first one is the main one. */
+    char code[16];
+    snprintf(code, sizeof code, "%.*s", (int)strcspn(COL(4), ";"), COL(4));
+    cJSON_AddStringToObject(te, "ksic_code", code);
+    cJSON_AddStringToObject(te, "ksic_name", COL(5));
+    cJSON_AddStringToObject(te, "main_product", COL(6));
+    cJSON_AddStringToObject(te, "product_use", COL(7));
+    cJSON_AddStringToObject(te, "tech_business_name", COL(8));
+    cJSON_AddStringToObject(te, "tech_class", COL(9));
+    return d;
+#undef COL
+}
+
+static size_t count_rows(const char *path) {
+    igc_csv *c;
+    if (igc_csv_open(path, &c)) return 0;
+    char **f;
+    size_t nf, n = 0;
+    while (igc_csv_next(c, &f, &nf) == 1) n++;
+    igc_csv_close(c);
+    return n ? n - 1 : 0;
+}
+
+static int cmd_classify(igc_app *a, const args *ar) {
+    if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl", NULL);
+    igc_csv *c;
+    int rc = igc_csv_open(ar->in, &c);
+    if (rc) return die("cannot read input", igc_strerror(rc));
+    FILE *out = strcmp(ar->out, "-") == 0 ? stdout : fopen(ar->out, "w");
+    if (!out) {
+        igc_csv_close(c);
+        return die("cannot write output", ar->out);
+    }
+    char **f;
+    size_t nf, total = count_rows(ar->in), done = 0, bad = 0;
+    int ci[NROWCOLS];
+    rc = igc_csv_next(c, &f, &nf);
+    for (int i = 0; i < NROWCOLS; i++) ci[i] = igc_csv_col(c, row_cols[i]);
+    double t0 = igc_now_ms();
+    while (rc == 1 && (rc = igc_csv_next(c, &f, &nf)) == 1) {
+        cJSON *doc = row_doc(f, nf, ci), *line = cJSON_CreateObject();
+        cJSON_AddStringToObject(line, "uid", ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
+        igc_req req;
+        igc_verr ve;
+        if (igc_req_from_json(a, doc, 0, &req, &ve)) {
+            cJSON *err = igc_verr_json(&ve);
+            cJSON_AddItemToObject(line, "error", cJSON_DetachItemFromObject(err, "error"));
+            cJSON_Delete(err);
+            bad++;
+        } else {
+            cJSON *res;
+            int crc = igc_app_classify(a, &req, 0, &res);
+            if (crc) {
+                cJSON *er = cJSON_AddObjectToObject(line, "error");
+                cJSON_AddStringToObject(er, "code", igc_errcode(crc));
+                cJSON_AddStringToObject(er, "message", "분류 중 오류가 발생했습니다.");
+                bad++;
+            } else {
+                static const char *keep[] = {"applicable", "reasons", "needs_review", "items"};
+                for (int k = 0; k < 4; k++)
+                    cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
+                cJSON *it;
+                cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
+                    static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
+                    for (int k = 0; k < 7; k++) cJSON_DeleteItemFromObject(it, drop[k]);
+                }
+                cJSON_Delete(res);
+            }
+            igc_req_free(&req);
+        }
+        char *txt = cJSON_PrintUnformatted(line);
+        if (txt) fprintf(out, "%s\n", txt);
+        free(txt);
+        cJSON_Delete(line);
+        cJSON_Delete(doc);
+        progress("classify", ++done, total);
+    }
+    double ms = igc_now_ms() - t0;
+    igc_csv_close(c);
+    if (out != stdout) fclose(out);
+    if (rc < 0) return die("input is not valid CSV", igc_strerror(rc));
+    fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s)\n", done, bad, ms,
+            ms > 0 ? done / (ms / 1000) : 0.0);
+    return 0;
+}
+
+static int apply_signals(igc_app *a, const char *list) {
+    igc_engine_params p = *igc_engine_get_params(a->engine);
+    for (int s = 0; s < IGC_SIG_N; s++) p.use[s] = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int found = 0;
+        for (int s = 0; s < IGC_SIG_N; s++)
+            if (strcmp(tok, igc_engine_signal_names[s]) == 0) p.use[s] = 1, found = 1;
+        if (!found) return IGC_EINVAL;
+    }
+    /* rebuild the engine with the ablated parameters */
+    igc_engine *e;
+    int rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, a->enc, &p, a->cfg.index_factory, &e);
+    if (rc) return rc;
+    igc_engine_unref(a->engine);
+    a->engine = e;
+    return 0;
+}
+
+static int load_history(igc_app *a, const args *ar) {
+    if (ar->no_history) return 0;
+    if (ar->history) {
+        size_t n, skipped;
+        int rc = igc_app_import_history(a, ar->history, 0, &n, &skipped);
+        if (rc) return rc;
+        fprintf(stderr, "history: %zu exemplars from %s (%zu skipped)\n", n, ar->history, skipped);
+        return 0;
+    }
+    struct stat st;
+    if (stat(a->cfg.db_dir, &st) == 0) {
+        int rc = igc_store_open(a->cfg.db_dir, a->cfg.map_mb, &a->store);
+        if (rc) return rc;
+        size_t n;
+        rc = igc_app_load_exemplars(a, &n);
+        fprintf(stderr, "history: %zu exemplars from the store %s\n", n, a->cfg.db_dir);
+        return rc;
+    }
+    fprintf(stderr, "history: none (no --history and no store at %s)\n", a->cfg.db_dir);
+    return 0;
+}
+
+static int cmd_eval(igc_app *a, const args *ar) {
+    if (!ar->in) return die("eval needs --in LABELLED.csv", NULL);
+    int rc;
+    if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior)", NULL);
+    if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
+    igc_csv *c;
+    if ((rc = igc_csv_open(ar->in, &c))) return die("cannot read input", igc_strerror(rc));
+    igc_eval *ev;
+    if (igc_eval_new(&ev)) return die("out of memory", NULL);
+    char **f;
+    size_t nf, done = 0;
+    int ci[NROWCOLS];
+    rc = igc_csv_next(c, &f, &nf);
+    for (int i = 0; i < NROWCOLS; i++) ci[i] = igc_csv_col(c, row_cols[i]);
+    if (ci[10] < 0) {
+        igc_csv_close(c);
+        igc_eval_free(ev);
+        return die("eval needs a labelled file (column label1)", NULL);
+    }
+    double ms = 0;
+    igc_buf errs = {0};
+    while (rc == 1 && (rc = igc_csv_next(c, &f, &nf)) == 1) {
+        cJSON *doc = row_doc(f, nf, ci);
+        igc_req req;
+        igc_verr ve;
+        const char *pred[3] = {0};
+        size_t np = 0;
+        int app = 0;
+        cJSON *res = NULL;
+        if (igc_req_from_json(a, doc, 0, &req, &ve) == 0) {
+            double t0 = igc_now_ms();
+            if (igc_app_classify(a, &req, 0, &res) == 0) {
+                ms += igc_now_ms() - t0;
+                app = cJSON_IsTrue(cJSON_GetObjectItem(res, "applicable"));
+                cJSON *it;
+                cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "items")) if (np < 3) pred[np++] =
+                    cJSON_GetObjectItem(it, "code")->valuestring;
+            }
+            igc_req_free(&req);
+        }
+#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
+        const char *labels[3] = {COL(10), COL(11), COL(12)};
+        igc_eval_add(ev, labels, app, pred, np);
+        if (ar->errors) {
+            int has = *labels[0] || *labels[1] || *labels[2];
+            int ok = has ? app && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) ||
+                                          !strcmp(pred[0], labels[2]))
+                         : !app;
+            if (!ok)
+                igc_buf_printf(&errs, "  %-6s %-24.24s truth=%-8s pred=%-8s %s | %.60s\n", COL(0), COL(1),
+                               has ? labels[0] : COL(13), app && np ? pred[0] : "-", app ? "" : "(n/a)", COL(6));
+        }
+#undef COL
+        cJSON_Delete(res);
+        cJSON_Delete(doc);
+        progress("eval", ++done, 0);
+    }
+    fputc('\n', stderr);
+    igc_csv_close(c);
+    igc_eval_metrics m;
+    igc_eval_compute(ev, &m);
+    if (ar->json) {
+        printf("{\"rows\":%zu,\"labelled\":%zu,\"accuracy\":%.4f,\"top1\":%.4f,\"top3\":%.4f,\"macro_f1\":%.4f,"
+               "\"na_precision\":%.4f,\"na_recall\":%.4f,\"ms_per_row\":%.4f}\n",
+               m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.na_precision, m.na_recall,
+               done ? ms / (double)done : 0.0);
+    } else {
+        printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
+               "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"
+               "n/a prec.   %.3f\nn/a recall  %.3f\nms per row  %.3f\n",
+               ar->in, igc_engine_version(a->engine), a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
+               m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall,
+               done ? ms / (double)done : 0.0);
+        if (ar->errors) {
+            igc_buf conf = {0};
+            igc_eval_confusions(ev, &conf, (size_t)ar->errors);
+            printf("most frequent confusions (truth -> predicted rank 1, '-' = not applicable):\n%s", conf.data ? conf.data : "");
+            printf("errors:\n%s", errs.data ? errs.data : "");
+            igc_buf_free(&conf);
+        }
+    }
+    igc_buf_free(&errs);
+    igc_eval_free(ev);
+    return rc < 0 ? die("input is not valid CSV", igc_strerror(rc)) : 0;
+}
+
+static void train_progress(void *ud, const char *stage, double fr) {
+    (void)ud;
+    static char last[64];
+    static int lastpct = -1;
+    int pct = (int)(fr * 100);
+    if (strcmp(last, stage) == 0 && pct == lastpct) return;
+    snprintf(last, sizeof last, "%s", stage);
+    lastpct = pct;
+    fprintf(stderr, "\rtrain: %-24s %3d%%%s", stage, pct, pct >= 100 ? "\n" : "");
+}
+
+static int cmd_train(const igc_config *cfg, const args *ar) {
+    const char *out = ar->out ? ar->out : cfg->model;
+    if (ar->if_missing) {
+        igc_embed_model *m;
+        if (igc_embed_load(out, &m) == 0) {
+            igc_embed_free(m);
+            fprintf(stderr, "train: %s is present and valid; nothing to do\n", out);
+            return 0;
+        }
+    }
+    igc_embed_train_opts o;
+    igc_embed_train_defaults(&o, cfg->data_dir);
+    if (ar->seed) o.seed = (uint64_t)ar->seed;
+    if (ar->epochs) o.epochs = (int)ar->epochs;
+    if (ar->dim) o.dim = (int)ar->dim;
+    o.threads = 2;
+    o.progress = train_progress;
+    /* make the model's directory */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0', mkdir(dir, 0755);
+    igc_buf rep = {0};
+    double t0 = igc_now_ms();
+    int rc = igc_embed_train(&o, out, &rep);
+    if (rc) {
+        igc_buf_free(&rep);
+        return die("training failed", igc_strerror(rc));
+    }
+    fprintf(stderr, "train: wrote %s in %.1f s\n", out, (igc_now_ms() - t0) / 1000);
+    if (rep.data) printf("%s\n", rep.data);
+    igc_buf_free(&rep);
+    return 0;
+}
+
+static void tune_progress(void *ud, size_t done) {
+    (void)ud;
+    progress("tune", done, 0);
+}
+
+/* Leave-one-out on history is only honest for the dense signal when the embedding
+ * never saw the row: train a tuning model without every TUNE_HOLDOUT-th history row
+ * and tune on those rows only. */
+#define TUNE_HOLDOUT 4
+
+static int swap_in_tuning_model(igc_app *a) {
+    igc_embed_train_opts o;
+    igc_embed_train_defaults(&o, a->cfg.data_dir);
+    o.holdout_mod = TUNE_HOLDOUT;
+    o.threads = 2;
+    o.progress = train_progress;
+    igc_embed_model *m;
+    int rc = igc_embed_train_model(&o, NULL, NULL, &m);
+    if (rc) return rc;
+    igc_encoder *enc;
+    if ((rc = igc_embed_encoder(m, &enc))) {
+        igc_embed_free(m);
+        return rc;
+    }
+    igc_engine *e;
+    rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, enc, igc_engine_get_params(a->engine),
+                        a->cfg.index_factory, &e);
+    if (rc) {
+        igc_encoder_free(enc);
+        return rc;
+    }
+    igc_engine_unref(a->engine);
+    igc_encoder_free(a->enc);
+    a->engine = e;
+    a->enc = enc;
+    return 0;
+}
+
+static int cmd_tune(igc_app *a, const args *ar) {
+    if (!ar->history) return die("tune needs --history FILE.csv", NULL);
+    int rc;
+    if (a->enc && (rc = swap_in_tuning_model(a))) return die("cannot train the tuning model", igc_strerror(rc));
+    if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
+    igc_tune_opts o = {ar->history, a->enc ? TUNE_HOLDOUT : 0, tune_progress, NULL};
+    igc_engine_params p;
+    igc_buf rep = {0};
+    rc = igc_tune(a, &o, &p, &rep);
+    fputc('\n', stderr);
+    if (rc) return die("tuning failed", igc_strerror(rc));
+    const char *out = ar->out ? ar->out : a->cfg.params;
+    rc = igc_engine_params_save(out, &p);
+    printf("%s", rep.data ? rep.data : "");
+    igc_buf_free(&rep);
+    if (rc) return die("cannot write parameters", igc_strerror(rc));
+    fprintf(stderr, "tune: wrote %s\n", out);
+    return 0;
+}
+
+static int cmd_history(igc_app *a, const char *sub, const args *ar) {
+    if (sub && strcmp(sub, "import") == 0) {
+        if (!ar->in) return die("history import needs FILE.csv", NULL);
+        size_t n, skipped;
+        int rc = igc_app_import_history(a, ar->in, 1, &n, &skipped);
+        if (rc) return die("import failed", igc_strerror(rc));
+        printf("imported %zu past judgments from %s (%zu rows skipped: no usable label); the store now holds %zu exemplars\n",
+               n, ar->in, skipped, igc_engine_exemplar_count(a->engine));
+        return 0;
+    }
+    if (sub && strcmp(sub, "stats") == 0) {
+        const igc_taxonomy *tx = igc_engine_taxonomy(a->engine);
+        size_t with = 0;
+        printf("exemplars   %zu (not applicable: %zu)\n", igc_engine_exemplar_count(a->engine), igc_engine_none_count(a->engine));
+        printf("%-8s %6s  %s\n", "item", "count", "name");
+        for (size_t i = 0; i < tx->nitems; i++) {
+            size_t n = igc_engine_label_count(a->engine, &tx->items[i]);
+            if (!n) continue;
+            with++;
+            printf("%-8s %6zu  %s\n", tx->items[i].code, n, tx->items[i].name);
+        }
+        printf("items with at least one exemplar: %zu of %zu\n", with, tx->nitems);
+        return 0;
+    }
+    return die("history needs 'import FILE.csv' or 'stats'", NULL);
+}
+
+static int cmd_rules_test(const igc_config *cfg, const char *dir) {
+    igc_buf rep = {0};
+    int failed = 0, total = 0;
+    int rc = igc_rules_test_dir(dir ? dir : cfg->rules_dir, NULL, &rep, &failed, &total);
+    printf("%s", rep.data ? rep.data : "");
+    printf("%d passed, %d failed\n", total - failed, failed);
+    igc_buf_free(&rep);
+    return rc || failed ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    igc_config cfg;
+    igc_config_init(&cfg);
+    args ar = {0};
+    const char *pos[4] = {0};
+    int npos = 0;
+    igc_buf err = {0};
+    for (int i = 1; i < argc;) {
+        int rc = igc_config_option(&cfg, argc, argv, &i, &err);
+        if (rc < 0) return die(err.data, NULL);
+        if (rc == 1) continue;
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define OPT(name, field)                                              \
+    if (strcmp(a, name) == 0) {                                       \
+        if (!v) return die(name " needs a value", NULL);              \
+        ar.field = v;                                                 \
+        i += 2;                                                       \
+        continue;                                                     \
+    }
+#define NUM(name, field)                                              \
+    if (strcmp(a, name) == 0) {                                       \
+        if (!v) return die(name " needs a value", NULL);              \
+        ar.field = strtol(v, NULL, 10);                               \
+        i += 2;                                                       \
+        continue;                                                     \
+    }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            help(stdout);
+            return 0;
+        }
+        OPT("--in", in) OPT("--out", out) OPT("--history", history) OPT("--signals", signals)
+        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors)
+        if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
+        if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
+        if (strcmp(a, "--json") == 0) { ar.json = 1; i++; continue; }
+        if (strcmp(a, "--if-missing") == 0) { ar.if_missing = 1; i++; continue; }
+        if (a[0] == '-' && a[1]) return die("unknown option (see --help)", a);
+        if (npos < 4) pos[npos++] = a;
+        i++;
+#undef OPT
+#undef NUM
+    }
+    igc_buf_free(&err);
+    if (!npos) {
+        help(stderr);
+        return 2;
+    }
+    const char *cmd = pos[0];
+    if (strcmp(cmd, "train") == 0) return cmd_train(&cfg, &ar);
+    if (strcmp(cmd, "rules") == 0) {
+        if (npos < 2 || strcmp(pos[1], "test") != 0) return die("rules needs 'test [DIR]'", NULL);
+        return cmd_rules_test(&cfg, npos > 2 ? pos[2] : NULL);
+    }
+    int flags = IGC_APP_RULES;
+    if (strcmp(cmd, "history") == 0) {
+        flags = IGC_APP_STORE | IGC_APP_EXEMPLARS;
+        if (npos > 2 && !ar.in) ar.in = pos[2];
+    } else if (strcmp(cmd, "tune") == 0) {
+        flags = 0;
+    } else if (strcmp(cmd, "classify") == 0) {
+        flags |= IGC_APP_STORE | IGC_APP_EXEMPLARS;
+    } else if (strcmp(cmd, "eval") != 0) {
+        return die("unknown command (see --help)", cmd);
+    }
+    igc_app app;
+    igc_buf oerr = {0};
+    int rc = igc_app_open(&app, &cfg, flags, &oerr);
+    if (rc) {
+        die("cannot start", oerr.data);
+        igc_buf_free(&oerr);
+        igc_app_close(&app);
+        return 1;
+    }
+    igc_buf_free(&oerr);
+    int ret;
+    if (strcmp(cmd, "classify") == 0) ret = cmd_classify(&app, &ar);
+    else if (strcmp(cmd, "eval") == 0) ret = cmd_eval(&app, &ar);
+    else if (strcmp(cmd, "tune") == 0) ret = cmd_tune(&app, &ar);
+    else ret = cmd_history(&app, npos > 1 ? pos[1] : NULL, &ar);
+    igc_app_close(&app);
+    return ret;
+}

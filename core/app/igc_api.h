@@ -1,0 +1,11 @@
+/* igc_api: the HTTP JSON API and the web screens of igcd (part of igc_app). */
+#ifndef IGC_API_H
+#define IGC_API_H
+
+#include "igc_app.h"
+#include "igc_http.h"
+
+/* Registers every route on the router; a stays borrowed and must outlive it. */
+int igc_api_register(igc_http_router *r, igc_app *a);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * igc_app: what the server (igcd) and the command-line tool (igc) share: the
+ * configuration, the loaded state (KSIC tables, encoder, engine over the current
+ * taxonomy, rules, store) and the classification pipeline (validate -> engine ->
+ * rules -> top 3 with explanations) that turns a request into the answer JSON.
+ */
+#ifndef IGC_APP_H
+#define IGC_APP_H
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+
+#include "igc_base.h"
+#include "igc_engine.h"
+#include "igc_ksic.h"
+#include "igc_plugin.h"
+#include "igc_rules.h"
+#include "igc_store.h"
+#include "igc_taxonomy.h"
+
+#define IGC_VERSION "0.1.0"
+#define IGC_TOP 3
+
+typedef struct igc_config {
+    char listen[128];          /* igcd: ADDR:PORT */
+    char data_dir[PATH_MAX];   /* ../shared/data */
+    char db_dir[PATH_MAX];     /* LMDB environment directory */
+    char rules_dir[PATH_MAX];  /* Lua rules */
+    char taxonomy[PATH_MAX];   /* taxonomy file; default <data>/taxonomy/igc-v6.json */
+    char model[PATH_MAX];      /* embedding model file; "none" disables dense retrieval */
+    char params[PATH_MAX];     /* engine parameters fitted by `igc tune` */
+    char index_factory[64];    /* FAISS factory string for past judgments */
+    size_t map_mb;             /* LMDB map size */
+    size_t max_body;           /* HTTP body limit */
+    int max_connections;
+    int log_level;
+    int no_rules;              /* evaluation/ablation: skip the rules */
+} igc_config;
+
+/* Fills defaults, then applies IGC_* environment variables (IGC_LISTEN, IGC_DATA,
+ * IGC_DB, IGC_RULES, IGC_TAXONOMY, IGC_MODEL, IGC_PARAMS, IGC_INDEX, IGC_MAP_MB,
+ * IGC_MAX_BODY, IGC_MAX_CONN, IGC_LOG_LEVEL). */
+void igc_config_init(igc_config *c);
+/* Consumes a common option at argv[*i] (and its value), advancing *i. Returns 1
+ * when consumed, 0 when not a common option, IGC_EINVAL with a message in err. */
+int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err);
+/* Help text for the common options. */
+const char *igc_config_help(void);
+
+typedef struct igc_app {
+    igc_config cfg;
+    igc_ksic *ksic;
+    igc_encoder *enc;          /* NULL when no model is available */
+    igc_engine *engine;        /* over the current taxonomy; swapped as a whole */
+    igc_rules *rules;          /* NULL when cfg.no_rules */
+    igc_store *store;          /* NULL unless opened */
+    char loaded_at[21];
+} igc_app;
+
+enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
+/* Loads what flags ask for. On failure writes a message to err and returns an
+ * IGC_E* code; igc_app_close() is safe after a partial open. */
+int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err);
+void igc_app_close(igc_app *a);
+/* Adds the store's exemplars to the current engine; *n receives how many. */
+int igc_app_load_exemplars(igc_app *a, size_t *n);
+/* Adds every labelled row of a CSV (labeled/ format) to the engine, and to the
+ * store when to_store. Returns rows added in *n, rows skipped in *skipped. */
+int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped);
+
+/* ---- validation ---- */
+typedef struct igc_req {
+    char *company_name, *brn, *ceo;
+    char *ksic_code, *ksic_name, *main_product, *product_use, *tech_business_name, *tech_class;
+    char brn10[11];
+} igc_req;
+
+typedef struct igc_verr {
+    int status;                /* HTTP status */
+    const char *code;          /* stable snake_case */
+    char message[768];         /* Korean */
+    const char *fields[16];
+    size_t nfields;
+} igc_verr;
+
+/* Validates a request JSON document {company:{...}, tech:{...}}. strict: every
+ * field is required and the KSIC code must be 5 digits (the API); otherwise tech
+ * fields may be blank and KSIC a 2-5 digit prefix (batch files). Returns 0 or
+ * IGC_EINVAL with err filled. */
+int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r, igc_verr *err);
+/* Validates the raw body bytes (UTF-8, JSON, object) and then as above. */
+int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict, igc_req *r, cJSON **doc,
+                      igc_verr *err);
+void igc_req_free(igc_req *r);
+/* {error:{code,message,fields}} */
+cJSON *igc_verr_json(const igc_verr *e);
+
+/* ---- classification ---- */
+/* Runs engine and rules on a validated request; returns the answer object
+ * (classified_on, applicable, reasons, needs_review, items, versions, elapsed_ms).
+ * with_input adds company (BRN and CEO masked) and tech echo. */
+int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
+
+/* Engine input view of a request. */
+void igc_req_engine_input(const igc_req *r, igc_engine_input *in);
+
+#endif

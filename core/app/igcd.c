@@ -1,0 +1,99 @@
+/* igcd: the classification service. One process, one libuv loop: HTTP API and
+ * web screens, the engine, the Lua rules (hot-reloaded) and the LMDB store. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "igc_api.h"
+
+static uv_signal_t sig_int, sig_term;
+static igc_http_server *server;
+
+static void on_signal(uv_signal_t *h, int signum) {
+    igc_log(IGC_LOG_INFO, "signal %d: shutting down", signum);
+    igc_http_server_stop(server);
+    server = NULL;
+    uv_signal_stop(&sig_int);
+    uv_signal_stop(&sig_term);
+    uv_close((uv_handle_t *)&sig_int, NULL);
+    uv_close((uv_handle_t *)&sig_term, NULL);
+    (void)h;
+}
+
+static void close_walk(uv_handle_t *h, void *arg) {
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+int main(int argc, char **argv) {
+    igc_config cfg;
+    igc_config_init(&cfg);
+    igc_buf err = {0};
+    for (int i = 1; i < argc;) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: igcd [options]\nserves the classification API and screens (default http://127.0.0.1:8080/)\n"
+                   "options (environment variable in the second column):\n%s", igc_config_help());
+            return 0;
+        }
+        if (strcmp(argv[i], "--no-rules") == 0) {
+            cfg.no_rules = 1;
+            i++;
+            continue;
+        }
+        int rc = igc_config_option(&cfg, argc, argv, &i, &err);
+        if (rc < 0) {
+            fprintf(stderr, "igcd: %s\n", err.data);
+            return 2;
+        }
+        if (rc == 0) {
+            fprintf(stderr, "igcd: unknown option %s (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    igc_app app;
+    int rc = igc_app_open(&app, &cfg, IGC_APP_STORE | IGC_APP_RULES | IGC_APP_EXEMPLARS, &err);
+    if (rc) {
+        fprintf(stderr, "igcd: cannot start: %s\n", err.data ? err.data : igc_strerror(rc));
+        igc_buf_free(&err);
+        igc_app_close(&app);
+        return 1;
+    }
+    igc_buf_free(&err);
+    uv_loop_t *loop = uv_default_loop();
+    igc_http_router *router;
+    if (igc_http_router_new(&router) || igc_api_register(router, &app)) {
+        fprintf(stderr, "igcd: out of memory\n");
+        return 1;
+    }
+    if (app.rules && igc_rules_watch(app.rules, loop))
+        igc_log(IGC_LOG_WARN, "rules: cannot watch %s; use POST /api/v1/rules/reload", cfg.rules_dir);
+    igc_http_config hc = {.listen = cfg.listen, .max_body_bytes = cfg.max_body, .max_connections = cfg.max_connections};
+    rc = igc_http_server_start(loop, &hc, igc_http_router_dispatch, router, &server);
+    if (rc) {
+        fprintf(stderr, "igcd: cannot listen on %s: %s\n", cfg.listen, igc_strerror(rc));
+        uv_run(loop, UV_RUN_NOWAIT);
+        igc_http_router_free(router);
+        igc_app_close(&app);
+        return 1;
+    }
+    uv_signal_init(loop, &sig_int);
+    uv_signal_init(loop, &sig_term);
+    uv_signal_start(&sig_int, on_signal, SIGINT);
+    uv_signal_start(&sig_term, on_signal, SIGTERM);
+    igc_log(IGC_LOG_INFO, "igcd %s listening on http://%s/ (taxonomy %s, %zu exemplars, engine %s, index %s)",
+            IGC_VERSION, cfg.listen, igc_engine_taxonomy(app.engine)->version, igc_engine_exemplar_count(app.engine),
+            igc_engine_version(app.engine), igc_engine_index_desc(app.engine));
+    uv_run(loop, UV_RUN_DEFAULT);
+    /* the rules watcher closes with the manager; close whatever else remains */
+    if (app.rules) igc_rules_close(app.rules);
+    app.rules = NULL;
+    uv_walk(loop, close_walk, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+    igc_http_router_free(router);
+    igc_app_close(&app);
+    igc_log(IGC_LOG_INFO, "igcd stopped");
+    return 0;
+}

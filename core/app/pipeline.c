@@ -1,0 +1,351 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_app.h"
+
+/* The screen's fields: where they live in the request, their Korean label and the
+ * longest text accepted (characters). */
+typedef struct {
+    const char *obj, *key, *path, *label;
+    size_t max_chars;
+    size_t off;
+} field_def;
+
+#define OFF(f) offsetof(igc_req, f)
+static const field_def fields[] = {
+    {"company", "name", "company.name", "기업명", 100, OFF(company_name)},
+    {"company", "brn", "company.brn", "사업자등록번호", 20, OFF(brn)},
+    {"company", "ceo", "company.ceo", "대표자명", 50, OFF(ceo)},
+    {"tech", "ksic_code", "tech.ksic_code", "업종코드", 10, OFF(ksic_code)},
+    {"tech", "ksic_name", "tech.ksic_name", "업종명", 100, OFF(ksic_name)},
+    {"tech", "main_product", "tech.main_product", "주요제품", 1000, OFF(main_product)},
+    {"tech", "product_use", "tech.product_use", "제품용도", 3000, OFF(product_use)},
+    {"tech", "tech_business_name", "tech.tech_business_name", "기술사업명", 300, OFF(tech_business_name)},
+    {"tech", "tech_class", "tech.tech_class", "기술분류", 20, OFF(tech_class)},
+};
+#define NFIELDS (sizeof fields / sizeof fields[0])
+#undef OFF
+
+static char **slot(igc_req *r, const field_def *f) { return (char **)((char *)r + f->off); }
+
+void igc_req_free(igc_req *r) {
+    for (size_t i = 0; i < NFIELDS; i++) free(*slot(r, &fields[i]));
+    memset(r, 0, sizeof *r);
+}
+
+static int verr(igc_verr *e, int status, const char *code, const char *msg) {
+    e->status = status;
+    e->code = code;
+    snprintf(e->message, sizeof e->message, "%s", msg);
+    return IGC_EINVAL;
+}
+
+cJSON *igc_verr_json(const igc_verr *e) {
+    cJSON *o = cJSON_CreateObject(), *er = cJSON_AddObjectToObject(o, "error");
+    cJSON_AddStringToObject(er, "code", e->code);
+    cJSON_AddStringToObject(er, "message", e->message);
+    cJSON *fs = cJSON_AddArrayToObject(er, "fields");
+    for (size_t i = 0; i < e->nfields; i++) cJSON_AddItemToArray(fs, cJSON_CreateString(e->fields[i]));
+    return o;
+}
+
+/* 기술분류: national S&T standard classification, two letters then 2-4 digits (EE0101). */
+static int tech_class_ok(const char *s) {
+    size_t n = strlen(s);
+    if (n < 4 || n > 6 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1])) return 0;
+    for (size_t i = 2; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r, igc_verr *e) {
+    memset(r, 0, sizeof *r);
+    memset(e, 0, sizeof *e);
+    if (!cJSON_IsObject(doc)) return verr(e, 400, "invalid_json", "요청 본문은 JSON 객체여야 합니다.");
+    for (int pass = 0; pass < 2; pass++) {
+        const char *objname = pass ? "tech" : "company";
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, objname);
+        if (o && !cJSON_IsObject(o) && !cJSON_IsNull(o)) {
+            e->fields[e->nfields++] = objname;
+            return verr(e, 400, "invalid_type", pass ? "tech 항목은 JSON 객체여야 합니다." : "company 항목은 JSON 객체여야 합니다.");
+        }
+    }
+    /* Types first, then blanks (all reported at once), then lengths and formats. */
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, fields[i].obj);
+        const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, fields[i].key) : NULL;
+        if (v && !cJSON_IsString(v) && !cJSON_IsNull(v)) {
+            e->fields[e->nfields++] = fields[i].path;
+            char m[256];
+            snprintf(m, sizeof m, "%s 항목은 문자열이어야 합니다.", fields[i].label);
+            igc_req_free(r);
+            return verr(e, 400, "invalid_type", m);
+        }
+        char *s = igc_strdup(v && cJSON_IsString(v) ? v->valuestring : "");
+        if (!s) {
+            igc_req_free(r);
+            return verr(e, 500, "out_of_memory", "서버 메모리가 부족합니다.");
+        }
+        *slot(r, &fields[i]) = igc_trim(s);
+    }
+    char blanks[400] = "";
+    if (strict) {
+        for (size_t i = 0; i < NFIELDS; i++)
+            if (igc_blank(*slot(r, &fields[i]))) {
+                e->fields[e->nfields++] = fields[i].path;
+                size_t l = strlen(blanks);
+                snprintf(blanks + l, sizeof blanks - l, "%s%s", l ? ", " : "", fields[i].label);
+            }
+    } else if (igc_blank(r->ksic_name) && igc_blank(r->main_product) && igc_blank(r->product_use) &&
+               igc_blank(r->tech_business_name)) {
+        static const char *tech[] = {"tech.ksic_name", "tech.main_product", "tech.product_use", "tech.tech_business_name"};
+        for (int i = 0; i < 4; i++) e->fields[e->nfields++] = tech[i];
+        snprintf(blanks, sizeof blanks, "업종명, 주요제품, 제품용도, 기술사업명 중 하나 이상");
+    }
+    if (e->nfields) {
+        char m[640];
+        snprintf(m, sizeof m, "공란 입력: %s 항목을 입력해 주세요.", blanks);
+        igc_req_free(r);
+        return verr(e, 400, "blank_field", m);
+    }
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (igc_utf8_len(*slot(r, &fields[i])) > fields[i].max_chars) {
+            e->fields[e->nfields++] = fields[i].path;
+            char m[256];
+            snprintf(m, sizeof m, "%s 항목이 너무 깁니다 (최대 %zu자).", fields[i].label, fields[i].max_chars);
+            igc_req_free(r);
+            return verr(e, 400, "field_too_long", m);
+        }
+    if (!igc_blank(r->brn) && igc_brn_normalize(r->brn, r->brn10) != 0) {
+        e->fields[e->nfields++] = "company.brn";
+        igc_req_free(r);
+        return verr(e, 400, "invalid_brn", "사업자등록번호가 올바르지 않습니다. 10자리 숫자와 검증번호를 확인해 주세요.");
+    }
+    if (!igc_blank(r->ksic_code)) {
+        igc_ksic_match m;
+        int rc = igc_ksic_resolve(a->ksic, r->ksic_code, !strict, &m);
+        if (rc) {
+            e->fields[e->nfields++] = "tech.ksic_code";
+            igc_req_free(r);
+            if (rc == IGC_EINVAL)
+                return verr(e, 400, "invalid_ksic",
+                            strict ? "업종코드는 5자리 숫자(KSIC)여야 합니다." : "업종코드는 2~5자리 숫자(KSIC)여야 합니다.");
+            return verr(e, 400, "invalid_ksic", "존재하지 않는 업종코드입니다 (KSIC 11차 또는 10차 코드를 입력해 주세요).");
+        }
+    }
+    if (!igc_blank(r->tech_class) && !tech_class_ok(r->tech_class)) {
+        e->fields[e->nfields++] = "tech.tech_class";
+        igc_req_free(r);
+        return verr(e, 400, "invalid_tech_class", "기술분류 코드 형식이 올바르지 않습니다 (예: EE0101).");
+    }
+    return 0;
+}
+
+int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict, igc_req *r, cJSON **doc,
+                      igc_verr *e) {
+    memset(r, 0, sizeof *r);
+    memset(e, 0, sizeof *e);
+    *doc = NULL;
+    if (!igc_utf8_valid(body, len) || memchr(body, '\0', len))
+        return verr(e, 400, "invalid_utf8", "요청 본문이 올바른 UTF-8 텍스트가 아닙니다.");
+    *doc = cJSON_ParseWithLength(body, len);
+    if (!*doc) return verr(e, 400, "invalid_json", "요청 본문의 JSON 형식이 올바르지 않습니다.");
+    return igc_req_from_json(a, *doc, strict, r, e);
+}
+
+void igc_req_engine_input(const igc_req *r, igc_engine_input *in) {
+    in->company_name = r->company_name;
+    in->ksic_code = r->ksic_code;
+    in->ksic_name = r->ksic_name;
+    in->main_product = r->main_product;
+    in->product_use = r->product_use;
+    in->tech_business_name = r->tech_business_name;
+    in->tech_class = r->tech_class;
+}
+
+/* ---- classification ---- */
+
+static int lookup_item(void *ud, const char *code, igc_rules_item *out) {
+    const igc_taxonomy *t = ud;
+    const igc_tx_item *it = igc_taxonomy_item(t, code);
+    if (!it) return IGC_ENOTFOUND;
+    out->code = it->code;
+    out->name = it->name;
+    out->theme = it->theme;
+    out->theme_name = igc_taxonomy_item_theme(t, it)->name;
+    out->field = it->field;
+    out->field_name = igc_taxonomy_item_field(t, it)->name;
+    out->definition = it->definition;
+    out->examples = it->examples;
+    return 0;
+}
+
+static void add_reason(cJSON *reasons, const char *code, const char *msg, const char *rule) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "code", code);
+    cJSON_AddStringToObject(o, "message", msg);
+    cJSON_AddStringToObject(o, "rule", rule);
+    cJSON_AddItemToArray(reasons, o);
+}
+
+int igc_app_classify(igc_app *a, const igc_req *req, int with_input, cJSON **out) {
+    double t0 = igc_now_ms();
+    *out = NULL;
+    igc_engine *eng = igc_engine_ref(a->engine);
+    igc_taxonomy *tx = igc_engine_taxonomy(eng);
+    igc_engine_input in;
+    igc_req_engine_input(req, &in);
+    igc_engine_result res;
+    int rc = igc_engine_classify(eng, &in, NULL, &res);
+    if (rc) {
+        igc_engine_unref(eng);
+        return rc;
+    }
+    /* Rules see the engine's candidates and may drop, re-score or explain them. */
+    igc_rules_candidate rc_[IGC_ENGINE_MAX_CANDS];
+    memset(rc_, 0, sizeof rc_);
+    igc_rules_verdict verdict = {.applicable = 1};
+    igc_rules_version *rv = a->rules ? igc_rules_acquire(a->rules) : NULL;
+    for (size_t i = 0; i < res.ncands; i++) {
+        igc_rules_candidate *c = &rc_[i];
+        snprintf(c->code, sizeof c->code, "%s", res.cands[i].item->code);
+        c->score = res.cands[i].score;
+        for (int s = 0; s < IGC_SIG_N; s++) {
+            c->signal_names[s] = igc_engine_signal_names[s];
+            c->signals[s] = res.cands[i].sig[s];
+        }
+        c->nsignals = IGC_SIG_N;
+        c->keywords = (const char **)res.cands[i].keywords;
+        c->nkeywords = res.cands[i].nkeywords;
+    }
+    if (rv) {
+        const igc_ksic_entry *ke = res.ksic.first;
+        char div[3] = "", grp[4] = "";
+        if (ke) snprintf(div, sizeof div, "%s", ke->div2), snprintf(grp, sizeof grp, "%s", ke->grp3);
+        igc_rules_input ri = {
+            .company_name = req->company_name, .ksic_code = req->ksic_code, .ksic_name = req->ksic_name,
+            .main_product = req->main_product, .product_use = req->product_use,
+            .tech_business_name = req->tech_business_name, .tech_class = req->tech_class,
+            .ksic_section = ke ? ke->sec : "", .ksic_section_name = ke ? ke->sec_name : "",
+            .ksic_division = ke && res.ksic.level >= 2 ? div : "",
+            .ksic_division_name = ke && res.ksic.level >= 2 ? ke->div2_name : "",
+            .ksic_group = ke && res.ksic.level >= 3 ? grp : "",
+            .ksic_group_name = ke && res.ksic.level >= 3 ? ke->grp3_name : "",
+            .cands = rc_, .ncands = res.ncands, .item_lookup = lookup_item, .lookup_ud = tx};
+        rc = igc_rules_eval(rv, &ri, &verdict);
+        if (rc) igc_log(IGC_LOG_WARN, "rules: evaluation failed (%s); answering without them", igc_strerror(rc));
+        rc = 0;
+    }
+    /* Order the surviving candidates by (possibly re-scored) score. */
+    size_t order[IGC_ENGINE_MAX_CANDS], n = 0;
+    for (size_t i = 0; i < res.ncands; i++)
+        if (!rc_[i].dropped) order[n++] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && rc_[order[j]].score > rc_[order[j - 1]].score; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    cJSON *o = cJSON_CreateObject();
+    char today[11];
+    igc_today_seoul(today);
+    cJSON_AddStringToObject(o, "classified_on", today);
+    int applicable = res.applicable && verdict.applicable && n > 0;
+    cJSON_AddBoolToObject(o, "applicable", applicable);
+    cJSON_AddNumberToObject(o, "p_applicable", (double)(int)(res.p_applicable * 1000 + 0.5) / 1000);
+    cJSON *reasons = cJSON_AddArrayToObject(o, "reasons");
+    if (!verdict.applicable)
+        add_reason(reasons, verdict.reason_code, verdict.reason_message, verdict.rule_id);
+    if (!res.applicable) {
+        char m[512];
+        snprintf(m, sizeof m,
+                 "입력된 제품·기술에서 혁신성장 품목에 해당하는 근거가 부족합니다 (해당 가능성 %.0f%%, 유사 판별 이력 중 "
+                 "'해당 없음' %.0f%%).",
+                 res.p_applicable * 100, res.na_knn * 100);
+        add_reason(reasons, "not_innovation", m, "engine");
+    } else if (!n) {
+        add_reason(reasons, "all_items_excluded", "적용원칙에 따라 후보 품목이 모두 제외되었습니다.", "rules");
+    }
+    int review = res.needs_review || verdict.needs_review;
+    cJSON_AddBoolToObject(o, "needs_review", review);
+    if (verdict.needs_review && verdict.review_note[0]) cJSON_AddStringToObject(o, "review_note", verdict.review_note);
+    double gap = n > 1 ? rc_[order[0]].score - rc_[order[1]].score : n ? rc_[order[0]].score : 0;
+    cJSON_AddNumberToObject(o, "confidence_gap", (double)(int)(gap * 1000 + 0.5) / 1000);
+    cJSON *items = cJSON_AddArrayToObject(o, "items");
+    for (size_t k = 0; k < n && k < IGC_TOP; k++) {
+        size_t i = order[k];
+        const igc_engine_cand *c = &res.cands[i];
+        const igc_tx_item *it = c->item;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "rank", (double)(k + 1));
+        cJSON_AddStringToObject(x, "code", it->code);
+        cJSON_AddStringToObject(x, "name", it->name);
+        cJSON_AddStringToObject(x, "theme", it->theme);
+        cJSON_AddStringToObject(x, "theme_name", igc_taxonomy_item_theme(tx, it)->name);
+        cJSON_AddStringToObject(x, "field", it->field);
+        cJSON_AddStringToObject(x, "field_name", igc_taxonomy_item_field(tx, it)->name);
+        double sc = rc_[i].score < 0 ? 0 : rc_[i].score > 1 ? 1 : rc_[i].score;
+        cJSON_AddNumberToObject(x, "score", (double)(int)(sc * 1000 + 0.5) / 1000);
+        cJSON *sig = cJSON_AddObjectToObject(x, "signals");
+        for (int s = 0; s < IGC_SIG_N; s++)
+            cJSON_AddNumberToObject(sig, igc_engine_signal_names[s], (double)(int)(c->sig[s] * 1000 + 0.5) / 1000);
+        igc_buf basis = {0};
+        igc_buf_puts(&basis, c->basis ? c->basis : "");
+        if (rc_[i].basis.len) {
+            igc_buf_puts(&basis, " ");
+            igc_buf_append(&basis, rc_[i].basis.data, rc_[i].basis.len);
+        }
+        /* rule sentences arrive one per line: show them as one paragraph */
+        for (size_t b = 0; b < basis.len; b++)
+            if (basis.data[b] == '\n') basis.data[b] = ' ';
+        igc_trim(basis.data ? basis.data : (char *)"");
+        cJSON_AddStringToObject(x, "basis", basis.data ? basis.data : "");
+        igc_buf_free(&basis);
+        cJSON *kw = cJSON_AddArrayToObject(x, "keywords");
+        for (size_t w = 0; w < c->nkeywords; w++) cJSON_AddItemToArray(kw, cJSON_CreateString(c->keywords[w]));
+        cJSON_AddItemToArray(items, x);
+    }
+    cJSON *nbs = cJSON_AddArrayToObject(o, "similar_judgments");
+    for (size_t j = 0; j < res.nneighbors; j++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "company", res.neighbors[j].company);
+        if (res.neighbors[j].label) cJSON_AddStringToObject(x, "item", res.neighbors[j].label);
+        else cJSON_AddNullToObject(x, "item");
+        if (res.neighbors[j].none_reason) cJSON_AddStringToObject(x, "none_reason", res.neighbors[j].none_reason);
+        cJSON_AddNumberToObject(x, "similarity", (double)(int)(res.neighbors[j].sim * 1000 + 0.5) / 1000);
+        cJSON_AddItemToArray(nbs, x);
+    }
+    if (res.ksic.level) {
+        cJSON *k = cJSON_AddObjectToObject(o, "ksic");
+        cJSON_AddStringToObject(k, "code", res.ksic.code);
+        cJSON_AddStringToObject(k, "name", res.ksic.name ? res.ksic.name : "");
+        cJSON_AddStringToObject(k, "section", res.ksic.first ? res.ksic.first->sec : "");
+        cJSON_AddStringToObject(k, "section_name", res.ksic.first ? res.ksic.first->sec_name : "");
+        if (res.ksic.mapped_from[0]) cJSON_AddStringToObject(k, "mapped_from", res.ksic.mapped_from);
+    }
+    if (with_input) {
+        cJSON *co = cJSON_AddObjectToObject(o, "company");
+        cJSON_AddStringToObject(co, "name", req->company_name);
+        cJSON_AddStringToObject(co, "brn", req->brn10[0] ? req->brn10 : req->brn);
+        cJSON_AddStringToObject(co, "ceo", req->ceo);
+        cJSON *te = cJSON_AddObjectToObject(o, "tech");
+        cJSON_AddStringToObject(te, "ksic_code", req->ksic_code);
+        cJSON_AddStringToObject(te, "ksic_name", req->ksic_name);
+        cJSON_AddStringToObject(te, "main_product", req->main_product);
+        cJSON_AddStringToObject(te, "product_use", req->product_use);
+        cJSON_AddStringToObject(te, "tech_business_name", req->tech_business_name);
+        cJSON_AddStringToObject(te, "tech_class", req->tech_class);
+    }
+    cJSON_AddStringToObject(o, "taxonomy_version", tx->version);
+    cJSON_AddStringToObject(o, "engine_version", igc_engine_version(eng));
+    cJSON_AddStringToObject(o, "rules_version", rv ? igc_rules_version_id(rv) : "none");
+    cJSON_AddNumberToObject(o, "elapsed_ms", (double)(int)((igc_now_ms() - t0) * 1000) / 1000);
+    for (size_t i = 0; i < res.ncands; i++) igc_buf_free(&rc_[i].basis);
+    igc_rules_release(rv);
+    igc_engine_result_free(&res);
+    igc_engine_unref(eng);
+    *out = o;
+    return 0;
+}

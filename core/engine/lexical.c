@@ -1,0 +1,175 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_base.h"
+#include "lexical.h"
+
+typedef struct {
+    uint32_t doc;
+    float tf; /* weighted term frequency */
+} posting;
+
+typedef struct {
+    uint64_t feat;
+    uint32_t n, cap;
+    posting *p;
+    float idf;
+} term;
+
+struct lex_index {
+    double k1, b;
+    term *terms;      /* open addressing on feat */
+    size_t nterms, tcap;
+    float *doclen;
+    size_t ndocs, dcap;
+    double avglen;
+};
+
+int lex_new(double k1, double b, lex_index **out) {
+    lex_index *x = calloc(1, sizeof *x);
+    if (!x) return IGC_ENOMEM;
+    x->k1 = k1;
+    x->b = b;
+    x->tcap = 1024;
+    if (!(x->terms = calloc(x->tcap, sizeof *x->terms))) {
+        free(x);
+        return IGC_ENOMEM;
+    }
+    *out = x;
+    return 0;
+}
+
+void lex_free(lex_index *x) {
+    if (!x) return;
+    for (size_t i = 0; i < x->tcap; i++) free(x->terms[i].p);
+    free(x->terms);
+    free(x->doclen);
+    free(x);
+}
+
+/* Feature 0 marks an empty slot; a real hash of 0 is remapped (astronomically rare). */
+static uint64_t key(uint64_t f) { return f ? f : 1; }
+
+static term *find(const lex_index *x, uint64_t f) {
+    f = key(f);
+    size_t m = x->tcap - 1, i = (size_t)(f * 0x9E3779B97F4A7C15ULL) & m;
+    while (x->terms[i].feat) {
+        if (x->terms[i].feat == f) return &x->terms[i];
+        i = (i + 1) & m;
+    }
+    return NULL;
+}
+
+static int grow_terms(lex_index *x) {
+    size_t ncap = x->tcap * 2, m = ncap - 1;
+    term *nt = calloc(ncap, sizeof *nt);
+    if (!nt) return IGC_ENOMEM;
+    for (size_t j = 0; j < x->tcap; j++) {
+        if (!x->terms[j].feat) continue;
+        size_t i = (size_t)(x->terms[j].feat * 0x9E3779B97F4A7C15ULL) & m;
+        while (nt[i].feat) i = (i + 1) & m;
+        nt[i] = x->terms[j];
+    }
+    free(x->terms);
+    x->terms = nt;
+    x->tcap = ncap;
+    return 0;
+}
+
+static term *intern(lex_index *x, uint64_t f) {
+    term *t = find(x, f);
+    if (t) return t;
+    if ((x->nterms + 1) * 2 > x->tcap && grow_terms(x)) return NULL;
+    f = key(f);
+    size_t m = x->tcap - 1, i = (size_t)(f * 0x9E3779B97F4A7C15ULL) & m;
+    while (x->terms[i].feat) i = (i + 1) & m;
+    x->terms[i].feat = f;
+    x->nterms++;
+    return &x->terms[i];
+}
+
+int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id) {
+    if (x->ndocs == x->dcap) {
+        size_t cap = x->dcap ? x->dcap * 2 : 256;
+        float *d = realloc(x->doclen, cap * sizeof *d);
+        if (!d) return IGC_ENOMEM;
+        x->doclen = d;
+        x->dcap = cap;
+    }
+    uint32_t doc = (uint32_t)x->ndocs;
+    float len = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        term *t = intern(x, f->f[i].id);
+        if (!t) return IGC_ENOMEM;
+        float w = weights ? weights[i] : 1.0f;
+        len += w;
+        if (t->n && t->p[t->n - 1].doc == doc) {
+            t->p[t->n - 1].tf += w;
+            continue;
+        }
+        if (t->n == t->cap) {
+            uint32_t cap = t->cap ? t->cap * 2 : 4;
+            posting *p = realloc(t->p, cap * sizeof *p);
+            if (!p) return IGC_ENOMEM;
+            t->p = p;
+            t->cap = cap;
+        }
+        t->p[t->n++] = (posting){doc, w};
+    }
+    x->doclen[doc] = len;
+    x->ndocs++;
+    if (id) *id = doc;
+    return 0;
+}
+
+void lex_finish(lex_index *x) {
+    double total = 0;
+    for (size_t i = 0; i < x->ndocs; i++) total += x->doclen[i];
+    x->avglen = x->ndocs ? total / (double)x->ndocs : 1;
+    if (x->avglen <= 0) x->avglen = 1;
+    for (size_t i = 0; i < x->tcap; i++) {
+        term *t = &x->terms[i];
+        if (!t->feat) continue;
+        double df = t->n;
+        t->idf = (float)log(1.0 + ((double)x->ndocs - df + 0.5) / (df + 0.5));
+    }
+}
+
+size_t lex_ndocs(const lex_index *x) { return x->ndocs; }
+
+float lex_idf(const lex_index *x, uint64_t feat) {
+    const term *t = find(x, feat);
+    return t ? t->idf : 0.0f;
+}
+
+static float bm25(const lex_index *x, const term *t, const posting *p) {
+    double norm = x->k1 * (1.0 - x->b + x->b * x->doclen[p->doc] / x->avglen);
+    return (float)(t->idf * p->tf * (x->k1 + 1.0) / (p->tf + norm));
+}
+
+void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores) {
+    memset(scores, 0, x->ndocs * sizeof *scores);
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        float w = qweight ? qweight[i] : 1.0f;
+        for (uint32_t j = 0; j < t->n; j++) scores[t->p[j].doc] += w * bm25(x, t, &t->p[j]);
+    }
+}
+
+void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out) {
+    for (size_t i = 0; i < q->n; i++) {
+        out[i] = 0;
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        /* Postings are in doc order: binary search. */
+        uint32_t lo = 0, hi = t->n;
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (t->p[mid].doc < doc) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < t->n && t->p[lo].doc == doc) out[i] = (qweight ? qweight[i] : 1.0f) * bm25(x, t, &t->p[lo]);
+    }
+}

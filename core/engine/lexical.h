@@ -1,0 +1,32 @@
+/*
+ * Internal to igc_engine: a BM25 index over hashed subword features.
+ * Documents are added with weighted features; a query scores every document
+ * that shares a feature with it and can report per-feature contributions.
+ */
+#ifndef IGC_ENGINE_LEXICAL_H
+#define IGC_ENGINE_LEXICAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "igc_text.h"
+
+typedef struct lex_index lex_index;
+
+/* k1/b are the usual BM25 constants. */
+int lex_new(double k1, double b, lex_index **out);
+void lex_free(lex_index *x);
+/* Adds features of a document with a weight each (a field weight); returns its doc id in *id. */
+int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id);
+/* Recomputes idf and length norms after adds; cheap, call before searching. */
+void lex_finish(lex_index *x);
+size_t lex_ndocs(const lex_index *x);
+/* Scores all documents for a query into scores[ndocs] (zeroed first);
+ * qweight[i] weighs query feature i (NULL: all 1). */
+void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores);
+/* Contribution of each query feature to one document's score, into out[q->n]. */
+void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out);
+/* Inverse document frequency of a feature id (0 when unknown). */
+float lex_idf(const lex_index *x, uint64_t feat);
+
+#endif

@@ -1,0 +1,174 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_eval.h"
+
+typedef struct {
+    char *code;
+    size_t tp, fp, fn;
+    int in_labels;
+} item_stat;
+
+typedef struct {
+    char *truth, *pred; /* label1 -> predicted rank 1 (or "-" for not applicable) */
+    size_t n;
+} confusion;
+
+struct igc_eval {
+    size_t rows, labelled, none_rows, correct, top1, top3;
+    size_t na_pred, na_pred_right, na_true_found;
+    item_stat *items;
+    size_t nitems, icap;
+    confusion *conf;
+    size_t nconf, ccap;
+};
+
+int igc_eval_new(igc_eval **out) {
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : IGC_ENOMEM;
+}
+
+void igc_eval_free(igc_eval *ev) {
+    if (!ev) return;
+    for (size_t i = 0; i < ev->nitems; i++) free(ev->items[i].code);
+    for (size_t i = 0; i < ev->nconf; i++) free(ev->conf[i].truth), free(ev->conf[i].pred);
+    free(ev->items);
+    free(ev->conf);
+    free(ev);
+}
+
+static item_stat *stat_of(igc_eval *ev, const char *code) {
+    for (size_t i = 0; i < ev->nitems; i++)
+        if (strcmp(ev->items[i].code, code) == 0) return &ev->items[i];
+    if (ev->nitems == ev->icap) {
+        size_t cap = ev->icap ? ev->icap * 2 : 64;
+        item_stat *n = realloc(ev->items, cap * sizeof *n);
+        if (!n) return NULL;
+        ev->items = n;
+        ev->icap = cap;
+    }
+    item_stat *s = &ev->items[ev->nitems];
+    memset(s, 0, sizeof *s);
+    if (!(s->code = igc_strdup(code))) return NULL;
+    ev->nitems++;
+    return s;
+}
+
+static int add_confusion(igc_eval *ev, const char *truth, const char *pred) {
+    for (size_t i = 0; i < ev->nconf; i++)
+        if (strcmp(ev->conf[i].truth, truth) == 0 && strcmp(ev->conf[i].pred, pred) == 0) {
+            ev->conf[i].n++;
+            return 0;
+        }
+    if (ev->nconf == ev->ccap) {
+        size_t cap = ev->ccap ? ev->ccap * 2 : 64;
+        confusion *n = realloc(ev->conf, cap * sizeof *n);
+        if (!n) return IGC_ENOMEM;
+        ev->conf = n;
+        ev->ccap = cap;
+    }
+    confusion *c = &ev->conf[ev->nconf];
+    c->truth = igc_strdup(truth);
+    c->pred = igc_strdup(pred);
+    c->n = 1;
+    if (!c->truth || !c->pred) {
+        free(c->truth), free(c->pred);
+        return IGC_ENOMEM;
+    }
+    ev->nconf++;
+    return 0;
+}
+
+static int nonempty(const char *s) { return s && *s; }
+
+int igc_eval_add(igc_eval *ev, const char *const labels[3], int pred_applicable, const char *const *pred,
+                 size_t npred) {
+    int has_label = nonempty(labels[0]) || nonempty(labels[1]) || nonempty(labels[2]);
+    const char *primary = nonempty(labels[0]) ? labels[0] : nonempty(labels[1]) ? labels[1] : labels[2];
+    const char *p1 = pred_applicable && npred > 0 && nonempty(pred[0]) ? pred[0] : NULL;
+    ev->rows++;
+    for (int k = 0; k < 3; k++)
+        if (nonempty(labels[k])) {
+            item_stat *s = stat_of(ev, labels[k]);
+            if (!s) return IGC_ENOMEM;
+            s->in_labels = 1;
+        }
+    if (!p1) ev->na_pred++;
+    if (!has_label) {
+        ev->none_rows++;
+        if (!p1) {
+            ev->correct++;
+            ev->na_pred_right++;
+            ev->na_true_found++;
+        } else {
+            item_stat *s = stat_of(ev, p1);
+            if (!s) return IGC_ENOMEM;
+            s->fp++;
+            return add_confusion(ev, "-", p1);
+        }
+        return 0;
+    }
+    ev->labelled++;
+    int hit1 = 0, hit3 = 0;
+    for (size_t r = 0; pred_applicable && r < npred && r < 3; r++)
+        for (int k = 0; k < 3; k++)
+            if (nonempty(pred[r]) && nonempty(labels[k]) && strcmp(pred[r], labels[k]) == 0) {
+                if (r == 0) hit1 = 1;
+                hit3 = 1;
+            }
+    ev->top1 += hit1;
+    ev->top3 += hit3;
+    ev->correct += hit1;
+    if (hit1) {
+        item_stat *s = stat_of(ev, p1);
+        if (!s) return IGC_ENOMEM;
+        s->tp++;
+        return 0;
+    }
+    item_stat *t = stat_of(ev, primary);
+    if (!t) return IGC_ENOMEM;
+    t->fn++;
+    if (p1) {
+        item_stat *s = stat_of(ev, p1);
+        if (!s) return IGC_ENOMEM;
+        s->fp++;
+    }
+    return add_confusion(ev, primary, p1 ? p1 : "-");
+}
+
+void igc_eval_compute(const igc_eval *ev, igc_eval_metrics *m) {
+    memset(m, 0, sizeof *m);
+    m->rows = ev->rows;
+    m->labelled = ev->labelled;
+    m->none_rows = ev->none_rows;
+    m->accuracy = ev->rows ? (double)ev->correct / (double)ev->rows : 0;
+    m->top1 = ev->labelled ? (double)ev->top1 / (double)ev->labelled : 0;
+    m->top3 = ev->labelled ? (double)ev->top3 / (double)ev->labelled : 0;
+    m->na_precision = ev->na_pred ? (double)ev->na_pred_right / (double)ev->na_pred : 0;
+    m->na_recall = ev->none_rows ? (double)ev->na_true_found / (double)ev->none_rows : 0;
+    double f1 = 0;
+    for (size_t i = 0; i < ev->nitems; i++) {
+        const item_stat *s = &ev->items[i];
+        if (!s->in_labels) continue;
+        m->items_in_labels++;
+        size_t den = 2 * s->tp + s->fp + s->fn;
+        f1 += den ? 2.0 * (double)s->tp / (double)den : 0;
+    }
+    m->macro_f1 = m->items_in_labels ? f1 / (double)m->items_in_labels : 0;
+}
+
+static int cmp_conf(const void *a, const void *b) {
+    const confusion *x = a, *y = b;
+    return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->truth, y->truth);
+}
+
+int igc_eval_confusions(const igc_eval *ev, igc_buf *out, size_t max) {
+    confusion *c = malloc((ev->nconf + 1) * sizeof *c);
+    if (!c) return IGC_ENOMEM;
+    memcpy(c, ev->conf, ev->nconf * sizeof *c);
+    qsort(c, ev->nconf, sizeof *c, cmp_conf);
+    for (size_t i = 0; i < ev->nconf && i < max; i++)
+        igc_buf_printf(out, "  %-8s -> %-8s x%zu\n", c[i].truth, c[i].pred, c[i].n);
+    free(c);
+    return 0;
+}

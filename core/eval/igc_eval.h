@@ -1,0 +1,39 @@
+/*
+ * igc_eval: the client's metrics over a labelled set (see
+ * ../shared/data/labeled/README.md for the definitions).
+ *
+ *   accuracy   all rows: right when correctly judged not applicable, or judged
+ *              applicable with rank 1 among the labels
+ *   top1/top3  rows with a label: applicable and rank 1 (ranks 1-3) among the labels
+ *   macro_f1   per item on rank 1: a hit counts for the item hit, a miss against
+ *              label1 (and against the predicted item); averaged over the items
+ *              present in the labels
+ *   na_*       precision and recall of "not applicable"
+ */
+#ifndef IGC_EVAL_H
+#define IGC_EVAL_H
+
+#include <stddef.h>
+
+#include "igc_base.h"
+
+typedef struct igc_eval igc_eval;
+
+typedef struct igc_eval_metrics {
+    size_t rows, labelled, none_rows;
+    double accuracy, top1, top3, macro_f1, na_precision, na_recall;
+    size_t items_in_labels;
+} igc_eval_metrics;
+
+int igc_eval_new(igc_eval **out);
+void igc_eval_free(igc_eval *ev);
+/* Adds one row: truth labels (up to 3 codes, NULL/"" for none), whether the
+ * prediction is applicable and its ranked item codes (npred <= 3). */
+int igc_eval_add(igc_eval *ev, const char *const labels[3], int pred_applicable, const char *const *pred,
+                 size_t npred);
+/* Computes the metrics over the rows added so far. */
+void igc_eval_compute(const igc_eval *ev, igc_eval_metrics *m);
+/* Appends a per-item confusion summary (most missed items first), max lines. */
+int igc_eval_confusions(const igc_eval *ev, igc_buf *out, size_t max);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * igc_store: durable storage of examiners' judgments and of the labelled
+ * exemplars the retrieval index learns from, in one LMDB environment.
+ *
+ * Layout (schema version 1; also described in docs/store.md)
+ * ----------------------------------------------------------
+ * One environment directory (data.mdb + lock.mdb, created 0700/0600) with
+ * four named sub-databases, all with the default bytewise key order:
+ *
+ *   "judgments"   key   judgment id, 18 ASCII bytes: 'J' + 13-digit Unix time
+ *                       in ms + 4-digit sequence, e.g. "J17323000000120003".
+ *                       Ids sort in creation order; the sequence separates ids
+ *                       of one millisecond and the next id is derived from the
+ *                       last stored one inside the write transaction, so ids
+ *                       stay unique and increasing across restarts, processes
+ *                       and a clock that steps back.
+ *                 value the judgment document: a JSON object, UTF-8, stored
+ *                       verbatim, no NUL terminator.
+ *   "by_brn"      key   brn (10 ASCII digits) + inverted id (the id with each
+ *                       digit d replaced by 9-d), so a forward scan from the
+ *                       brn prefix yields that company's judgments newest first.
+ *                 value the plain judgment id (18 bytes).
+ *   "exemplars"   key   caller-chosen UTF-8 key, 1..400 bytes, no NUL
+ *                       (e.g. "hist:K0301" or a judgment id).
+ *                 value a JSON object, UTF-8, verbatim.
+ *   "meta"        key   ASCII-ish UTF-8 key, 1..200 bytes.
+ *                 value UTF-8 string without terminator.
+ *                 Reserved: "store.schema_version" = "1" (written on create,
+ *                 checked on open: another value gives IGC_EVERSION) and
+ *                 "store.created_at" (ISO-8601 UTC). Keys starting with
+ *                 "store." cannot be set through igc_store_meta_set().
+ *
+ * Durability: every write is its own transaction, committed and fsynced
+ * before the call returns 0. A failed write (IGC_EFULL when the map is full,
+ * IGC_EIO on other LMDB/OS errors) aborts its transaction: nothing of it is
+ * visible and earlier data is intact.
+ *
+ * Threads and processes: every function may be called concurrently from
+ * several threads on one handle, except igc_store_close(), which must run
+ * once after all other calls on that handle returned. Read transactions use
+ * MDB_NOTLS, so parallel readers in many threads are fine; writers are
+ * serialised by LMDB (a write waits for the running one). Several processes
+ * may open the same directory at once. One process must not open the same
+ * directory twice (LMDB forbids it; igc_store_open returns IGC_ESTATE). A
+ * handle inherited through fork() must not be used in the child: the child
+ * opens its own (closing the inherited one there only frees memory).
+ */
+#ifndef IGC_STORE_H
+#define IGC_STORE_H
+
+#include <stddef.h>
+
+#define IGC_STORE_SCHEMA_VERSION "1"
+#define IGC_STORE_DEFAULT_MAP_MB 1024
+#define IGC_STORE_MAX_DOC (16u * 1024u * 1024u) /* largest JSON document, bytes */
+#define IGC_STORE_MAX_KEY 400                   /* largest exemplar key, bytes */
+#define IGC_STORE_MAX_META_KEY 200
+#define IGC_STORE_MAX_META_VAL 65536
+
+typedef struct igc_store igc_store;
+
+/* Opens (creating the directory if missing) one LMDB environment at dir with
+ * a map of map_mb MiB (0: IGC_STORE_DEFAULT_MAP_MB). An existing store keeps
+ * at least the size its data needs. Clears reader slots left by processes that
+ * died. Returns 0, IGC_EINVAL, IGC_EIO, IGC_EFULL, IGC_ENOMEM, IGC_ESTATE
+ * (already open in this process) or IGC_EVERSION (other schema version). */
+int igc_store_open(const char *dir, size_t map_mb, igc_store **out);
+/* Closes the store. NULL is fine. */
+void igc_store_close(igc_store *s);
+
+/* Saves a judgment document (a JSON object text, stored verbatim) under a new
+ * time-ordered id written to id. brn is the 사업자등록번호, 10 digits with
+ * optional hyphens; NULL or "" stores the judgment without brn index entry.
+ * Durable when it returns 0. IGC_EFULL when the map is full (nothing written).
+ * Documents are checked: IGC_EPARSE (not JSON, or text after it), IGC_EINVAL
+ * (JSON but not an object, empty, NUL byte, bad brn), IGC_EUTF8, IGC_ETOOBIG
+ * (over IGC_STORE_MAX_DOC). The same checks apply to update and exemplars. */
+int igc_store_judgment_put(igc_store *s, const char *brn, const char *json, size_t len, char id[32]);
+/* Reads one judgment; *json is malloc'ed and NUL-terminated, *len (may be
+ * NULL) its length. IGC_ENOTFOUND if absent. */
+int igc_store_judgment_get(igc_store *s, const char *id, char **json, size_t *len);
+/* Replaces the document of an existing judgment (re-classification). The brn
+ * index is unchanged. IGC_ENOTFOUND if absent. */
+int igc_store_judgment_update(igc_store *s, const char *id, const char *json, size_t len);
+
+typedef struct {
+    char (*ids)[32];
+    size_t n;
+} igc_store_ids;
+/* Ids of a company's judgments, newest first, at most limit (0: all). An
+ * unknown brn gives 0 with n == 0. Free with igc_store_ids_free(). */
+int igc_store_judgment_list_brn(igc_store *s, const char *brn, size_t limit, igc_store_ids *out);
+/* Frees the id list and zeroes it. NULL is fine. */
+void igc_store_ids_free(igc_store_ids *ids);
+/* Calls cb for every judgment in id (creation) order over one snapshot; id
+ * and json are NUL-terminated copies valid only during the call. cb may write
+ * to the store (e.g. igc_store_judgment_update); the walk does not see those
+ * writes. A non-zero return from cb stops the walk and is returned. */
+int igc_store_judgment_foreach(igc_store *s,
+                               int (*cb)(void *ud, const char *id, const char *json, size_t len),
+                               void *ud);
+
+/* Saves an exemplar (a JSON object) under key, replacing an existing one. */
+int igc_store_exemplar_put(igc_store *s, const char *key, const char *json, size_t len);
+/* Deletes an exemplar. IGC_ENOTFOUND if absent. */
+int igc_store_exemplar_del(igc_store *s, const char *key);
+/* Calls cb for every exemplar in key order, like igc_store_judgment_foreach. */
+int igc_store_exemplar_foreach(igc_store *s,
+                               int (*cb)(void *ud, const char *key, const char *json, size_t len),
+                               void *ud);
+
+/* Reads a metadata string; *val is malloc'ed. IGC_ENOTFOUND if absent. */
+int igc_store_meta_get(igc_store *s, const char *key, char **val);
+/* Sets a metadata string (UTF-8). Keys starting with "store." are reserved. */
+int igc_store_meta_set(igc_store *s, const char *key, const char *val);
+
+typedef struct {
+    size_t judgments, exemplars;
+    size_t map_size, map_used; /* bytes */
+    size_t readers;            /* reader slots held, by live or crashed processes */
+} igc_store_stats;
+/* Counts and map usage for status pages and tools. */
+int igc_store_stat(igc_store *s, igc_store_stats *st);
+/* Frees reader slots of processes that died; *dead (may be NULL) gets how many.
+ * Done on open; long-running processes may call it now and then. */
+int igc_store_reader_check(igc_store *s, int *dead);
+
+#endif

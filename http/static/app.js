@@ -1,0 +1,884 @@
+// 혁신성장 품목 판별: the examiners' screens. A hash-routed single page over the igcd API.
+// Everything shown comes from API responses; only the field labels of the form live here.
+import { get, post, enc } from './api.js';
+import {
+  brnDigits, brnValid, brnFormat, todaySeoul, formatSeoul, isBlank,
+  highlightSegments, scorePercent, fieldId,
+} from './util.js';
+
+// ---------------------------------------------------------------- DOM helpers
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+/** Builds an element; strings become text nodes, so API text is never parsed as HTML. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  return append(el, ...children);
+}
+function append(el, ...children) {
+  for (const c of children.flat(Infinity)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+/** Text with the given keywords wrapped in <mark>. */
+function marked(text, keywords) {
+  const frag = document.createDocumentFragment();
+  for (const s of highlightSegments(text, keywords)) {
+    frag.append(s.mark ? h('mark', { title: `기여 키워드: ${s.keyword}` }, s.text) : document.createTextNode(s.text));
+  }
+  return frag;
+}
+/** Multi-line text as paragraphs. */
+function paragraphs(text) {
+  return String(text ?? '').split(/\n+/).map((t) => t.trim()).filter(Boolean).map((t) => h('p', null, t));
+}
+const show = (el, on = true) => { el.hidden = !on; };
+
+// ---------------------------------------------------------------- state
+
+const FIELDS = [
+  ['company.name', '기업명'],
+  ['company.brn', '사업자등록번호'],
+  ['company.ceo', '대표자명'],
+  ['tech.ksic_code', '업종코드'],
+  ['tech.ksic_name', '업종명'],
+  ['tech.main_product', '주요제품'],
+  ['tech.product_use', '제품용도'],
+  ['tech.tech_business_name', '기술사업명'],
+  ['tech.tech_class', '기술분류'],
+];
+const LABEL = Object.fromEntries(FIELDS);
+const BLANK_MSG = '공란 입력';
+
+const state = {
+  input: null,    // {company, tech} as last sent to /classify
+  result: null,   // the /classify answer
+  saved: null,    // {id} once the result is saved
+  taxonomy: null, // GET /api/v1/taxonomy, loaded on demand
+};
+
+const store = {
+  get(k) {
+    try { return JSON.parse(sessionStorage.getItem(k) || 'null'); } catch { return null; }
+  },
+  set(k, v) {
+    try { sessionStorage.setItem(k, JSON.stringify(v)); } catch { /* storage full or disabled */ }
+  },
+};
+
+// ---------------------------------------------------------------- router
+
+const TITLES = { input: '기업정보 입력', result: '분류결과', items: '품목 찾기', history: '판별 이력', status: '상태' };
+let currentView = null;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [name, query] = raw.split('?');
+  return { name: TITLES[name] ? name : 'input', params: new URLSearchParams(query || '') };
+}
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function route() {
+  const { name, params } = parseHash();
+  const changed = name !== currentView;
+  currentView = name;
+  for (const v of $$('.view')) show(v, v.dataset.view === name);
+  for (const a of $$('.nav a')) {
+    if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.title = `${TITLES[name]} - 혁신성장 품목 판별`;
+  const enter = { input: enterInput, result: enterResult, items: enterItems, history: enterHistory, status: enterStatus }[name];
+  enter(params);
+  // Focus follows navigation so keyboard and screen-reader users land on the new screen.
+  if (changed && routedOnce) $(`#${name}-heading`)?.focus();
+  routedOnce = true;
+}
+let routedOnce = false;
+
+// ---------------------------------------------------------------- 기업정보 입력
+
+const form = $('#classify-form');
+const control = (path) => document.getElementById(fieldId(path));
+
+function formValues() {
+  const v = { company: {}, tech: {} };
+  for (const [path] of FIELDS) {
+    const [grp, key] = path.split('.');
+    v[grp][key] = control(path).value;
+  }
+  return v;
+}
+
+function setFormValues(v) {
+  for (const [path] of FIELDS) {
+    const [grp, key] = path.split('.');
+    const val = v?.[grp]?.[key];
+    if (typeof val === 'string') control(path).value = val;
+  }
+}
+
+function describedBy(el, withError) {
+  const hint = document.getElementById(`${el.id}-hint`);
+  const ids = [hint ? hint.id : null, withError ? `${el.id}-err` : null].filter(Boolean);
+  if (ids.length) el.setAttribute('aria-describedby', ids.join(' '));
+  else el.removeAttribute('aria-describedby');
+}
+
+function setFieldError(path, msg) {
+  const el = control(path);
+  if (!el) return false;
+  document.getElementById(`${el.id}-err`).textContent = msg;
+  el.setAttribute('aria-invalid', 'true');
+  describedBy(el, true);
+  return true;
+}
+
+function clearFieldError(path) {
+  const el = control(path);
+  if (!el) return;
+  document.getElementById(`${el.id}-err`).textContent = '';
+  el.removeAttribute('aria-invalid');
+  describedBy(el, false);
+}
+
+function clearErrors() {
+  for (const [path] of FIELDS) clearFieldError(path);
+  show(clear($('#input-summary')), false);
+}
+
+/** Error summary above the form: each entry moves focus to its field. */
+function showSummary(title, entries) {
+  const box = clear($('#input-summary'));
+  box.append(h('strong', null, title));
+  if (entries.length) {
+    box.append(h('ul', null, entries.map(([path, msg]) => h('li', null,
+      control(path)
+        ? h('a', { href: `#${fieldId(path)}`, onclick: (e) => { e.preventDefault(); control(path).focus(); } }, `${LABEL[path] || path}: ${msg}`)
+        : `${path}: ${msg}`))));
+  }
+  show(box);
+}
+
+/** Client-side checks; returns [[path, message], ...]. */
+function validate(v) {
+  const errs = [];
+  for (const [path] of FIELDS) {
+    const [grp, key] = path.split('.');
+    const val = v[grp][key];
+    if (isBlank(val)) errs.push([path, BLANK_MSG]);
+    else if (path === 'company.brn' && !brnValid(val)) {
+      errs.push([path, '사업자등록번호가 올바르지 않습니다. 숫자 10자리와 검증번호를 확인해 주세요.']);
+    } else if (path === 'tech.ksic_code' && !/^\d{5}$/.test(val.trim())) {
+      errs.push([path, '업종코드는 숫자 5자리입니다.']);
+    }
+  }
+  return errs;
+}
+
+function requestBody(v) {
+  const t = (s) => String(s).trim();
+  return {
+    company: { name: t(v.company.name), brn: brnDigits(v.company.brn), ceo: t(v.company.ceo) },
+    tech: {
+      ksic_code: t(v.tech.ksic_code), ksic_name: t(v.tech.ksic_name), main_product: t(v.tech.main_product),
+      product_use: t(v.tech.product_use), tech_business_name: t(v.tech.tech_business_name),
+      tech_class: t(v.tech.tech_class).toUpperCase(),
+    },
+  };
+}
+
+async function onClassify(e) {
+  e.preventDefault();
+  clearErrors();
+  const v = formValues();
+  const errs = validate(v);
+  if (errs.length) {
+    for (const [path, msg] of errs) setFieldError(path, msg);
+    showSummary(`입력 내용을 확인해 주세요 (${errs.length}건)`, errs);
+    control(errs[0][0]).focus();
+    return;
+  }
+  const body = requestBody(v);
+  const btn = $('#btn-classify');
+  btn.disabled = true;
+  btn.textContent = '판별 중…';
+  form.setAttribute('aria-busy', 'true');
+  const r = await post('/api/v1/classify', body);
+  btn.disabled = false;
+  btn.textContent = '판별';
+  form.removeAttribute('aria-busy');
+  if (!r.ok) {
+    const fields = r.error.fields || [];
+    const entries = [];
+    for (const path of fields) {
+      const msg = r.error.code === 'blank_field' ? BLANK_MSG : r.error.message;
+      if (setFieldError(path, msg)) entries.push([path, msg]);
+    }
+    showSummary(entries.length ? `입력 내용을 확인해 주세요 (${entries.length}건)` : r.error.message, entries);
+    const first = fields.map(control).find(Boolean);
+    (first || $('#input-heading')).focus();
+    return;
+  }
+  state.input = body;
+  state.result = r.data;
+  state.saved = null;
+  store.set('igc.last', { input: state.input, result: state.result, saved: null });
+  go('#/result'); // the route change moves focus to the result heading
+}
+
+// KSIC lookup: fills or suggests 업종명 from the classification table.
+let ksicSeq = 0;
+let ksicTimer = 0;
+const KSIC_HINT = '한국표준산업분류 세세분류 5자리';
+
+function onKsicInput() {
+  const code = control('tech.ksic_code').value.trim();
+  clearTimeout(ksicTimer);
+  const hint = $('#f-tech-ksic_code-hint');
+  show($('#ksic-suggest'), false);
+  if (!/^\d{5}$/.test(code)) {
+    hint.textContent = KSIC_HINT;
+    hint.className = 'hint';
+    return;
+  }
+  ksicTimer = setTimeout(() => lookupKsic(code), 200);
+}
+
+async function lookupKsic(code) {
+  const seq = ++ksicSeq;
+  const hint = $('#f-tech-ksic_code-hint');
+  const r = await get(`/api/v1/ksic/${enc(code)}`);
+  if (seq !== ksicSeq || control('tech.ksic_code').value.trim() !== code) return;
+  if (!r.ok) {
+    if (r.status === 404) {
+      hint.textContent = '등록되지 않은 업종코드입니다. 코드를 확인해 주세요.';
+      hint.className = 'hint warn';
+    } else {
+      hint.textContent = KSIC_HINT;
+      hint.className = 'hint';
+    }
+    return;
+  }
+  const k = r.data || {};
+  const path = [k.section_name, k.division_name, k.group_name].filter(Boolean).join(' › ');
+  hint.textContent = `${k.name || ''}${path ? ` (${path})` : ''}${k.mapped_from ? ` · 구 코드 ${k.mapped_from}에서 변환` : ''}`;
+  hint.className = 'hint ok';
+  if (!k.name) return;
+  const nameEl = control('tech.ksic_name');
+  if (isBlank(nameEl.value) || nameEl.dataset.auto === nameEl.value) {
+    nameEl.value = k.name;
+    nameEl.dataset.auto = k.name;
+    clearFieldError('tech.ksic_name');
+    saveDraft();
+  } else if (nameEl.value.trim() !== k.name) {
+    const box = clear($('#ksic-suggest'));
+    box.append('표준 업종명: ', h('strong', null, k.name), ' ',
+      h('button', {
+        type: 'button', class: 'btn-link', onclick: () => {
+          nameEl.value = k.name;
+          nameEl.dataset.auto = k.name;
+          show(box, false);
+          saveDraft();
+          nameEl.focus();
+        },
+      }, '이 이름 사용'));
+    show(box);
+  }
+}
+
+function saveDraft() {
+  store.set('igc.form', formValues());
+}
+
+function enterInput() {
+  $('#f-classified-on').value = todaySeoul();
+}
+
+function initInput() {
+  $('#f-classified-on').value = todaySeoul();
+  const draft = store.get('igc.form');
+  if (draft) setFormValues(draft);
+  form.addEventListener('submit', onClassify);
+  form.addEventListener('input', (e) => {
+    const path = e.target.name;
+    if (path && LABEL[path] && e.target.getAttribute('aria-invalid') === 'true' && !isBlank(e.target.value)) {
+      clearFieldError(path);
+    }
+    saveDraft();
+  });
+  control('tech.ksic_code').addEventListener('input', onKsicInput);
+  $('#btn-clear').addEventListener('click', () => {
+    for (const [path] of FIELDS) control(path).value = '';
+    delete control('tech.ksic_name').dataset.auto;
+    clearErrors();
+    onKsicInput();
+    saveDraft();
+    control('company.name').focus();
+  });
+}
+
+// ---------------------------------------------------------------- 분류결과
+
+function itemCrumbs(it) {
+  const theme = [it.theme, it.theme_name].filter(Boolean).join(' ');
+  const field = [it.field, it.field_name].filter(Boolean).join(' ');
+  return [theme, field].filter(Boolean).join(' › ');
+}
+
+// Names for the engine's score components; unknown ones are shown as sent.
+const SIGNAL_LABELS = { lexical: '어휘 일치', dense: '의미 유사도', knn: '과거 판별', ksic_prior: '업종 연관' };
+
+function signalsLine(sig) {
+  if (!sig || typeof sig !== 'object') return null;
+  const parts = Object.entries(sig).filter(([, v]) => Number.isFinite(Number(v)))
+    .map(([k, v]) => `${SIGNAL_LABELS[k] || k} ${Number(v).toFixed(2)}`);
+  return parts.length ? h('p', { class: 'signals muted' }, `점수 구성: ${parts.join(' · ')}`) : null;
+}
+
+function renderItem(it, keywords) {
+  const pct = scorePercent(it.score);
+  const score = Number(it.score);
+  const kws = Array.isArray(it.keywords) ? it.keywords : [];
+  return h('li', { class: `item rank-${it.rank}`, dataset: { code: it.code } },
+    h('div', { class: 'item-head' },
+      h('span', { class: 'rank' }, `${it.rank}순위`),
+      h('div', { class: 'item-title' },
+        h('h3', null, it.name || it.code),
+        h('div', { class: 'crumbs' }, h('span', { class: 'code item-code' }, it.code), ' ', itemCrumbs(it)))),
+    h('div', { class: 'score' },
+      h('span', { class: 'muted' }, '적합도'),
+      h('div', {
+        class: 'score-bar', role: 'meter', 'aria-label': '적합도', 'aria-valuemin': 0, 'aria-valuemax': 100,
+        'aria-valuenow': pct, 'aria-valuetext': `${pct}%`,
+      }, h('span', { style: `width:${pct}%` })),
+      h('span', { class: 'score-val' }, Number.isFinite(score) ? score.toFixed(2) : '-')),
+    signalsLine(it.signals),
+    h('h4', null, '분류근거'),
+    h('p', { class: 'basis' }, it.basis ? marked(it.basis, keywords) : '—'),
+    h('h4', null, '기여 키워드'),
+    kws.length ? h('ul', { class: 'chips keywords' }, kws.map((k) => h('li', null, k))) : h('p', { class: 'muted' }, '없음'),
+    h('div', { class: 'item-foot' },
+      h('a', { href: `#/items?code=${enc(it.code)}`, class: 'btn btn-ghost btn-small' }, '품목 정의 보기')));
+}
+
+function dlRows(dl, rows) {
+  clear(dl);
+  for (const [k, v] of rows) dl.append(h('dt', null, k), h('dd', null, v == null || v === '' ? '—' : v));
+}
+
+function renderResult() {
+  const res = state.result;
+  show($('#result-empty'), !res);
+  show($('#result-body'), !!res);
+  show($('#review-badge'), !!res?.needs_review);
+  if (!res) {
+    $('#result-meta').textContent = '';
+    return;
+  }
+  const input = state.input || { company: res.company || {}, tech: res.tech || {} };
+  const items = (Array.isArray(res.items) ? res.items : []).slice().sort((a, b) => a.rank - b.rank);
+  const keywords = items.flatMap((it) => (Array.isArray(it.keywords) ? it.keywords : []));
+  const meta = [
+    res.classified_on && `분류기준일 ${res.classified_on}`,
+    res.taxonomy_version && `분류체계 ${res.taxonomy_version}`,
+    res.engine_version && `엔진 ${res.engine_version}`,
+    res.rules_version && `규칙 ${res.rules_version}`,
+    Number.isFinite(res.elapsed_ms) && `처리 ${res.elapsed_ms} ms`,
+  ].filter(Boolean);
+  $('#result-meta').textContent = meta.join(' · ');
+
+  const reasons = Array.isArray(res.reasons) ? res.reasons : [];
+  const reasonLi = (r) => h('li', null, r.message || r.code, r.code ? h('span', { class: 'code reason-code' }, r.code) : null);
+  const na = res.applicable === false;
+  show($('#na-panel'), na);
+  append(clear($('#na-reasons')), na ? reasons.map(reasonLi) : []);
+  show($('#notes-panel'), !na && reasons.length > 0);
+  append(clear($('#notes-list')), !na ? reasons.map(reasonLi) : []);
+
+  $('#items-title').textContent = na ? '참고: 유사 품목 (해당 없음 판정)' : '혁신성장 품목코드 추천';
+  show($('#items-title'), !na || items.length > 0);
+  const list = clear($('#result-items'));
+  list.classList.toggle('na', na);
+  if (!items.length && !na) list.append(h('li', { class: 'card muted' }, '추천할 품목이 없습니다.'));
+  for (const it of items) list.append(renderItem(it, keywords));
+
+  const c = input.company || {};
+  const t = input.tech || {};
+  dlRows($('#result-company'), [
+    ['기업명', c.name], ['사업자등록번호', brnFormat(c.brn)], ['대표자명', c.ceo], ['분류기준일', res.classified_on],
+  ]);
+  dlRows($('#result-tech'), [
+    ['업종코드', t.ksic_code],
+    ['업종명', marked(t.ksic_name, keywords)],
+    ['주요제품', marked(t.main_product, keywords)],
+    ['제품용도', marked(t.product_use, keywords)],
+    ['기술사업명', marked(t.tech_business_name, keywords)],
+    ['기술분류', t.tech_class],
+  ]);
+  renderSaveForm(items, na);
+}
+
+function renderSaveForm(items, na) {
+  const box = clear($('#choice-list'));
+  const radio = (value, checked, ...label) => {
+    const id = `choice-${box.children.length}`;
+    return h('label', { class: 'choice', for: id },
+      h('input', { type: 'radio', name: 'choice', id, value, checked: checked || null }), h('span', null, ...label));
+  };
+  items.forEach((it, i) => box.append(radio(it.code, !na && i === 0,
+    h('strong', null, `${it.rank}순위 `), h('span', { class: 'code' }, it.code), ` ${it.name || ''}`,
+    i === 0 && !na ? h('span', { class: 'muted' }, ' (추천 확정)') : null)));
+  box.append(radio('', na || !items.length, h('strong', null, '해당 없음')));
+  box.append(radio('__other', false, h('strong', null, '다른 품목코드 직접 입력')));
+  $('#f-other-code').value = '';
+  $('#f-other-code-err').textContent = '';
+  $('#f-other-code').removeAttribute('aria-invalid');
+  $('#f-comment').value = '';
+  const msg = clear($('#save-msg'));
+  msg.className = '';
+  const btn = $('#btn-save');
+  if (state.saved) {
+    btn.disabled = true;
+    btn.textContent = '저장됨';
+    showSaved(state.saved.id);
+  } else {
+    btn.disabled = false;
+    btn.textContent = '저장';
+  }
+}
+
+function showSaved(id) {
+  const msg = clear($('#save-msg'));
+  msg.className = 'alert alert-ok';
+  const brn = state.input?.company?.brn || '';
+  msg.append('저장되었습니다. 판별번호 ', h('strong', { id: 'saved-id', class: 'code' }, id), ' ',
+    h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(id)}` }, '판별 이력에서 보기'));
+}
+
+async function onSave(e) {
+  e.preventDefault();
+  if (!state.result || state.saved) return;
+  const choice = $('input[name="choice"]:checked', $('#save-form'))?.value ?? '';
+  const otherEl = $('#f-other-code');
+  const otherErr = $('#f-other-code-err');
+  otherErr.textContent = '';
+  otherEl.removeAttribute('aria-invalid');
+  let chosen = choice || null;
+  if (choice === '__other') {
+    const code = otherEl.value.trim();
+    const fail = (m) => {
+      otherErr.textContent = m;
+      otherEl.setAttribute('aria-invalid', 'true');
+      otherEl.focus();
+    };
+    if (!code) return fail(BLANK_MSG);
+    const r = await get(`/api/v1/taxonomy/items/${enc(code)}`);
+    if (!r.ok) return fail(r.status === 404 ? '해당 품목코드를 찾을 수 없습니다.' : r.error.message);
+    chosen = r.data?.code || code;
+  }
+  const btn = $('#btn-save');
+  btn.disabled = true;
+  const r = await post('/api/v1/judgments', {
+    company: state.input.company, tech: state.input.tech, result: state.result,
+    chosen_item: chosen, comment: $('#f-comment').value.trim(),
+  });
+  if (!r.ok || !r.data?.id) {
+    btn.disabled = false;
+    const msg = clear($('#save-msg'));
+    msg.className = 'alert alert-error';
+    msg.append(r.ok ? '저장 응답에 판별번호가 없습니다.' : `저장하지 못했습니다: ${r.error.message}`);
+    return;
+  }
+  state.saved = { id: String(r.data.id) };
+  store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
+  btn.textContent = '저장됨';
+  showSaved(state.saved.id);
+}
+
+function enterResult() {
+  renderResult();
+}
+
+function initResult() {
+  const last = store.get('igc.last');
+  if (last && last.result) Object.assign(state, { input: last.input, result: last.result, saved: last.saved });
+  $('#save-form').addEventListener('submit', onSave);
+  $('#f-other-code').addEventListener('input', () => {
+    const other = $('input[name="choice"][value="__other"]');
+    if (other) other.checked = true;
+  });
+  $('#btn-reclassify').addEventListener('click', () => {
+    // The form itself still holds what was typed (exactly, hyphens and spaces included).
+    go('#/input');
+  });
+}
+
+// ---------------------------------------------------------------- 품목 찾기
+
+async function loadTaxonomy() {
+  if (state.taxonomy) return state.taxonomy;
+  const r = await get('/api/v1/taxonomy');
+  if (r.ok && r.data) state.taxonomy = r.data;
+  return state.taxonomy;
+}
+
+function itemName(code) {
+  const it = state.taxonomy?.items?.find((x) => x.code === code);
+  return it ? it.name : '';
+}
+
+let itemsTreeBuilt = false;
+let lastSearch = null;
+
+function itemButton(it, q) {
+  const params = new URLSearchParams();
+  if (q) params.set('q', q);
+  params.set('code', it.code);
+  return h('li', null, h('button', {
+    type: 'button', class: 'tbtn', dataset: { code: it.code },
+    onclick: () => { pendingDetailFocus = true; go(`#/items?${params}`); },
+  }, h('span', { class: 'code' }, it.code), ' ', h('strong', null, it.name || ''),
+  it.snippet ? h('span', { class: 'snip' }, marked(it.snippet, q ? q.split(/\s+/) : [])) : null));
+}
+let pendingDetailFocus = false;
+
+async function showTree() {
+  const listEl = $('#items-list');
+  if (itemsTreeBuilt) return;
+  $('#items-list-title').textContent = '전체 품목';
+  $('#items-status').textContent = '불러오는 중…';
+  const tx = await loadTaxonomy();
+  if (!tx) {
+    $('#items-status').textContent = '분류체계를 불러오지 못했습니다.';
+    return;
+  }
+  clear(listEl);
+  const items = tx.items || [];
+  $('#items-list-title').textContent = `전체 품목 (${items.length})`;
+  $('#items-status').textContent = tx.version ? `분류체계 ${tx.version}` : '';
+  for (const th of tx.themes || []) {
+    const fields = (tx.fields || []).filter((f) => f.theme === th.code);
+    const count = items.filter((i) => i.theme === th.code).length;
+    const d = h('details', { class: 'theme' }, h('summary', null, `${th.name} `, h('span', { class: 'muted' }, `${th.code} · ${count}`)));
+    for (const f of fields) {
+      const its = items.filter((i) => i.field === f.code);
+      d.append(h('details', { class: 'field' },
+        h('summary', null, `${f.name} `, h('span', { class: 'muted' }, `${f.code} · ${its.length}`)),
+        h('ul', { class: 'tlist' }, its.map((it) => itemButton(it, '')))));
+    }
+    listEl.append(d);
+  }
+  itemsTreeBuilt = true;
+}
+
+async function runSearch(q) {
+  const listEl = clear($('#items-list'));
+  itemsTreeBuilt = false;
+  $('#items-list-title').textContent = `검색 결과: ${q}`;
+  $('#items-status').textContent = '검색 중…';
+  const r = await get(`/api/v1/taxonomy/search?q=${enc(q)}&limit=20`);
+  if (!r.ok) {
+    $('#items-status').textContent = `검색하지 못했습니다: ${r.error.message}`;
+    return;
+  }
+  const items = r.data?.items || [];
+  $('#items-status').textContent = items.length ? `${items.length}건` : '검색 결과가 없습니다.';
+  listEl.append(h('ul', { class: 'tlist', id: 'search-results' }, items.map((it) => itemButton(it, q))));
+  listEl.append(h('p', null, h('a', { href: '#/items' }, '전체 목록 보기')));
+}
+
+async function showItem(code) {
+  const box = clear($('#item-detail'));
+  for (const b of $$('.tbtn')) b.setAttribute('aria-current', b.dataset.code === code ? 'true' : 'false');
+  box.append(h('p', { class: 'muted' }, '불러오는 중…'));
+  const r = await get(`/api/v1/taxonomy/items/${enc(code)}`);
+  clear(box);
+  if (!r.ok) {
+    box.append(h('p', { class: 'err' }, r.status === 404 ? `품목 ${code}을(를) 찾을 수 없습니다.` : r.error.message));
+    return;
+  }
+  const it = r.data || {};
+  const title = h('h2', { id: 'item-detail-title', tabindex: '-1' }, it.name || it.code);
+  box.append(h('div', { class: 'crumbs' }, h('span', { class: 'code' }, it.code), ' ', itemCrumbs(it)), title);
+  if (it.definition) append(box, h('h3', null, '정의'), paragraphs(it.definition));
+  if (it.examples) append(box, h('h3', null, '예시'), paragraphs(it.examples));
+  if (it.notes) append(box, h('h3', null, '참고'), paragraphs(it.notes));
+  if (pendingDetailFocus) title.focus();
+  pendingDetailFocus = false;
+}
+
+async function enterItems(params) {
+  const q = (params.get('q') || '').trim();
+  const code = params.get('code');
+  $('#f-search').value = q;
+  if (q) {
+    if (lastSearch !== q) {
+      lastSearch = q;
+      await runSearch(q);
+    }
+  } else {
+    lastSearch = null;
+    await showTree();
+  }
+  if (code) {
+    // Open the tree branch holding the item so the selection is visible.
+    const btn = $(`.tbtn[data-code="${CSS.escape(code)}"]`);
+    for (let d = btn?.closest('details'); d; d = d.parentElement?.closest('details')) d.open = true;
+    await showItem(code);
+  }
+}
+
+function initItems() {
+  $('#search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = $('#f-search').value.trim();
+    go(q ? `#/items?q=${enc(q)}` : '#/items');
+  });
+}
+
+// ---------------------------------------------------------------- 판별 이력
+
+function choiceLabel(code, knownName) {
+  if (code == null || code === '') return h('span', { class: 'badge badge-na' }, '해당 없음');
+  const name = knownName || itemName(code);
+  return [h('span', { class: 'code' }, code), name ? ` ${name}` : ''];
+}
+
+async function loadHistory(brn, openId) {
+  const status = $('#history-status');
+  const table = $('#history-table');
+  status.textContent = '조회 중…';
+  show(table, false);
+  await loadTaxonomy();
+  const r = await get(`/api/v1/judgments?brn=${enc(brn)}`);
+  if (!r.ok) {
+    status.textContent = `조회하지 못했습니다: ${r.error.message}`;
+    return;
+  }
+  const rows = r.data?.judgments || [];
+  status.textContent = rows.length ? `${brnFormat(brn)}: ${rows.length}건 (최신순)` : `${brnFormat(brn)}: 저장된 판별이 없습니다.`;
+  const withComment = rows.some((j) => !isBlank(j.comment));
+  const withTop = rows.some((j) => j.top_item || j.applicable === false);
+  const head = ['판별번호', '저장일시', '기업명', '심사역 판단', ...(withTop ? ['당시 1순위 추천'] : []),
+    ...(withComment ? ['의견'] : [])];
+  append(clear($('thead', table)), h('tr', null, head.map((t) => h('th', { scope: 'col' }, t))));
+  const tbody = clear($('tbody', table));
+  for (const j of rows) {
+    tbody.append(h('tr', { dataset: { id: j.id } },
+      h('td', null, h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(j.id)}`, class: 'code judgment-link' }, j.id)),
+      h('td', null, formatSeoul(j.saved_at)),
+      h('td', null, j.company_name || j.company?.name || ''),
+      h('td', null, choiceLabel(j.chosen_item, j.chosen_item_name)),
+      withTop ? h('td', null, j.applicable === false ? h('span', { class: 'badge badge-na' }, '해당 없음 판정')
+        : j.top_item ? choiceLabel(j.top_item) : '—') : null,
+      withComment ? h('td', null, j.comment || '') : null));
+  }
+  show(table, rows.length > 0);
+  if (openId) await openJudgment(openId);
+}
+
+async function openJudgment(id) {
+  const box = $('#judgment-detail');
+  clear(box);
+  show(box);
+  box.append(h('p', { class: 'muted' }, '불러오는 중…'));
+  const r = await get(`/api/v1/judgments/${enc(id)}`);
+  clear(box);
+  if (!r.ok) {
+    box.append(h('p', { class: 'err' }, r.status === 404 ? `판별 ${id}을(를) 찾을 수 없습니다.` : r.error.message));
+    return;
+  }
+  const j = r.data || {};
+  const c = j.company || {};
+  const t = j.tech || {};
+  const res = j.result || {};
+  const items = Array.isArray(res.items) ? res.items : [];
+  box.append(h('h2', { id: 'judgment-title', class: 'sec-title' }, '판별 ', h('span', { class: 'code', id: 'judgment-id' }, j.id || id)));
+  const dl = h('dl', { class: 'dl' });
+  dlRows(dl, [
+    ['저장일시', formatSeoul(j.saved_at)],
+    ['기업명', c.name], ['사업자등록번호', brnFormat(c.brn)], ['대표자명', c.ceo],
+    ['업종', [t.ksic_code, t.ksic_name].filter(Boolean).join(' ')],
+    ['주요제품', t.main_product], ['제품용도', t.product_use], ['기술사업명', t.tech_business_name], ['기술분류', t.tech_class],
+    ['분류기준일', res.classified_on],
+    ['심사역 판단', h('span', { id: 'judgment-choice' }, choiceLabel(j.chosen_item, j.chosen_item_name))],
+    ['의견', j.comment],
+    ['규칙 버전', j.rules_version || res.rules_version],
+    ['엔진 버전', j.engine_version || res.engine_version],
+  ]);
+  box.append(dl);
+  box.append(h('h3', { class: 'sec-title', style: 'margin-top:16px' }, res.applicable === false ? '당시 판정: 해당 없음' : '당시 추천 품목'));
+  if (items.length) {
+    box.append(h('ol', { class: 'tlist' }, items.map((it) => h('li', { style: 'padding:6px 0' },
+      h('strong', null, `${it.rank}순위 `), h('span', { class: 'code' }, it.code), ` ${it.name || ''} `,
+      h('span', { class: 'muted' }, Number.isFinite(Number(it.score)) ? `(${Number(it.score).toFixed(2)})` : '')))));
+  }
+  box.append(h('div', { class: 'actions left', style: 'margin-top:14px' },
+    h('button', {
+      type: 'button', class: 'btn btn-ghost', onclick: () => {
+        state.input = { company: { ...c }, tech: { ...t } };
+        state.result = res;
+        state.saved = { id: String(j.id || id) };
+        setFormValues(state.input);
+        store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
+        go('#/result');
+      },
+    }, '분류결과 화면으로 열기')));
+}
+
+async function enterHistory(params) {
+  const brn = brnDigits(params.get('brn') || '');
+  const id = params.get('id');
+  const input = $('#f-history-brn');
+  if (brn) input.value = brnFormat(brn);
+  else if (!input.value && state.input?.company?.brn) input.value = brnFormat(state.input.company.brn);
+  if (!brn) {
+    show($('#judgment-detail'), false);
+    return;
+  }
+  await loadHistory(brn, id);
+}
+
+function initHistory() {
+  $('#history-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const el = $('#f-history-brn');
+    const err = $('#f-history-brn-err');
+    const v = el.value;
+    let msg = '';
+    if (isBlank(v)) msg = BLANK_MSG;
+    else if (!brnValid(v)) msg = '사업자등록번호가 올바르지 않습니다. 숫자 10자리와 검증번호를 확인해 주세요.';
+    err.textContent = msg;
+    if (msg) {
+      el.setAttribute('aria-invalid', 'true');
+      el.focus();
+      return;
+    }
+    el.removeAttribute('aria-invalid');
+    go(`#/history?brn=${brnDigits(v)}`);
+  });
+}
+
+// ---------------------------------------------------------------- 상태
+
+function statusCard(title, big, rows) {
+  const dl = h('dl', { class: 'dl' });
+  dlRows(dl, rows);
+  return h('div', { class: 'card' }, h('h2', { class: 'sec-title' }, title), big != null ? h('p', { class: 'big' }, big) : null, dl);
+}
+
+// Korean labels for status keys the server is likely to report; others are shown as sent.
+const STATUS_LABELS = {
+  service: '서비스', version: '버전', count: '개수', path: '경로', dir: '규칙 폴더', reloads: '재적재 횟수',
+  failed_reloads: '거부된 재적재', rule_errors: '규칙 실행 오류', last_attempt_at: '마지막 적재 시도',
+  loaded: '적재 여부', items: '품목 수', themes: '테마 수', fields: '분야 수', exemplars: '사례 수',
+  last_rule_error: '마지막 규칙 오류',
+  map_size: '저장 공간', map_used: '사용량', uptime_s: '가동 시간(초)', started_at: '시작 시각',
+  model: '인코더 모델', encoder: '인코더', index: '검색 색인',
+};
+function scalarRows(obj, skip) {
+  return Object.entries(obj || {})
+    .filter(([k, v]) => !skip.includes(k) && (v === null || typeof v !== 'object'))
+    .map(([k, v]) => [STATUS_LABELS[k] || k, statusValue(k, v)]);
+}
+function statusValue(k, v) {
+  if (v == null) return '—';
+  if (/_at$/.test(k)) return formatSeoul(v);
+  if (typeof v === 'number' && /^map_/.test(k)) return `${(v / 1048576).toLocaleString('ko-KR', { maximumFractionDigits: 1 })} MiB`;
+  if (typeof v === 'number') return v.toLocaleString('ko-KR');
+  if (typeof v === 'boolean') return v ? '예' : '아니오';
+  return String(v);
+}
+
+function footer(s) {
+  const parts = [
+    s.taxonomy_version && `분류체계 ${s.taxonomy_version}`,
+    s.engine_version && `엔진 ${s.engine_version}`,
+    s.rules?.version && `규칙 ${s.rules.version}`,
+  ].filter(Boolean);
+  $('#foot-versions').textContent = parts.length ? `혁신성장 품목 판별 · ${parts.join(' · ')}` : '혁신성장 품목 판별';
+}
+
+async function enterStatus() {
+  const msg = $('#status-msg');
+  msg.textContent = '불러오는 중…';
+  const r = await get('/api/v1/status');
+  const cards = clear($('#status-cards'));
+  if (!r.ok) {
+    msg.textContent = `상태를 불러오지 못했습니다: ${r.error.message}`;
+    return;
+  }
+  const s = r.data || {};
+  footer(s);
+  msg.textContent = `조회 시각 ${formatSeoul(new Date().toISOString())}`;
+  const rules = s.rules || {};
+  const storeInfo = s.store || {};
+  const err = rules.last_error;
+  cards.append(
+    statusCard('분류체계', s.taxonomy_version || '—', scalarRows(s.taxonomy, [])),
+    statusCard('판별 엔진', s.engine_version || '—', scalarRows(s.engine, [])),
+    h('div', { class: 'card', id: 'status-rules' },
+      h('h2', { class: 'sec-title' }, '판별 규칙 ',
+        err ? h('span', { class: 'badge badge-warn' }, '오류 있음') : h('span', { class: 'badge badge-ok' }, '정상')),
+      h('p', { class: 'big' }, rules.version || '—'),
+      (() => {
+        const dl = h('dl', { class: 'dl' });
+        dlRows(dl, [
+          ['마지막 적재', formatSeoul(rules.loaded_at) || '—'],
+          ['마지막 오류', err ? h('span', { class: 'err-text' }, typeof err === 'string' ? err : JSON.stringify(err)) : '없음'],
+          ...(rules.tests && Number.isFinite(rules.tests.total)
+            ? [['규칙 시험', `${rules.tests.passed ?? 0} / ${rules.tests.total} 통과`]] : []),
+          ...scalarRows(rules, ['version', 'loaded_at', 'last_error']),
+        ]);
+        return dl;
+      })(),
+      Array.isArray(rules.rules) && rules.rules.length
+        ? h('details', { class: 'rule-list' }, h('summary', null, `규칙 ${rules.rules.length}개`),
+          h('ul', null, rules.rules.map((ru) => h('li', null, h('span', { class: 'code' }, ru.id || ''), ' ',
+            ru.description || '', ru.errors ? h('span', { class: 'badge badge-warn' }, ` 오류 ${ru.errors}`) : null))))
+        : null),
+    statusCard('판별 저장소', storeInfo.judgments != null ? `${storeInfo.judgments}건` : '—', scalarRows(storeInfo, ['judgments'])),
+  );
+  const other = scalarRows(s, ['taxonomy_version', 'engine_version']);
+  if (other.length) cards.append(statusCard('기타', null, other));
+}
+
+function initStatus() {
+  $('#btn-status-refresh').addEventListener('click', () => enterStatus());
+}
+
+// ---------------------------------------------------------------- start
+
+// The skip link must not change the hash: that would route away from the current screen.
+$('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  $('#main').focus();
+});
+initInput();
+initResult();
+initItems();
+initHistory();
+initStatus();
+window.addEventListener('hashchange', route);
+route();
+get('/api/v1/status').then((r) => { if (r.ok && r.data) footer(r.data); });

@@ -1,0 +1,41 @@
+/*
+ * igc_index: nearest-neighbour search over sentence embeddings, through the FAISS C API.
+ *
+ * Vectors are L2-normalised by the caller, so inner product is cosine similarity.
+ * Ids are the insertion order (0, 1, ...). The index type is a FAISS factory string
+ * ("Flat" for exact search, "IVF256,Flat" or "HNSW32" for millions of vectors);
+ * index types that need training are trained on the first batch that is large enough,
+ * and fall back to exact search below that. When FAISS was built with GPU support and
+ * a device is present, the index lives on the GPU; results are the same either way.
+ */
+#ifndef IGC_INDEX_H
+#define IGC_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct igc_index igc_index;
+
+typedef struct igc_index_opts {
+    const char *factory; /* FAISS factory string; NULL or "" = "Flat" */
+    int use_gpu;         /* -1 auto (default), 0 never, 1 require (error if unavailable) */
+} igc_index_opts;
+
+/* Creates an empty inner-product index of dimension dim. */
+int igc_index_new(int dim, const igc_index_opts *o, igc_index **out);
+/* Frees the index. NULL is fine. */
+void igc_index_free(igc_index *x);
+/* Appends n vectors (n*dim floats); their ids continue from igc_index_size(). */
+int igc_index_add(igc_index *x, const float *vecs, size_t n);
+/* Number of vectors. */
+size_t igc_index_size(const igc_index *x);
+/* k nearest by inner product for nq queries: sims[nq*k], ids[nq*k] (-1 where fewer). */
+int igc_index_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids);
+/* 1 when searches run on a GPU. */
+int igc_index_on_gpu(const igc_index *x);
+/* Human-readable description: "Flat/cpu", "IVF256,Flat/gpu0". */
+const char *igc_index_describe(const igc_index *x);
+/* 1 when this build has the FAISS GPU C API. */
+int igc_index_gpu_built(void);
+
+#endif

@@ -1,0 +1,464 @@
+/* Model file I/O, encoding and word contributions. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "embed_internal.h"
+
+enum { HDR = 40 };
+
+/* ---- little-endian helpers (the file is LE whatever the host) ---- */
+static void put32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get32(const unsigned char *p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+static uint64_t get64(const unsigned char *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+static uint32_t f2u(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static float u2f(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* FNV-1a fed with the LE bytes of each value, so the hash is the hash of the file's
+ * data section whether computed from a file or from a model in memory. */
+typedef struct {
+    uint64_t h;
+} fnv;
+static void fnv_bytes(fnv *s, uint64_t v, int nbytes) {
+    for (int i = 0; i < nbytes; i++) {
+        s->h ^= (v >> (8 * i)) & 0xff;
+        s->h *= 1099511628211ULL;
+    }
+}
+
+static uint64_t content_hash(const igc_embed_model *m) {
+    fnv s = {1469598103934665603ULL};
+    fnv_bytes(&s, IGC_EMBED_FORMAT, 4);
+    fnv_bytes(&s, (uint64_t)m->dim, 4);
+    fnv_bytes(&s, m->nfeat, 4);
+    for (uint32_t i = 0; i < m->nfeat; i++) fnv_bytes(&s, m->ids[i], 8);
+    for (uint32_t i = 0; i < m->nfeat; i++) fnv_bytes(&s, f2u(m->idf[i]), 4);
+    size_t nw = (size_t)m->nfeat * (size_t)m->dim;
+    for (size_t i = 0; i < nw; i++) fnv_bytes(&s, f2u(m->w[i]), 4);
+    return s.h;
+}
+
+int emb__model_new(int dim, uint32_t nfeat, igc_embed_model **out) {
+    *out = NULL;
+    if (dim < 1 || dim > IGC_EMBED_MAX_DIM || nfeat < 1) return IGC_EINVAL;
+    igc_embed_model *m = calloc(1, sizeof *m);
+    if (!m) return IGC_ENOMEM;
+    m->dim = dim;
+    m->nfeat = nfeat;
+    m->ids = malloc((size_t)nfeat * sizeof *m->ids);
+    m->idf = malloc((size_t)nfeat * sizeof *m->idf);
+    m->w = malloc((size_t)nfeat * (size_t)dim * sizeof *m->w);
+    if (!m->ids || !m->idf || !m->w) {
+        igc_embed_free(m);
+        return IGC_ENOMEM;
+    }
+    *out = m;
+    return 0;
+}
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+int emb__model_finish(igc_embed_model *m) {
+    free(m->slots);
+    uint64_t cap = 16;
+    while (cap < (uint64_t)m->nfeat * 2) cap <<= 1;
+    m->slots = calloc(cap, sizeof *m->slots);
+    if (!m->slots) return IGC_ENOMEM;
+    m->slot_mask = cap - 1;
+    for (uint32_t r = 0; r < m->nfeat; r++) {
+        uint64_t s = mix(m->ids[r]) & m->slot_mask;
+        while (m->slots[s]) s = (s + 1) & m->slot_mask;
+        m->slots[s] = r + 1;
+    }
+    m->hash = content_hash(m);
+    snprintf(m->version, sizeof m->version, "subword-%d/d%d/%08x", IGC_EMBED_FORMAT, m->dim,
+             (unsigned)(m->hash >> 32));
+    return 0;
+}
+
+long emb__row(const igc_embed_model *m, uint64_t id) {
+    uint64_t s = mix(id) & m->slot_mask;
+    for (;;) {
+        uint32_t v = m->slots[s];
+        if (!v) return -1;
+        if (m->ids[v - 1] == id) return (long)(v - 1);
+        s = (s + 1) & m->slot_mask;
+    }
+}
+
+void igc_embed_free(igc_embed_model *m) {
+    if (!m) return;
+    free(m->ids);
+    free(m->idf);
+    free(m->w);
+    free(m->slots);
+    free(m);
+}
+
+int igc_embed_dim(const igc_embed_model *m) { return m ? m->dim : 0; }
+uint32_t igc_embed_nfeat(const igc_embed_model *m) { return m ? m->nfeat : 0; }
+const char *igc_embed_version(const igc_embed_model *m) { return m ? m->version : ""; }
+
+/* ---- file format ---- */
+
+int emb__serialize(const igc_embed_model *m, igc_buf *out) {
+    size_t nw = (size_t)m->nfeat * (size_t)m->dim;
+    size_t size = HDR + (size_t)m->nfeat * 12 + nw * 4;
+    unsigned char *p = malloc(size);
+    if (!p) return IGC_ENOMEM;
+    memcpy(p, IGC_EMBED_MAGIC, 8);
+    put32(p + 8, IGC_EMBED_FORMAT);
+    put32(p + 12, (uint32_t)m->dim);
+    put32(p + 16, m->nfeat);
+    put32(p + 20, 0);
+    put64(p + 24, m->hash);
+    put64(p + 32, 0);
+    unsigned char *q = p + HDR;
+    for (uint32_t i = 0; i < m->nfeat; i++, q += 8) put64(q, m->ids[i]);
+    for (uint32_t i = 0; i < m->nfeat; i++, q += 4) put32(q, f2u(m->idf[i]));
+    for (size_t i = 0; i < nw; i++, q += 4) put32(q, f2u(m->w[i]));
+    int rc = igc_buf_append(out, p, size);
+    free(p);
+    return rc;
+}
+
+int igc_embed_save(const igc_embed_model *m, const char *path) {
+    if (!m || !path) return IGC_EINVAL;
+    igc_buf b = {0};
+    int rc = emb__serialize(m, &b);
+    if (!rc) rc = igc_write_file_atomic(path, b.data, b.len);
+    igc_buf_free(&b);
+    if (rc) igc_log(IGC_LOG_ERROR, "embed: cannot write model %s: %s", path, igc_strerror(rc));
+    return rc;
+}
+
+static int refuse(const char *path, int rc, const char *why) {
+    igc_log(IGC_LOG_ERROR, "embed: model %s refused: %s", path, why);
+    return rc;
+}
+
+int igc_embed_load(const char *path, igc_embed_model **out) {
+    if (!out) return IGC_EINVAL;
+    *out = NULL;
+    if (!path) return IGC_EINVAL;
+    char *data;
+    size_t len;
+    int rc = igc_read_file(path, &data, &len);
+    if (rc) {
+        igc_log(IGC_LOG_ERROR, "embed: cannot read model %s: %s", path, igc_strerror(rc));
+        return rc;
+    }
+    const unsigned char *p = (const unsigned char *)data;
+    igc_embed_model *m = NULL;
+    if (len < HDR) {
+        rc = refuse(path, IGC_EPARSE, "shorter than the header (truncated)");
+        goto done;
+    }
+    if (memcmp(p, IGC_EMBED_MAGIC, 6) != 0) {
+        rc = refuse(path, IGC_EPARSE, "bad magic: not an igc embedding model");
+        goto done;
+    }
+    if (memcmp(p, IGC_EMBED_MAGIC, 8) != 0 || get32(p + 8) != IGC_EMBED_FORMAT) {
+        rc = refuse(path, IGC_EVERSION, "unsupported format version (retrain or upgrade)");
+        goto done;
+    }
+    uint32_t dim = get32(p + 12), nfeat = get32(p + 16);
+    if (dim < 1 || dim > IGC_EMBED_MAX_DIM || nfeat < 1 || get32(p + 20) != 0 || get64(p + 32) != 0) {
+        rc = refuse(path, IGC_EPARSE, "bad header fields (dimension, feature count or reserved)");
+        goto done;
+    }
+    /* 64-bit arithmetic: nfeat and dim are bounded, so no overflow. */
+    uint64_t want = HDR + (uint64_t)nfeat * 12 + (uint64_t)nfeat * dim * 4;
+    if ((uint64_t)len != want) {
+        rc = refuse(path, IGC_EPARSE, (uint64_t)len < want ? "truncated" : "trailing bytes after the weights");
+        goto done;
+    }
+    if ((rc = emb__model_new((int)dim, nfeat, &m))) goto done;
+    const unsigned char *q = p + HDR;
+    for (uint32_t i = 0; i < nfeat; i++, q += 8) {
+        m->ids[i] = get64(q);
+        if (i && m->ids[i] <= m->ids[i - 1]) {
+            rc = refuse(path, IGC_EPARSE, "feature ids out of order (corrupt)");
+            goto done;
+        }
+    }
+    for (uint32_t i = 0; i < nfeat; i++, q += 4) {
+        m->idf[i] = u2f(get32(q));
+        if (!isfinite(m->idf[i]) || m->idf[i] <= 0) {
+            rc = refuse(path, IGC_EPARSE, "bad idf value (corrupt)");
+            goto done;
+        }
+    }
+    size_t nw = (size_t)nfeat * dim;
+    for (size_t i = 0; i < nw; i++, q += 4) {
+        m->w[i] = u2f(get32(q));
+        if (!isfinite(m->w[i])) {
+            rc = refuse(path, IGC_EPARSE, "non-finite weight (corrupt)");
+            goto done;
+        }
+    }
+    if ((rc = emb__model_finish(m))) goto done;
+    if (m->hash != get64(p + 24)) {
+        rc = refuse(path, IGC_EPARSE, "content hash mismatch (corrupt)");
+        goto done;
+    }
+    igc_log(IGC_LOG_DEBUG, "embed: loaded %s (%s, %u features)", path, m->version, m->nfeat);
+done:
+    free(data);
+    if (rc) {
+        igc_embed_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+/* ---- encoding ---- */
+
+float emb__tfidf(uint32_t c, float idf) { return (1.0f + logf((float)c)) * idf; }
+
+typedef struct {
+    uint32_t row, word;
+} occ;
+
+static int occ_cmp(const void *x, const void *y) {
+    const occ *a = x, *b = y;
+    if (a->row != b->row) return a->row < b->row ? -1 : 1;
+    return a->word < b->word ? -1 : a->word > b->word;
+}
+
+/* Known feature occurrences of words, sorted by row (then word). */
+static int occurrences(const igc_embed_model *m, const igc_words *words, occ **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    igc_feats f = {0};
+    int rc = igc_text_features(words, 0, &f);
+    if (rc) {
+        igc_text_feats_free(&f);
+        return rc;
+    }
+    occ *o = malloc((f.n ? f.n : 1) * sizeof *o);
+    if (!o) {
+        igc_text_feats_free(&f);
+        return IGC_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < f.n; i++) {
+        long r = emb__row(m, f.f[i].id);
+        if (r >= 0) o[k++] = (occ){(uint32_t)r, f.f[i].word};
+    }
+    igc_text_feats_free(&f);
+    qsort(o, k, sizeof *o, occ_cmp);
+    *out = o;
+    *n = k;
+    return 0;
+}
+
+/* u = sum over distinct rows of tfidf * row; returns |u|. Summation in row order,
+ * exactly as training does, so a text gets the vector it was trained with. */
+static float sum_rows(const igc_embed_model *m, const occ *o, size_t n, float *u) {
+    int d = m->dim;
+    memset(u, 0, (size_t)d * sizeof *u);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && o[j].row == o[i].row) j++;
+        float wt = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]);
+        const float *v = m->w + (size_t)o[i].row * (size_t)d;
+        for (int k = 0; k < d; k++) u[k] += wt * v[k];
+        i = j;
+    }
+    double s = 0;
+    for (int k = 0; k < d; k++) s += (double)u[k] * u[k];
+    return (float)sqrt(s);
+}
+
+/* contrib[w] = sum over w's occurrences of (tfidf/c) * dot(row, target) / norm. */
+static void split(const igc_embed_model *m, const occ *o, size_t n, const float *target, float norm,
+                  float *contrib, size_t nwords) {
+    memset(contrib, 0, nwords * sizeof *contrib);
+    if (norm <= 0) return;
+    int d = m->dim;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && o[j].row == o[i].row) j++;
+        float c = (float)(j - i);
+        float share = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]) / c;
+        const float *v = m->w + (size_t)o[i].row * (size_t)d;
+        double dot = 0;
+        for (int k = 0; k < d; k++) dot += (double)v[k] * target[k];
+        for (size_t t = i; t < j; t++)
+            if (o[t].word < nwords) contrib[o[t].word] += (float)(share * dot / norm);
+        i = j;
+    }
+}
+
+static int encode_occ(const igc_embed_model *m, const igc_words *words, float *out, float *norm_out,
+                      occ **o, size_t *n) {
+    int rc = occurrences(m, words, o, n);
+    if (rc) {
+        memset(out, 0, (size_t)m->dim * sizeof *out);
+        return rc;
+    }
+    float norm = sum_rows(m, *o, *n, out);
+    *norm_out = norm;
+    if (!(norm > 0)) {
+        memset(out, 0, (size_t)m->dim * sizeof *out);
+        *norm_out = 0;
+        return IGC_ENOTFOUND;
+    }
+    for (int k = 0; k < m->dim; k++) out[k] /= norm;
+    return 0;
+}
+
+int igc_embed_encode_words(const igc_embed_model *m, const igc_words *words, float *out, float *contrib) {
+    if (!m || !words || !out) return IGC_EINVAL;
+    occ *o;
+    size_t n;
+    float norm;
+    int rc = encode_occ(m, words, out, &norm, &o, &n);
+    if (contrib) {
+        if (rc) memset(contrib, 0, words->n * sizeof *contrib);
+        else split(m, o, n, out, norm, contrib, words->n);
+    }
+    free(o);
+    return rc;
+}
+
+int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const float *target, float *contrib) {
+    if (!m || !words || !target || !contrib) return IGC_EINVAL;
+    float *u = malloc((size_t)m->dim * sizeof *u);
+    if (!u) return IGC_ENOMEM;
+    occ *o;
+    size_t n;
+    float norm;
+    int rc = encode_occ(m, words, u, &norm, &o, &n);
+    if (rc) memset(contrib, 0, words->n * sizeof *contrib);
+    else split(m, o, n, target, norm, contrib, words->n);
+    free(o);
+    free(u);
+    return rc;
+}
+
+int igc_embed_encode(const igc_embed_model *m, const char *text, float *out) {
+    if (!m || !out) return IGC_EINVAL;
+    memset(out, 0, (size_t)m->dim * sizeof *out);
+    if (!text) return IGC_ENOTFOUND;
+    if (!igc_utf8_valid(text, strlen(text))) return IGC_EUTF8;
+    igc_words w = {0};
+    int rc = igc_text_words(text, &w);
+    if (!rc) rc = igc_embed_encode_words(m, &w, out, NULL);
+    igc_text_words_free(&w);
+    return rc;
+}
+
+int emb__bag_of(const igc_embed_model *m, const char *text, emb__bag *bag) {
+    memset(bag, 0, sizeof *bag);
+    igc_words w = {0};
+    int rc = igc_text_words(text, &w);
+    occ *o = NULL;
+    size_t n = 0;
+    if (!rc) rc = occurrences(m, &w, &o, &n);
+    igc_text_words_free(&w);
+    if (rc) return rc;
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++) distinct += !i || o[i].row != o[i - 1].row;
+    if (distinct) {
+        bag->row = malloc(distinct * sizeof *bag->row);
+        bag->wt = malloc(distinct * sizeof *bag->wt);
+        if (!bag->row || !bag->wt) {
+            free(o);
+            emb__bag_free(bag);
+            return IGC_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && o[j].row == o[i].row) j++;
+        bag->row[bag->n] = o[i].row;
+        bag->wt[bag->n++] = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]);
+        i = j;
+    }
+    free(o);
+    return 0;
+}
+
+void emb__bag_free(emb__bag *bag) {
+    free(bag->row);
+    free(bag->wt);
+    memset(bag, 0, sizeof *bag);
+}
+
+const char *tune_examples; /* TUNE */
+int igc_embed_item_text(const char *name, const char *definition, igc_buf *out) {
+    int rc = igc_buf_puts(out, name ? name : "");
+    if (!rc && definition && *definition) {
+        rc = igc_buf_puts(out, "\n");
+        if (!rc) rc = igc_buf_puts(out, definition);
+    }
+    if (getenv("EMBTUNE_ITEMEX") && tune_examples) { rc = igc_buf_puts(out, "\n"); rc = igc_buf_puts(out, tune_examples); } /* TUNE */
+    return rc;
+}
+
+/* ---- the generic encoder ---- */
+
+static int enc_encode(const igc_encoder *e, const char *text, float *out) {
+    return igc_embed_encode(e->impl, text, out);
+}
+static int enc_words(const igc_encoder *e, const igc_words *w, float *out, float *contrib) {
+    return igc_embed_encode_words(e->impl, w, out, contrib);
+}
+static int enc_explain(const igc_encoder *e, const igc_words *w, const float *target, float *contrib) {
+    return igc_embed_explain(e->impl, w, target, contrib);
+}
+static void enc_destroy(igc_encoder *e) {
+    igc_embed_free(e->impl);
+    free(e);
+}
+
+int igc_embed_encoder(igc_embed_model *m, igc_encoder **out) {
+    if (!out) return IGC_EINVAL;
+    *out = NULL;
+    if (!m) return IGC_EINVAL;
+    igc_encoder *e = calloc(1, sizeof *e);
+    if (!e) return IGC_ENOMEM;
+    *e = (igc_encoder){"subword", m->dim, m->version, m, enc_encode, enc_words, enc_explain, enc_destroy};
+    *out = e;
+    return 0;
+}
+
+int igc_embed_encoder_open(const char *path, igc_encoder **out) {
+    if (!out) return IGC_EINVAL;
+    *out = NULL;
+    igc_embed_model *m;
+    int rc = igc_embed_load(path, &m);
+    if (rc) return rc;
+    rc = igc_embed_encoder(m, out);
+    if (rc) igc_embed_free(m);
+    return rc;
+}

@@ -1,0 +1,121 @@
+/* igc-embed-train: builds the subword embedding model from the data directory, or
+ * measures an existing one on held-out history rows. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_embed.h"
+
+#ifndef IGC_DEFAULT_DATA
+#define IGC_DEFAULT_DATA "../shared/data"
+#endif
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: igc-embed-train [--data DIR] --out MODEL [--dim N] [--epochs N] [--seed N]\n"
+            "                       [--threads N] [--holdout N [--fold K]] [--min-count N] [--batch N]\n"
+            "                       [--lr X] [--tau X] [--sources taxonomy,ksic,companies,history,general]\n"
+            "                       [--report FILE]\n"
+            "       igc-embed-train [--data DIR] --eval MODEL [--holdout N [--fold K]]\n");
+}
+
+static void show(void *ud, const char *stage, double f) {
+    int *last = ud;
+    int pct = (int)(f * 100);
+    if (pct != *last || f == 0) {
+        fprintf(stderr, "\r%-10s %3d%%%s", stage, pct, f >= 1 ? "\n" : "");
+        *last = pct;
+    }
+}
+
+static unsigned parse_sources(const char *s) {
+    static const char *const names[] = {"taxonomy", "ksic", "companies", "history", "general"};
+    unsigned mask = 0;
+    char *copy = strdup(s), *save = NULL;
+    if (!copy) return 0;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (int i = 0; i < 5; i++)
+            if (strcmp(t, names[i]) == 0) mask |= 1u << i, found = 1;
+        if (!found) {
+            fprintf(stderr, "unknown source: %s\n", t);
+            mask = 0;
+            break;
+        }
+    }
+    free(copy);
+    return mask;
+}
+
+static void print_eval(const char *what, const igc_embed_eval *e) {
+    double n = e->rows ? e->rows : 1;
+    printf("%-12s rows %d  top1 %.3f  top3 %.3f  top1(label1) %.3f  top3(label1) %.3f  mrr %.3f\n", what,
+           e->rows, e->top1 / n, e->top3 / n, e->top1_label1 / n, e->top3_label1 / n, e->mrr);
+}
+
+int main(int argc, char **argv) {
+    igc_embed_train_opts o;
+    igc_embed_train_defaults(&o, IGC_DEFAULT_DATA);
+    const char *out = NULL, *report = NULL, *eval = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            usage();
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "--data")) o.data_dir = v;
+        else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--eval")) eval = v;
+        else if (!strcmp(a, "--report")) report = v;
+        else if (!strcmp(a, "--dim")) o.dim = atoi(v);
+        else if (!strcmp(a, "--epochs")) o.epochs = atoi(v);
+        else if (!strcmp(a, "--seed")) o.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--threads")) o.threads = atoi(v);
+        else if (!strcmp(a, "--holdout")) o.holdout_mod = atoi(v);
+        else if (!strcmp(a, "--fold")) o.holdout_fold = atoi(v);
+        else if (!strcmp(a, "--min-count")) o.min_count = atoi(v);
+        else if (!strcmp(a, "--batch")) o.batch = atoi(v);
+        else if (!strcmp(a, "--lr")) o.lr = strtof(v, NULL);
+        else if (!strcmp(a, "--tau")) o.temperature = strtof(v, NULL);
+        else if (!strcmp(a, "--sources")) {
+            if (!(o.sources = parse_sources(v))) return 2;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    if (eval) {
+        igc_embed_model *m;
+        int rc = igc_embed_load(eval, &m);
+        if (rc) return 1;
+        igc_embed_eval e;
+        printf("%s (%u features)\n", igc_embed_version(m), igc_embed_nfeat(m));
+        if (!(rc = igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, IGC_EMBED_EVAL_BAG, &e)))
+            print_eval("idf-bag", &e);
+        if (!rc && !(rc = igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, IGC_EMBED_EVAL_MODEL, &e)))
+            print_eval("model", &e);
+        igc_embed_free(m);
+        if (rc) fprintf(stderr, "eval failed: %s\n", igc_strerror(rc));
+        return rc ? 1 : 0;
+    }
+    if (!out) {
+        usage();
+        return 2;
+    }
+    int last = -1;
+    o.progress = show;
+    o.progress_ud = &last;
+    igc_buf rep = {0};
+    int rc = igc_embed_train(&o, out, &rep);
+    if (rc) {
+        fprintf(stderr, "training failed: %s\n", igc_strerror(rc));
+    } else if (report) {
+        rc = igc_write_file_atomic(report, rep.data, rep.len);
+        if (rc) fprintf(stderr, "cannot write %s: %s\n", report, igc_strerror(rc));
+    } else {
+        printf("%s\n", rep.data);
+    }
+    igc_buf_free(&rep);
+    return rc ? 1 : 0;
+}

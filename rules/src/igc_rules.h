@@ -1,0 +1,112 @@
+/*
+ * igc_rules: the 적용원칙 (application principles) as Lua 5.4 rules.
+ *
+ * Policy staff keep one rule set in a directory: rule files (*.lua) that call
+ * rule{...} and test files (*_test.lua) that call test{...}. A loaded set is
+ * an immutable, refcounted version with its own sandboxed lua_State; the
+ * manager holds the current good version, reloads on change (only when every
+ * rule test passes) and swaps atomically, so requests in flight finish on the
+ * version they acquired. See docs/rules-guide.md for the Lua side.
+ */
+#ifndef IGC_RULES_H
+#define IGC_RULES_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "igc_base.h"
+
+/* Taxonomy lookup result, filled by the host callback. */
+typedef struct igc_rules_item {
+    const char *code, *name, *theme, *theme_name, *field, *field_name, *definition, *examples;
+} igc_rules_item;
+
+typedef struct igc_rules_candidate {
+    char code[16];
+    double score;                 /* fused score in [0,1]; rules may change it */
+    const char *signal_names[8];  /* e.g. "dense", "lexical", "knn", "ksic_prior" */
+    double signals[8];
+    int nsignals;
+    const char **keywords;        /* input words that drove it */
+    size_t nkeywords;
+    int dropped;                  /* set by rules (a host may pre-set it) */
+    char drop_reason[128];
+    igc_buf basis;                /* sentences rules add to 분류근거, one per line (host frees) */
+} igc_rules_candidate;
+
+typedef struct igc_rules_input {
+    const char *company_name;     /* personal fields (brn, ceo) are never passed to rules */
+    const char *ksic_code, *ksic_name, *main_product, *product_use, *tech_business_name, *tech_class;
+    const char *ksic_section, *ksic_section_name, *ksic_division, *ksic_division_name, *ksic_group,
+        *ksic_group_name;
+    igc_rules_candidate *cands;
+    size_t ncands;
+    /* May be NULL; returns 0 or IGC_ENOTFOUND. Strings need only live for the call. */
+    int (*item_lookup)(void *ud, const char *code, igc_rules_item *out);
+    void *lookup_ud;
+} igc_rules_input;
+
+typedef struct igc_rules_verdict {
+    int applicable;               /* 1 unless a rule marks the firm not applicable */
+    char reason_code[48];         /* e.g. "wholesale_retail" */
+    char reason_message[512];     /* Korean, for examiners */
+    char rule_id[64];             /* which rule decided */
+    int needs_review;
+    char review_note[256];
+} igc_rules_verdict;
+
+typedef struct igc_rules igc_rules;                 /* the manager */
+typedef struct igc_rules_version igc_rules_version; /* one loaded rule set, refcounted */
+
+typedef struct igc_rules_limits {
+    size_t mem_bytes;           /* Lua heap cap per version; 0 = 8 MiB */
+    unsigned long instructions; /* VM instructions per rule call; 0 = 2,000,000 */
+} igc_rules_limits;
+
+/* Loads dir's rules and runs its rule tests; on any load error or failing
+ * test logs why and returns IGC_ERULES (*out stays NULL). lim may be NULL. */
+int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out);
+/* Frees the manager. Versions still acquired stay valid until released. If a
+ * watch was started, run its loop once more afterwards so the handles close. */
+void igc_rules_close(igc_rules *r);
+
+/* The current version with one more reference (thread-safe). Never NULL. */
+igc_rules_version *igc_rules_acquire(igc_rules *r);
+/* Drops a reference; the last one frees the version. NULL is fine. */
+void igc_rules_release(igc_rules_version *v);
+/* Short content hash of the version's files (16 hex digits). */
+const char *igc_rules_version_id(const igc_rules_version *v);
+
+/* Runs every rule, in priority order, on the input: fills out (always) and
+ * may set cands[i].dropped/drop_reason/score and append to cands[i].basis.
+ * A rule that throws or runs over its instruction or memory budget is rolled
+ * back and skipped, logged and counted in the status. Returns 0, IGC_ERULES
+ * when no rule could run, IGC_EINVAL or IGC_ENOMEM. Thread-safe (one call at
+ * a time per version). */
+int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict *out);
+
+/* Loads the directory again into a new state and runs its rule tests there;
+ * swaps it in only if everything passes. On refusal returns IGC_ERULES, keeps
+ * the last good version, records last_error and writes the reasons to err
+ * (may be NULL). */
+int igc_rules_reload(igc_rules *r, igc_buf *err);
+/* Watches the directory (uv_fs_event) and reloads 200 ms after the last change
+ * to a *.lua file. Call on the loop's thread; once per manager. */
+int igc_rules_watch(igc_rules *r, uv_loop_t *loop);
+
+/* {version, loaded_at, dir, files:[...], rules:[{id,description,priority,file}],
+ *  tests:{passed,total}, last_error, last_attempt_at, reloads, failed_reloads,
+ *  rule_errors, last_rule_error}. Caller frees with cJSON_Delete. */
+cJSON *igc_rules_status_json(igc_rules *r);
+
+/* Runs the *_test.lua tests of dir in a fresh state and writes per-case
+ * results (Korean and English) to report. Returns 0 when all passed,
+ * IGC_ERULES on a load error or failing test, or another IGC_E* code;
+ * *failed and *total count test cases (a load error counts as one failure).
+ * lim may be NULL. */
+int igc_rules_test_dir(const char *dir, const igc_rules_limits *lim, igc_buf *report, int *failed,
+                       int *total);
+
+#endif

@@ -1,0 +1,782 @@
+-- Trusted prelude of every rule-set state. It is compiled into the library and
+-- runs once per state, before any rule file, with a global table that was
+-- already stripped of io/os/debug/package/dofile/loadfile/collectgarbage.
+-- It builds the per-file sandbox environments, the ctx object the rules see,
+-- and the table-driven test runner. The C side drives the loops (one budget
+-- per rule call) through the functions returned at the end.
+local C = ...  -- where(level), item(code), log(msg), pcall(f, ...)
+
+local type, pairs, ipairs, next, error, tostring, tonumber, select =
+    type, pairs, ipairs, next, error, tostring, tonumber, select
+local assert, rawequal, rawlen, rawget = assert, rawequal, rawlen, rawget
+local setmetatable, getmetatable = setmetatable, getmetatable
+local raw_load = load
+local sfind, sgsub, ssub, slower, sformat, smatch, sgmatch =
+    string.find, string.gsub, string.sub, string.lower, string.format, string.match, string.gmatch
+local tinsert, tconcat, tsort, tunpack = table.insert, table.concat, table.sort, table.unpack
+local mhuge = math.huge
+local ulen = utf8.len
+local VERSION = _VERSION
+local LIBS = {string = string, table = table, math = math, utf8 = utf8}
+
+local RULES = {}     -- in definition order
+local RULE_IDS = {}
+local SORTED = nil   -- by priority, then file, then definition order
+local TESTS = {}
+
+---------------------------------------------------------------------------
+-- read-only views: rules read the input through these, and write only
+-- through ctx actions, so one rule cannot corrupt what the next one sees.
+local function readonly(t, what)
+  local proxy = {}
+  setmetatable(proxy, {
+    __index = t,
+    __newindex = function(_, k)
+      error(sformat("%s은(는) 읽기 전용입니다 (%s is read-only): %s", what, what, tostring(k)), 2)
+    end,
+    __len = function() return #t end,
+    __pairs = function()
+      local k
+      return function()
+        local v
+        k, v = next(t, k)
+        return k, v
+      end, proxy, nil
+    end,
+    __metatable = false,
+  })
+  return proxy
+end
+
+local function str(v)
+  if v == nil then return "" end
+  if type(v) == "string" then return v end
+  return tostring(v)
+end
+
+---------------------------------------------------------------------------
+-- text helpers (exposed to rules as `text`)
+local TEXT = {}
+
+-- Lower-cases ASCII and removes every kind of space, so "판매 대행" and
+-- "판매대행", "S/W" and "s/w" compare equal.
+function TEXT.normalize(s)
+  s = str(s)
+  s = sgsub(s, "%s+", "")
+  s = sgsub(s, "\227\128\128", "")  -- U+3000 ideographic space
+  s = sgsub(s, "\194\160", "")      -- U+00A0 no-break space
+  return slower(s)
+end
+local normalize = TEXT.normalize
+
+local function wordlist(words, fname)
+  if type(words) == "string" then return {words} end
+  if type(words) ~= "table" then
+    error(sformat("%s: 단어 목록(표)이 필요합니다 (a list of words is required)", fname), 3)
+  end
+  return words
+end
+
+-- First word of `words` found in s (after normalizing both), or nil.
+function TEXT.has_any(s, words)
+  words = wordlist(words, "text.has_any")
+  local ns = normalize(s)
+  if ns == "" then return nil end
+  for _, w in ipairs(words) do
+    local nw = normalize(w)
+    if nw ~= "" and sfind(ns, nw, 1, true) then return w end
+  end
+  return nil
+end
+
+-- Every word of `words` found in s, in list order.
+function TEXT.find_all(s, words)
+  words = wordlist(words, "text.find_all")
+  local ns, out = normalize(s), {}
+  if ns == "" then return out end
+  for _, w in ipairs(words) do
+    local nw = normalize(w)
+    if nw ~= "" and sfind(ns, nw, 1, true) then out[#out + 1] = w end
+  end
+  return out
+end
+
+-- Strips ASCII spaces and U+3000 (a 3-byte sequence, so not a [set]) at both ends.
+function TEXT.trim(s)
+  s = str(s)
+  local changed = true
+  while changed do
+    changed = false
+    local t = sgsub(sgsub(s, "^%s+", ""), "%s+$", "")
+    if ssub(t, 1, 3) == "\227\128\128" then t = ssub(t, 4) end
+    if #t >= 3 and ssub(t, -3) == "\227\128\128" then t = ssub(t, 1, -4) end
+    if t ~= s then
+      s, changed = t, true
+    end
+  end
+  return s
+end
+
+local SEPS = {",", "/", ";", "|", "\n", "\194\183", "\227\134\141", "\239\188\140", "\227\128\129"}
+local AND = "및"  -- a separator only next to a space: "초정및소형모터" is one product
+local TAILS = {"등등", "등", "외"}
+
+-- Splits a product list ("A, B 및 C 등") into its items. Separators inside
+-- brackets are kept, so "부품(볼트, 너트)" stays one item; trailing 등/외 go.
+function TEXT.segments(s)
+  s = str(s)
+  local out, depth, start, i, n = {}, 0, 1, 1, #s
+  local function push(j)
+    local seg = TEXT.trim(ssub(s, start, j))
+    for _ = 1, 2 do
+      for _, t in ipairs(TAILS) do
+        if #seg > #t and ssub(seg, -#t) == t then
+          seg = TEXT.trim(ssub(seg, 1, #seg - #t))
+        end
+      end
+    end
+    if seg ~= "" then out[#out + 1] = seg end
+  end
+  while i <= n do
+    local c = ssub(s, i, i)
+    if c == "(" or c == "[" then
+      depth = depth + 1
+    elseif (c == ")" or c == "]") and depth > 0 then
+      depth = depth - 1
+    elseif depth == 0 and ssub(s, i, i + #AND - 1) == AND and
+        (ssub(s, i - 1, i - 1) == " " or ssub(s, i + #AND, i + #AND) == " ") then
+      push(i - 1)
+      start = i + #AND
+      i = i + #AND - 1
+    elseif depth == 0 then
+      for _, sep in ipairs(SEPS) do
+        if ssub(s, i, i + #sep - 1) == sep then
+          push(i - 1)
+          start = i + #sep
+          i = i + #sep - 1
+          break
+        end
+      end
+    end
+    i = i + 1
+  end
+  push(n)
+  return out
+end
+
+---------------------------------------------------------------------------
+-- sandbox environments: each file gets its own, with fresh copies of the
+-- libraries, so a file cannot change what another file sees.
+local function safe_setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("__gc 메타메서드는 허용되지 않습니다 (__gc is not allowed)", 2)
+  end
+  return setmetatable(t, mt)
+end
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+local register_rule, register_test
+
+local function new_env(file, kind)
+  local env = {
+    assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs,
+    rawequal = rawequal, rawlen = rawlen, select = select, tonumber = tonumber,
+    tostring = tostring, type = type, getmetatable = getmetatable,
+    setmetatable = safe_setmetatable, pcall = C.pcall, unpack = tunpack,
+    _VERSION = VERSION,
+  }
+  for name, lib in pairs(LIBS) do env[name] = copy(lib) end
+  env.string.dump = nil
+  env.text = copy(TEXT)
+  env.print = function(...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+    C.log(file .. ": " .. tconcat(parts, "\t"))
+  end
+  -- Text chunks only, and never outside this sandbox.
+  env.load = function(chunk, name, _, e)
+    if type(chunk) ~= "string" then
+      return nil, "load: 문자열만 불러올 수 있습니다 (only string chunks can be loaded)"
+    end
+    if e == nil then e = env end
+    return raw_load(chunk, name or "=(load)", "t", e)
+  end
+  env._G = env
+  if kind == "rule" then
+    -- Not tail calls: C.where() and error levels count these frames.
+    env.rule = function(spec) register_rule(spec, file) end
+    env.test = function()
+      error("test{...}는 *_test.lua 파일에만 씁니다 (test{} belongs in *_test.lua files)", 2)
+    end
+  else
+    env.test = function(spec) register_test(spec, file) end
+    env.rule = function()
+      error("rule{...}은 규칙 파일에만 씁니다 (rule{} does not belong in test files)", 2)
+    end
+  end
+  return env
+end
+
+---------------------------------------------------------------------------
+-- registration
+local function check_keys(t, allowed, what, level)
+  for k in pairs(t) do
+    if not allowed[k] then
+      local names = {}
+      for a in pairs(allowed) do names[#names + 1] = a end
+      tsort(names)
+      error(sformat("%s: 알 수 없는 항목 '%s' (unknown key; allowed: %s)", what, tostring(k),
+        tconcat(names, ", ")), level + 1)
+    end
+  end
+end
+
+local function set(list)
+  local s = {}
+  for _, k in ipairs(list) do s[k] = true end
+  return s
+end
+
+local RULE_KEYS = set {"id", "description", "priority", "apply"}
+
+register_rule = function(spec, file)
+  if type(spec) ~= "table" then
+    error("rule{...}에는 표가 필요합니다 (rule{} takes a table)", 3)
+  end
+  check_keys(spec, RULE_KEYS, "rule", 3)
+  local id = spec.id
+  if type(id) ~= "string" or not smatch(id, "^[a-z][a-z0-9_]*$") or #id > 63 then
+    error("rule.id는 영문 소문자·숫자·밑줄로 된 63자 이하 이름이어야 합니다 " ..
+      "(id must match [a-z][a-z0-9_]*, at most 63 chars)", 3)
+  end
+  if RULE_IDS[id] then
+    error(sformat("rule.id '%s'가 이미 %s에 있습니다 (duplicate rule id)", id, RULE_IDS[id].where), 3)
+  end
+  if type(spec.description) ~= "string" or spec.description == "" or not ulen(spec.description) then
+    error("rule.description(설명)이 필요합니다 (a UTF-8 description is required)", 3)
+  end
+  if type(spec.apply) ~= "function" then
+    error("rule.apply는 function(ctx) ... end 이어야 합니다 (apply must be a function)", 3)
+  end
+  local prio = spec.priority
+  if prio == nil then prio = 100 end
+  if type(prio) ~= "number" or prio ~= prio or prio == mhuge or prio == -mhuge then
+    error("rule.priority는 숫자여야 합니다 (priority must be a number)", 3)
+  end
+  local r = {id = id, description = spec.description, priority = prio, apply = spec.apply,
+             file = file, where = C.where(3), order = #RULES + 1}
+  RULES[#RULES + 1] = r
+  RULE_IDS[id] = r
+end
+
+local GIVEN_KEYS = set {"company", "tech", "ksic", "candidates"}
+local COMPANY_KEYS = set {"name"}
+local TECH_KEYS_LIST = {"ksic_code", "ksic_name", "main_product", "product_use",
+                        "tech_business_name", "tech_class"}
+local TECH_KEYS = set(TECH_KEYS_LIST)
+local KSIC_KEYS_LIST = {"section", "section_name", "division", "division_name",
+                        "group", "group_name"}
+local KSIC_KEYS = set(KSIC_KEYS_LIST)
+local CAND_KEYS = set {"code", "score", "signals", "keywords", "item", "dropped"}
+local ITEM_KEYS_LIST = {"code", "name", "theme", "theme_name", "field", "field_name",
+                        "definition", "examples"}
+local ITEM_KEYS = set(ITEM_KEYS_LIST)
+local EXPECT_KEYS = set {"applicable", "reason", "rule", "kept", "dropped", "scores",
+                         "needs_review", "basis", "message"}
+local TEST_KEYS = set {"name", "given", "expect"}
+
+register_test = function(spec, file)
+  if type(spec) ~= "table" then
+    error("test{...}에는 표가 필요합니다 (test{} takes a table)", 3)
+  end
+  check_keys(spec, TEST_KEYS, "test", 3)
+  if type(spec.name) ~= "string" or spec.name == "" then
+    error("test.name(이름)이 필요합니다 (a test name is required)", 3)
+  end
+  local g, e = spec.given, spec.expect
+  if type(g) ~= "table" then error("test.given 표가 필요합니다 (given is required)", 3) end
+  if type(e) ~= "table" then error("test.expect 표가 필요합니다 (expect is required)", 3) end
+  check_keys(g, GIVEN_KEYS, "given", 3)
+  if g.company ~= nil then check_keys(g.company, COMPANY_KEYS, "given.company", 3) end
+  if g.tech ~= nil then check_keys(g.tech, TECH_KEYS, "given.tech", 3) end
+  if g.ksic ~= nil then check_keys(g.ksic, KSIC_KEYS, "given.ksic", 3) end
+  for i, c in ipairs(g.candidates or {}) do
+    if type(c) ~= "table" or type(c.code) ~= "string" then
+      error(sformat("given.candidates[%d]: code가 필요합니다 (code is required)", i), 3)
+    end
+    check_keys(c, CAND_KEYS, "given.candidates[" .. i .. "]", 3)
+    if c.item ~= nil then check_keys(c.item, ITEM_KEYS, "given.candidates[" .. i .. "].item", 3) end
+  end
+  check_keys(e, EXPECT_KEYS, "expect", 3)
+  TESTS[#TESTS + 1] = {name = spec.name, given = g, expect = e, file = file, where = C.where(3)}
+end
+
+---------------------------------------------------------------------------
+-- ctx: what a rule's apply(ctx) receives
+local CTX = {}
+local PRIV = setmetatable({}, {__mode = "k"})
+
+local CTX_MT = {
+  __index = function(self, k)
+    local v = PRIV[self].fields[k]
+    if v ~= nil then return v end
+    return CTX[k]
+  end,
+  __newindex = function(_, k)
+    error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:rescore(), ctx:drop() 등을 쓰세요",
+      tostring(k)), 2)
+  end,
+  __metatable = false,
+}
+
+local function priv(self, fname)
+  local st = PRIV[self]
+  if not st then
+    error(sformat("ctx:%s(...)처럼 콜론(:)으로 호출하세요 (call it as ctx:%s(...))", fname, fname), 3)
+  end
+  return st
+end
+
+local function need_string(v, what, fname)
+  if type(v) ~= "string" or v == "" then
+    error(sformat("ctx:%s: %s 문자열이 필요합니다 (%s must be a non-empty string)", fname, what, what), 3)
+  end
+  if not ulen(v) then
+    error(sformat("ctx:%s: %s가 올바른 UTF-8이 아닙니다 (%s is not valid UTF-8)", fname, what, what), 3)
+  end
+  return v
+end
+
+local function need_rec(st, code, fname)
+  local rec = st.by_code[code]
+  if not rec then
+    error(sformat("ctx:%s: 후보 목록에 없는 코드입니다 (no such candidate): %s", fname, tostring(code)), 3)
+  end
+  return rec
+end
+
+-- Marks the firm not applicable. The first rule that does so decides.
+function CTX:not_applicable(reason, message)
+  local st = priv(self, "not_applicable")
+  if type(reason) ~= "string" or not smatch(reason, "^[a-z][a-z0-9_]*$") or #reason > 47 then
+    error("ctx:not_applicable: 사유 코드는 영문 소문자·숫자·밑줄 47자 이하입니다 " ..
+      "(reason code must match [a-z][a-z0-9_]*, at most 47 chars)", 2)
+  end
+  need_string(message, "message", "not_applicable")
+  if st.verdict.applicable then
+    st.verdict = {applicable = false, reason = reason, message = message, rule = st.rule or ""}
+  end
+end
+
+function CTX:drop(code, reason)
+  local st = priv(self, "drop")
+  local rec = need_rec(st, code, "drop")
+  if reason ~= nil then need_string(reason, "reason", "drop") end
+  if not rec.dropped then
+    rec.dropped = true
+    rec.drop_reason = reason or st.rule or ""
+  end
+end
+
+-- Drops every candidate still kept.
+function CTX:drop_all(reason)
+  local st = priv(self, "drop_all")
+  if reason ~= nil then need_string(reason, "reason", "drop_all") end
+  for _, rec in ipairs(st.recs) do
+    if not rec.dropped then
+      rec.dropped = true
+      rec.drop_reason = reason or st.rule or ""
+    end
+  end
+end
+
+function CTX:rescore(code, score)
+  local st = priv(self, "rescore")
+  local rec = need_rec(st, code, "rescore")
+  if type(score) ~= "number" or score ~= score then
+    error("ctx:rescore: 점수는 0~1 사이 숫자입니다 (score must be a number in [0,1])", 2)
+  end
+  if score < 0 then score = 0 elseif score > 1 then score = 1 end
+  rec.score = score
+end
+
+function CTX:add_basis(code, sentence)
+  local st = priv(self, "add_basis")
+  local rec = need_rec(st, code, "add_basis")
+  need_string(sentence, "sentence", "add_basis")
+  rec.basis[#rec.basis + 1] = sentence
+end
+
+function CTX:needs_review(note)
+  local st = priv(self, "needs_review")
+  need_string(note, "note", "needs_review")
+  st.review[#st.review + 1] = note
+end
+
+function CTX:is_applicable()
+  return priv(self, "is_applicable").verdict.applicable
+end
+
+function CTX:candidate(code)
+  local st = priv(self, "candidate")
+  local rec = st.by_code[code]
+  return rec and rec.view or nil
+end
+
+local DEFAULT_FIELDS = {"main_product", "product_use", "tech_business_name", "tech_class"}
+
+local function field_texts(st, fields, fname)
+  fields = fields or DEFAULT_FIELDS
+  if type(fields) == "string" then fields = {fields} end
+  local out = {}
+  for _, f in ipairs(fields) do
+    local v = st.tech[f]
+    if v == nil then
+      error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
+        tconcat(TECH_KEYS_LIST, ", ")), 3)
+    end
+    out[#out + 1] = v
+  end
+  return out
+end
+
+-- First word of `words` found in the firm's texts (main_product, product_use,
+-- tech_business_name, tech_class unless `fields` names others), or nil.
+function CTX:has_any(words, fields)
+  local st = priv(self, "has_any")
+  wordlist(words, "ctx:has_any")
+  for _, s in ipairs(field_texts(st, fields, "has_any")) do
+    local w = TEXT.has_any(s, words)
+    if w then return w end
+  end
+  return nil
+end
+
+function CTX:find_all(words, fields)
+  local st = priv(self, "find_all")
+  wordlist(words, "ctx:find_all")
+  local out, seen = {}, {}
+  for _, s in ipairs(field_texts(st, fields, "find_all")) do
+    for _, w in ipairs(TEXT.find_all(s, words)) do
+      if not seen[w] then
+        seen[w] = true
+        out[#out + 1] = w
+      end
+    end
+  end
+  return out
+end
+
+function CTX:text(fields)
+  local st = priv(self, "text")
+  local parts = {}
+  for _, s in ipairs(field_texts(st, fields, "text")) do
+    if s ~= "" then parts[#parts + 1] = s end
+  end
+  return tconcat(parts, " | ")
+end
+
+-- Items of a product list field (default main_product).
+function CTX:segments(field)
+  local st = priv(self, "segments")
+  return TEXT.segments(field_texts(st, field or "main_product", "segments")[1])
+end
+
+local function ksic_match(st, key, fname, ...)
+  local v = st.ksic[key]
+  for i = 1, select("#", ...) do
+    local want = select(i, ...)
+    if type(want) == "table" then
+      for _, w in ipairs(want) do if v ~= "" and v == w then return true end end
+    elseif type(want) == "string" then
+      if v ~= "" and v == want then return true end
+    else
+      error(sformat("ctx:%s: 문자열이 필요합니다 (strings expected)", fname), 3)
+    end
+  end
+  return false
+end
+
+-- True when the firm's KSIC section (대분류, e.g. "G") is one of the arguments.
+function CTX:ksic_section_is(...)
+  local yes = ksic_match(priv(self, "ksic_section_is"), "section", "ksic_section_is", ...)
+  return yes
+end
+
+-- True when the firm's KSIC division (중분류, e.g. "46") is one of the arguments.
+function CTX:ksic_division_is(...)
+  local yes = ksic_match(priv(self, "ksic_division_is"), "division", "ksic_division_is", ...)
+  return yes
+end
+
+-- True when the KSIC code (or any of several, "468;4680") starts with a prefix.
+function CTX:ksic_code_starts(...)
+  local st = priv(self, "ksic_code_starts")
+  local codes = st.tech.ksic_code
+  for code in sgmatch(codes, "[^;,%s]+") do
+    for i = 1, select("#", ...) do
+      local p = select(i, ...)
+      if type(p) ~= "string" then
+        error("ctx:ksic_code_starts: 문자열이 필요합니다 (strings expected)", 2)
+      end
+      if p ~= "" and ssub(code, 1, #p) == p then return true end
+    end
+  end
+  return false
+end
+
+-- First word of `words` in the KSIC names (세세분류명 and the hierarchy names).
+function CTX:ksic_name_has(words)
+  local st = priv(self, "ksic_name_has")
+  wordlist(words, "ctx:ksic_name_has")
+  for _, s in ipairs({st.tech.ksic_name, st.ksic.group_name, st.ksic.division_name}) do
+    local w = TEXT.has_any(s, words)
+    if w then return w end
+  end
+  return nil
+end
+
+local EMPTY_ITEM = {}
+for _, k in ipairs(ITEM_KEYS_LIST) do EMPTY_ITEM[k] = "" end
+
+local function item_table(raw)
+  local t = {}
+  for _, k in ipairs(ITEM_KEYS_LIST) do t[k] = str(raw and raw[k]) end
+  return readonly(t, "item")
+end
+
+local function make_view(rec, static)
+  local view = {}
+  setmetatable(view, {
+    __index = function(_, k)
+      if k == "score" then return rec.score
+      elseif k == "dropped" then return rec.dropped
+      elseif k == "drop_reason" then return rec.drop_reason
+      elseif k == "basis" then return readonly(copy(rec.basis), "basis")
+      elseif k == "item" then
+        if rec.item == nil then
+          local raw = rec.given_item
+          if rec.lookup then raw = C.item(rec.code) end
+          rec.item = item_table(raw or EMPTY_ITEM)
+        end
+        return rec.item
+      end
+      return static[k]
+    end,
+    __newindex = function(_, k)
+      error(sformat("후보는 읽기 전용입니다 (candidate is read-only): %s — ctx:rescore(), ctx:drop()을 쓰세요",
+        tostring(k)), 2)
+    end,
+    __metatable = false,
+  })
+  return view
+end
+
+local function new_ctx(input, lookup)
+  local company = {name = str(input.company and input.company.name)}
+  local tech, ksic = {}, {}
+  for _, k in ipairs(TECH_KEYS_LIST) do tech[k] = str(input.tech and input.tech[k]) end
+  for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(input.ksic and input.ksic[k]) end
+  local st = {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {},
+              verdict = {applicable = true, reason = "", message = "", rule = ""}}
+  local views = {}
+  for i, c in ipairs(input.candidates or {}) do
+    local code = str(c.code)
+    local signals, keywords = {}, {}
+    for k, v in pairs(c.signals or {}) do
+      if type(k) == "string" and type(v) == "number" then signals[k] = v end
+    end
+    for _, w in ipairs(c.keywords or {}) do keywords[#keywords + 1] = str(w) end
+    local score = tonumber(c.score) or 0
+    if score ~= score or score < 0 then score = 0 elseif score > 1 then score = 1 end
+    local rec = {code = code, score = score, dropped = c.dropped == true, drop_reason = "",
+                 basis = {}, lookup = lookup, given_item = (not lookup) and c.item or nil}
+    local static = {code = code, signals = readonly(signals, "signals"),
+                    keywords = readonly(keywords, "keywords")}
+    rec.view = make_view(rec, static)
+    st.recs[i] = rec
+    if st.by_code[code] == nil then st.by_code[code] = rec end
+    views[i] = rec.view
+  end
+  st.fields = {
+    company = readonly(company, "ctx.company"),
+    tech = readonly(tech, "ctx.tech"),
+    ksic = readonly(ksic, "ctx.ksic"),
+    candidates = readonly(views, "ctx.candidates"),
+  }
+  local ctx = setmetatable({}, CTX_MT)
+  PRIV[ctx] = st
+  return ctx
+end
+
+---------------------------------------------------------------------------
+-- the internal interface the C side drives
+
+local I = {}
+
+-- Sorts the rules and returns {id, description, priority, file, where} rows.
+function I.finish()
+  SORTED = {}
+  for i, r in ipairs(RULES) do SORTED[i] = r end
+  tsort(SORTED, function(a, b)
+    if a.priority ~= b.priority then return a.priority < b.priority end
+    if a.file ~= b.file then return a.file < b.file end
+    return a.order < b.order
+  end)
+  local out = {}
+  for i, r in ipairs(SORTED) do
+    out[i] = {id = r.id, description = r.description, priority = r.priority, file = r.file,
+              where = r.where}
+  end
+  return out
+end
+
+I.new_env = new_env
+I.new_ctx = new_ctx
+
+-- Runs rule i on ctx after saving what a failure must undo.
+function I.run(ctx, i)
+  local st, r = PRIV[ctx], SORTED[i]
+  local snap = {verdict = st.verdict, nreview = #st.review, recs = {}}
+  for j, rec in ipairs(st.recs) do
+    snap.recs[j] = {rec.score, rec.dropped, rec.drop_reason, #rec.basis}
+  end
+  st.snap = snap
+  st.rule = r.id
+  r.apply(ctx)
+  st.rule = nil
+  st.snap = nil
+end
+
+-- Undoes the partial effects of a rule that failed.
+function I.rollback(ctx)
+  local st = PRIV[ctx]
+  local snap = st.snap
+  st.rule = nil
+  if not snap then return end
+  st.verdict = snap.verdict
+  for j = #st.review, snap.nreview + 1, -1 do st.review[j] = nil end
+  for j, rec in ipairs(st.recs) do
+    local s = snap.recs[j]
+    rec.score, rec.dropped, rec.drop_reason = s[1], s[2], s[3]
+    for k = #rec.basis, s[4] + 1, -1 do rec.basis[k] = nil end
+  end
+  st.snap = nil
+end
+
+function I.result(ctx)
+  local st = PRIV[ctx]
+  local cands = {}
+  for i, rec in ipairs(st.recs) do
+    cands[i] = {score = rec.score, dropped = rec.dropped, drop_reason = rec.drop_reason,
+                basis = rec.basis}
+  end
+  local v = st.verdict
+  return {applicable = v.applicable, reason = v.reason, message = v.message, rule = v.rule,
+          review = tconcat(st.review, " / "), cands = cands}
+end
+
+function I.ntests() return #TESTS end
+
+function I.test_info(i)
+  local t = TESTS[i]
+  return t.name, t.file, t.where
+end
+
+function I.test_ctx(i)
+  return new_ctx(TESTS[i].given, false)
+end
+
+local function show(v)
+  if type(v) == "string" then return '"' .. v .. '"' end
+  return tostring(v)
+end
+
+local function codes_of(list, what)
+  if type(list) == "string" then return {list} end
+  if type(list) ~= "table" then
+    error(sformat("expect.%s는 코드 목록입니다 (expect.%s must be a list of codes)", what, what), 0)
+  end
+  return list
+end
+
+-- Compares the outcome with test i's expectations; returns ok and, on
+-- failure, the reasons in Korean and English.
+function I.check(i, ctx)
+  local t, st = TESTS[i], PRIV[ctx]
+  local e, v = t.expect, st.verdict
+  local bad = {}
+  local function fail(ko, en) bad[#bad + 1] = ko .. " / " .. en end
+  if e.applicable ~= nil and e.applicable ~= v.applicable then
+    fail(sformat("적용 여부: 기대 %s, 실제 %s%s", show(e.applicable), show(v.applicable),
+        v.applicable and "" or sformat(" (사유 %s, 규칙 %s)", v.reason, v.rule)),
+      sformat("applicable: expected %s, got %s", show(e.applicable), show(v.applicable)))
+  end
+  if e.reason ~= nil and e.reason ~= v.reason then
+    fail(sformat("사유 코드: 기대 %s, 실제 %s", show(e.reason), show(v.reason)),
+      sformat("reason: expected %s, got %s", show(e.reason), show(v.reason)))
+  end
+  if e.rule ~= nil and e.rule ~= v.rule then
+    fail(sformat("결정 규칙: 기대 %s, 실제 %s", show(e.rule), show(v.rule)),
+      sformat("rule: expected %s, got %s", show(e.rule), show(v.rule)))
+  end
+  if e.message ~= nil and not sfind(v.message, e.message, 1, true) then
+    fail(sformat("메시지에 %s 없음 (실제 %s)", show(e.message), show(v.message)),
+      sformat("message lacks %s", show(e.message)))
+  end
+  if e.needs_review ~= nil and e.needs_review ~= (#st.review > 0) then
+    fail(sformat("검토 필요: 기대 %s, 실제 %s", show(e.needs_review), show(#st.review > 0)),
+      sformat("needs_review: expected %s, got %s", show(e.needs_review), show(#st.review > 0)))
+  end
+  for _, code in ipairs(e.kept and codes_of(e.kept, "kept") or {}) do
+    local rec = st.by_code[code]
+    if not rec then
+      fail(sformat("후보 %s 없음", code), sformat("no candidate %s", code))
+    elseif rec.dropped then
+      fail(sformat("%s가 유지되어야 하는데 제외됨 (%s)", code, rec.drop_reason),
+        sformat("%s should be kept but was dropped", code))
+    end
+  end
+  for _, code in ipairs(e.dropped and codes_of(e.dropped, "dropped") or {}) do
+    local rec = st.by_code[code]
+    if not rec then
+      fail(sformat("후보 %s 없음", code), sformat("no candidate %s", code))
+    elseif not rec.dropped then
+      fail(sformat("%s가 제외되어야 하는데 유지됨", code), sformat("%s should be dropped but was kept", code))
+    end
+  end
+  for code, want in pairs(e.scores or {}) do
+    local rec = st.by_code[code]
+    if not rec then
+      fail(sformat("후보 %s 없음", tostring(code)), sformat("no candidate %s", tostring(code)))
+    elseif type(want) ~= "number" or (rec.score - want > 1e-6 or want - rec.score > 1e-6) then
+      fail(sformat("%s 점수: 기대 %s, 실제 %s", code, show(want), show(rec.score)),
+        sformat("score of %s: expected %s, got %s", code, show(want), show(rec.score)))
+    end
+  end
+  for code, want in pairs(e.basis or {}) do
+    local rec = st.by_code[code]
+    local found = false
+    for _, b in ipairs(rec and rec.basis or {}) do
+      if sfind(b, str(want), 1, true) then found = true end
+    end
+    if not found then
+      fail(sformat("%s 분류근거에 %s 없음", tostring(code), show(want)),
+        sformat("basis of %s lacks %s", tostring(code), show(want)))
+    end
+  end
+  if #bad == 0 then return true, "" end
+  return false, tconcat(bad, "; ")
+end
+
+-- Tests are not needed once they passed; free them before serving.
+function I.clear_tests()
+  for i = #TESTS, 1, -1 do TESTS[i] = nil end
+end
+
+return I

@@ -1,0 +1,278 @@
+/*
+ * The rules manager: holds the current good version, reloads (new state,
+ * tests must pass, atomic swap), watches the directory and reports status.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_int.h"
+
+#define DEBOUNCE_MS 200
+
+typedef struct rules_watch {
+    uv_fs_event_t ev;
+    uv_timer_t timer;
+    igc_rules *r; /* NULL once the manager is closed */
+    int open_handles;
+} rules_watch;
+
+struct igc_rules {
+    char *dir;
+    igc_rules_limits lim;
+    pthread_mutex_t mu;        /* cur and the status fields */
+    pthread_mutex_t reload_mu; /* one reload at a time */
+    igc_rules_version *cur;
+    char last_error[1024];
+    char last_attempt_at[21];
+    unsigned long reloads, failed_reloads;
+    rules_watch *w;
+};
+
+static void log_lines(int level, const char *prefix, const char *text) {
+    const char *p = text;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        if (n > 0) igc_log(level, "%s%.*s", prefix, n, p);
+        p = nl ? nl + 1 : NULL;
+    }
+}
+
+int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out) {
+    if (!out) return IGC_EINVAL;
+    *out = NULL;
+    if (!dir || !*dir) return IGC_EINVAL;
+    igc_rules *r = calloc(1, sizeof *r);
+    if (!r) return IGC_ENOMEM;
+    r->dir = igc_strdup(dir);
+    if (!r->dir) {
+        free(r);
+        return IGC_ENOMEM;
+    }
+    if (lim) r->lim = *lim;
+    igc_buf errors = {0};
+    int failed, total;
+    int rc = igc__rules_version_load(dir, &r->lim, NULL, &errors, &failed, &total, &r->cur);
+    if (rc) {
+        igc_log(IGC_LOG_ERROR, "rules: cannot load %s (%s)", dir, igc_strerror(rc));
+        log_lines(IGC_LOG_ERROR, "rules: ", errors.data);
+        igc_buf_free(&errors);
+        free(r->dir);
+        free(r);
+        return rc;
+    }
+    igc_buf_free(&errors);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->reload_mu, NULL);
+    igc_iso_now(r->last_attempt_at);
+    igc_log(IGC_LOG_INFO, "rules: loaded %s version %s (%zu rules, %d tests passed)", dir, r->cur->id,
+            r->cur->nrules, r->cur->tests_passed);
+    *out = r;
+    return 0;
+}
+
+static void watch_closed(uv_handle_t *h) {
+    rules_watch *w = h->data;
+    if (--w->open_handles == 0) free(w);
+}
+
+void igc_rules_close(igc_rules *r) {
+    if (!r) return;
+    if (r->w) {
+        rules_watch *w = r->w;
+        w->r = NULL;
+        uv_fs_event_stop(&w->ev);
+        uv_timer_stop(&w->timer);
+        uv_close((uv_handle_t *)&w->ev, watch_closed);
+        uv_close((uv_handle_t *)&w->timer, watch_closed);
+    }
+    igc_rules_release(r->cur);
+    pthread_mutex_destroy(&r->mu);
+    pthread_mutex_destroy(&r->reload_mu);
+    free(r->dir);
+    free(r);
+}
+
+igc_rules_version *igc_rules_acquire(igc_rules *r) {
+    if (!r) return NULL;
+    pthread_mutex_lock(&r->mu);
+    igc_rules_version *v = r->cur;
+    atomic_fetch_add(&v->refs, 1);
+    pthread_mutex_unlock(&r->mu);
+    return v;
+}
+
+void igc_rules_release(igc_rules_version *v) {
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1) igc__rules_version_free(v);
+}
+
+const char *igc_rules_version_id(const igc_rules_version *v) { return v ? v->id : ""; }
+
+int igc_rules_reload(igc_rules *r, igc_buf *err) {
+    if (!r) return IGC_EINVAL;
+    pthread_mutex_lock(&r->reload_mu);
+    char now[21];
+    igc_iso_now(now);
+    igc_buf errors = {0};
+    int failed, total;
+    igc_rules_version *nv = NULL;
+    int rc = igc__rules_version_load(r->dir, &r->lim, NULL, &errors, &failed, &total, &nv);
+    if (rc) {
+        const char *why = errors.data ? errors.data : igc_strerror(rc);
+        pthread_mutex_lock(&r->mu);
+        memcpy(r->last_attempt_at, now, sizeof now);
+        igc__rules_copy(r->last_error, sizeof r->last_error, why);
+        size_t n = strlen(r->last_error);
+        while (n && r->last_error[n - 1] == '\n') r->last_error[--n] = '\0';
+        r->failed_reloads++;
+        pthread_mutex_unlock(&r->mu);
+        if (total)
+            igc_log(IGC_LOG_ERROR, "rules: reload of %s refused, keeping version %s (%d of %d tests failed)",
+                    r->dir, r->cur->id, failed, total);
+        else
+            igc_log(IGC_LOG_ERROR, "rules: reload of %s refused, keeping version %s (load error)", r->dir,
+                    r->cur->id);
+        log_lines(IGC_LOG_ERROR, "rules: ", why);
+        if (err) igc_buf_puts(err, why);
+        igc_buf_free(&errors);
+        pthread_mutex_unlock(&r->reload_mu);
+        return rc == IGC_ENOMEM ? rc : IGC_ERULES;
+    }
+    igc_buf_free(&errors);
+    pthread_mutex_lock(&r->mu);
+    igc_rules_version *old = r->cur;
+    r->cur = nv;
+    memcpy(r->last_attempt_at, now, sizeof now);
+    r->last_error[0] = '\0';
+    r->reloads++;
+    pthread_mutex_unlock(&r->mu);
+    igc_log(IGC_LOG_INFO, "rules: reloaded %s: version %s -> %s (%zu rules, %d tests passed)", r->dir, old->id,
+            nv->id, nv->nrules, nv->tests_passed);
+    /* Requests that acquired the old version keep it alive until they finish. */
+    igc_rules_release(old);
+    pthread_mutex_unlock(&r->reload_mu);
+    return 0;
+}
+
+/* ---- watching ---- */
+
+static void on_debounced(uv_timer_t *t) {
+    rules_watch *w = t->data;
+    if (!w->r) return;
+    igc_rules_reload(w->r, NULL); /* logs and records the outcome itself */
+}
+
+static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int status) {
+    (void)events;
+    rules_watch *w = h->data;
+    if (!w->r) return;
+    if (status < 0) {
+        igc_log(IGC_LOG_WARN, "rules: watching %s: %s", w->r->dir, uv_strerror(status));
+        return;
+    }
+    /* Editors' swap and temp files do not matter; the final rename does. */
+    if (filename) {
+        size_t n = strlen(filename);
+        if (filename[0] == '.' || n < 4 || strcmp(filename + n - 4, ".lua") != 0) return;
+    }
+    uv_timer_start(&w->timer, on_debounced, DEBOUNCE_MS, 0);
+}
+
+int igc_rules_watch(igc_rules *r, uv_loop_t *loop) {
+    if (!r || !loop) return IGC_EINVAL;
+    if (r->w) return IGC_ESTATE;
+    rules_watch *w = calloc(1, sizeof *w);
+    if (!w) return IGC_ENOMEM;
+    w->r = r;
+    w->ev.data = w->timer.data = w;
+    int e = uv_fs_event_init(loop, &w->ev);
+    if (e) {
+        free(w);
+        return IGC_EIO;
+    }
+    w->open_handles = 1;
+    e = uv_timer_init(loop, &w->timer);
+    if (e) {
+        uv_close((uv_handle_t *)&w->ev, watch_closed);
+        return IGC_EIO;
+    }
+    w->open_handles = 2;
+    e = uv_fs_event_start(&w->ev, on_fs_event, r->dir, 0);
+    if (e) {
+        igc_log(IGC_LOG_ERROR, "rules: cannot watch %s: %s", r->dir, uv_strerror(e));
+        w->r = NULL;
+        uv_close((uv_handle_t *)&w->ev, watch_closed);
+        uv_close((uv_handle_t *)&w->timer, watch_closed);
+        return IGC_EIO;
+    }
+    r->w = w;
+    return 0;
+}
+
+/* ---- status ---- */
+
+cJSON *igc_rules_status_json(igc_rules *r) {
+    if (!r) return NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    pthread_mutex_lock(&r->mu);
+    igc_rules_version *v = r->cur;
+    atomic_fetch_add(&v->refs, 1);
+    cJSON_AddStringToObject(o, "version", v->id);
+    cJSON_AddStringToObject(o, "loaded_at", v->loaded_at);
+    cJSON_AddStringToObject(o, "dir", r->dir);
+    if (r->last_error[0])
+        cJSON_AddStringToObject(o, "last_error", r->last_error);
+    else
+        cJSON_AddNullToObject(o, "last_error");
+    cJSON_AddStringToObject(o, "last_attempt_at", r->last_attempt_at);
+    cJSON_AddNumberToObject(o, "reloads", (double)r->reloads);
+    cJSON_AddNumberToObject(o, "failed_reloads", (double)r->failed_reloads);
+    pthread_mutex_unlock(&r->mu);
+
+    cJSON *files = cJSON_AddArrayToObject(o, "files");
+    for (size_t i = 0; files && i < v->nfiles; i++) cJSON_AddItemToArray(files, cJSON_CreateString(v->files[i]));
+    pthread_mutex_lock(&v->mu);
+    cJSON *rules = cJSON_AddArrayToObject(o, "rules");
+    for (size_t i = 0; rules && i < v->nrules; i++) {
+        cJSON *ru = cJSON_CreateObject();
+        if (!ru) break;
+        cJSON_AddStringToObject(ru, "id", v->rules[i].id);
+        cJSON_AddStringToObject(ru, "description", v->rules[i].description);
+        cJSON_AddNumberToObject(ru, "priority", v->rules[i].priority);
+        cJSON_AddStringToObject(ru, "file", v->rules[i].file);
+        cJSON_AddNumberToObject(ru, "errors", (double)v->rules[i].errors);
+        cJSON_AddItemToArray(rules, ru);
+    }
+    cJSON *tests = cJSON_AddObjectToObject(o, "tests");
+    if (tests) {
+        cJSON_AddNumberToObject(tests, "passed", v->tests_passed);
+        cJSON_AddNumberToObject(tests, "total", v->tests_total);
+    }
+    cJSON_AddNumberToObject(o, "rule_errors", (double)v->rule_errors);
+    if (v->last_rule_error[0]) {
+        cJSON *le = cJSON_AddObjectToObject(o, "last_rule_error");
+        if (le) {
+            cJSON_AddStringToObject(le, "message", v->last_rule_error);
+            cJSON_AddStringToObject(le, "at", v->last_rule_error_at);
+        }
+    } else {
+        cJSON_AddNullToObject(o, "last_rule_error");
+    }
+    pthread_mutex_unlock(&v->mu);
+    igc_rules_release(v);
+    return o;
+}
+
+int igc_rules_test_dir(const char *dir, const igc_rules_limits *lim, igc_buf *report, int *failed, int *total) {
+    int f = 0, t = 0;
+    int rc = IGC_EINVAL;
+    if (dir && *dir) {
+        igc_rules_version *v = NULL;
+        rc = igc__rules_version_load(dir, lim, report, NULL, &f, &t, &v);
+        igc_rules_release(v);
+    }
+    if (failed) *failed = f;
+    if (total) *total = t;
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* Internal to igc_rules: the loaded-version object shared by version.c and rules.c. */
+#ifndef IGC_RULES_INT_H
+#define IGC_RULES_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <lua.h>
+
+#include "igc_rules.h"
+
+#define IGC_RULES_DEFAULT_MEM ((size_t)8 << 20)
+#define IGC_RULES_DEFAULT_INSTRUCTIONS 2000000UL
+
+typedef struct rule_info {
+    char *id, *description, *file, *where;
+    double priority;
+    unsigned long errors; /* calls that failed, under the version mutex */
+} rule_info;
+
+struct igc_rules_version {
+    atomic_int refs;
+    pthread_mutex_t mu; /* one evaluation at a time: a lua_State is single-threaded */
+    lua_State *L;
+    int fref[16]; /* registry references of the prelude's internal functions */
+
+    size_t mem_used, mem_limit;
+    unsigned long budget, used;
+    int exhausted;
+    igc_rules_input *cur; /* input of the evaluation in progress, for item lookups */
+
+    char id[17];
+    char loaded_at[21];
+    char **files;
+    size_t nfiles;
+    rule_info *rules;
+    size_t nrules;
+    int tests_total, tests_passed;
+
+    unsigned long rule_errors;
+    char last_rule_error[512];
+    char last_rule_error_at[21];
+};
+
+/* Loads every *.lua of dir into a new state and runs the *_test.lua cases.
+ * report (may be NULL) gets one line per case; errors (may be NULL) only the
+ * failures. On success *out holds one reference. */
+int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_buf *report,
+                            igc_buf *errors, int *failed, int *total, igc_rules_version **out);
+void igc__rules_version_free(igc_rules_version *v);
+/* Copies src into dst (size n), cutting at a UTF-8 character boundary. */
+void igc__rules_copy(char *dst, size_t n, const char *src);
+
+#endif

@@ -1,0 +1,803 @@
+/*
+ * One loaded rule set: a sandboxed lua_State with a capped allocator and an
+ * instruction-count hook, the rule files run in per-file environments built
+ * by the prelude, the test runner and the evaluation loop.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "rules_int.h"
+
+extern const unsigned char igc_rules_prelude[];
+extern const unsigned long igc_rules_prelude_len;
+
+#define HOOK_STEP 1000
+#define MAX_FILES 256
+#define MAX_FILE_BYTES ((size_t)1 << 20)
+
+void igc__rules_copy(char *dst, size_t n, const char *src) {
+    if (!n) return;
+    if (!src) src = "";
+    size_t len = strlen(src);
+    if (len >= n) {
+        len = n - 1;
+        /* Back off to a lead byte so no character is cut in half. */
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80) len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* ---- allocator and budget ---- */
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    igc_rules_version *v = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        v->mem_used -= old;
+        return NULL;
+    }
+    /* Lua requires shrinking to succeed; only growth is refused. */
+    if (nsize > old && v->mem_used - old + nsize > v->mem_limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (!p) {
+        if (nsize <= old) {
+            v->mem_used = v->mem_used - old + nsize;
+            return ptr;
+        }
+        return NULL;
+    }
+    v->mem_used = v->mem_used - old + nsize;
+    return p;
+}
+
+static igc_rules_version *ver_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+    igc_rules_version *v = ver_of(L);
+    v->used += HOOK_STEP;
+    if (v->used <= v->budget) return;
+    /* Every later hook call raises again, so a pcall inside the rule cannot
+     * swallow the stop. */
+    v->exhausted = 1;
+    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+        lua_pushfstring(L, "%s:%d: 실행 한도(명령 %I개)를 넘었습니다 — 끝나지 않는 반복일 수 있습니다 "
+                           "/ instruction budget exceeded",
+                        ar->short_src, ar->currentline, (lua_Integer)v->budget);
+    else
+        lua_pushfstring(L, "실행 한도(명령 %I개)를 넘었습니다 / instruction budget exceeded",
+                        (lua_Integer)v->budget);
+    lua_error(L);
+}
+
+static void budget_reset(igc_rules_version *v) {
+    v->used = 0;
+    v->exhausted = 0;
+}
+
+/* Text of the error on top of the stack, with the usual causes spelled out. */
+static void describe_error(igc_rules_version *v, lua_State *L, int status, char *buf, size_t n) {
+    const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    if (status == LUA_ERRMEM || (m && strstr(m, "not enough memory"))) {
+        snprintf(buf, n, "메모리 한도(%zu KiB)를 넘었습니다 / memory limit exceeded", v->mem_limit >> 10);
+    } else if (!m) {
+        snprintf(buf, n, "오류 값이 문자열이 아닙니다 / error object is a %s value", luaL_typename(L, -1));
+    } else if (!v->exhausted && strstr(m, "stack overflow")) {
+        snprintf(buf, n, "재귀가 너무 깊습니다 / %s", m);
+    } else {
+        igc__rules_copy(buf, n, m);
+    }
+}
+
+/* ---- C helpers handed to the prelude ---- */
+
+static int l_where(lua_State *L) {
+    luaL_where(L, (int)luaL_checkinteger(L, 1));
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    while (len > 0 && (s[len - 1] == ':' || s[len - 1] == ' ')) len--;
+    lua_pushlstring(L, s, len);
+    return 1;
+}
+
+static void set_str(lua_State *L, const char *key, const char *val) {
+    lua_pushstring(L, val ? val : "");
+    lua_setfield(L, -2, key);
+}
+
+static int l_item(lua_State *L) {
+    const char *code = luaL_checkstring(L, 1);
+    igc_rules_version *v = ver_of(L);
+    igc_rules_input *in = v->cur;
+    if (!in || !in->item_lookup) return 0;
+    igc_rules_item it;
+    memset(&it, 0, sizeof it);
+    if (in->item_lookup(in->lookup_ud, code, &it) != 0) return 0;
+    lua_createtable(L, 0, 8);
+    set_str(L, "code", it.code ? it.code : code);
+    set_str(L, "name", it.name);
+    set_str(L, "theme", it.theme);
+    set_str(L, "theme_name", it.theme_name);
+    set_str(L, "field", it.field);
+    set_str(L, "field_name", it.field_name);
+    set_str(L, "definition", it.definition);
+    set_str(L, "examples", it.examples);
+    return 1;
+}
+
+static int l_log(lua_State *L) {
+    igc_log(IGC_LOG_DEBUG, "rules: %.400s", luaL_checkstring(L, 1));
+    return 0;
+}
+
+/* The sandbox's pcall: like the standard one, but a spent instruction budget
+ * is re-raised instead of being caught. */
+static int l_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    int st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    if (ver_of(L)->exhausted) return lua_error(L);
+    if (st != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+/* The prelude's internal functions, kept as registry references so fetching
+ * one never allocates (and so can never fail outside a protected call). */
+enum { F_NEW_ENV, F_NEW_CTX, F_FINISH, F_RUN, F_ROLLBACK, F_RESULT, F_NTESTS, F_TEST_INFO, F_TEST_CTX,
+       F_CHECK, F_CLEAR_TESTS, F_COUNT };
+static const char *const fnames[F_COUNT] = {"new_env", "new_ctx", "finish", "run", "rollback", "result",
+                                            "ntests", "test_info", "test_ctx", "check", "clear_tests"};
+
+static void push_internal(igc_rules_version *v, int f) { lua_rawgeti(v->L, LUA_REGISTRYINDEX, v->fref[f]); }
+
+/* ---- state setup ---- */
+
+static int p_setup(lua_State *L) {
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},     {LUA_STRLIBNAME, luaopen_string},
+                                    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    for (const luaL_Reg *l = libs; l->func; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    /* Nothing in the state may reach files, processes or bytecode. */
+    static const char *strip[] = {"dofile", "loadfile", "collectgarbage", "print", "warn", "require", NULL};
+    for (const char **s = strip; *s; s++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *s);
+    }
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    /* getmetatable("") would otherwise hand out the real string table. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+
+    if (luaL_loadbufferx(L, (const char *)igc_rules_prelude, igc_rules_prelude_len, "=prelude", "t") !=
+        LUA_OK)
+        return lua_error(L);
+    static const luaL_Reg helpers[] = {
+        {"where", l_where}, {"item", l_item}, {"log", l_log}, {"pcall", l_pcall}, {NULL, NULL}};
+    luaL_newlib(L, helpers);
+    lua_call(L, 1, 1);
+    igc_rules_version *v = ver_of(L);
+    for (int f = 0; f < F_COUNT; f++) {
+        if (lua_getfield(L, -1, fnames[f]) != LUA_TFUNCTION) return luaL_error(L, "prelude lacks %s", fnames[f]);
+        v->fref[f] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return 0;
+}
+
+typedef struct chunk_arg {
+    const char *name; /* chunk name, e.g. "=wholesale_retail.lua" */
+    const char *file;
+    const char *data;
+    size_t len;
+    const char *kind; /* "rule" or "test" */
+} chunk_arg;
+
+static int p_run_file(lua_State *L) {
+    chunk_arg *a = lua_touserdata(L, 1);
+    igc_rules_version *v = ver_of(L);
+    if (luaL_loadbufferx(L, a->data, a->len, a->name, "t") != LUA_OK) return lua_error(L);
+    push_internal(v, F_NEW_ENV);
+    lua_pushstring(L, a->file);
+    lua_pushstring(L, a->kind);
+    lua_call(L, 2, 1);
+    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    lua_call(L, 0, 0);
+    return 0;
+}
+
+static int p_finish(lua_State *L) {
+    igc_rules_version *v = ver_of(L);
+    push_internal(v, F_FINISH);
+    lua_call(L, 0, 1);
+    size_t n = (size_t)luaL_len(L, -1);
+    if (n == 0) return 0;
+    v->rules = calloc(n, sizeof *v->rules);
+    if (!v->rules) return luaL_error(L, "not enough memory");
+    for (size_t i = 0; i < n; i++) {
+        lua_geti(L, -1, (lua_Integer)i + 1);
+        rule_info *r = &v->rules[v->nrules++];
+        lua_getfield(L, -1, "id");
+        r->id = igc_strdup(lua_tostring(L, -1));
+        lua_getfield(L, -2, "description");
+        r->description = igc_strdup(lua_tostring(L, -1));
+        lua_getfield(L, -3, "file");
+        r->file = igc_strdup(lua_tostring(L, -1));
+        lua_getfield(L, -4, "where");
+        r->where = igc_strdup(lua_tostring(L, -1));
+        lua_getfield(L, -5, "priority");
+        r->priority = lua_tonumber(L, -1);
+        lua_pop(L, 6);
+        if (!r->id || !r->description || !r->file || !r->where) return luaL_error(L, "not enough memory");
+    }
+    return 0;
+}
+
+/* ---- running rules ---- */
+
+typedef struct run_stats {
+    size_t ok, failed;
+    char first_error[512];
+} run_stats;
+
+/* Runs every rule on the ctx at stack index ctx, one budget each. */
+static void run_rules(igc_rules_version *v, int ctx, run_stats *rs, int record) {
+    lua_State *L = v->L;
+    for (size_t j = 0; j < v->nrules; j++) {
+        budget_reset(v);
+        push_internal(v, F_RUN);
+        lua_pushvalue(L, ctx);
+        lua_pushinteger(L, (lua_Integer)j + 1);
+        int st = lua_pcall(L, 2, 0, 0);
+        if (st == LUA_OK) {
+            rs->ok++;
+            continue;
+        }
+        char msg[400];
+        describe_error(v, L, st, msg, sizeof msg);
+        lua_pop(L, 1);
+        rs->failed++;
+        char line[512];
+        snprintf(line, sizeof line, "규칙 %s (%s) 오류 / rule error: %s", v->rules[j].id, v->rules[j].where,
+                 msg);
+        if (rs->failed == 1) igc__rules_copy(rs->first_error, sizeof rs->first_error, line);
+        budget_reset(v);
+        push_internal(v, F_ROLLBACK);
+        lua_pushvalue(L, ctx);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+        if (st == LUA_ERRMEM || strstr(msg, "memory")) lua_gc(L, LUA_GCCOLLECT);
+        if (record) {
+            v->rules[j].errors++;
+            v->rule_errors++;
+            igc__rules_copy(v->last_rule_error, sizeof v->last_rule_error, line);
+            igc_iso_now(v->last_rule_error_at);
+            /* A rule failing on every request must not flood the log. */
+            unsigned long e = v->rules[j].errors;
+            if (e <= 10 || (e & (e - 1)) == 0)
+                igc_log(IGC_LOG_WARN, "rules %s: %s (failure %lu; skipped, other rules still apply)", v->id,
+                        line, e);
+        }
+    }
+}
+
+static int p_test_ctx(lua_State *L) {
+    igc_rules_version *v = ver_of(L);
+    push_internal(v, F_TEST_CTX);
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+static void run_tests(igc_rules_version *v, igc_buf *report, igc_buf *errors, int *failed, int *total) {
+    lua_State *L = v->L;
+    budget_reset(v);
+    push_internal(v, F_NTESTS);
+    int n = 0;
+    if (lua_pcall(L, 0, 1, 0) == LUA_OK) n = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    for (int i = 1; i <= n; i++) {
+        (*total)++;
+        char name[200] = "", where[200] = "", why[1024] = "";
+        budget_reset(v);
+        push_internal(v, F_TEST_INFO);
+        lua_pushinteger(L, i);
+        if (lua_pcall(L, 1, 3, 0) == LUA_OK) {
+            igc__rules_copy(name, sizeof name, lua_tostring(L, -3));
+            igc__rules_copy(where, sizeof where, lua_tostring(L, -1));
+            lua_pop(L, 3);
+        } else {
+            lua_pop(L, 1);
+        }
+        int ok = 0;
+        budget_reset(v);
+        lua_pushcfunction(L, p_test_ctx);
+        lua_pushinteger(L, i);
+        int st = lua_pcall(L, 1, 1, 0);
+        if (st != LUA_OK) {
+            char msg[400];
+            describe_error(v, L, st, msg, sizeof msg);
+            lua_pop(L, 1);
+            snprintf(why, sizeof why, "입력(given)을 만들 수 없습니다 / cannot build the input: %s", msg);
+        } else {
+            int ctx = lua_gettop(L);
+            run_stats rs = {0};
+            run_rules(v, ctx, &rs, 0);
+            if (rs.failed) {
+                igc__rules_copy(why, sizeof why, rs.first_error);
+            } else {
+                budget_reset(v);
+                push_internal(v, F_CHECK);
+                lua_pushinteger(L, i);
+                lua_pushvalue(L, ctx);
+                st = lua_pcall(L, 2, 2, 0);
+                if (st != LUA_OK) {
+                    char msg[400];
+                    describe_error(v, L, st, msg, sizeof msg);
+                    lua_pop(L, 1);
+                    snprintf(why, sizeof why, "기대값을 확인할 수 없습니다 / cannot check: %s", msg);
+                } else {
+                    ok = lua_toboolean(L, -2);
+                    if (!ok) igc__rules_copy(why, sizeof why, lua_tostring(L, -1));
+                    lua_pop(L, 2);
+                }
+            }
+            lua_pop(L, 1);
+        }
+        if (ok) {
+            v->tests_passed++;
+            if (report) igc_buf_printf(report, "[통과 PASS] %s %s\n", where, name);
+        } else {
+            (*failed)++;
+            char line[1600];
+            snprintf(line, sizeof line, "[실패 FAIL] %s %s — %s\n", where, name, why);
+            if (report) igc_buf_puts(report, line);
+            if (errors) igc_buf_puts(errors, line);
+        }
+    }
+}
+
+/* ---- loading a directory ---- */
+
+static int has_suffix(const char *s, const char *suf) {
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void load_error(igc_buf *report, igc_buf *errors, const char *fmt, const char *a, const char *b) {
+    char line[1600];
+    snprintf(line, sizeof line, fmt, a, b);
+    if (report) igc_buf_puts(report, line);
+    if (errors) igc_buf_puts(errors, line);
+}
+
+/* Sorted names of the loadable *.lua files of dir. */
+static int list_dir(const char *dir, char ***names, size_t *n, igc_buf *errors) {
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errors)
+            igc_buf_printf(errors, "[오류 ERROR] 규칙 폴더를 열 수 없습니다 / cannot open rules dir %s: %s\n", dir,
+                           strerror(errno));
+        return errno == ENOENT ? IGC_ENOTFOUND : IGC_EIO;
+    }
+    size_t cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".lua")) continue;
+        size_t pl = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(pl);
+        if (!path) {
+            rc = IGC_ENOMEM;
+            break;
+        }
+        snprintf(path, pl, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        int regular = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+        free(path);
+        if (!regular) continue;
+        if (*n == MAX_FILES) {
+            if (errors)
+                igc_buf_printf(errors, "[오류 ERROR] 규칙 파일이 %d개를 넘습니다 / more than %d rule files\n",
+                               MAX_FILES, MAX_FILES);
+            rc = IGC_ETOOBIG;
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **p = realloc(*names, cap * sizeof *p);
+            if (!p) {
+                rc = IGC_ENOMEM;
+                break;
+            }
+            *names = p;
+        }
+        if (!((*names)[*n] = igc_strdup(e->d_name))) {
+            rc = IGC_ENOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    closedir(d);
+    if (rc) {
+        for (size_t i = 0; i < *n; i++) free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        *n = 0;
+        return rc;
+    }
+    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+    return 0;
+}
+
+void igc__rules_version_free(igc_rules_version *v) {
+    if (!v) return;
+    if (v->L) lua_close(v->L);
+    for (size_t i = 0; i < v->nfiles; i++) free(v->files[i]);
+    free(v->files);
+    for (size_t i = 0; i < v->nrules; i++) {
+        free(v->rules[i].id);
+        free(v->rules[i].description);
+        free(v->rules[i].file);
+        free(v->rules[i].where);
+    }
+    free(v->rules);
+    pthread_mutex_destroy(&v->mu);
+    free(v);
+}
+
+
+int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_buf *report,
+                            igc_buf *errors, int *failed, int *total, igc_rules_version **out) {
+    *out = NULL;
+    *failed = *total = 0;
+    igc_rules_version *v = calloc(1, sizeof *v);
+    if (!v) return IGC_ENOMEM;
+    atomic_init(&v->refs, 1);
+    pthread_mutex_init(&v->mu, NULL);
+    v->mem_limit = lim && lim->mem_bytes ? lim->mem_bytes : IGC_RULES_DEFAULT_MEM;
+    v->budget = lim && lim->instructions ? lim->instructions : IGC_RULES_DEFAULT_INSTRUCTIONS;
+    igc_iso_now(v->loaded_at);
+
+    igc_buf why = {0};
+    int rc = list_dir(dir, &v->files, &v->nfiles, &why);
+    if (rc) {
+        if (why.data) load_error(report, errors, "%s%s", why.data, "");
+        igc_buf_free(&why);
+        (*failed)++;
+        igc__rules_version_free(v);
+        return rc == IGC_ENOMEM ? rc : IGC_ERULES;
+    }
+
+    char **data = calloc(v->nfiles ? v->nfiles : 1, sizeof *data);
+    size_t *lens = calloc(v->nfiles ? v->nfiles : 1, sizeof *lens);
+    if (!data || !lens) {
+        free(data);
+        free(lens);
+        igc__rules_version_free(v);
+        return IGC_ENOMEM;
+    }
+    uint64_t h = 0;
+    for (size_t i = 0; i < v->nfiles && !rc; i++) {
+        size_t pl = strlen(dir) + strlen(v->files[i]) + 2;
+        char *path = malloc(pl);
+        if (!path) {
+            rc = IGC_ENOMEM;
+            break;
+        }
+        snprintf(path, pl, "%s/%s", dir, v->files[i]);
+        int r = igc_read_file(path, &data[i], &lens[i]);
+        free(path);
+        if (r == 0 && lens[i] > MAX_FILE_BYTES) r = IGC_ETOOBIG;
+        if (r) {
+            load_error(report, errors, "[오류 ERROR] %s: 읽을 수 없습니다 / cannot read: %s\n", v->files[i],
+                       igc_strerror(r));
+            rc = r == IGC_ENOMEM ? r : IGC_ERULES;
+            break;
+        }
+        h = igc_hash64(v->files[i], strlen(v->files[i]) + 1, h);
+        h = igc_hash64(data[i], lens[i] + 1, h);
+    }
+    snprintf(v->id, sizeof v->id, "%016" PRIx64, h);
+
+    if (!rc) {
+        v->L = lua_newstate(capped_alloc, v);
+        if (!v->L) rc = IGC_ENOMEM;
+    }
+    if (!rc) {
+        lua_sethook(v->L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+        budget_reset(v);
+        lua_pushcfunction(v->L, p_setup);
+        int st = lua_pcall(v->L, 0, 0, 0);
+        if (st != LUA_OK) {
+            char msg[400];
+            describe_error(v, v->L, st, msg, sizeof msg);
+            lua_pop(v->L, 1);
+            load_error(report, errors, "[오류 ERROR] %s%s\n", "prelude: ", msg);
+            rc = IGC_ERULES;
+        }
+    }
+    /* Rule files first, so that every test sees the whole rule set. */
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        for (size_t i = 0; i < v->nfiles && !rc; i++) {
+            int is_test = has_suffix(v->files[i], "_test.lua");
+            if (is_test != pass) continue;
+            char name[300];
+            snprintf(name, sizeof name, "=%s", v->files[i]);
+            chunk_arg a = {name, v->files[i], data[i], lens[i], is_test ? "test" : "rule"};
+            budget_reset(v);
+            lua_pushcfunction(v->L, p_run_file);
+            lua_pushlightuserdata(v->L, &a);
+            int st = lua_pcall(v->L, 1, 0, 0);
+            if (st != LUA_OK) {
+                char msg[400];
+                describe_error(v, v->L, st, msg, sizeof msg);
+                lua_pop(v->L, 1);
+                /* Syntax and runtime errors already start with file:line. */
+                if (strncmp(msg, v->files[i], strlen(v->files[i])) == 0)
+                    load_error(report, errors, "[오류 ERROR] %s%s\n", "", msg);
+                else
+                    load_error(report, errors, "[오류 ERROR] %s: %s\n", v->files[i], msg);
+                rc = IGC_ERULES;
+            }
+        }
+        if (pass == 0 && !rc) {
+            budget_reset(v);
+            lua_pushcfunction(v->L, p_finish);
+            int st = lua_pcall(v->L, 0, 0, 0);
+            if (st != LUA_OK) {
+                char msg[400];
+                describe_error(v, v->L, st, msg, sizeof msg);
+                lua_pop(v->L, 1);
+                load_error(report, errors, "[오류 ERROR] %s%s\n", "", msg);
+                rc = IGC_ERULES;
+            }
+        }
+    }
+    for (size_t i = 0; i < v->nfiles; i++) free(data[i]);
+    free(data);
+    free(lens);
+    if (rc) {
+        (*failed)++;
+        igc__rules_version_free(v);
+        return rc;
+    }
+
+    run_tests(v, report, errors, failed, total);
+    v->tests_total = *total;
+    if (report)
+        igc_buf_printf(report, "테스트 %d건 중 %d건 통과 / %d of %d tests passed (규칙 %zu개 / %zu rules, 버전 %s)\n",
+                       *total, *total - *failed, *total - *failed, *total, v->nrules, v->nrules, v->id);
+    if (*failed) {
+        igc__rules_version_free(v);
+        return IGC_ERULES;
+    }
+    budget_reset(v);
+    push_internal(v, F_CLEAR_TESTS);
+    if (lua_pcall(v->L, 0, 0, 0) != LUA_OK) lua_pop(v->L, 1);
+    lua_gc(v->L, LUA_GCCOLLECT);
+    *out = v;
+    return 0;
+}
+
+/* ---- evaluation ---- */
+
+/* Input texts are cut at this size (at a character boundary): product
+ * descriptions are short, and it bounds what a rule's pattern can chew on. */
+#define MAX_FIELD_BYTES ((size_t)16 << 10)
+
+static void push_field(lua_State *L, const char *key, const char *val) {
+    if (!val) val = "";
+    size_t len = strlen(val);
+    if (len > MAX_FIELD_BYTES) {
+        len = MAX_FIELD_BYTES;
+        while (len > 0 && ((unsigned char)val[len] & 0xC0) == 0x80) len--;
+    }
+    lua_pushlstring(L, val, len);
+    lua_setfield(L, -2, key);
+}
+
+static int p_build_ctx(lua_State *L) {
+    igc_rules_version *v = ver_of(L);
+    igc_rules_input *in = lua_touserdata(L, 1);
+    push_internal(v, F_NEW_CTX);
+    lua_createtable(L, 0, 4);
+
+    lua_createtable(L, 0, 1);
+    push_field(L, "name", in->company_name);
+    lua_setfield(L, -2, "company");
+
+    lua_createtable(L, 0, 6);
+    push_field(L, "ksic_code", in->ksic_code);
+    push_field(L, "ksic_name", in->ksic_name);
+    push_field(L, "main_product", in->main_product);
+    push_field(L, "product_use", in->product_use);
+    push_field(L, "tech_business_name", in->tech_business_name);
+    push_field(L, "tech_class", in->tech_class);
+    lua_setfield(L, -2, "tech");
+
+    lua_createtable(L, 0, 6);
+    push_field(L, "section", in->ksic_section);
+    push_field(L, "section_name", in->ksic_section_name);
+    push_field(L, "division", in->ksic_division);
+    push_field(L, "division_name", in->ksic_division_name);
+    push_field(L, "group", in->ksic_group);
+    push_field(L, "group_name", in->ksic_group_name);
+    lua_setfield(L, -2, "ksic");
+
+    lua_createtable(L, (int)(in->ncands < 1000000 ? in->ncands : 0), 0);
+    for (size_t i = 0; i < in->ncands; i++) {
+        igc_rules_candidate *c = &in->cands[i];
+        lua_createtable(L, 0, 5);
+        lua_pushlstring(L, c->code, strnlen(c->code, sizeof c->code));
+        lua_setfield(L, -2, "code");
+        lua_pushnumber(L, c->score);
+        lua_setfield(L, -2, "score");
+        lua_pushboolean(L, c->dropped != 0);
+        lua_setfield(L, -2, "dropped");
+        lua_createtable(L, 0, c->nsignals > 0 ? c->nsignals : 0);
+        for (int k = 0; k < c->nsignals && k < 8; k++) {
+            if (!c->signal_names[k]) continue;
+            lua_pushnumber(L, c->signals[k]);
+            lua_setfield(L, -2, c->signal_names[k]);
+        }
+        lua_setfield(L, -2, "signals");
+        lua_createtable(L, (int)(c->nkeywords < 100000 ? c->nkeywords : 0), 0);
+        for (size_t k = 0, n = 0; c->keywords && k < c->nkeywords; k++) {
+            if (!c->keywords[k]) continue;
+            lua_pushstring(L, c->keywords[k]);
+            lua_rawseti(L, -2, (lua_Integer)++n);
+        }
+        lua_setfield(L, -2, "keywords");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "candidates");
+    lua_pushboolean(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+typedef struct extract_arg {
+    igc_rules_input *in;
+    igc_rules_verdict *out;
+    int nomem;
+} extract_arg;
+
+static const char *field_str(lua_State *L, int idx, const char *key) {
+    lua_getfield(L, idx, key);
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    lua_pop(L, 1); /* the string stays alive in the table */
+    return s;
+}
+
+static int p_extract(lua_State *L) {
+    igc_rules_version *v = ver_of(L);
+    extract_arg *a = lua_touserdata(L, 1);
+    push_internal(v, F_RESULT);
+    lua_pushvalue(L, 2);
+    lua_call(L, 1, 1);
+    int res = lua_gettop(L);
+
+    lua_getfield(L, res, "applicable");
+    int applicable = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (!applicable) {
+        a->out->applicable = 0;
+        igc__rules_copy(a->out->reason_code, sizeof a->out->reason_code, field_str(L, res, "reason"));
+        igc__rules_copy(a->out->reason_message, sizeof a->out->reason_message, field_str(L, res, "message"));
+        igc__rules_copy(a->out->rule_id, sizeof a->out->rule_id, field_str(L, res, "rule"));
+    }
+    const char *review = field_str(L, res, "review");
+    if (*review) {
+        a->out->needs_review = 1;
+        igc__rules_copy(a->out->review_note, sizeof a->out->review_note, review);
+    }
+
+    lua_getfield(L, res, "cands");
+    for (size_t i = 0; i < a->in->ncands; i++) {
+        igc_rules_candidate *c = &a->in->cands[i];
+        if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_getfield(L, -1, "score");
+        if (lua_type(L, -1) == LUA_TNUMBER) c->score = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        lua_getfield(L, -1, "dropped");
+        int dropped = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        if (dropped && !c->dropped) {
+            c->dropped = 1;
+            igc__rules_copy(c->drop_reason, sizeof c->drop_reason, field_str(L, -1, "drop_reason"));
+        }
+        lua_getfield(L, -1, "basis");
+        lua_Integer nb = lua_type(L, -1) == LUA_TTABLE ? luaL_len(L, -1) : 0;
+        for (lua_Integer k = 1; k <= nb; k++) {
+            lua_geti(L, -1, k);
+            size_t len;
+            const char *s = lua_tolstring(L, -1, &len);
+            if (s && (igc_buf_append(&c->basis, s, len) || igc_buf_append(&c->basis, "\n", 1))) a->nomem = 1;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 2);
+    return 0;
+}
+
+int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict *out) {
+    if (!out) return IGC_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->applicable = 1;
+    if (!v || !in || (in->ncands && !in->cands)) return IGC_EINVAL;
+
+    pthread_mutex_lock(&v->mu);
+    lua_State *L = v->L;
+    int top = lua_gettop(L);
+    int rc = 0;
+    v->cur = in;
+    budget_reset(v);
+    lua_pushcfunction(L, p_build_ctx);
+    lua_pushlightuserdata(L, in);
+    int st = lua_pcall(L, 1, 1, 0);
+    if (st != LUA_OK) {
+        char msg[400];
+        describe_error(v, L, st, msg, sizeof msg);
+        v->rule_errors++;
+        snprintf(v->last_rule_error, sizeof v->last_rule_error, "입력을 넘길 수 없습니다 / cannot pass the input: %s",
+                 msg);
+        igc_iso_now(v->last_rule_error_at);
+        igc_log(IGC_LOG_WARN, "rules %s: %s", v->id, v->last_rule_error);
+        rc = IGC_ERULES;
+    } else {
+        int ctx = lua_gettop(L);
+        run_stats rs = {0};
+        run_rules(v, ctx, &rs, 1);
+        if (v->nrules && !rs.ok) rc = IGC_ERULES;
+        extract_arg a = {in, out, 0};
+        budget_reset(v);
+        lua_pushcfunction(L, p_extract);
+        lua_pushlightuserdata(L, &a);
+        lua_pushvalue(L, ctx);
+        st = lua_pcall(L, 2, 0, 0);
+        if (st != LUA_OK) {
+            char msg[400];
+            describe_error(v, L, st, msg, sizeof msg);
+            igc_log(IGC_LOG_WARN, "rules %s: cannot read the rules' result: %s", v->id, msg);
+            rc = IGC_ERULES;
+        } else if (a.nomem) {
+            rc = IGC_ENOMEM;
+        }
+    }
+    v->cur = NULL;
+    lua_settop(L, top);
+    pthread_mutex_unlock(&v->mu);
+    return rc;
+}

@@ -1,0 +1,110 @@
+-- 적용원칙 2(도매·소매) 규칙의 시험 사례. 품목 코드는 자리표시(X1, X2)만 씁니다.
+
+test {
+  name = "도매업 업종, 상품명만 있으면 제외",
+  given = {
+    tech = {ksic_code = "467", ksic_name = "기타 전문 도매업", main_product = "열연박판, 후판, 무늬강판 외"},
+    ksic = {section = "G", section_name = "도매 및 소매업(45~47)"},
+    candidates = {{code = "X1", score = 0.8}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail", rule = "wholesale_retail", message = "적용원칙 2"},
+}
+
+test {
+  name = "도소매 업종에 유통 표현",
+  given = {
+    tech = {ksic_code = "464", ksic_name = "생활용품 도매업", main_product = "화장품 유통"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "수출입대행이 있으면 개발 표현이 있어도 제외",
+  given = {
+    tech = {ksic_code = "468", ksic_name = "상품 종합 도매업",
+            main_product = "자동차,철강,기계 수출,수출입대행/자원(탄광,유전) 개발"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "업종 분류가 없어도 유통만 하면 제외",
+  given = {
+    tech = {ksic_name = "", main_product = "수산물 도매"},
+    candidates = {{code = "X1", score = 0.5}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "대분류가 비어 있으면 업종명으로 도소매를 알아봄",
+  given = {
+    tech = {ksic_code = "46510", ksic_name = "컴퓨터 및 주변장치, 소프트웨어 도매업", main_product = "메인보드, 그래픽카드"},
+    candidates = {{code = "X1", score = 0.8}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "제조 및 판매 기업은 적용",
+  given = {
+    tech = {ksic_code = "204", ksic_name = "기타 화학제품 제조업", main_product = "화장품 제조 및 판매"},
+    ksic = {section = "C", section_name = "제조업"},
+    candidates = {{code = "X1", score = 0.8}},
+  },
+  expect = {applicable = true, kept = {"X1"}, basis = {X1 = "제조 겸 판매"}},
+}
+
+test {
+  name = "제조·도매를 함께 적은 제조업체는 적용",
+  given = {
+    tech = {ksic_code = "212", ksic_name = "의약품 제조업", main_product = "의약품(항생제, 고지혈증치료제) 제조,도매"},
+    ksic = {section = "C"},
+    candidates = {{code = "X1", score = 0.9}, {code = "X2", score = 0.4}},
+  },
+  expect = {applicable = true, kept = {"X1", "X2"}},
+}
+
+test {
+  name = "유통이 일부뿐이면 적용 (서비스와 함께)",
+  given = {
+    tech = {ksic_code = "603", ksic_name = "영상·오디오물 제공 서비스업", main_product = "디지털 음악 서비스 및 음원유통"},
+    ksic = {section = "J"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true},
+}
+
+test {
+  name = "도소매 업종이지만 직접 제조하면 검토 필요로만 표시",
+  given = {
+    tech = {ksic_code = "467", ksic_name = "기타 전문 도매업", main_product = "캐릭터 사업, 만화영화 제작"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true, needs_review = true, kept = {"X1"}},
+}
+
+test {
+  name = "도소매 업종이지만 솔루션이면 검토 필요",
+  given = {
+    tech = {ksic_code = "468", ksic_name = "상품 종합 도매업", main_product = "영상보안장비 및 영상보안솔루션"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true, needs_review = true},
+}
+
+test {
+  name = "띄어쓰기가 달라도 같은 말로 봄",
+  given = {
+    tech = {ksic_code = "721", ksic_name = "", main_product = "판매 대행, 총 판"},
+    ksic = {section = "M"},
+    candidates = {{code = "X1", score = 0.5}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}

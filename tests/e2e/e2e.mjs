@@ -1,0 +1,460 @@
+#!/usr/bin/env node
+// End-to-end test of the examiners' screens in real headless Chromium.
+//
+//   node e2e.mjs /path/to/igcd        (or IGCD=/path/to/igcd node e2e.mjs)
+//
+// Starts igcd on a free loopback port with a fresh database, waits for /readyz, then drives the
+// screens with a real row of labeled/dev.csv. Environment:
+//   IGC_DATA        data directory (default ../shared/data next to the repository)
+//   IGCD_ARGS       extra igcd arguments, space-separated
+//   IGC_E2E_SHOTS   where screenshots go (default: the current directory)
+//   IGC_E2E_DOCS=1  also write the screenshots into docs/img/
+// The last line printed is "N passed, M failed"; the exit status is non-zero on any failure.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, createWriteStream, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { readCsv } from './csv.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const igcd = process.argv[2] || process.env.IGCD;
+const dataDir = resolve(process.env.IGC_DATA || join(repo, '..', 'shared', 'data'));
+const shotsDir = resolve(process.env.IGC_E2E_SHOTS || process.cwd());
+const docsDir = process.env.IGC_E2E_DOCS === '1' ? join(repo, 'docs', 'img') : null;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let passed = 0;
+let failed = 0;
+function finish(code) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = code ?? (failed ? 1 : 0);
+}
+if (!igcd || !existsSync(igcd)) {
+  console.error(`usage: node e2e.mjs PATH_TO_IGCD (got ${igcd || 'nothing'})`);
+  failed = 1;
+  finish(2);
+  process.exit();
+}
+
+class Check extends Error {}
+function expect(cond, msg) {
+  if (!cond) throw new Check(msg);
+}
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${name}: ${e instanceof Check ? e.message : e.stack || e}`);
+  }
+}
+
+// ---------------------------------------------------------------- test data (read at run time)
+
+// Independent of the UI's own implementation on purpose.
+function brnCheckDigit(nine) {
+  const w = [1, 3, 7, 1, 3, 7, 1, 3, 5];
+  const d = [...nine].map(Number);
+  const s = d.reduce((a, x, i) => a + x * w[i], 0) + Math.floor((d[8] * 5) / 10);
+  return (10 - (s % 10)) % 10;
+}
+function bigrams(s) {
+  const t = String(s).replace(/\s+/g, '');
+  const out = new Set();
+  for (let i = 0; i + 1 < t.length; i++) out.add(t.slice(i, i + 2));
+  return out;
+}
+
+const taxonomy = JSON.parse(readFileSync(join(dataDir, 'taxonomy', 'igc-v6.json'), 'utf8'));
+const taxItems = new Map(taxonomy.items.map((it) => [it.code, it]));
+const ksic11 = readCsv(join(dataDir, 'ksic', 'ksic11_hierarchy.csv'));
+const ksicKnown = new Set(ksic11.map((r) => r.ksic5));
+for (const f of ['ksic10_hierarchy.csv']) {
+  const p = join(dataDir, 'ksic', f);
+  if (existsSync(p)) for (const r of readCsv(p)) for (const v of Object.values(r)) if (/^\d{5}$/.test(v)) ksicKnown.add(v);
+}
+const row = readCsv(join(dataDir, 'labeled', 'dev.csv')).find((r) => r.label1);
+if (!row) throw new Error('dev.csv has no labelled row');
+
+// Public listings give only a KSIC group (3 digits): take the 5-digit code in that group whose
+// name is closest to the products, so the form gets a real, valid code.
+function pickKsic(spec, product) {
+  const parts = String(spec).split(/[;,\s]+/).filter((x) => /^\d+$/.test(x));
+  const five = parts.find((x) => x.length === 5 && ksicKnown.has(x));
+  if (five) return ksic11.find((r) => r.ksic5 === five) || { ksic5: five, name5: '' };
+  const prefix = parts.sort((a, b) => b.length - a.length)[0] || '';
+  const cands = ksic11.filter((r) => r.ksic5.startsWith(prefix));
+  if (!cands.length) throw new Error(`no KSIC-11 code under ${spec}`);
+  const pg = bigrams(product);
+  const score = (r) => [...bigrams(r.name5)].filter((b) => pg.has(b)).length;
+  return cands.reduce((best, r) => (score(r) > score(best) ? r : best), cands[0]);
+}
+
+const ksic = pickKsic(row.ksic_code, row.main_product);
+const digits = (row.uid.replace(/\D/g, '') + '000000000').slice(0, 6);
+const nine = `220${digits}`;
+const validBrn = /^\d{10}$/.test(row.brn.replace(/-/g, '')) ? row.brn.replace(/-/g, '') : nine + brnCheckDigit(nine);
+const badBrn = validBrn.slice(0, 9) + ((Number(validBrn[9]) + 1) % 10);
+let unknownKsic = null;
+for (let n = 99999; n > 10000 && !unknownKsic; n--) if (!ksicKnown.has(String(n))) unknownKsic = String(n);
+
+// The listing leaves most technology fields blank; the screen requires all of them.
+const V = {
+  'company.name': row.company,
+  'company.brn': `${validBrn.slice(0, 3)}-${validBrn.slice(3, 5)}-${validBrn.slice(5)}`,
+  'company.ceo': row.ceo || '홍길동',
+  'tech.ksic_code': ksic.ksic5,
+  'tech.ksic_name': row.ksic_name || ksic.name5,
+  'tech.main_product': row.main_product,
+  'tech.product_use': row.product_use || `${row.main_product} 제조 및 판매`,
+  'tech.tech_business_name': row.tech_business_name || `${row.main_product} 사업`,
+  'tech.tech_class': row.tech_class || 'ZZ9999',
+};
+const sel = (path) => `#f-${path.replace(/\./g, '-')}`;
+console.log(`# row ${row.uid} ${row.company} (label1 ${row.label1}); KSIC ${ksic.ksic5} ${ksic.name5}; brn ${validBrn}`);
+
+// ---------------------------------------------------------------- igcd
+
+function freePort() {
+  return new Promise((ok, bad) => {
+    const s = createServer();
+    s.once('error', bad);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'igc-e2e-'));
+const dbDir = join(tmp, 'db');
+const profile = join(tmp, 'chromium');
+mkdirSync(dbDir);
+mkdirSync(profile);
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const logPath = join(tmp, 'igcd.log');
+const log = createWriteStream(logPath);
+const extra = (process.env.IGCD_ARGS || '').split(/\s+/).filter(Boolean);
+const srvArgs = ['--listen', `127.0.0.1:${port}`, '--db', dbDir, '--data', dataDir, ...extra];
+// A .mjs/.js stand-in (mock_igcd.mjs) runs under this node.
+const server = /\.[cm]?js$/.test(igcd)
+  ? spawn(process.execPath, [igcd, ...srvArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+  : spawn(igcd, srvArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+server.stdout.pipe(log);
+server.stderr.pipe(log);
+let serverExit = null;
+server.on('exit', (code, sig) => { serverExit = { code, sig }; });
+// Last resort when something throws past cleanup(): never leave igcd running.
+process.on('exit', () => { if (!serverExit) server.kill('SIGKILL'); });
+
+let ctx = null;
+let cleaned = false;
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  try { await ctx?.close(); } catch { /* already gone */ }
+  if (!serverExit) {
+    server.kill('SIGTERM');
+    const t = Date.now();
+    while (!serverExit && Date.now() - t < 5000) await sleep(50);
+    if (!serverExit) server.kill('SIGKILL');
+  }
+  if (failed) {
+    const text = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
+    console.log(`# igcd log (last lines):\n${text.split('\n').slice(-25).map((l) => `#   ${l}`).join('\n')}`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+const watchdog = setTimeout(async () => {
+  failed++;
+  console.log('not ok watchdog: the test ran past 170 s');
+  await cleanup();
+  finish(1);
+  process.exit(1);
+}, 170000);
+
+async function waitReady() {
+  const t0 = Date.now();
+  while (Date.now() - t0 < 90000) {
+    if (serverExit) throw new Check(`igcd exited early (${JSON.stringify(serverExit)})`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) return;
+    } catch { /* not listening yet */ }
+    await sleep(200);
+  }
+  throw new Check('igcd did not become ready within 90 s');
+}
+
+// ---------------------------------------------------------------- screenshots
+
+const shots = [];
+async function shot(page, name) {
+  mkdirSync(shotsDir, { recursive: true });
+  await page.screenshot({ path: join(shotsDir, name), fullPage: true });
+  if (docsDir) {
+    mkdirSync(docsDir, { recursive: true });
+    await page.screenshot({ path: join(docsDir, name), fullPage: true });
+  }
+  shots.push(name);
+}
+
+// ---------------------------------------------------------------- the run
+
+let ready = false;
+await step('igcd starts and answers /readyz', async () => {
+  await waitReady();
+  ready = true;
+});
+
+if (ready) {
+  await step('Chromium starts', async () => {
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
+      viewport: { width: 1280, height: 900 },
+      locale: 'ko-KR',
+      timezoneId: 'Asia/Seoul',
+    });
+  });
+}
+if (ctx) {
+  ctx.setDefaultTimeout(15000);
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const classifyCalls = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/v1/classify')) classifyCalls.push(r); });
+  const visible = (id) => page.waitForSelector(`#${id}:not([hidden])`, { state: 'visible' });
+  const fillAll = async (skip = []) => {
+    for (const [path, v] of Object.entries(V)) if (!skip.includes(path)) await page.fill(sel(path), v);
+  };
+  const errText = (path) => page.textContent(`${sel(path)}-err`);
+  let result = null;
+  let savedId = null;
+
+  await step('input screen renders with a label for every control', async () => {
+    await page.goto(`${base}/#/input`);
+    await visible('view-input');
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, textarea, select')]
+      .filter((e) => e.type !== 'hidden' && !(e.id && document.querySelector(`label[for="${CSS.escape(e.id)}"]`)))
+      .map((e) => e.id || e.name || e.outerHTML.slice(0, 60)));
+    expect(unlabelled.length === 0, `controls without <label for>: ${unlabelled.join(', ')}`);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date());
+    expect(await page.inputValue('#f-classified-on') === today, `분류기준일 is not ${today}`);
+    expect(await page.$eval('#f-classified-on', (e) => e.readOnly), '분류기준일 is not read-only');
+    // Keyboard: the first Tab reaches the skip link, which moves focus without leaving the screen.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.className) === 'skip', 'first Tab is not the skip link');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id) === 'main', 'skip link did not focus the content');
+    expect(await page.isVisible('#view-input') && page.url().endsWith('#/input'), 'skip link changed the screen');
+  });
+
+  await step('업종코드 fills 업종명 from the KSIC table', async () => {
+    await page.fill(sel('tech.ksic_name'), '');
+    await page.fill(sel('tech.ksic_code'), V['tech.ksic_code']);
+    await page.waitForFunction(([s, want]) => document.querySelector(s).value === want,
+      [sel('tech.ksic_name'), ksic.name5], { timeout: 8000 }).catch(() => {});
+    const got = await page.inputValue(sel('tech.ksic_name'));
+    expect(got === ksic.name5, `업종명 is "${got}", expected "${ksic.name5}"`);
+  });
+
+  await step('a blank field shows 공란 입력 and nothing is sent', async () => {
+    await fillAll(['tech.product_use']);
+    await page.fill(sel('tech.product_use'), '  ');
+    const before = classifyCalls.length;
+    await page.click('#btn-classify');
+    expect((await errText('tech.product_use')).includes('공란 입력'), 'no 공란 입력 on 제품용도');
+    const el = await page.$(sel('tech.product_use'));
+    expect(await el.getAttribute('aria-invalid') === 'true', 'aria-invalid not set');
+    expect((await el.getAttribute('aria-describedby') || '').split(' ').includes('f-tech-product_use-err'),
+      'error message not tied with aria-describedby');
+    expect(await page.evaluate(() => document.activeElement?.id) === 'f-tech-product_use', 'focus is not on the blank field');
+    expect(await page.isVisible('#input-summary'), 'no error summary');
+    expect(classifyCalls.length === before, 'a request was sent with a blank field');
+  });
+
+  await step('an invalid 사업자등록번호 is refused before sending', async () => {
+    await page.fill(sel('tech.product_use'), V['tech.product_use']);
+    await page.fill(sel('company.brn'), badBrn);
+    const before = classifyCalls.length;
+    await page.click('#btn-classify');
+    const t = await errText('company.brn');
+    expect(t.includes('사업자등록번호'), `no 사업자등록번호 error (got "${t}")`);
+    expect(await page.getAttribute(sel('company.brn'), 'aria-invalid') === 'true', 'aria-invalid not set on 사업자등록번호');
+    expect(await errText('tech.product_use') === '', '제품용도 error was not cleared');
+    expect(classifyCalls.length === before, 'a request was sent with an invalid 사업자등록번호');
+  });
+
+  await step('server validation errors are shown on their field (unknown 업종코드)', async () => {
+    expect(unknownKsic, 'no unused 5-digit KSIC code found');
+    await page.fill(sel('company.brn'), V['company.brn']);
+    await page.fill(sel('tech.ksic_code'), unknownKsic);
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+      page.click('#btn-classify'),
+    ]);
+    const body = await resp.json().catch(() => null);
+    expect(resp.status() === 400, `classify with KSIC ${unknownKsic} answered ${resp.status()}, expected 400`);
+    expect(body?.error?.code === 'invalid_ksic', `error.code is ${body?.error?.code}, expected invalid_ksic`);
+    expect((body?.error?.fields || []).includes('tech.ksic_code'), 'error.fields lacks tech.ksic_code');
+    await page.waitForFunction(() => document.querySelector('#f-tech-ksic_code-err').textContent !== '');
+    expect(await page.getAttribute(sel('tech.ksic_code'), 'aria-invalid') === 'true', '업종코드 not marked invalid');
+    expect(await page.isVisible('#view-input'), 'left the input screen on an error');
+  });
+
+  await step('Enter submits; the result shows three items with keywords and focus on its heading', async () => {
+    await fillAll();
+    await shot(page, 'screen-input.png');
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/classify'), { timeout: 30000 }),
+      page.press(sel('company.name'), 'Enter'),
+    ]);
+    expect(resp.status() === 200, `classify answered ${resp.status()}: ${await resp.text()}`);
+    result = await resp.json();
+    const sent = JSON.parse(resp.request().postData());
+    for (const [path, v] of Object.entries(V)) {
+      const [g, k] = path.split('.');
+      const want = path === 'company.brn' ? validBrn : v.trim();
+      expect(sent[g]?.[k] === want, `request ${path} is "${sent[g]?.[k]}", expected "${want}"`);
+    }
+    await visible('view-result');
+    await page.waitForFunction(() => document.activeElement?.id === 'result-heading', null, { timeout: 3000 })
+      .catch(() => {});
+    expect(await page.evaluate(() => document.activeElement?.id) === 'result-heading', 'focus did not move to the result heading');
+    const items = await page.$$eval('#result-items li.item', (els) => els.map((e) => ({
+      code: e.querySelector('.item-code')?.textContent, name: e.querySelector('h3')?.textContent,
+      kws: [...e.querySelectorAll('.keywords li')].map((k) => k.textContent),
+      bar: Number(e.querySelector('.score-bar')?.getAttribute('aria-valuenow')),
+    })));
+    console.log(`# applicable=${result.applicable} items=${items.map((i) => `${i.code}:${i.kws.join('/')}`).join(' ')}`);
+    expect(result.applicable === true, `the row was judged not applicable (${JSON.stringify(result.reasons)})`);
+    expect(items.length === 3, `${items.length} items shown, expected 3`);
+    for (const it of items) {
+      const t = taxItems.get(it.code);
+      expect(t, `item ${it.code} is not in the taxonomy`);
+      expect(it.name === t.name, `item ${it.code} shown as "${it.name}", taxonomy says "${t.name}"`);
+      expect(it.kws.length > 0, `item ${it.code} shows no keywords`);
+      expect(it.bar >= 0 && it.bar <= 100, `item ${it.code} score bar ${it.bar}`);
+    }
+    const marks = await page.$$eval('#result-tech mark, #result-items .basis mark', (els) => els.map((e) => e.textContent));
+    expect(marks.length > 0, 'no keyword is highlighted with <mark>');
+    const shownKws = new Set(items.flatMap((i) => i.kws.map((k) => k.toLowerCase())));
+    expect(marks.every((m) => shownKws.has(m.toLowerCase())), `a <mark> is not a keyword: ${marks.join(', ')}`);
+    expect(await page.isVisible('#review-badge') === !!result.needs_review, 'needs_review badge does not match');
+    await shot(page, 'screen-result.png');
+  });
+
+  await step('재분류 goes back to the input with every value kept', async () => {
+    await page.click('#btn-reclassify');
+    await visible('view-input');
+    for (const [path, v] of Object.entries(V)) {
+      const got = await page.inputValue(sel(path));
+      expect(got === v, `${path} is "${got}" after 재분류, expected "${v}"`);
+    }
+  });
+
+  await step('저장 saves the judgment and shows its id', async () => {
+    await page.click('.nav a[data-route="result"]');
+    await visible('view-result');
+    const radios = await page.$$eval('#choice-list input[type=radio]', (els) => els.map((e) => ({ v: e.value, c: e.checked })));
+    expect(radios.length === (result?.items?.length || 0) + 2, `${radios.length} choices shown`);
+    expect(radios[0]?.c && radios[0].v === result.items[0].code, 'rank 1 is not the default choice');
+    const unlabelled = await page.$$eval('#save-form input, #save-form textarea',
+      (els) => els.filter((e) => !document.querySelector(`label[for="${e.id}"]`)).length);
+    expect(unlabelled === 0, 'a save-form control has no label');
+    await page.fill('#f-comment', '종단간 시험 저장');
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+      page.click('#btn-save'),
+    ]);
+    expect(resp.status() === 201, `judgments answered ${resp.status()}, expected 201`);
+    const sent = JSON.parse(resp.request().postData());
+    expect(sent.chosen_item === result.items[0].code, `chosen_item sent ${sent.chosen_item}`);
+    expect(sent.result && sent.company && sent.tech, 'save body lacks result/company/tech');
+    const body = await resp.json();
+    await page.waitForSelector('#saved-id');
+    savedId = (await page.textContent('#saved-id')).trim();
+    expect(savedId && savedId === String(body.id), `shown id "${savedId}" vs answer "${body.id}"`);
+    console.log(`# saved ${savedId}`);
+  });
+
+  await step('판별 이력 lists the saved judgment by 사업자등록번호 and opens it', async () => {
+    expect(savedId, 'nothing was saved');
+    await page.click('.nav a[data-route="history"]');
+    await visible('view-history');
+    await page.fill('#f-history-brn', validBrn);
+    await page.press('#f-history-brn', 'Enter');
+    await page.waitForSelector(`#history-table tbody tr[data-id="${savedId}"]`);
+    const first = await page.getAttribute('#history-table tbody tr', 'data-id');
+    expect(first === savedId, `newest row is ${first}, expected ${savedId}`);
+    await page.click(`#history-table tbody tr[data-id="${savedId}"] a`);
+    await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, savedId);
+    const choice = await page.textContent('#judgment-choice');
+    expect(choice.includes(result.items[0].code), `stored choice shows "${choice}"`);
+    expect((await page.textContent('#judgment-detail')).includes('종단간 시험 저장'), 'comment not shown');
+    await shot(page, 'screen-history.png');
+  });
+
+  await step('품목 찾기 finds an item by name and shows its definition', async () => {
+    const it = taxItems.get(result?.items?.[0]?.code);
+    expect(it, 'no item to look for');
+    await page.click('.nav a[data-route="items"]');
+    await visible('view-items');
+    await page.fill('#f-search', it.name);
+    await page.press('#f-search', 'Enter');
+    await page.waitForSelector(`#search-results button[data-code="${it.code}"]`);
+    await page.click(`#search-results button[data-code="${it.code}"]`);
+    await page.waitForFunction((n) => document.querySelector('#item-detail-title')?.textContent === n, it.name);
+    const text = await page.textContent('#item-detail');
+    const firstLine = it.definition.split('\n')[0].trim();
+    expect(text.includes(firstLine.slice(0, 30)), 'definition not shown');
+    await shot(page, 'screen-items.png');
+  });
+
+  await step('상태 shows the taxonomy, engine and rules versions', async () => {
+    await page.click('.nav a[data-route="status"]');
+    await visible('view-status');
+    await page.waitForSelector('#status-rules');
+    const text = await page.textContent('#status-cards');
+    for (const v of [result?.taxonomy_version, result?.engine_version, result?.rules_version]) {
+      expect(v && text.includes(v), `status does not show version ${v}`);
+    }
+    await shot(page, 'screen-status.png');
+  });
+
+  await step('narrow (390 px) screens fit without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [route, name] of [['input', 'screen-input-narrow.png'], ['result', 'screen-result-narrow.png']]) {
+      await page.click(`.nav a[data-route="${route}"]`);
+      await visible(`view-${route}`);
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(w <= 391, `#/${route} is ${w} px wide at 390 px`);
+      await shot(page, name);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step('no script errors on any screen', async () => {
+    expect(pageErrors.length === 0, pageErrors.join('; '));
+  });
+}
+
+clearTimeout(watchdog);
+await cleanup();
+if (shots.length) console.log(`# screenshots: ${shots.join(', ')} in ${shotsDir}${docsDir ? ` and ${docsDir}` : ''}`);
+finish();

@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// Browser-free checks of the web screens: the pure helpers in http/static/util.js, JS syntax of
+// every script, and the static HTML (labels, local-only assets). Prints "N passed, M failed".
+import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const staticDir = resolve(here, '..', '..', 'http', 'static');
+const U = await import(join(staticDir, 'util.js'));
+
+let passed = 0;
+let failed = 0;
+function test(name, fn) {
+  try {
+    fn();
+    passed++;
+    console.log(`ok ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${name}: ${e.message}`);
+  }
+}
+
+// Reference check digit, written independently from util.js.
+function refValid(d) {
+  if (!/^\d{10}$/.test(d)) return false;
+  const w = [1, 3, 7, 1, 3, 7, 1, 3, 5];
+  let s = 0;
+  for (let i = 0; i < 9; i++) s += (d.charCodeAt(i) - 48) * w[i];
+  s += Math.floor(((d.charCodeAt(8) - 48) * 5) / 10);
+  return (10 - (s % 10)) % 10 === d.charCodeAt(9) - 48;
+}
+
+test('brnValid accepts real registration numbers, with or without hyphens', () => {
+  for (const b of ['124-81-00998', '1248100998', '220-81-62517', ' 220 81 62517 ']) assert.equal(U.brnValid(b), true, b);
+});
+
+test('brnValid rejects a wrong check digit, wrong length and non-digits', () => {
+  for (const b of ['124-81-00997', '1248100990', '124810099', '12481009981', '12481OO998', '', null, undefined, 'abc-de-fghij']) {
+    assert.equal(U.brnValid(b), false, String(b));
+  }
+});
+
+test('brnValid agrees with an independent implementation on 5000 numbers', () => {
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+  let valid = 0;
+  for (let i = 0; i < 5000; i++) {
+    const d = String(rnd() % 10000000000).padStart(10, '0');
+    assert.equal(U.brnValid(d), refValid(d), d);
+    if (refValid(d)) valid++;
+  }
+  assert.ok(valid > 300 && valid < 700, `about one in ten should be valid, got ${valid}`);
+});
+
+test('brnComplete yields valid numbers whose last digit is the only valid one', () => {
+  for (const nine of ['124810099', '000000000', '999999999', '220816251']) {
+    const full = U.brnComplete(nine);
+    assert.equal(full.length, 10);
+    assert.ok(refValid(full), full);
+    for (let k = 0; k < 10; k++) if (String(k) !== full[9]) assert.equal(U.brnValid(nine + k), false);
+  }
+  assert.throws(() => U.brnComplete('12345'));
+});
+
+test('brnFormat and brnDigits', () => {
+  assert.equal(U.brnFormat('1248100998'), '124-81-00998');
+  assert.equal(U.brnFormat('124-81-00998'), '124-81-00998');
+  assert.equal(U.brnFormat('12*******'), '12*******');
+  assert.equal(U.brnDigits(' 124-81 00998'), '1248100998');
+});
+
+test('todaySeoul switches date at 15:00 UTC', () => {
+  assert.equal(U.todaySeoul(new Date('2026-11-22T14:59:59Z')), '2026-11-22');
+  assert.equal(U.todaySeoul(new Date('2026-11-22T15:00:00Z')), '2026-11-23');
+  assert.equal(U.todaySeoul(new Date('2026-12-31T20:00:00Z')), '2027-01-01');
+});
+
+test('formatSeoul shows UTC timestamps in Seoul time', () => {
+  assert.equal(U.formatSeoul('2026-11-22T15:04:00Z'), '2026-11-23 00:04');
+  assert.equal(U.formatSeoul('not a date'), 'not a date');
+  assert.equal(U.formatSeoul(''), '');
+});
+
+test('isBlank treats ASCII and ideographic spaces as blank', () => {
+  for (const v of ['', '   ', '\t\n', '\u3000\u3000', null, undefined]) assert.equal(U.isBlank(v), true, JSON.stringify(v));
+  for (const v of ['a', ' 가 ', '0']) assert.equal(U.isBlank(v), false, v);
+});
+
+const join2 = (segs) => segs.map((s) => s.text).join('');
+const marks = (segs) => segs.filter((s) => s.mark).map((s) => s.text);
+
+test('highlightSegments marks every occurrence and keeps the text intact', () => {
+  const text = '이차전지 양극재와 이차전지 음극재 제조';
+  const segs = U.highlightSegments(text, ['이차전지', '음극재']);
+  assert.equal(join2(segs), text);
+  assert.deepEqual(marks(segs), ['이차전지', '이차전지', '음극재']);
+});
+
+test('highlightSegments prefers the longest keyword and never overlaps', () => {
+  const segs = U.highlightSegments('반도체장비 부품', ['반도체', '반도체장비', '장비']);
+  assert.deepEqual(marks(segs), ['반도체장비']);
+  assert.equal(join2(segs), '반도체장비 부품');
+  const rep = U.highlightSegments('ababab', ['abab']);
+  assert.deepEqual(marks(rep), ['abab']);
+  assert.equal(join2(rep), 'ababab');
+});
+
+test('highlightSegments is case-insensitive and keeps the original case', () => {
+  const segs = U.highlightSegments('IoT 센서와 iot 플랫폼', ['IOT']);
+  assert.deepEqual(marks(segs), ['IoT', 'iot']);
+});
+
+test('highlightSegments handles empty input and odd keywords', () => {
+  assert.deepEqual(U.highlightSegments('', ['a']), []);
+  assert.deepEqual(U.highlightSegments(null, null), []);
+  assert.deepEqual(U.highlightSegments('abc', []), [{ text: 'abc', mark: false }]);
+  assert.deepEqual(marks(U.highlightSegments('abc', ['', '  ', null, 'b'])), ['b']);
+  assert.deepEqual(marks(U.highlightSegments('<b>x</b>', ['<b>'])), ['<b>']);
+});
+
+test('scorePercent clamps and rounds', () => {
+  assert.equal(U.scorePercent(0.834), 83);
+  assert.equal(U.scorePercent(1.7), 100);
+  assert.equal(U.scorePercent(-1), 0);
+  assert.equal(U.scorePercent('x'), 0);
+  assert.equal(U.fieldId('tech.product_use'), 'f-tech-product_use');
+});
+
+const files = readdirSync(staticDir);
+test('every script in http/static parses', () => {
+  const js = files.filter((f) => f.endsWith('.js'));
+  assert.ok(js.includes('app.js'));
+  for (const f of js) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '--check'], { input: readFileSync(join(staticDir, f)) });
+    assert.equal(r.status, 0, `${f}: ${r.stderr}`);
+  }
+});
+
+const html = readFileSync(join(staticDir, 'index.html'), 'utf8');
+test('index.html: every input has a <label for> and every label points at a control', () => {
+  const ids = [...html.matchAll(/<(?:input|textarea|select)\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]);
+  const fors = new Set([...html.matchAll(/<label\b[^>]*\bfor="([^"]+)"/g)].map((m) => m[1]));
+  assert.ok(ids.length >= 12, `only ${ids.length} controls`);
+  for (const id of ids) assert.ok(fors.has(id), `no label for ${id}`);
+  for (const f of fors) assert.ok(ids.includes(f), `label for missing control ${f}`);
+});
+
+test('index.html: form fields carry the API field names and error slots', () => {
+  for (const f of ['company.name', 'company.brn', 'company.ceo', 'tech.ksic_code', 'tech.ksic_name',
+    'tech.main_product', 'tech.product_use', 'tech.tech_business_name', 'tech.tech_class']) {
+    const id = U.fieldId(f);
+    assert.ok(html.includes(`id="${id}" name="${f}"`), `control for ${f}`);
+    assert.ok(html.includes(`id="${id}-err"`), `error slot for ${f}`);
+  }
+});
+
+test('assets are local: no remote scripts, styles or fonts, and every reference exists', () => {
+  const refs = [...html.matchAll(/\b(?:src|href)="([^"#][^"]*)"/g)].map((m) => m[1]);
+  for (const r of refs) {
+    assert.ok(!/^[a-z]+:|^\/\//i.test(r), `remote reference ${r}`);
+    assert.ok(files.includes(r.replace(/^\//, '')), `missing file for ${r}`);
+  }
+  const css = readFileSync(join(staticDir, 'style.css'), 'utf8');
+  assert.ok(!/url\(\s*["']?(https?:)?\/\//i.test(css) && !/@import/i.test(css), 'remote reference in style.css');
+  for (const f of files.filter((x) => x.endsWith('.js'))) {
+    const src = readFileSync(join(staticDir, f), 'utf8');
+    for (const m of src.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)) {
+      assert.ok(m[1].startsWith('./') && files.includes(m[1].slice(2)), `${f} imports ${m[1]}`);
+    }
+  }
+});
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
