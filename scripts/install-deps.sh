@@ -18,7 +18,7 @@ APT_PKGS=(build-essential cmake pkg-config git ca-certificates
           libuv1-dev liblua5.4-dev lua5.4 liblmdb-dev lmdb-utils libcjson-dev
           libopenblas-dev libfaiss-dev dpkg-dev curl)
 if [ "${IGC_WITH_BROWSER:-1}" = "1" ]; then
-    APT_PKGS+=(chromium nodejs)
+    APT_PKGS+=(chromium nodejs fonts-nanum)
 fi
 
 missing=()
@@ -83,7 +83,7 @@ if [ "${IGC_WITH_BROWSER:-1}" = "1" ]; then
     here=$(cd "$(dirname "$0")/.." && pwd)
     if [ -f "$here/tests/e2e/package.json" ] && [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
         log "npm: installing the browser test driver (playwright-core)"
-        (cd "$here/tests/e2e" && npm install --no-audit --no-fund --silent >/dev/null)
+        (cd "$here/tests/e2e" && npm ci --no-audit --no-fund --silent >/dev/null)
     fi
 fi
 log "all dependencies present"

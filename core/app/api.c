@@ -315,6 +315,7 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         const char *none = cJSON_IsString(chosen) ? NULL : "examiner_not_applicable";
         igc_exemplar x = {id, in, {labels[0], NULL, NULL}, none};
         int xrc = igc_engine_add_exemplar(e, &x);
+        if (xrc == 0) xrc = igc_engine_commit(e);
         if (xrc == 0) {
             cJSON *xo = igc_exemplar_json(id, &in, labels, none, "judgment");
             char *xt = xo ? cJSON_PrintUnformatted(xo) : NULL;

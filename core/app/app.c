@@ -140,6 +140,7 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
 int igc_app_load_exemplars(igc_app *a, size_t *n) {
     load_ctx c = {a->engine, 0};
     int rc = a->store ? igc_store_exemplar_foreach(a->store, load_cb, &c) : 0;
+    if (!rc) rc = igc_engine_commit(a->engine);
     if (n) *n = c.n;
     return rc;
 }
@@ -215,5 +216,6 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
     }
 #undef COL
     igc_csv_close(c);
+    if (rc >= 0) rc = igc_engine_commit(a->engine);
     return rc < 0 ? rc : 0;
 }

@@ -19,10 +19,12 @@ static const char *usage =
     "                                            ksic_code, ksic_name, main_product, product_use,\n"
     "                                            tech_business_name, tech_class)\n"
     "  eval --in LABELLED.csv [--history FILE.csv | --no-history] [--signals LIST] [--no-rules]\n"
-    "       [--errors N] [--json]                the client's metrics on a labelled file\n"
+    "       [--errors N] [--json] [--loo]        the client's metrics on a labelled file (--loo: leave\n"
+    "                                            each row's own past judgment out, for history files)\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
     "                                            train the embedding model from the data directory\n"
-    "  tune --history FILE.csv [--out FILE]      fit engine parameters on past judgments\n"
+    "  tune --history FILE.csv [--out FILE] [--folds N]\n"
+    "                                            fit engine parameters on past judgments\n"
     "  history import FILE.csv                   add labelled past judgments to the store\n"
     "  history stats                             exemplars per item\n"
     "  rules test [DIR]                          run the rule tests (default: the rules directory)\n"
@@ -37,8 +39,8 @@ static int die(const char *msg, const char *detail) {
 
 typedef struct {
     const char *in, *out, *history, *signals, *dir;
-    int no_history, json, if_missing, errors;
-    long seed, epochs, dim;
+    int no_history, json, if_missing, errors, loo;
+    long seed, epochs, dim, folds;
 } args;
 
 static void progress(const char *what, size_t done, size_t total) {
@@ -196,8 +198,8 @@ static int cmd_eval(igc_app *a, const args *ar) {
     if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
     igc_csv *c;
     if ((rc = igc_csv_open(ar->in, &c))) return die("cannot read input", igc_strerror(rc));
-    igc_eval *ev;
-    if (igc_eval_new(&ev)) return die("out of memory", NULL);
+    igc_eval *ev, *ev_rank; /* ev_rank: the ranking alone, as if every row were applicable */
+    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank)) return die("out of memory", NULL);
     char **f;
     size_t nf, done = 0;
     int ci[NROWCOLS];
@@ -220,7 +222,9 @@ static int cmd_eval(igc_app *a, const args *ar) {
         cJSON *res = NULL;
         if (igc_req_from_json(a, doc, 0, &req, &ve) == 0) {
             double t0 = igc_now_ms();
-            if (igc_app_classify(a, &req, 0, &res) == 0) {
+            char key[300];
+            snprintf(key, sizeof key, "hist:%s", ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
+            if (igc_app_classify_excluding(a, &req, ar->loo ? key : NULL, 0, &res) == 0) {
                 ms += igc_now_ms() - t0;
                 app = cJSON_IsTrue(cJSON_GetObjectItem(res, "applicable"));
                 cJSON *it;
@@ -232,6 +236,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
 #define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
         const char *labels[3] = {COL(10), COL(11), COL(12)};
         igc_eval_add(ev, labels, app, pred, np);
+        igc_eval_add(ev_rank, labels, 1, pred, np);
         if (ar->errors) {
             int has = *labels[0] || *labels[1] || *labels[2];
             int ok = has ? app && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) ||
@@ -248,20 +253,22 @@ static int cmd_eval(igc_app *a, const args *ar) {
     }
     fputc('\n', stderr);
     igc_csv_close(c);
-    igc_eval_metrics m;
+    igc_eval_metrics m, mr;
     igc_eval_compute(ev, &m);
+    igc_eval_compute(ev_rank, &mr);
     if (ar->json) {
         printf("{\"rows\":%zu,\"labelled\":%zu,\"accuracy\":%.4f,\"top1\":%.4f,\"top3\":%.4f,\"macro_f1\":%.4f,"
-               "\"na_precision\":%.4f,\"na_recall\":%.4f,\"ms_per_row\":%.4f}\n",
-               m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.na_precision, m.na_recall,
+               "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"ms_per_row\":%.4f}\n",
+               m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.na_precision, m.na_recall, mr.top1, mr.top3,
                done ? ms / (double)done : 0.0);
     } else {
         printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
                "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"
-               "n/a prec.   %.3f\nn/a recall  %.3f\nms per row  %.3f\n",
+               "n/a prec.   %.3f\nn/a recall  %.3f\nranking alone (every row treated as applicable): top-1 %.3f, "
+               "top-3 %.3f\nms per row  %.3f\n",
                ar->in, igc_engine_version(a->engine), a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
-               m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall,
-               done ? ms / (double)done : 0.0);
+               m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall, mr.top1,
+               mr.top3, done ? ms / (double)done : 0.0);
         if (ar->errors) {
             igc_buf conf = {0};
             igc_eval_confusions(ev, &conf, (size_t)ar->errors);
@@ -272,6 +279,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
     }
     igc_buf_free(&errs);
     igc_eval_free(ev);
+    igc_eval_free(ev_rank);
     return rc < 0 ? die("input is not valid CSV", igc_strerror(rc)) : 0;
 }
 
@@ -327,49 +335,66 @@ static void tune_progress(void *ud, size_t done) {
 }
 
 /* Leave-one-out on history is only honest for the dense signal when the embedding
- * never saw the row: train a tuning model without every TUNE_HOLDOUT-th history row
- * and tune on those rows only. */
+ * never saw the row: for each fold, train a model without every TUNE_HOLDOUT-th
+ * history row (offset by the fold) and score those rows only. */
 #define TUNE_HOLDOUT 4
 
-static int swap_in_tuning_model(igc_app *a) {
+static int tuning_engine(igc_app *a, int fold, igc_encoder **enc_out, igc_engine **out) {
     igc_embed_train_opts o;
     igc_embed_train_defaults(&o, a->cfg.data_dir);
     o.holdout_mod = TUNE_HOLDOUT;
+    o.holdout_fold = fold;
     o.threads = 2;
     o.progress = train_progress;
     igc_embed_model *m;
     int rc = igc_embed_train_model(&o, NULL, NULL, &m);
     if (rc) return rc;
-    igc_encoder *enc;
-    if ((rc = igc_embed_encoder(m, &enc))) {
+    if ((rc = igc_embed_encoder(m, enc_out))) {
         igc_embed_free(m);
         return rc;
     }
-    igc_engine *e;
-    rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, enc, igc_engine_get_params(a->engine),
-                        a->cfg.index_factory, &e);
-    if (rc) {
-        igc_encoder_free(enc);
-        return rc;
-    }
-    igc_engine_unref(a->engine);
-    igc_encoder_free(a->enc);
-    a->engine = e;
-    a->enc = enc;
-    return 0;
+    rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, *enc_out, igc_engine_get_params(a->engine),
+                        a->cfg.index_factory, out);
+    if (rc) igc_encoder_free(*enc_out);
+    return rc;
 }
 
 static int cmd_tune(igc_app *a, const args *ar) {
     if (!ar->history) return die("tune needs --history FILE.csv", NULL);
-    int rc;
-    if (a->enc && (rc = swap_in_tuning_model(a))) return die("cannot train the tuning model", igc_strerror(rc));
-    if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
-    igc_tune_opts o = {ar->history, a->enc ? TUNE_HOLDOUT : 0, tune_progress, NULL};
+    int folds = ar->folds > 0 ? (int)ar->folds : 2, rc = 0;
+    if (folds > TUNE_HOLDOUT) folds = TUNE_HOLDOUT;
+    igc_tune_set *set;
+    if (igc_tune_set_new(&set)) return die("out of memory", NULL);
+    if (!a->enc) {
+        /* no embedding: every history row can be scored leave-one-out */
+        if (!(rc = load_history(a, ar))) {
+            igc_tune_opts o = {ar->history, 0, 0, tune_progress, NULL};
+            rc = igc_tune_collect(set, a->engine, &o);
+        }
+    }
+    for (int fold = 0; a->enc && fold < folds && !rc; fold++) {
+        fprintf(stderr, "tune: fold %d of %d\n", fold + 1, folds);
+        igc_encoder *enc;
+        igc_engine *saved = a->engine, *e;
+        if ((rc = tuning_engine(a, fold, &enc, &e))) break;
+        a->engine = e;
+        if (!(rc = load_history(a, ar))) {
+            igc_tune_opts o = {ar->history, TUNE_HOLDOUT, fold, tune_progress, NULL};
+            rc = igc_tune_collect(set, e, &o);
+        }
+        a->engine = saved;
+        igc_engine_unref(e);
+        igc_encoder_free(enc);
+    }
+    fputc('\n', stderr);
     igc_engine_params p;
     igc_buf rep = {0};
-    rc = igc_tune(a, &o, &p, &rep);
-    fputc('\n', stderr);
-    if (rc) return die("tuning failed", igc_strerror(rc));
+    if (!rc) rc = igc_tune_fit(set, igc_engine_get_params(a->engine), &p, &rep);
+    igc_tune_set_free(set);
+    if (rc) {
+        igc_buf_free(&rep);
+        return die("tuning failed", igc_strerror(rc));
+    }
     const char *out = ar->out ? ar->out : a->cfg.params;
     rc = igc_engine_params_save(out, &p);
     printf("%s", rep.data ? rep.data : "");
@@ -448,10 +473,11 @@ int main(int argc, char **argv) {
             return 0;
         }
         OPT("--in", in) OPT("--out", out) OPT("--history", history) OPT("--signals", signals)
-        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors)
+        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
         if (strcmp(a, "--json") == 0) { ar.json = 1; i++; continue; }
+        if (strcmp(a, "--loo") == 0) { ar.loo = 1; i++; continue; }
         if (strcmp(a, "--if-missing") == 0) { ar.if_missing = 1; i++; continue; }
         if (a[0] == '-' && a[1]) return die("unknown option (see --help)", a);
         if (npos < 4) pos[npos++] = a;

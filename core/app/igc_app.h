@@ -100,6 +100,8 @@ cJSON *igc_verr_json(const igc_verr *e);
  * (classified_on, applicable, reasons, needs_review, items, versions, elapsed_ms).
  * with_input adds company (BRN and CEO masked) and tech echo. */
 int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
+/* Same, skipping the past judgment stored under exclude_key (leave-one-out evaluation). */
+int igc_app_classify_excluding(igc_app *a, const igc_req *r, const char *exclude_key, int with_input, cJSON **out);
 
 /* Engine input view of a request. */
 void igc_req_engine_input(const igc_req *r, igc_engine_input *in);

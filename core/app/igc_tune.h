@@ -6,16 +6,26 @@
 
 typedef struct igc_tune_opts {
     const char *history_csv;  /* labelled rows already added to the engine as exemplars */
-    int holdout_mod;          /* > 0: tune only on history rows held out of the model's training
-                               * (igc_embed_history_heldout), so that no row's own text leaked into
-                               * the embedding that scores it */
+    /* > 0: use only history rows held out of the model's training
+     * (igc_embed_history_heldout(row, holdout_mod, fold)), so that no row's own
+     * text leaked into the embedding that scores it */
+    int holdout_mod;
+    int fold;
     void (*progress)(void *ud, size_t done);
     void *progress_ud;
 } igc_tune_opts;
 
-/* Leave-one-out over the history rows: fits fusion weights (grid, best top-1),
- * the applicability logistic model and its threshold (best accuracy). Signals
- * switched off in the engine's parameters stay off. Writes a summary to report. */
-int igc_tune(igc_app *a, const igc_tune_opts *o, igc_engine_params *out, igc_buf *report);
+/* Observations (per-item features and applicability evidence of labelled rows). */
+typedef struct igc_tune_set igc_tune_set;
+int igc_tune_set_new(igc_tune_set **out);
+void igc_tune_set_free(igc_tune_set *s);
+size_t igc_tune_set_size(const igc_tune_set *s);
+/* Adds the rows of o->history_csv (already added to e as exemplars), each scored
+ * leave-one-out (its own exemplar excluded). */
+int igc_tune_collect(igc_tune_set *s, const igc_engine *e, const igc_tune_opts *o);
+/* Fits the item model (softmax regression), the applicability logistic model and
+ * its threshold (best accuracy as the client counts it). Signals switched off in
+ * p0 stay off. Writes a summary to report. */
+int igc_tune_fit(const igc_tune_set *s, const igc_engine_params *p0, igc_engine_params *out, igc_buf *report);
 
 #endif

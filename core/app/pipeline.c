@@ -191,6 +191,10 @@ static void add_reason(cJSON *reasons, const char *code, const char *msg, const 
 }
 
 int igc_app_classify(igc_app *a, const igc_req *req, int with_input, cJSON **out) {
+    return igc_app_classify_excluding(a, req, NULL, with_input, out);
+}
+
+int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclude_key, int with_input, cJSON **out) {
     double t0 = igc_now_ms();
     *out = NULL;
     igc_engine *eng = igc_engine_ref(a->engine);
@@ -198,7 +202,7 @@ int igc_app_classify(igc_app *a, const igc_req *req, int with_input, cJSON **out
     igc_engine_input in;
     igc_req_engine_input(req, &in);
     igc_engine_result res;
-    int rc = igc_engine_classify(eng, &in, NULL, &res);
+    int rc = igc_engine_classify(eng, &in, exclude_key, &res);
     if (rc) {
         igc_engine_unref(eng);
         return rc;

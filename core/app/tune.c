@@ -1,4 +1,4 @@
-/* Fits the engine's fusion weights and applicability model on past judgments by
+/* Fits the engine's item model and applicability model on past judgments by
  * leave-one-out: each exemplar is classified with itself excluded. */
 #include <math.h>
 #include <stdio.h>
@@ -11,34 +11,66 @@
 
 typedef struct {
     int labelled;
-    int lab[3];                                   /* item indices of the truth */
-    int cand[IGC_ENGINE_MAX_CANDS];               /* candidate item indices */
-    double sig[IGC_ENGINE_MAX_CANDS][IGC_SIG_N];
-    size_t ncand;
-    double x[4];                                  /* applicability features */
+    int lab[3];          /* item indices of the truth, -1 when absent */
+    float *feat;         /* [nitems][IGC_FT_N] */
+    double na[IGC_NA_N];
+    int hit;             /* rank 1 among the labels under the fitted item model */
 } obs;
 
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
 
-/* rank-1 candidate under weights w */
-static int best_of(const obs *o, const double *w) {
-    int best = -1;
-    double bs = -1;
-    for (size_t c = 0; c < o->ncand; c++) {
-        double s = 0;
-        for (int k = 0; k < IGC_SIG_N; k++) s += w[k] * o->sig[c][k];
-        if (s > bs) bs = s, best = o->cand[c];
+static int is_label(const obs *o, size_t i) {
+    return o->lab[0] == (int)i || o->lab[1] == (int)i || o->lab[2] == (int)i;
+}
+
+/* Item probabilities under weights w into p[ni]. */
+static void softmax(const obs *o, size_t ni, const double *w, double *p) {
+    double m = -1e300, s = 0;
+    for (size_t i = 0; i < ni; i++) {
+        double z = 0;
+        for (int f = 0; f < IGC_FT_N; f++) z += w[f] * o->feat[i * IGC_FT_N + f];
+        p[i] = z;
+        m = z > m ? z : m;
     }
-    return best;
+    for (size_t i = 0; i < ni; i++) s += (p[i] = exp(p[i] - m));
+    for (size_t i = 0; i < ni; i++) p[i] /= s;
 }
 
-static int hit(const obs *o, int item) {
-    return item >= 0 && (o->lab[0] == item || o->lab[1] == item || o->lab[2] == item);
+/* Rank of the best-ranked label (0 = rank 1). */
+static size_t label_rank(const obs *o, size_t ni, const double *p) {
+    double best = -1;
+    for (size_t i = 0; i < ni; i++)
+        if (is_label(o, i) && p[i] > best) best = p[i];
+    size_t rank = 0;
+    for (size_t i = 0; i < ni; i++)
+        if (p[i] > best) rank++;
+    return rank;
 }
 
-int igc_tune(igc_app *a, const igc_tune_opts *opt, igc_engine_params *out, igc_buf *report) {
-    igc_engine *e = a->engine;
+struct igc_tune_set {
+    obs *ob;
+    size_t n, cap, ni;
+};
+
+int igc_tune_set_new(igc_tune_set **out) {
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : IGC_ENOMEM;
+}
+
+void igc_tune_set_free(igc_tune_set *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->n; i++) free(s->ob[i].feat);
+    free(s->ob);
+    free(s);
+}
+
+size_t igc_tune_set_size(const igc_tune_set *s) { return s->n; }
+
+int igc_tune_collect(igc_tune_set *set, const igc_engine *e, const igc_tune_opts *opt) {
     const igc_taxonomy *tx = igc_engine_taxonomy(e);
+    size_t ni = tx->nitems;
+    if (set->ni && set->ni != ni) return IGC_EINVAL;
+    set->ni = ni;
     igc_csv *c;
     int rc = igc_csv_open(opt->history_csv, &c);
     if (rc) return rc;
@@ -52,13 +84,11 @@ int igc_tune(igc_app *a, const igc_tune_opts *opt, igc_engine_params *out, igc_b
                                  "tech_business_name", "tech_class", "label1", "label2", "label3", "none_reason"};
     int ci[12];
     for (int i = 0; i < 12; i++) ci[i] = igc_csv_col(c, cols[i]);
-    obs *ob = NULL;
-    size_t n = 0, cap = 0;
-    const igc_engine_params *p0 = igc_engine_get_params(e);
+    obs *ob = set->ob;
+    size_t n = set->n, cap = set->cap, row = 0;
 #define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
-    size_t row = 0;
     while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
-        if (opt->holdout_mod > 0 && !igc_embed_history_heldout(row++, opt->holdout_mod, 0)) continue;
+        if (opt->holdout_mod > 0 && !igc_embed_history_heldout(row++, opt->holdout_mod, opt->fold)) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             obs *nb = realloc(ob, cap * sizeof *nb);
@@ -79,90 +109,131 @@ int igc_tune(igc_app *a, const igc_tune_opts *opt, igc_engine_params *out, igc_b
         igc_engine_input in = {COL(1), COL(2), COL(3), COL(4), COL(5), COL(6), COL(7)};
         char key[300];
         snprintf(key, sizeof key, "hist:%s", COL(0));
-        igc_engine_result r;
-        if ((rc = igc_engine_classify(e, &in, key, &r))) break;
-        o->ncand = r.ncands;
-        for (size_t k = 0; k < r.ncands; k++) {
-            o->cand[k] = (int)(r.cands[k].item - tx->items);
-            memcpy(o->sig[k], r.cands[k].sig, sizeof o->sig[k]);
+        if (!(o->feat = malloc(ni * IGC_FT_N * sizeof *o->feat))) {
+            rc = IGC_ENOMEM;
+            break;
         }
-        o->x[0] = p0->use[IGC_SIG_KNN] ? r.na_knn : 0;
-        o->x[1] = p0->use[IGC_SIG_PRIOR] ? r.na_prior : 0;
-        o->x[2] = p0->use[IGC_SIG_LEXICAL] ? log1p(r.lex_max) : 0;
-        o->x[3] = p0->use[IGC_SIG_DENSE] ? r.dense_max : 0;
-        igc_engine_result_free(&r);
+        if ((rc = igc_engine_features(e, &in, key, o->feat, o->na))) {
+            free(o->feat);
+            break;
+        }
         n++;
         if (opt->progress && n % 50 == 0) opt->progress(opt->progress_ud, n);
     }
 #undef COL
     igc_csv_close(c);
-    if (rc < 0 || !n) {
-        free(ob);
-        return rc < 0 ? rc : IGC_EINVAL;
-    }
+    set->ob = ob;
+    set->n = n;
+    set->cap = cap;
+    return rc < 0 ? rc : 0;
+}
+
+int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engine_params *out, igc_buf *report) {
+    obs *ob = set->ob;
+    size_t n = set->n, ni = set->ni;
+    double *p = n ? malloc(ni * sizeof *p) : NULL;
+    if (!p) return n ? IGC_ENOMEM : IGC_EINVAL;
     *out = *p0;
-    /* 1. fusion weights: grid over the simplex (step 0.05), best top-1 on labelled rows */
-    double bw[IGC_SIG_N], best_top1 = -1;
-    int steps = 20;
-    for (int a1 = 0; a1 <= steps; a1++)
-        for (int a2 = 0; a1 + a2 <= steps; a2++)
-            for (int a3 = 0; a1 + a2 + a3 <= steps; a3++) {
-                double w[IGC_SIG_N] = {a1 / (double)steps, a2 / (double)steps, a3 / (double)steps,
-                                       (steps - a1 - a2 - a3) / (double)steps};
-                int skip = 0;
-                for (int k = 0; k < IGC_SIG_N; k++) skip |= !p0->use[k] && w[k] > 0;
-                skip |= !a->enc && w[IGC_SIG_DENSE] > 0; /* no model: no dense signal */
-                if (skip) continue;
-                double t1 = 0;
-                size_t nl = 0;
-                for (size_t i = 0; i < n; i++) {
-                    if (!ob[i].labelled) continue;
-                    nl++;
-                    t1 += hit(&ob[i], best_of(&ob[i], w));
-                }
-                t1 = nl ? t1 / (double)nl : 0;
-                if (t1 > best_top1 + 1e-9) best_top1 = t1, memcpy(bw, w, sizeof bw);
+    /* 1. item model: maximise the probability mass on the accepted labels
+     * (softmax regression, L2-regularised), by Adam: features differ in scale
+     * (log-probabilities next to shares in [0,1]). */
+    double w[IGC_FT_N], m1[IGC_FT_N] = {0}, m2[IGC_FT_N] = {0};
+    memcpy(w, p0->wf, sizeof w);
+    for (int k = 0; k < IGC_FT_N; k++)
+        if (!p0->use[igc_engine_feature_signal[k]]) w[k] = 0;
+    size_t nl = 0;
+    for (size_t r = 0; r < n; r++) nl += ob[r].labelled;
+    for (int it = 1; it <= 800 && nl; it++) {
+        double g[IGC_FT_N] = {0};
+        for (size_t r = 0; r < n; r++) {
+            const obs *o = &ob[r];
+            if (!o->labelled) continue;
+            softmax(o, ni, w, p);
+            double mass = 0;
+            for (size_t i = 0; i < ni; i++)
+                if (is_label(o, i)) mass += p[i];
+            for (size_t i = 0; i < ni; i++) {
+                double d = p[i] - (is_label(o, i) ? p[i] / (mass > 1e-300 ? mass : 1e-300) : 0);
+                if (d == 0) continue;
+                for (int k = 0; k < IGC_FT_N; k++) g[k] += d * o->feat[i * IGC_FT_N + k];
             }
-    for (int k = 0; k < IGC_SIG_N; k++) out->w[k] = bw[k];
-    /* 2. applicability: logistic regression on the "no item" evidence */
-    double wt[5] = {0, 0, 0, 0, 0};
-    for (int it = 0; it < 3000; it++) {
-        double g[5] = {0};
-        for (size_t i = 0; i < n; i++) {
-            double z = wt[0];
-            for (int k = 0; k < 4; k++) z += wt[k + 1] * ob[i].x[k];
-            double d = sigm(z) - (ob[i].labelled ? 1 : 0);
-            g[0] += d;
-            for (int k = 0; k < 4; k++) g[k + 1] += d * ob[i].x[k];
         }
-        for (int k = 0; k < 5; k++) wt[k] -= 0.5 * (g[k] / (double)n + (k ? 1e-3 * wt[k] : 0));
+        for (int k = 0; k < IGC_FT_N; k++) {
+            if (!p0->use[igc_engine_feature_signal[k]]) continue;
+            double gk = g[k] / (double)nl + 1e-3 * w[k];
+            m1[k] = 0.9 * m1[k] + 0.1 * gk;
+            m2[k] = 0.999 * m2[k] + 0.001 * gk * gk;
+            double mh = m1[k] / (1 - pow(0.9, it)), vh = m2[k] / (1 - pow(0.999, it));
+            w[k] -= 0.05 * mh / (sqrt(vh) + 1e-8);
+        }
+    }
+    memcpy(out->wf, w, sizeof w);
+    double top1 = 0, top3 = 0;
+    for (size_t r = 0; r < n; r++) {
+        obs *o = &ob[r];
+        softmax(o, ni, w, p);
+        double best = 0;
+        for (size_t i = 0; i < ni; i++) best = p[i] > best ? p[i] : best;
+        o->na[IGC_NA_TOP] = best;
+        if (!o->labelled) continue;
+        size_t rk = label_rank(o, ni, p);
+        top1 += rk == 0;
+        top3 += rk < 3;
+    }
+    /* 2. applicability: logistic regression on the "no item" evidence */
+    double wt[IGC_NA_N + 1] = {0}, a1[IGC_NA_N + 1] = {0}, a2[IGC_NA_N + 1] = {0};
+    /* A labelled row whose rank 1 is wrong counts as wrong whether or not it is
+     * called applicable, so it weighs less than the rows the decision can get right. */
+    double miss_w = getenv("IGC_TUNE_MISS_W") ? atof(getenv("IGC_TUNE_MISS_W")) : 0.3;
+    for (size_t r = 0; r < n; r++) {
+        if (!ob[r].labelled) continue;
+        softmax(&ob[r], ni, w, p);
+        ob[r].hit = label_rank(&ob[r], ni, p) == 0;
+    }
+    for (int it = 1; it <= 3000; it++) {
+        double g[IGC_NA_N + 1] = {0};
+        for (size_t r = 0; r < n; r++) {
+            double z = wt[0];
+            for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
+            double d = (sigm(z) - (ob[r].labelled ? 1 : 0)) * (ob[r].labelled && !ob[r].hit ? miss_w : 1.0);
+            g[0] += d;
+            for (int k = 0; k < IGC_NA_N; k++) g[k + 1] += d * ob[r].na[k];
+        }
+        for (int k = 0; k <= IGC_NA_N; k++) {
+            double gk = g[k] / (double)n + (k ? 1e-3 * wt[k] : 0);
+            a1[k] = 0.9 * a1[k] + 0.1 * gk;
+            a2[k] = 0.999 * a2[k] + 0.001 * gk * gk;
+            double mh = a1[k] / (1 - pow(0.9, it)), vh = a2[k] / (1 - pow(0.999, it));
+            wt[k] -= 0.02 * mh / (sqrt(vh) + 1e-8);
+        }
     }
     out->na_bias = wt[0];
-    out->na_w_knn = wt[1];
-    out->na_w_prior = wt[2];
-    out->na_w_lex = wt[3];
-    out->na_w_dense = wt[4];
+    for (int k = 0; k < IGC_NA_N; k++) out->na_w[k] = wt[k + 1];
     /* 3. threshold: best accuracy as the client counts it */
     double best_acc = -1, best_t = 0.5;
     for (int ti = 10; ti <= 90; ti++) {
         double t = ti / 100.0, right = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t r = 0; r < n; r++) {
             double z = wt[0];
-            for (int k = 0; k < 4; k++) z += wt[k + 1] * ob[i].x[k];
+            for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
             int app = sigm(z) >= t;
-            if (!ob[i].labelled) right += !app;
-            else right += app && hit(&ob[i], best_of(&ob[i], bw));
+            if (!ob[r].labelled) {
+                right += !app;
+            } else if (app) {
+                right += ob[r].hit;
+            }
         }
         if (right > best_acc) best_acc = right, best_t = t;
     }
     out->apply_threshold = best_t;
-    if (report)
-        igc_buf_printf(report,
-                       "rows %zu (leave-one-out%s)\nweights lexical %.2f dense %.2f knn %.2f ksic_prior %.2f -> top-1 %.3f\n"
-                       "applicability logit: bias %.3f knn %.3f prior %.3f lex %.3f dense %.3f, threshold %.2f -> "
-                       "accuracy %.3f\n",
-                       n, opt->holdout_mod > 0 ? ", rows held out of the model's training" : "", bw[0], bw[1], bw[2], bw[3], best_top1, wt[0], wt[1], wt[2], wt[3], wt[4], best_t,
-                       best_acc / (double)n);
-    free(ob);
+    if (report) {
+        igc_buf_printf(report, "rows %zu, %zu with an item (leave-one-out)\nitem model weights:", n, nl);
+        for (int k = 0; k < IGC_FT_N; k++) igc_buf_printf(report, " %s %.3f", igc_engine_feature_names[k], w[k]);
+        igc_buf_printf(report, "\n  -> top-1 %.3f, top-3 %.3f\napplicability: bias %.3f", nl ? top1 / (double)nl : 0,
+                       nl ? top3 / (double)nl : 0, wt[0]);
+        for (int k = 0; k < IGC_NA_N; k++) igc_buf_printf(report, " %s %.3f", igc_engine_na_names[k], wt[k + 1]);
+        igc_buf_printf(report, ", threshold %.2f\n  -> accuracy %.3f\n", best_t, best_acc / (double)n);
+    }
+    free(p);
     return 0;
 }

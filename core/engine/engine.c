@@ -12,6 +12,13 @@
 #include "lexical.h"
 
 const char *const igc_engine_signal_names[IGC_SIG_N] = {"lexical", "dense", "knn", "ksic_prior"};
+const char *const igc_engine_feature_names[IGC_FT_N] = {
+    "lexical", "lexical_name", "dense", "knn", "knn_lexical", "knn_field", "proto_dense", "proto_lexical",
+    "ksic_prior", "ksic_field_prior"};
+const int igc_engine_feature_signal[IGC_FT_N] = {IGC_SIG_LEXICAL, IGC_SIG_LEXICAL, IGC_SIG_DENSE, IGC_SIG_KNN,
+                                                 IGC_SIG_KNN,     IGC_SIG_KNN,     IGC_SIG_KNN,   IGC_SIG_KNN,
+                                                 IGC_SIG_PRIOR,   IGC_SIG_PRIOR};
+const char *const igc_engine_na_names[IGC_NA_N] = {"knn", "knn_lexical", "ksic_prior", "lexical", "dense", "top", "text"};
 
 /* Weight of each input field in the query: products and the technology name say
  * most; the KSIC name only says where to look. */
@@ -21,6 +28,8 @@ static const float field_weight[F_NFIELDS] = {0.5f, 1.0f, 0.8f, 1.0f};
 static float kind_weight(int kind) { return kind == IGC_FEAT_WORD ? 1.0f : kind == IGC_FEAT_TRI ? 0.7f : 0.4f; }
 
 #define NGROUPS 1000 /* 3-digit KSIC groups */
+#define NDIVS 100    /* 2-digit KSIC divisions */
+#define NA_BUCKETS (1u << 16) /* hashed feature space of the applicability text classifier */
 #define MAX_SENT 64  /* item sentences kept for 분류근거 */
 
 typedef struct {
@@ -30,6 +39,7 @@ typedef struct {
     int group;         /* 3-digit KSIC group or -1 */
     uint64_t *feats;   /* sorted unique feature ids, for keyword overlap */
     size_t nfeats;
+    float *vec;        /* sentence vector (encoder present) */
 } exemplar;
 
 typedef struct {
@@ -48,6 +58,7 @@ struct igc_engine {
     igc_engine_params p;
     char factory[64];
     lex_index *items_lex;
+    lex_index *names_lex;   /* item names only */
     item_text *itext;
     igc_index *item_vidx;   /* vectors of item texts */
     int *vec_item;          /* vector id -> item index */
@@ -57,7 +68,11 @@ struct igc_engine {
     lex_index *ex_lex;
     igc_index *ex_vidx;
     float *cnt3;            /* [NGROUPS][nitems+1], last column = none */
+    float *cnt2;            /* [NDIVS][nitems+1], 2-digit divisions */
     float *cnt_item;        /* [nitems+1] */
+    float *natxt;           /* [NA_BUCKETS + 1]: text classifier weights, last = bias */
+    float *isum;            /* [nitems][dim]: label-weighted sum of exemplar vectors */
+    float *iw;              /* [nitems]: label weight of exemplars per item */
     float total;
     char version[256];
 };
@@ -66,16 +81,16 @@ struct igc_engine {
 
 void igc_engine_params_default(igc_engine_params *p) {
     memset(p, 0, sizeof *p);
-    p->w[IGC_SIG_LEXICAL] = 0.35;
-    p->w[IGC_SIG_DENSE] = 0.25;
-    p->w[IGC_SIG_KNN] = 0.25;
-    p->w[IGC_SIG_PRIOR] = 0.15;
+    /* Reasonable before fitting; `igc tune` replaces them. */
+    static const double wf[IGC_FT_N] = {4, 1, 4, 3, 3, 1, 1, 1, 0.5, 0.5};
+    memcpy(p->wf, wf, sizeof wf);
     for (int i = 0; i < IGC_SIG_N; i++) p->use[i] = 1;
     p->na_bias = 0.5;
-    p->na_w_knn = -2.5;
-    p->na_w_prior = -2.5;
-    p->na_w_lex = 0.3;
-    p->na_w_dense = 1.0;
+    p->na_w[IGC_NA_KNN] = -1.5;
+    p->na_w[IGC_NA_KNN_LEX] = -1.5;
+    p->na_w[IGC_NA_PRIOR] = -2.5;
+    p->na_w[IGC_NA_LEX] = 0.3;
+    p->na_w[IGC_NA_DENSE] = 1.0;
     p->apply_threshold = 0.5;
     p->review_gap = 0.05;
     p->knn_k = 10;
@@ -86,15 +101,24 @@ static const struct {
     const char *name;
     size_t off;
 } param_fields[] = {
-    {"w_lexical", offsetof(igc_engine_params, w[IGC_SIG_LEXICAL])},
-    {"w_dense", offsetof(igc_engine_params, w[IGC_SIG_DENSE])},
-    {"w_knn", offsetof(igc_engine_params, w[IGC_SIG_KNN])},
-    {"w_ksic_prior", offsetof(igc_engine_params, w[IGC_SIG_PRIOR])},
+    {"w_lexical", offsetof(igc_engine_params, wf[IGC_FT_LEX])},
+    {"w_lexical_name", offsetof(igc_engine_params, wf[IGC_FT_LEX_NAME])},
+    {"w_dense", offsetof(igc_engine_params, wf[IGC_FT_DENSE])},
+    {"w_knn", offsetof(igc_engine_params, wf[IGC_FT_KNN])},
+    {"w_knn_lexical", offsetof(igc_engine_params, wf[IGC_FT_KNN_LEX])},
+    {"w_knn_field", offsetof(igc_engine_params, wf[IGC_FT_KNN_FIELD])},
+    {"w_proto_dense", offsetof(igc_engine_params, wf[IGC_FT_PROTO_DENSE])},
+    {"w_proto_lexical", offsetof(igc_engine_params, wf[IGC_FT_PROTO_LEX])},
+    {"w_ksic_prior", offsetof(igc_engine_params, wf[IGC_FT_PRIOR])},
+    {"w_ksic_field_prior", offsetof(igc_engine_params, wf[IGC_FT_FIELD_PRIOR])},
     {"na_bias", offsetof(igc_engine_params, na_bias)},
-    {"na_w_knn", offsetof(igc_engine_params, na_w_knn)},
-    {"na_w_prior", offsetof(igc_engine_params, na_w_prior)},
-    {"na_w_lex", offsetof(igc_engine_params, na_w_lex)},
-    {"na_w_dense", offsetof(igc_engine_params, na_w_dense)},
+    {"na_w_knn", offsetof(igc_engine_params, na_w[IGC_NA_KNN])},
+    {"na_w_knn_lexical", offsetof(igc_engine_params, na_w[IGC_NA_KNN_LEX])},
+    {"na_w_prior", offsetof(igc_engine_params, na_w[IGC_NA_PRIOR])},
+    {"na_w_lex", offsetof(igc_engine_params, na_w[IGC_NA_LEX])},
+    {"na_w_dense", offsetof(igc_engine_params, na_w[IGC_NA_DENSE])},
+    {"na_w_top", offsetof(igc_engine_params, na_w[IGC_NA_TOP])},
+    {"na_w_text", offsetof(igc_engine_params, na_w[IGC_NA_TEXT])},
     {"apply_threshold", offsetof(igc_engine_params, apply_threshold)},
     {"review_gap", offsetof(igc_engine_params, review_gap)},
     {"prior_alpha", offsetof(igc_engine_params, prior_alpha)},
@@ -289,6 +313,7 @@ static int add_item_vectors(igc_engine *e, size_t ii, const char *text) {
 static int build_items(igc_engine *e) {
     const igc_taxonomy *t = e->tx;
     int rc = lex_new(1.2, 0.5, &e->items_lex);
+    if (!rc) rc = lex_new(1.2, 0.3, &e->names_lex);
     if (rc) return rc;
     if (!(e->itext = calloc(t->nitems, sizeof *e->itext))) return IGC_ENOMEM;
     for (size_t i = 0; i < t->nitems; i++) {
@@ -312,6 +337,12 @@ static int build_items(igc_engine *e) {
             for (size_t j = f0; j < f.n; j++) fw[j] = pw[k] * kind_weight(f.f[j].kind);
         }
         if (!rc) rc = lex_add(e->items_lex, &f, fw, NULL);
+        if (!rc) {
+            igc_feats nf = {0};
+            rc = igc_text_features_of(it->name, &nf);
+            if (!rc) rc = lex_add(e->names_lex, &nf, NULL, NULL);
+            igc_text_feats_free(&nf);
+        }
         free(fw);
         igc_text_words_free(&w);
         igc_text_feats_free(&f);
@@ -331,6 +362,7 @@ static int build_items(igc_engine *e) {
         }
     }
     lex_finish(e->items_lex);
+    lex_finish(e->names_lex);
     return 0;
 }
 
@@ -360,7 +392,10 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     if (!rc) rc = build_items(e);
     if (!rc) rc = lex_new(1.2, 0.75, &e->ex_lex);
     size_t ni = tx->nitems + 1;
-    if (!rc && (!(e->cnt3 = calloc(NGROUPS * ni, sizeof *e->cnt3)) || !(e->cnt_item = calloc(ni, sizeof *e->cnt_item))))
+    if (!rc && (!(e->cnt3 = calloc(NGROUPS * ni, sizeof *e->cnt3)) || !(e->cnt2 = calloc(NDIVS * ni, sizeof *e->cnt2)) ||
+                !(e->cnt_item = calloc(ni, sizeof *e->cnt_item)) || !(e->iw = calloc(ni, sizeof *e->iw)) ||
+                !(e->natxt = calloc(NA_BUCKETS + 1, sizeof *e->natxt)) ||
+                (e->has_enc && !(e->isum = calloc(ni * (size_t)enc->dim, sizeof *e->isum)))))
         rc = IGC_ENOMEM;
     if (rc) {
         igc_engine_unref(e);
@@ -381,6 +416,7 @@ igc_engine *igc_engine_ref(igc_engine *e) {
 void igc_engine_unref(igc_engine *e) {
     if (!e || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     lex_free(e->items_lex);
+    lex_free(e->names_lex);
     lex_free(e->ex_lex);
     igc_index_free(e->item_vidx);
     igc_index_free(e->ex_vidx);
@@ -395,11 +431,15 @@ void igc_engine_unref(igc_engine *e) {
     }
     for (size_t i = 0; i < e->nex; i++) {
         exemplar *x = &e->ex[i];
-        free(x->key), free(x->company), free(x->text), free(x->none_reason), free(x->feats);
+        free(x->key), free(x->company), free(x->text), free(x->none_reason), free(x->feats), free(x->vec);
     }
     free(e->ex);
     free(e->vec_item);
     free(e->cnt3);
+    free(e->cnt2);
+    free(e->isum);
+    free(e->iw);
+    free(e->natxt);
     free(e->cnt_item);
     igc_taxonomy_unref(e->tx);
     free(e);
@@ -456,12 +496,13 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
             int erc = encode(e, &q.w, v, NULL);
             if (erc && erc != IGC_ENOTFOUND) rc = erc;
             if (!rc) rc = igc_index_add(e->ex_vidx, v, 1);
-            free(v);
+            if (!rc) ex->vec = v;
+            else free(v);
         }
     }
     query_free(&q);
     if (rc) {
-        free(ex->key), free(ex->company), free(ex->none_reason), free(ex->feats);
+        free(ex->key), free(ex->company), free(ex->none_reason), free(ex->feats), free(ex->vec);
         return rc;
     }
     e->nex++;
@@ -470,11 +511,17 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     float share = nl ? 1.0f / (float)nl : 1.0f;
     for (int k = 0; k < 3; k++)
         if (lab[k] >= 0) {
+            float lw = k == 0 ? 1.0f : 0.5f;
+            e->iw[lab[k]] += lw;
+            for (int d = 0; ex->vec && d < e->enc->dim; d++)
+                e->isum[(size_t)lab[k] * (size_t)e->enc->dim + (size_t)d] += lw * ex->vec[d];
             if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + (size_t)lab[k]] += share;
+            if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + (size_t)lab[k]] += share;
             e->cnt_item[lab[k]] += share;
         }
     if (is_none) {
         if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + ni - 1] += 1;
+        if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + ni - 1] += 1;
         e->cnt_item[ni - 1] += 1;
     }
     e->total += 1;
@@ -491,14 +538,378 @@ size_t igc_engine_label_count(const igc_engine *e, const igc_tx_item *it) {
 }
 size_t igc_engine_none_count(const igc_engine *e) { return (size_t)e->cnt_item[e->tx->nitems]; }
 
-/* ---------------- classification ---------------- */
+/* ---------------- applicability text classifier ---------------- */
+
+/* Logistic regression on hashed subword features: does a past judgment's text say
+ * "not applicable"? Trained by SGD in exemplar order (deterministic), skipping
+ * `skip` (leave-one-out). */
+static void train_natext(const igc_engine *e, const exemplar *skip, float *w) {
+    memset(w, 0, (NA_BUCKETS + 1) * sizeof *w);
+    for (int epoch = 0; epoch < 20; epoch++) {
+        float lr = 0.2f / (1.0f + (float)epoch * 0.2f);
+        for (size_t x = 0; x < e->nex; x++) {
+            const exemplar *ex = &e->ex[x];
+            if (ex == skip || !ex->nfeats) continue;
+            double z = w[NA_BUCKETS];
+            for (size_t f = 0; f < ex->nfeats; f++) z += w[ex->feats[f] & (NA_BUCKETS - 1)];
+            double y = ex->none_reason ? 1.0 : 0.0, g = 1.0 / (1.0 + exp(-z)) - y;
+            float step = lr * (float)g / (float)sqrt((double)ex->nfeats);
+            for (size_t f = 0; f < ex->nfeats; f++) {
+                float *wf = &w[ex->feats[f] & (NA_BUCKETS - 1)];
+                *wf -= step + 1e-4f * *wf;
+            }
+            w[NA_BUCKETS] -= lr * (float)g * 0.1f;
+        }
+    }
+}
+
+static double natext_logit(const float *w, const query *q) {
+    double z = w[NA_BUCKETS];
+    /* unique features, as in training */
+    for (size_t i = 0; i < q->f.n; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++) dup = q->f.f[j].id == q->f.f[i].id;
+        if (!dup) z += w[q->f.f[i].id & (NA_BUCKETS - 1)];
+    }
+    return z;
+}
+
+int igc_engine_commit(igc_engine *e) {
+    train_natext(e, NULL, e->natxt);
+    return 0;
+}
+
+/* ---------------- scoring ---------------- */
 
 typedef struct {
     int idx;
     double sim, w;
 } nb;
 
+static int cmp_nb(const void *a, const void *b) {
+    double x = ((const nb *)a)->sim, y = ((const nb *)b)->sim;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Everything computed for one company before the parameters are applied. */
+typedef struct {
+    query q;
+    int group;
+    float *feat;       /* [nitems][IGC_FT_N] */
+    float *lex;        /* raw BM25 per item (for keyword attribution) */
+    double lex_max, dense_max;
+    nb *nbs;           /* dense neighbours first, then lexical ones not already in */
+    size_t nnb;
+    double wsum;       /* sum of neighbour weights */
+    double na[IGC_NA_N];
+} scoring;
+
+static void scoring_free(scoring *sc) {
+    query_free(&sc->q);
+    free(sc->feat);
+    free(sc->lex);
+    free(sc->nbs);
+    memset(sc, 0, sizeof *sc);
+}
+
+static const exemplar *find_exemplar(const igc_engine *e, const char *key) {
+    if (!key) return NULL;
+    for (size_t i = 0; i < e->nex; i++)
+        if (strcmp(e->ex[i].key, key) == 0) return &e->ex[i];
+    return NULL;
+}
+
+/* Count of category j (an item, or ni for "not applicable") in a counts row, less
+ * the excluded exemplar's own share. */
+static double count_less_self(const float *row, size_t j, size_t ni, const exemplar *self, int in_row) {
+    double c = row ? row[j] : 0;
+    if (!row || !self || !in_row) return c;
+    if (j == ni) return self->none_reason ? c - 1 : c;
+    int nl = (self->label[0] >= 0) + (self->label[1] >= 0) + (self->label[2] >= 0);
+    for (int k = 0; k < 3; k++)
+        if (self->label[k] == (int)j) c -= 1.0 / nl;
+    return c;
+}
+
+/* KSIC priors: P(item | group) and P(field | group), each backed off to the
+ * division and then to the field, so that sparse groups still say something. */
+static int compute_priors(const igc_engine *e, int group, const exemplar *self, scoring *sc) {
+    const igc_taxonomy *t = e->tx;
+    size_t ni = t->nitems, nfl = t->nfields, W = ni + 1;
+    double beta = e->p.prior_alpha > 0 ? e->p.prior_alpha : 3.0;
+    const float *r3 = group >= 0 ? e->cnt3 + (size_t)group * W : NULL;
+    const float *r2 = group >= 0 ? e->cnt2 + (size_t)(group / 10) * W : NULL;
+    int in3 = self && self->group == group, in2 = self && group >= 0 && self->group / 10 == group / 10;
+    double N = e->total - (self ? 1 : 0);
+    double *c3 = calloc(W, sizeof *c3), *c2 = calloc(W, sizeof *c2), *cg = calloc(W, sizeof *cg);
+    double *f3 = calloc(nfl + 1, sizeof *f3), *f2 = calloc(nfl + 1, sizeof *f2), *fg = calloc(nfl + 1, sizeof *fg);
+    size_t *fn = calloc(nfl + 1, sizeof *fn);
+    if (!c3 || !c2 || !cg || !f3 || !f2 || !fg || !fn) {
+        free(c3), free(c2), free(cg), free(f3), free(f2), free(fg), free(fn);
+        return IGC_ENOMEM;
+    }
+    double t3 = 0, t2 = 0;
+    for (size_t j = 0; j < W; j++) {
+        c3[j] = count_less_self(r3, j, ni, self, in3);
+        c2[j] = count_less_self(r2, j, ni, self, in2);
+        cg[j] = count_less_self(e->cnt_item, j, ni, self, 1);
+        size_t f = j < ni ? t->items[j].field_idx : nfl;
+        f3[f] += c3[j], f2[f] += c2[j], fg[f] += cg[j];
+        if (j < ni) fn[f]++;
+        t3 += c3[j], t2 += c2[j];
+    }
+    double *pf_d = calloc(nfl + 1, sizeof *pf_d), *pf_g = calloc(nfl + 1, sizeof *pf_g);
+    if (!pf_d || !pf_g) {
+        free(c3), free(c2), free(cg), free(f3), free(f2), free(fg), free(fn), free(pf_d), free(pf_g);
+        return IGC_ENOMEM;
+    }
+    for (size_t f = 0; f <= nfl; f++) {
+        double glob = (fg[f] + 0.5) / (N + 0.5 * (double)(nfl + 1));
+        pf_d[f] = (f2[f] + beta * glob) / (t2 + beta);
+        pf_g[f] = (f3[f] + beta * pf_d[f]) / (t3 + beta);
+    }
+    for (size_t j = 0; j < W; j++) {
+        size_t f = j < ni ? t->items[j].field_idx : nfl;
+        double base = j < ni ? pf_d[f] / (double)(fn[f] ? fn[f] : 1) : pf_d[nfl];
+        double pd = (c2[j] + beta * base) / (t2 + beta);
+        double pg = (c3[j] + beta * pd) / (t3 + beta);
+        if (j == ni) {
+            sc->na[IGC_NA_PRIOR] = pg;
+        } else {
+            sc->feat[j * IGC_FT_N + IGC_FT_PRIOR] = (float)log(pg);
+            sc->feat[j * IGC_FT_N + IGC_FT_FIELD_PRIOR] = (float)log(pf_g[f]);
+        }
+    }
+    free(c3), free(c2), free(cg), free(f3), free(f2), free(fg), free(fn), free(pf_d), free(pf_g);
+    return 0;
+}
+
+/* k nearest past judgments by cosine of sentence vectors, excluding one key. */
+static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, const char *exclude_key, nb *out,
+                            size_t *n) {
+    int k = (int)(kk < e->nex ? kk : e->nex);
+    float sims[128];
+    int64_t ids[128];
+    if (k > 128) k = 128;
+    *n = 0;
+    if (igc_index_search(e->ex_vidx, qv, 1, k, sims, ids)) return IGC_EINVAL;
+    for (int j = 0; j < k; j++)
+        if (ids[j] >= 0 && (!exclude_key || strcmp(e->ex[ids[j]].key, exclude_key) != 0))
+            out[(*n)++] = (nb){(int)ids[j], sims[j], 0};
+    if (*n > kk - 1) *n = kk - 1;
+    return 0;
+}
+
+/* k nearest past judgments by BM25, scaled so the best is 1. */
+static int neighbours_lexical(const igc_engine *e, const float *es, size_t kk, const char *exclude_key, nb *out,
+                              size_t *n) {
+    double m = 0;
+    for (size_t i = 0; i < e->nex; i++)
+        if (!exclude_key || strcmp(e->ex[i].key, exclude_key) != 0) m = es[i] > m ? es[i] : m;
+    size_t cnt = 0, k = kk - 1;
+    for (size_t i = 0; i < e->nex; i++) {
+        if (es[i] <= 0 || (exclude_key && strcmp(e->ex[i].key, exclude_key) == 0)) continue;
+        double s = es[i] / (m + 1e-9);
+        if (cnt < k) out[cnt++] = (nb){(int)i, s, 0};
+        else if (s > out[k - 1].sim) out[k - 1] = (nb){(int)i, s, 0};
+        else continue;
+        qsort(out, cnt, sizeof *out, cmp_nb);
+    }
+    *n = cnt;
+    return 0;
+}
+
+/* Label weight of exemplar x for item i: 1 for its primary label, 0.5 for others. */
+static float label_weight(const exemplar *x, int i) {
+    return x->label[0] == i ? 1.0f : (x->label[1] == i || x->label[2] == i) ? 0.5f : 0.0f;
+}
+
+/* Prototype features: mean similarity to each item's past judgments, leaving the
+ * excluded exemplar out. es: BM25 of the query against every exemplar. */
+static void prototypes(const igc_engine *e, const float *qv, const float *es, const exemplar *self, float *feat) {
+    size_t ni = e->tx->nitems;
+    double m = 0;
+    for (size_t x = 0; x < e->nex; x++)
+        if (&e->ex[x] != self) m = es[x] > m ? es[x] : m;
+    double *lsum = calloc(ni, sizeof *lsum);
+    if (!lsum) return;
+    for (size_t x = 0; x < e->nex; x++) {
+        const exemplar *ex = &e->ex[x];
+        if (ex == self || ex->none_reason || m <= 0) continue;
+        for (int k = 0; k < 3; k++)
+            if (ex->label[k] >= 0) lsum[ex->label[k]] += label_weight(ex, ex->label[k]) * es[x] / m;
+    }
+    for (size_t i = 0; i < ni; i++) {
+        double w = e->iw[i] - (self ? label_weight(self, (int)i) : 0);
+        if (w <= 1e-6) continue;
+        feat[i * IGC_FT_N + IGC_FT_PROTO_LEX] = (float)(lsum[i] / w);
+        if (!qv || !e->isum) continue;
+        const float *s = e->isum + i * (size_t)e->enc->dim;
+        double dot = 0;
+        float sw = self && self->vec ? label_weight(self, (int)i) : 0;
+        for (int d = 0; d < e->enc->dim; d++) dot += qv[d] * (s[d] - sw * (sw ? self->vec[d] : 0));
+        feat[i * IGC_FT_N + IGC_FT_PROTO_DENSE] = (float)(dot / w);
+    }
+    free(lsum);
+}
+
+/* Similarity-weighted label votes of neighbours into votes[item] and
+ * votes[nitems + field]; *na gets the share judged not applicable. Returns the
+ * total weight. */
+static double vote(const igc_engine *e, nb *nbs, size_t n, double *votes, double *na) {
+    size_t ni = e->tx->nitems;
+    double wsum = 0, na_w = 0;
+    for (size_t j = 0; j < n; j++) {
+        /* Softmax-like weights: close neighbours dominate. */
+        nbs[j].w = exp((nbs[j].sim - nbs[0].sim) / 0.1);
+        wsum += nbs[j].w;
+        const exemplar *x = &e->ex[nbs[j].idx];
+        if (x->none_reason) {
+            na_w += nbs[j].w;
+            continue;
+        }
+        /* The primary label counts fully, the alternatives an examiner would accept half. */
+        for (int k = 0; k < 3; k++)
+            if (x->label[k] >= 0) {
+                votes[x->label[k]] += nbs[j].w * (k == 0 ? 1.0 : 0.5);
+                votes[ni + e->tx->items[x->label[k]].field_idx] += nbs[j].w * (k == 0 ? 1.0 : 0.5);
+            }
+    }
+    *na = wsum > 0 ? na_w / wsum : 0;
+    return wsum;
+}
+
+static int score_items(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, igc_ksic_match *km,
+                       scoring *sc) {
+    memset(sc, 0, sizeof *sc);
+    const igc_engine_params *p = &e->p;
+    const igc_taxonomy *t = e->tx;
+    size_t ni = t->nitems;
+    int rc = query_build(in, &sc->q);
+    if (rc) return rc;
+    sc->group = ksic_group(e->ksic, in->ksic_code, km);
+    size_t kk = (size_t)p->knn_k + 1;
+    sc->feat = calloc(ni * IGC_FT_N, sizeof *sc->feat);
+    sc->lex = calloc(ni, sizeof *sc->lex);
+    sc->nbs = calloc(2 * kk, sizeof *sc->nbs);
+    float *tmp = calloc(ni, sizeof *tmp);
+    double *votes = calloc(ni + t->nfields, sizeof *votes), *fvotes = calloc(t->nfields, sizeof *fvotes);
+    float *qv = e->has_enc ? calloc((size_t)e->enc->dim, sizeof *qv) : NULL;
+    if (!sc->feat || !sc->lex || !sc->nbs || !tmp || !votes || !fvotes || (e->has_enc && !qv)) {
+        rc = IGC_ENOMEM;
+        goto done;
+    }
+    /* lexical: whole item text and name only */
+    lex_score(e->items_lex, &sc->q.f, sc->q.fw, sc->lex);
+    for (size_t i = 0; i < ni; i++) sc->lex_max = sc->lex[i] > sc->lex_max ? sc->lex[i] : sc->lex_max;
+    lex_score(e->names_lex, &sc->q.f, sc->q.fw, tmp);
+    double name_max = 0;
+    for (size_t i = 0; i < ni; i++) name_max = tmp[i] > name_max ? tmp[i] : name_max;
+    if (p->use[IGC_SIG_LEXICAL]) {
+        for (size_t i = 0; i < ni; i++) {
+            sc->feat[i * IGC_FT_N + IGC_FT_LEX] = sc->lex_max > 0 ? (float)(sc->lex[i] / sc->lex_max) : 0;
+            sc->feat[i * IGC_FT_N + IGC_FT_LEX_NAME] = name_max > 0 ? (float)(tmp[i] / name_max) : 0;
+        }
+        sc->na[IGC_NA_LEX] = log1p(sc->lex_max);
+    }
+    /* dense */
+    int have_qv = e->has_enc && encode(e, &sc->q.w, qv, NULL) == 0;
+    if (have_qv && p->use[IGC_SIG_DENSE] && e->nvec) {
+        int k = (int)(e->nvec < 4096 ? e->nvec : 4096);
+        float *sims = malloc((size_t)k * sizeof *sims);
+        int64_t *ids = malloc((size_t)k * sizeof *ids);
+        if (!sims || !ids || igc_index_search(e->item_vidx, qv, 1, k, sims, ids)) {
+            rc = sims && ids ? IGC_EINVAL : IGC_ENOMEM;
+            free(sims), free(ids);
+            goto done;
+        }
+        for (int j = 0; j < k; j++) {
+            if (ids[j] < 0) continue;
+            size_t ii = (size_t)e->vec_item[ids[j]];
+            float s = sims[j] > 0 ? sims[j] : 0;
+            if (s > sc->feat[ii * IGC_FT_N + IGC_FT_DENSE]) sc->feat[ii * IGC_FT_N + IGC_FT_DENSE] = s;
+        }
+        free(sims), free(ids);
+        for (size_t i = 0; i < ni; i++) {
+            double d = sc->feat[i * IGC_FT_N + IGC_FT_DENSE];
+            sc->dense_max = d > sc->dense_max ? d : sc->dense_max;
+        }
+        sc->na[IGC_NA_DENSE] = sc->dense_max;
+    }
+    /* neighbours among past judgments, by dense and by lexical similarity: each
+     * finds cases the other misses (paraphrases vs rare shared terms). */
+    if (e->nex && p->use[IGC_SIG_KNN]) {
+        nb *dn = sc->nbs, *ln = sc->nbs + kk;
+        size_t ndn = 0, nln = 0;
+        if (have_qv && (rc = neighbours_dense(e, qv, kk, exclude_key, dn, &ndn))) goto done;
+        float *es = calloc(e->nex, sizeof *es);
+        if (!es) {
+            rc = IGC_ENOMEM;
+            goto done;
+        }
+        lex_score(e->ex_lex, &sc->q.f, sc->q.fw, es);
+        neighbours_lexical(e, es, kk, exclude_key, ln, &nln);
+        prototypes(e, have_qv ? qv : NULL, es, find_exemplar(e, exclude_key), sc->feat);
+        free(es);
+        double wd = vote(e, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
+        for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN] = (float)(votes[i] / wd);
+        memcpy(fvotes, votes + ni, t->nfields * sizeof *fvotes);
+        memset(votes, 0, (ni + t->nfields) * sizeof *votes);
+        double wl = vote(e, ln, nln, votes, &sc->na[IGC_NA_KNN_LEX]);
+        for (size_t i = 0; i < ni && wl > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN_LEX] = (float)(votes[i] / wl);
+        for (size_t i = 0; i < ni && wd + wl > 0; i++) {
+            size_t f = t->items[i].field_idx;
+            sc->feat[i * IGC_FT_N + IGC_FT_KNN_FIELD] = (float)((fvotes[f] + votes[ni + f]) / (wd + wl));
+        }
+        /* one list for explanations: dense neighbours, then lexical ones not already in */
+        sc->nnb = ndn;
+        sc->wsum = wd;
+        for (size_t j = 0; j < nln; j++) {
+            int dup = 0;
+            for (size_t k = 0; k < ndn; k++) dup |= dn[k].idx == ln[j].idx;
+            if (dup) continue;
+            sc->nbs[sc->nnb++] = ln[j];
+            sc->wsum += ln[j].w;
+        }
+    }
+    if (p->use[IGC_SIG_KNN] && e->nex) {
+        const exemplar *self = find_exemplar(e, exclude_key);
+        if (self) {
+            float *w = malloc((NA_BUCKETS + 1) * sizeof *w);
+            if (!w) {
+                rc = IGC_ENOMEM;
+                goto done;
+            }
+            train_natext(e, self, w);
+            sc->na[IGC_NA_TEXT] = natext_logit(w, &sc->q);
+            free(w);
+        } else {
+            sc->na[IGC_NA_TEXT] = natext_logit(e->natxt, &sc->q);
+        }
+    }
+    if (p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, find_exemplar(e, exclude_key), sc);
+done:
+    free(tmp), free(votes), free(fvotes), free(qv);
+    if (rc) scoring_free(sc);
+    return rc;
+}
+
+int igc_engine_features(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, float *feat,
+                        double *na) {
+    scoring sc;
+    igc_ksic_match km;
+    int rc = score_items(e, in, exclude_key, &km, &sc);
+    if (rc) return rc;
+    memcpy(feat, sc.feat, e->tx->nitems * IGC_FT_N * sizeof *feat);
+    memcpy(na, sc.na, sizeof sc.na);
+    scoring_free(&sc);
+    return 0;
+}
+
 static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+/* ---------------- classification ---------------- */
+
 
 /* Surface text of word wi (its span in the field it came from), into out. */
 static void surface(const igc_engine_input *in, const query *q, size_t wi, char *out, size_t outsz) {
@@ -519,14 +930,14 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
     if (!cw) return IGC_ENOMEM;
     const igc_engine_params *p = &e->p;
     if (p->use[IGC_SIG_LEXICAL] && lex_max > 0)
-        for (size_t f = 0; f < q->f.n; f++) cw[q->f.f[f].word] += p->w[IGC_SIG_LEXICAL] * lexc[f] / lex_max;
+        for (size_t f = 0; f < q->f.n; f++) cw[q->f.f[f].word] += p->wf[IGC_FT_LEX] * lexc[f] / lex_max;
     if (p->use[IGC_SIG_KNN] && wsum > 0) {
         for (size_t k = 0; k < nnb; k++) {
             const exemplar *x = &e->ex[nbs[k].idx];
             if (x->label[0] != ii && x->label[1] != ii && x->label[2] != ii) continue;
             for (size_t f = 0; f < q->f.n; f++)
                 if (q->f.f[f].kind != IGC_FEAT_BI && has_feat(x->feats, x->nfeats, q->f.f[f].id))
-                    cw[q->f.f[f].word] += p->w[IGC_SIG_KNN] * nbs[k].w / wsum * 0.2;
+                    cw[q->f.f[f].word] += p->wf[IGC_FT_KNN] * nbs[k].w / wsum * 0.2;
         }
     }
     c->nkeywords = 0;
@@ -617,205 +1028,78 @@ static int explain_basis(const igc_engine *e, const query *q, const nb *nbs, siz
     return 0;
 }
 
-static int cmp_nb(const void *a, const void *b) {
-    double x = ((const nb *)a)->sim, y = ((const nb *)b)->sim;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r) {
     memset(r, 0, sizeof *r);
     const igc_engine_params *p = &e->p;
     size_t ni = e->tx->nitems;
-    query q;
-    int rc = query_build(in, &q);
-    if (rc) {
-        query_free(&q);
-        return rc;
-    }
-    int group = ksic_group(e->ksic, in->ksic_code, &r->ksic);
-    float *lex = calloc(ni, sizeof *lex), *dense = calloc(ni, sizeof *dense), *knn = calloc(ni, sizeof *knn);
-    float *prior = calloc(ni, sizeof *prior), *lexc = calloc(q.f.n + 1, sizeof *lexc);
-    double *fused = calloc(ni, sizeof *fused);
-    float *qv = e->has_enc ? calloc((size_t)e->enc->dim, sizeof *qv) : NULL;
-    size_t kk = (size_t)p->knn_k + 1;
-    nb *nbs = calloc(kk, sizeof *nbs);
-    if (!lex || !dense || !knn || !prior || !lexc || !fused || !nbs || (e->has_enc && !qv)) {
+    scoring sc;
+    int rc = score_items(e, in, exclude_key, &r->ksic, &sc);
+    if (rc) return rc;
+    double *prob = calloc(ni, sizeof *prob);
+    float *lexc = calloc(sc.q.f.n + 1, sizeof *lexc);
+    if (!prob || !lexc) {
         rc = IGC_ENOMEM;
         goto done;
     }
-    /* lexical */
-    double lex_max = 0;
-    lex_score(e->items_lex, &q.f, q.fw, lex);
-    for (size_t i = 0; i < ni; i++) lex_max = lex[i] > lex_max ? lex[i] : lex_max;
-    /* dense */
-    double dense_max = 0;
-    int have_qv = e->has_enc && encode(e, &q.w, qv, NULL) == 0;
-    if (have_qv && e->nvec) {
-        int k = (int)(e->nvec < 4096 ? e->nvec : 4096);
-        float *sims = malloc((size_t)k * sizeof *sims);
-        int64_t *ids = malloc((size_t)k * sizeof *ids);
-        if (!sims || !ids || igc_index_search(e->item_vidx, qv, 1, k, sims, ids)) {
-            free(sims), free(ids);
-            rc = sims && ids ? IGC_EINVAL : IGC_ENOMEM;
-            goto done;
-        }
-        for (int j = 0; j < k; j++) {
-            if (ids[j] < 0) continue;
-            int ii = e->vec_item[ids[j]];
-            float s = sims[j] > 0 ? sims[j] : 0;
-            if (s > dense[ii]) dense[ii] = s;
-        }
-        free(sims), free(ids);
-        for (size_t i = 0; i < ni; i++) dense_max = dense[i] > dense_max ? dense[i] : dense_max;
-    }
-    /* knn over past judgments: dense when an encoder is present, else lexical */
-    size_t nnb = 0;
-    if (e->nex) {
-        if (have_qv) {
-            int k = (int)(kk < e->nex ? kk : e->nex);
-            float sims[128];
-            int64_t ids[128];
-            if (k > 128) k = 128;
-            if (igc_index_search(e->ex_vidx, qv, 1, k, sims, ids)) {
-                rc = IGC_EINVAL;
-                goto done;
-            }
-            for (int j = 0; j < k; j++)
-                if (ids[j] >= 0) nbs[nnb++] = (nb){(int)ids[j], sims[j], 0};
-        } else {
-            float *es = calloc(e->nex, sizeof *es);
-            if (!es) {
-                rc = IGC_ENOMEM;
-                goto done;
-            }
-            lex_score(e->ex_lex, &q.f, q.fw, es);
-            double m = 0;
-            for (size_t i = 0; i < e->nex; i++) m = es[i] > m ? es[i] : m;
-            for (size_t i = 0; i < e->nex; i++) {
-                if (es[i] <= 0) continue;
-                double s = es[i] / (m + 1e-9);
-                if (nnb < kk) nbs[nnb++] = (nb){(int)i, s, 0};
-                else if (s > nbs[kk - 1].sim) nbs[kk - 1] = (nb){(int)i, s, 0};
-                else continue;
-                qsort(nbs, nnb, sizeof *nbs, cmp_nb);
-            }
-            free(es);
-        }
-        /* drop the excluded exemplar, keep knn_k */
-        size_t o = 0;
-        for (size_t j = 0; j < nnb; j++)
-            if (!exclude_key || strcmp(e->ex[nbs[j].idx].key, exclude_key) != 0) nbs[o++] = nbs[j];
-        nnb = o < (size_t)p->knn_k ? o : (size_t)p->knn_k;
-    }
-    double wsum = 0, na_w = 0;
-    for (size_t j = 0; j < nnb; j++) {
-        /* Softmax-like weights: close neighbours dominate. */
-        nbs[j].w = exp((nbs[j].sim - (nnb ? nbs[0].sim : 0)) / 0.1);
-        wsum += nbs[j].w;
-        const exemplar *x = &e->ex[nbs[j].idx];
-        if (x->none_reason) {
-            na_w += nbs[j].w;
-            continue;
-        }
-        /* The primary label counts fully, the alternatives an examiner would accept half. */
-        for (int k = 0; k < 3; k++)
-            if (x->label[k] >= 0) knn[x->label[k]] += (float)(nbs[j].w * (k == 0 ? 1.0 : 0.5));
-    }
-    if (wsum > 0)
-        for (size_t i = 0; i < ni; i++) knn[i] = (float)(knn[i] / wsum);
-    r->na_knn = wsum > 0 ? na_w / wsum : 0.5;
-    /* KSIC prior, minus the excluded exemplar's own contribution */
-    double na_prior = 0.5;
-    {
-        const float *row = group >= 0 ? e->cnt3 + (size_t)group * (ni + 1) : NULL;
-        double tot = 0, alpha = p->prior_alpha, gtot = e->total > 0 ? e->total : 1;
-        const exemplar *self = NULL;
-        if (exclude_key)
-            for (size_t i = 0; i < e->nex && !self; i++)
-                if (strcmp(e->ex[i].key, exclude_key) == 0) self = &e->ex[i];
-        if (row)
-            for (size_t j = 0; j <= ni; j++) tot += row[j];
-        int self_in = self && self->group == group && row;
-        if (self_in) tot -= 1;
-        double pmax = 0;
-        for (size_t i = 0; i < ni; i++) {
-            double c = row ? row[i] : 0;
-            if (self_in) {
-                int nl = (self->label[0] >= 0) + (self->label[1] >= 0) + (self->label[2] >= 0);
-                for (int k = 0; k < 3; k++)
-                    if (self->label[k] == (int)i) c -= 1.0 / nl;
-            }
-            double g = (e->cnt_item[i] + 0.1) / (gtot + 0.1 * (double)ni);
-            prior[i] = (float)((c + alpha * g) / (tot + alpha));
-            pmax = prior[i] > pmax ? prior[i] : pmax;
-        }
-        for (size_t i = 0; i < ni && pmax > 0; i++) prior[i] = (float)(prior[i] / pmax);
-        double cn = row ? row[ni] : 0;
-        if (self_in && self->none_reason) cn -= 1;
-        double gnone = (e->cnt_item[ni] + 1) / (gtot + 2);
-        na_prior = (cn + alpha * gnone) / (tot + alpha);
-    }
-    r->na_prior = na_prior;
-    r->lex_max = lex_max;
-    r->dense_max = dense_max;
-    /* fuse */
-    double wtot = 0;
-    for (int s = 0; s < IGC_SIG_N; s++)
-        if (p->use[s] && (s != IGC_SIG_DENSE || have_qv)) wtot += p->w[s];
-    if (wtot <= 0) wtot = 1;
+    /* log-linear item model: softmax over items of the weighted features */
+    double zmax = -1e300, zsum = 0;
     for (size_t i = 0; i < ni; i++) {
-        double sig[IGC_SIG_N] = {lex_max > 0 ? lex[i] / lex_max : 0, dense[i], knn[i], prior[i]};
-        double f = 0;
-        for (int s = 0; s < IGC_SIG_N; s++)
-            if (p->use[s]) f += p->w[s] * sig[s];
-        fused[i] = f / wtot;
+        double z = 0;
+        for (int f = 0; f < IGC_FT_N; f++)
+            if (p->use[igc_engine_feature_signal[f]]) z += p->wf[f] * sc.feat[i * IGC_FT_N + f];
+        prob[i] = z;
+        zmax = z > zmax ? z : zmax;
     }
-    /* top candidates */
+    for (size_t i = 0; i < ni; i++) zsum += (prob[i] = exp(prob[i] - zmax));
+    for (size_t i = 0; i < ni; i++) prob[i] /= zsum;
     for (size_t i = 0; i < ni; i++) {
         size_t n = r->ncands;
-        if (n == IGC_ENGINE_MAX_CANDS && fused[i] <= r->cands[n - 1].score) continue;
+        if (n == IGC_ENGINE_MAX_CANDS && prob[i] <= r->cands[n - 1].score) continue;
         if (n < IGC_ENGINE_MAX_CANDS) r->ncands++;
         size_t j = r->ncands - 1;
-        while (j > 0 && r->cands[j - 1].score < fused[i]) r->cands[j] = r->cands[j - 1], j--;
+        while (j > 0 && r->cands[j - 1].score < prob[i]) r->cands[j] = r->cands[j - 1], j--;
         igc_engine_cand *c = &r->cands[j];
         memset(c, 0, sizeof *c);
+        const float *ft = sc.feat + i * IGC_FT_N;
         c->item = &e->tx->items[i];
-        c->score = fused[i];
-        c->sig[IGC_SIG_LEXICAL] = lex_max > 0 ? lex[i] / lex_max : 0;
-        c->sig[IGC_SIG_DENSE] = dense[i];
-        c->sig[IGC_SIG_KNN] = knn[i];
-        c->sig[IGC_SIG_PRIOR] = prior[i];
+        c->score = prob[i];
+        c->sig[IGC_SIG_LEXICAL] = ft[IGC_FT_LEX];
+        c->sig[IGC_SIG_DENSE] = ft[IGC_FT_DENSE];
+        c->sig[IGC_SIG_KNN] = ft[IGC_FT_KNN];
+        c->sig[IGC_SIG_PRIOR] = p->use[IGC_SIG_PRIOR] && e->nex ? exp(ft[IGC_FT_PRIOR]) : 0;
     }
     r->gap = r->ncands > 1 ? r->cands[0].score - r->cands[1].score : r->ncands ? r->cands[0].score : 0;
     /* applicability */
+    sc.na[IGC_NA_TOP] = r->ncands ? r->cands[0].score : 0;
     double z = p->na_bias;
-    if (p->use[IGC_SIG_KNN] && e->nex) z += p->na_w_knn * r->na_knn;
-    if (p->use[IGC_SIG_PRIOR] && e->nex) z += p->na_w_prior * na_prior;
-    if (p->use[IGC_SIG_LEXICAL]) z += p->na_w_lex * log1p(lex_max);
-    if (p->use[IGC_SIG_DENSE] && have_qv) z += p->na_w_dense * dense_max;
-    r->p_applicable = q.f.n ? sigmoid(z) : 0;
+    for (int k = 0; k < IGC_NA_N; k++) z += p->na_w[k] * sc.na[k];
+    r->na_knn = sc.na[IGC_NA_KNN];
+    r->na_prior = sc.na[IGC_NA_PRIOR];
+    r->lex_max = sc.lex_max;
+    r->dense_max = sc.dense_max;
+    r->p_applicable = sc.q.f.n ? sigmoid(z) : 0;
     r->applicable = r->p_applicable >= p->apply_threshold && r->ncands > 0;
     r->needs_review = r->gap < p->review_gap || fabs(r->p_applicable - p->apply_threshold) < 0.1;
     /* neighbours and explanations */
-    for (size_t j = 0; j < nnb && r->nneighbors < IGC_ENGINE_MAX_NEIGHBORS; j++) {
-        const exemplar *x = &e->ex[nbs[j].idx];
+    for (size_t j = 0; j < sc.nnb && r->nneighbors < IGC_ENGINE_MAX_NEIGHBORS; j++) {
+        const exemplar *x = &e->ex[sc.nbs[j].idx];
         igc_engine_neighbor *n = &r->neighbors[r->nneighbors++];
         n->key = x->key;
         n->company = x->company;
         n->label = x->label[0] >= 0 ? e->tx->items[x->label[0]].code : NULL;
         n->none_reason = x->none_reason;
-        n->sim = nbs[j].sim;
+        n->sim = sc.nbs[j].sim;
     }
     for (size_t c = 0; c < r->ncands && !rc; c++) {
         int ii = (int)(r->cands[c].item - e->tx->items);
-        lex_contrib(e->items_lex, &q.f, q.fw, (uint32_t)ii, lexc);
-        rc = explain_keywords(e, in, &q, lexc, lex[ii], nbs, nnb, wsum, ii, &r->cands[c]);
-        if (!rc) rc = explain_basis(e, &q, nbs, nnb, ii, group, &r->ksic, &r->cands[c]);
+        lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
+        rc = explain_keywords(e, in, &sc.q, lexc, sc.lex_max, sc.nbs, sc.nnb, sc.wsum, ii, &r->cands[c]);
+        if (!rc) rc = explain_basis(e, &sc.q, sc.nbs, sc.nnb, ii, sc.group, &r->ksic, &r->cands[c]);
     }
 done:
-    free(lex), free(dense), free(knn), free(prior), free(lexc), free(fused), free(qv), free(nbs);
-    query_free(&q);
+    free(prob), free(lexc);
+    scoring_free(&sc);
     if (rc) igc_engine_result_free(r);
     return rc;
 }

@@ -32,15 +32,47 @@ enum { IGC_SIG_LEXICAL, IGC_SIG_DENSE, IGC_SIG_KNN, IGC_SIG_PRIOR, IGC_SIG_N };
 /* "lexical", "dense", "knn", "ksic_prior" */
 extern const char *const igc_engine_signal_names[IGC_SIG_N];
 
+/* Per-item features; the fused score is a softmax over items of their weighted
+ * sum (a log-linear model), so scores are probabilities that sum to 1. Each
+ * feature belongs to one signal, which switches it on or off. */
+enum {
+    IGC_FT_LEX,         /* BM25 against the item's whole text, relative to the best item */
+    IGC_FT_LEX_NAME,    /* BM25 against the item's name only, relative */
+    IGC_FT_DENSE,       /* best cosine with the item's sentence vectors */
+    IGC_FT_KNN,         /* similarity-weighted share of dense neighbours labelled with the item */
+    IGC_FT_KNN_LEX,     /* the same over lexical (BM25) neighbours */
+    IGC_FT_KNN_FIELD,   /* share of all neighbours labelled within the item's field */
+    IGC_FT_PROTO_DENSE, /* mean cosine with the past judgments labelled with the item */
+    IGC_FT_PROTO_LEX,   /* mean relative BM25 with the past judgments labelled with the item */
+    IGC_FT_PRIOR,       /* log P(item | KSIC group), backed off to the division */
+    IGC_FT_FIELD_PRIOR, /* log P(item's field | KSIC group), backed off likewise */
+    IGC_FT_N
+};
+extern const char *const igc_engine_feature_names[IGC_FT_N];
+extern const int igc_engine_feature_signal[IGC_FT_N];
+
+/* Evidence that no item applies, for the applicability model. */
+enum {
+    IGC_NA_KNN,   /* similarity-weighted share of dense neighbours judged not applicable */
+    IGC_NA_KNN_LEX, /* the same over lexical neighbours */
+    IGC_NA_PRIOR, /* P(not applicable | KSIC group), backed off */
+    IGC_NA_LEX,   /* log(1 + best BM25 score) */
+    IGC_NA_DENSE, /* best cosine with any item sentence */
+    IGC_NA_TOP,   /* probability of the rank-1 item */
+    IGC_NA_TEXT,  /* logit of a text classifier (not applicable vs item) trained on past judgments */
+    IGC_NA_N
+};
+extern const char *const igc_engine_na_names[IGC_NA_N];
+
 #define IGC_ENGINE_MAX_CANDS 10
 #define IGC_ENGINE_MAX_KW 6
 #define IGC_ENGINE_MAX_NEIGHBORS 5
 
 
 typedef struct igc_engine_params {
-    double w[IGC_SIG_N];        /* fusion weights */
+    double wf[IGC_FT_N];        /* feature weights of the item model */
     int use[IGC_SIG_N];         /* 0 switches a signal off (ablation) */
-    double na_bias, na_w_knn, na_w_prior, na_w_lex, na_w_dense; /* applicability logit */
+    double na_bias, na_w[IGC_NA_N]; /* applicability logit */
     double apply_threshold;     /* p_applicable >= this -> applicable */
     double review_gap;          /* needs_review when rank-1/2 gap is below this */
     int knn_k;                  /* neighbours consulted */
@@ -107,9 +139,17 @@ void igc_engine_unref(igc_engine *e);
  * exemplar with no usable label and no none_reason is skipped: returns IGC_ENOTFOUND). */
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x);
 size_t igc_engine_exemplar_count(const igc_engine *e);
+/* Retrains what is learnt from all exemplars at once (the applicability text
+ * classifier). Call after adding a batch of exemplars; cheap (milliseconds). */
+int igc_engine_commit(igc_engine *e);
 /* Classifies one company. exclude_key skips that exemplar (leave-one-out tuning). */
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r);
+/* Features of every item for one company (feat[nitems * IGC_FT_N], row per item in
+ * taxonomy order) and the applicability evidence na[IGC_NA_N] (IGC_NA_TOP left 0):
+ * what igc tune fits the parameters on. Signals switched off give 0. */
+int igc_engine_features(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, float *feat,
+                        double *na);
 /* Frees strings held by a result (not the result struct). */
 void igc_engine_result_free(igc_engine_result *r);
 igc_taxonomy *igc_engine_taxonomy(const igc_engine *e);

@@ -85,6 +85,7 @@ const store = {
 
 const TITLES = { input: '기업정보 입력', result: '분류결과', items: '품목 찾기', history: '판별 이력', status: '상태' };
 let currentView = null;
+let routedOnce = false; // the first route (page load) leaves focus where the browser put it
 
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
@@ -113,7 +114,6 @@ function route() {
   if (changed && routedOnce) $(`#${name}-heading`)?.focus();
   routedOnce = true;
 }
-let routedOnce = false;
 
 // ---------------------------------------------------------------- 기업정보 입력
 
@@ -549,6 +549,7 @@ function itemName(code) {
 
 let itemsTreeBuilt = false;
 let lastSearch = null;
+let pendingDetailFocus = false; // focus the detail only when the examiner picked an item
 
 function itemButton(it, q) {
   const params = new URLSearchParams();
@@ -560,7 +561,6 @@ function itemButton(it, q) {
   }, h('span', { class: 'code' }, it.code), ' ', h('strong', null, it.name || ''),
   it.snippet ? h('span', { class: 'snip' }, marked(it.snippet, q ? q.split(/\s+/) : [])) : null));
 }
-let pendingDetailFocus = false;
 
 async function showTree() {
   const listEl = $('#items-list');

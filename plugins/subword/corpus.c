@@ -486,7 +486,7 @@ static int company_pairs(const char *dir, emb__corpus *c) {
     while (!rc && (r = igc_csv_next(csv, &f, &nf)) == 1) {
         if (nf <= (size_t)cp || nf <= (size_t)cg || nf <= (size_t)ci) continue;
         const char *target = f[ci];
-        for (size_t i = 0; i < ng; i++)
+        for (size_t i = 0; !getenv("EMBTUNE_COMPNAME") && i < ng; i++)
             if (strcmp(g[i].code, f[cg]) == 0) target = g[i].text.data;
         rc = add_pair(c, f[cp], target, EMB_SRC_COMP);
     }

