@@ -19,6 +19,7 @@ typedef struct igc_index igc_index;
 typedef struct igc_index_opts {
     const char *factory; /* FAISS factory string; NULL or "" = "Flat" */
     int use_gpu;         /* -1 auto (default), 0 never, 1 require (error if unavailable) */
+    const char *search_params; /* FAISS parameter string applied once trained, e.g. "nprobe=8"; NULL: none */
 } igc_index_opts;
 
 /* Creates an empty inner-product index of dimension dim. */

@@ -1,7 +1,9 @@
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <faiss/c_api/AutoTune_c.h>
 #include <faiss/c_api/Index_c.h>
 #include <faiss/c_api/error_c.h>
 #include <faiss/c_api/index_factory_c.h>
@@ -21,7 +23,8 @@ struct igc_index {
     int dim;
     FaissIndex *idx;     /* the searchable index (GPU copy when on_gpu) */
     char factory[64];
-    char desc[96];
+    char params[64];
+    char desc[160];
     int on_gpu;
     int want_gpu;
     float *pending;      /* vectors held until an index that needs training can be trained */
@@ -30,6 +33,11 @@ struct igc_index {
     FaissStandardGpuResources *res;
 #endif
 };
+
+/* Requests run one search each, in parallel at the request level: FAISS's own
+ * OpenMP threads would only spin. The setting is per calling thread, so it is
+ * made before every call. */
+static void one_thread(void) { omp_set_num_threads(1); }
 
 static int faiss_fail(const char *what) {
     const char *m = faiss_get_last_error();
@@ -46,7 +54,18 @@ int igc_index_gpu_built(void) {
 }
 
 static void describe(igc_index *x) {
-    snprintf(x->desc, sizeof x->desc, "%s/%s", x->factory, x->on_gpu ? "gpu0" : "cpu");
+    snprintf(x->desc, sizeof x->desc, "%s%s%s/%s", x->factory, x->params[0] ? " " : "", x->params,
+             x->on_gpu ? "gpu0" : "cpu");
+}
+
+/* Applies the search parameters (nprobe for IVF, efSearch for HNSW...). */
+static int apply_params(igc_index *x) {
+    if (!x->params[0]) return 0;
+    FaissParameterSpace *ps;
+    if (faiss_ParameterSpace_new(&ps)) return faiss_fail("parameter space");
+    int rc = faiss_ParameterSpace_set_index_parameters(ps, x->idx, x->params);
+    faiss_ParameterSpace_free(ps);
+    return rc ? faiss_fail("search parameters") : 0;
 }
 
 /* Moves a CPU index to device 0 when wanted and possible. */
@@ -79,14 +98,19 @@ int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
     x->dim = dim;
     x->want_gpu = o ? o->use_gpu : -1;
     snprintf(x->factory, sizeof x->factory, "%s", o && o->factory && *o->factory ? o->factory : "Flat");
+    snprintf(x->params, sizeof x->params, "%s", o && o->search_params ? o->search_params : "");
     if (faiss_index_factory(&x->idx, dim, x->factory, METRIC_INNER_PRODUCT)) {
         int rc = faiss_fail("index_factory");
         free(x);
         return rc;
     }
     int rc = 0;
-    if (faiss_Index_is_trained(x->idx)) rc = maybe_gpu(x);
-    else describe(x);
+    if (faiss_Index_is_trained(x->idx)) {
+        rc = maybe_gpu(x);
+        if (!rc) rc = apply_params(x);
+    } else {
+        describe(x);
+    }
     if (rc) {
         igc_index_free(x);
         return rc;
@@ -120,11 +144,13 @@ static int add_untrained(igc_index *x, const float *v, size_t n) {
     free(x->pending);
     x->pending = NULL;
     x->npending = 0;
-    return maybe_gpu(x);
+    int rc = maybe_gpu(x);
+    return rc ? rc : apply_params(x);
 }
 
 int igc_index_add(igc_index *x, const float *vecs, size_t n) {
     if (!n) return 0;
+    one_thread();
     if (!faiss_Index_is_trained(x->idx)) return add_untrained(x, vecs, n);
     if (faiss_Index_add(x->idx, (idx_t)n, vecs)) return faiss_fail("add");
     return 0;
@@ -155,6 +181,7 @@ static void search_pending(const igc_index *x, const float *q, size_t nq, int k,
 
 int igc_index_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
     if (k <= 0 || !nq) return IGC_EINVAL;
+    one_thread();
     if (x->npending) {
         search_pending(x, q, nq, k, sims, ids);
         return 0;

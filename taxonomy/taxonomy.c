@@ -1,14 +1,21 @@
 #define _GNU_SOURCE /* qsort_r */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "igc_taxonomy.h"
 
-static int fail(igc_buf *err, const char *fmt, const char *a, long i, const char *b) {
+static int fail(igc_buf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(igc_buf *err, const char *fmt, ...) {
     if (err) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
         err->len = 0;
-        if (err->data) err->data[0] = '\0';
-        igc_buf_printf(err, fmt, a, i, b);
+        igc_buf_puts(err, msg);
     }
     return IGC_EPARSE;
 }
@@ -58,12 +65,12 @@ static long find_field(const igc_taxonomy *t, const char *code) {
 }
 
 static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
-    if (!cJSON_IsObject(root)) return fail(err, "%stop level is not a JSON object%ld%s", "", 0, "");
+    if (!cJSON_IsObject(root)) return fail(err, "top level is not a JSON object");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     const cJSON *rev = cJSON_GetObjectItemCaseSensitive(root, "revision");
     if (!cJSON_IsString(ver) || igc_blank(ver->valuestring))
-        return fail(err, "%smissing string member 'version'%ld%s", "", 0, "");
-    if (!cJSON_IsNumber(rev)) return fail(err, "%smissing number member 'revision'%ld%s", "", 0, "");
+        return fail(err, "missing string member 'version'");
+    if (!cJSON_IsNumber(rev)) return fail(err, "missing number member 'revision'");
     t->version = igc_strdup(ver->valuestring);
     t->revision = rev->valueint;
     if (get_str(root, "standard", 0, &t->standard)) return IGC_ENOMEM;
@@ -71,11 +78,11 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
     const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
     if (!cJSON_IsArray(themes) || !cJSON_GetArraySize(themes))
-        return fail(err, "%smissing or empty array 'themes'%ld%s", "", 0, "");
+        return fail(err, "missing or empty array 'themes'");
     if (!cJSON_IsArray(fields) || !cJSON_GetArraySize(fields))
-        return fail(err, "%smissing or empty array 'fields'%ld%s", "", 0, "");
+        return fail(err, "missing or empty array 'fields'");
     if (!cJSON_IsArray(items) || !cJSON_GetArraySize(items))
-        return fail(err, "%smissing or empty array 'items'%ld%s", "", 0, "");
+        return fail(err, "missing or empty array 'items'");
 
     size_t n = (size_t)cJSON_GetArraySize(themes);
     if (!(t->themes = calloc(n, sizeof *t->themes))) return IGC_ENOMEM;
@@ -83,10 +90,10 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
     cJSON_ArrayForEach(e, themes) {
         igc_tx_theme *th = &t->themes[t->nthemes];
         if (!cJSON_IsObject(e) || get_str(e, "code", 1, &th->code) || get_str(e, "name", 1, &th->name))
-            return t->nthemes++, fail(err, "%sthemes[%ld]: needs non-blank 'code' and 'name'%s", "", (long)t->nthemes - 1, "");
+            return t->nthemes++, fail(err, "themes[%ld]: needs non-blank 'code' and 'name'", (long)t->nthemes - 1);
         t->nthemes++;
         if (find_theme(t, th->code) != (long)t->nthemes - 1)
-            return fail(err, "themes[%2$ld]: duplicate code '%1$s'%3$s", th->code, (long)t->nthemes - 1, "");
+            return fail(err, "themes[%ld]: duplicate code '%s'", (long)t->nthemes - 1, th->code);
     }
     n = (size_t)cJSON_GetArraySize(fields);
     if (!(t->fields = calloc(n, sizeof *t->fields))) return IGC_ENOMEM;
@@ -95,31 +102,31 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
         long i = (long)t->nfields - 1;
         if (!cJSON_IsObject(e) || get_str(e, "code", 1, &f->code) || get_str(e, "name", 1, &f->name) ||
             get_str(e, "theme", 1, &f->theme))
-            return fail(err, "%sfields[%ld]: needs non-blank 'code', 'name' and 'theme'%s", "", i, "");
+            return fail(err, "fields[%ld]: needs non-blank 'code', 'name' and 'theme'", i);
         long th = find_theme(t, f->theme);
-        if (th < 0) return fail(err, "fields[%2$ld]: theme '%1$s' is not defined%3$s", f->theme, i, "");
+        if (th < 0) return fail(err, "fields[%ld]: theme '%s' is not defined", i, f->theme);
         f->theme_idx = (size_t)th;
-        if (find_field(t, f->code) != i) return fail(err, "fields[%2$ld]: duplicate code '%1$s'%3$s", f->code, i, "");
+        if (find_field(t, f->code) != i) return fail(err, "fields[%ld]: duplicate code '%s'", i, f->code);
     }
     n = (size_t)cJSON_GetArraySize(items);
     if (!(t->items = calloc(n, sizeof *t->items)) || !(t->order = calloc(n, sizeof *t->order))) return IGC_ENOMEM;
     cJSON_ArrayForEach(e, items) {
         igc_tx_item *it = &t->items[t->nitems++];
         long i = (long)t->nitems - 1;
-        if (!cJSON_IsObject(e)) return fail(err, "%sitems[%ld]: not an object%s", "", i, "");
+        if (!cJSON_IsObject(e)) return fail(err, "items[%ld]: not an object", i);
         static const char *req[] = {"code", "name", "theme", "field", "definition"};
         char **dst[] = {&it->code, &it->name, &it->theme, &it->field, &it->definition};
         for (int k = 0; k < 5; k++)
             if (get_str(e, req[k], 1, dst[k]))
-                return fail(err, "%sitems[%ld]: missing or blank '%s'", "", i, req[k]);
+                return fail(err, "items[%ld]: missing or blank '%s'", i, req[k]);
         if (get_str(e, "examples", 0, &it->examples) || get_str(e, "notes", 0, &it->notes))
-            return fail(err, "%sitems[%ld]: 'examples' and 'notes' must be strings%s", "", i, "");
+            return fail(err, "items[%ld]: 'examples' and 'notes' must be strings", i);
         it->text_damaged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "text_damaged"));
         long th = find_theme(t, it->theme), fi = find_field(t, it->field);
-        if (th < 0) return fail(err, "items[%2$ld]: theme '%1$s' is not defined%3$s", it->theme, i, "");
-        if (fi < 0) return fail(err, "items[%2$ld]: field '%1$s' is not defined%3$s", it->field, i, "");
+        if (th < 0) return fail(err, "items[%ld]: theme '%s' is not defined", i, it->theme);
+        if (fi < 0) return fail(err, "items[%ld]: field '%s' is not defined", i, it->field);
         if (t->fields[fi].theme_idx != (size_t)th)
-            return fail(err, "items[%2$ld]: field '%1$s' belongs to another theme%3$s", it->field, i, "");
+            return fail(err, "items[%ld]: field '%s' belongs to another theme", i, it->field);
         it->theme_idx = (size_t)th;
         it->field_idx = (size_t)fi;
         t->order[i] = (size_t)i;
@@ -127,18 +134,28 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
     qsort_r(t->order, t->nitems, sizeof *t->order, cmp_code, t);
     for (size_t i = 1; i < t->nitems; i++)
         if (strcmp(t->items[t->order[i]].code, t->items[t->order[i - 1]].code) == 0)
-            return fail(err, "items: duplicate code '%s'%ld%s", t->items[t->order[i]].code, 0, "");
+            return fail(err, "items: duplicate code '%s'", t->items[t->order[i]].code);
     return 0;
 }
 
 int igc_taxonomy_parse(const char *json, size_t len, igc_taxonomy **out, igc_buf *err) {
     *out = NULL;
-    if (!igc_utf8_valid(json, len)) return fail(err, "%sfile is not valid UTF-8%ld%s", "", 0, "");
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!igc_utf8_valid(json, len)) return fail(err, "file is not valid UTF-8");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (root && end) {
+        /* one document only: trailing text means a damaged or concatenated file */
+        while (end < json + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
+        if (end < json + len && *end) {
+            long off = (long)(end - json);
+            cJSON_Delete(root);
+            return fail(err, "unexpected text after the JSON document at byte %ld", off);
+        }
+    }
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         long off = at && at >= json && at <= json + len ? (long)(at - json) : -1;
-        return fail(err, "%smalformed JSON near byte %ld%s", "", off, "");
+        return fail(err, "malformed JSON near byte %ld", off);
     }
     igc_taxonomy *t = calloc(1, sizeof *t);
     if (!t) {

@@ -365,8 +365,13 @@ static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_resp
     igc_app *a = ud;
     char brn[64], brn10[11], lim[16];
     const char *f[] = {"brn"};
-    if (igc_http_query_param(req->query, "brn", brn, sizeof brn) || igc_blank(brn)) {
+    int qrc = igc_http_query_param(req->query, "brn", brn, sizeof brn);
+    if (qrc == IGC_ENOTFOUND || (qrc == 0 && igc_blank(brn))) {
         igc_http_error(res, 400, "blank_field", "공란 입력: 사업자등록번호(brn)를 입력해 주세요.", f, 1);
+        return;
+    }
+    if (qrc) {
+        igc_http_error(res, 400, "invalid_brn", "사업자등록번호가 올바르지 않습니다. 10자리 숫자와 검증번호를 확인해 주세요.", f, 1);
         return;
     }
     if (igc_brn_normalize(brn, brn10)) {

@@ -19,10 +19,11 @@ static int mkdirs(const char *dir) {
     for (char *s = p + 1; *s; s++)
         if (*s == '/') {
             *s = '\0';
-            mkdir(p, 0755);
+            mkdir(p, 0700);
             *s = '/';
         }
-    return mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : IGC_EIO;
+    /* the store holds names and 사업자등록번호: owner only */
+    return mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : IGC_EIO;
 }
 
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
@@ -66,7 +67,7 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
             igc_log(IGC_LOG_INFO, "no engine parameters at %s: defaults used (fit them with `igc tune`)",
                     cfg->params);
     }
-    rc = igc_engine_new(tx, a->ksic, a->enc, &p, cfg->index_factory, &a->engine);
+    rc = igc_engine_new(tx, a->ksic, a->enc, &p, cfg->index_factory, cfg->index_params, &a->engine);
     igc_taxonomy_unref(tx);
     if (rc) return fail(err, rc, "engine: %s%s", "");
 

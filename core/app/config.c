@@ -30,7 +30,8 @@ static const struct opt {
     {"--taxonomy", "IGC_TAXONOMY", S(taxonomy), "taxonomy file (<data>/taxonomy/igc-v6.json)"},
     {"--model", "IGC_MODEL", S(model), "embedding model file, or 'none' (" IGC_DEFAULT_MODEL_DIR "/igc-embed.bin)"},
     {"--params", "IGC_PARAMS", S(params), "engine parameters (" IGC_DEFAULT_MODEL_DIR "/engine-params.json)"},
-    {"--index", "IGC_INDEX", S(index_factory), "FAISS factory string for past judgments (Flat)"},
+    {"--index", "IGC_INDEX", S(index_factory), "FAISS factory string for past judgments (IVF64,Flat)"},
+    {"--index-params", "IGC_INDEX_PARAMS", S(index_params), "FAISS search parameters (nprobe=8)"},
     {"--map-mb", "IGC_MAP_MB", N(map_mb), "LMDB map size in MiB (1024)"},
     {"--max-body", "IGC_MAX_BODY", N(max_body), "largest request body in bytes (262144)"},
     {"--max-conn", "IGC_MAX_CONN", N(max_connections), "most concurrent connections (256)"},
@@ -66,7 +67,10 @@ void igc_config_init(igc_config *c) {
     set(c->rules_dir, sizeof c->rules_dir, IGC_DEFAULT_RULES);
     set(c->model, sizeof c->model, IGC_DEFAULT_MODEL_DIR "/igc-embed.bin");
     set(c->params, sizeof c->params, IGC_DEFAULT_MODEL_DIR "/engine-params.json");
-    set(c->index_factory, sizeof c->index_factory, "Flat");
+    /* Exact below 4096 past judgments (the index trains only then), IVF beyond:
+     * the CPU flat kernel of the packaged FAISS is not vectorised. */
+    set(c->index_factory, sizeof c->index_factory, "IVF64,Flat");
+    set(c->index_params, sizeof c->index_params, "nprobe=8");
     c->map_mb = 1024;
     c->max_body = 256 * 1024;
     c->max_connections = 256;

@@ -162,7 +162,7 @@ static int apply_signals(igc_app *a, const char *list) {
     }
     /* rebuild the engine with the ablated parameters */
     igc_engine *e;
-    int rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, a->enc, &p, a->cfg.index_factory, &e);
+    int rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, a->enc, &p, a->cfg.index_factory, a->cfg.index_params, &e);
     if (rc) return rc;
     igc_engine_unref(a->engine);
     a->engine = e;
@@ -354,7 +354,7 @@ static int tuning_engine(igc_app *a, int fold, igc_encoder **enc_out, igc_engine
         return rc;
     }
     rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, *enc_out, igc_engine_get_params(a->engine),
-                        a->cfg.index_factory, out);
+                        a->cfg.index_factory, a->cfg.index_params, out);
     if (rc) igc_encoder_free(*enc_out);
     return rc;
 }
@@ -410,8 +410,10 @@ static int cmd_history(igc_app *a, const char *sub, const args *ar) {
         size_t n, skipped;
         int rc = igc_app_import_history(a, ar->in, 1, &n, &skipped);
         if (rc) return die("import failed", igc_strerror(rc));
+        igc_store_stats st = {0};
+        igc_store_stat(a->store, &st);
         printf("imported %zu past judgments from %s (%zu rows skipped: no usable label); the store now holds %zu exemplars\n",
-               n, ar->in, skipped, igc_engine_exemplar_count(a->engine));
+               n, ar->in, skipped, st.exemplars);
         return 0;
     }
     if (sub && strcmp(sub, "stats") == 0) {
@@ -498,7 +500,8 @@ int main(int argc, char **argv) {
     }
     int flags = IGC_APP_RULES;
     if (strcmp(cmd, "history") == 0) {
-        flags = IGC_APP_STORE | IGC_APP_EXEMPLARS;
+        /* import writes to the store only (re-importing replaces by key); stats reads it */
+        flags = IGC_APP_STORE | (npos > 1 && strcmp(pos[1], "stats") == 0 ? IGC_APP_EXEMPLARS : 0);
         if (npos > 2 && !ar.in) ar.in = pos[2];
     } else if (strcmp(cmd, "tune") == 0) {
         flags = 0;

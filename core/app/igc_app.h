@@ -30,6 +30,7 @@ typedef struct igc_config {
     char model[PATH_MAX];      /* embedding model file; "none" disables dense retrieval */
     char params[PATH_MAX];     /* engine parameters fitted by `igc tune` */
     char index_factory[64];    /* FAISS factory string for past judgments */
+    char index_params[64];     /* its search parameters ("nprobe=8") */
     size_t map_mb;             /* LMDB map size */
     size_t max_body;           /* HTTP body limit */
     int max_connections;
@@ -98,7 +99,7 @@ cJSON *igc_verr_json(const igc_verr *e);
 /* ---- classification ---- */
 /* Runs engine and rules on a validated request; returns the answer object
  * (classified_on, applicable, reasons, needs_review, items, versions, elapsed_ms).
- * with_input adds company (BRN and CEO masked) and tech echo. */
+ * with_input adds the company and tech fields as entered (the examiner's own screen). */
 int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
 /* Same, skipping the past judgment stored under exclude_key (leave-one-out evaluation). */
 int igc_app_classify_excluding(igc_app *a, const igc_req *r, const char *exclude_key, int with_input, cJSON **out);

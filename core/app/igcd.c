@@ -10,11 +10,15 @@
 
 static uv_signal_t sig_int, sig_term;
 static igc_http_server *server;
+static igc_app app;
 
 static void on_signal(uv_signal_t *h, int signum) {
     igc_log(IGC_LOG_INFO, "signal %d: shutting down", signum);
     igc_http_server_stop(server);
     server = NULL;
+    /* the rules watcher is the last handle that keeps the loop alive */
+    if (app.rules) igc_rules_close(app.rules);
+    app.rules = NULL;
     uv_signal_stop(&sig_int);
     uv_signal_stop(&sig_term);
     uv_close((uv_handle_t *)&sig_int, NULL);
@@ -34,7 +38,8 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: igcd [options]\nserves the classification API and screens (default http://127.0.0.1:8080/)\n"
-                   "options (environment variable in the second column):\n%s", igc_config_help());
+                   "options (environment variable in the second column):\n%s  %-12s %-14s %s\n", igc_config_help(),
+                   "--no-rules", "", "answer without the Lua rules (evaluation only)");
             return 0;
         }
         if (strcmp(argv[i], "--no-rules") == 0) {
@@ -52,7 +57,6 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    igc_app app;
     int rc = igc_app_open(&app, &cfg, IGC_APP_STORE | IGC_APP_RULES | IGC_APP_EXEMPLARS, &err);
     if (rc) {
         fprintf(stderr, "igcd: cannot start: %s\n", err.data ? err.data : igc_strerror(rc));

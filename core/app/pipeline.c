@@ -150,7 +150,16 @@ int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict
     *doc = NULL;
     if (!igc_utf8_valid(body, len) || memchr(body, '\0', len))
         return verr(e, 400, "invalid_utf8", "요청 본문이 올바른 UTF-8 텍스트가 아닙니다.");
-    *doc = cJSON_ParseWithLength(body, len);
+    const char *end = NULL;
+    *doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    if (*doc && end) {
+        /* one JSON document only: trailing text is an error, not ignored */
+        while (end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
+        if (end < body + len) {
+            cJSON_Delete(*doc);
+            *doc = NULL;
+        }
+    }
     if (!*doc) return verr(e, 400, "invalid_json", "요청 본문의 JSON 형식이 올바르지 않습니다.");
     return igc_req_from_json(a, *doc, strict, r, e);
 }

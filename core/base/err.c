@@ -19,6 +19,7 @@ static const struct {
     {IGC_ETIMEOUT, "timeout", "budget or deadline exceeded"},
     {IGC_EVERSION, "version_mismatch", "file format or version mismatch"},
     {IGC_EUNSUP, "unsupported", "feature not built in"},
+    {IGC_EEXIST, "already_exists", "already present"},
 };
 
 const char *igc_strerror(int err) {

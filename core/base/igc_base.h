@@ -27,7 +27,8 @@ enum {
     IGC_ERULES = -10,   /* a rule failed to load, run or pass its tests */
     IGC_ETIMEOUT = -11, /* a budget or deadline ran out */
     IGC_EVERSION = -12, /* file format or model version mismatch */
-    IGC_EUNSUP = -13    /* feature not built in */
+    IGC_EUNSUP = -13,   /* feature not built in */
+    IGC_EEXIST = -14    /* already present */
 };
 
 /* English description of an IGC_E* code. Never NULL. */

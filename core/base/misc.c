@@ -55,7 +55,7 @@ double igc_now_ms(void) {
 
 uint64_t igc_hash64(const void *p, size_t n, uint64_t seed) {
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL ^ seed;
+    uint64_t h = 14695981039346656037ULL ^ seed;
     for (size_t i = 0; i < n; i++) {
         h ^= s[i];
         h *= 1099511628211ULL;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
 #include <cjson/cJSON.h>
 
 #include "igc_base.h"
@@ -60,11 +61,13 @@ struct igc_engine {
     lex_index *items_lex;
     lex_index *names_lex;   /* item names only */
     item_text *itext;
-    igc_index *item_vidx;   /* vectors of item texts */
+    float *item_vecs;       /* [nvec][dim] vectors of item sentences, searched exactly */
     int *vec_item;          /* vector id -> item index */
     size_t nvec;
     exemplar *ex;
     size_t nex, excap;
+    uint64_t *keyset;       /* open-addressed hashes of exemplar keys (0 = empty) */
+    size_t keycap;
     lex_index *ex_lex;
     igc_index *ex_vidx;
     float *cnt3;            /* [NGROUPS][nitems+1], last column = none */
@@ -300,14 +303,18 @@ static int add_item_vectors(igc_engine *e, size_t ii, const char *text) {
         free(v);
         return 0;
     }
-    if (!rc) rc = igc_index_add(e->item_vidx, v, 1);
+    size_t d = (size_t)e->enc->dim;
+    float *iv = rc ? NULL : realloc(e->item_vecs, (e->nvec + 1) * d * sizeof *iv);
+    int *vi = iv ? realloc(e->vec_item, (e->nvec + 1) * sizeof *vi) : NULL;
+    if (iv) e->item_vecs = iv;
+    if (vi) e->vec_item = vi;
+    if (!rc && (!iv || !vi)) rc = IGC_ENOMEM;
+    if (!rc) {
+        memcpy(e->item_vecs + e->nvec * d, v, d * sizeof *v);
+        e->vec_item[e->nvec++] = (int)ii;
+    }
     free(v);
-    if (rc) return rc;
-    int *vi = realloc(e->vec_item, (e->nvec + 1) * sizeof *vi);
-    if (!vi) return IGC_ENOMEM;
-    e->vec_item = vi;
-    e->vec_item[e->nvec++] = (int)ii;
-    return 0;
+    return rc;
 }
 
 static int build_items(igc_engine *e) {
@@ -367,7 +374,8 @@ static int build_items(igc_engine *e) {
 }
 
 int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *enc,
-                   const igc_engine_params *p, const char *index_factory, igc_engine **out) {
+                   const igc_engine_params *p, const char *index_factory, const char *index_params,
+                   igc_engine **out) {
     *out = NULL;
     if (!tx) return IGC_EINVAL;
     igc_engine *e = calloc(1, sizeof *e);
@@ -380,14 +388,14 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     snprintf(e->factory, sizeof e->factory, "%s", index_factory && *index_factory ? index_factory : "Flat");
     int rc = 0;
     if (enc && enc->encode_words && enc->dim > 0) {
+        /* Parallelism is per request; BLAS threads would only compete with it. */
+        openblas_set_num_threads(1);
         e->enc = enc;
         e->has_enc = 1;
-        igc_index_opts io = {"Flat", -1};
-        /* Item vectors are few (a few thousand): always exact. */
-        if ((rc = igc_index_new(enc->dim, &io, &e->item_vidx)) == 0) {
-            io.factory = e->factory;
-            rc = igc_index_new(enc->dim, &io, &e->ex_vidx);
-        }
+        /* Past judgments grow without bound: a FAISS index. Item sentences are a
+         * few thousand: one exact matrix-vector product scores them all. */
+        igc_index_opts io = {e->factory, -1, index_params};
+        rc = igc_index_new(enc->dim, &io, &e->ex_vidx);
     }
     if (!rc) rc = build_items(e);
     if (!rc) rc = lex_new(1.2, 0.75, &e->ex_lex);
@@ -418,7 +426,7 @@ void igc_engine_unref(igc_engine *e) {
     lex_free(e->items_lex);
     lex_free(e->names_lex);
     lex_free(e->ex_lex);
-    igc_index_free(e->item_vidx);
+    free(e->item_vecs);
     igc_index_free(e->ex_vidx);
     if (e->itext) {
         for (size_t i = 0; i < e->tx->nitems; i++) {
@@ -434,6 +442,7 @@ void igc_engine_unref(igc_engine *e) {
         free(x->key), free(x->company), free(x->text), free(x->none_reason), free(x->feats), free(x->vec);
     }
     free(e->ex);
+    free(e->keyset);
     free(e->vec_item);
     free(e->cnt3);
     free(e->cnt2);
@@ -445,7 +454,36 @@ void igc_engine_unref(igc_engine *e) {
     free(e);
 }
 
+/* Inserts the key's hash; returns 1 when it was already there. */
+static int key_seen(igc_engine *e, const char *key, int insert) {
+    if (e->keycap < 2 * (e->nex + 1)) {
+        size_t cap = e->keycap ? e->keycap * 2 : 1024;
+        uint64_t *ks = calloc(cap, sizeof *ks);
+        if (!ks) return -1;
+        for (size_t i = 0; i < e->keycap; i++) {
+            if (!e->keyset[i]) continue;
+            size_t j = (size_t)e->keyset[i] & (cap - 1);
+            while (ks[j]) j = (j + 1) & (cap - 1);
+            ks[j] = e->keyset[i];
+        }
+        free(e->keyset);
+        e->keyset = ks;
+        e->keycap = cap;
+    }
+    uint64_t h = igc_hash64(key, strlen(key), 7) | 1;
+    size_t j = (size_t)h & (e->keycap - 1);
+    while (e->keyset[j]) {
+        if (e->keyset[j] == h) return 1;
+        j = (j + 1) & (e->keycap - 1);
+    }
+    if (insert) e->keyset[j] = h;
+    return 0;
+}
+
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
+    int seen = key_seen(e, x->key ? x->key : "", 0);
+    if (seen < 0) return IGC_ENOMEM;
+    if (seen) return IGC_EEXIST;
     int lab[3] = {-1, -1, -1}, nl = 0;
     for (int k = 0; k < 3; k++) {
         int li = item_index(e, x->labels[k]);
@@ -506,6 +544,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         return rc;
     }
     e->nex++;
+    key_seen(e, ex->key, 1);
     lex_finish(e->ex_lex);
     size_t ni = e->tx->nitems + 1;
     float share = nl ? 1.0f / (float)nl : 1.0f;
@@ -815,25 +854,20 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
     /* dense */
     int have_qv = e->has_enc && encode(e, &sc->q.w, qv, NULL) == 0;
     if (have_qv && p->use[IGC_SIG_DENSE] && e->nvec) {
-        int k = (int)(e->nvec < 4096 ? e->nvec : 4096);
-        float *sims = malloc((size_t)k * sizeof *sims);
-        int64_t *ids = malloc((size_t)k * sizeof *ids);
-        if (!sims || !ids || igc_index_search(e->item_vidx, qv, 1, k, sims, ids)) {
-            rc = sims && ids ? IGC_EINVAL : IGC_ENOMEM;
-            free(sims), free(ids);
+        float *sims = malloc(e->nvec * sizeof *sims);
+        if (!sims) {
+            rc = IGC_ENOMEM;
             goto done;
         }
-        for (int j = 0; j < k; j++) {
-            if (ids[j] < 0) continue;
-            size_t ii = (size_t)e->vec_item[ids[j]];
-            float s = sims[j] > 0 ? sims[j] : 0;
-            if (s > sc->feat[ii * IGC_FT_N + IGC_FT_DENSE]) sc->feat[ii * IGC_FT_N + IGC_FT_DENSE] = s;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)e->nvec, e->enc->dim, 1.0f, e->item_vecs, e->enc->dim, qv,
+                    1, 0.0f, sims, 1);
+        for (size_t v = 0; v < e->nvec; v++) {
+            size_t ii = (size_t)e->vec_item[v];
+            float sv = sims[v] > 0 ? sims[v] : 0;
+            if (sv > sc->feat[ii * IGC_FT_N + IGC_FT_DENSE]) sc->feat[ii * IGC_FT_N + IGC_FT_DENSE] = sv;
+            if (sv > sc->dense_max) sc->dense_max = sv;
         }
-        free(sims), free(ids);
-        for (size_t i = 0; i < ni; i++) {
-            double d = sc->feat[i * IGC_FT_N + IGC_FT_DENSE];
-            sc->dense_max = d > sc->dense_max ? d : sc->dense_max;
-        }
+        free(sims);
         sc->na[IGC_NA_DENSE] = sc->dense_max;
     }
     /* neighbours among past judgments, by dense and by lexical similarity: each
@@ -917,6 +951,8 @@ static void surface(const igc_engine_input *in, const query *q, size_t wi, char 
     const char *src = fields[q->field[wi]];
     size_t a = q->w.w[wi].start, b = q->w.w[wi].end;
     size_t n = b - a < outsz - 1 ? b - a : outsz - 1;
+    /* never cut inside a UTF-8 sequence */
+    while (n > 0 && n < b - a && ((unsigned char)src[a + n] & 0xC0) == 0x80) n--;
     memcpy(out, src + a, n);
     out[n] = '\0';
 }

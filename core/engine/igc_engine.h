@@ -130,13 +130,16 @@ int igc_engine_params_save(const char *path, const igc_engine_params *p);
 
 /* Builds an engine over a taxonomy (takes a reference), KSIC tables (borrowed, must
  * outlive the engine) and an optional encoder (borrowed; NULL disables dense and
- * makes knn lexical). index_factory is the FAISS factory string (NULL = exact). */
+ * makes knn lexical). index_factory is the FAISS factory string for past judgments
+ * (NULL = exact) and index_params its search parameters ("nprobe=8", or NULL). */
 int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *enc,
-                   const igc_engine_params *p, const char *index_factory, igc_engine **out);
+                   const igc_engine_params *p, const char *index_factory, const char *index_params,
+                   igc_engine **out);
 igc_engine *igc_engine_ref(igc_engine *e);
 void igc_engine_unref(igc_engine *e);
 /* Adds a past judgment. Labels not in this taxonomy revision are ignored (an
- * exemplar with no usable label and no none_reason is skipped: returns IGC_ENOTFOUND). */
+ * exemplar with no usable label and no none_reason is skipped: returns IGC_ENOTFOUND).
+ * A key already present returns IGC_EEXIST (keys are unique). */
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x);
 size_t igc_engine_exemplar_count(const igc_engine *e);
 /* Retrains what is learnt from all exemplars at once (the applicability text

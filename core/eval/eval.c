@@ -149,10 +149,12 @@ void igc_eval_compute(const igc_eval *ev, igc_eval_metrics *m) {
     double f1 = 0;
     for (size_t i = 0; i < ev->nitems; i++) {
         const item_stat *s = &ev->items[i];
-        if (!s->in_labels) continue;
-        m->items_in_labels++;
         size_t den = 2 * s->tp + s->fp + s->fn;
-        f1 += den ? 2.0 * (double)s->tp / (double)den : 0;
+        /* An item seen only as an alternative label and never predicted has no
+         * evidence either way: it does not enter the average. */
+        if (!s->in_labels || !den) continue;
+        m->items_in_labels++;
+        f1 += 2.0 * (double)s->tp / (double)den;
     }
     m->macro_f1 = m->items_in_labels ? f1 / (double)m->items_in_labels : 0;
 }

@@ -7,7 +7,8 @@
  *   top1/top3  rows with a label: applicable and rank 1 (ranks 1-3) among the labels
  *   macro_f1   per item on rank 1: a hit counts for the item hit, a miss against
  *              label1 (and against the predicted item); averaged over the items
- *              present in the labels
+ *              present in the labels (an item seen only as label2/label3 and never
+ *              predicted has no evidence and is left out)
  *   na_*       precision and recall of "not applicable"
  */
 #ifndef IGC_EVAL_H

@@ -23,12 +23,12 @@ static uint32_t fold(uint32_t cp) {
 }
 
 /* Particles and light endings stripped from the end of Hangul words, longest first.
- * Only stripped when at least two syllables remain. 이/가/도/만/로 are left alone:
- * too many nouns end in them (디스플레이, 회로). */
+ * Only stripped when at least two syllables remain. 이/가/도/만/로/용 are left alone:
+ * too many nouns end in them (디스플레이, 회로, 재활용). */
 static const char *const suffixes[] = {
     "에서의", "으로서", "으로써", "에서는", "으로는", "에서", "으로", "에게", "부터", "까지", "처럼",
     "보다", "하는", "되는", "하여", "위한", "대한", "관한", "에는", "과의", "와의", "들을", "들의", "들이",
-    "을", "를", "은", "는", "의", "에", "와", "과", "들", "용", "등", NULL};
+    "을", "를", "은", "는", "의", "에", "와", "과", "들", "등", NULL};
 
 static size_t syllables(const char *s) { return igc_utf8_len(s); }
 
@@ -134,14 +134,15 @@ int igc_text_features(const igc_words *words, size_t from, igc_feats *out) {
         if (push_feat(out, igc_text_feat_id(IGC_FEAT_WORD, s, n), (uint32_t)wi, IGC_FEAT_WORD)) return IGC_ENOMEM;
         if (!words->w[wi].hangul) continue;
         /* Byte offsets of each code point, for syllable n-grams. */
-        size_t offs[256], m = 0;
-        for (size_t i = 0; i < n && m < 255;) {
+        /* Only the first 255 syllables of an (absurdly) long word yield n-grams. */
+        size_t offs[256], m = 0, i = 0;
+        while (i < n && m < 255) {
             offs[m++] = i;
             uint32_t cp;
             int k = igc_utf8_decode(s + i, n - i, &cp);
             i += k > 0 ? (size_t)k : 1;
         }
-        offs[m] = n;
+        offs[m] = i;
         if (m < 3) continue; /* a 2-syllable word is its own bigram */
         for (int g = 2; g <= 3; g++) {
             for (size_t a = 0; a + (size_t)g <= m; a++) {

@@ -1,0 +1,227 @@
+/* igc-bench: latency and throughput of classification, with the taxonomy's items
+ * and a configurable number of past judgments (exemplars).
+ *
+ * Exemplars beyond the history file are synthetic: each recombines the product
+ * text of one history row with the industry text of another of the same label, so
+ * the index and the neighbour search work at the requested size. Queries are the
+ * rows of a labelled file (dev.csv by default). Prints medians and p99 in ms,
+ * companies per second and peak memory, and one JSON line for scripts. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "igc_app.h"
+
+typedef struct {
+    char *f[10];
+} row;
+
+static int read_rows(const char *path, row **out, size_t *n, char ***labels) {
+    igc_csv *c;
+    if (igc_csv_open(path, &c)) return -1;
+    char **f;
+    size_t nf, cap = 0;
+    static const char *cols[] = {"uid", "company", "ksic_code", "ksic_name", "main_product", "product_use",
+                                 "tech_business_name", "tech_class", "label1", "none_reason"};
+    int ci[10];
+    igc_csv_next(c, &f, &nf);
+    for (int i = 0; i < 10; i++) ci[i] = igc_csv_col(c, cols[i]);
+    *n = 0;
+    *out = NULL;
+    (void)labels;
+    while (igc_csv_next(c, &f, &nf) == 1) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *out = realloc(*out, cap * sizeof **out);
+        }
+        row *r = &(*out)[(*n)++];
+        for (int i = 0; i < 10; i++) {
+            const char *v = ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "";
+            if (i == 2) {
+                char code[8];
+                snprintf(code, sizeof code, "%.*s", (int)strcspn(v, ";"), v);
+                r->f[i] = igc_strdup(code);
+            } else {
+                r->f[i] = igc_strdup(v);
+            }
+        }
+    }
+    igc_csv_close(c);
+    return 0;
+}
+
+static void free_rows(row *r, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 10; k++) free(r[i].f[k]);
+    free(r);
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p) {
+    qsort(v, n, sizeof *v, cmp_d);
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+typedef struct {
+    igc_app *a;
+    row *q;
+    size_t nq, from, count;
+    int full;
+} job;
+
+static void req_of(const row *r, igc_req *req) {
+    memset(req, 0, sizeof *req);
+    req->company_name = r->f[1];
+    req->brn = "";
+    req->ceo = "";
+    req->ksic_code = r->f[2];
+    req->ksic_name = r->f[3];
+    req->main_product = r->f[4];
+    req->product_use = r->f[5];
+    req->tech_business_name = r->f[6];
+    req->tech_class = r->f[7];
+}
+
+static void *worker(void *arg) {
+    job *j = arg;
+    for (size_t k = 0; k < j->count; k++) {
+        const row *r = &j->q[(j->from + k) % j->nq];
+        if (j->full) {
+            igc_req req;
+            req_of(r, &req);
+            cJSON *o;
+            if (igc_app_classify(j->a, &req, 0, &o) == 0) cJSON_Delete(o);
+        } else {
+            igc_engine_input in = {r->f[1], r->f[2], r->f[3], r->f[4], r->f[5], r->f[6], r->f[7]};
+            igc_engine_result res;
+            if (igc_engine_classify(j->a->engine, &in, NULL, &res) == 0) igc_engine_result_free(&res);
+        }
+    }
+    return NULL;
+}
+
+static double throughput(igc_app *a, row *q, size_t nq, size_t total, int threads, int full) {
+    pthread_t th[64];
+    job jobs[64];
+    double t0 = igc_now_ms();
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (job){a, q, nq, (size_t)t * (total / (size_t)threads), total / (size_t)threads, full};
+        pthread_create(&th[t], NULL, worker, &jobs[t]);
+    }
+    for (int t = 0; t < threads; t++) pthread_join(th[t], NULL);
+    return (double)total / ((igc_now_ms() - t0) / 1000.0);
+}
+
+int main(int argc, char **argv) {
+    igc_config cfg;
+    igc_config_init(&cfg);
+    const char *queries = NULL, *history = NULL;
+    long nex = 10000, threads = 2, batch = 20000, reps = 5;
+    igc_buf err = {0};
+    for (int i = 1; i < argc;) {
+        int rc = igc_config_option(&cfg, argc, argv, &i, &err);
+        if (rc < 0) {
+            fprintf(stderr, "igc-bench: %s\n", err.data);
+            return 2;
+        }
+        if (rc == 1) continue;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "usage: igc-bench [--queries F.csv] [--history F.csv] [--exemplars N] [--threads T] "
+                            "[--batch N] [--reps N] [common options]\n%s", igc_config_help());
+            return 2;
+        }
+        if (!strcmp(argv[i], "--queries")) queries = v;
+        else if (!strcmp(argv[i], "--history")) history = v;
+        else if (!strcmp(argv[i], "--exemplars")) nex = strtol(v, NULL, 10);
+        else if (!strcmp(argv[i], "--threads")) threads = strtol(v, NULL, 10);
+        else if (!strcmp(argv[i], "--batch")) batch = strtol(v, NULL, 10);
+        else if (!strcmp(argv[i], "--reps")) reps = strtol(v, NULL, 10);
+        else {
+            fprintf(stderr, "igc-bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
+        i += 2;
+    }
+    if (threads < 1 || threads > 64) threads = 2;
+    char qpath[PATH_MAX + 64], hpath[PATH_MAX + 64];
+    snprintf(qpath, sizeof qpath, "%s/labeled/dev.csv", cfg.data_dir);
+    snprintf(hpath, sizeof hpath, "%s/labeled/history.csv", cfg.data_dir);
+    if (!queries) queries = qpath;
+    if (!history) history = hpath;
+    igc_app app;
+    if (igc_app_open(&app, &cfg, IGC_APP_RULES, &err)) {
+        fprintf(stderr, "igc-bench: %s\n", err.data);
+        return 1;
+    }
+    size_t nh, skipped;
+    igc_app_import_history(&app, history, 0, &nh, &skipped);
+    row *hist, *q;
+    size_t nhr, nq;
+    if (read_rows(history, &hist, &nhr, NULL) || read_rows(queries, &q, &nq, NULL) || !nq || !nhr) {
+        fprintf(stderr, "igc-bench: cannot read %s or %s\n", history, queries);
+        return 1;
+    }
+    /* synthetic exemplars up to nex */
+    double t0 = igc_now_ms();
+    size_t added = 0;
+    for (long i = 0; (long)(nh + added) < nex && i < nex * 4; i++) {
+        const row *a = &hist[(size_t)i % nhr], *b = &hist[((size_t)i * 7 + 3) % nhr];
+        char key[64], product[2048];
+        snprintf(key, sizeof key, "synthetic:%ld", i);
+        snprintf(product, sizeof product, "%s %s", a->f[4], b->f[4]);
+        igc_exemplar x = {key, {a->f[1], a->f[2], a->f[3], product, "", "", ""}, {a->f[8], NULL, NULL}, a->f[9]};
+        if (igc_engine_add_exemplar(app.engine, &x) == 0) added++;
+    }
+    igc_engine_commit(app.engine);
+    double build_ms = igc_now_ms() - t0;
+    size_t total_ex = igc_engine_exemplar_count(app.engine);
+    /* single requests: engine alone, and the whole pipeline (rules, explanations, JSON) */
+    size_t n = nq * (size_t)reps;
+    double *eng = malloc(n * sizeof *eng), *full = malloc(n * sizeof *full);
+    for (size_t k = 0; k < n; k++) {
+        const row *r = &q[k % nq];
+        igc_engine_input in = {r->f[1], r->f[2], r->f[3], r->f[4], r->f[5], r->f[6], r->f[7]};
+        igc_engine_result res;
+        double s = igc_now_ms();
+        if (igc_engine_classify(app.engine, &in, NULL, &res) == 0) igc_engine_result_free(&res);
+        eng[k] = igc_now_ms() - s;
+        igc_req req;
+        req_of(r, &req);
+        cJSON *o;
+        s = igc_now_ms();
+        if (igc_app_classify(&app, &req, 1, &o) == 0) cJSON_Delete(o);
+        full[k] = igc_now_ms() - s;
+    }
+    double e50 = pct(eng, n, 0.5), e99 = pct(eng, n, 0.99), f50 = pct(full, n, 0.5), f99 = pct(full, n, 0.99);
+    double tp1 = throughput(&app, q, nq, (size_t)batch, 1, 0);
+    double tpn = throughput(&app, q, nq, (size_t)batch, (int)threads, 0);
+    double tpf = throughput(&app, q, nq, (size_t)batch, (int)threads, 1);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("igc-bench  items %zu, exemplars %zu (%zu from history, %zu synthetic; added in %.0f ms)\n",
+           igc_engine_taxonomy(app.engine)->nitems, total_ex, nh, added, build_ms);
+    printf("engine     %s\nindex      %s\nqueries    %zu rows of %s, %ld repetitions\n", igc_engine_version(app.engine),
+           igc_engine_index_desc(app.engine), nq, queries, reps);
+    printf("single request, engine only          median %.3f ms   p99 %.3f ms\n", e50, e99);
+    printf("single request, with rules and JSON  median %.3f ms   p99 %.3f ms\n", f50, f99);
+    printf("batch, engine only, 1 thread         %.0f companies/s\n", tpn > 0 ? tp1 : 0);
+    printf("batch, engine only, %ld threads        %.0f companies/s\n", threads, tpn);
+    printf("batch, with rules and JSON, %ld thr.   %.0f companies/s\n", threads, tpf);
+    printf("peak memory (max RSS)                %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    printf("{\"exemplars\":%zu,\"engine_p50_ms\":%.4f,\"engine_p99_ms\":%.4f,\"full_p50_ms\":%.4f,\"full_p99_ms\":%.4f,"
+           "\"batch_1t\":%.0f,\"batch_%ldt\":%.0f,\"batch_full_%ldt\":%.0f,\"max_rss_mib\":%.1f}\n",
+           total_ex, e50, e99, f50, f99, tp1, threads, tpn, threads, tpf, (double)ru.ru_maxrss / 1024.0);
+    free(eng), free(full);
+    free_rows(hist, nhr), free_rows(q, nq);
+    igc_buf_free(&err);
+    igc_app_close(&app);
+    return 0;
+}

@@ -1,0 +1,220 @@
+/*
+ * igc end to end: the command-line tool on real labelled rows copied to a
+ * temporary file (batch classification with a bad row in the middle, the
+ * client's metrics), its help text and its refusal of unknown commands.
+ */
+#include "app_test_util.h"
+
+#ifndef IGC_BIN
+#error "IGC_BIN must be defined by CMake"
+#endif
+
+#define NROWS 20
+
+static char tmp[PATH_MAX];
+static char in20[PATH_MAX + 16], inbad[PATH_MAX + 16], db[PATH_MAX + 16];
+static char uids[NROWS + 1][64];
+static int nlabelled;
+
+static void cleanup(void) { rm_tmp(tmp); }
+
+/* Writes the first NROWS rows of dev.csv (header kept) to in20, and the same
+ * plus one row with an invalid brn in the middle to inbad. */
+static int setup(void) {
+    if (tmp[0]) return 1;
+    if (make_tmpdir(tmp, "cli")) return 0;
+    atexit(cleanup);
+    snprintf(in20, sizeof in20, "%s/dev20.csv", tmp);
+    snprintf(inbad, sizeof inbad, "%s/dev20bad.csv", tmp);
+    snprintf(db, sizeof db, "%s/db", tmp);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/labeled/dev.csv", igc_test_data_dir());
+    igc_csv *c;
+    if (igc_csv_open(path, &c)) return 0;
+    char **f;
+    size_t nf;
+    igc_buf a = {0}, b = {0};
+    int rows = 0, ok = igc_csv_next(c, &f, &nf) == 1;
+    int cu = igc_csv_col(c, "uid"), cb = igc_csv_col(c, "brn"), cl = igc_csv_col(c, "label1");
+    ok &= cu >= 0 && cb >= 0 && cl >= 0;
+    for (size_t i = 0; ok && i < nf; i++) {
+        igc_buf_puts(&a, i ? "," : ""), igc_csv_field(&a, f[i]);
+        igc_buf_puts(&b, i ? "," : ""), igc_csv_field(&b, f[i]);
+    }
+    igc_buf_puts(&a, "\n"), igc_buf_puts(&b, "\n");
+    char badbrn[11];
+    brn_bad(123456789, badbrn);
+    while (ok && rows < NROWS && igc_csv_next(c, &f, &nf) == 1) {
+        for (int copy = 1; copy >= 0; copy--) {
+            if (copy && rows != NROWS / 2) continue;
+            for (size_t i = 0; i < nf; i++) {
+                const char *v = f[i];
+                if (copy && (int)i == cu) v = "BAD1";
+                if (copy && (int)i == cb) v = badbrn;
+                igc_buf_puts(&b, i ? "," : ""), igc_csv_field(&b, v);
+            }
+            igc_buf_puts(&b, "\n");
+        }
+        for (size_t i = 0; i < nf; i++) igc_buf_puts(&a, i ? "," : ""), igc_csv_field(&a, f[i]);
+        igc_buf_puts(&a, "\n");
+        snprintf(uids[rows], sizeof uids[rows], "%s", f[cu]);
+        nlabelled += f[cl][0] != '\0';
+        rows++;
+    }
+    igc_csv_close(c);
+    ok &= rows == NROWS && write_text(in20, a.data, a.len) == 0 && write_text(inbad, b.data, b.len) == 0;
+    igc_buf_free(&a);
+    igc_buf_free(&b);
+    return ok;
+}
+
+static int run_igc(const char *const *args, const char *out, const char *err) {
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = IGC_BIN;
+    for (int i = 0; args[i] && n < 31; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    /* run from the temp dir: nothing may land in the source or build tree */
+    return run_wait((char *const *)argv, tmp, out, err);
+}
+
+static void dump(const char *path) {
+    size_t n;
+    char *t = slurp(path, &n);
+    if (t) fprintf(stderr, "  ---- %s ----\n%s\n  ----\n", path, n > 4000 ? t + n - 4000 : t);
+    free(t);
+}
+
+TEST(classify_batch) {
+    REQUIRE(setup());
+    char out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(out, sizeof out, "%s/out.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/classify.err", tmp);
+    const char *args[] = {"classify", "--in", inbad, "--out", out, "--model", "none", "--params", "none",
+                          "--db", db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
+    int rc = run_igc(args, NULL, err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc) dump(err);
+    size_t n;
+    char *t = slurp(out, &n);
+    REQUIRE(t);
+    int line = 0, good = 0, bad = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save), line++) {
+        cJSON *o = cJSON_Parse(l);
+        CHECK(o != NULL);
+        if (!o) continue;
+        /* order kept: the bad row sits after the NROWS/2-th row */
+        const char *want = line < NROWS / 2 ? uids[line] : line == NROWS / 2 ? "BAD1" : uids[line - 1];
+        CHECK_EQ_STR(jstr(o, "uid"), want);
+        if (line == NROWS / 2) {
+            const cJSON *e = jget(o, "error");
+            CHECK_EQ_STR(jstr(e, "code"), "invalid_brn");
+            CHECK(jstr(e, "message") && *jstr(e, "message"));
+            CHECK(jarr_has(jget(e, "fields"), "company.brn"));
+            CHECK(jget(o, "items") == NULL);
+            bad++;
+        } else {
+            if (jget(o, "error")) {
+                char *p = cJSON_PrintUnformatted(o);
+                fprintf(stderr, "  row %s failed: %s\n", want, p);
+                free(p);
+            }
+            CHECK(jget(o, "error") == NULL);
+            CHECK(cJSON_IsBool(jget(o, "applicable")));
+            CHECK(cJSON_IsArray(jget(o, "reasons")));
+            const cJSON *items = jget(o, "items"), *x;
+            CHECK(cJSON_IsArray(items) && cJSON_GetArraySize(items) >= 1 && cJSON_GetArraySize(items) <= 3);
+            cJSON_ArrayForEach(x, items) {
+                CHECK(jstr(x, "code") && jstr(x, "name"));
+                double sc = jnum(x, "score", -1);
+                CHECK(sc >= 0 && sc <= 1);
+                CHECK(cJSON_IsArray(jget(x, "keywords")));
+            }
+            good++;
+        }
+        cJSON_Delete(o);
+    }
+    free(t);
+    CHECK_EQ_INT(line, NROWS + 1);
+    CHECK_EQ_INT(good, NROWS);
+    CHECK_EQ_INT(bad, 1);
+    /* nothing written next to the binary or in the working tree */
+    struct stat sb;
+    CHECK(stat(IGC_TEST_SOURCE_DIR "/var", &sb) != 0);
+}
+
+TEST(eval_metrics) {
+    REQUIRE(setup());
+    char out[PATH_MAX + 16], err[PATH_MAX + 16], hist[PATH_MAX];
+    snprintf(out, sizeof out, "%s/eval.json", tmp);
+    snprintf(err, sizeof err, "%s/eval.err", tmp);
+    snprintf(hist, sizeof hist, "%s/labeled/history.csv", igc_test_data_dir());
+    const char *args[] = {"eval", "--in", in20, "--history", hist, "--model", "none", "--params", "none", "--json",
+                          "--db", db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
+    int rc = run_igc(args, out, err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc) dump(err);
+    size_t n;
+    char *t = slurp(out, &n);
+    REQUIRE(t);
+    cJSON *o = cJSON_Parse(t);
+    if (!o) fprintf(stderr, "  eval printed: %s\n", t);
+    free(t);
+    REQUIRE(o);
+    CHECK_EQ_INT((int)jnum(o, "rows", -1), NROWS);
+    CHECK_EQ_INT((int)jnum(o, "labelled", -1), nlabelled);
+    const char *m[] = {"accuracy", "top1", "top3", "macro_f1", "na_precision", "na_recall"};
+    for (int i = 0; i < 6; i++) {
+        double v = jnum(o, m[i], -1);
+        if (!(v >= 0 && v <= 1)) fprintf(stderr, "  %s = %g\n", m[i], v);
+        CHECK(v >= 0 && v <= 1);
+    }
+    CHECK(jnum(o, "top3", 0) >= jnum(o, "top1", 1));
+    /* the history helps: something is right on real rows */
+    CHECK(jnum(o, "accuracy", 0) > 0);
+    CHECK(jnum(o, "ms_per_row", -1) >= 0);
+    cJSON_Delete(o);
+    /* the stderr report names the history it used */
+    char *e = slurp(err, NULL);
+    CHECK(e && strstr(e, "history:"));
+    free(e);
+}
+
+TEST(help_and_errors) {
+    REQUIRE(setup());
+    char out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(out, sizeof out, "%s/help.out", tmp);
+    snprintf(err, sizeof err, "%s/help.err", tmp);
+    const char *help[] = {"--help", NULL};
+    CHECK_EQ_INT(run_igc(help, out, err), 0);
+    char *t = slurp(out, NULL);
+    REQUIRE(t);
+    CHECK(strstr(t, "--data") && strstr(t, "--db") && strstr(t, "classify") && strstr(t, "eval"));
+    free(t);
+    const char *unknown[] = {"frobnicate", NULL};
+    CHECK(run_igc(unknown, out, err) != 0);
+    const char *badopt[] = {"classify", "--no-such-option", NULL};
+    CHECK(run_igc(badopt, out, err) != 0);
+    const char *none[] = {NULL};
+    CHECK(run_igc(none, out, err) != 0);
+    /* classify without its files, and with an input that does not exist */
+    const char *noin[] = {"classify", "--model", "none", "--params", "none", "--db", db, NULL};
+    CHECK(run_igc(noin, out, err) != 0);
+    char missing[PATH_MAX + 32], o2[PATH_MAX + 16];
+    snprintf(missing, sizeof missing, "%s/does-not-exist.csv", tmp);
+    snprintf(o2, sizeof o2, "%s/o2.jsonl", tmp);
+    const char *nofile[] = {"classify", "--in", missing, "--out", o2, "--model", "none", "--params", "none",
+                            "--db", db, NULL};
+    CHECK(run_igc(nofile, out, err) != 0);
+    /* eval needs labels */
+    const char *eval_noin[] = {"eval", "--model", "none", "--params", "none", "--no-history", NULL};
+    CHECK(run_igc(eval_noin, out, err) != 0);
+    /* igcd's help too */
+    const char *dargv[] = {IGCD_BIN, "--help", NULL};
+    CHECK_EQ_INT(run_wait((char *const *)dargv, tmp, out, err), 0);
+    const char *dbad[] = {IGCD_BIN, "--bogus", NULL};
+    CHECK(run_wait((char *const *)dbad, tmp, out, err) != 0);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(help_and_errors))

@@ -1,0 +1,1281 @@
+/*
+ * igcd end to end: the real server binary on a free port with a fresh store and
+ * the lexical engine, spoken to over plain sockets. Covers the read-only routes,
+ * classification of a real labelled row, every validation error, judgments and
+ * their immediate use as exemplars, and a clean shutdown.
+ */
+#include "app_test_util.h"
+
+static igcd_proc srv;
+static char tmp[PATH_MAX];
+static cJSON *taxo_file; /* the taxonomy file itself, for expected counts and codes */
+
+static void cleanup(void) {
+    igcd_kill(&srv);
+    cJSON_Delete(taxo_file);
+    rm_tmp(tmp);
+}
+
+/* One server for the whole file, started on first use. */
+static int server(void) {
+    if (srv.pid > 0) return 1;
+    if (!tmp[0]) {
+        if (make_tmpdir(tmp, "api")) return 0;
+        atexit(cleanup);
+    }
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db", tmp);
+    snprintf(log, sizeof log, "%s/igcd.log", tmp);
+    return igcd_start(&srv, db, log) == 0;
+}
+
+static const cJSON *taxonomy_file(void) {
+    if (!taxo_file) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/taxonomy/igc-v6.json", igc_test_data_dir());
+        size_t n;
+        char *t = slurp(path, &n);
+        taxo_file = t ? cJSON_ParseWithLength(t, n) : NULL;
+        free(t);
+    }
+    return taxo_file;
+}
+
+static void url_encode(const char *s, char *out, size_t outsz) {
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < outsz; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')
+            out[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out + o, outsz - o, "%%%02X", *p);
+    }
+    out[o] = '\0';
+}
+
+/* A classify request for the first usable dev row, with a valid brn. */
+static cJSON *sample_request(unsigned long brn_body, dev_row *row_out) {
+    dev_row row;
+    if (dev_row_pick(0, &row)) return NULL;
+    if (row_out) *row_out = row;
+    char brn[11];
+    brn_make(brn_body, brn);
+    return dev_request(&row, brn, "홍길동");
+}
+
+/* Sets company.<k> or tech.<k> in a request document to a string (or removes it when v is NULL). */
+static void set_field(cJSON *req, const char *path, const char *v) {
+    char obj[16];
+    const char *dot = strchr(path, '.');
+    snprintf(obj, sizeof obj, "%.*s", (int)(dot - path), path);
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(req, obj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, dot + 1);
+    if (v) cJSON_AddStringToObject(o, dot + 1, v);
+}
+
+static void set_field_item(cJSON *req, const char *path, cJSON *v) {
+    char obj[16];
+    const char *dot = strchr(path, '.');
+    snprintf(obj, sizeof obj, "%.*s", (int)(dot - path), path);
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(req, obj);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, dot + 1);
+    cJSON_AddItemToObject(o, dot + 1, v);
+}
+
+static const char *all_fields[] = {"company.name",       "company.brn",          "company.ceo",
+                                   "tech.ksic_code",     "tech.ksic_name",       "tech.main_product",
+                                   "tech.product_use",   "tech.tech_business_name", "tech.tech_class"};
+#define NALL (sizeof all_fields / sizeof all_fields[0])
+
+/* A KSIC-10 code that is not a KSIC-11 code, and the KSIC-11 code the
+ * concordance maps it to, read from the data files. */
+static int ksic10_only(char old[8], char mapped[8]) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/ksic/ksic11_hierarchy.csv", igc_test_data_dir());
+    char *k11 = slurp(path, NULL);
+    if (!k11) return -1;
+    snprintf(path, sizeof path, "%s/ksic/ksic11_to_ksic10.csv", igc_test_data_dir());
+    igc_csv *c;
+    char **f;
+    size_t nf;
+    old[0] = mapped[0] = '\0';
+    if (igc_csv_open(path, &c) == 0) {
+        if (igc_csv_next(c, &f, &nf) == 1) {
+            int c11 = igc_csv_col(c, "ksic11"), c10 = igc_csv_col(c, "ksic10");
+            while (c11 >= 0 && c10 >= 0 && !old[0] && igc_csv_next(c, &f, &nf) == 1) {
+                if ((size_t)c10 >= nf || (size_t)c11 >= nf || strlen(f[c10]) != 5 || strcmp(f[c10], f[c11]) == 0)
+                    continue;
+                char needle[16];
+                snprintf(needle, sizeof needle, "\n%s,", f[c10]);
+                if (strstr(k11, needle)) continue; /* also a KSIC-11 code */
+                snprintf(old, 8, "%s", f[c10]);
+                snprintf(mapped, 8, "%s", f[c11]);
+            }
+        }
+        igc_csv_close(c);
+    }
+    free(k11);
+    return old[0] ? 0 : -1;
+}
+
+/* ---- read-only routes ---- */
+
+TEST(health_and_ready) {
+    REQUIRE(server());
+    int st;
+    cJSON *o = http_get_json(srv.port, "/healthz", &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "status"), "ok");
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/readyz", &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK(cJSON_IsTrue(jget(o, "ready")));
+    CHECK(cJSON_IsTrue(jget(o, "store")));
+    CHECK(cJSON_IsTrue(jget(o, "rules")));
+    cJSON_Delete(o);
+    /* HEAD is answered like GET, without a body */
+    http_resp r;
+    REQUIRE(http_req(srv.port, "HEAD", "/healthz", NULL, NULL, 0, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(r.body_len, 0);
+    http_resp_free(&r);
+}
+
+TEST(taxonomy_counts) {
+    REQUIRE(server());
+    const cJSON *file = taxonomy_file();
+    REQUIRE(file);
+    const cJSON *counts = jget(file, "counts");
+    REQUIRE(cJSON_IsObject(counts));
+    int st;
+    cJSON *o = http_get_json(srv.port, "/api/v1/taxonomy", &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "themes")), (int)jnum(counts, "themes", -1));
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "fields")), (int)jnum(counts, "fields", -1));
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "items")), (int)jnum(counts, "items", -1));
+    CHECK_EQ_STR(jstr(o, "version"), jstr(file, "version"));
+    /* every item code of the file is served, in the same order */
+    const cJSON *fi = jget(file, "items"), *x;
+    int i = 0, same = 1;
+    cJSON_ArrayForEach(x, fi) {
+        const cJSON *y = cJSON_GetArrayItem(jget(o, "items"), i++);
+        if (!y || !jstr(x, "code") || !jstr(y, "code") || strcmp(jstr(x, "code"), jstr(y, "code"))) same = 0;
+    }
+    CHECK(same);
+    cJSON_Delete(o);
+}
+
+TEST(taxonomy_item) {
+    REQUIRE(server());
+    int st;
+    cJSON *o = http_get_json(srv.port, "/api/v1/taxonomy", &st);
+    REQUIRE(o);
+    const cJSON *items = jget(o, "items");
+    REQUIRE(cJSON_GetArraySize(items) > 10);
+    int idxs[] = {0, 7, cJSON_GetArraySize(items) - 1};
+    for (int k = 0; k < 3; k++) {
+        const cJSON *it = cJSON_GetArrayItem(items, idxs[k]);
+        const char *code = jstr(it, "code");
+        REQUIRE(code);
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/taxonomy/items/%s", code);
+        cJSON *d = http_get_json(srv.port, path, &st);
+        CHECK_EQ_INT(st, 200);
+        CHECK_EQ_STR(jstr(d, "code"), code);
+        CHECK_EQ_STR(jstr(d, "name"), jstr(it, "name"));
+        CHECK_EQ_STR(jstr(d, "theme"), jstr(it, "theme"));
+        CHECK_EQ_STR(jstr(d, "field"), jstr(it, "field"));
+        CHECK(jstr(d, "definition") && *jstr(d, "definition"));
+        CHECK(jstr(d, "theme_name") && *jstr(d, "theme_name"));
+        cJSON_Delete(d);
+    }
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/taxonomy/items/NOPE999", &st);
+    CHECK(check_error(o, st, 404, "unknown_item", NULL, "unknown item"));
+    cJSON_Delete(o);
+}
+
+TEST(taxonomy_search) {
+    REQUIRE(server());
+    char q[128], path[256];
+    url_encode("배터리", q, sizeof q);
+    snprintf(path, sizeof path, "/api/v1/taxonomy/search?q=%s", q);
+    int st;
+    cJSON *o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    CHECK_EQ_STR(jstr(o, "query"), "배터리");
+    const cJSON *items = jget(o, "items"), *x;
+    REQUIRE(cJSON_GetArraySize(items) > 0);
+    /* every hit mentions the word in its name, definition or examples */
+    cJSON_ArrayForEach(x, items) {
+        const char *code = jstr(x, "code");
+        REQUIRE(code);
+        char ip[128];
+        snprintf(ip, sizeof ip, "/api/v1/taxonomy/items/%s", code);
+        cJSON *d = http_get_json(srv.port, ip, &st);
+        int hit = d && ((jstr(d, "name") && strstr(jstr(d, "name"), "배터리")) ||
+                        (jstr(d, "definition") && strstr(jstr(d, "definition"), "배터리")) ||
+                        (jstr(d, "examples") && strstr(jstr(d, "examples"), "배터리")));
+        if (!hit) fprintf(stderr, "  search hit %s does not mention the query\n", code);
+        CHECK(hit);
+        CHECK(jstr(x, "name") && jstr(x, "theme") && jstr(x, "field") && jstr(x, "snippet"));
+        cJSON_Delete(d);
+    }
+    cJSON_Delete(o);
+    /* limit is honoured */
+    snprintf(path, sizeof path, "/api/v1/taxonomy/search?q=%s&limit=1", q);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "items")), 1);
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/taxonomy/search?q=+", &st);
+    CHECK(check_error(o, st, 400, "blank_field", "q", "blank search"));
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/taxonomy/search", &st);
+    CHECK(check_error(o, st, 400, "blank_field", "q", "missing q"));
+    cJSON_Delete(o);
+}
+
+/* A KSIC-11 code from the hierarchy file, a KSIC-10-only code mapped through
+ * the concordance, and bad codes. */
+TEST(ksic_lookup) {
+    REQUIRE(server());
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/ksic/ksic11_hierarchy.csv", igc_test_data_dir());
+    igc_csv *c;
+    REQUIRE(igc_csv_open(path, &c) == 0);
+    char **f;
+    size_t nf;
+    REQUIRE(igc_csv_next(c, &f, &nf) == 1);
+    int k5 = igc_csv_col(c, "ksic5"), n5 = igc_csv_col(c, "name5"), sec = igc_csv_col(c, "sec");
+    REQUIRE(k5 >= 0 && n5 >= 0 && sec >= 0);
+    char code[8] = "", name[256] = "", section[4] = "";
+    int row = 0;
+    /* the 300th code: somewhere in manufacturing, not the first line */
+    while (igc_csv_next(c, &f, &nf) == 1)
+        if (++row == 300) {
+            snprintf(code, sizeof code, "%s", f[k5]);
+            snprintf(name, sizeof name, "%s", f[n5]);
+            snprintf(section, sizeof section, "%s", f[sec]);
+        }
+    igc_csv_close(c);
+    REQUIRE(strlen(code) == 5);
+    char url[128];
+    snprintf(url, sizeof url, "/api/v1/ksic/%s", code);
+    int st;
+    cJSON *o = http_get_json(srv.port, url, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "code"), code);
+    CHECK_EQ_STR(jstr(o, "name"), name);
+    CHECK_EQ_STR(jstr(o, "section"), section);
+    CHECK_EQ_INT((int)jnum(o, "level", 0), 5);
+    CHECK(jget(o, "mapped_from") == NULL);
+    cJSON_Delete(o);
+
+    /* KSIC-10 only: not in ksic11, mapped by the concordance */
+    char old[8] = "", mapped[8] = "";
+    REQUIRE(ksic10_only(old, mapped) == 0);
+    snprintf(url, sizeof url, "/api/v1/ksic/%s", old);
+    o = http_get_json(srv.port, url, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "mapped_from"), old);
+    CHECK_EQ_STR(jstr(o, "code"), mapped);
+    cJSON_Delete(o);
+
+    /* a prefix is a level-2..4 answer */
+    snprintf(url, sizeof url, "/api/v1/ksic/%.3s", code);
+    o = http_get_json(srv.port, url, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_INT((int)jnum(o, "level", 0), 3);
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/ksic/12a45", &st);
+    CHECK(check_error(o, st, 400, "invalid_ksic", "code", "letters in ksic"));
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/ksic/99999", &st);
+    CHECK(check_error(o, st, 404, "unknown_ksic", "code", "unknown ksic"));
+    cJSON_Delete(o);
+}
+
+TEST(status) {
+    REQUIRE(server());
+    const cJSON *file = taxonomy_file();
+    REQUIRE(file);
+    int st;
+    cJSON *o = http_get_json(srv.port, "/api/v1/status", &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    CHECK_EQ_STR(jstr(o, "service"), "igcd");
+    CHECK_EQ_STR(jstr(o, "taxonomy_version"), jstr(file, "version"));
+    const cJSON *tx = jget(o, "taxonomy"), *counts = jget(file, "counts");
+    CHECK_EQ_INT((int)jnum(tx, "items", -1), (int)jnum(counts, "items", -2));
+    CHECK_EQ_INT((int)jnum(tx, "themes", -1), (int)jnum(counts, "themes", -2));
+    CHECK_EQ_INT((int)jnum(tx, "fields", -1), (int)jnum(counts, "fields", -2));
+    CHECK_EQ_STR(jstr(o, "model"), "none");
+    CHECK(jstr(o, "engine_version") && *jstr(o, "engine_version"));
+    CHECK(cJSON_IsObject(jget(o, "rules")) && jstr(jget(o, "rules"), "version"));
+    CHECK(cJSON_IsObject(jget(o, "store")) && jnum(jget(o, "store"), "judgments", -1) >= 0);
+    cJSON_Delete(o);
+}
+
+TEST(root_html) {
+    REQUIRE(server());
+    http_resp r;
+    REQUIRE(http_req(srv.port, "GET", "/", NULL, NULL, 0, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    char ct[128] = "";
+    http_header(&r, "Content-Type", ct, sizeof ct);
+    CHECK(strstr(ct, "text/html") != NULL);
+    CHECK(strstr(r.body, "<html") || strstr(r.body, "<HTML") || strstr(r.body, "<!doctype html") ||
+          strstr(r.body, "<!DOCTYPE html"));
+    CHECK(strstr(r.body, "사업자등록번호") != NULL);
+    http_resp_free(&r);
+    REQUIRE(http_req(srv.port, "GET", "/no-such-page.html", NULL, NULL, 0, &r) == 0);
+    CHECK_EQ_INT(r.status, 404);
+    http_resp_free(&r);
+}
+
+/* ---- classification ---- */
+
+TEST(classify_real_row) {
+    REQUIRE(server());
+    dev_row row;
+    cJSON *req = sample_request(123456789, &row);
+    REQUIRE(req);
+    fprintf(stderr, "  dev row %s (%s, KSIC %s -> %s, label %s)\n", row.uid, row.company, row.ksic3, row.ksic5,
+            row.label1);
+    char before[11], after[11];
+    today_kst(before);
+    int st;
+    cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    today_kst(after);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    const char *on = jstr(o, "classified_on");
+    CHECK(on && (strcmp(on, before) == 0 || strcmp(on, after) == 0));
+    CHECK(cJSON_IsBool(jget(o, "applicable")));
+    const cJSON *reasons = jget(o, "reasons"), *x;
+    CHECK(cJSON_IsArray(reasons));
+    cJSON_ArrayForEach(x, reasons) CHECK(jstr(x, "code") && jstr(x, "message") && *jstr(x, "message"));
+    if (cJSON_IsFalse(jget(o, "applicable"))) CHECK(cJSON_GetArraySize(reasons) > 0);
+    const cJSON *items = jget(o, "items");
+    CHECK_EQ_INT(cJSON_GetArraySize(items), 3);
+    /* the words the engine could have picked from */
+    igc_buf text = {0};
+    igc_buf_printf(&text, "%s\n%s\n%s\n%s\n%s\n%s\n%s", row.company, row.ksic5, row.ksic_name, row.main_product,
+                   row.main_product, row.main_product, "EE0101");
+    double prev = 2;
+    int rank = 0;
+    cJSON_ArrayForEach(x, items) {
+        rank++;
+        CHECK_EQ_INT((int)jnum(x, "rank", 0), rank);
+        const char *code = jstr(x, "code");
+        REQUIRE(code);
+        char ip[128];
+        snprintf(ip, sizeof ip, "/api/v1/taxonomy/items/%s", code);
+        cJSON *d = http_get_json(srv.port, ip, &st);
+        CHECK_EQ_INT(st, 200);
+        CHECK_EQ_STR(jstr(x, "name"), jstr(d, "name"));
+        CHECK_EQ_STR(jstr(x, "theme"), jstr(d, "theme"));
+        CHECK_EQ_STR(jstr(x, "field"), jstr(d, "field"));
+        cJSON_Delete(d);
+        double sc = jnum(x, "score", -1);
+        CHECK(sc >= 0 && sc <= 1);
+        CHECK(sc <= prev);
+        prev = sc;
+        CHECK(jstr(x, "basis") && *jstr(x, "basis"));
+        const cJSON *kw = jget(x, "keywords"), *k;
+        CHECK(cJSON_IsArray(kw) && cJSON_GetArraySize(kw) <= 6);
+        cJSON_ArrayForEach(k, kw) {
+            CHECK(cJSON_IsString(k) && *k->valuestring);
+            if (cJSON_IsString(k) && !strstr(text.data, k->valuestring)) {
+                fprintf(stderr, "  keyword '%s' of %s is not in the input\n", k->valuestring, code);
+                CHECK(0);
+            }
+        }
+    }
+    /* at least the first item explains itself with words of the input */
+    CHECK(cJSON_GetArraySize(jget(cJSON_GetArrayItem(items, 0), "keywords")) > 0);
+    const cJSON *file = taxonomy_file();
+    CHECK_EQ_STR(jstr(o, "taxonomy_version"), jstr(file, "version"));
+    CHECK(jstr(o, "engine_version") && *jstr(o, "engine_version"));
+    cJSON *stt = http_get_json(srv.port, "/api/v1/status", &st);
+    CHECK_EQ_STR(jstr(o, "rules_version"), jstr(jget(stt, "rules"), "version"));
+    CHECK_EQ_STR(jstr(o, "engine_version"), jstr(stt, "engine_version"));
+    cJSON_Delete(stt);
+    CHECK(jnum(o, "elapsed_ms", -1) >= 0);
+    CHECK(cJSON_IsArray(jget(o, "similar_judgments")) && cJSON_GetArraySize(jget(o, "similar_judgments")) <= 5);
+    double pa = jnum(o, "p_applicable", -1);
+    CHECK(pa >= 0 && pa <= 1);
+    CHECK(cJSON_IsBool(jget(o, "needs_review")));
+    igc_buf_free(&text);
+    cJSON_Delete(o);
+
+    /* hyphenated 3-2-5 brn is the same number */
+    char brn[11], hy[16];
+    brn_make(123456789, brn);
+    snprintf(hy, sizeof hy, "%.3s-%.2s-%.5s", brn, brn + 3, brn + 5);
+    set_field(req, "company.brn", hy);
+    o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    /* no Content-Type header at all is accepted as JSON */
+    char *t = cJSON_PrintUnformatted(req);
+    http_resp r;
+    REQUIRE(http_req(srv.port, "POST", "/api/v1/classify", NULL, t, strlen(t), &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    http_resp_free(&r);
+    free(t);
+    cJSON_Delete(req);
+}
+
+/* Keywords are cut from the input: even for a very long word without spaces
+ * each one is a whole substring of the input, and the body stays valid UTF-8. */
+TEST(classify_long_word_keywords) {
+    REQUIRE(server());
+    cJSON *req = sample_request(777, NULL);
+    REQUIRE(req);
+    igc_buf w = {0};
+    for (int k = 0; k < 12; k++) igc_buf_puts(&w, "리튬이온배터리"); /* 84 syllables, 252 bytes */
+    set_field(req, "tech.main_product", w.data);
+    set_field(req, "tech.ksic_name", "축전지 제조업");
+    igc_buf use = {0};
+    igc_buf_printf(&use, "%s 배터리", w.data);
+    set_field(req, "tech.product_use", use.data);
+    set_field(req, "tech.tech_business_name", "배터리");
+    char *t = cJSON_PrintUnformatted(req);
+    http_resp r;
+    REQUIRE(http_req(srv.port, "POST", "/api/v1/classify", "application/json", t, strlen(t), &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    int valid = igc_utf8_valid(r.body, r.body_len);
+    if (!valid) fprintf(stderr, "  the classify answer is not valid UTF-8\n");
+    CHECK(valid);
+    cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
+    const cJSON *x, *k;
+    cJSON_ArrayForEach(x, jget(o, "items")) cJSON_ArrayForEach(k, jget(x, "keywords")) {
+        int ok = cJSON_IsString(k) && igc_utf8_valid(k->valuestring, strlen(k->valuestring)) &&
+                 (strstr(w.data, k->valuestring) || strstr(use.data, k->valuestring) ||
+                  strstr("축전지 제조업", k->valuestring));
+        if (!ok) fprintf(stderr, "  keyword of %zu bytes is not a piece of the input\n",
+                         cJSON_IsString(k) ? strlen(k->valuestring) : 0);
+        CHECK(ok);
+    }
+    cJSON_Delete(o);
+    http_resp_free(&r);
+    free(t);
+    igc_buf_free(&w);
+    igc_buf_free(&use);
+    cJSON_Delete(req);
+}
+
+/* A KSIC-10 code in a request is accepted and answered as its KSIC-11 code. */
+TEST(classify_ksic10_code) {
+    REQUIRE(server());
+    char old[8], mapped[8];
+    REQUIRE(ksic10_only(old, mapped) == 0);
+    cJSON *req = sample_request(778, NULL);
+    REQUIRE(req);
+    set_field(req, "tech.ksic_code", old);
+    int st;
+    cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(jget(o, "ksic"), "code"), mapped);
+    CHECK_EQ_STR(jstr(jget(o, "ksic"), "mapped_from"), old);
+    CHECK_EQ_STR(jstr(jget(o, "tech"), "ksic_code"), old); /* the input is echoed as given */
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+}
+
+/* ---- validation ---- */
+
+TEST(validation_blank_fields) {
+    REQUIRE(server());
+    for (size_t i = 0; i < NALL; i++) {
+        const char *variants[] = {NULL, "", "   ", "\xE3\x80\x80\t"}; /* missing, empty, spaces, U+3000 */
+        for (int v = 0; v < 4; v++) {
+            cJSON *req = sample_request(123456789, NULL);
+            REQUIRE(req);
+            set_field(req, all_fields[i], variants[v]);
+            int st;
+            cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s", all_fields[i], v ? "blank" : "missing");
+            CHECK(check_error(o, st, 400, "blank_field", all_fields[i], what));
+            const char *msg = jstr(jget(o, "error"), "message");
+            CHECK(msg && strstr(msg, "공란 입력"));
+            /* only the blank field is reported */
+            CHECK_EQ_INT(cJSON_GetArraySize(jget(jget(o, "error"), "fields")), 1);
+            cJSON_Delete(o);
+            cJSON_Delete(req);
+        }
+    }
+    /* a whole object missing reports all its fields at once; null counts as missing */
+    cJSON *req = sample_request(123456789, NULL);
+    cJSON_DeleteItemFromObject(req, "company");
+    int st;
+    cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK(check_error(o, st, 400, "blank_field", "company.name", "no company"));
+    CHECK(jarr_has(jget(jget(o, "error"), "fields"), "company.brn"));
+    CHECK(jarr_has(jget(jget(o, "error"), "fields"), "company.ceo"));
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+    req = sample_request(123456789, NULL);
+    set_field_item(req, "tech.ksic_name", cJSON_CreateNull());
+    o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK(check_error(o, st, 400, "blank_field", "tech.ksic_name", "null field"));
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+    o = http_post_json(srv.port, "/api/v1/classify", "{}", &st);
+    CHECK(check_error(o, st, 400, "blank_field", "tech.tech_class", "empty object"));
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(jget(o, "error"), "fields")), (int)NALL);
+    cJSON_Delete(o);
+}
+
+TEST(validation_brn) {
+    REQUIRE(server());
+    char good[11], bad[11], nine[10], letters[16], hy[20];
+    brn_make(220811234, good);
+    brn_bad(220811234, bad);
+    snprintf(nine, sizeof nine, "%.9s", good);
+    snprintf(letters, sizeof letters, "12345abcde");
+    snprintf(hy, sizeof hy, "%.5s-%.5s", good, good + 5); /* hyphen in the wrong place */
+    const char *cases[] = {nine, letters, bad, hy, "12345678901"};
+    for (int i = 0; i < 5; i++) {
+        cJSON *req = sample_request(1, NULL);
+        set_field(req, "company.brn", cases[i]);
+        int st;
+        cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+        char what[64];
+        snprintf(what, sizeof what, "brn '%s'", cases[i]);
+        CHECK(check_error(o, st, 400, "invalid_brn", "company.brn", what));
+        cJSON_Delete(o);
+        cJSON_Delete(req);
+    }
+}
+
+TEST(validation_ksic) {
+    REQUIRE(server());
+    /* a 5-digit code in neither KSIC-11 nor KSIC-10 */
+    char h11[PATH_MAX], h10[PATH_MAX];
+    snprintf(h11, sizeof h11, "%s/ksic/ksic11_hierarchy.csv", igc_test_data_dir());
+    snprintf(h10, sizeof h10, "%s/ksic/ksic10_hierarchy.csv", igc_test_data_dir());
+    char *a = slurp(h11, NULL), *b = slurp(h10, NULL);
+    REQUIRE(a && b);
+    char unknown[8] = "";
+    for (int n = 99999; n > 0 && !unknown[0]; n--) {
+        char needle[16];
+        snprintf(needle, sizeof needle, "\n%05d,", n);
+        if (!strstr(a, needle) && !strstr(b, needle)) snprintf(unknown, sizeof unknown, "%05d", n);
+    }
+    free(a);
+    free(b);
+    REQUIRE(unknown[0]);
+    dev_row row;
+    REQUIRE(dev_row_pick(0, &row) == 0);
+    char four[8];
+    snprintf(four, sizeof four, "%.4s", row.ksic5);
+    const char *cases[] = {row.ksic3, four, "123456", "2a611", unknown};
+    for (int i = 0; i < 5; i++) {
+        cJSON *req = sample_request(1, NULL);
+        set_field(req, "tech.ksic_code", cases[i]);
+        int st;
+        cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+        char what[64];
+        snprintf(what, sizeof what, "ksic '%s'", cases[i]);
+        CHECK(check_error(o, st, 400, "invalid_ksic", "tech.ksic_code", what));
+        cJSON_Delete(o);
+        cJSON_Delete(req);
+    }
+}
+
+TEST(validation_too_long) {
+    REQUIRE(server());
+    static const struct {
+        const char *path;
+        size_t max;
+    } lim[] = {{"company.name", 100}, {"company.ceo", 50}, {"tech.ksic_name", 100}, {"tech.main_product", 1000},
+               {"tech.product_use", 3000}, {"tech.tech_business_name", 300}};
+    for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
+        /* the limit counts characters: max Hangul syllables (3 bytes each) pass, one more fails */
+        for (int over = 0; over < 2; over++) {
+            igc_buf s = {0};
+            for (size_t k = 0; k < lim[i].max + (size_t)over; k++) igc_buf_puts(&s, "가");
+            cJSON *req = sample_request(1, NULL);
+            set_field(req, lim[i].path, s.data);
+            int st;
+            cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+            char what[96];
+            snprintf(what, sizeof what, "%s with %zu chars", lim[i].path, lim[i].max + (size_t)over);
+            if (over) {
+                CHECK(check_error(o, st, 400, "field_too_long", lim[i].path, what));
+            } else if (st != 200) {
+                fprintf(stderr, "  case '%s': want 200, got %d\n", what, st);
+                CHECK(0);
+            }
+            cJSON_Delete(o);
+            cJSON_Delete(req);
+            igc_buf_free(&s);
+        }
+    }
+    /* the short ASCII fields: length is checked before the format */
+    static const struct {
+        const char *path;
+        size_t n;
+    } ascii[] = {{"company.brn", 21}, {"tech.ksic_code", 11}, {"tech.tech_class", 21}};
+    for (size_t i = 0; i < 3; i++) {
+        char v[32];
+        memset(v, '1', ascii[i].n);
+        v[ascii[i].n] = '\0';
+        cJSON *req = sample_request(1, NULL);
+        set_field(req, ascii[i].path, v);
+        int st;
+        cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+        CHECK(check_error(o, st, 400, "field_too_long", ascii[i].path, ascii[i].path));
+        cJSON_Delete(o);
+        cJSON_Delete(req);
+    }
+}
+
+TEST(validation_types) {
+    REQUIRE(server());
+    for (size_t i = 0; i < NALL; i++) {
+        cJSON *vals[] = {cJSON_CreateNumber(1234567890), cJSON_CreateTrue(), cJSON_CreateArray(), cJSON_CreateObject()};
+        for (int v = 0; v < 4; v++) {
+            cJSON *req = sample_request(1, NULL);
+            set_field_item(req, all_fields[i], vals[v]);
+            int st;
+            cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+            char what[96];
+            snprintf(what, sizeof what, "%s as non-string #%d", all_fields[i], v);
+            CHECK(check_error(o, st, 400, "invalid_type", all_fields[i], what));
+            cJSON_Delete(o);
+            cJSON_Delete(req);
+        }
+    }
+    int st;
+    cJSON *o = http_post_json(srv.port, "/api/v1/classify", "{\"company\":\"x\",\"tech\":{}}", &st);
+    CHECK(check_error(o, st, 400, "invalid_type", "company", "company as string"));
+    cJSON_Delete(o);
+    o = http_post_json(srv.port, "/api/v1/classify", "{\"company\":{},\"tech\":[1]}", &st);
+    CHECK(check_error(o, st, 400, "invalid_type", "tech", "tech as array"));
+    cJSON_Delete(o);
+    cJSON *req = sample_request(1, NULL);
+    set_field(req, "tech.tech_class", "ee01");
+    o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK(check_error(o, st, 400, "invalid_tech_class", "tech.tech_class", "tech class"));
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+}
+
+TEST(validation_json_and_utf8) {
+    REQUIRE(server());
+    const char *bad_json[] = {"{", "{\"company\":}", "not json", "[1,2]", "\"text\"", "null", ""};
+    for (int i = 0; i < 7; i++) {
+        int st;
+        cJSON *o = http_post_json(srv.port, "/api/v1/classify", bad_json[i], &st);
+        char what[64];
+        snprintf(what, sizeof what, "body '%s'", bad_json[i]);
+        CHECK(check_error(o, st, 400, "invalid_json", NULL, what));
+        cJSON_Delete(o);
+    }
+    cJSON *req = sample_request(1, NULL);
+    char *t = cJSON_PrintUnformatted(req);
+    cJSON *o;
+    /* invalid UTF-8 inside a string value: a lone continuation, an overlong '/', a surrogate */
+    const char *bytes[] = {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xea\xb0"};
+    for (int i = 0; i < 4; i++) {
+        char *at = strstr(t, "EE0101");
+        REQUIRE(at);
+        igc_buf x = {0};
+        igc_buf_append(&x, t, (size_t)(at - t));
+        igc_buf_puts(&x, "EE");
+        igc_buf_puts(&x, bytes[i]);
+        igc_buf_puts(&x, at + 2);
+        http_resp r;
+        REQUIRE(http_req(srv.port, "POST", "/api/v1/classify", "application/json", x.data, x.len, &r) == 0);
+        o = cJSON_ParseWithLength(r.body, r.body_len);
+        char what[32];
+        snprintf(what, sizeof what, "utf8 case %d", i);
+        CHECK(check_error(o, r.status, 400, "invalid_utf8", NULL, what));
+        cJSON_Delete(o);
+        http_resp_free(&r);
+        igc_buf_free(&x);
+    }
+    /* a NUL byte in the body */
+    {
+        size_t n = strlen(t);
+        char *x = malloc(n);
+        memcpy(x, t, n);
+        x[n - 2] = '\0';
+        http_resp r;
+        REQUIRE(http_req(srv.port, "POST", "/api/v1/classify", "application/json", x, n, &r) == 0);
+        o = cJSON_ParseWithLength(r.body, r.body_len);
+        CHECK_EQ_INT(r.status, 400);
+        CHECK(jget(o, "error") && jstr(jget(o, "error"), "code"));
+        cJSON_Delete(o);
+        http_resp_free(&r);
+        free(x);
+    }
+    free(t);
+    cJSON_Delete(req);
+}
+
+/* GET /api/v1/judgments?brn=: blank_field only when brn is missing or blank
+ * (docs/api.md); a brn that is given but cannot be a 사업자등록번호 (too long for
+ * the server's buffer, or not UTF-8) is invalid_brn, not "공란 입력". */
+TEST(judgment_list_brn_errors) {
+    REQUIRE(server());
+    char longbrn[80], p3[128];
+    memset(longbrn, '1', 70);
+    longbrn[70] = '\0';
+    snprintf(p3, sizeof p3, "/api/v1/judgments?brn=%s", longbrn);
+    const char *paths[] = {"/api/v1/judgments?brn=12345678901", "/api/v1/judgments?brn=%EA%B0%80", p3,
+                           "/api/v1/judgments?brn=%FF"};
+    for (int i = 0; i < 4; i++) {
+        int st;
+        cJSON *o = http_get_json(srv.port, paths[i], &st);
+        CHECK(check_error(o, st, 400, "invalid_brn", "brn", paths[i]));
+        cJSON_Delete(o);
+    }
+    int st;
+    cJSON *o = http_get_json(srv.port, "/api/v1/judgments?brn=", &st);
+    CHECK(check_error(o, st, 400, "blank_field", "brn", "empty brn"));
+    cJSON_Delete(o);
+}
+
+/* Search: q missing, blank or badly percent-encoded is blank_field; over 400
+ * bytes is field_too_long (docs/api.md). */
+TEST(search_query_errors) {
+    REQUIRE(server());
+    const char *paths[] = {"/api/v1/taxonomy/search?q=%ZZ", "/api/v1/taxonomy/search?q=%20%20",
+                           "/api/v1/taxonomy/search?limit=3"};
+    for (int i = 0; i < 3; i++) {
+        int st;
+        cJSON *o = http_get_json(srv.port, paths[i], &st);
+        CHECK(check_error(o, st, 400, "blank_field", "q", paths[i]));
+        cJSON_Delete(o);
+    }
+    igc_buf q = {0};
+    igc_buf_puts(&q, "/api/v1/taxonomy/search?q=");
+    for (int k = 0; k < 401; k++) igc_buf_puts(&q, "a");
+    int st;
+    cJSON *o = http_get_json(srv.port, q.data, &st);
+    CHECK(check_error(o, st, 400, "field_too_long", "q", "long query"));
+    cJSON_Delete(o);
+    igc_buf_free(&q);
+}
+
+/* Nesting deeper than the parser allows is invalid JSON, not a crash. */
+TEST(validation_deep_nesting) {
+    REQUIRE(server());
+    igc_buf b = {0};
+    for (int k = 0; k < 20000; k++) igc_buf_puts(&b, "[");
+    int st;
+    cJSON *o = http_post_json(srv.port, "/api/v1/classify", b.data, &st);
+    CHECK(check_error(o, st, 400, "invalid_json", NULL, "deep nesting"));
+    cJSON_Delete(o);
+    b.len = 0;
+    igc_buf_puts(&b, "{\"company\":");
+    for (int k = 0; k < 5000; k++) igc_buf_puts(&b, "{\"a\":");
+    o = http_post_json(srv.port, "/api/v1/classify", b.data, &st);
+    CHECK_EQ_INT(st, 400);
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/healthz", &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    igc_buf_free(&b);
+}
+
+/* A valid request followed by more text is not one JSON text (RFC 8259). */
+TEST(validation_json_trailing_garbage) {
+    REQUIRE(server());
+    cJSON *req = sample_request(1, NULL);
+    char *t = cJSON_PrintUnformatted(req);
+    const char *tails[] = {"}garbage", " {}", "x"};
+    for (int i = 0; i < 3; i++) {
+        igc_buf b = {0};
+        igc_buf_printf(&b, "%s%s", t, tails[i]);
+        int st;
+        cJSON *o = http_post_json(srv.port, "/api/v1/classify", b.data, &st);
+        char what[64];
+        snprintf(what, sizeof what, "request + '%s'", tails[i]);
+        if (st == 200) {
+            fprintf(stderr, "  case '%s': want 400 invalid_json, got 200 (a classification)\n", what);
+            CHECK(0);
+        } else {
+            CHECK(check_error(o, st, 400, "invalid_json", NULL, what));
+        }
+        cJSON_Delete(o);
+        igc_buf_free(&b);
+    }
+    free(t);
+    cJSON_Delete(req);
+}
+
+TEST(routes_and_methods) {
+    REQUIRE(server());
+    int st;
+    cJSON *o = http_get_json(srv.port, "/api/v1/nope", &st);
+    CHECK(check_error(o, st, 404, "not_found", NULL, "unknown route"));
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v2/classify", &st);
+    CHECK_EQ_INT(st, 404);
+    cJSON_Delete(o);
+    http_resp r;
+    REQUIRE(http_req(srv.port, "GET", "/api/v1/classify", NULL, NULL, 0, &r) == 0);
+    o = cJSON_ParseWithLength(r.body, r.body_len);
+    CHECK(check_error(o, r.status, 405, "method_not_allowed", NULL, "GET classify"));
+    char allow[64] = "";
+    http_header(&r, "Allow", allow, sizeof allow);
+    CHECK(strstr(allow, "POST") != NULL);
+    cJSON_Delete(o);
+    http_resp_free(&r);
+    REQUIRE(http_req(srv.port, "DELETE", "/api/v1/judgments", NULL, NULL, 0, &r) == 0);
+    CHECK_EQ_INT(r.status, 405);
+    http_resp_free(&r);
+    REQUIRE(http_req(srv.port, "POST", "/api/v1/taxonomy", "application/json", "{}", 2, &r) == 0);
+    CHECK_EQ_INT(r.status, 405);
+    http_resp_free(&r);
+    /* wrong content type */
+    cJSON *req = sample_request(1, NULL);
+    char *t = cJSON_PrintUnformatted(req);
+    const char *types[] = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"};
+    for (int i = 0; i < 3; i++) {
+        REQUIRE(http_req(srv.port, "POST", "/api/v1/classify", types[i], t, strlen(t), &r) == 0);
+        o = cJSON_ParseWithLength(r.body, r.body_len);
+        CHECK(check_error(o, r.status, 415, "unsupported_media_type", NULL, types[i]));
+        cJSON_Delete(o);
+        http_resp_free(&r);
+    }
+    REQUIRE(http_req(srv.port, "POST", "/api/v1/judgments", "text/plain", t, strlen(t), &r) == 0);
+    CHECK_EQ_INT(r.status, 415);
+    http_resp_free(&r);
+    /* charset parameter is fine */
+    REQUIRE(http_req(srv.port, "POST", "/api/v1/classify", "application/json; charset=utf-8", t, strlen(t), &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    http_resp_free(&r);
+    free(t);
+    cJSON_Delete(req);
+}
+
+/* A second server with a 4 KiB body limit. */
+TEST(body_too_large) {
+    REQUIRE(server());
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db-small", tmp);
+    snprintf(log, sizeof log, "%s/igcd-small.log", tmp);
+    igcd_proc small;
+    const char *extra[] = {"--max-body", "4096", NULL};
+    REQUIRE(igcd_start_ex(&small, db, log, 1, extra) == 0);
+    cJSON *req = sample_request(1, NULL);
+    igc_buf s = {0};
+    for (int k = 0; k < 500; k++) igc_buf_puts(&s, "가"); /* 1500 bytes, under every field limit */
+    set_field(req, "tech.product_use", s.data);
+    set_field(req, "tech.tech_business_name", "x");
+    int st;
+    cJSON *o = http_post_obj(small.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200); /* under the limit */
+    cJSON_Delete(o);
+    s.len = 0;
+    for (int k = 0; k < 1500; k++) igc_buf_puts(&s, "가"); /* 4500 bytes */
+    set_field(req, "tech.product_use", s.data);
+    o = http_post_obj(small.port, "/api/v1/classify", req, &st);
+    CHECK(check_error(o, st, 413, "body_too_large", NULL, "4.5 KiB body"));
+    cJSON_Delete(o);
+    /* the server is still serving afterwards */
+    o = http_get_json(small.port, "/healthz", &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    igc_buf_free(&s);
+    cJSON_Delete(req);
+    igcd_kill(&small);
+}
+
+/* ---- judgments ---- */
+
+static cJSON *judgment_body(const cJSON *req, const cJSON *result, cJSON *chosen) {
+    cJSON *j = cJSON_Duplicate(req, 1);
+    cJSON_AddItemToObject(j, "result", cJSON_Duplicate(result, 1));
+    cJSON_AddItemToObject(j, "chosen_item", chosen);
+    cJSON_AddStringToObject(j, "comment", "2순위 품목이 주력 제품에 더 가깝습니다.");
+    return j;
+}
+
+TEST(judgments) {
+    REQUIRE(server());
+    char brn[11];
+    brn_make(314159265, brn);
+    dev_row row;
+    cJSON *req = sample_request(314159265, &row);
+    REQUIRE(req);
+    int st;
+    cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && res);
+    const char *rank2 = jstr(cJSON_GetArrayItem(jget(res, "items"), 1), "code");
+    REQUIRE(rank2);
+    cJSON *body = judgment_body(req, res, cJSON_CreateString(rank2));
+    cJSON *o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    char id1[64] = "";
+    if (jstr(o, "id")) snprintf(id1, sizeof id1, "%s", jstr(o, "id"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    REQUIRE(id1[0]);
+
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/judgments/%s", id1);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    CHECK_EQ_STR(jstr(o, "id"), id1);
+    CHECK_EQ_STR(jstr(o, "chosen_item"), rank2);
+    CHECK_EQ_STR(jstr(o, "chosen_item_name"), jstr(cJSON_GetArrayItem(jget(res, "items"), 1), "name"));
+    CHECK_EQ_STR(jstr(o, "rules_version"), jstr(res, "rules_version"));
+    CHECK_EQ_STR(jstr(o, "engine_version"), jstr(res, "engine_version"));
+    CHECK_EQ_STR(jstr(o, "taxonomy_version"), jstr(res, "taxonomy_version"));
+    CHECK_EQ_STR(jstr(o, "comment"), "2순위 품목이 주력 제품에 더 가깝습니다.");
+    CHECK_EQ_STR(jstr(jget(o, "company"), "brn"), brn);
+    CHECK_EQ_STR(jstr(jget(o, "company"), "name"), row.company);
+    CHECK_EQ_STR(jstr(jget(o, "tech"), "main_product"), row.main_product);
+    CHECK(cJSON_Compare(jget(o, "result"), res, 1));
+    CHECK(jstr(o, "saved_at") && strlen(jstr(o, "saved_at")) == 20);
+    cJSON_Delete(o);
+
+    /* a second judgment for the same company, "none applies" (null), given with hyphens */
+    char hy[16];
+    snprintf(hy, sizeof hy, "%.3s-%.2s-%.5s", brn, brn + 3, brn + 5);
+    set_field(req, "company.brn", hy);
+    body = judgment_body(req, res, cJSON_CreateNull());
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    char id2[64] = "";
+    if (jstr(o, "id")) snprintf(id2, sizeof id2, "%s", jstr(o, "id"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    REQUIRE(id2[0]);
+    CHECK(strcmp(id1, id2) != 0);
+    snprintf(path, sizeof path, "/api/v1/judgments/%s", id2);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK(cJSON_IsNull(jget(o, "chosen_item")));
+    CHECK_EQ_STR(jstr(jget(o, "company"), "brn"), brn); /* stored normalised */
+    cJSON_Delete(o);
+
+    /* newest first, by the bare and the hyphenated number */
+    const char *q[] = {brn, hy};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "/api/v1/judgments?brn=%s", q[k]);
+        o = http_get_json(srv.port, path, &st);
+        CHECK_EQ_INT(st, 200);
+        const cJSON *list = jget(o, "judgments");
+        CHECK_EQ_INT(cJSON_GetArraySize(list), 2);
+        CHECK_EQ_STR(jstr(cJSON_GetArrayItem(list, 0), "id"), id2);
+        CHECK_EQ_STR(jstr(cJSON_GetArrayItem(list, 1), "id"), id1);
+        CHECK_EQ_STR(jstr(cJSON_GetArrayItem(list, 1), "chosen_item"), rank2);
+        CHECK_EQ_STR(jstr(cJSON_GetArrayItem(list, 1), "company_name"), row.company);
+        CHECK_EQ_STR(jstr(cJSON_GetArrayItem(list, 1), "rules_version"), jstr(res, "rules_version"));
+        cJSON_Delete(o);
+    }
+    snprintf(path, sizeof path, "/api/v1/judgments?brn=%s&limit=1", brn);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "judgments")), 1);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(jget(o, "judgments"), 0), "id"), id2);
+    cJSON_Delete(o);
+    /* another company has none */
+    char other[11];
+    brn_make(271828182, other);
+    snprintf(path, sizeof path, "/api/v1/judgments?brn=%s", other);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "judgments")), 0);
+    cJSON_Delete(o);
+
+    /* errors */
+    o = http_get_json(srv.port, "/api/v1/judgments/J99999999999990000", &st);
+    CHECK(check_error(o, st, 404, "unknown_judgment", NULL, "unknown id"));
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/judgments/not-an-id", &st);
+    CHECK_EQ_INT(st, 404);
+    cJSON_Delete(o);
+    char badbrn[11];
+    brn_bad(314159265, badbrn);
+    snprintf(path, sizeof path, "/api/v1/judgments?brn=%s", badbrn);
+    o = http_get_json(srv.port, path, &st);
+    CHECK(check_error(o, st, 400, "invalid_brn", "brn", "list bad brn"));
+    cJSON_Delete(o);
+    o = http_get_json(srv.port, "/api/v1/judgments", &st);
+    CHECK(check_error(o, st, 400, "blank_field", "brn", "list no brn"));
+    cJSON_Delete(o);
+    set_field(req, "company.brn", badbrn);
+    body = judgment_body(req, res, cJSON_CreateString(rank2));
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "invalid_brn", "company.brn", "save bad brn"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    set_field(req, "company.brn", brn);
+    body = judgment_body(req, res, cJSON_CreateString("ZZ99999"));
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "unknown_item", "chosen_item", "chosen not in taxonomy"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    body = judgment_body(req, res, cJSON_CreateNumber(3));
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "invalid_type", "chosen_item", "chosen a number"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    body = judgment_body(req, res, cJSON_CreateString(rank2));
+    cJSON_DeleteItemFromObject(body, "result");
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "invalid_result", "result", "no result"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    body = judgment_body(req, res, cJSON_CreateString(rank2));
+    set_field(body, "company.ceo", " ");
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "blank_field", "company.ceo", "save blank ceo"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    /* nothing of the refused saves was stored */
+    snprintf(path, sizeof path, "/api/v1/judgments?brn=%s", brn);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "judgments")), 2);
+    cJSON_Delete(o);
+    cJSON_Delete(res);
+    cJSON_Delete(req);
+}
+
+/* A saved judgment is an exemplar at once: the same input classified again
+ * finds it among similar_judgments, without a restart. */
+TEST(judgment_becomes_exemplar) {
+    REQUIRE(server());
+    dev_row row;
+    REQUIRE(dev_row_pick(3, &row) == 0);
+    /* a company name no other test uses */
+    snprintf(row.company + strlen(row.company), sizeof row.company - strlen(row.company), " 예시기업");
+    char brn[11];
+    brn_make(161803398, brn);
+    cJSON *req = dev_request(&row, brn, "이순신");
+    int st;
+    cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && res);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(res, "similar_judgments")) CHECK(!jstr(x, "company") || strcmp(jstr(x, "company"), row.company));
+    cJSON *stt = http_get_json(srv.port, "/api/v1/status", &st);
+    double ex0 = jnum(stt, "exemplars", -1);
+    cJSON_Delete(stt);
+    const char *chosen = jstr(cJSON_GetArrayItem(jget(res, "items"), 1), "code");
+    REQUIRE(chosen);
+    char chosen_code[32];
+    snprintf(chosen_code, sizeof chosen_code, "%s", chosen);
+    cJSON *body = judgment_body(req, res, cJSON_CreateString(chosen_code));
+    cJSON *o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    cJSON_Delete(res);
+    stt = http_get_json(srv.port, "/api/v1/status", &st);
+    CHECK_EQ_INT((int)jnum(stt, "exemplars", -1), (int)ex0 + 1);
+    cJSON_Delete(stt);
+
+    res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && res);
+    int found = 0;
+    cJSON_ArrayForEach(x, jget(res, "similar_judgments")) {
+        if (jstr(x, "company") && strcmp(jstr(x, "company"), row.company) == 0) {
+            found = 1;
+            CHECK_EQ_STR(jstr(x, "item"), chosen_code);
+            CHECK(jnum(x, "similarity", 0) > 0.5);
+        }
+    }
+    if (!found) {
+        char *t = cJSON_PrintUnformatted(jget(res, "similar_judgments"));
+        fprintf(stderr, "  similar_judgments after the save: %s\n", t ? t : "?");
+        free(t);
+    }
+    CHECK(found);
+    cJSON_Delete(res);
+    cJSON_Delete(req);
+}
+
+/* The default embedding model, when the build has one: dense retrieval is on
+ * and the answer has the same shape. */
+TEST(classify_default_model) {
+    REQUIRE(server());
+    const char *model = IGC_TEST_BINARY_DIR "/model/igc-embed.bin";
+    struct stat sb;
+    if (stat(model, &sb) != 0) {
+        fprintf(stderr, "  skipped: %s does not exist (build the 'model' target to train it)\n", model);
+        return;
+    }
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db-model", tmp);
+    snprintf(log, sizeof log, "%s/igcd-model.log", tmp);
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 0, NULL) == 0);
+    int st;
+    cJSON *stt = http_get_json(p.port, "/api/v1/status", &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK(jstr(stt, "model") && strcmp(jstr(stt, "model"), "none") != 0);
+    CHECK(jstr(stt, "engine_version") && strstr(jstr(stt, "engine_version"), "dense"));
+    dev_row row;
+    cJSON *req = sample_request(55, &row);
+    REQUIRE(req);
+    cJSON *o = http_post_obj(p.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "items")), 3);
+    CHECK_EQ_STR(jstr(o, "engine_version"), jstr(stt, "engine_version"));
+    double dense = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(o, "items")) {
+        double d = jnum(jget(x, "signals"), "dense", 0);
+        if (d > dense) dense = d;
+    }
+    if (!(dense > 0)) {
+        char *t = cJSON_PrintUnformatted(jget(o, "items"));
+        fprintf(stderr, "  no item has a dense signal: %s\n", t ? t : "?");
+        free(t);
+    }
+    CHECK(dense > 0);
+    fprintf(stderr, "  with the model: rank 1 %s (label %s), engine %s\n",
+            jstr(cJSON_GetArrayItem(jget(o, "items"), 0), "code"), row.label1, jstr(o, "engine_version"));
+    cJSON_Delete(o);
+    cJSON_Delete(stt);
+    cJSON_Delete(req);
+    igcd_kill(&p);
+}
+
+/* Every route once, successes and refusals, so that a sanitizer build sees
+ * each handler's allocations before the clean exit below. */
+static void workload(int port) {
+    static const char *gets[] = {"/healthz", "/readyz", "/api/v1/status", "/api/v1/taxonomy", "/api/v1/rules",
+                                 "/api/v1/taxonomy/search?q=%EB%B0%B0%ED%84%B0%EB%A6%AC&limit=5",
+                                 "/api/v1/taxonomy/search?q=%FF", "/api/v1/ksic/26", "/api/v1/ksic/12a",
+                                 "/api/v1/ksic/99999", "/api/v1/taxonomy/items/NOPE", "/api/v1/judgments/J1",
+                                 "/api/v1/judgments?brn=1", "/", "/app.js", "/nope.css", "/api/v1/nope"};
+    for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
+        http_resp r;
+        CHECK(http_req(port, "GET", gets[i], NULL, NULL, 0, &r) == 0 && r.status > 0);
+        http_resp_free(&r);
+    }
+    int st;
+    cJSON *o = http_get_json(port, "/api/v1/taxonomy", &st);
+    const char *code = jstr(cJSON_GetArrayItem(jget(o, "items"), 3), "code");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/taxonomy/items/%s", code ? code : "x");
+    cJSON_Delete(o);
+    o = http_get_json(port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    cJSON *req = sample_request(99, NULL);
+    cJSON *res = http_post_obj(port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    for (int k = 0; k < 3; k++) {
+        cJSON *j = cJSON_Duplicate(req, 1);
+        cJSON_AddItemToObject(j, "result", cJSON_Duplicate(res, 1));
+        const char *c = jstr(cJSON_GetArrayItem(jget(res, "items"), k), "code");
+        cJSON_AddItemToObject(j, "chosen_item", k == 2 || !c ? cJSON_CreateNull() : cJSON_CreateString(c));
+        o = http_post_obj(port, "/api/v1/judgments", j, &st);
+        CHECK_EQ_INT(st, 201);
+        if (jstr(o, "id")) {
+            snprintf(path, sizeof path, "/api/v1/judgments/%s", jstr(o, "id"));
+            cJSON *g = http_get_json(port, path, &st);
+            CHECK_EQ_INT(st, 200);
+            cJSON_Delete(g);
+        }
+        cJSON_Delete(o);
+        cJSON_Delete(j);
+    }
+    char brn[11];
+    brn_make(99, brn);
+    snprintf(path, sizeof path, "/api/v1/judgments?brn=%s", brn);
+    o = http_get_json(port, path, &st);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "judgments")), 3);
+    cJSON_Delete(o);
+    /* the same input again: the saved judgments are neighbours now */
+    o = http_post_obj(port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    const char *bad[] = {"{", "[]", "{}", "{\"company\":1}", "{\"company\":{\"name\":[]}}", "\xff"};
+    for (int i = 0; i < 6; i++) {
+        o = http_post_json(port, "/api/v1/classify", bad[i], &st);
+        CHECK_EQ_INT(st, 400);
+        cJSON_Delete(o);
+        o = http_post_json(port, "/api/v1/judgments", bad[i], &st);
+        CHECK_EQ_INT(st, 400);
+        cJSON_Delete(o);
+    }
+    cJSON *j = cJSON_Duplicate(req, 1);
+    cJSON_AddItemToObject(j, "result", cJSON_Duplicate(res, 1));
+    cJSON_AddStringToObject(j, "chosen_item", "NOPE000");
+    o = http_post_obj(port, "/api/v1/judgments", j, &st);
+    CHECK_EQ_INT(st, 400);
+    cJSON_Delete(o);
+    cJSON_Delete(j);
+    http_resp r;
+    CHECK(http_req(port, "POST", "/api/v1/rules/reload", NULL, NULL, 0, &r) == 0);
+    http_resp_free(&r);
+    cJSON_Delete(res);
+    cJSON_Delete(req);
+}
+
+/* SIGTERM stops the service cleanly: exit status 0 within a few seconds (under
+ * ASan this also reports leaks as a non-zero status). */
+static void shutdown_case(const char *tag, const char *const *extra) {
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db-%s", tmp, tag);
+    snprintf(log, sizeof log, "%s/igcd-%s.log", tmp, tag);
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 1, extra) == 0);
+    workload(p.port);
+    int rc = igcd_term(&p, 8000);
+    if (rc != 0) {
+        fprintf(stderr, "  igcd (%s) after SIGTERM: %s %d\n", tag, rc < 0 ? "still running after 8 s;" : "exit status",
+                rc);
+        igcd_dump_log(&p);
+    }
+    CHECK_EQ_INT(rc, 0);
+    size_t n;
+    char *t = slurp(log, &n);
+    CHECK(t && strstr(t, "igcd stopped"));
+    free(t);
+}
+
+TEST(shutdown_on_sigterm_without_rules) {
+    REQUIRE(server());
+    const char *extra[] = {"--no-rules", NULL};
+    shutdown_case("norules", extra);
+}
+
+TEST(shutdown_on_sigterm) {
+    REQUIRE(server());
+    shutdown_case("rules", NULL);
+}
+
+/* No sanitizer report in any log of this file's servers (sanitizer builds). */
+TEST(no_sanitizer_reports) {
+    REQUIRE(tmp[0]);
+    const char *logs[] = {"igcd.log", "igcd-small.log", "igcd-model.log", "igcd-norules.log", "igcd-rules.log"};
+    for (int i = 0; i < 5; i++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/%s", tmp, logs[i]);
+        char *t = slurp(path, NULL);
+        if (!t) continue;
+        int hit = strstr(t, "runtime error:") || strstr(t, "Sanitizer") || strstr(t, "LeakSanitizer");
+        if (hit) fprintf(stderr, "  sanitizer report in %s:\n%s\n", logs[i], t);
+        CHECK(!hit);
+        free(t);
+    }
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
+              TEST_ENTRY(taxonomy_search), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
+              TEST_ENTRY(classify_real_row), TEST_ENTRY(classify_long_word_keywords),
+              TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
+              TEST_ENTRY(validation_ksic), TEST_ENTRY(validation_too_long), TEST_ENTRY(validation_types),
+              TEST_ENTRY(validation_json_and_utf8),
+              TEST_ENTRY(validation_json_trailing_garbage), TEST_ENTRY(judgment_list_brn_errors),
+              TEST_ENTRY(search_query_errors),
+              TEST_ENTRY(validation_deep_nesting), TEST_ENTRY(routes_and_methods), TEST_ENTRY(body_too_large),
+              TEST_ENTRY(judgments), TEST_ENTRY(judgment_becomes_exemplar),
+              TEST_ENTRY(classify_default_model),
+              TEST_ENTRY(shutdown_on_sigterm_without_rules), TEST_ENTRY(shutdown_on_sigterm),
+              TEST_ENTRY(no_sanitizer_reports))

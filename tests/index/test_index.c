@@ -1,0 +1,263 @@
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "igc_base.h"
+#include "igc_index.h"
+#include "igc_test.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static float frand(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)((double)(rng >> 11) / 9007199254740992.0) * 2.0f - 1.0f;
+}
+
+/* n random L2-normalised vectors of dimension d. */
+static float *random_vecs(size_t n, int d) {
+    float *v = malloc(n * (size_t)d * sizeof *v);
+    if (!v) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int j = 0; j < d; j++) {
+            float x = frand();
+            v[i * (size_t)d + (size_t)j] = x;
+            s += (double)x * x;
+        }
+        float inv = (float)(1.0 / sqrt(s));
+        for (int j = 0; j < d; j++) v[i * (size_t)d + (size_t)j] *= inv;
+    }
+    return v;
+}
+
+/* Brute-force top-k by inner product. */
+static void brute(const float *base, size_t n, const float *q, int d, int k, float *sims, int64_t *ids) {
+    for (int j = 0; j < k; j++) sims[j] = -INFINITY, ids[j] = -1;
+    for (size_t i = 0; i < n; i++) {
+        float dot = 0;
+        for (int t = 0; t < d; t++) dot += q[t] * base[i * (size_t)d + (size_t)t];
+        if (dot <= sims[k - 1]) continue;
+        int j = k - 1;
+        while (j > 0 && sims[j - 1] < dot) sims[j] = sims[j - 1], ids[j] = ids[j - 1], j--;
+        sims[j] = dot;
+        ids[j] = (int64_t)i;
+    }
+}
+
+/* Searches nq queries in x and compares with brute force over base; returns mismatches. */
+static size_t compare_with_brute(const igc_index *x, const float *base, size_t n, const float *q, size_t nq, int d,
+                                 int k) {
+    float *s = malloc(nq * (size_t)k * sizeof *s), *bs = malloc((size_t)k * sizeof *bs);
+    int64_t *id = malloc(nq * (size_t)k * sizeof *id), *bid = malloc((size_t)k * sizeof *bid);
+    size_t bad = 0;
+    if (!s || !bs || !id || !bid || igc_index_search(x, q, nq, k, s, id) != 0) {
+        bad = (size_t)-1;
+        goto out;
+    }
+    for (size_t qi = 0; qi < nq; qi++) {
+        brute(base, n, q + qi * (size_t)d, d, k, bs, bid);
+        for (int j = 0; j < k; j++) {
+            size_t o = qi * (size_t)k + (size_t)j;
+            if (id[o] != bid[j] || fabsf(s[o] - bs[j]) > 1e-4f) {
+                if (bad < 5)
+                    fprintf(stderr, "  q%zu rank %d: got %lld (%.5f), want %lld (%.5f)\n", qi, j, (long long)id[o],
+                            s[o], (long long)bid[j], bs[j]);
+                bad++;
+            }
+        }
+    }
+out:
+    free(s), free(bs), free(id), free(bid);
+    return bad;
+}
+
+static const igc_index_opts CPU_FLAT = {"Flat", 0};
+
+TEST(flat_matches_brute_force) {
+    enum { D = 32, N = 500, Q = 20, K = 10 };
+    float *base = random_vecs(N, D), *q = random_vecs(Q, D);
+    REQUIRE(base && q);
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &CPU_FLAT, &x) == 0);
+    CHECK_EQ_INT(igc_index_size(x), 0);
+    CHECK_EQ_INT(igc_index_add(x, base, N), 0);
+    CHECK_EQ_INT(igc_index_size(x), N);
+    CHECK_EQ_INT(compare_with_brute(x, base, N, q, Q, D, K), 0);
+    igc_index_free(x);
+    free(base);
+    free(q);
+}
+
+TEST(ids_follow_insertion_order) {
+    enum { D = 16, N1 = 40, N2 = 25 };
+    float *a = random_vecs(N1, D), *b = random_vecs(N2, D);
+    REQUIRE(a && b);
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &CPU_FLAT, &x) == 0);
+    REQUIRE(igc_index_add(x, a, N1) == 0);
+    REQUIRE(igc_index_add(x, b, N2) == 0);
+    CHECK_EQ_INT(igc_index_add(x, b, 0), 0);
+    CHECK_EQ_INT(igc_index_size(x), N1 + N2);
+    /* Each stored vector finds itself first, with similarity 1. */
+    float s[1];
+    int64_t id[1];
+    for (size_t i = 0; i < N1 + N2; i++) {
+        const float *v = i < N1 ? a + i * D : b + (i - N1) * D;
+        REQUIRE(igc_index_search(x, v, 1, 1, s, id) == 0);
+        CHECK_EQ_INT(id[0], (long long)i);
+        CHECK(fabsf(s[0] - 1.0f) < 1e-4f);
+    }
+    igc_index_free(x);
+    free(a);
+    free(b);
+}
+
+TEST(k_larger_than_size) {
+    enum { D = 8, N = 3, K = 6 };
+    float *base = random_vecs(N, D);
+    REQUIRE(base);
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &CPU_FLAT, &x) == 0);
+    float s[K];
+    int64_t id[K];
+    /* Empty index: nothing found. */
+    REQUIRE(igc_index_search(x, base, 1, K, s, id) == 0);
+    for (int j = 0; j < K; j++) CHECK_EQ_INT(id[j], -1);
+    REQUIRE(igc_index_add(x, base, N) == 0);
+    REQUIRE(igc_index_search(x, base, 1, K, s, id) == 0);
+    int seen[N] = {0};
+    for (int j = 0; j < N; j++) {
+        REQUIRE(id[j] >= 0 && id[j] < N);
+        seen[id[j]]++;
+    }
+    for (int j = 0; j < N; j++) CHECK_EQ_INT(seen[j], 1);
+    for (int j = N; j < K; j++) CHECK_EQ_INT(id[j], -1);
+    CHECK_EQ_INT(id[0], 0);
+    igc_index_free(x);
+    free(base);
+}
+
+TEST(ivf_below_training_threshold_is_exact) {
+    enum { D = 24, N = 300, Q = 15, K = 7 };
+    float *base = random_vecs(N, D), *q = random_vecs(Q, D);
+    REQUIRE(base && q);
+    igc_index_opts o = {"IVF16,Flat", 0};
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    REQUIRE(strncmp(igc_index_describe(x), "IVF16,Flat", 10) == 0);
+    /* Two batches, both below the threshold. */
+    CHECK_EQ_INT(igc_index_add(x, base, 100), 0);
+    CHECK_EQ_INT(igc_index_add(x, base + 100 * D, N - 100), 0);
+    CHECK_EQ_INT(igc_index_size(x), N);
+    CHECK_EQ_INT(compare_with_brute(x, base, N, q, Q, D, K), 0);
+    /* k beyond the size gives -1 here too. */
+    float s[N + 2];
+    int64_t id[N + 2];
+    REQUIRE(igc_index_search(x, q, 1, N + 2, s, id) == 0);
+    CHECK(id[N - 1] >= 0);
+    CHECK_EQ_INT(id[N], -1);
+    CHECK_EQ_INT(id[N + 1], -1);
+    igc_index_free(x);
+    free(base);
+    free(q);
+}
+
+TEST(ivf_empty_search_finds_nothing) {
+    igc_index_opts o = {"IVF16,Flat", 0};
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(8, &o, &x) == 0);
+    float *q = random_vecs(1, 8);
+    REQUIRE(q);
+    float s[4];
+    int64_t id[4] = {7, 7, 7, 7};
+    int rc = igc_index_search(x, q, 1, 4, s, id);
+    CHECK_EQ_INT(rc, 0);
+    for (int j = 0; j < 4; j++) CHECK_EQ_INT(id[j], -1);
+    CHECK_EQ_INT(igc_index_size(x), 0);
+    igc_index_free(x);
+    free(q);
+}
+
+/* Past the threshold the index is trained; ids stay in insertion order. */
+TEST(ivf_trains_past_threshold) {
+    enum { D = 8, N = 4200, EXTRA = 10 };
+    float *base = random_vecs(N + EXTRA, D);
+    REQUIRE(base);
+    igc_index_opts o = {"IVF16,Flat", 0};
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    CHECK_EQ_INT(igc_index_add(x, base, 1000), 0);
+    CHECK_EQ_INT(igc_index_add(x, base + 1000 * D, N - 1000), 0);
+    CHECK_EQ_INT(igc_index_size(x), N);
+    CHECK_EQ_INT(igc_index_add(x, base + (size_t)N * D, EXTRA), 0);
+    CHECK_EQ_INT(igc_index_size(x), N + EXTRA);
+    /* A stored vector lies in the list its own centroid selects, so it finds itself. */
+    static const size_t probe[] = {0, 1, 999, 1000, 2500, N - 1, N, N + EXTRA - 1};
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        float s[1];
+        int64_t id[1];
+        REQUIRE(igc_index_search(x, base + probe[i] * D, 1, 1, s, id) == 0);
+        CHECK_EQ_INT(id[0], (long long)probe[i]);
+        CHECK(fabsf(s[0] - 1.0f) < 1e-4f);
+    }
+    igc_index_free(x);
+    free(base);
+}
+
+TEST(bad_arguments_are_errors) {
+    igc_index *x = (igc_index *)1;
+    igc_index_opts o = {"NotAnIndexType,,", 0};
+    int rc = igc_index_new(16, &o, &x);
+    CHECK(rc < 0);
+    CHECK(x == NULL);
+    x = (igc_index *)1;
+    o.factory = "IVF";
+    CHECK(igc_index_new(16, &o, &x) < 0);
+    CHECK(x == NULL);
+    x = (igc_index *)1;
+    CHECK_EQ_INT(igc_index_new(0, NULL, &x), IGC_EINVAL);
+    CHECK(x == NULL);
+    CHECK_EQ_INT(igc_index_new(-4, NULL, &x), IGC_EINVAL);
+    REQUIRE(igc_index_new(4, &CPU_FLAT, &x) == 0);
+    float q[4] = {1, 0, 0, 0}, s[1];
+    int64_t id[1];
+    CHECK_EQ_INT(igc_index_search(x, q, 1, 0, s, id), IGC_EINVAL);
+    CHECK_EQ_INT(igc_index_search(x, q, 0, 1, s, id), IGC_EINVAL);
+    igc_index_free(x);
+    igc_index_free(NULL);
+}
+
+TEST(describe_and_gpu_choice) {
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(4, NULL, &x) == 0);
+    const char *d = igc_index_describe(x);
+    REQUIRE(d != NULL);
+    CHECK(strncmp(d, "Flat/", 5) == 0);
+    CHECK(strcmp(d + 5, igc_index_on_gpu(x) ? "gpu0" : "cpu") == 0);
+    igc_index_free(x);
+    igc_index_opts o = {"", 0};
+    REQUIRE(igc_index_new(4, &o, &x) == 0);
+    CHECK_EQ_STR(igc_index_describe(x), "Flat/cpu");
+    CHECK_EQ_INT(igc_index_on_gpu(x), 0);
+    igc_index_free(x);
+    o.factory = "IVF16,Flat";
+    REQUIRE(igc_index_new(4, &o, &x) == 0);
+    CHECK_EQ_STR(igc_index_describe(x), "IVF16,Flat/cpu");
+    igc_index_free(x);
+    /* Requiring a GPU in a build without one is refused, not ignored. */
+    if (!igc_index_gpu_built()) {
+        o.factory = "Flat";
+        o.use_gpu = 1;
+        x = (igc_index *)1;
+        CHECK_EQ_INT(igc_index_new(4, &o, &x), IGC_EUNSUP);
+        CHECK(x == NULL);
+    }
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(flat_matches_brute_force), TEST_ENTRY(ids_follow_insertion_order),
+              TEST_ENTRY(k_larger_than_size), TEST_ENTRY(ivf_below_training_threshold_is_exact),
+              TEST_ENTRY(ivf_empty_search_finds_nothing), TEST_ENTRY(ivf_trains_past_threshold),
+              TEST_ENTRY(bad_arguments_are_errors), TEST_ENTRY(describe_and_gpu_choice))
