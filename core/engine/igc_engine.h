@@ -77,6 +77,7 @@ typedef struct igc_engine_params {
     double review_gap;          /* needs_review when rank-1/2 gap is below this */
     int knn_k;                  /* neighbours consulted */
     double prior_alpha;         /* smoothing of the KSIC prior */
+    char model[96];             /* version of the encoder the weights were fitted with ("none") */
 } igc_engine_params;
 
 typedef struct igc_engine_input {
