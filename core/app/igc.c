@@ -362,8 +362,9 @@ static int tuning_engine(igc_app *a, int fold, igc_encoder **enc_out, igc_engine
 
 static int cmd_tune(igc_app *a, const args *ar) {
     if (!ar->history) return die("tune needs --history FILE.csv", NULL);
-    int folds = ar->folds > 0 ? (int)ar->folds : 2, rc = 0;
+    int folds = ar->folds > 0 ? (int)ar->folds : TUNE_HOLDOUT, rc = 0;
     const char *model = a->enc ? a->enc->version : "none";
+    if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior)", NULL);
     if (ar->if_missing) {
         /* fitted weights belong to one model: refit only when it changed */
         igc_engine_params old;

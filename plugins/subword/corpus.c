@@ -346,7 +346,7 @@ static int taxonomy_pairs(const char *dir, emb__corpus *c) {
     static const char *const list[] = {",", "\n", NULL};
     for (size_t i = 0; i < n && !rc; i++) {
         igc_buf t = {0};
-        { extern const char *tune_examples; tune_examples = it[i].examples; } /* TUNE */ rc = igc_embed_item_text(it[i].name, it[i].definition, &t);
+        rc = igc_embed_item_text(it[i].name, it[i].definition, &t);
         if (rc) break;
         piece_ctx x = {t.data, EMB_SRC_TAX};
         rc = add_pair(c, it[i].name, t.data, EMB_SRC_TAX);
@@ -486,7 +486,7 @@ static int company_pairs(const char *dir, emb__corpus *c) {
     while (!rc && (r = igc_csv_next(csv, &f, &nf)) == 1) {
         if (nf <= (size_t)cp || nf <= (size_t)cg || nf <= (size_t)ci) continue;
         const char *target = f[ci];
-        for (size_t i = 0; !getenv("EMBTUNE_COMPNAME") && i < ng; i++)
+        for (size_t i = 0; i < ng; i++)
             if (strcmp(g[i].code, f[cg]) == 0) target = g[i].text.data;
         rc = add_pair(c, f[cp], target, EMB_SRC_COMP);
     }
@@ -527,7 +527,7 @@ static int history_pairs(const igc_embed_train_opts *o, emb__corpus *c) {
             for (size_t t = 0; t < ni; t++) {
                 if (strcmp(it[t].code, h[i].label[j]) != 0) continue;
                 igc_buf b = {0};
-                { extern const char *tune_examples; tune_examples = it[t].examples; } /* TUNE */ rc = igc_embed_item_text(it[t].name, it[t].definition, &b);
+                rc = igc_embed_item_text(it[t].name, it[t].definition, &b);
                 if (!rc) rc = add_pair(c, h[i].query, b.data, EMB_SRC_HIST);
                 igc_buf_free(&b);
                 break;
@@ -626,7 +626,7 @@ static int klue_pairs(const char *dir, emb__corpus *c) {
 
 int emb__corpus_build(const igc_embed_train_opts *o, emb__corpus *c) {
     memset(c, 0, sizeof *c);
-    unsigned src = o->sources ? o->sources : IGC_EMBED_SRC_ALL;
+    unsigned src = o->sources ? o->sources : IGC_EMBED_SRC_DEFAULT;
     const char *d = o->data_dir;
     int rc = 0;
     if (!rc && (src & IGC_EMBED_SRC_TAXONOMY)) rc = taxonomy_pairs(d, c);

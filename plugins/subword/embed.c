@@ -52,10 +52,26 @@ static uint64_t content_hash(const igc_embed_model *m) {
     fnv_bytes(&s, IGC_EMBED_FORMAT, 4);
     fnv_bytes(&s, (uint64_t)m->dim, 4);
     fnv_bytes(&s, m->nfeat, 4);
+    fnv_bytes(&s, m->textfp, 8);
     for (uint32_t i = 0; i < m->nfeat; i++) fnv_bytes(&s, m->ids[i], 8);
     for (uint32_t i = 0; i < m->nfeat; i++) fnv_bytes(&s, f2u(m->idf[i]), 4);
     size_t nw = (size_t)m->nfeat * (size_t)m->dim;
     for (size_t i = 0; i < nw; i++) fnv_bytes(&s, f2u(m->w[i]), 4);
+    return s.h;
+}
+
+uint64_t emb__text_fingerprint(void) {
+    /* Words, particles, digits + Hangul, Latin, long compounds: every path of igc_text. */
+    static const char probe[] = "리튬이온배터리를 2차전지 양극재와 BIM·5G 재활용 디스플레이의 반도체에서는 AI";
+    fnv s = {1469598103934665603ULL};
+    igc_feats f = {0};
+    if (igc_text_features_of(probe, &f) == 0)
+        for (size_t i = 0; i < f.n; i++) {
+            fnv_bytes(&s, f.f[i].id, 8);
+            fnv_bytes(&s, f.f[i].word, 4);
+            fnv_bytes(&s, f.f[i].kind, 1);
+        }
+    igc_text_feats_free(&f);
     return s.h;
 }
 
@@ -66,6 +82,7 @@ int emb__model_new(int dim, uint32_t nfeat, igc_embed_model **out) {
     if (!m) return IGC_ENOMEM;
     m->dim = dim;
     m->nfeat = nfeat;
+    m->textfp = emb__text_fingerprint();
     m->ids = malloc((size_t)nfeat * sizeof *m->ids);
     m->idf = malloc((size_t)nfeat * sizeof *m->idf);
     m->w = malloc((size_t)nfeat * (size_t)dim * sizeof *m->w);
@@ -138,7 +155,7 @@ int emb__serialize(const igc_embed_model *m, igc_buf *out) {
     put32(p + 16, m->nfeat);
     put32(p + 20, 0);
     put64(p + 24, m->hash);
-    put64(p + 32, 0);
+    put64(p + 32, m->textfp);
     unsigned char *q = p + HDR;
     for (uint32_t i = 0; i < m->nfeat; i++, q += 8) put64(q, m->ids[i]);
     for (uint32_t i = 0; i < m->nfeat; i++, q += 4) put32(q, f2u(m->idf[i]));
@@ -189,7 +206,7 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
         goto done;
     }
     uint32_t dim = get32(p + 12), nfeat = get32(p + 16);
-    if (dim < 1 || dim > IGC_EMBED_MAX_DIM || nfeat < 1 || get32(p + 20) != 0 || get64(p + 32) != 0) {
+    if (dim < 1 || dim > IGC_EMBED_MAX_DIM || nfeat < 1 || get32(p + 20) != 0) {
         rc = refuse(path, IGC_EPARSE, "bad header fields (dimension, feature count or reserved)");
         goto done;
     }
@@ -200,6 +217,7 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
         goto done;
     }
     if ((rc = emb__model_new((int)dim, nfeat, &m))) goto done;
+    m->textfp = get64(p + 32);
     const unsigned char *q = p + HDR;
     for (uint32_t i = 0; i < nfeat; i++, q += 8) {
         m->ids[i] = get64(q);
@@ -226,6 +244,11 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
     if ((rc = emb__model_finish(m))) goto done;
     if (m->hash != get64(p + 24)) {
         rc = refuse(path, IGC_EPARSE, "content hash mismatch (corrupt)");
+        goto done;
+    }
+    if (m->textfp != emb__text_fingerprint()) {
+        /* Feature ids would silently miss: every text would encode to nothing. */
+        rc = refuse(path, IGC_EVERSION, "trained with other text features (core/text changed): retrain the model");
         goto done;
     }
     igc_log(IGC_LOG_DEBUG, "embed: loaded %s (%s, %u features)", path, m->version, m->nfeat);
@@ -414,14 +437,12 @@ void emb__bag_free(emb__bag *bag) {
     memset(bag, 0, sizeof *bag);
 }
 
-const char *tune_examples; /* TUNE */
 int igc_embed_item_text(const char *name, const char *definition, igc_buf *out) {
     int rc = igc_buf_puts(out, name ? name : "");
     if (!rc && definition && *definition) {
         rc = igc_buf_puts(out, "\n");
         if (!rc) rc = igc_buf_puts(out, definition);
     }
-    if (getenv("EMBTUNE_ITEMEX") && tune_examples) { rc = igc_buf_puts(out, "\n"); rc = igc_buf_puts(out, tune_examples); } /* TUNE */
     return rc;
 }
 

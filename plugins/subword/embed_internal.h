@@ -13,12 +13,16 @@ struct igc_embed_model {
     uint64_t *ids;   /* feature ids, strictly ascending */
     float *idf;      /* nfeat */
     float *w;        /* nfeat * dim, row-major */
-    uint64_t hash;   /* content hash (ids, idf, weights) */
+    uint64_t textfp; /* emb__text_fingerprint() of the igc_text that made the ids */
+    uint64_t hash;   /* content hash (text fingerprint, ids, idf, weights) */
     char version[48];
     uint32_t *slots; /* open-addressing id -> row+1 (0 = empty) */
     uint64_t slot_mask;
 };
 
+/* Fingerprint of core/text's feature extraction (ids of a fixed probe text): a
+ * model is only valid with the igc_text that produced its feature ids. */
+uint64_t emb__text_fingerprint(void);
 /* Allocates a model with room for nfeat rows (contents uninitialised). */
 int emb__model_new(int dim, uint32_t nfeat, igc_embed_model **out);
 /* Builds the lookup table and computes hash and version; call after filling. */

@@ -38,7 +38,7 @@ int igc_embed_eval_history(const igc_embed_model *m, const char *data_dir, int h
     if (!iv || !ib || !q || !score) rc = IGC_ENOMEM;
     for (size_t i = 0; i < ni && !rc; i++) {
         igc_buf t = {0};
-        { extern const char *tune_examples; tune_examples = it[i].examples; } /* TUNE */ rc = igc_embed_item_text(it[i].name, it[i].definition, &t);
+        rc = igc_embed_item_text(it[i].name, it[i].definition, &t);
         if (!rc) {
             int e = mode == IGC_EMBED_EVAL_BAG ? emb__bag_of(m, t.data, &ib[i])
                                                : igc_embed_encode(m, t.data, iv + i * (size_t)d);
@@ -112,5 +112,75 @@ int igc_embed_eval_history(const igc_embed_model *m, const char *data_dir, int h
     free(score);
     emb__free_items(it, ni);
     emb__free_history(h, nh);
+    return rc;
+}
+
+int igc_embed_eval_names(const igc_embed_model *m, const char *data_dir, int mode, igc_embed_eval *res) {
+    if (!m || !data_dir || !res) return IGC_EINVAL;
+    memset(res, 0, sizeof *res);
+    emb__item *it = NULL;
+    size_t ni = 0;
+    int rc = emb__load_items(data_dir, &it, &ni);
+    if (rc) return rc;
+    int d = m->dim;
+    float *iv = calloc(ni ? ni * (size_t)d : 1, sizeof *iv);
+    emb__bag *ib = calloc(ni ? ni : 1, sizeof *ib), *nb = calloc(ni ? ni : 1, sizeof *nb);
+    float *nv = calloc(ni ? ni * (size_t)d : 1, sizeof *nv);
+    char *known = calloc(ni ? ni : 1, 1);
+    if (!iv || !ib || !nb || !nv || !known) rc = IGC_ENOMEM;
+    for (size_t i = 0; i < ni && !rc; i++) {
+        igc_buf t = {0};
+        rc = igc_embed_item_text(it[i].name, it[i].definition, &t);
+        int e1 = 0, e2 = 0;
+        if (!rc && mode == IGC_EMBED_EVAL_BAG) {
+            e1 = emb__bag_of(m, t.data, &ib[i]);
+            e2 = emb__bag_of(m, it[i].name, &nb[i]);
+        } else if (!rc) {
+            e1 = igc_embed_encode(m, t.data, iv + i * (size_t)d);
+            e2 = igc_embed_encode(m, it[i].name, nv + i * (size_t)d);
+        }
+        if (e1 && e1 != IGC_ENOTFOUND) rc = e1;
+        if (e2 && e2 != IGC_ENOTFOUND) rc = e2;
+        if (mode == IGC_EMBED_EVAL_BAG) e2 = nb[i].n ? 0 : IGC_ENOTFOUND;
+        if (!rc) known[i] = !e2;
+        igc_buf_free(&t);
+    }
+    double mrr = 0;
+    for (size_t q = 0; q < ni && !rc; q++) {
+        res->rows++;
+        float self = 0;
+        size_t rank = 1;
+        /* Scores computed twice (self first) to keep no per-query buffer. */
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < ni; i++) {
+                float s;
+                if (mode == IGC_EMBED_EVAL_BAG) {
+                    s = bag_cos(&nb[q], &ib[i]);
+                } else {
+                    s = 0;
+                    for (int k = 0; k < d; k++) s += nv[q * (size_t)d + (size_t)k] * iv[i * (size_t)d + (size_t)k];
+                }
+                if (pass == 0 && i == q) self = s;
+                if (pass == 1 && (s > self || (s == self && i < q))) rank++;
+            }
+        }
+        if (!known[q]) continue; /* nothing known: a miss */
+        res->top1 += rank == 1;
+        res->top3 += rank <= 3;
+        mrr += 1.0 / (double)rank;
+    }
+    res->top1_label1 = res->top1;
+    res->top3_label1 = res->top3;
+    res->mrr = res->rows ? mrr / res->rows : 0;
+    for (size_t i = 0; i < ni; i++) {
+        if (ib) emb__bag_free(&ib[i]);
+        if (nb) emb__bag_free(&nb[i]);
+    }
+    free(ib);
+    free(nb);
+    free(iv);
+    free(nv);
+    free(known);
+    emb__free_items(it, ni);
     return rc;
 }

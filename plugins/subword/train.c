@@ -2,7 +2,6 @@
  * positive pairs with row-wise Adagrad. Everything that touches the weights runs in
  * a fixed order from a seeded generator, so a seed gives the same file bit for bit. */
 #include <math.h>
-#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +12,16 @@
 
 /* How often each source's pairs are visited per epoch: the domain pairs are few
  * but are what retrieval needs; general Korean pairs only regularise. */
-static int src_repeat[EMB_NSRC] = {3, 1, 1, 4, 1};
+static const int src_repeat[EMB_NSRC] = {3, 1, 1, 4, 1};
 
 void igc_embed_train_defaults(igc_embed_train_opts *o, const char *data_dir) {
     memset(o, 0, sizeof *o);
     o->data_dir = data_dir;
     o->dim = 128;
-    o->epochs = 12;
+    o->epochs = 8;
     o->seed = 42;
     o->threads = 1;
-    o->sources = IGC_EMBED_SRC_ALL;
+    o->sources = IGC_EMBED_SRC_DEFAULT;
     o->min_count = 2;
     o->batch = 128;
     o->lr = 0.1f;
@@ -38,7 +37,6 @@ static void fill_defaults(const igc_embed_train_opts *in, igc_embed_train_opts *
     if (o->epochs < 0) o->epochs = 0;
     if (!o->seed) o->seed = d.seed;
     if (o->threads <= 0) o->threads = 1;
-    if (o->threads > 64) o->threads = 64;
     if (!o->sources) o->sources = d.sources;
     if (o->min_count <= 0) o->min_count = d.min_count;
     if (o->batch <= 1) o->batch = d.batch;
@@ -180,7 +178,7 @@ static void *pjob_run(void *arg) {
 }
 
 static void pfor(int threads, size_t n, void (*fn)(void *ctx, size_t i), void *ctx) {
-    if (threads <= 1 || n < 8) {
+    if (threads <= 1 || n < 2) {
         for (size_t i = 0; i < n; i++) fn(ctx, i);
         return;
     }
@@ -306,28 +304,52 @@ static double softmax_grad(batch *b, const uint32_t *ta, const uint32_t *tb) {
     return loss;
 }
 
-static void apply_update(igc_embed_model *m, float *acc, const emb__bag *bag, const float *g, float lr) {
+/* Row-wise Adagrad step on the rows of one bag. With nparts > 1 only rows in this
+ * part's blocks of 64 (blocks of 64 keep parts off each other's cache lines in acc):
+ * threads split the rows, each row still sees its updates in batch order, and the
+ * result does not depend on the thread count. */
+static void apply_update(igc_embed_model *m, float *acc, const emb__bag *bag, const float *g, float lr,
+                         uint32_t nparts, uint32_t part) {
     int d = m->dim;
+    float g2 = 0;
+    for (int k = 0; k < d; k++) g2 += g[k] * g[k];
+    g2 /= (float)d;
     for (size_t f = 0; f < bag->n; f++) {
+        uint32_t r = bag->row[f];
+        if (nparts > 1 && (r >> 6) % nparts != part) continue;
         float wt = bag->wt[f];
-        float *v = m->w + (size_t)bag->row[f] * (size_t)d;
-        float s = 0;
-        for (int k = 0; k < d; k++) s += g[k] * g[k];
-        acc[bag->row[f]] += wt * wt * s / (float)d;
-        float step = lr * wt / (sqrtf(acc[bag->row[f]]) + 1e-10f);
+        float *v = m->w + (size_t)r * (size_t)d;
+        acc[r] += wt * wt * g2;
+        float step = lr * wt / (sqrtf(acc[r]) + 1e-10f);
         for (int k = 0; k < d; k++) v[k] -= step * g[k];
     }
+}
+
+typedef struct {
+    batch *b;
+    float *acc;
+    float lr;
+    uint32_t nparts;
+} upd;
+
+static void update_part(void *ctx, size_t part) {
+    upd *u = ctx;
+    batch *b = u->b;
+    for (int i = 0; i < 2 * b->B; i++)
+        apply_update(b->m, u->acc, &b->bags[b->text[i]], b->g + (size_t)i * (size_t)b->dim, u->lr, u->nparts,
+                     (uint32_t)part);
 }
 
 static void report_eval(cJSON *o, const char *key, const igc_embed_eval *e) {
     cJSON *x = cJSON_AddObjectToObject(o, key);
     if (!x) return;
     cJSON_AddNumberToObject(x, "rows", e->rows);
-    cJSON_AddNumberToObject(x, "top1", e->rows ? (double)e->top1 / e->rows : 0);
-    cJSON_AddNumberToObject(x, "top3", e->rows ? (double)e->top3 / e->rows : 0);
-    cJSON_AddNumberToObject(x, "top1_label1", e->rows ? (double)e->top1_label1 / e->rows : 0);
-    cJSON_AddNumberToObject(x, "top3_label1", e->rows ? (double)e->top3_label1 / e->rows : 0);
-    cJSON_AddNumberToObject(x, "mrr", e->mrr);
+    double n = e->rows ? e->rows : 1;
+    cJSON_AddNumberToObject(x, "top1", round(e->top1 / n * 1e4) / 1e4);
+    cJSON_AddNumberToObject(x, "top3", round(e->top3 / n * 1e4) / 1e4);
+    cJSON_AddNumberToObject(x, "top1_label1", round(e->top1_label1 / n * 1e4) / 1e4);
+    cJSON_AddNumberToObject(x, "top3_label1", round(e->top3_label1 / n * 1e4) / 1e4);
+    cJSON_AddNumberToObject(x, "mrr", round(e->mrr * 1e4) / 1e4);
 }
 
 static void progress(const igc_embed_train_opts *o, const char *stage, double f) {
@@ -338,7 +360,7 @@ int igc_embed_train_model(const igc_embed_train_opts *in, const char *out_path, 
                           igc_embed_model **out) {
     if (out) *out = NULL;
     if (!in || !in->data_dir) return IGC_EINVAL;
-    if (in->dim < 0 || in->dim > IGC_EMBED_MAX_DIM) return IGC_EINVAL;
+    if (in->dim < 0 || in->dim > IGC_EMBED_MAX_DIM || in->batch > 4096 || in->threads > 64) return IGC_EINVAL;
     igc_embed_train_opts o;
     fill_defaults(in, &o);
     double t0 = igc_now_ms();
@@ -351,7 +373,6 @@ int igc_embed_train_model(const igc_embed_train_opts *in, const char *out_path, 
     batch b = {0};
     size_t ntrain = 0;
 
-    if (getenv("EMBTUNE_REPEAT")) sscanf(getenv("EMBTUNE_REPEAT"), "%d,%d,%d,%d,%d", &src_repeat[0], &src_repeat[1], &src_repeat[2], &src_repeat[3], &src_repeat[4]); /* TUNE */
     progress(&o, "corpus", 0);
     int rc = emb__corpus_build(&o, &c);
     if (rc) {
@@ -374,6 +395,8 @@ int igc_embed_train_model(const igc_embed_train_opts *in, const char *out_path, 
         if (bags[c.pair[i].a].n && bags[c.pair[i].b].n) per_epoch += (size_t)src_repeat[c.pair[i].src], usable++;
     order = malloc((per_epoch ? per_epoch : 1) * sizeof *order);
     int B = o.batch;
+    if (per_epoch < (size_t)B) B = per_epoch >= 2 ? (int)per_epoch : 2; /* a tiny corpus: one batch */
+    if (per_epoch < 2 && o.epochs > 0) igc_log(IGC_LOG_WARN, "embed: fewer than 2 usable pairs; nothing to train");
     slots = malloc((size_t)B * 2 * sizeof *slots);
     acc = calloc(m->nfeat, sizeof *acc);
     b = (batch){m, bags, slots, B, o.dim, 1.0f / o.temperature, NULL, NULL, NULL, NULL, NULL};
@@ -398,8 +421,10 @@ int igc_embed_train_model(const igc_embed_train_opts *in, const char *out_path, 
     cJSON_AddNumberToObject(rep, "epochs", o.epochs);
     cJSON_AddNumberToObject(rep, "seed", (double)o.seed);
     cJSON_AddNumberToObject(rep, "batch", B);
-    cJSON_AddNumberToObject(rep, "lr", o.lr);
-    cJSON_AddNumberToObject(rep, "temperature", o.temperature);
+    cJSON_AddNumberToObject(rep, "lr", round(o.lr * 1e6) / 1e6);
+    cJSON_AddNumberToObject(rep, "temperature", round(o.temperature * 1e6) / 1e6);
+    cJSON_AddNumberToObject(rep, "min_count", o.min_count);
+    cJSON_AddNumberToObject(rep, "threads", o.threads);
     igc_embed_eval ev;
     if (o.holdout_mod > 0 && report) {
         if (!igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, IGC_EMBED_EVAL_BAG, &ev))
@@ -434,8 +459,8 @@ int igc_embed_train_model(const igc_embed_train_opts *in, const char *out_path, 
             pfor(o.threads, (size_t)B, logits_row, &b);
             eloss += softmax_grad(&b, ta, tb);
             pfor(o.threads, (size_t)B * 2, grad_one, &b);
-            for (int i = 0; i < 2 * B; i++)
-                apply_update(m, acc, &bags[slots[i]], b.g + (size_t)i * (size_t)o.dim, o.lr);
+            upd u = {&b, acc, o.lr, (uint32_t)o.threads};
+            pfor(o.threads, (size_t)o.threads, update_part, &u);
             if (++done_b % 16 == 0) progress(&o, "train", (double)done_b / (double)total_b);
         }
         double mean = nbatch ? eloss / (double)nbatch : 0;
@@ -451,6 +476,12 @@ int igc_embed_train_model(const igc_embed_train_opts *in, const char *out_path, 
         if (!igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, IGC_EMBED_EVAL_MODEL, &ev))
             report_eval(rep, "heldout_trained", &ev);
     }
+    if (report) {
+        if (!igc_embed_eval_names(m, o.data_dir, IGC_EMBED_EVAL_BAG, &ev))
+            report_eval(rep, "item_names_idf_bag", &ev);
+        if (!igc_embed_eval_names(m, o.data_dir, IGC_EMBED_EVAL_MODEL, &ev))
+            report_eval(rep, "item_names_trained", &ev);
+    }
     if (out_path) {
         progress(&o, "write", 0);
         if ((rc = igc_embed_save(m, out_path))) goto done;
@@ -464,6 +495,7 @@ done:
     if (!rc && report) {
         char *js = cJSON_Print(rep);
         rc = js ? igc_buf_puts(report, js) : IGC_ENOMEM;
+        if (!rc) rc = igc_buf_puts(report, "\n");
         free(js);
     }
     cJSON_Delete(rep);

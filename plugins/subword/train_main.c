@@ -19,13 +19,19 @@ static void usage(void) {
             "       igc-embed-train [--data DIR] --eval MODEL [--holdout N [--fold K]]\n");
 }
 
+typedef struct {
+    const char *stage;
+    int tenth;
+} shown;
+
+/* One line per stage and per 10% of training. */
 static void show(void *ud, const char *stage, double f) {
-    int *last = ud;
-    int pct = (int)(f * 100);
-    if (pct != *last || f == 0) {
-        fprintf(stderr, "\r%-10s %3d%%%s", stage, pct, f >= 1 ? "\n" : "");
-        *last = pct;
-    }
+    shown *s = ud;
+    int tenth = (int)(f * 10);
+    if (s->stage && !strcmp(s->stage, stage) && tenth == s->tenth) return;
+    fprintf(stderr, "%-10s %3d%%\n", stage, tenth * 10);
+    s->stage = stage;
+    s->tenth = tenth;
 }
 
 static unsigned parse_sources(const char *s) {
@@ -91,10 +97,16 @@ int main(int argc, char **argv) {
         if (rc) return 1;
         igc_embed_eval e;
         printf("%s (%u features)\n", igc_embed_version(m), igc_embed_nfeat(m));
-        if (!(rc = igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, IGC_EMBED_EVAL_BAG, &e)))
-            print_eval("idf-bag", &e);
-        if (!rc && !(rc = igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, IGC_EMBED_EVAL_MODEL, &e)))
-            print_eval("model", &e);
+        static const int modes[2] = {IGC_EMBED_EVAL_BAG, IGC_EMBED_EVAL_MODEL};
+        static const char *const names[2] = {"idf-bag", "model"};
+        for (int i = 0; i < 2 && !rc; i++) {
+            rc = igc_embed_eval_history(m, o.data_dir, o.holdout_mod, o.holdout_fold, modes[i], &e);
+            if (!rc) print_eval(names[i], &e);
+        }
+        for (int i = 0; i < 2 && !rc; i++) {
+            rc = igc_embed_eval_names(m, o.data_dir, modes[i], &e);
+            if (!rc) print_eval(i ? "names/model" : "names/bag", &e);
+        }
         igc_embed_free(m);
         if (rc) fprintf(stderr, "eval failed: %s\n", igc_strerror(rc));
         return rc ? 1 : 0;
@@ -103,7 +115,7 @@ int main(int argc, char **argv) {
         usage();
         return 2;
     }
-    int last = -1;
+    shown last = {NULL, -1};
     o.progress = show;
     o.progress_ud = &last;
     igc_buf rep = {0};
