@@ -21,6 +21,7 @@ static const char *usage =
     "  eval --in LABELLED.csv [--history FILE.csv | --no-history] [--signals LIST] [--no-rules]\n"
     "       [--errors N] [--json] [--loo]        the client's metrics on a labelled file (--loo: leave\n"
     "                                            each row's own past judgment out, for history files)\n"
+    "  eval --in LABELLED.csv --predictions F.jsonl  the same metrics for another system's answers\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
     "                                            train the embedding model from the data directory\n"
     "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing]\n"
@@ -39,7 +40,7 @@ static int die(const char *msg, const char *detail) {
 }
 
 typedef struct {
-    const char *in, *out, *history, *signals, *dir;
+    const char *in, *out, *history, *signals, *dir, *predictions;
     int no_history, json, if_missing, errors, loo;
     long seed, epochs, dim, folds;
 } args;
@@ -192,6 +193,24 @@ static int load_history(igc_app *a, const args *ar) {
     return 0;
 }
 
+/* Predictions of another system, one JSON object per line, into {uid: object}. */
+static int read_predictions(const char *path, cJSON **out) {
+    char *txt;
+    size_t len;
+    int rc = igc_read_file(path, &txt, &len);
+    if (rc) return rc;
+    cJSON *map = cJSON_CreateObject();
+    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        cJSON *uid = cJSON_GetObjectItem(o, "uid");
+        if (cJSON_IsString(uid)) cJSON_AddItemToObject(map, uid->valuestring, o);
+        else cJSON_Delete(o);
+    }
+    free(txt);
+    *out = map;
+    return 0;
+}
+
 static int cmd_eval(igc_app *a, const args *ar) {
     if (!ar->in) return die("eval needs --in LABELLED.csv", NULL);
     int rc;
@@ -213,6 +232,13 @@ static int cmd_eval(igc_app *a, const args *ar) {
     }
     double ms = 0;
     igc_buf errs = {0};
+    cJSON *preds = NULL;
+    if (ar->predictions && (rc = read_predictions(ar->predictions, &preds)) < 0) {
+        igc_csv_close(c);
+        igc_eval_free(ev), igc_eval_free(ev_rank);
+        return die("cannot read --predictions (JSON lines: {uid, applicable, items:[codes]})", ar->predictions);
+    }
+    rc = 1;
     while (rc == 1 && (rc = igc_csv_next(c, &f, &nf)) == 1) {
         cJSON *doc = row_doc(f, nf, ci);
         igc_req req;
@@ -221,7 +247,14 @@ static int cmd_eval(igc_app *a, const args *ar) {
         size_t np = 0;
         int app = 0;
         cJSON *res = NULL;
-        if (igc_req_from_json(a, doc, 0, &req, &ve) == 0) {
+        if (preds) {
+            /* another system's answers, looked up by uid: the same metrics for a peer */
+            cJSON *pr = cJSON_GetObjectItemCaseSensitive(preds, ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
+            app = cJSON_IsTrue(cJSON_GetObjectItem(pr, "applicable"));
+            cJSON *it;
+            cJSON_ArrayForEach(it, cJSON_GetObjectItem(pr, "items")) if (np < 3 && cJSON_IsString(it)) pred[np++] =
+                it->valuestring;
+        } else if (igc_req_from_json(a, doc, 0, &req, &ve) == 0) {
             double t0 = igc_now_ms();
             char key[300];
             snprintf(key, sizeof key, "hist:%s", ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
@@ -267,7 +300,8 @@ static int cmd_eval(igc_app *a, const args *ar) {
                "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"
                "n/a prec.   %.3f\nn/a recall  %.3f\nranking alone (every row treated as applicable): top-1 %.3f, "
                "top-3 %.3f\nms per row  %.3f\n",
-               ar->in, igc_engine_version(a->engine), a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
+               ar->in, ar->predictions ? ar->predictions : igc_engine_version(a->engine),
+               ar->predictions ? "n/a (predictions file)" : a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
                m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall, mr.top1,
                mr.top3, done ? ms / (double)done : 0.0);
         if (ar->errors) {
@@ -279,6 +313,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
         }
     }
     igc_buf_free(&errs);
+    cJSON_Delete(preds);
     igc_eval_free(ev);
     igc_eval_free(ev_rank);
     return rc < 0 ? die("input is not valid CSV", igc_strerror(rc)) : 0;
@@ -487,7 +522,7 @@ int main(int argc, char **argv) {
             help(stdout);
             return 0;
         }
-        OPT("--in", in) OPT("--out", out) OPT("--history", history) OPT("--signals", signals)
+        OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals)
         NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }

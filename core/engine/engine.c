@@ -73,6 +73,7 @@ struct igc_engine {
     float *cnt3;            /* [NGROUPS][nitems+1], last column = none */
     float *cnt2;            /* [NDIVS][nitems+1], 2-digit divisions */
     float *cnt_item;        /* [nitems+1] */
+    unsigned *nlabel;       /* [nitems+1]: exemplars carrying the item (any rank); last = none */
     float *natxt;           /* [NA_BUCKETS + 1]: text classifier weights, last = bias */
     float *isum;            /* [nitems][dim]: label-weighted sum of exemplar vectors */
     float *iw;              /* [nitems]: label weight of exemplars per item */
@@ -132,7 +133,7 @@ int igc_engine_params_load(const char *path, igc_engine_params *p) {
     size_t len;
     int rc = igc_read_file(path, &txt, &len);
     if (rc) return rc;
-    cJSON *o = cJSON_ParseWithLength(txt, len);
+    cJSON *o = cJSON_ParseWithLengthOpts(txt, len + 1, NULL, 1);
     free(txt);
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
@@ -388,6 +389,11 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     e->ksic = ksic;
     if (p) e->p = *p;
     else igc_engine_params_default(&e->p);
+    if (e->p.knn_k < 1 || e->p.knn_k > 100) {
+        igc_taxonomy_unref(e->tx);
+        free(e);
+        return IGC_EINVAL;
+    }
     snprintf(e->factory, sizeof e->factory, "%s", index_factory && *index_factory ? index_factory : "Flat");
     int rc = 0;
     if (enc && enc->encode_words && enc->dim > 0) {
@@ -405,6 +411,7 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     size_t ni = tx->nitems + 1;
     if (!rc && (!(e->cnt3 = calloc(NGROUPS * ni, sizeof *e->cnt3)) || !(e->cnt2 = calloc(NDIVS * ni, sizeof *e->cnt2)) ||
                 !(e->cnt_item = calloc(ni, sizeof *e->cnt_item)) || !(e->iw = calloc(ni, sizeof *e->iw)) ||
+                !(e->nlabel = calloc(ni, sizeof *e->nlabel)) ||
                 !(e->natxt = calloc(NA_BUCKETS + 1, sizeof *e->natxt)) ||
                 (e->has_enc && !(e->isum = calloc(ni * (size_t)enc->dim, sizeof *e->isum)))))
         rc = IGC_ENOMEM;
@@ -451,6 +458,7 @@ void igc_engine_unref(igc_engine *e) {
     free(e->cnt2);
     free(e->isum);
     free(e->iw);
+    free(e->nlabel);
     free(e->natxt);
     free(e->cnt_item);
     igc_taxonomy_unref(e->tx);
@@ -490,7 +498,8 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     int lab[3] = {-1, -1, -1}, nl = 0;
     for (int k = 0; k < 3; k++) {
         int li = item_index(e, x->labels[k]);
-        if (li >= 0) lab[nl++] = li;
+        /* an item named twice is one label */
+        if (li >= 0 && li != lab[0] && li != lab[1]) lab[nl++] = li;
     }
     int is_none = x->none_reason && *x->none_reason;
     if (!nl && !is_none) return IGC_ENOTFOUND;
@@ -548,12 +557,12 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     }
     e->nex++;
     key_seen(e, ex->key, 1);
-    lex_finish(e->ex_lex);
     size_t ni = e->tx->nitems + 1;
     float share = nl ? 1.0f / (float)nl : 1.0f;
     for (int k = 0; k < 3; k++)
         if (lab[k] >= 0) {
             float lw = k == 0 ? 1.0f : 0.5f;
+            e->nlabel[lab[k]]++;
             e->iw[lab[k]] += lw;
             for (int d = 0; ex->vec && d < e->enc->dim; d++)
                 e->isum[(size_t)lab[k] * (size_t)e->enc->dim + (size_t)d] += lw * ex->vec[d];
@@ -562,6 +571,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
             e->cnt_item[lab[k]] += share;
         }
     if (is_none) {
+        e->nlabel[ni - 1]++;
         if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + ni - 1] += 1;
         if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + ni - 1] += 1;
         e->cnt_item[ni - 1] += 1;
@@ -576,9 +586,9 @@ const igc_engine_params *igc_engine_get_params(const igc_engine *e) { return &e-
 const char *igc_engine_version(const igc_engine *e) { return e->version; }
 const char *igc_engine_index_desc(const igc_engine *e) { return e->ex_vidx ? igc_index_describe(e->ex_vidx) : "none"; }
 size_t igc_engine_label_count(const igc_engine *e, const igc_tx_item *it) {
-    return it ? (size_t)(e->cnt_item[it - e->tx->items] + 0.5f) : 0;
+    return it ? e->nlabel[it - e->tx->items] : 0;
 }
-size_t igc_engine_none_count(const igc_engine *e) { return (size_t)e->cnt_item[e->tx->nitems]; }
+size_t igc_engine_none_count(const igc_engine *e) { return e->nlabel[e->tx->nitems]; }
 
 /* ---------------- applicability text classifier ---------------- */
 
@@ -607,16 +617,19 @@ static void train_natext(const igc_engine *e, const exemplar *skip, float *w) {
 
 static double natext_logit(const float *w, const query *q) {
     double z = w[NA_BUCKETS];
+    uint64_t *ids = malloc((q->f.n + 1) * sizeof *ids);
+    if (!ids) return z;
+    for (size_t i = 0; i < q->f.n; i++) ids[i] = q->f.f[i].id;
+    qsort(ids, q->f.n, sizeof *ids, cmp_u64);
     /* unique features, as in training */
-    for (size_t i = 0; i < q->f.n; i++) {
-        int dup = 0;
-        for (size_t j = 0; j < i && !dup; j++) dup = q->f.f[j].id == q->f.f[i].id;
-        if (!dup) z += w[q->f.f[i].id & (NA_BUCKETS - 1)];
-    }
+    for (size_t i = 0; i < q->f.n; i++)
+        if (!i || ids[i] != ids[i - 1]) z += w[ids[i] & (NA_BUCKETS - 1)];
+    free(ids);
     return z;
 }
 
 int igc_engine_commit(igc_engine *e) {
+    lex_finish(e->ex_lex);
     train_natext(e, NULL, e->natxt);
     return 0;
 }
@@ -810,12 +823,16 @@ static double vote(const igc_engine *e, nb *nbs, size_t n, double *votes, double
             na_w += nbs[j].w;
             continue;
         }
-        /* The primary label counts fully, the alternatives an examiner would accept half. */
-        for (int k = 0; k < 3; k++)
-            if (x->label[k] >= 0) {
-                votes[x->label[k]] += nbs[j].w * (k == 0 ? 1.0 : 0.5);
-                votes[ni + e->tx->items[x->label[k]].field_idx] += nbs[j].w * (k == 0 ? 1.0 : 0.5);
-            }
+        /* The primary label counts fully, the alternatives an examiner would accept
+         * half; a field counts once per neighbour, with its best label's weight. */
+        for (int k = 0; k < 3; k++) {
+            if (x->label[k] < 0) continue;
+            votes[x->label[k]] += nbs[j].w * (k == 0 ? 1.0 : 0.5);
+            size_t fk = e->tx->items[x->label[k]].field_idx;
+            int seen = 0;
+            for (int m = 0; m < k; m++) seen |= x->label[m] >= 0 && e->tx->items[x->label[m]].field_idx == fk;
+            if (!seen) votes[ni + fk] += nbs[j].w * (k == 0 ? 1.0 : 0.5);
+        }
     }
     *na = wsum > 0 ? na_w / wsum : 0;
     return wsum;
@@ -1113,7 +1130,8 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     sc.na[IGC_NA_TOP] = r->ncands ? r->cands[0].score : 0;
     double z = p->na_bias;
     for (int k = 0; k < IGC_NA_N; k++) z += p->na_w[k] * sc.na[k];
-    r->na_knn = sc.na[IGC_NA_KNN];
+    /* shown to examiners: the dense neighbours' share, or the lexical one without a model */
+    r->na_knn = e->has_enc && e->nex ? sc.na[IGC_NA_KNN] : sc.na[IGC_NA_KNN_LEX];
     r->na_prior = sc.na[IGC_NA_PRIOR];
     r->lex_max = sc.lex_max;
     r->dense_max = sc.dense_max;

@@ -143,8 +143,9 @@ void igc_engine_unref(igc_engine *e);
  * A key already present returns IGC_EEXIST (keys are unique). */
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x);
 size_t igc_engine_exemplar_count(const igc_engine *e);
-/* Retrains what is learnt from all exemplars at once (the applicability text
- * classifier). Call after adding a batch of exemplars; cheap (milliseconds). */
+/* Makes added exemplars fully count: refreshes the lexical statistics of past
+ * judgments and retrains the applicability text classifier. Call after adding
+ * a batch of exemplars (milliseconds for thousands). */
 int igc_engine_commit(igc_engine *e);
 /* Classifies one company. exclude_key skips that exemplar (leave-one-out tuning). */
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
