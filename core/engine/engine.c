@@ -63,6 +63,7 @@ struct igc_engine {
     item_text *itext;
     float *item_vecs;       /* [nvec][dim] vectors of item sentences, searched exactly */
     int *vec_item;          /* vector id -> item index */
+    size_t *item_vec0;      /* [nitems + 1]: an item's vectors are item_vec0[i] .. item_vec0[i+1]-1 */
     size_t nvec;
     exemplar *ex;
     size_t nex, excap;
@@ -326,7 +327,9 @@ static int build_items(igc_engine *e) {
     int rc = lex_new(1.2, 0.5, &e->items_lex);
     if (!rc) rc = lex_new(1.2, 0.3, &e->names_lex);
     if (rc) return rc;
-    if (!(e->itext = calloc(t->nitems, sizeof *e->itext))) return IGC_ENOMEM;
+    if (!(e->itext = calloc(t->nitems, sizeof *e->itext)) ||
+        !(e->item_vec0 = calloc(t->nitems + 1, sizeof *e->item_vec0)))
+        return IGC_ENOMEM;
     for (size_t i = 0; i < t->nitems; i++) {
         const igc_tx_item *it = &t->items[i];
         /* The name is repeated in weight: it is the most specific text of an item. */
@@ -361,6 +364,7 @@ static int build_items(igc_engine *e) {
         if (!rc) rc = split_sentences(it->examples, ",\n", &e->itext[i]);
         if (rc) return rc;
         if (e->has_enc) {
+            e->item_vec0[i] = e->nvec;
             /* Several vectors per item: its name, name + definition, each example sentence. */
             if ((rc = add_item_vectors(e, i, it->name))) return rc;
             igc_buf b = {0};
@@ -374,6 +378,7 @@ static int build_items(igc_engine *e) {
     }
     lex_finish(e->items_lex);
     lex_finish(e->names_lex);
+    e->item_vec0[t->nitems] = e->nvec;
     return 0;
 }
 
@@ -437,6 +442,7 @@ void igc_engine_unref(igc_engine *e) {
     lex_free(e->names_lex);
     lex_free(e->ex_lex);
     free(e->item_vecs);
+    free(e->item_vec0);
     igc_index_free(e->ex_vidx);
     if (e->itext) {
         for (size_t i = 0; i < e->tx->nitems; i++) {
@@ -657,6 +663,7 @@ typedef struct {
     size_t nnb;
     double wsum;       /* sum of neighbour weights */
     double na[IGC_NA_N];
+    float *qv;         /* the query's sentence vector, NULL without a model */
 } scoring;
 
 static void scoring_free(scoring *sc) {
@@ -664,6 +671,7 @@ static void scoring_free(scoring *sc) {
     free(sc->feat);
     free(sc->lex);
     free(sc->nbs);
+    free(sc->qv);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -943,7 +951,9 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
     }
     if (p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, find_exemplar(e, exclude_key), sc);
 done:
-    free(tmp), free(votes), free(fvotes), free(qv);
+    free(tmp), free(votes), free(fvotes);
+    if (have_qv && !rc) sc->qv = qv;
+    else free(qv);
     if (rc) scoring_free(sc);
     return rc;
 }
@@ -980,11 +990,27 @@ static void surface(const igc_engine_input *in, const query *q, size_t wi, char 
 /* Per-word contribution to item ii: lexical match plus words shared with the
  * neighbours that carry the item. Fills the candidate's keywords. */
 static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const query *q, const float *lexc,
-                            double lex_max, const nb *nbs, size_t nnb, double wsum, int ii, igc_engine_cand *c) {
+                            double lex_max, const nb *nbs, size_t nnb, double wsum, const float *qv, int ii,
+                            igc_engine_cand *c) {
     size_t nw = q->w.n;
     double *cw = calloc(nw ? nw : 1, sizeof *cw);
     if (!cw) return IGC_ENOMEM;
     const igc_engine_params *p = &e->p;
+    if (qv && p->use[IGC_SIG_DENSE] && e->nvec && nw) {
+        /* the words that made the cosine with the item's closest sentence */
+        size_t d = (size_t)e->enc->dim, best = e->nvec;
+        double bs = -2;
+        for (size_t v = e->item_vec0[ii]; v < e->item_vec0[ii + 1]; v++) {
+            double dot = 0;
+            for (size_t k = 0; k < d; k++) dot += qv[k] * e->item_vecs[v * d + k];
+            if (dot > bs) bs = dot, best = v;
+        }
+        float *contrib = best < e->nvec ? calloc(nw, sizeof *contrib) : NULL;
+        if (contrib && e->enc->explain && e->enc->explain(e->enc, &q->w, e->item_vecs + best * d, contrib) == 0)
+            for (size_t w = 0; w < nw; w++)
+                if (contrib[w] > 0) cw[w] += p->wf[IGC_FT_DENSE] * contrib[w];
+        free(contrib);
+    }
     if (p->use[IGC_SIG_LEXICAL] && lex_max > 0)
         for (size_t f = 0; f < q->f.n; f++) cw[q->f.f[f].word] += p->wf[IGC_FT_LEX] * lexc[f] / lex_max;
     if (p->use[IGC_SIG_KNN] && wsum > 0) {
@@ -1151,7 +1177,7 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     for (size_t c = 0; c < r->ncands && !rc; c++) {
         int ii = (int)(r->cands[c].item - e->tx->items);
         lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
-        rc = explain_keywords(e, in, &sc.q, lexc, sc.lex_max, sc.nbs, sc.nnb, sc.wsum, ii, &r->cands[c]);
+        rc = explain_keywords(e, in, &sc.q, lexc, sc.lex_max, sc.nbs, sc.nnb, sc.wsum, sc.qv, ii, &r->cands[c]);
         if (!rc) rc = explain_basis(e, &sc.q, sc.nbs, sc.nnb, ii, sc.group, &r->ksic, &r->cands[c]);
     }
 done:
