@@ -65,7 +65,15 @@ static int apply_params(igc_index *x) {
     if (faiss_ParameterSpace_new(&ps)) return faiss_fail("parameter space");
     int rc = faiss_ParameterSpace_set_index_parameters(ps, x->idx, x->params);
     faiss_ParameterSpace_free(ps);
-    return rc ? faiss_fail("search parameters") : 0;
+    if (rc) {
+        /* e.g. nprobe on a Flat index: the parameter has no meaning there */
+        const char *m = faiss_get_last_error();
+        igc_log(IGC_LOG_WARN, "index: search parameters \"%s\" do not apply to %s (%s); ignored", x->params,
+                x->factory, m ? m : "");
+        x->params[0] = '\0';
+        describe(x);
+    }
+    return 0;
 }
 
 /* Moves a CPU index to device 0 when wanted and possible. */
@@ -111,8 +119,10 @@ int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
     }
     int rc = 0;
     if (faiss_Index_is_trained(x->idx)) {
-        rc = maybe_gpu(x);
-        if (!rc) rc = apply_params(x);
+        /* parameters first: the CPU parameter space knows CPU index types, and
+         * the GPU copy takes them over */
+        rc = apply_params(x);
+        if (!rc) rc = maybe_gpu(x);
     } else {
         describe(x);
     }
@@ -149,8 +159,8 @@ static int add_untrained(igc_index *x, const float *v, size_t n) {
     free(x->pending);
     x->pending = NULL;
     x->npending = 0;
-    int rc = maybe_gpu(x);
-    return rc ? rc : apply_params(x);
+    int rc = apply_params(x);
+    return rc ? rc : maybe_gpu(x);
 }
 
 int igc_index_add(igc_index *x, const float *vecs, size_t n) {

@@ -24,7 +24,7 @@ static const char *usage =
     "  eval --in LABELLED.csv --predictions F.jsonl  the same metrics for another system's answers\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
     "                                            train the embedding model from the data directory\n"
-    "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing]\n"
+    "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST]\n"
     "                                            fit engine parameters on past judgments\n"
     "                                            (--if-missing: only when absent or fitted for another model)\n"
     "  history import FILE.csv                   add labelled past judgments to the store\n"
@@ -277,7 +277,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
                                           !strcmp(pred[0], labels[2]))
                          : !app;
             if (!ok)
-                igc_buf_printf(&errs, "  %-6s %-24.24s truth=%-8s pred=%-8s %s | %.60s\n", COL(0), COL(1),
+                igc_buf_printf(&errs, "  %-6s %s | truth=%-8s pred=%-8s %s | %s\n", COL(0), COL(1),
                                has ? labels[0] : COL(13), app && np ? pred[0] : "-", app ? "" : "(n/a)", COL(6));
         }
 #undef COL

@@ -184,7 +184,7 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
     double wt[IGC_NA_N + 1] = {0}, a1[IGC_NA_N + 1] = {0}, a2[IGC_NA_N + 1] = {0};
     /* A labelled row whose rank 1 is wrong counts as wrong whether or not it is
      * called applicable, so it weighs less than the rows the decision can get right. */
-    double miss_w = getenv("IGC_TUNE_MISS_W") ? atof(getenv("IGC_TUNE_MISS_W")) : 0.3;
+    const double miss_w = 0.3;
     for (size_t r = 0; r < n; r++) {
         if (!ob[r].labelled) continue;
         softmax(&ob[r], ni, w, p);
