@@ -66,5 +66,8 @@ const igc_tx_field *igc_taxonomy_item_field(const igc_taxonomy *t, const igc_tx_
 cJSON *igc_taxonomy_to_json(const igc_taxonomy *t, int with_text);
 /* JSON of one item with its theme/field names and texts. */
 cJSON *igc_taxonomy_item_json(const igc_taxonomy *t, const igc_tx_item *it);
+/* JSON of an item's identity only: code, name, theme, theme_name, field, field_name
+ * (what lists and answers show). */
+cJSON *igc_taxonomy_item_ref_json(const igc_taxonomy *t, const igc_tx_item *it);
 
 #endif

@@ -219,7 +219,7 @@ const igc_tx_field *igc_taxonomy_item_field(const igc_taxonomy *t, const igc_tx_
     return &t->fields[it->field_idx];
 }
 
-cJSON *igc_taxonomy_item_json(const igc_taxonomy *t, const igc_tx_item *it) {
+cJSON *igc_taxonomy_item_ref_json(const igc_taxonomy *t, const igc_tx_item *it) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "code", it->code);
@@ -228,6 +228,12 @@ cJSON *igc_taxonomy_item_json(const igc_taxonomy *t, const igc_tx_item *it) {
     cJSON_AddStringToObject(o, "theme_name", t->themes[it->theme_idx].name);
     cJSON_AddStringToObject(o, "field", it->field);
     cJSON_AddStringToObject(o, "field_name", t->fields[it->field_idx].name);
+    return o;
+}
+
+cJSON *igc_taxonomy_item_json(const igc_taxonomy *t, const igc_tx_item *it) {
+    cJSON *o = igc_taxonomy_item_ref_json(t, it);
+    if (!o) return NULL;
     cJSON_AddStringToObject(o, "definition", it->definition);
     cJSON_AddStringToObject(o, "examples", it->examples);
     cJSON_AddStringToObject(o, "notes", it->notes);

@@ -152,13 +152,7 @@ static void h_search(void *ud, const igc_http_request *req, igc_http_response *r
         if (best == t->nitems) break;
         score[best] = 0;
         const igc_tx_item *it = &t->items[best];
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "code", it->code);
-        cJSON_AddStringToObject(x, "name", it->name);
-        cJSON_AddStringToObject(x, "theme", it->theme);
-        cJSON_AddStringToObject(x, "theme_name", igc_taxonomy_item_theme(t, it)->name);
-        cJSON_AddStringToObject(x, "field", it->field);
-        cJSON_AddStringToObject(x, "field_name", igc_taxonomy_item_field(t, it)->name);
+        cJSON *x = igc_taxonomy_item_ref_json(t, it);
         igc_buf sn = {0};
         const char *hit = strstr(it->definition, q);
         const char *src = it->definition;
@@ -202,17 +196,26 @@ static void h_ksic(void *ud, const igc_http_request *req, igc_http_response *res
 
 /* ---- classification ---- */
 
+/* Content type, body and the screen's fields of a POST; on failure the error is
+ * already in res and -1 is returned. */
+static int parse_request(igc_app *a, const igc_http_request *req, igc_http_response *res, igc_req *r, cJSON **doc) {
+    igc_verr ve;
+    *doc = NULL;
+    if (check_json_type(req, res)) return -1;
+    if (igc_req_from_body(a, req->body, req->body_len, 1, r, doc, &ve)) {
+        cJSON_Delete(*doc);
+        *doc = NULL;
+        send_verr(res, &ve);
+        return -1;
+    }
+    return 0;
+}
+
 static void h_classify(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    if (check_json_type(req, res)) return;
     igc_req r;
-    igc_verr ve;
     cJSON *doc;
-    if (igc_req_from_body(a, req->body, req->body_len, 1, &r, &doc, &ve)) {
-        cJSON_Delete(doc);
-        send_verr(res, &ve);
-        return;
-    }
+    if (parse_request(a, req, res, &r, &doc)) return;
     cJSON_Delete(doc);
     cJSON *out;
     int rc = igc_app_classify(a, &r, 1, &out);
@@ -227,36 +230,11 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
 
 /* ---- judgments ---- */
 
-static cJSON *req_company_json(const igc_req *r) {
-    cJSON *co = cJSON_CreateObject();
-    cJSON_AddStringToObject(co, "name", r->company_name);
-    cJSON_AddStringToObject(co, "brn", r->brn10);
-    cJSON_AddStringToObject(co, "ceo", r->ceo);
-    return co;
-}
-
-static cJSON *req_tech_json(const igc_req *r) {
-    cJSON *te = cJSON_CreateObject();
-    cJSON_AddStringToObject(te, "ksic_code", r->ksic_code);
-    cJSON_AddStringToObject(te, "ksic_name", r->ksic_name);
-    cJSON_AddStringToObject(te, "main_product", r->main_product);
-    cJSON_AddStringToObject(te, "product_use", r->product_use);
-    cJSON_AddStringToObject(te, "tech_business_name", r->tech_business_name);
-    cJSON_AddStringToObject(te, "tech_class", r->tech_class);
-    return te;
-}
-
 static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    if (check_json_type(req, res)) return;
     igc_req r;
-    igc_verr ve;
     cJSON *doc;
-    if (igc_req_from_body(a, req->body, req->body_len, 1, &r, &doc, &ve)) {
-        cJSON_Delete(doc);
-        send_verr(res, &ve);
-        return;
-    }
+    if (parse_request(a, req, res, &r, &doc)) return;
     const cJSON *result = cJSON_GetObjectItemCaseSensitive(doc, "result");
     const cJSON *chosen = cJSON_GetObjectItemCaseSensitive(doc, "chosen_item");
     const cJSON *comment = cJSON_GetObjectItemCaseSensitive(doc, "comment");
@@ -282,8 +260,8 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         char now[21];
         igc_iso_now(now);
         cJSON_AddStringToObject(j, "saved_at", now);
-        cJSON_AddItemToObject(j, "company", req_company_json(&r));
-        cJSON_AddItemToObject(j, "tech", req_tech_json(&r));
+        cJSON_AddItemToObject(j, "company", igc_req_company_json(&r));
+        cJSON_AddItemToObject(j, "tech", igc_req_tech_json(&r));
         cJSON_AddItemToObject(j, "result", cJSON_Duplicate(result, 1));
         if (cJSON_IsString(chosen)) {
             const igc_tx_item *it = igc_taxonomy_item(t, chosen->valuestring);

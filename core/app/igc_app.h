@@ -93,6 +93,9 @@ int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r
 int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict, igc_req *r, cJSON **doc,
                       igc_verr *err);
 void igc_req_free(igc_req *r);
+/* The request's company (brn normalised to 10 digits when valid) and tech fields. */
+cJSON *igc_req_company_json(const igc_req *r);
+cJSON *igc_req_tech_json(const igc_req *r);
 /* {error:{code,message,fields}} */
 cJSON *igc_verr_json(const igc_verr *e);
 

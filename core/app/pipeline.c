@@ -164,6 +164,25 @@ int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict
     return igc_req_from_json(a, *doc, strict, r, e);
 }
 
+cJSON *igc_req_company_json(const igc_req *r) {
+    cJSON *co = cJSON_CreateObject();
+    cJSON_AddStringToObject(co, "name", r->company_name);
+    cJSON_AddStringToObject(co, "brn", r->brn10[0] ? r->brn10 : r->brn);
+    cJSON_AddStringToObject(co, "ceo", r->ceo);
+    return co;
+}
+
+cJSON *igc_req_tech_json(const igc_req *r) {
+    cJSON *te = cJSON_CreateObject();
+    cJSON_AddStringToObject(te, "ksic_code", r->ksic_code);
+    cJSON_AddStringToObject(te, "ksic_name", r->ksic_name);
+    cJSON_AddStringToObject(te, "main_product", r->main_product);
+    cJSON_AddStringToObject(te, "product_use", r->product_use);
+    cJSON_AddStringToObject(te, "tech_business_name", r->tech_business_name);
+    cJSON_AddStringToObject(te, "tech_class", r->tech_class);
+    return te;
+}
+
 void igc_req_engine_input(const igc_req *r, igc_engine_input *in) {
     in->company_name = r->company_name;
     in->ksic_code = r->ksic_code;
@@ -290,15 +309,11 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
     for (size_t k = 0; k < n && k < IGC_TOP; k++) {
         size_t i = order[k];
         const igc_engine_cand *c = &res.cands[i];
-        const igc_tx_item *it = c->item;
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "rank", (double)(k + 1));
-        cJSON_AddStringToObject(x, "code", it->code);
-        cJSON_AddStringToObject(x, "name", it->name);
-        cJSON_AddStringToObject(x, "theme", it->theme);
-        cJSON_AddStringToObject(x, "theme_name", igc_taxonomy_item_theme(tx, it)->name);
-        cJSON_AddStringToObject(x, "field", it->field);
-        cJSON_AddStringToObject(x, "field_name", igc_taxonomy_item_field(tx, it)->name);
+        cJSON *ref = igc_taxonomy_item_ref_json(tx, c->item), *fld;
+        cJSON_ArrayForEach(fld, ref) cJSON_AddStringToObject(x, fld->string, fld->valuestring);
+        cJSON_Delete(ref);
         double sc = rc_[i].score < 0 ? 0 : rc_[i].score > 1 ? 1 : rc_[i].score;
         cJSON_AddNumberToObject(x, "score", (double)(int)(sc * 1000 + 0.5) / 1000);
         cJSON *sig = cJSON_AddObjectToObject(x, "signals");
@@ -339,17 +354,8 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
         if (res.ksic.mapped_from[0]) cJSON_AddStringToObject(k, "mapped_from", res.ksic.mapped_from);
     }
     if (with_input) {
-        cJSON *co = cJSON_AddObjectToObject(o, "company");
-        cJSON_AddStringToObject(co, "name", req->company_name);
-        cJSON_AddStringToObject(co, "brn", req->brn10[0] ? req->brn10 : req->brn);
-        cJSON_AddStringToObject(co, "ceo", req->ceo);
-        cJSON *te = cJSON_AddObjectToObject(o, "tech");
-        cJSON_AddStringToObject(te, "ksic_code", req->ksic_code);
-        cJSON_AddStringToObject(te, "ksic_name", req->ksic_name);
-        cJSON_AddStringToObject(te, "main_product", req->main_product);
-        cJSON_AddStringToObject(te, "product_use", req->product_use);
-        cJSON_AddStringToObject(te, "tech_business_name", req->tech_business_name);
-        cJSON_AddStringToObject(te, "tech_class", req->tech_class);
+        cJSON_AddItemToObject(o, "company", igc_req_company_json(req));
+        cJSON_AddItemToObject(o, "tech", igc_req_tech_json(req));
     }
     cJSON_AddStringToObject(o, "taxonomy_version", tx->version);
     cJSON_AddStringToObject(o, "engine_version", igc_engine_version(eng));
