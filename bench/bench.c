@@ -18,37 +18,28 @@ typedef struct {
     char *f[10];
 } row;
 
-static int read_rows(const char *path, row **out, size_t *n, char ***labels) {
-    igc_csv *c;
-    if (igc_csv_open(path, &c)) return -1;
-    char **f;
-    size_t nf, cap = 0;
-    static const char *cols[] = {"uid", "company", "ksic_code", "ksic_name", "main_product", "product_use",
-                                 "tech_business_name", "tech_class", "label1", "none_reason"};
-    int ci[10];
-    igc_csv_next(c, &f, &nf);
-    for (int i = 0; i < 10; i++) ci[i] = igc_csv_col(c, cols[i]);
+/* Copies every row of a company file: uid, company, ksic_code, ksic_name,
+ * main_product, product_use, tech_business_name, tech_class, label1, none_reason. */
+static int read_rows(const char *path, row **out, size_t *n) {
+    igc_rows *rows;
+    if (igc_rows_open(path, &rows)) return -1;
+    size_t cap = 0;
     *n = 0;
     *out = NULL;
-    (void)labels;
-    while (igc_csv_next(c, &f, &nf) == 1) {
+    igc_row r;
+    while (igc_rows_next(rows, &r) == 1) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 256;
-            *out = realloc(*out, cap * sizeof **out);
+            row *nr = realloc(*out, cap * sizeof **out);
+            if (!nr) break;
+            *out = nr;
         }
-        row *r = &(*out)[(*n)++];
-        for (int i = 0; i < 10; i++) {
-            const char *v = ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "";
-            if (i == 2) {
-                char code[8];
-                snprintf(code, sizeof code, "%.*s", (int)strcspn(v, ";"), v);
-                r->f[i] = igc_strdup(code);
-            } else {
-                r->f[i] = igc_strdup(v);
-            }
-        }
+        const char *v[10] = {r.uid, r.in.company_name, r.in.ksic_code, r.in.ksic_name, r.in.main_product,
+                             r.in.product_use, r.in.tech_business_name, r.in.tech_class, r.labels[0], r.none_reason};
+        row *dst = &(*out)[(*n)++];
+        for (int k = 0; k < 10; k++) dst->f[k] = igc_strdup(v[k]);
     }
-    igc_csv_close(c);
+    igc_rows_close(rows);
     return 0;
 }
 
@@ -165,7 +156,7 @@ int main(int argc, char **argv) {
     igc_app_import_history(&app, history, 0, &nh, &skipped);
     row *hist, *q;
     size_t nhr, nq;
-    if (read_rows(history, &hist, &nhr, NULL) || read_rows(queries, &q, &nq, NULL) || !nq || !nhr) {
+    if (read_rows(history, &hist, &nhr) || read_rows(queries, &q, &nq) || !nq || !nhr) {
         fprintf(stderr, "igc-bench: cannot read %s or %s\n", history, queries);
         return 1;
     }

@@ -7,8 +7,6 @@
 
 #define MAX_COMMENT_CHARS 1000
 
-cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
-                         const char *none_reason, const char *source);
 
 static void send_json(igc_http_response *res, int status, cJSON *o) {
     res->status = status;

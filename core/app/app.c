@@ -147,8 +147,6 @@ int igc_app_load_exemplars(igc_app *a, size_t *n) {
 }
 
 cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
-                         const char *none_reason, const char *source);
-cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
                          const char *none_reason, const char *source) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -167,32 +165,20 @@ cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char
 }
 
 int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped) {
-    igc_csv *c;
+    igc_rows *rows;
     *n = *skipped = 0;
-    int rc = igc_csv_open(csv, &c);
+    int rc = igc_rows_open(csv, &rows);
     if (rc) return rc;
-    char **f;
-    size_t nf;
-    if ((rc = igc_csv_next(c, &f, &nf)) != 1) {
-        igc_csv_close(c);
-        return rc < 0 ? rc : IGC_EPARSE;
-    }
-    static const char *cols[] = {"uid", "company", "ksic_code", "ksic_name", "main_product", "product_use",
-                                 "tech_business_name", "tech_class", "label1", "label2", "label3", "none_reason"};
-    int ci[12];
-    for (int i = 0; i < 12; i++) ci[i] = igc_csv_col(c, cols[i]);
-    if (ci[0] < 0 || ci[8] < 0) {
-        igc_csv_close(c);
+    if (!igc_rows_labelled(rows)) {
+        igc_rows_close(rows);
         igc_log(IGC_LOG_ERROR, "%s: needs at least the columns uid and label1", csv);
         return IGC_EPARSE;
     }
-#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
-    while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
-        igc_engine_input in = {COL(1), COL(2), COL(3), COL(4), COL(5), COL(6), COL(7)};
-        const char *labels[3] = {COL(8), COL(9), COL(10)};
+    igc_row r;
+    while ((rc = igc_rows_next(rows, &r)) == 1) {
         char key[300];
-        snprintf(key, sizeof key, "hist:%s", COL(0));
-        igc_exemplar x = {key, in, {labels[0], labels[1], labels[2]}, COL(11)};
+        snprintf(key, sizeof key, "hist:%s", r.uid);
+        igc_exemplar x = {key, r.in, {r.labels[0], r.labels[1], r.labels[2]}, r.none_reason};
         int arc = igc_engine_add_exemplar(a->engine, &x);
         if (arc == IGC_ENOMEM) {
             rc = arc;
@@ -203,7 +189,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
             continue;
         }
         if (to_store && a->store) {
-            cJSON *o = igc_exemplar_json(COL(0), &in, labels, COL(11), "history");
+            cJSON *o = igc_exemplar_json(r.uid, &r.in, r.labels, r.none_reason, "history");
             char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
             cJSON_Delete(o);
             arc = txt ? igc_store_exemplar_put(a->store, key, txt, strlen(txt)) : IGC_ENOMEM;
@@ -215,8 +201,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
         }
         (*n)++;
     }
-#undef COL
-    igc_csv_close(c);
+    igc_rows_close(rows);
     if (rc >= 0) rc = igc_engine_commit(a->engine);
     return rc < 0 ? rc : 0;
 }

@@ -54,28 +54,19 @@ static void progress(const char *what, size_t done, size_t total) {
 
 /* ---- classify / eval share the CSV row reader ---- */
 
-static const char *row_cols[] = {"uid", "company", "brn", "ceo", "ksic_code", "ksic_name", "main_product",
-                                 "product_use", "tech_business_name", "tech_class", "label1", "label2", "label3",
-                                 "none_reason"};
-#define NROWCOLS 14
-
-static cJSON *row_doc(char **f, size_t nf, const int *ci) {
-#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
+/* The request document of a file row, validated like the API's (leniently). */
+static cJSON *row_doc(const igc_row *r) {
     cJSON *d = cJSON_CreateObject(), *co = cJSON_AddObjectToObject(d, "company"), *te = cJSON_AddObjectToObject(d, "tech");
-    cJSON_AddStringToObject(co, "name", COL(1));
-    cJSON_AddStringToObject(co, "brn", COL(2));
-    cJSON_AddStringToObject(co, "ceo", COL(3));
-    /* Historical records list several codes ("739;7390"): the first one is the main one. */
-    char code[16];
-    snprintf(code, sizeof code, "%.*s", (int)strcspn(COL(4), ";"), COL(4));
-    cJSON_AddStringToObject(te, "ksic_code", code);
-    cJSON_AddStringToObject(te, "ksic_name", COL(5));
-    cJSON_AddStringToObject(te, "main_product", COL(6));
-    cJSON_AddStringToObject(te, "product_use", COL(7));
-    cJSON_AddStringToObject(te, "tech_business_name", COL(8));
-    cJSON_AddStringToObject(te, "tech_class", COL(9));
+    cJSON_AddStringToObject(co, "name", r->in.company_name);
+    cJSON_AddStringToObject(co, "brn", r->brn);
+    cJSON_AddStringToObject(co, "ceo", r->ceo);
+    cJSON_AddStringToObject(te, "ksic_code", r->in.ksic_code);
+    cJSON_AddStringToObject(te, "ksic_name", r->in.ksic_name);
+    cJSON_AddStringToObject(te, "main_product", r->in.main_product);
+    cJSON_AddStringToObject(te, "product_use", r->in.product_use);
+    cJSON_AddStringToObject(te, "tech_business_name", r->in.tech_business_name);
+    cJSON_AddStringToObject(te, "tech_class", r->in.tech_class);
     return d;
-#undef COL
 }
 
 static size_t count_rows(const char *path) {
@@ -90,23 +81,20 @@ static size_t count_rows(const char *path) {
 
 static int cmd_classify(igc_app *a, const args *ar) {
     if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl", NULL);
-    igc_csv *c;
-    int rc = igc_csv_open(ar->in, &c);
-    if (rc) return die("cannot read input", igc_strerror(rc));
+    igc_rows *rows;
+    int rc = igc_rows_open(ar->in, &rows);
+    if (rc) return die("cannot read input (a CSV file with a header that has 'uid')", igc_strerror(rc));
     FILE *out = strcmp(ar->out, "-") == 0 ? stdout : fopen(ar->out, "w");
     if (!out) {
-        igc_csv_close(c);
+        igc_rows_close(rows);
         return die("cannot write output", ar->out);
     }
-    char **f;
-    size_t nf, total = count_rows(ar->in), done = 0, bad = 0;
-    int ci[NROWCOLS];
-    rc = igc_csv_next(c, &f, &nf);
-    for (int i = 0; i < NROWCOLS; i++) ci[i] = igc_csv_col(c, row_cols[i]);
+    size_t total = count_rows(ar->in), done = 0, bad = 0;
+    igc_row r;
     double t0 = igc_now_ms();
-    while (rc == 1 && (rc = igc_csv_next(c, &f, &nf)) == 1) {
-        cJSON *doc = row_doc(f, nf, ci), *line = cJSON_CreateObject();
-        cJSON_AddStringToObject(line, "uid", ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
+    while ((rc = igc_rows_next(rows, &r)) == 1) {
+        cJSON *doc = row_doc(&r), *line = cJSON_CreateObject();
+        cJSON_AddStringToObject(line, "uid", r.uid);
         igc_req req;
         igc_verr ve;
         if (igc_req_from_json(a, doc, 0, &req, &ve)) {
@@ -143,7 +131,7 @@ static int cmd_classify(igc_app *a, const args *ar) {
         progress("classify", ++done, total);
     }
     double ms = igc_now_ms() - t0;
-    igc_csv_close(c);
+    igc_rows_close(rows);
     if (out != stdout) fclose(out);
     if (rc < 0) return die("input is not valid CSV", igc_strerror(rc));
     fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s)\n", done, bad, ms,
@@ -216,31 +204,26 @@ static int cmd_eval(igc_app *a, const args *ar) {
     int rc;
     if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior)", NULL);
     if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
-    igc_csv *c;
-    if ((rc = igc_csv_open(ar->in, &c))) return die("cannot read input", igc_strerror(rc));
-    igc_eval *ev, *ev_rank; /* ev_rank: the ranking alone, as if every row were applicable */
-    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank)) return die("out of memory", NULL);
-    char **f;
-    size_t nf, done = 0;
-    int ci[NROWCOLS];
-    rc = igc_csv_next(c, &f, &nf);
-    for (int i = 0; i < NROWCOLS; i++) ci[i] = igc_csv_col(c, row_cols[i]);
-    if (ci[10] < 0) {
-        igc_csv_close(c);
-        igc_eval_free(ev);
+    igc_rows *rows;
+    if ((rc = igc_rows_open(ar->in, &rows))) return die("cannot read input", igc_strerror(rc));
+    if (!igc_rows_labelled(rows)) {
+        igc_rows_close(rows);
         return die("eval needs a labelled file (column label1)", NULL);
     }
+    igc_eval *ev, *ev_rank; /* ev_rank: the ranking alone, as if every row were applicable */
+    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank)) return die("out of memory", NULL);
+    size_t done = 0;
+    igc_row r;
     double ms = 0;
     igc_buf errs = {0};
     cJSON *preds = NULL;
     if (ar->predictions && (rc = read_predictions(ar->predictions, &preds)) < 0) {
-        igc_csv_close(c);
+        igc_rows_close(rows);
         igc_eval_free(ev), igc_eval_free(ev_rank);
         return die("cannot read --predictions (JSON lines: {uid, applicable, items:[codes]})", ar->predictions);
     }
-    rc = 1;
-    while (rc == 1 && (rc = igc_csv_next(c, &f, &nf)) == 1) {
-        cJSON *doc = row_doc(f, nf, ci);
+    while ((rc = igc_rows_next(rows, &r)) == 1) {
+        cJSON *doc = row_doc(&r);
         igc_req req;
         igc_verr ve;
         const char *pred[3] = {0};
@@ -249,7 +232,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
         cJSON *res = NULL;
         if (preds) {
             /* another system's answers, looked up by uid: the same metrics for a peer */
-            cJSON *pr = cJSON_GetObjectItemCaseSensitive(preds, ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
+            cJSON *pr = cJSON_GetObjectItemCaseSensitive(preds, r.uid);
             app = cJSON_IsTrue(cJSON_GetObjectItem(pr, "applicable"));
             cJSON *it;
             cJSON_ArrayForEach(it, cJSON_GetObjectItem(pr, "items")) if (np < 3 && cJSON_IsString(it)) pred[np++] =
@@ -257,7 +240,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
         } else if (igc_req_from_json(a, doc, 0, &req, &ve) == 0) {
             double t0 = igc_now_ms();
             char key[300];
-            snprintf(key, sizeof key, "hist:%s", ci[0] >= 0 && (size_t)ci[0] < nf ? f[ci[0]] : "");
+            snprintf(key, sizeof key, "hist:%s", r.uid);
             if (igc_app_classify_excluding(a, &req, ar->loo ? key : NULL, 0, &res) == 0) {
                 ms += igc_now_ms() - t0;
                 app = cJSON_IsTrue(cJSON_GetObjectItem(res, "applicable"));
@@ -267,8 +250,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
             }
             igc_req_free(&req);
         }
-#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
-        const char *labels[3] = {COL(10), COL(11), COL(12)};
+        const char *const *labels = r.labels;
         igc_eval_add(ev, labels, app, pred, np);
         igc_eval_add(ev_rank, labels, 1, pred, np);
         if (ar->errors) {
@@ -277,16 +259,16 @@ static int cmd_eval(igc_app *a, const args *ar) {
                                           !strcmp(pred[0], labels[2]))
                          : !app;
             if (!ok)
-                igc_buf_printf(&errs, "  %-6s %s | truth=%-8s pred=%-8s %s | %s\n", COL(0), COL(1),
-                               has ? labels[0] : COL(13), app && np ? pred[0] : "-", app ? "" : "(n/a)", COL(6));
+                igc_buf_printf(&errs, "  %-6s %s | truth=%-8s pred=%-8s %s | %s\n", r.uid, r.in.company_name,
+                               has ? labels[0] : r.none_reason, app && np ? pred[0] : "-", app ? "" : "(n/a)",
+                               r.in.main_product);
         }
-#undef COL
         cJSON_Delete(res);
         cJSON_Delete(doc);
         progress("eval", ++done, 0);
     }
     fputc('\n', stderr);
-    igc_csv_close(c);
+    igc_rows_close(rows);
     igc_eval_metrics m, mr;
     igc_eval_compute(ev, &m);
     igc_eval_compute(ev_rank, &mr);

@@ -69,6 +69,29 @@ int igc_app_load_exemplars(igc_app *a, size_t *n);
  * store when to_store. Returns rows added in *n, rows skipped in *skipped. */
 int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped);
 
+/* ---- company files (CSV with a header) ---- */
+typedef struct igc_row {
+    const char *uid, *brn, *ceo;
+    igc_engine_input in;        /* ksic_code is the first code of a "739;7390" list */
+    const char *labels[3];      /* "" when absent or not a labelled file */
+    const char *none_reason;
+    size_t line;                /* line number in the file, for messages */
+} igc_row;
+typedef struct igc_rows igc_rows;
+/* Opens a file with the columns uid, company, brn, ceo, ksic_code, ksic_name,
+ * main_product, product_use, tech_business_name, tech_class (any but uid may be
+ * missing) and, in labelled files, label1..3 and none_reason. */
+int igc_rows_open(const char *path, igc_rows **out);
+/* 1 when the file has a label1 column. */
+int igc_rows_labelled(const igc_rows *r);
+/* Next row: 1, 0 at the end, <0 on malformed CSV. Strings live until the next call. */
+int igc_rows_next(igc_rows *r, igc_row *row);
+void igc_rows_close(igc_rows *r);
+
+/* The stored form of a past judgment used as an exemplar (store "exemplars" DB). */
+cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
+                         const char *none_reason, const char *source);
+
 /* ---- validation ---- */
 typedef struct igc_req {
     char *company_name, *brn, *ceo;

@@ -71,23 +71,13 @@ int igc_tune_collect(igc_tune_set *set, const igc_engine *e, const igc_tune_opts
     size_t ni = tx->nitems;
     if (set->ni && set->ni != ni) return IGC_EINVAL;
     set->ni = ni;
-    igc_csv *c;
-    int rc = igc_csv_open(opt->history_csv, &c);
+    igc_rows *rows;
+    int rc = igc_rows_open(opt->history_csv, &rows);
     if (rc) return rc;
-    char **f;
-    size_t nf;
-    if (igc_csv_next(c, &f, &nf) != 1) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
-    static const char *cols[] = {"uid", "company", "ksic_code", "ksic_name", "main_product", "product_use",
-                                 "tech_business_name", "tech_class", "label1", "label2", "label3", "none_reason"};
-    int ci[12];
-    for (int i = 0; i < 12; i++) ci[i] = igc_csv_col(c, cols[i]);
     obs *ob = set->ob;
     size_t n = set->n, cap = set->cap, row = 0;
-#define COL(i) (ci[i] >= 0 && (size_t)ci[i] < nf ? f[ci[i]] : "")
-    while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
+    igc_row r;
+    while ((rc = igc_rows_next(rows, &r)) == 1) {
         if (opt->holdout_mod > 0 && !igc_embed_history_heldout(row++, opt->holdout_mod, opt->fold)) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
@@ -101,27 +91,25 @@ int igc_tune_collect(igc_tune_set *set, const igc_engine *e, const igc_tune_opts
         obs *o = &ob[n];
         memset(o, 0, sizeof *o);
         for (int k = 0; k < 3; k++) {
-            const igc_tx_item *it = igc_taxonomy_item(tx, COL(8 + k));
+            const igc_tx_item *it = igc_taxonomy_item(tx, r.labels[k]);
             o->lab[k] = it ? (int)(it - tx->items) : -1;
         }
         o->labelled = o->lab[0] >= 0 || o->lab[1] >= 0 || o->lab[2] >= 0;
-        if (!o->labelled && !*COL(11)) continue; /* neither an item nor a reason: unusable */
-        igc_engine_input in = {COL(1), COL(2), COL(3), COL(4), COL(5), COL(6), COL(7)};
+        if (!o->labelled && !*r.none_reason) continue; /* neither an item nor a reason: unusable */
         char key[300];
-        snprintf(key, sizeof key, "hist:%s", COL(0));
+        snprintf(key, sizeof key, "hist:%s", r.uid);
         if (!(o->feat = malloc(ni * IGC_FT_N * sizeof *o->feat))) {
             rc = IGC_ENOMEM;
             break;
         }
-        if ((rc = igc_engine_features(e, &in, key, o->feat, o->na))) {
+        if ((rc = igc_engine_features(e, &r.in, key, o->feat, o->na))) {
             free(o->feat);
             break;
         }
         n++;
         if (opt->progress && n % 50 == 0) opt->progress(opt->progress_ud, n);
     }
-#undef COL
-    igc_csv_close(c);
+    igc_rows_close(rows);
     set->ob = ob;
     set->n = n;
     set->cap = cap;
