@@ -307,9 +307,12 @@ static void train_progress(void *ud, const char *stage, double fr) {
     static int lastpct = -1;
     int pct = (int)(fr * 100);
     if (strcmp(last, stage) == 0 && pct == lastpct) return;
+    /* into a log file: a line per stage and per quarter, not a counter */
+    if (!isatty(2) && strcmp(last, stage) == 0 && pct / 25 == lastpct / 25) return;
     snprintf(last, sizeof last, "%s", stage);
     lastpct = pct;
-    fprintf(stderr, "\rtrain: %-24s %3d%%%s", stage, pct, pct >= 100 ? "\n" : "");
+    fprintf(stderr, isatty(2) ? "\rtrain: %-24s %3d%%%s" : "train: %-24s %3d%%\n%s", stage, pct,
+            isatty(2) && pct >= 100 ? "\n" : "");
 }
 
 static int cmd_train(const igc_config *cfg, const args *ar) {
