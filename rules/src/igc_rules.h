@@ -3,7 +3,8 @@
  *
  * Policy staff keep one rule set in a directory: rule files (*.lua) that call
  * rule{...} and test files (*_test.lua) that call test{...}. A loaded set is
- * an immutable, refcounted version with its own sandboxed lua_State; the
+ * an immutable, refcounted version with a small pool of sandboxed lua_States
+ * (the same rules loaded in each, so requests evaluate in parallel); the
  * manager holds the current good version, reloads on change (only when every
  * rule test passes) and swaps atomically, so requests in flight finish on the
  * version they acquired. See docs/rules-guide.md for the Lua side.
@@ -63,6 +64,8 @@ typedef struct igc_rules_version igc_rules_version; /* one loaded rule set, refc
 typedef struct igc_rules_limits {
     size_t mem_bytes;           /* Lua heap cap per version; 0 = 8 MiB */
     unsigned long instructions; /* VM instructions per rule call; 0 = 2,000,000 */
+    unsigned states;            /* lua_States per version for parallel evaluation, loaded on
+                                   demand (each capped at mem_bytes); 0 = online CPUs, at most 16 */
 } igc_rules_limits;
 
 /* Loads dir's rules and runs its rule tests; on any load error or failing
@@ -83,8 +86,8 @@ const char *igc_rules_version_id(const igc_rules_version *v);
  * may set cands[i].dropped/drop_reason/score and append to cands[i].basis.
  * A rule that throws or runs over its instruction or memory budget is rolled
  * back and skipped, logged and counted in the status. Returns 0, IGC_ERULES
- * when no rule could run, IGC_EINVAL or IGC_ENOMEM. Thread-safe (one call at
- * a time per version). */
+ * when no rule could run, IGC_EINVAL or IGC_ENOMEM. Thread-safe: concurrent
+ * calls each take a lua_State of the version's pool. */
 int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict *out);
 
 /* Loads the directory again into a new state and runs its rule tests there;

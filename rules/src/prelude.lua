@@ -59,15 +59,14 @@ end
 local TEXT = {}
 
 -- Lower-cases ASCII and removes every kind of space, so "판매 대행" and
--- "판매대행", "S/W" and "s/w" compare equal.
+-- "판매대행", "S/W" and "s/w" compare equal. Done in C (gsub "%s+", U+3000,
+-- U+00A0, then lower, in that order) with a bounded per-state memo, since the
+-- same words are normalised on every call.
+local cnorm, first_match, all_matches = C.normalize, C.first_match, C.all_matches
 function TEXT.normalize(s)
-  s = str(s)
-  s = sgsub(s, "%s+", "")
-  s = sgsub(s, "\227\128\128", "")  -- U+3000 ideographic space
-  s = sgsub(s, "\194\160", "")      -- U+00A0 no-break space
-  return slower(s)
+  return cnorm(s)
 end
-local normalize = TEXT.normalize
+local normalize = cnorm
 
 local function wordlist(words, fname)
   if type(words) == "string" then return {words} end
@@ -82,23 +81,15 @@ function TEXT.has_any(s, words)
   words = wordlist(words, "text.has_any")
   local ns = normalize(s)
   if ns == "" then return nil end
-  for _, w in ipairs(words) do
-    local nw = normalize(w)
-    if nw ~= "" and sfind(ns, nw, 1, true) then return w end
-  end
-  return nil
+  return first_match(ns, words)
 end
 
 -- Every word of `words` found in s, in list order.
 function TEXT.find_all(s, words)
   words = wordlist(words, "text.find_all")
-  local ns, out = normalize(s), {}
-  if ns == "" then return out end
-  for _, w in ipairs(words) do
-    local nw = normalize(w)
-    if nw ~= "" and sfind(ns, nw, 1, true) then out[#out + 1] = w end
-  end
-  return out
+  local ns = normalize(s)
+  if ns == "" then return {} end
+  return all_matches(ns, words)
 end
 
 -- Strips ASCII spaces and U+3000 (a 3-byte sequence, so not a [set]) at both ends.
@@ -120,6 +111,7 @@ end
 local SEPS = {",", "/", ";", "|", "\n", "\194\183", "\227\134\141", "\239\188\140", "\227\128\129"}
 local AND = "및"  -- a separator only next to a space: "초정및소형모터" is one product
 local TAILS = {"등등", "등", "외"}
+local SEG_STARTS = "[%(%)%[%],/;|\n\194\227\235\239]"
 
 -- Splits a product list ("A, B 및 C 등") into its items. Separators inside
 -- brackets are kept, so "부품(볼트, 너트)" stays one item; trailing 등/외 go.
@@ -138,6 +130,10 @@ function TEXT.segments(s)
     if seg ~= "" then out[#out + 1] = seg end
   end
   while i <= n do
+    -- Only these bytes can start a bracket, a separator or 및; skip the rest.
+    local at = sfind(s, SEG_STARTS, i)
+    if not at then break end
+    i = at
     local c = ssub(s, i, i)
     if c == "(" or c == "[" then
       depth = depth + 1
@@ -320,11 +316,21 @@ end
 -- ctx: what a rule's apply(ctx) receives
 local CTX = {}
 local PRIV = setmetatable({}, {__mode = "k"})
+-- ctx.company, ctx.tech, ctx.ksic and ctx.candidates, made on first use.
+local FIELD_WHAT = {company = "ctx.company", tech = "ctx.tech", ksic = "ctx.ksic",
+                    candidates = "ctx.candidates"}
 
 local CTX_MT = {
   __index = function(self, k)
-    local v = PRIV[self].fields[k]
+    local st = PRIV[self]
+    local v = st.fields[k]
     if v ~= nil then return v end
+    local what = FIELD_WHAT[k]
+    if what then
+      v = readonly(st.raw_fields[k], what)
+      st.fields[k] = v
+      return v
+    end
     return CTX[k]
   end,
   __newindex = function(_, k)
@@ -445,27 +451,54 @@ local function field_texts(st, fields, fname)
   return out
 end
 
+-- Like field_texts, but the normalized texts, computed once per ctx.
+local function field_norms(st, fields, fname)
+  if fields == nil and st.ndefault then return st.ndefault end
+  local list = fields or DEFAULT_FIELDS
+  if type(list) == "string" then list = {list} end
+  local out, ntech = {}, st.ntech
+  for _, f in ipairs(list) do
+    local nv = ntech[f]
+    if nv == nil then
+      local v = st.tech[f]
+      if v == nil then
+        error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
+          tconcat(TECH_KEYS_LIST, ", ")), 3)
+      end
+      nv = normalize(v)
+      ntech[f] = nv
+    end
+    out[#out + 1] = nv
+  end
+  if fields == nil then st.ndefault = out end
+  return out
+end
+
 -- First word of `words` found in the firm's texts (main_product, product_use,
 -- tech_business_name, tech_class unless `fields` names others), or nil.
 function CTX:has_any(words, fields)
   local st = priv(self, "has_any")
-  wordlist(words, "ctx:has_any")
-  for _, s in ipairs(field_texts(st, fields, "has_any")) do
-    local w = TEXT.has_any(s, words)
-    if w then return w end
+  words = wordlist(words, "ctx:has_any")
+  for _, ns in ipairs(field_norms(st, fields, "has_any")) do
+    if ns ~= "" then
+      local w = first_match(ns, words)
+      if w then return w end
+    end
   end
   return nil
 end
 
 function CTX:find_all(words, fields)
   local st = priv(self, "find_all")
-  wordlist(words, "ctx:find_all")
+  words = wordlist(words, "ctx:find_all")
   local out, seen = {}, {}
-  for _, s in ipairs(field_texts(st, fields, "find_all")) do
-    for _, w in ipairs(TEXT.find_all(s, words)) do
-      if not seen[w] then
-        seen[w] = true
-        out[#out + 1] = w
+  for _, ns in ipairs(field_norms(st, fields, "find_all")) do
+    if ns ~= "" then
+      for _, w in ipairs(all_matches(ns, words)) do
+        if not seen[w] then
+          seen[w] = true
+          out[#out + 1] = w
+        end
       end
     end
   end
@@ -550,7 +583,14 @@ local function item_table(raw)
   return readonly(t, "item")
 end
 
-local function make_view(rec, static)
+local function view_newindex(_, k)
+  error(sformat("후보는 읽기 전용입니다 (candidate is read-only): %s — ctx:rescore(), ctx:drop()을 쓰세요",
+    tostring(k)), 2)
+end
+
+-- The signals and keywords views are made on first use: most rules never
+-- look at signals.
+local function make_view(rec, static, signals, keywords)
   local view = {}
   setmetatable(view, {
     __index = function(_, k)
@@ -566,49 +606,63 @@ local function make_view(rec, static)
         end
         return rec.item
       end
-      return static[k]
+      local v = static[k]
+      if v == nil then
+        if k == "keywords" then
+          v = readonly(keywords, "keywords")
+          static.keywords = v
+        elseif k == "signals" then
+          v = readonly(signals, "signals")
+          static.signals = v
+        end
+      end
+      return v
     end,
-    __newindex = function(_, k)
-      error(sformat("후보는 읽기 전용입니다 (candidate is read-only): %s — ctx:rescore(), ctx:drop()을 쓰세요",
-        tostring(k)), 2)
-    end,
+    __newindex = view_newindex,
     __metatable = false,
   })
   return view
 end
 
-local function new_ctx(input, lookup)
-  local company = {name = str(input.company and input.company.name)}
-  local tech, ksic = {}, {}
-  for _, k in ipairs(TECH_KEYS_LIST) do tech[k] = str(input.tech and input.tech[k]) end
-  for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(input.ksic and input.ksic[k]) end
-  local st = {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {},
+-- input: {company = {name}, tech = {...}, ksic = {...}, candidates = {...}}.
+-- trusted (the C side): every field is already a string, signals map names
+-- to numbers and keywords are strings, so the tables are used as they are
+-- instead of being copied.
+local function new_ctx(input, lookup, trusted)
+  local company, tech, ksic
+  if trusted then
+    company, tech, ksic = input.company, input.tech, input.ksic
+  else
+    company = {name = str(input.company and input.company.name)}
+    tech, ksic = {}, {}
+    for _, k in ipairs(TECH_KEYS_LIST) do tech[k] = str(input.tech and input.tech[k]) end
+    for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(input.ksic and input.ksic[k]) end
+  end
+  local st = {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {}, ntech = {},
               verdict = {applicable = true, reason = "", message = "", rule = ""}}
   local views = {}
   for i, c in ipairs(input.candidates or {}) do
-    local code = str(c.code)
-    local signals, keywords = {}, {}
-    for k, v in pairs(c.signals or {}) do
-      if type(k) == "string" and type(v) == "number" then signals[k] = v end
+    local code, signals, keywords
+    if trusted then
+      code, signals, keywords = c.code, c.signals, c.keywords
+    else
+      code, signals, keywords = str(c.code), {}, {}
+      for k, v in pairs(c.signals or {}) do
+        if type(k) == "string" and type(v) == "number" then signals[k] = v end
+      end
+      for _, w in ipairs(c.keywords or {}) do keywords[#keywords + 1] = str(w) end
     end
-    for _, w in ipairs(c.keywords or {}) do keywords[#keywords + 1] = str(w) end
     local score = tonumber(c.score) or 0
     if score ~= score or score < 0 then score = 0 elseif score > 1 then score = 1 end
     local rec = {code = code, score = score, dropped = c.dropped == true, drop_reason = "",
                  basis = {}, lookup = lookup, given_item = (not lookup) and c.item or nil}
-    local static = {code = code, signals = readonly(signals, "signals"),
-                    keywords = readonly(keywords, "keywords")}
-    rec.view = make_view(rec, static)
+    rec.view = make_view(rec, {code = code}, signals, keywords)
     st.recs[i] = rec
     if st.by_code[code] == nil then st.by_code[code] = rec end
     views[i] = rec.view
   end
-  st.fields = {
-    company = readonly(company, "ctx.company"),
-    tech = readonly(tech, "ctx.tech"),
-    ksic = readonly(ksic, "ctx.ksic"),
-    candidates = readonly(views, "ctx.candidates"),
-  }
+  st.raw_fields = {company = company, tech = tech, ksic = ksic, candidates = views}
+  st.fields = {}
   local ctx = setmetatable({}, CTX_MT)
   PRIV[ctx] = st
   return ctx
@@ -642,9 +696,14 @@ I.new_ctx = new_ctx
 -- Runs rule i on ctx after saving what a failure must undo.
 function I.run(ctx, i)
   local st, r = PRIV[ctx], SORTED[i]
-  local snap = {verdict = st.verdict, nreview = #st.review, recs = {}}
-  for j, rec in ipairs(st.recs) do
-    snap.recs[j] = {rec.score, rec.dropped, rec.drop_reason, #rec.basis}
+  -- One flat table: score, dropped, drop_reason, #basis per candidate.
+  local recs = st.recs
+  local snap = {verdict = st.verdict, nreview = #st.review}
+  local n = 0
+  for j = 1, #recs do
+    local rec = recs[j]
+    snap[n + 1], snap[n + 2], snap[n + 3], snap[n + 4] = rec.score, rec.dropped, rec.drop_reason, #rec.basis
+    n = n + 4
   end
   st.snap = snap
   st.rule = r.id
@@ -662,23 +721,20 @@ function I.rollback(ctx)
   st.verdict = snap.verdict
   for j = #st.review, snap.nreview + 1, -1 do st.review[j] = nil end
   for j, rec in ipairs(st.recs) do
-    local s = snap.recs[j]
-    rec.score, rec.dropped, rec.drop_reason = s[1], s[2], s[3]
-    for k = #rec.basis, s[4] + 1, -1 do rec.basis[k] = nil end
+    local o = (j - 1) * 4
+    rec.score, rec.dropped, rec.drop_reason = snap[o + 1], snap[o + 2], snap[o + 3]
+    for k = #rec.basis, snap[o + 4] + 1, -1 do rec.basis[k] = nil end
   end
   st.snap = nil
 end
 
+-- cands are the candidate records themselves: the C side reads only their
+-- score, dropped, drop_reason and basis.
 function I.result(ctx)
   local st = PRIV[ctx]
-  local cands = {}
-  for i, rec in ipairs(st.recs) do
-    cands[i] = {score = rec.score, dropped = rec.dropped, drop_reason = rec.drop_reason,
-                basis = rec.basis}
-  end
   local v = st.verdict
   return {applicable = v.applicable, reason = v.reason, message = v.message, rule = v.rule,
-          review = tconcat(st.review, " / "), cands = cands}
+          review = tconcat(st.review, " / "), cands = st.recs}
 end
 
 function I.ntests() return #TESTS end

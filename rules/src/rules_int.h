@@ -11,23 +11,50 @@
 
 #define IGC_RULES_DEFAULT_MEM ((size_t)8 << 20)
 #define IGC_RULES_DEFAULT_INSTRUCTIONS 2000000UL
+#define IGC_RULES_MAX_STATES 16
 
 typedef struct rule_info {
     char *id, *description, *file, *where;
     double priority;
-    unsigned long errors; /* calls that failed, under the version mutex */
+    unsigned long errors; /* calls that failed, under the version's mu */
 } rule_info;
 
-struct igc_rules_version {
-    atomic_int refs;
-    pthread_mutex_t mu; /* one evaluation at a time: a lua_State is single-threaded */
-    lua_State *L;
-    int fref[16]; /* registry references of the prelude's internal functions */
+#define SMALL_GRAIN 16
+#define SMALL_MAX 256
+#define SMALL_CLASSES (SMALL_MAX / SMALL_GRAIN)
 
+/* One lua_State with the version's rules loaded. A state is single-threaded:
+ * an evaluation takes one from the version's pool and gives it back. */
+typedef struct rules_state {
+    lua_State *L;
+    struct igc_rules_version *v;
+    int fref[16];  /* registry references of the prelude's internal functions */
+    int memo_ref;  /* registry reference of the normalize memo table */
+    int wl_ref;    /* registry reference of the word-list cache (weak keys) */
+    size_t memo_bytes;
     size_t mem_used, mem_limit;
     unsigned long budget, used;
     int exhausted;
     igc_rules_input *cur; /* input of the evaluation in progress, for item lookups */
+    struct rules_state *next_free;
+    void *free_blocks[SMALL_CLASSES]; /* recycled small blocks, by size class */
+} rules_state;
+
+struct igc_rules_version {
+    atomic_int refs;
+    pthread_mutex_t mu; /* the status fields below (rule errors) */
+
+    /* The pool: the first state ran the tests; more are loaded on demand,
+     * from the same file contents, when every state is busy. */
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    rules_state *states[IGC_RULES_MAX_STATES];
+    int nstates, max_states, grow_failed;
+    rules_state *free_states;
+    char **data; /* file contents, for states loaded later */
+    size_t *lens;
+    size_t mem_limit;
+    unsigned long budget;
 
     char id[17];
     char loaded_at[21];

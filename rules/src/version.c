@@ -3,12 +3,14 @@
  * instruction-count hook, the rule files run in per-file environments built
  * by the prelude, the test runner and the evaluation loop.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -37,19 +39,85 @@ void igc__rules_copy(char *dst, size_t n, const char *src) {
 
 /* ---- allocator and budget ---- */
 
+/* Small blocks are recycled through per-state free lists (a state is used by
+ * one thread at a time, so no locking): evaluation makes and drops hundreds
+ * of small tables, strings and closures per call. Sanitizer builds use plain
+ * malloc so that misuse stays visible. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_BLOCKS 0
+#else
+#define POOL_BLOCKS 1
+#endif
+
+/* SMALL_CLASSES means "not pooled": plain malloc/realloc/free. */
+static size_t small_class(size_t n) {
+    if (!POOL_BLOCKS) return SMALL_CLASSES;
+    if (n == 0) return 0;
+    return n <= SMALL_MAX ? (n + SMALL_GRAIN - 1) / SMALL_GRAIN - 1 : SMALL_CLASSES;
+}
+
+static void *block_take(rules_state *v, size_t n) {
+    size_t c = small_class(n);
+    if (c == SMALL_CLASSES) return malloc(n);
+    void *p = v->free_blocks[c];
+    if (p) {
+        v->free_blocks[c] = *(void **)p;
+        return p;
+    }
+    return malloc((c + 1) * SMALL_GRAIN);
+}
+
+/* n is the size the block was last given as, so the block holds at least
+ * its class's size. */
+static void block_give(rules_state *v, void *p, size_t n) {
+    size_t c = small_class(n);
+    if (c == SMALL_CLASSES) {
+        free(p);
+        return;
+    }
+    *(void **)p = v->free_blocks[c];
+    v->free_blocks[c] = p;
+}
+
+static void blocks_free(rules_state *v) {
+    for (size_t c = 0; c < SMALL_CLASSES; c++) {
+        void *p = v->free_blocks[c];
+        while (p) {
+            void *next = *(void **)p;
+            free(p);
+            p = next;
+        }
+        v->free_blocks[c] = NULL;
+    }
+}
+
 static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    igc_rules_version *v = ud;
+    rules_state *v = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        if (ptr) block_give(v, ptr, osize);
         v->mem_used -= old;
         return NULL;
     }
     /* Lua requires shrinking to succeed; only growth is refused. */
     if (nsize > old && v->mem_used - old + nsize > v->mem_limit) return NULL;
-    void *p = realloc(ptr, nsize);
+    void *p;
+    if (!ptr) {
+        p = block_take(v, nsize);
+    } else if (small_class(old) == small_class(nsize) && small_class(nsize) < SMALL_CLASSES) {
+        p = ptr; /* same block class: nothing moves */
+    } else if (small_class(old) == SMALL_CLASSES && small_class(nsize) == SMALL_CLASSES) {
+        p = realloc(ptr, nsize);
+    } else {
+        p = block_take(v, nsize);
+        if (p) {
+            memcpy(p, ptr, old < nsize ? old : nsize);
+            block_give(v, ptr, old);
+        }
+    }
     if (!p) {
         if (nsize <= old) {
+            /* The old block stays; it is at least as large as nsize's class. */
             v->mem_used = v->mem_used - old + nsize;
             return ptr;
         }
@@ -59,14 +127,14 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
-static igc_rules_version *ver_of(lua_State *L) {
+static rules_state *ver_of(lua_State *L) {
     void *ud = NULL;
     lua_getallocf(L, &ud);
     return ud;
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
-    igc_rules_version *v = ver_of(L);
+    rules_state *v = ver_of(L);
     v->used += HOOK_STEP;
     if (v->used <= v->budget) return;
     /* Every later hook call raises again, so a pcall inside the rule cannot
@@ -82,13 +150,13 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     lua_error(L);
 }
 
-static void budget_reset(igc_rules_version *v) {
+static void budget_reset(rules_state *v) {
     v->used = 0;
     v->exhausted = 0;
 }
 
 /* Text of the error on top of the stack, with the usual causes spelled out. */
-static void describe_error(igc_rules_version *v, lua_State *L, int status, char *buf, size_t n) {
+static void describe_error(rules_state *v, lua_State *L, int status, char *buf, size_t n) {
     const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
     if (status == LUA_ERRMEM || (m && strstr(m, "not enough memory"))) {
         snprintf(buf, n, "메모리 한도(%zu KiB)를 넘었습니다 / memory limit exceeded", v->mem_limit >> 10);
@@ -119,7 +187,7 @@ static void set_str(lua_State *L, const char *key, const char *val) {
 
 static int l_item(lua_State *L) {
     const char *code = luaL_checkstring(L, 1);
-    igc_rules_version *v = ver_of(L);
+    rules_state *v = ver_of(L);
     igc_rules_input *in = v->cur;
     if (!in || !in->item_lookup) return 0;
     igc_rules_item it;
@@ -158,6 +226,246 @@ static int l_pcall(lua_State *L) {
     return lua_gettop(L);
 }
 
+/* ---- text matching (the hot path of every rule) ---- */
+
+/* Strings up to this size (words, keywords, short product names) are
+ * memoised; longer ones are input texts that rarely repeat. The memo is
+ * dropped once its keys and values pass MEMO_BYTES, so inputs cannot make it
+ * grow without bound. */
+#define MEMO_MAX_KEY 256
+#define MEMO_BYTES ((size_t)256 << 10)
+
+/* Removes every run matching pat (n bytes) from s[0..*len), scanning left to
+ * right like string.gsub with a literal pattern. */
+static void remove_all(char *s, size_t *len, const char *pat, size_t n) {
+    size_t r = 0, w = 0, end = *len;
+    while (r < end) {
+        const char *p = memchr(s + r, pat[0], end - r);
+        size_t at = p ? (size_t)(p - s) : end;
+        if (at > r) {
+            if (w != r) memmove(s + w, s + r, at - r);
+            w += at - r;
+            r = at;
+        }
+        if (r == end) break;
+        if (r + n <= end && memcmp(s + r, pat, n) == 0) {
+            r += n;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    *len = w;
+}
+
+/* Whether needle (non-empty) occurs in hay, like string.find(hay, needle, 1, true). */
+static int contains(const char *hay, size_t hn, const char *needle, size_t nn) {
+    while (hn >= nn) {
+        const char *p = memchr(hay, needle[0], hn - nn + 1);
+        if (!p) return 0;
+        if (memcmp(p, needle, nn) == 0) return 1;
+        hn -= (size_t)(p - hay) + 1;
+        hay = p + 1;
+    }
+    return 0;
+}
+
+/* Pushes TEXT.normalize of the string at idx, in the prelude's original
+ * order: gsub("%s+", ""), then U+3000, then U+00A0, then string.lower. */
+static void push_normalized(lua_State *L, const char *src, size_t len) {
+    luaL_Buffer b;
+    char *s = luaL_buffinitsize(L, &b, len ? len : 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)src[i])) s[n++] = src[i];
+    remove_all(s, &n, "\343\200\200", 3);
+    remove_all(s, &n, "\302\240", 2);
+    for (size_t i = 0; i < n; i++) s[i] = (char)tolower((unsigned char)s[i]);
+    luaL_pushresultsize(&b, n);
+}
+
+/* Pushes normalize(value at idx): nil is "", other non-strings go through
+ * tostring. Strings are looked up in (and added to) the state's memo. */
+static const char *push_norm(lua_State *L, rules_state *v, int idx, size_t *nlen) {
+    idx = lua_absindex(L, idx);
+    int t = lua_type(L, idx);
+    if (t == LUA_TNIL) {
+        lua_pushliteral(L, "");
+        *nlen = 0;
+        return lua_tostring(L, -1);
+    }
+    if (t != LUA_TSTRING) {
+        size_t len;
+        const char *s = luaL_tolstring(L, idx, &len);
+        push_normalized(L, s, len);
+        lua_remove(L, -2);
+        return lua_tolstring(L, -1, nlen);
+    }
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (len > MEMO_MAX_KEY) {
+        push_normalized(L, s, len);
+        return lua_tolstring(L, -1, nlen);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, v->memo_ref);
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, -2) == LUA_TSTRING) {
+        lua_remove(L, -2);
+        return lua_tolstring(L, -1, nlen);
+    }
+    lua_pop(L, 1);
+    push_normalized(L, s, len);
+    size_t vlen;
+    lua_tolstring(L, -1, &vlen);
+    if (v->memo_bytes + len + vlen > MEMO_BYTES) {
+        lua_remove(L, -2); /* the full memo goes */
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, v->memo_ref);
+        lua_insert(L, -2);
+        v->memo_bytes = 0;
+    }
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+    v->memo_bytes += len + vlen;
+    lua_remove(L, -2);
+    return lua_tolstring(L, -1, nlen);
+}
+
+static int l_normalize(lua_State *L) {
+    size_t n;
+    lua_settop(L, 1);
+    push_norm(L, ver_of(L), 1, &n);
+    return 1;
+}
+
+/* Rules pass the same word lists (plain tables of strings) on every call. A
+ * weak-keyed cache maps such a list to its words' normalized forms, checked
+ * word by word against the list (the same string object means the same word),
+ * so a list that a rule changes is simply rebuilt. */
+typedef struct wl_entry {
+    const void *w; /* the word's string object, kept alive by the uservalue */
+    const char *nw;
+    size_t nwlen;
+} wl_entry;
+
+typedef struct word_list {
+    lua_Integer n;
+    wl_entry e[];
+} word_list;
+
+#define WL_MIN 4 /* shorter lists are cheaper to normalize than to cache */
+
+/* The cached list for the table at idx (plain, no metatable), building it
+ * when missing or stale; NULL when the list is not cacheable. */
+static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
+    if (lua_type(L, idx) != LUA_TTABLE || lua_getmetatable(L, idx)) {
+        if (lua_type(L, idx) == LUA_TTABLE) lua_pop(L, 1);
+        return NULL;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, v->wl_ref);
+    int cache = lua_gettop(L);
+    if (!rebuild) {
+        lua_pushvalue(L, idx);
+        if (lua_rawget(L, cache) == LUA_TUSERDATA) {
+            word_list *wl = lua_touserdata(L, -1);
+            lua_pop(L, 2);
+            return wl; /* the cache's reference keeps it alive */
+        }
+        lua_pop(L, 1);
+    }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    int ok = n >= WL_MIN && n <= 4096;
+    for (lua_Integer i = 1; ok && i <= n; i++) {
+        ok = lua_rawgeti(L, idx, i) == LUA_TSTRING;
+        lua_pop(L, 1);
+    }
+    if (!ok) {
+        if (rebuild) { /* no longer cacheable: drop the stale entry */
+            lua_pushvalue(L, idx);
+            lua_pushnil(L);
+            lua_rawset(L, cache);
+        }
+        lua_pop(L, 1);
+        return NULL;
+    }
+    /* ipairs stops at the first nil; rawlen may see past a hole. */
+    word_list *wl = lua_newuserdatauv(L, sizeof *wl + (size_t)n * sizeof(wl_entry), 1);
+    wl->n = n;
+    lua_createtable(L, (int)(2 * n), 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        wl->e[i - 1].w = lua_topointer(L, -1);
+        lua_rawseti(L, -2, 2 * i - 1);
+        lua_rawgeti(L, idx, i);
+        push_norm(L, v, -1, &wl->e[i - 1].nwlen);
+        wl->e[i - 1].nw = lua_tostring(L, -1);
+        lua_rawseti(L, -3, 2 * i);
+        lua_pop(L, 1);
+    }
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, cache);
+    lua_pop(L, 2);
+    return wl;
+}
+
+/* first_match(ns, words): the first w of words (walked like ipairs) whose
+ * normalized form is non-empty and occurs in ns; or nil. */
+static int l_first_match(lua_State *L) {
+    size_t nslen;
+    const char *ns = luaL_checklstring(L, 1, &nslen);
+    rules_state *v = ver_of(L);
+    lua_settop(L, 2);
+    luaL_checkstack(L, 12, NULL);
+    word_list *wl = wl_get(L, v, 2, 0);
+    if (wl) {
+        for (lua_Integer i = 1;; i++) {
+            int t = lua_rawgeti(L, 2, i);
+            if (i > wl->n || t != LUA_TSTRING || lua_topointer(L, -1) != wl->e[i - 1].w) {
+                if (t == LUA_TNIL && i == wl->n + 1) return 1;
+                lua_pop(L, 1);
+                wl = wl_get(L, v, 2, 1); /* changed since cached */
+                break;
+            }
+            const wl_entry *e = &wl->e[i - 1];
+            if (e->nwlen && contains(ns, nslen, e->nw, e->nwlen)) return 1;
+            lua_pop(L, 1);
+        }
+    }
+    for (lua_Integer i = 1;; i++) {
+        if (lua_geti(L, 2, i) == LUA_TNIL) return 1;
+        size_t nwlen;
+        const char *nw = push_norm(L, v, -1, &nwlen);
+        if (nwlen && contains(ns, nslen, nw, nwlen)) {
+            lua_pop(L, 1);
+            return 1;
+        }
+        lua_pop(L, 2);
+    }
+}
+
+/* all_matches(ns, words): a new list of every such w, in order. */
+static int l_all_matches(lua_State *L) {
+    size_t nslen;
+    const char *ns = luaL_checklstring(L, 1, &nslen);
+    rules_state *v = ver_of(L);
+    lua_settop(L, 2);
+    lua_newtable(L);
+    lua_Integer n = 0;
+    for (lua_Integer i = 1;; i++) {
+        if (lua_geti(L, 2, i) == LUA_TNIL) return lua_pop(L, 1), 1;
+        size_t nwlen;
+        const char *nw = push_norm(L, v, -1, &nwlen);
+        lua_pop(L, 1);
+        if (nwlen && contains(ns, nslen, nw, nwlen))
+            lua_rawseti(L, 3, ++n);
+        else
+            lua_pop(L, 1);
+    }
+}
+
 /* The prelude's internal functions, kept as registry references so fetching
  * one never allocates (and so can never fail outside a protected call). */
 enum { F_NEW_ENV, F_NEW_CTX, F_FINISH, F_RUN, F_ROLLBACK, F_RESULT, F_NTESTS, F_TEST_INFO, F_TEST_CTX,
@@ -165,7 +473,7 @@ enum { F_NEW_ENV, F_NEW_CTX, F_FINISH, F_RUN, F_ROLLBACK, F_RESULT, F_NTESTS, F_
 static const char *const fnames[F_COUNT] = {"new_env", "new_ctx", "finish", "run", "rollback", "result",
                                             "ntests", "test_info", "test_ctx", "check", "clear_tests"};
 
-static void push_internal(igc_rules_version *v, int f) { lua_rawgeti(v->L, LUA_REGISTRYINDEX, v->fref[f]); }
+static void push_internal(rules_state *v, int f) { lua_rawgeti(v->L, LUA_REGISTRYINDEX, v->fref[f]); }
 
 /* ---- state setup ---- */
 
@@ -194,14 +502,28 @@ static int p_setup(lua_State *L) {
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
 
+    rules_state *v = ver_of(L);
+    lua_newtable(L);
+    v->memo_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L); /* word lists, weak keys */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    v->wl_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     if (luaL_loadbufferx(L, (const char *)igc_rules_prelude, igc_rules_prelude_len, "=prelude", "t") !=
         LUA_OK)
         return lua_error(L);
-    static const luaL_Reg helpers[] = {
-        {"where", l_where}, {"item", l_item}, {"log", l_log}, {"pcall", l_pcall}, {NULL, NULL}};
+    static const luaL_Reg helpers[] = {{"where", l_where},
+                                       {"item", l_item},
+                                       {"log", l_log},
+                                       {"pcall", l_pcall},
+                                       {"normalize", l_normalize},
+                                       {"first_match", l_first_match},
+                                       {"all_matches", l_all_matches},
+                                       {NULL, NULL}};
     luaL_newlib(L, helpers);
     lua_call(L, 1, 1);
-    igc_rules_version *v = ver_of(L);
     for (int f = 0; f < F_COUNT; f++) {
         if (lua_getfield(L, -1, fnames[f]) != LUA_TFUNCTION) return luaL_error(L, "prelude lacks %s", fnames[f]);
         v->fref[f] = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -219,7 +541,7 @@ typedef struct chunk_arg {
 
 static int p_run_file(lua_State *L) {
     chunk_arg *a = lua_touserdata(L, 1);
-    igc_rules_version *v = ver_of(L);
+    rules_state *v = ver_of(L);
     if (luaL_loadbufferx(L, a->data, a->len, a->name, "t") != LUA_OK) return lua_error(L);
     push_internal(v, F_NEW_ENV);
     lua_pushstring(L, a->file);
@@ -230,11 +552,26 @@ static int p_run_file(lua_State *L) {
     return 0;
 }
 
+/* Sorts the rules; the first state records them in the version, a later one
+ * (argument true) only checks that it loaded the same rules in the same order. */
 static int p_finish(lua_State *L) {
-    igc_rules_version *v = ver_of(L);
-    push_internal(v, F_FINISH);
+    int later = lua_toboolean(L, 1);
+    rules_state *s = ver_of(L);
+    igc_rules_version *v = s->v;
+    push_internal(s, F_FINISH);
     lua_call(L, 0, 1);
     size_t n = (size_t)luaL_len(L, -1);
+    if (later) {
+        int same = n == v->nrules;
+        for (size_t i = 0; same && i < n; i++) {
+            lua_geti(L, -1, (lua_Integer)i + 1);
+            lua_getfield(L, -1, "id");
+            same = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), v->rules[i].id) == 0;
+            lua_pop(L, 2);
+        }
+        if (!same) return luaL_error(L, "rules differ from the first state's");
+        return 0;
+    }
     if (n == 0) return 0;
     v->rules = calloc(n, sizeof *v->rules);
     if (!v->rules) return luaL_error(L, "not enough memory");
@@ -265,11 +602,12 @@ typedef struct run_stats {
 } run_stats;
 
 /* Runs every rule on the ctx at stack index ctx, one budget each. */
-static void run_rules(igc_rules_version *v, int ctx, run_stats *rs, int record) {
-    lua_State *L = v->L;
+static void run_rules(rules_state *s, int ctx, run_stats *rs, int record) {
+    igc_rules_version *v = s->v;
+    lua_State *L = s->L;
     for (size_t j = 0; j < v->nrules; j++) {
-        budget_reset(v);
-        push_internal(v, F_RUN);
+        budget_reset(s);
+        push_internal(s, F_RUN);
         lua_pushvalue(L, ctx);
         lua_pushinteger(L, (lua_Integer)j + 1);
         int st = lua_pcall(L, 2, 0, 0);
@@ -278,25 +616,26 @@ static void run_rules(igc_rules_version *v, int ctx, run_stats *rs, int record) 
             continue;
         }
         char msg[400];
-        describe_error(v, L, st, msg, sizeof msg);
+        describe_error(s, L, st, msg, sizeof msg);
         lua_pop(L, 1);
         rs->failed++;
         char line[512];
         snprintf(line, sizeof line, "규칙 %s (%s) 오류 / rule error: %s", v->rules[j].id, v->rules[j].where,
                  msg);
         if (rs->failed == 1) igc__rules_copy(rs->first_error, sizeof rs->first_error, line);
-        budget_reset(v);
-        push_internal(v, F_ROLLBACK);
+        budget_reset(s);
+        push_internal(s, F_ROLLBACK);
         lua_pushvalue(L, ctx);
         if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
         if (st == LUA_ERRMEM || strstr(msg, "memory")) lua_gc(L, LUA_GCCOLLECT);
         if (record) {
-            v->rules[j].errors++;
+            pthread_mutex_lock(&v->mu);
+            unsigned long e = ++v->rules[j].errors;
             v->rule_errors++;
             igc__rules_copy(v->last_rule_error, sizeof v->last_rule_error, line);
             igc_iso_now(v->last_rule_error_at);
+            pthread_mutex_unlock(&v->mu);
             /* A rule failing on every request must not flood the log. */
-            unsigned long e = v->rules[j].errors;
             if (e <= 10 || (e & (e - 1)) == 0)
                 igc_log(IGC_LOG_WARN, "rules %s: %s (failure %lu; skipped, other rules still apply)", v->id,
                         line, e);
@@ -305,14 +644,14 @@ static void run_rules(igc_rules_version *v, int ctx, run_stats *rs, int record) 
 }
 
 static int p_test_ctx(lua_State *L) {
-    igc_rules_version *v = ver_of(L);
+    rules_state *v = ver_of(L);
     push_internal(v, F_TEST_CTX);
     lua_pushvalue(L, 1);
     lua_call(L, 1, 1);
     return 1;
 }
 
-static void run_tests(igc_rules_version *v, igc_buf *report, igc_buf *errors, int *failed, int *total) {
+static void run_tests(rules_state *v, igc_buf *report, igc_buf *errors, int *failed, int *total) {
     lua_State *L = v->L;
     budget_reset(v);
     push_internal(v, F_NTESTS);
@@ -368,7 +707,7 @@ static void run_tests(igc_rules_version *v, igc_buf *report, igc_buf *errors, in
             lua_pop(L, 1);
         }
         if (ok) {
-            v->tests_passed++;
+            v->v->tests_passed++;
             if (report) igc_buf_printf(report, "[통과 PASS] %s %s\n", where, name);
         } else {
             (*failed)++;
@@ -457,11 +796,23 @@ static int list_dir(const char *dir, char ***names, size_t *n, igc_buf *errors) 
     return 0;
 }
 
+static void state_free(rules_state *s) {
+    if (!s) return;
+    if (s->L) lua_close(s->L);
+    blocks_free(s);
+    free(s);
+}
+
 void igc__rules_version_free(igc_rules_version *v) {
     if (!v) return;
-    if (v->L) lua_close(v->L);
-    for (size_t i = 0; i < v->nfiles; i++) free(v->files[i]);
+    for (int i = 0; i < v->nstates; i++) state_free(v->states[i]);
+    for (size_t i = 0; i < v->nfiles; i++) {
+        free(v->files[i]);
+        if (v->data) free(v->data[i]);
+    }
     free(v->files);
+    free(v->data);
+    free(v->lens);
     for (size_t i = 0; i < v->nrules; i++) {
         free(v->rules[i].id);
         free(v->rules[i].description);
@@ -470,9 +821,100 @@ void igc__rules_version_free(igc_rules_version *v) {
     }
     free(v->rules);
     pthread_mutex_destroy(&v->mu);
+    pthread_mutex_destroy(&v->pool_mu);
+    pthread_cond_destroy(&v->pool_cv);
     free(v);
 }
 
+/* A new state with the prelude and the version's rule files (and, for the
+ * first state, its test files) loaded. On failure *out is NULL and the
+ * reasons go to report/errors (both may be NULL). */
+static int state_load(igc_rules_version *v, int first, igc_buf *report, igc_buf *errors, rules_state **out) {
+    *out = NULL;
+    rules_state *s = calloc(1, sizeof *s);
+    if (!s) return IGC_ENOMEM;
+    s->v = v;
+    s->mem_limit = v->mem_limit;
+    s->budget = v->budget;
+    s->L = lua_newstate(capped_alloc, s);
+    if (!s->L) {
+        free(s);
+        return IGC_ENOMEM;
+    }
+    lua_State *L = s->L;
+    int rc = 0;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    budget_reset(s);
+    lua_pushcfunction(L, p_setup);
+    int st = lua_pcall(L, 0, 0, 0);
+    if (st != LUA_OK) {
+        char msg[400];
+        describe_error(s, L, st, msg, sizeof msg);
+        lua_pop(L, 1);
+        load_error(report, errors, "[오류 ERROR] %s%s\n", "prelude: ", msg);
+        rc = IGC_ERULES;
+    }
+    /* Rule files first, so that every test sees the whole rule set. */
+    for (int pass = 0; pass < (first ? 2 : 1) && !rc; pass++) {
+        for (size_t i = 0; i < v->nfiles && !rc; i++) {
+            int is_test = has_suffix(v->files[i], "_test.lua");
+            if (is_test != pass) continue;
+            char name[300];
+            snprintf(name, sizeof name, "=%s", v->files[i]);
+            chunk_arg a = {name, v->files[i], v->data[i], v->lens[i], is_test ? "test" : "rule"};
+            budget_reset(s);
+            lua_pushcfunction(L, p_run_file);
+            lua_pushlightuserdata(L, &a);
+            st = lua_pcall(L, 1, 0, 0);
+            if (st != LUA_OK) {
+                char msg[400];
+                describe_error(s, L, st, msg, sizeof msg);
+                lua_pop(L, 1);
+                /* Syntax and runtime errors already start with file:line. */
+                if (strncmp(msg, v->files[i], strlen(v->files[i])) == 0)
+                    load_error(report, errors, "[오류 ERROR] %s%s\n", "", msg);
+                else
+                    load_error(report, errors, "[오류 ERROR] %s: %s\n", v->files[i], msg);
+                rc = IGC_ERULES;
+            }
+        }
+        if (pass == 0 && !rc) {
+            budget_reset(s);
+            lua_pushcfunction(L, p_finish);
+            lua_pushboolean(L, !first);
+            st = lua_pcall(L, 1, 0, 0);
+            if (st != LUA_OK) {
+                char msg[400];
+                describe_error(s, L, st, msg, sizeof msg);
+                lua_pop(L, 1);
+                load_error(report, errors, "[오류 ERROR] %s%s\n", "", msg);
+                rc = IGC_ERULES;
+            }
+        }
+    }
+    if (rc) {
+        state_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Ready to serve: tests dropped, garbage collected, and the collector
+ * switched to generational mode, which suits the many short-lived tables
+ * each evaluation makes. */
+static void state_ready(rules_state *s) {
+    budget_reset(s);
+    push_internal(s, F_CLEAR_TESTS);
+    if (lua_pcall(s->L, 0, 0, 0) != LUA_OK) lua_pop(s->L, 1);
+    lua_gc(s->L, LUA_GCCOLLECT);
+    lua_gc(s->L, LUA_GCGEN, 0, 0);
+}
+
+static int default_states(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > IGC_RULES_MAX_STATES ? IGC_RULES_MAX_STATES : (int)n;
+}
 
 int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_buf *report,
                             igc_buf *errors, int *failed, int *total, igc_rules_version **out) {
@@ -482,8 +924,13 @@ int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_bu
     if (!v) return IGC_ENOMEM;
     atomic_init(&v->refs, 1);
     pthread_mutex_init(&v->mu, NULL);
+    pthread_mutex_init(&v->pool_mu, NULL);
+    pthread_cond_init(&v->pool_cv, NULL);
     v->mem_limit = lim && lim->mem_bytes ? lim->mem_bytes : IGC_RULES_DEFAULT_MEM;
     v->budget = lim && lim->instructions ? lim->instructions : IGC_RULES_DEFAULT_INSTRUCTIONS;
+    v->max_states = lim && lim->states ? (int)(lim->states < IGC_RULES_MAX_STATES ? lim->states
+                                                                                : IGC_RULES_MAX_STATES)
+                                       : default_states();
     igc_iso_now(v->loaded_at);
 
     igc_buf why = {0};
@@ -496,11 +943,9 @@ int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_bu
         return rc == IGC_ENOMEM ? rc : IGC_ERULES;
     }
 
-    char **data = calloc(v->nfiles ? v->nfiles : 1, sizeof *data);
-    size_t *lens = calloc(v->nfiles ? v->nfiles : 1, sizeof *lens);
-    if (!data || !lens) {
-        free(data);
-        free(lens);
+    v->data = calloc(v->nfiles ? v->nfiles : 1, sizeof *v->data);
+    v->lens = calloc(v->nfiles ? v->nfiles : 1, sizeof *v->lens);
+    if (!v->data || !v->lens) {
         igc__rules_version_free(v);
         return IGC_ENOMEM;
     }
@@ -513,9 +958,9 @@ int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_bu
             break;
         }
         snprintf(path, pl, "%s/%s", dir, v->files[i]);
-        int r = igc_read_file(path, &data[i], &lens[i]);
+        int r = igc_read_file(path, &v->data[i], &v->lens[i]);
         free(path);
-        if (r == 0 && lens[i] > MAX_FILE_BYTES) r = IGC_ETOOBIG;
+        if (r == 0 && v->lens[i] > MAX_FILE_BYTES) r = IGC_ETOOBIG;
         if (r) {
             load_error(report, errors, "[오류 ERROR] %s: 읽을 수 없습니다 / cannot read: %s\n", v->files[i],
                        igc_strerror(r));
@@ -523,74 +968,20 @@ int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_bu
             break;
         }
         h = igc_hash64(v->files[i], strlen(v->files[i]) + 1, h);
-        h = igc_hash64(data[i], lens[i] + 1, h);
+        h = igc_hash64(v->data[i], v->lens[i] + 1, h);
     }
     snprintf(v->id, sizeof v->id, "%016" PRIx64, h);
 
-    if (!rc) {
-        v->L = lua_newstate(capped_alloc, v);
-        if (!v->L) rc = IGC_ENOMEM;
-    }
-    if (!rc) {
-        lua_sethook(v->L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
-        budget_reset(v);
-        lua_pushcfunction(v->L, p_setup);
-        int st = lua_pcall(v->L, 0, 0, 0);
-        if (st != LUA_OK) {
-            char msg[400];
-            describe_error(v, v->L, st, msg, sizeof msg);
-            lua_pop(v->L, 1);
-            load_error(report, errors, "[오류 ERROR] %s%s\n", "prelude: ", msg);
-            rc = IGC_ERULES;
-        }
-    }
-    /* Rule files first, so that every test sees the whole rule set. */
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        for (size_t i = 0; i < v->nfiles && !rc; i++) {
-            int is_test = has_suffix(v->files[i], "_test.lua");
-            if (is_test != pass) continue;
-            char name[300];
-            snprintf(name, sizeof name, "=%s", v->files[i]);
-            chunk_arg a = {name, v->files[i], data[i], lens[i], is_test ? "test" : "rule"};
-            budget_reset(v);
-            lua_pushcfunction(v->L, p_run_file);
-            lua_pushlightuserdata(v->L, &a);
-            int st = lua_pcall(v->L, 1, 0, 0);
-            if (st != LUA_OK) {
-                char msg[400];
-                describe_error(v, v->L, st, msg, sizeof msg);
-                lua_pop(v->L, 1);
-                /* Syntax and runtime errors already start with file:line. */
-                if (strncmp(msg, v->files[i], strlen(v->files[i])) == 0)
-                    load_error(report, errors, "[오류 ERROR] %s%s\n", "", msg);
-                else
-                    load_error(report, errors, "[오류 ERROR] %s: %s\n", v->files[i], msg);
-                rc = IGC_ERULES;
-            }
-        }
-        if (pass == 0 && !rc) {
-            budget_reset(v);
-            lua_pushcfunction(v->L, p_finish);
-            int st = lua_pcall(v->L, 0, 0, 0);
-            if (st != LUA_OK) {
-                char msg[400];
-                describe_error(v, v->L, st, msg, sizeof msg);
-                lua_pop(v->L, 1);
-                load_error(report, errors, "[오류 ERROR] %s%s\n", "", msg);
-                rc = IGC_ERULES;
-            }
-        }
-    }
-    for (size_t i = 0; i < v->nfiles; i++) free(data[i]);
-    free(data);
-    free(lens);
+    rules_state *s = NULL;
+    if (!rc) rc = state_load(v, 1, report, errors, &s);
     if (rc) {
         (*failed)++;
         igc__rules_version_free(v);
         return rc;
     }
+    v->states[v->nstates++] = s;
 
-    run_tests(v, report, errors, failed, total);
+    run_tests(s, report, errors, failed, total);
     v->tests_total = *total;
     if (report)
         igc_buf_printf(report, "테스트 %d건 중 %d건 통과 / %d of %d tests passed (규칙 %zu개 / %zu rules, 버전 %s)\n",
@@ -599,12 +990,57 @@ int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_bu
         igc__rules_version_free(v);
         return IGC_ERULES;
     }
-    budget_reset(v);
-    push_internal(v, F_CLEAR_TESTS);
-    if (lua_pcall(v->L, 0, 0, 0) != LUA_OK) lua_pop(v->L, 1);
-    lua_gc(v->L, LUA_GCCOLLECT);
+    state_ready(s);
+    v->free_states = s;
     *out = v;
     return 0;
+}
+
+/* ---- the state pool ---- */
+
+/* A free state of v, loading another one when all are busy and the pool may
+ * grow, else waiting for one to come back. */
+static rules_state *pool_take(igc_rules_version *v) {
+    pthread_mutex_lock(&v->pool_mu);
+    for (;;) {
+        rules_state *s = v->free_states;
+        if (s) {
+            v->free_states = s->next_free;
+            pthread_mutex_unlock(&v->pool_mu);
+            s->next_free = NULL;
+            return s;
+        }
+        if (v->nstates < v->max_states && !v->grow_failed) {
+            int slot = v->nstates++; /* reserved while loading outside the lock */
+            pthread_mutex_unlock(&v->pool_mu);
+            rules_state *ns = NULL;
+            int rc = state_load(v, 0, NULL, NULL, &ns);
+            if (!rc) state_ready(ns);
+            pthread_mutex_lock(&v->pool_mu);
+            if (!rc) {
+                v->states[slot] = ns;
+                pthread_mutex_unlock(&v->pool_mu);
+                return ns;
+            }
+            /* Slots are only ever reserved at the end, and growth stops
+             * here, so this slot is still the last one. */
+            v->nstates--;
+            v->grow_failed = 1;
+            igc_log(IGC_LOG_WARN, "rules %s: cannot load another evaluation state (%s); using %d",
+                    v->id, igc_strerror(rc), v->nstates);
+            pthread_cond_broadcast(&v->pool_cv);
+            continue;
+        }
+        pthread_cond_wait(&v->pool_cv, &v->pool_mu);
+    }
+}
+
+static void pool_give(igc_rules_version *v, rules_state *s) {
+    pthread_mutex_lock(&v->pool_mu);
+    s->next_free = v->free_states;
+    v->free_states = s;
+    pthread_cond_signal(&v->pool_cv);
+    pthread_mutex_unlock(&v->pool_mu);
 }
 
 /* ---- evaluation ---- */
@@ -625,7 +1061,7 @@ static void push_field(lua_State *L, const char *key, const char *val) {
 }
 
 static int p_build_ctx(lua_State *L) {
-    igc_rules_version *v = ver_of(L);
+    rules_state *v = ver_of(L);
     igc_rules_input *in = lua_touserdata(L, 1);
     push_internal(v, F_NEW_CTX);
     lua_createtable(L, 0, 4);
@@ -679,8 +1115,9 @@ static int p_build_ctx(lua_State *L) {
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "candidates");
-    lua_pushboolean(L, 1);
-    lua_call(L, 2, 1);
+    lua_pushboolean(L, 1); /* lookup items through the host */
+    lua_pushboolean(L, 1); /* trusted: every field is already a string */
+    lua_call(L, 3, 1);
     return 1;
 }
 
@@ -698,7 +1135,7 @@ static const char *field_str(lua_State *L, int idx, const char *key) {
 }
 
 static int p_extract(lua_State *L) {
-    igc_rules_version *v = ver_of(L);
+    rules_state *v = ver_of(L);
     extract_arg *a = lua_touserdata(L, 1);
     push_internal(v, F_RESULT);
     lua_pushvalue(L, 2);
@@ -758,46 +1195,48 @@ int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict 
     out->applicable = 1;
     if (!v || !in || (in->ncands && !in->cands)) return IGC_EINVAL;
 
-    pthread_mutex_lock(&v->mu);
-    lua_State *L = v->L;
+    rules_state *s = pool_take(v);
+    lua_State *L = s->L;
     int top = lua_gettop(L);
     int rc = 0;
-    v->cur = in;
-    budget_reset(v);
+    s->cur = in;
+    budget_reset(s);
     lua_pushcfunction(L, p_build_ctx);
     lua_pushlightuserdata(L, in);
     int st = lua_pcall(L, 1, 1, 0);
     if (st != LUA_OK) {
         char msg[400];
-        describe_error(v, L, st, msg, sizeof msg);
+        describe_error(s, L, st, msg, sizeof msg);
+        pthread_mutex_lock(&v->mu);
         v->rule_errors++;
         snprintf(v->last_rule_error, sizeof v->last_rule_error, "입력을 넘길 수 없습니다 / cannot pass the input: %s",
                  msg);
         igc_iso_now(v->last_rule_error_at);
-        igc_log(IGC_LOG_WARN, "rules %s: %s", v->id, v->last_rule_error);
+        pthread_mutex_unlock(&v->mu);
+        igc_log(IGC_LOG_WARN, "rules %s: 입력을 넘길 수 없습니다 / cannot pass the input: %s", v->id, msg);
         rc = IGC_ERULES;
     } else {
         int ctx = lua_gettop(L);
         run_stats rs = {0};
-        run_rules(v, ctx, &rs, 1);
+        run_rules(s, ctx, &rs, 1);
         if (v->nrules && !rs.ok) rc = IGC_ERULES;
         extract_arg a = {in, out, 0};
-        budget_reset(v);
+        budget_reset(s);
         lua_pushcfunction(L, p_extract);
         lua_pushlightuserdata(L, &a);
         lua_pushvalue(L, ctx);
         st = lua_pcall(L, 2, 0, 0);
         if (st != LUA_OK) {
             char msg[400];
-            describe_error(v, L, st, msg, sizeof msg);
+            describe_error(s, L, st, msg, sizeof msg);
             igc_log(IGC_LOG_WARN, "rules %s: cannot read the rules' result: %s", v->id, msg);
             rc = IGC_ERULES;
         } else if (a.nomem) {
             rc = IGC_ENOMEM;
         }
     }
-    v->cur = NULL;
+    s->cur = NULL;
     lua_settop(L, top);
-    pthread_mutex_unlock(&v->mu);
+    pool_give(v, s);
     return rc;
 }

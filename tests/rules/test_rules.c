@@ -686,6 +686,124 @@ TEST(concurrent_evals_during_reloads) {
     remove_dir(dir);
 }
 
+/* ---- fast paths: same answers as the plain Lua definitions ---- */
+
+/* The text helpers run in C with memo and word-list caches; a rule compares
+ * them with the original Lua definitions on awkward inputs, and changes its
+ * word lists between calls so a stale cache would show. */
+static const char *TEXT_PROBE =
+    "local function ref_norm(s)\n"
+    "  if s == nil then s = '' elseif type(s) ~= 'string' then s = tostring(s) end\n"
+    "  s = s:gsub('%s+', ''):gsub('\\227\\128\\128', ''):gsub('\\194\\160', '')\n"
+    "  return s:lower()\n"
+    "end\n"
+    "local function ref_has(s, words)\n"
+    "  if type(words) == 'string' then words = {words} end\n"
+    "  local ns = ref_norm(s)\n"
+    "  if ns == '' then return nil end\n"
+    "  for _, w in ipairs(words) do\n"
+    "    local nw = ref_norm(w)\n"
+    "    if nw ~= '' and ns:find(nw, 1, true) then return w end\n"
+    "  end\n"
+    "end\n"
+    "local SAMPLES = {'', ' ', 'A b\\tC', '판매 대행', '\\227 \\128\\128x', 'a\\194\\227\\128\\128\\160b',\n"
+    "  '\\227\\128\\128\\227\\128\\128Y', 'S/W 개발', 'x\\r\\n\\v\\fy', 'ÀÉ', 12, 1.5, true,\n"
+    "  string.rep('가 나 ', 200) .. 'END'}\n"
+    "local W = {'대행', 'S/W', 'end', 'xy', 'b'}\n"
+    "local calls = 0\n"
+    "rule { id = 'textprobe', description = '텍스트 비교', apply = function(ctx)\n"
+    "  calls = calls + 1\n"
+    "  local bad = {}\n"
+    "  for i, s in ipairs(SAMPLES) do\n"
+    "    if text.normalize(s) ~= ref_norm(s) then bad[#bad + 1] = 'norm' .. i end\n"
+    "    if text.has_any(s, W) ~= ref_has(s, W) then bad[#bad + 1] = 'has' .. i end\n"
+    "    local all = text.find_all(s, W)\n"
+    "    local want = {}\n"
+    "    for _, w in ipairs(W) do if ref_has(s, {w}) then want[#want + 1] = w end end\n"
+    "    if table.concat(all, ',') ~= table.concat(want, ',') then bad[#bad + 1] = 'all' .. i end\n"
+    "  end\n"
+    "  if text.normalize(nil) ~= '' then bad[#bad + 1] = 'nil' end\n"
+    "  if ctx:has_any(W) ~= ref_has(ctx.tech.main_product, W) then bad[#bad + 1] = 'ctx' end\n"
+    "  -- change the list in place; later calls must see the change\n"
+    "  if calls == 1 then W[2] = 'zz'\n"
+    "  elseif calls == 2 then W[#W + 1] = 'a b'\n"
+    "  elseif calls == 3 then W[3] = nil\n"
+    "  elseif calls == 4 then W[1] = 7 end\n"
+    "  ctx:needs_review(#bad == 0 and 'ok' or table.concat(bad, ' '))\n"
+    "end }\n";
+
+TEST(text_fast_paths_match_lua) {
+    char tmpl[] = "/tmp/igc-rules-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    char *dir = igc_strdup(tmpl);
+    REQUIRE(write_text(dir, "textprobe.lua", TEXT_PROBE) == 0);
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    static const char *products[] = {"S/W 판매 대행", "xy END", "a b 부품", "없음", "S / W"};
+    for (int i = 0; i < 6; i++) {
+        igc_rules_verdict out;
+        CHECK_EQ_INT(eval_firm(v, "t", "C", "", products[i % 5], &out), 0);
+        CHECK_EQ_STR(out.review_note, "ok");
+    }
+    CHECK_EQ_INT(status_num(r, "rule_errors"), 0);
+    igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
+typedef struct {
+    igc_rules_version *v;
+    int bad, evals;
+} pool_arg;
+
+static void *pool_worker(void *p) {
+    pool_arg *a = p;
+    for (int i = 0; i < 100; i++) {
+        igc_rules_verdict out;
+        if (eval_firm(a->v, "a", "G", "기타 전문 도매업", "화장품", &out) != 0 || out.applicable ||
+            strcmp(out.reason_code, "wholesale_retail") != 0)
+            a->bad++;
+        if (eval_firm(a->v, "boom", "C", "반도체 제조업", "반도체 후공정 장비", &out) != 0 || !out.applicable)
+            a->bad++;
+        a->evals += 2;
+    }
+    return NULL;
+}
+
+/* One version serves several threads at once from its pool of states; rule
+ * errors from every state land in the same status counters. */
+TEST(parallel_evals_share_status) {
+    char *dir = copy_rules_dir();
+    REQUIRE(dir);
+    REQUIRE(write_text(dir, "boom.lua",
+                       "rule { id = 'boom', description = '펑', priority = 5, apply = function(ctx)\n"
+                       "  if ctx.company.name == 'boom' then error('펑') end end }\n") == 0);
+    igc_rules_limits lim = {0, 0, 3};
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, &lim, &r) == 0);
+    igc_log_set_level(IGC_LOG_ERROR);
+    igc_rules_version *v = igc_rules_acquire(r);
+    pool_arg a[4] = {{v, 0, 0}, {v, 0, 0}, {v, 0, 0}, {v, 0, 0}};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) REQUIRE(pthread_create(&th[i], NULL, pool_worker, &a[i]) == 0);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    igc_log_set_level(IGC_LOG_INFO);
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(a[i].bad, 0);
+        CHECK_EQ_INT(a[i].evals, 200);
+    }
+    CHECK_EQ_INT(status_num(r, "rule_errors"), 400);
+    cJSON *st = igc_rules_status_json(r);
+    cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "rules"), 0);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(first, "id")), "boom");
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(first, "errors")), 400);
+    cJSON_Delete(st);
+    igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
 /* ---- watch ---- */
 
 typedef struct {
@@ -966,5 +1084,6 @@ IGC_TEST_MAIN(TEST_ENTRY(shipped_rule_tests_pass), TEST_ENTRY(test_dir_reports_f
               TEST_ENTRY(sandbox_has_no_dangerous_globals), TEST_ENTRY(sandbox_escapes_contained),
               TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(bad_changes_are_refused),
               TEST_ENTRY(reload_swaps_and_old_version_still_evaluates), TEST_ENTRY(many_reloads_keep_memory_flat),
-              TEST_ENTRY(concurrent_evals_during_reloads),
+              TEST_ENTRY(concurrent_evals_during_reloads), TEST_ENTRY(text_fast_paths_match_lua),
+              TEST_ENTRY(parallel_evals_share_status),
               TEST_ENTRY(watch_triggers_reload), TEST_ENTRY(status_json_shape), TEST_ENTRY(principles_on_dev_rows))
