@@ -62,7 +62,7 @@ typedef struct igc_rules igc_rules;                 /* the manager */
 typedef struct igc_rules_version igc_rules_version; /* one loaded rule set, refcounted */
 
 typedef struct igc_rules_limits {
-    size_t mem_bytes;           /* Lua heap cap per version; 0 = 8 MiB */
+    size_t mem_bytes;           /* Lua heap cap per state of a version; 0 = 8 MiB */
     unsigned long instructions; /* VM instructions per rule call; 0 = 2,000,000 */
     unsigned states;            /* lua_States per version for parallel evaluation, loaded on
                                    demand (each capped at mem_bytes); 0 = online CPUs, at most 16 */
