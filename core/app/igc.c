@@ -210,8 +210,10 @@ static int cmd_eval(igc_app *a, const args *ar) {
         igc_rows_close(rows);
         return die("eval needs a labelled file (column label1)", NULL);
     }
-    igc_eval *ev, *ev_rank; /* ev_rank: the ranking alone, as if every row were applicable */
-    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank)) return die("out of memory", NULL);
+    igc_eval *ev, *ev_rank, *ev_sure; /* ev_rank: the ranking alone, as if every row were applicable;
+                                       * ev_sure: the rows the engine did not flag for review */
+    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank) || igc_eval_new(&ev_sure)) return die("out of memory", NULL);
+    size_t flagged = 0;
     size_t done = 0;
     igc_row r;
     double ms = 0;
@@ -228,7 +230,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
         igc_verr ve;
         const char *pred[3] = {0};
         size_t np = 0;
-        int app = 0;
+        int app = 0, review = 0;
         cJSON *res = NULL;
         if (preds) {
             /* another system's answers, looked up by uid: the same metrics for a peer */
@@ -244,6 +246,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
             if (igc_app_classify_excluding(a, &req, ar->loo ? key : NULL, 0, &res) == 0) {
                 ms += igc_now_ms() - t0;
                 app = cJSON_IsTrue(cJSON_GetObjectItem(res, "applicable"));
+                review = cJSON_IsTrue(cJSON_GetObjectItem(res, "needs_review"));
                 cJSON *it;
                 cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "items")) if (np < 3) pred[np++] =
                     cJSON_GetObjectItem(it, "code")->valuestring;
@@ -253,6 +256,8 @@ static int cmd_eval(igc_app *a, const args *ar) {
         const char *const *labels = r.labels;
         igc_eval_add(ev, labels, app, pred, np);
         igc_eval_add(ev_rank, labels, 1, pred, np);
+        if (review) flagged++;
+        else igc_eval_add(ev_sure, labels, app, pred, np);
         if (ar->errors) {
             int has = *labels[0] || *labels[1] || *labels[2];
             int ok = has ? app && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) ||
@@ -269,23 +274,26 @@ static int cmd_eval(igc_app *a, const args *ar) {
     }
     fputc('\n', stderr);
     igc_rows_close(rows);
-    igc_eval_metrics m, mr;
+    igc_eval_metrics m, mr, mu;
     igc_eval_compute(ev, &m);
     igc_eval_compute(ev_rank, &mr);
+    igc_eval_compute(ev_sure, &mu);
     if (ar->json) {
         printf("{\"rows\":%zu,\"labelled\":%zu,\"accuracy\":%.4f,\"top1\":%.4f,\"top3\":%.4f,\"macro_f1\":%.4f,"
-               "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"ms_per_row\":%.4f}\n",
+               "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"needs_review\":%zu,"
+               "\"accuracy_unflagged\":%.4f,\"ms_per_row\":%.4f}\n",
                m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.na_precision, m.na_recall, mr.top1, mr.top3,
+               flagged, mu.accuracy,
                done ? ms / (double)done : 0.0);
     } else {
         printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
                "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"
                "n/a prec.   %.3f\nn/a recall  %.3f\nranking alone (every row treated as applicable): top-1 %.3f, "
-               "top-3 %.3f\nms per row  %.3f\n",
+               "top-3 %.3f\nneeds review %zu rows; accuracy on the other %zu: %.3f\nms per row  %.3f\n",
                ar->in, ar->predictions ? ar->predictions : igc_engine_version(a->engine),
                ar->predictions ? "n/a (predictions file)" : a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
                m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall, mr.top1,
-               mr.top3, done ? ms / (double)done : 0.0);
+               mr.top3, flagged, mu.rows, mu.accuracy, done ? ms / (double)done : 0.0);
         if (ar->errors) {
             igc_buf conf = {0};
             igc_eval_confusions(ev, &conf, (size_t)ar->errors);
@@ -298,6 +306,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
     cJSON_Delete(preds);
     igc_eval_free(ev);
     igc_eval_free(ev_rank);
+    igc_eval_free(ev_sure);
     return rc < 0 ? die("input is not valid CSV", igc_strerror(rc)) : 0;
 }
 

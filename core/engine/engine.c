@@ -97,7 +97,7 @@ void igc_engine_params_default(igc_engine_params *p) {
     p->na_w[IGC_NA_LEX] = 0.3;
     p->na_w[IGC_NA_DENSE] = 1.0;
     p->apply_threshold = 0.5;
-    p->review_gap = 0.05;
+    p->review_min_score = 0.35;
     p->knn_k = 10;
     p->prior_alpha = 3.0;
 }
@@ -125,7 +125,7 @@ static const struct {
     {"na_w_top", offsetof(igc_engine_params, na_w[IGC_NA_TOP])},
     {"na_w_text", offsetof(igc_engine_params, na_w[IGC_NA_TEXT])},
     {"apply_threshold", offsetof(igc_engine_params, apply_threshold)},
-    {"review_gap", offsetof(igc_engine_params, review_gap)},
+    {"review_min_score", offsetof(igc_engine_params, review_min_score)},
     {"prior_alpha", offsetof(igc_engine_params, prior_alpha)},
 };
 
@@ -1163,8 +1163,10 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     r->dense_max = sc.dense_max;
     r->p_applicable = sc.q.f.n ? sigmoid(z) : 0;
     r->applicable = r->p_applicable >= p->apply_threshold && r->ncands > 0;
-    r->needs_review = r->gap < p->review_gap || fabs(r->p_applicable - p->apply_threshold) < 0.1;
-    /* neighbours and explanations */
+    /* Unsure: the applicability decision is close, or an applicable answer's best item
+     * has little probability (chosen on history: unflagged answers are right more often). */
+    r->needs_review = fabs(r->p_applicable - p->apply_threshold) < 0.1 ||
+                      (r->applicable && r->cands[0].score < p->review_min_score);    /* neighbours and explanations */
     for (size_t j = 0; j < sc.nnb && r->nneighbors < IGC_ENGINE_MAX_NEIGHBORS; j++) {
         const exemplar *x = &e->ex[sc.nbs[j].idx];
         igc_engine_neighbor *n = &r->neighbors[r->nneighbors++];

@@ -74,7 +74,7 @@ typedef struct igc_engine_params {
     int use[IGC_SIG_N];         /* 0 switches a signal off (ablation) */
     double na_bias, na_w[IGC_NA_N]; /* applicability logit */
     double apply_threshold;     /* p_applicable >= this -> applicable */
-    double review_gap;          /* needs_review when rank-1/2 gap is below this */
+    double review_min_score;    /* needs_review when an applicable answer's rank 1 scores below this */
     int knn_k;                  /* neighbours consulted */
     double prior_alpha;         /* smoothing of the KSIC prior */
     char model[96];             /* version of the encoder the weights were fitted with ("none") */

@@ -342,7 +342,8 @@ static int check_result(const igc_engine *e, const igc_engine_input *in, const c
     if (r->gap != gap) VIOL("gap %.17g != %.17g", r->gap, gap);
     if (!(r->p_applicable >= 0 && r->p_applicable <= 1)) VIOL("p_applicable %g", r->p_applicable);
     if (r->applicable != (r->p_applicable >= p->apply_threshold && r->ncands > 0)) VIOL("applicable inconsistent");
-    if (r->gap < p->review_gap && !r->needs_review) VIOL("gap %g below review_gap without needs_review", r->gap);
+    if (r->applicable && r->ncands && r->cands[0].score < p->review_min_score && !r->needs_review)
+        VIOL("rank-1 score %g below review_min_score without needs_review", r->cands[0].score);
     if (r->ksic.level != 0 && (r->ksic.level < 2 || r->ksic.level > 5)) VIOL("ksic level %d", r->ksic.level);
     if ((!in->ksic_code || !*in->ksic_code) && r->ksic.level != 0) VIOL("ksic resolved from nothing");
     if (!isfinite(r->na_knn) || !isfinite(r->na_prior) || !isfinite(r->lex_max) || !isfinite(r->dense_max))
@@ -969,7 +970,7 @@ TEST(params_files) {
     a.na_bias = -0.123456789012345678;
     for (int k = 0; k < IGC_NA_N; k++) a.na_w[k] = (k - 3) * 0.7071067811865476;
     a.apply_threshold = 0.4321;
-    a.review_gap = 1e-3;
+    a.review_min_score = 0.123;
     a.knn_k = 17;
     a.prior_alpha = 2.5e-1;
     snprintf(a.model, sizeof a.model, "%s", g_tenc.version);
@@ -984,7 +985,7 @@ TEST(params_files) {
     CHECK(memcmp(&a.na_bias, &b.na_bias, sizeof a.na_bias) == 0);
     CHECK(memcmp(a.na_w, b.na_w, sizeof a.na_w) == 0);
     CHECK(a.apply_threshold == b.apply_threshold);
-    CHECK(a.review_gap == b.review_gap);
+    CHECK(a.review_min_score == b.review_min_score);
     CHECK(a.prior_alpha == b.prior_alpha);
     CHECK_EQ_INT(b.knn_k, 17);
     CHECK_EQ_STR(b.model, a.model);
