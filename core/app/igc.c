@@ -25,6 +25,7 @@ static const char *usage =
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
     "                                            train the embedding model from the data directory\n"
     "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST]\n"
+    "       [--seed N] [--epochs N] [--dim N]    (the training options of the model in use)\n"
     "                                            fit engine parameters on past judgments\n"
     "                                            (--if-missing: only when absent or fitted for another model)\n"
     "  history import FILE.csv                   add labelled past judgments to the store\n"
@@ -369,9 +370,13 @@ static void tune_progress(void *ud, size_t done) {
  * history row (offset by the fold) and score those rows only. */
 #define TUNE_HOLDOUT 4
 
-static int tuning_engine(igc_app *a, int fold, igc_encoder **enc_out, igc_engine **out) {
+static int tuning_engine(igc_app *a, const args *ar, int fold, igc_encoder **enc_out, igc_engine **out) {
     igc_embed_train_opts o;
     igc_embed_train_defaults(&o, a->cfg.data_dir);
+    /* the fold models must be trained like the model in use */
+    if (ar->seed) o.seed = (uint64_t)ar->seed;
+    if (ar->epochs) o.epochs = (int)ar->epochs;
+    if (ar->dim) o.dim = (int)ar->dim;
     o.holdout_mod = TUNE_HOLDOUT;
     o.holdout_fold = fold;
     o.threads = 2;
@@ -417,7 +422,7 @@ static int cmd_tune(igc_app *a, const args *ar) {
         fprintf(stderr, "tune: fold %d of %d\n", fold + 1, folds);
         igc_encoder *enc;
         igc_engine *saved = a->engine, *e;
-        if ((rc = tuning_engine(a, fold, &enc, &e))) break;
+        if ((rc = tuning_engine(a, ar, fold, &enc, &e))) break;
         a->engine = e;
         if (!(rc = load_history(a, ar))) {
             igc_tune_opts o = {ar->history, TUNE_HOLDOUT, fold, tune_progress, NULL};
