@@ -1,18 +1,22 @@
 /*
  * igc_engine: ranks taxonomy items for one company and says whether any applies.
  *
- * Signals, each normalised to [0,1] per item:
- *   lexical    BM25 of the input's subword features against the item's name,
- *              definition and examples
+ * Signals (each a family of per-item features, see IGC_FT_*):
+ *   lexical    BM25 of the input's subword features against the item's whole text
+ *              and against its name alone
  *   dense      cosine between sentence embeddings of the input and of the item's
- *              texts (name, definition sentences, examples), via a FAISS index
- *   knn        labels of the most similar past judgments (exemplars), weighted by
- *              similarity
- *   ksic_prior how often firms of the same KSIC group received the item in history
- * The fused score is a weighted sum; whether the firm is applicable at all is a
- * logistic model over "no item" evidence (neighbours judged not applicable, the KSIC
- * group's rate of such judgments, the strength of the best item). Weights come from
- * a parameter file fitted on history (igc tune) or defaults.
+ *              sentences (name, name + definition, each definition line and example),
+ *              scored exactly by one BLAS matrix-vector product
+ *   knn        past judgments (exemplars): label shares among the nearest ones by
+ *              dense similarity (a FAISS index) and by BM25, their fields, and the
+ *              mean similarity to each item's past judgments (prototypes)
+ *   ksic_prior how often firms of the same KSIC group (backed off to the division and
+ *              the field) received the item in history
+ * The item score is a softmax over items of the weighted features (a log-linear
+ * model), so scores are probabilities. Whether the firm is applicable at all is a
+ * logistic model over "no item" evidence (IGC_NA_*: neighbours judged not applicable,
+ * the KSIC group's rate of such judgments, the best matches, a text classifier).
+ * Weights come from a parameter file fitted on history (igc tune) or defaults.
  *
  * An engine is bound to one taxonomy revision and is reference-counted like it.
  * igc_engine_classify() only reads the engine and may run on several threads;
