@@ -855,6 +855,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
     int rc = query_build(in, &sc->q);
     if (rc) return rc;
     sc->group = ksic_group(e->ksic, in->ksic_code, km);
+    const exemplar *self = find_exemplar(e, exclude_key); /* left out of every statistic */
     size_t kk = (size_t)p->knn_k + 1;
     sc->feat = calloc(ni * IGC_FT_N, sizeof *sc->feat);
     sc->lex = calloc(ni, sizeof *sc->lex);
@@ -911,7 +912,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         }
         lex_score(e->ex_lex, &sc->q.f, sc->q.fw, es);
         neighbours_lexical(e, es, kk, exclude_key, ln, &nln);
-        prototypes(e, have_qv ? qv : NULL, es, find_exemplar(e, exclude_key), sc->feat);
+        prototypes(e, have_qv ? qv : NULL, es, self, sc->feat);
         free(es);
         double wd = vote(e, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
         for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN] = (float)(votes[i] / wd);
@@ -935,7 +936,6 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         }
     }
     if (p->use[IGC_SIG_KNN] && e->nex) {
-        const exemplar *self = find_exemplar(e, exclude_key);
         if (self) {
             float *w = malloc((NA_BUCKETS + 1) * sizeof *w);
             if (!w) {
@@ -949,7 +949,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
             sc->na[IGC_NA_TEXT] = natext_logit(e->natxt, &sc->q);
         }
     }
-    if (p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, find_exemplar(e, exclude_key), sc);
+    if (p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, self, sc);
 done:
     free(tmp), free(votes), free(fvotes);
     if (have_qv && !rc) sc->qv = qv;
