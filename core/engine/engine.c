@@ -647,11 +647,6 @@ typedef struct {
     double sim, w;
 } nb;
 
-static int cmp_nb(const void *a, const void *b) {
-    double x = ((const nb *)a)->sim, y = ((const nb *)b)->sim;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* Everything computed for one company before the parameters are applied. */
 typedef struct {
     query q;
@@ -763,23 +758,23 @@ static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, con
     return 0;
 }
 
-/* k nearest past judgments by BM25, scaled so the best is 1. */
-static int neighbours_lexical(const igc_engine *e, const float *es, size_t kk, const char *exclude_key, nb *out,
-                              size_t *n) {
-    double m = 0;
+/* k nearest past judgments by BM25, scaled so the best is 1; `skip` (an exemplar
+ * index, or SIZE_MAX) is left out. A sorted insertion keeps the k best: k is small. */
+static void neighbours_lexical(const igc_engine *e, const float *es, size_t kk, size_t skip, nb *out, size_t *n) {
+    float m = 0;
     for (size_t i = 0; i < e->nex; i++)
-        if (!exclude_key || strcmp(e->ex[i].key, exclude_key) != 0) m = es[i] > m ? es[i] : m;
+        if (es[i] > m && i != skip) m = es[i];
     size_t cnt = 0, k = kk - 1;
+    double inv = 1.0 / ((double)m + 1e-9);
     for (size_t i = 0; i < e->nex; i++) {
-        if (es[i] <= 0 || (exclude_key && strcmp(e->ex[i].key, exclude_key) == 0)) continue;
-        double s = es[i] / (m + 1e-9);
-        if (cnt < k) out[cnt++] = (nb){(int)i, s, 0};
-        else if (s > out[k - 1].sim) out[k - 1] = (nb){(int)i, s, 0};
-        else continue;
-        qsort(out, cnt, sizeof *out, cmp_nb);
+        if (es[i] <= 0 || i == skip) continue;
+        double s = es[i] * inv;
+        if (cnt == k && s <= out[k - 1].sim) continue;
+        size_t j = cnt < k ? cnt++ : k - 1;
+        while (j > 0 && out[j - 1].sim < s) out[j] = out[j - 1], j--;
+        out[j] = (nb){(int)i, s, 0};
     }
     *n = cnt;
-    return 0;
 }
 
 /* Label weight of exemplar x for item i: 1 for its primary label, 0.5 for others. */
@@ -791,14 +786,28 @@ static float label_weight(const exemplar *x, int i) {
  * excluded exemplar out. es: BM25 of the query against every exemplar. */
 static void prototypes(const igc_engine *e, const float *qv, const float *es, const exemplar *self, float *feat) {
     size_t ni = e->tx->nitems;
-    double m = 0;
+    size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
+    float m = 0;
     for (size_t x = 0; x < e->nex; x++)
-        if (&e->ex[x] != self) m = es[x] > m ? es[x] : m;
+        if (es[x] > m && x != skip) m = es[x];
     double *lsum = calloc(ni, sizeof *lsum);
-    if (!lsum) return;
-    for (size_t x = 0; x < e->nex; x++) {
+    float *dots = qv && e->isum ? malloc(ni * sizeof *dots) : NULL;
+    if (!lsum || (qv && e->isum && !dots)) {
+        free(lsum), free(dots);
+        return;
+    }
+    /* one BLAS product for every item's summed vector; the left-out exemplar's own
+     * share is taken off per item below */
+    double qself = 0;
+    if (dots) {
+        int dim = e->enc->dim;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)ni, dim, 1.0f, e->isum, dim, qv, 1, 0.0f, dots, 1);
+        if (self && self->vec)
+            for (int d = 0; d < dim; d++) qself += (double)qv[d] * self->vec[d];
+    }
+    for (size_t x = 0; x < e->nex && m > 0; x++) {
         const exemplar *ex = &e->ex[x];
-        if (ex == self || ex->none_reason || m <= 0) continue;
+        if (es[x] <= 0 || x == skip || ex->none_reason) continue;
         for (int k = 0; k < 3; k++)
             if (ex->label[k] >= 0) lsum[ex->label[k]] += label_weight(ex, ex->label[k]) * es[x] / m;
     }
@@ -806,14 +815,11 @@ static void prototypes(const igc_engine *e, const float *qv, const float *es, co
         double w = e->iw[i] - (self ? label_weight(self, (int)i) : 0);
         if (w <= 1e-6) continue;
         feat[i * IGC_FT_N + IGC_FT_PROTO_LEX] = (float)(lsum[i] / w);
-        if (!qv || !e->isum) continue;
-        const float *s = e->isum + i * (size_t)e->enc->dim;
-        double dot = 0;
-        float sw = self && self->vec ? label_weight(self, (int)i) : 0;
-        for (int d = 0; d < e->enc->dim; d++) dot += qv[d] * (s[d] - sw * (sw ? self->vec[d] : 0));
-        feat[i * IGC_FT_N + IGC_FT_PROTO_DENSE] = (float)(dot / w);
+        if (!dots) continue;
+        double sw = self && self->vec ? label_weight(self, (int)i) : 0;
+        feat[i * IGC_FT_N + IGC_FT_PROTO_DENSE] = (float)((dots[i] - sw * qself) / w);
     }
-    free(lsum);
+    free(lsum), free(dots);
 }
 
 /* Similarity-weighted label votes of neighbours into votes[item] and
@@ -911,7 +917,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
             goto done;
         }
         lex_score(e->ex_lex, &sc->q.f, sc->q.fw, es);
-        neighbours_lexical(e, es, kk, exclude_key, ln, &nln);
+        neighbours_lexical(e, es, kk, self ? (size_t)(self - e->ex) : SIZE_MAX, ln, &nln);
         prototypes(e, have_qv ? qv : NULL, es, self, sc->feat);
         free(es);
         double wd = vote(e, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
@@ -1056,16 +1062,46 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
 
 /* 분류근거: the item sentence that shares most with the input, the similar past
  * judgments that carry the item, and the KSIC group's history. */
-static int explain_basis(const igc_engine *e, const query *q, const nb *nbs, size_t nnb, int ii, int group,
-                         const igc_ksic_match *km, igc_engine_cand *c) {
+/* A query feature's weight for quoting: idf x field/kind weight, summed over its
+ * occurrences. Sorted by id so that a sentence is matched by one merge. */
+typedef struct {
+    uint64_t id;
+    double w;
+} qweight;
+
+static int cmp_qweight(const void *a, const void *b) {
+    uint64_t x = ((const qweight *)a)->id, y = ((const qweight *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The query's non-bigram features merged by id into out (room for q->f.n); returns the count. */
+static size_t query_weights(const igc_engine *e, const query *q, qweight *out) {
+    size_t n = 0;
+    for (size_t f = 0; f < q->f.n; f++)
+        if (q->f.f[f].kind != IGC_FEAT_BI) out[n++] = (qweight){q->f.f[f].id, q->fw[f]};
+    qsort(out, n, sizeof *out, cmp_qweight);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m && out[m - 1].id == out[i].id) out[m - 1].w += out[i].w;
+        else out[m++] = out[i];
+    }
+    for (size_t i = 0; i < m; i++) out[i].w *= lex_idf(e->items_lex, out[i].id);
+    return m;
+}
+
+static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, const nb *nbs, size_t nnb, int ii,
+                         int group, const igc_ksic_match *km, igc_engine_cand *c) {
     const item_text *t = &e->itext[ii];
     double best = 0;
     size_t bs = t->nsent;
     for (size_t s = 0; s < t->nsent; s++) {
         double sc = 0;
-        for (size_t f = 0; f < q->f.n; f++)
-            if (q->f.f[f].kind != IGC_FEAT_BI && has_feat(t->sfeat[s], t->nsfeat[s], q->f.f[f].id))
-                sc += lex_idf(e->items_lex, q->f.f[f].id) * q->fw[f];
+        const uint64_t *sf = t->sfeat[s];
+        for (size_t a = 0, b = 0; a < nqw && b < t->nsfeat[s];) {
+            if (qw[a].id < sf[b]) a++;
+            else if (qw[a].id > sf[b]) b++;
+            else sc += qw[a++].w, b++;
+        }
         if (sc > best) best = sc, bs = s;
     }
     igc_buf b = {0};
@@ -1120,7 +1156,8 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     if (rc) return rc;
     double *prob = calloc(ni, sizeof *prob);
     float *lexc = calloc(sc.q.f.n + 1, sizeof *lexc);
-    if (!prob || !lexc) {
+    qweight *qw = malloc((sc.q.f.n + 1) * sizeof *qw);
+    if (!prob || !lexc || !qw) {
         rc = IGC_ENOMEM;
         goto done;
     }
@@ -1176,14 +1213,15 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
         n->none_reason = x->none_reason;
         n->sim = sc.nbs[j].sim;
     }
+    size_t nqw = query_weights(e, &sc.q, qw);
     for (size_t c = 0; c < r->ncands && !rc; c++) {
         int ii = (int)(r->cands[c].item - e->tx->items);
         lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
         rc = explain_keywords(e, in, &sc.q, lexc, sc.lex_max, sc.nbs, sc.nnb, sc.wsum, sc.qv, ii, &r->cands[c]);
-        if (!rc) rc = explain_basis(e, &sc.q, sc.nbs, sc.nnb, ii, sc.group, &r->ksic, &r->cands[c]);
+        if (!rc) rc = explain_basis(e, qw, nqw, sc.nbs, sc.nnb, ii, sc.group, &r->ksic, &r->cands[c]);
     }
 done:
-    free(prob), free(lexc);
+    free(prob), free(lexc), free(qw);
     scoring_free(&sc);
     if (rc) igc_engine_result_free(r);
     return rc;
