@@ -295,11 +295,11 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         igc_req_engine_input(&r, &in);
         const char *labels[3] = {cJSON_IsString(chosen) ? chosen->valuestring : NULL, NULL, NULL};
         const char *none = cJSON_IsString(chosen) ? NULL : "examiner_not_applicable";
-        igc_exemplar x = {id, in, {labels[0], NULL, NULL}, none};
+        igc_exemplar x = {id, in, {labels[0], NULL, NULL}, none, NULL};
         int xrc = igc_engine_add_exemplar(e, &x);
         if (xrc == 0) xrc = igc_engine_commit(e);
         if (xrc == 0) {
-            cJSON *xo = igc_exemplar_json(id, &in, labels, none, "judgment");
+            cJSON *xo = igc_exemplar_json(id, &in, labels, none, NULL, "judgment");
             char *xt = xo ? cJSON_PrintUnformatted(xo) : NULL;
             cJSON_Delete(xo);
             if (!xt || igc_store_exemplar_put(a->store, id, xt, strlen(xt)))

@@ -117,6 +117,7 @@ static int add_exemplar_json(igc_engine *e, const char *key, const cJSON *o) {
     x.in.tech_business_name = jstr(o, "tech_business_name");
     x.in.tech_class = jstr(o, "tech_class");
     x.none_reason = jstr(o, "none_reason");
+    x.confidence = jstr(o, "confidence");
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels"), *l;
     int k = 0;
     cJSON_ArrayForEach(l, labels) if (cJSON_IsString(l) && k < 3) x.labels[k++] = l->valuestring;
@@ -147,7 +148,7 @@ int igc_app_load_exemplars(igc_app *a, size_t *n) {
 }
 
 cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
-                         const char *none_reason, const char *source) {
+                         const char *none_reason, const char *confidence, const char *source) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "uid", uid ? uid : "");
@@ -161,6 +162,7 @@ cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char
     for (int k = 0; k < 3; k++)
         if (labels[k] && *labels[k]) cJSON_AddItemToArray(ls, cJSON_CreateString(labels[k]));
     if (none_reason && *none_reason) cJSON_AddStringToObject(o, "none_reason", none_reason);
+    if (confidence && *confidence) cJSON_AddStringToObject(o, "confidence", confidence);
     return o;
 }
 
@@ -178,7 +180,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
     while ((rc = igc_rows_next(rows, &r)) == 1) {
         char key[300];
         snprintf(key, sizeof key, "hist:%s", r.uid);
-        igc_exemplar x = {key, r.in, {r.labels[0], r.labels[1], r.labels[2]}, r.none_reason};
+        igc_exemplar x = {key, r.in, {r.labels[0], r.labels[1], r.labels[2]}, r.none_reason, r.confidence};
         int arc = igc_engine_add_exemplar(a->engine, &x);
         if (arc == IGC_ENOMEM) {
             rc = arc;
@@ -189,7 +191,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
             continue;
         }
         if (to_store && a->store) {
-            cJSON *o = igc_exemplar_json(r.uid, &r.in, r.labels, r.none_reason, "history");
+            cJSON *o = igc_exemplar_json(r.uid, &r.in, r.labels, r.none_reason, r.confidence, "history");
             char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
             cJSON_Delete(o);
             arc = txt ? igc_store_exemplar_put(a->store, key, txt, strlen(txt)) : IGC_ENOMEM;

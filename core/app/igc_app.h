@@ -75,6 +75,7 @@ typedef struct igc_row {
     igc_engine_input in;        /* ksic_code is the first code of a "739;7390" list */
     const char *labels[3];      /* "" when absent or not a labelled file */
     const char *none_reason;
+    const char *confidence;     /* "high", "medium", "low" or "" */
     size_t line;                /* line number in the file, for messages */
 } igc_row;
 typedef struct igc_rows igc_rows;
@@ -90,7 +91,7 @@ void igc_rows_close(igc_rows *r);
 
 /* The stored form of a past judgment used as an exemplar (store "exemplars" DB). */
 cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
-                         const char *none_reason, const char *source);
+                         const char *none_reason, const char *confidence, const char *source);
 
 /* ---- validation ---- */
 typedef struct igc_req {

@@ -6,11 +6,11 @@
 #include "igc_app.h"
 
 enum { C_UID, C_COMPANY, C_BRN, C_CEO, C_KSIC, C_KSIC_NAME, C_PRODUCT, C_USE, C_TECH_NAME, C_TECH_CLASS, C_L1,
-       C_L2, C_L3, C_NONE, C_N };
+       C_L2, C_L3, C_NONE, C_CONF, C_N };
 static const char *const cols[C_N] = {"uid",          "company",     "brn",          "ceo",
                                       "ksic_code",    "ksic_name",   "main_product", "product_use",
                                       "tech_business_name", "tech_class", "label1", "label2",
-                                      "label3",       "none_reason"};
+                                      "label3",       "none_reason", "confidence"};
 
 struct igc_rows {
     igc_csv *csv;
@@ -58,7 +58,7 @@ int igc_rows_next(igc_rows *r, igc_row *row) {
     *row = (igc_row){.uid = v[C_UID], .brn = v[C_BRN], .ceo = v[C_CEO],
                      .in = {v[C_COMPANY], r->ksic, v[C_KSIC_NAME], v[C_PRODUCT], v[C_USE], v[C_TECH_NAME],
                             v[C_TECH_CLASS]},
-                     .labels = {v[C_L1], v[C_L2], v[C_L3]}, .none_reason = v[C_NONE],
+                     .labels = {v[C_L1], v[C_L2], v[C_L3]}, .none_reason = v[C_NONE], .confidence = v[C_CONF],
                      .line = igc_csv_line(r->csv)};
     return 1;
 }

@@ -212,15 +212,40 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
             }
         }
         if (right > best_acc) best_acc = right, best_t = t;
+        if (getenv("IGC_TUNE_SWEEP")) {
+            double t3 = 0; size_t nl2 = 0;
+            for (size_t r = 0; r < n; r++) { if (!ob[r].labelled) continue; nl2++;
+                double z = wt[0]; for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
+                softmax(&ob[r], ni, w, p); t3 += sigm(z) >= t && label_rank(&ob[r], ni, p) < 3; }
+            fprintf(stderr, "sweep t=%.2f acc=%.3f top3g=%.3f\n", t, right / (double)n, t3 / (double)nl2);
+        }
     }
     out->apply_threshold = best_t;
+    /* the client's other metrics at that threshold, on the same cross-fitted rows */
+    double top3g = 0, na_tp = 0, na_fp = 0, na_fn = 0;
+    for (size_t r = 0; r < n; r++) {
+        double z = wt[0];
+        for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
+        int app = sigm(z) >= best_t;
+        if (ob[r].labelled) {
+            softmax(&ob[r], ni, w, p);
+            top3g += app && label_rank(&ob[r], ni, p) < 3;
+            na_fp += !app;
+        } else {
+            na_tp += !app;
+            na_fn += app;
+        }
+    }
     if (report) {
         igc_buf_printf(report, "rows %zu, %zu with an item (leave-one-out)\nitem model weights:", n, nl);
         for (int k = 0; k < IGC_FT_N; k++) igc_buf_printf(report, " %s %.3f", igc_engine_feature_names[k], w[k]);
         igc_buf_printf(report, "\n  -> top-1 %.3f, top-3 %.3f\napplicability: bias %.3f", nl ? top1 / (double)nl : 0,
                        nl ? top3 / (double)nl : 0, wt[0]);
         for (int k = 0; k < IGC_NA_N; k++) igc_buf_printf(report, " %s %.3f", igc_engine_na_names[k], wt[k + 1]);
-        igc_buf_printf(report, ", threshold %.2f\n  -> accuracy %.3f\n", best_t, best_acc / (double)n);
+        igc_buf_printf(report, ", threshold %.2f\n  -> accuracy %.3f, top-1 %.3f, top-3 %.3f, n/a precision %.3f, recall %.3f\n",
+                       best_t, best_acc / (double)n, nl ? (best_acc - na_tp) / (double)nl : 0,
+                       nl ? top3g / (double)nl : 0, na_tp + na_fp > 0 ? na_tp / (na_tp + na_fp) : 0,
+                       na_tp + na_fn > 0 ? na_tp / (na_tp + na_fn) : 0);
     }
     free(p);
     return 0;

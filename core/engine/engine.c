@@ -41,6 +41,7 @@ typedef struct {
     uint64_t *feats;   /* sorted unique feature ids, for keyword overlap */
     size_t nfeats;
     float *vec;        /* sentence vector (encoder present) */
+    float vote_w;      /* weight of its vote as a neighbour, from the examiner's confidence */
 } exemplar;
 
 typedef struct {
@@ -497,6 +498,14 @@ static int key_seen(igc_engine *e, const char *key, int insert) {
     return 0;
 }
 
+/* A judgment its examiner marked uncertain is a weaker precedent. The weights are
+ * set a priori, not fitted: 700 past judgments are too few to fit them reliably. */
+static float confidence_weight(const char *c) {
+    if (c && strcmp(c, "medium") == 0) return 0.7f;
+    if (c && strcmp(c, "low") == 0) return 0.4f;
+    return 1.0f;
+}
+
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     int seen = key_seen(e, x->key ? x->key : "", 0);
     if (seen < 0) return IGC_ENOMEM;
@@ -561,6 +570,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         free(ex->key), free(ex->company), free(ex->none_reason), free(ex->feats), free(ex->vec);
         return rc;
     }
+    ex->vote_w = confidence_weight(x->confidence);
     e->nex++;
     key_seen(e, ex->key, 1);
     size_t ni = e->tx->nitems + 1;
@@ -822,7 +832,7 @@ static void prototypes(const igc_engine *e, const float *qv, const float *es, co
     free(lsum), free(dots);
 }
 
-/* Similarity-weighted label votes of neighbours into votes[item] and
+/* Similarity- and confidence-weighted label votes of neighbours into votes[item] and
  * votes[nitems + field]; *na gets the share judged not applicable. Returns the
  * total weight. */
 static double vote(const igc_engine *e, nb *nbs, size_t n, double *votes, double *na) {
@@ -830,7 +840,7 @@ static double vote(const igc_engine *e, nb *nbs, size_t n, double *votes, double
     double wsum = 0, na_w = 0;
     for (size_t j = 0; j < n; j++) {
         /* Softmax-like weights: close neighbours dominate. */
-        nbs[j].w = exp((nbs[j].sim - nbs[0].sim) / 0.1);
+        nbs[j].w = exp((nbs[j].sim - nbs[0].sim) / 0.1) * e->ex[nbs[j].idx].vote_w;
         wsum += nbs[j].w;
         const exemplar *x = &e->ex[nbs[j].idx];
         if (x->none_reason) {

@@ -94,6 +94,7 @@ typedef struct igc_exemplar {
     igc_engine_input in;
     const char *labels[3];      /* item codes (NULL/"" when absent) */
     const char *none_reason;    /* set when no item applies */
+    const char *confidence;     /* the examiner's "high", "medium" or "low"; NULL or "" counts as high */
 } igc_exemplar;
 
 typedef struct igc_engine_cand {

@@ -1389,6 +1389,42 @@ TEST(knn_k_out_of_range) {
     }
 }
 
+/* An examiner's low-confidence judgment is a weaker precedent: two past judgments
+ * with the same text and different items vote 0.4 : 1 (low : high), and equally
+ * when neither states a confidence. */
+static void confidence_case(const char *ca, const char *cb, double want_ratio) {
+    igc_engine *e;
+    REQUIRE(igc_engine_new(g_tx, g_ks, NULL, NULL, NULL, NULL, &e) == 0);
+    const char *text = "리튬이온 배터리 양극재 및 전구체";
+    igc_exemplar a = {.key = "test:a", .in = {.main_product = text}, .labels = {g_tx->items[0].code}, .confidence = ca};
+    igc_exemplar b = {.key = "test:b", .in = {.main_product = text}, .labels = {g_tx->items[1].code}, .confidence = cb};
+    CHECK_EQ_INT(igc_engine_add_exemplar(e, &a), 0);
+    CHECK_EQ_INT(igc_engine_add_exemplar(e, &b), 0);
+    CHECK_EQ_INT(igc_engine_commit(e), 0);
+    float *ft = malloc(g_tx->nitems * IGC_FT_N * sizeof *ft);
+    double na[IGC_NA_N];
+    igc_engine_input in = {.main_product = text};
+    REQUIRE(ft && igc_engine_features(e, &in, NULL, ft, na) == 0);
+    double va = ft[0 * IGC_FT_N + IGC_FT_KNN_LEX], vb = ft[1 * IGC_FT_N + IGC_FT_KNN_LEX];
+    CHECK(vb > 0);
+    if (vb > 0 && fabs(va / vb - want_ratio) > 1e-3) {
+        fprintf(stderr, "  confidence %s vs %s: votes %g / %g, want ratio %g\n", ca ? ca : "-", cb ? cb : "-", va, vb,
+                want_ratio);
+        CHECK(0);
+    }
+    CHECK(fabs(va + vb - 1.0) < 1e-4); /* shares of one vote */
+    free(ft);
+    igc_engine_unref(e);
+}
+
+TEST(confidence_weights_votes) {
+    confidence_case("low", "high", 0.4);
+    confidence_case("medium", "high", 0.7);
+    confidence_case("high", "low", 2.5);
+    confidence_case(NULL, "", 1.0);
+    confidence_case("unknown", "high", 1.0);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_first),
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
@@ -1397,4 +1433,4 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(blank_input), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
-              TEST_ENTRY(knn_k_out_of_range))
+              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes))
