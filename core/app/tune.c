@@ -212,13 +212,6 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
             }
         }
         if (right > best_acc) best_acc = right, best_t = t;
-        if (getenv("IGC_TUNE_SWEEP")) {
-            double t3 = 0; size_t nl2 = 0;
-            for (size_t r = 0; r < n; r++) { if (!ob[r].labelled) continue; nl2++;
-                double z = wt[0]; for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
-                softmax(&ob[r], ni, w, p); t3 += sigm(z) >= t && label_rank(&ob[r], ni, p) < 3; }
-            fprintf(stderr, "sweep t=%.2f acc=%.3f top3g=%.3f\n", t, right / (double)n, t3 / (double)nl2);
-        }
     }
     out->apply_threshold = best_t;
     /* the client's other metrics at that threshold, on the same cross-fitted rows */
