@@ -5,7 +5,8 @@
  * text of one history row with the industry text of another of the same label, so
  * the index and the neighbour search work at the requested size. Queries are the
  * rows of a labelled file (dev.csv by default). Prints medians and p99 in ms,
- * companies per second and peak memory, and one JSON line for scripts. */
+ * companies per second and peak memory, how often the answers agree with those of
+ * an exact (Flat) index over the same exemplars, and one JSON line for scripts. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,46 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+/* Adds the history and synthetic exemplars up to nex; returns the synthetic count. */
+static size_t fill(igc_app *app, const row *hist, size_t nhr, size_t nh, long nex) {
+    size_t added = 0;
+    for (long i = 0; (long)(nh + added) < nex && i < nex * 4; i++) {
+        const row *a = &hist[(size_t)i % nhr], *b = &hist[((size_t)i * 7 + 3) % nhr];
+        char key[64], product[2048];
+        snprintf(key, sizeof key, "synthetic:%ld", i);
+        snprintf(product, sizeof product, "%s %s", a->f[4], b->f[4]);
+        igc_exemplar x = {key, {a->f[1], a->f[2], a->f[3], product, "", "", ""}, {a->f[8], NULL, NULL}, a->f[9], NULL};
+        if (igc_engine_add_exemplar(app->engine, &x) == 0) added++;
+    }
+    igc_engine_commit(app->engine);
+    return added;
+}
+
+/* Share of queries on which engine a and the exact engine b agree: rank-1 item and
+ * applicability (agree[0]), and the set of the three best items (agree[1]). Items
+ * are compared by code: each engine holds its own copy of the taxonomy. */
+static void agreement(const igc_engine *a, const igc_engine *b, const row *q, size_t nq, double agree[2]) {
+    size_t same1 = 0, same3 = 0;
+    for (size_t k = 0; k < nq; k++) {
+        igc_engine_input in = {q[k].f[1], q[k].f[2], q[k].f[3], q[k].f[4], q[k].f[5], q[k].f[6], q[k].f[7]};
+        igc_engine_result ra, rb;
+        if (igc_engine_classify(a, &in, NULL, &ra)) continue;
+        if (igc_engine_classify(b, &in, NULL, &rb)) {
+            igc_engine_result_free(&ra);
+            continue;
+        }
+        same1 += ra.applicable == rb.applicable && ra.ncands && rb.ncands && !strcmp(ra.cands[0].item->code, rb.cands[0].item->code);
+        size_t m = 0, n3 = ra.ncands < 3 ? ra.ncands : 3;
+        for (size_t i = 0; i < n3; i++)
+            for (size_t j = 0; j < n3 && j < rb.ncands; j++) m += !strcmp(ra.cands[i].item->code, rb.cands[j].item->code);
+        same3 += m == n3;
+        igc_engine_result_free(&ra);
+        igc_engine_result_free(&rb);
+    }
+    agree[0] = nq ? (double)same1 / (double)nq : 0;
+    agree[1] = nq ? (double)same3 / (double)nq : 0;
+}
+
 static double throughput(igc_app *a, row *q, size_t nq, size_t total, int threads, int full) {
     pthread_t th[64];
     job jobs[64];
@@ -162,18 +203,8 @@ int main(int argc, char **argv) {
     }
     /* synthetic exemplars up to nex */
     double t0 = igc_now_ms();
-    size_t added = 0;
-    for (long i = 0; (long)(nh + added) < nex && i < nex * 4; i++) {
-        const row *a = &hist[(size_t)i % nhr], *b = &hist[((size_t)i * 7 + 3) % nhr];
-        char key[64], product[2048];
-        snprintf(key, sizeof key, "synthetic:%ld", i);
-        snprintf(product, sizeof product, "%s %s", a->f[4], b->f[4]);
-        igc_exemplar x = {key, {a->f[1], a->f[2], a->f[3], product, "", "", ""}, {a->f[8], NULL, NULL}, a->f[9]};
-        if (igc_engine_add_exemplar(app.engine, &x) == 0) added++;
-    }
-    igc_engine_commit(app.engine);
+    size_t added = fill(&app, hist, nhr, nh, nex);
     double build_ms = igc_now_ms() - t0;
-    size_t total_ex = igc_engine_exemplar_count(app.engine);
     /* single requests: engine alone, and the whole pipeline (rules, explanations, JSON) */
     size_t n = nq * (size_t)reps;
     double *eng = malloc(n * sizeof *eng), *full = malloc(n * sizeof *full);
@@ -197,6 +228,21 @@ int main(int argc, char **argv) {
     double tpf = throughput(&app, q, nq, (size_t)batch, (int)threads, 1);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
+    /* the same exemplars in an exact index, to measure what the configured one trades
+     * (after the peak memory reading, which is of the configured engine alone) */
+    igc_config exact_cfg = cfg;
+    snprintf(exact_cfg.index_factory, sizeof exact_cfg.index_factory, "Flat");
+    exact_cfg.index_params[0] = '\0';
+    igc_app exact;
+    double agree[2] = {-1, -1};
+    if (igc_app_open(&exact, &exact_cfg, 0, &err) == 0) {
+        size_t nh2, sk2;
+        igc_app_import_history(&exact, history, 0, &nh2, &sk2);
+        fill(&exact, hist, nhr, nh2, nex);
+        agreement(app.engine, exact.engine, q, nq, agree);
+        igc_app_close(&exact);
+    }
+    size_t total_ex = igc_engine_exemplar_count(app.engine);
     printf("igc-bench  items %zu, exemplars %zu (%zu from history, %zu synthetic; added in %.0f ms)\n",
            igc_engine_taxonomy(app.engine)->nitems, total_ex, nh, added, build_ms);
     printf("engine     %s\nindex      %s\nqueries    %zu rows of %s, %ld repetitions\n", igc_engine_version(app.engine),
@@ -207,9 +253,13 @@ int main(int argc, char **argv) {
     printf("batch, engine only, %ld threads        %.0f companies/s\n", threads, tpn);
     printf("batch, with rules and JSON, %ld thr.   %.0f companies/s\n", threads, tpf);
     printf("peak memory (max RSS)                %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    printf("same answer as an exact index        rank 1 and applicability %.1f%%, top-3 set %.1f%%\n",
+           agree[0] * 100, agree[1] * 100);
     printf("{\"exemplars\":%zu,\"engine_p50_ms\":%.4f,\"engine_p99_ms\":%.4f,\"full_p50_ms\":%.4f,\"full_p99_ms\":%.4f,"
-           "\"batch_1t\":%.0f,\"batch_%ldt\":%.0f,\"batch_full_%ldt\":%.0f,\"max_rss_mib\":%.1f}\n",
-           total_ex, e50, e99, f50, f99, tp1, threads, tpn, threads, tpf, (double)ru.ru_maxrss / 1024.0);
+           "\"batch_1t\":%.0f,\"batch_%ldt\":%.0f,\"batch_full_%ldt\":%.0f,\"max_rss_mib\":%.1f,"
+           "\"agree_exact_top1\":%.3f,\"agree_exact_top3\":%.3f}\n",
+           total_ex, e50, e99, f50, f99, tp1, threads, tpn, threads, tpf, (double)ru.ru_maxrss / 1024.0, agree[0],
+           agree[1]);
     free(eng), free(full);
     free_rows(hist, nhr), free_rows(q, nq);
     igc_buf_free(&err);

@@ -28,8 +28,8 @@ configs=(
   "without knn|lexical,dense,ksic_prior|yes|off|default"
   "without ksic_prior|lexical,dense,knn|yes|off|default"
 )
-printf '| configuration | accuracy | top-1 | top-3 | macro-F1 | n/a precision | n/a recall | ranking top-1 | ranking top-3 |\n'
-printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+printf '| configuration | accuracy | top-1 | top-3 | macro-F1 | n/a precision | n/a recall | ranking top-1 | ranking top-3 | history CV accuracy / top-1 / top-3 |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 i=0
 for c in "${configs[@]}"; do
     IFS='|' read -r name sig hist_on rules model <<<"$c"
@@ -37,15 +37,18 @@ for c in "${configs[@]}"; do
     margs=()
     [ "$model" = none ] && margs=(--model none)
     params="$out/p$i.json"
-    "$igc" --data "$data" "${margs[@]}" tune --history "$hist" --signals "$sig" --out "$params" >/dev/null 2>&1
+    "$igc" --data "$data" "${margs[@]}" tune --history "$hist" --signals "$sig" --out "$params" >"$out/t$i.txt" 2>&1
     eargs=(--signals "$sig" --params "$params" --in "$dev" --json)
     if [ "$hist_on" = yes ]; then eargs+=(--history "$hist"); else eargs+=(--no-history); fi
     [ "$rules" = off ] && eargs+=(--no-rules)
     j=$("$igc" --data "$data" "${margs[@]}" eval "${eargs[@]}" 2>/dev/null)
-    python3 - "$name" "$j" <<'PY'
-import json, sys
+    python3 - "$name" "$j" "$out/t$i.txt" <<'PY'
+import json, re, sys
 m = json.loads(sys.argv[2])
 k = ["accuracy", "top1", "top3", "macro_f1", "na_precision", "na_recall", "rank_top1", "rank_top3"]
-print("| " + sys.argv[1] + " | " + " | ".join("%.3f" % m[x] for x in k) + " |")
+# igc tune's report: the same metrics on history rows scored by cross-fitting
+cv = re.search(r"-> accuracy ([0-9.]+), top-1 ([0-9.]+), top-3 ([0-9.]+)", open(sys.argv[3]).read())
+print("| " + sys.argv[1] + " | " + " | ".join("%.3f" % m[x] for x in k) + " | " +
+      (" / ".join(cv.groups()) if cv else "–") + " |")
 PY
 done

@@ -24,6 +24,8 @@ struct lex_index {
     float *doclen;
     size_t ndocs, dcap;
     double avglen;
+    float *dnorm;     /* per document k1 (1 - b + b len / avglen), as of the last lex_finish() */
+    size_t nnorm;     /* documents dnorm covers; later ones are normalised on the fly */
 };
 
 int lex_new(double k1, double b, lex_index **out) {
@@ -45,6 +47,7 @@ void lex_free(lex_index *x) {
     for (size_t i = 0; i < x->tcap; i++) free(x->terms[i].p);
     free(x->terms);
     free(x->doclen);
+    free(x->dnorm);
     free(x);
 }
 
@@ -128,6 +131,13 @@ void lex_finish(lex_index *x) {
     for (size_t i = 0; i < x->ndocs; i++) total += x->doclen[i];
     x->avglen = x->ndocs ? total / (double)x->ndocs : 1;
     if (x->avglen <= 0) x->avglen = 1;
+    float *dn = realloc(x->dnorm, (x->ndocs + 1) * sizeof *dn);
+    if (dn) {
+        x->dnorm = dn;
+        for (size_t i = 0; i < x->ndocs; i++)
+            dn[i] = (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[i] / x->avglen));
+        x->nnorm = x->ndocs;
+    } /* else: keep the old norms, the rest is normalised on the fly */
     for (size_t i = 0; i < x->tcap; i++) {
         term *t = &x->terms[i];
         if (!t->feat) continue;
@@ -143,9 +153,13 @@ float lex_idf(const lex_index *x, uint64_t feat) {
     return t ? t->idf : 0.0f;
 }
 
+static float doc_norm(const lex_index *x, uint32_t doc) {
+    if (doc < x->nnorm) return x->dnorm[doc];
+    return (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[doc] / x->avglen));
+}
+
 static float bm25(const lex_index *x, const term *t, const posting *p) {
-    double norm = x->k1 * (1.0 - x->b + x->b * x->doclen[p->doc] / x->avglen);
-    return (float)(t->idf * p->tf * (x->k1 + 1.0) / (p->tf + norm));
+    return (float)(t->idf * (x->k1 + 1.0)) * p->tf / (p->tf + doc_norm(x, p->doc));
 }
 
 void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores) {
@@ -153,8 +167,14 @@ void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, flo
     for (size_t i = 0; i < q->n; i++) {
         const term *t = find(x, q->f[i].id);
         if (!t) continue;
-        float w = qweight ? qweight[i] : 1.0f;
-        for (uint32_t j = 0; j < t->n; j++) scores[t->p[j].doc] += w * bm25(x, t, &t->p[j]);
+        /* hot loop: the term's factor once, the document's norm from the table */
+        float a = (qweight ? qweight[i] : 1.0f) * (float)(t->idf * (x->k1 + 1.0));
+        uint32_t j = 0;
+        for (; j < t->n && t->p[j].doc < x->nnorm; j++) {
+            const posting *p = &t->p[j];
+            scores[p->doc] += a * p->tf / (p->tf + x->dnorm[p->doc]);
+        }
+        for (; j < t->n; j++) scores[t->p[j].doc] += a * t->p[j].tf / (t->p[j].tf + doc_norm(x, t->p[j].doc));
     }
 }
 
