@@ -183,6 +183,45 @@ TEST(contributions_sum_to_score) {
     lex_free(x);
 }
 
+/* Documents added after lex_finish() are scored before the next one (their norm is
+ * computed on the fly), the same as an identical document that was there at the
+ * last finish; after the next finish, contributions still sum to the score. */
+TEST(documents_added_after_finish) {
+    lex_index *x;
+    REQUIRE(lex_new(1.2, 0.75, &x) == 0);
+    const uint64_t d[3][4] = {{100, 101, 1, 2}, {100, 3, 4, 5}, {6, 7, 8, 9}};
+    for (int i = 0; i < 3; i++) {
+        igc_feats f;
+        feats_of_ids(&f, d[i], 4);
+        CHECK(lex_add(x, &f, NULL, NULL) == 0);
+        igc_text_feats_free(&f);
+    }
+    lex_finish(x);
+    igc_feats f;
+    feats_of_ids(&f, d[0], 4); /* a copy of document 0 */
+    uint32_t id = 0;
+    CHECK(lex_add(x, &f, NULL, &id) == 0);
+    igc_text_feats_free(&f);
+    CHECK_EQ_INT(id, 3);
+    igc_feats q;
+    const uint64_t qi[] = {100, 101};
+    feats_of_ids(&q, qi, 2);
+    float s[4], c[2];
+    lex_score(x, &q, NULL, s);
+    CHECK(s[0] > 0);
+    CHECK(close_rel(s[3], s[0]));
+    lex_finish(x);
+    lex_score(x, &q, NULL, s);
+    CHECK(close_rel(s[3], s[0]));
+    CHECK(s[0] > s[1] && s[1] > 0 && s[2] == 0);
+    for (uint32_t doc = 0; doc < 4; doc++) {
+        lex_contrib(x, &q, NULL, doc, c);
+        CHECK(close_rel((double)c[0] + c[1], s[doc]));
+    }
+    igc_text_feats_free(&q);
+    lex_free(x);
+}
+
 /* Edge cases: an empty index, an empty document, an empty query. */
 TEST(empty_cases) {
     lex_index *x;
@@ -212,4 +251,5 @@ TEST(empty_cases) {
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(bm25_monotonic_in_tf), TEST_ENTRY(bm25_weighted_tf), TEST_ENTRY(idf),
-              TEST_ENTRY(contributions_sum_to_score), TEST_ENTRY(empty_cases))
+              TEST_ENTRY(contributions_sum_to_score), TEST_ENTRY(empty_cases),
+              TEST_ENTRY(documents_added_after_finish))
