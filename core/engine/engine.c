@@ -1070,8 +1070,6 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
     return 0;
 }
 
-/* 분류근거: the item sentence that shares most with the input, the similar past
- * judgments that carry the item, and the KSIC group's history. */
 /* A query feature's weight for quoting: idf x field/kind weight, summed over its
  * occurrences. Sorted by id so that a sentence is matched by one merge. */
 typedef struct {
@@ -1099,6 +1097,8 @@ static size_t query_weights(const igc_engine *e, const query *q, qweight *out) {
     return m;
 }
 
+/* 분류근거: the item sentence that shares most with the input, the similar past
+ * judgments that carry the item, and the KSIC group's history. */
 static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, const nb *nbs, size_t nnb, int ii,
                          int group, const igc_ksic_match *km, igc_engine_cand *c) {
     const item_text *t = &e->itext[ii];

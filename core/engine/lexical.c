@@ -169,12 +169,10 @@ void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, flo
         if (!t) continue;
         /* hot loop: the term's factor once, the document's norm from the table */
         float a = (qweight ? qweight[i] : 1.0f) * (float)(t->idf * (x->k1 + 1.0));
-        uint32_t j = 0;
-        for (; j < t->n && t->p[j].doc < x->nnorm; j++) {
+        for (uint32_t j = 0; j < t->n; j++) {
             const posting *p = &t->p[j];
-            scores[p->doc] += a * p->tf / (p->tf + x->dnorm[p->doc]);
+            scores[p->doc] += a * p->tf / (p->tf + doc_norm(x, p->doc));
         }
-        for (; j < t->n; j++) scores[t->p[j].doc] += a * t->p[j].tf / (t->p[j].tf + doc_norm(x, t->p[j].doc));
     }
 }
 
