@@ -297,13 +297,17 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         const char *none = cJSON_IsString(chosen) ? NULL : "examiner_not_applicable";
         igc_exemplar x = {id, in, {labels[0], NULL, NULL}, none, NULL};
         int xrc = igc_engine_add_exemplar(e, &x);
-        if (xrc == 0) xrc = igc_engine_commit(e);
         if (xrc == 0) {
+            /* found as a neighbour from now on; the statistics are refitted by the
+             * server's next sync (igc_app_sync), once for a burst of saves */
+            a->engine_dirty = 1;
             cJSON *xo = igc_exemplar_json(id, &in, labels, none, NULL, "judgment");
             char *xt = xo ? cJSON_PrintUnformatted(xo) : NULL;
             cJSON_Delete(xo);
             if (!xt || igc_store_exemplar_put(a->store, id, xt, strlen(xt)))
                 igc_log(IGC_LOG_WARN, "judgment %s saved; its exemplar was not stored", id);
+            else
+                a->store_exemplars++; /* already in the engine: no reason to rescan */
             free(xt);
         }
         char brnm[32];

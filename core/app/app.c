@@ -131,6 +131,7 @@ typedef struct {
 
 static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     load_ctx *c = ud;
+    if (igc_engine_has_exemplar(c->e, key)) return 0;
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o) return 0; /* a damaged exemplar is skipped, not fatal */
     int rc = add_exemplar_json(c->e, key, o);
@@ -141,9 +142,29 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
 
 int igc_app_load_exemplars(igc_app *a, size_t *n) {
     load_ctx c = {a->engine, 0};
-    int rc = a->store ? igc_store_exemplar_foreach(a->store, load_cb, &c) : 0;
+    igc_store_stats st = {0};
+    /* counted first: an exemplar put meanwhile is picked up by the next sync */
+    int rc = a->store ? igc_store_stat(a->store, &st) : 0;
+    if (!rc && a->store) rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
     if (!rc) rc = igc_engine_commit(a->engine);
+    if (!rc) a->store_exemplars = st.exemplars, a->engine_dirty = 0;
     if (n) *n = c.n;
+    return rc;
+}
+
+int igc_app_sync(igc_app *a, size_t *added) {
+    igc_store_stats st = {0};
+    size_t n = 0;
+    int rc = 0;
+    if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 && st.exemplars != a->store_exemplars) {
+        load_ctx c = {a->engine, 0};
+        rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
+        if (!rc) a->store_exemplars = st.exemplars;
+        n = c.n;
+        if (n) a->engine_dirty = 1;
+    }
+    if (!rc && a->engine_dirty && (rc = igc_engine_commit(a->engine)) == 0) a->engine_dirty = 0;
+    if (added) *added = n;
     return rc;
 }
 

@@ -56,6 +56,8 @@ typedef struct igc_app {
     igc_rules *rules;          /* NULL when cfg.no_rules */
     igc_store *store;          /* NULL unless opened */
     char loaded_at[21];
+    int engine_dirty;          /* exemplars added since the last igc_engine_commit() */
+    size_t store_exemplars;    /* the store's exemplar count when last synced */
 } igc_app;
 
 enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
@@ -65,6 +67,11 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err);
 void igc_app_close(igc_app *a);
 /* Adds the store's exemplars to the current engine; *n receives how many. */
 int igc_app_load_exemplars(igc_app *a, size_t *n);
+/* Brings a long-running engine up to date: adds exemplars another process (such as
+ * `igc history import`) put in the store since the last look, and commits what was
+ * added since the last commit. Cheap when nothing changed; *added (may be NULL)
+ * gets how many came from the store. */
+int igc_app_sync(igc_app *a, size_t *added);
 /* Adds every labelled row of a CSV (labeled/ format) to the engine, and to the
  * store when to_store. Returns rows added in *n, rows skipped in *skipped. */
 int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped);

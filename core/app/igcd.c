@@ -8,14 +8,30 @@
 
 #include "igc_api.h"
 
+/* How often the engine is brought up to date with the store (igc_app_sync). */
+#define SYNC_MS 1000
+
 static uv_signal_t sig_int, sig_term;
+static uv_timer_t sync_timer;
 static igc_http_server *server;
 static igc_app app;
+
+static void on_sync(uv_timer_t *t) {
+    size_t added = 0;
+    int rc = igc_app_sync(&app, &added);
+    if (rc) igc_log(IGC_LOG_WARN, "sync with the store: %s", igc_strerror(rc));
+    else if (added)
+        igc_log(IGC_LOG_INFO, "%zu past judgments added to the store by another process are now exemplars (%zu in all)",
+                added, igc_engine_exemplar_count(app.engine));
+    (void)t;
+}
 
 static void on_signal(uv_signal_t *h, int signum) {
     igc_log(IGC_LOG_INFO, "signal %d: shutting down", signum);
     igc_http_server_stop(server);
     server = NULL;
+    uv_timer_stop(&sync_timer);
+    uv_close((uv_handle_t *)&sync_timer, NULL);
     /* the rules watcher is the last handle that keeps the loop alive */
     if (app.rules) igc_rules_close(app.rules);
     app.rules = NULL;
@@ -86,6 +102,8 @@ int main(int argc, char **argv) {
     uv_signal_init(loop, &sig_term);
     uv_signal_start(&sig_int, on_signal, SIGINT);
     uv_signal_start(&sig_term, on_signal, SIGTERM);
+    uv_timer_init(loop, &sync_timer);
+    uv_timer_start(&sync_timer, on_sync, SYNC_MS, SYNC_MS);
     igc_log(IGC_LOG_INFO, "igcd %s listening on http://%s/ (taxonomy %s, %zu exemplars, engine %s, index %s)",
             IGC_VERSION, cfg.listen, igc_engine_taxonomy(app.engine)->version, igc_engine_exemplar_count(app.engine),
             igc_engine_version(app.engine), igc_engine_index_desc(app.engine));

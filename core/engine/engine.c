@@ -596,6 +596,14 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     return 0;
 }
 
+int igc_engine_has_exemplar(const igc_engine *e, const char *key) {
+    if (!e->keycap) return 0;
+    uint64_t h = igc_hash64(key ? key : "", key ? strlen(key) : 0, 7) | 1;
+    for (size_t j = (size_t)h & (e->keycap - 1); e->keyset[j]; j = (j + 1) & (e->keycap - 1))
+        if (e->keyset[j] == h) return 1;
+    return 0;
+}
+
 size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex; }
 igc_taxonomy *igc_engine_taxonomy(const igc_engine *e) { return e->tx; }
 const igc_engine_params *igc_engine_get_params(const igc_engine *e) { return &e->p; }

@@ -147,10 +147,13 @@ void igc_engine_unref(igc_engine *e);
  * exemplar with no usable label and no none_reason is skipped: returns IGC_ENOTFOUND).
  * A key already present returns IGC_EEXIST (keys are unique). */
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x);
+/* 1 when an exemplar with this key was added (a cheap check before parsing one). */
+int igc_engine_has_exemplar(const igc_engine *e, const char *key);
 size_t igc_engine_exemplar_count(const igc_engine *e);
 /* Makes added exemplars fully count: refreshes the lexical statistics of past
- * judgments and retrains the applicability text classifier. Call after adding
- * a batch of exemplars (milliseconds for thousands). */
+ * judgments and retrains the applicability text classifier. An added exemplar is
+ * already found as a neighbour and counted in priors before this; call it after a
+ * batch (about 18 ms at 10,000 exemplars: `igc-bench`). */
 int igc_engine_commit(igc_engine *e);
 /* Classifies one company. exclude_key skips that exemplar (leave-one-out tuning). */
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,

@@ -88,6 +88,7 @@ static term *intern(lex_index *x, uint64_t f) {
     size_t m = x->tcap - 1, i = (size_t)(f * 0x9E3779B97F4A7C15ULL) & m;
     while (x->terms[i].feat) i = (i + 1) & m;
     x->terms[i].feat = f;
+    x->terms[i].idf = -1; /* not yet counted by lex_finish() */
     x->nterms++;
     return &x->terms[i];
 }
@@ -148,18 +149,28 @@ void lex_finish(lex_index *x) {
 
 size_t lex_ndocs(const lex_index *x) { return x->ndocs; }
 
+/* A term first seen after the last lex_finish() is weighed from the counts of now,
+ * so a document added since is found through its new words too. */
+static float idf_of(const lex_index *x, const term *t) {
+    if (t->idf >= 0) return t->idf;
+    double df = t->n;
+    return (float)log(1.0 + ((double)x->ndocs - df + 0.5) / (df + 0.5));
+}
+
 float lex_idf(const lex_index *x, uint64_t feat) {
     const term *t = find(x, feat);
-    return t ? t->idf : 0.0f;
+    return t ? idf_of(x, t) : 0.0f;
 }
 
 static float doc_norm(const lex_index *x, uint32_t doc) {
     if (doc < x->nnorm) return x->dnorm[doc];
+    /* no statistics yet (an empty index when last finished): an average length */
+    if (!x->nnorm) return (float)x->k1;
     return (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[doc] / x->avglen));
 }
 
 static float bm25(const lex_index *x, const term *t, const posting *p) {
-    return (float)(t->idf * (x->k1 + 1.0)) * p->tf / (p->tf + doc_norm(x, p->doc));
+    return (float)(idf_of(x, t) * (x->k1 + 1.0)) * p->tf / (p->tf + doc_norm(x, p->doc));
 }
 
 void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores) {
@@ -168,7 +179,7 @@ void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, flo
         const term *t = find(x, q->f[i].id);
         if (!t) continue;
         /* hot loop: the term's factor once, the document's norm from the table */
-        float a = (qweight ? qweight[i] : 1.0f) * (float)(t->idf * (x->k1 + 1.0));
+        float a = (qweight ? qweight[i] : 1.0f) * (float)(idf_of(x, t) * (x->k1 + 1.0));
         for (uint32_t j = 0; j < t->n; j++) {
             const posting *p = &t->p[j];
             scores[p->doc] += a * p->tf / (p->tf + doc_norm(x, p->doc));

@@ -18,7 +18,8 @@ int lex_new(double k1, double b, lex_index **out);
 void lex_free(lex_index *x);
 /* Adds features of a document with a weight each (a field weight); returns its doc id in *id. */
 int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id);
-/* Recomputes idf and length norms after adds; cheap, call before searching. */
+/* Recomputes idf and length norms after adds (documents added since are still
+ * found, weighed with the statistics of the last finish); call after a batch. */
 void lex_finish(lex_index *x);
 size_t lex_ndocs(const lex_index *x);
 /* Scores all documents for a query into scores[ndocs] (zeroed first);

@@ -1104,6 +1104,92 @@ TEST(judgment_becomes_exemplar) {
 
 /* The default embedding model, when the build has one: dense retrieval is on
  * and the answer has the same shape. */
+/* Past judgments imported by another process while the server runs (`igc history
+ * import` on the same store) become exemplars without a restart. */
+TEST(history_import_while_running) {
+    REQUIRE(server());
+    /* the header and the first three rows of the history file */
+    char src[PATH_MAX], csv[PATH_MAX + 16], out[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/labeled/history.csv", igc_test_data_dir());
+    snprintf(csv, sizeof csv, "%s/import.csv", tmp);
+    snprintf(out, sizeof out, "%s/import.log", tmp);
+    size_t n;
+    char *t = slurp(src, &n);
+    REQUIRE(t);
+    size_t len = 0;
+    for (int lines = 0; len < n && lines < 4; len++) lines += t[len] == '\n';
+    int wrote = write_text(csv, t, len);
+    free(t);
+    REQUIRE(wrote == 0);
+    igc_csv *c;
+    char **f;
+    size_t nf;
+    char company[256] = "";
+    REQUIRE(igc_csv_open(csv, &c) == 0);
+    if (igc_csv_next(c, &f, &nf) == 1) {
+        int cc = igc_csv_col(c, "company"), cl = igc_csv_col(c, "label1");
+        /* a row with an item, to look for among similar judgments */
+        while (cc >= 0 && cl >= 0 && !company[0] && igc_csv_next(c, &f, &nf) == 1)
+            if ((size_t)cl < nf && f[cl][0]) snprintf(company, sizeof company, "%s", f[cc]);
+    }
+    igc_csv_close(c);
+    REQUIRE(company[0]);
+
+    int st;
+    cJSON *stt = http_get_json(srv.port, "/api/v1/status", &st);
+    int ex0 = (int)jnum(stt, "exemplars", -1);
+    cJSON_Delete(stt);
+    const char *argv[] = {IGC_BIN, "--db", srv.db, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                          "--rules", IGC_TEST_SOURCE_DIR "/rules", "history", "import", csv, NULL};
+    CHECK_EQ_INT(run_wait((char *const *)argv, tmp, out, out), 0);
+    int ex = ex0;
+    for (int i = 0; i < 100 && ex < ex0 + 3; i++) {
+        usleep(100 * 1000);
+        stt = http_get_json(srv.port, "/api/v1/status", &st);
+        ex = (int)jnum(stt, "exemplars", -1);
+        cJSON_Delete(stt);
+    }
+    CHECK_EQ_INT(ex, ex0 + 3);
+    t = slurp(srv.log, &n);
+    CHECK(t && strstr(t, "3 past judgments added to the store by another process"));
+    free(t);
+
+    /* the imported row's own text finds it as a similar judgment */
+    REQUIRE(igc_csv_open(csv, &c) == 0);
+    int found = 0;
+    if (igc_csv_next(c, &f, &nf) == 1) {
+        int cc = igc_csv_col(c, "company"), ck = igc_csv_col(c, "ksic_code"), cn = igc_csv_col(c, "ksic_name"),
+            cp = igc_csv_col(c, "main_product");
+        while (igc_csv_next(c, &f, &nf) == 1) {
+            if (strcmp(f[cc], company)) continue;
+            /* the company's own text under another name */
+            dev_row row;
+            memset(&row, 0, sizeof row);
+            snprintf(row.company, sizeof row.company, "가져오기 확인");
+            snprintf(row.ksic3, sizeof row.ksic3, "%.3s", f[ck]);
+            snprintf(row.ksic_name, sizeof row.ksic_name, "%s", f[cn]);
+            snprintf(row.main_product, sizeof row.main_product, "%s", f[cp]);
+            REQUIRE(ksic5_under(row.ksic3, row.ksic5) == 0);
+            char brn[11];
+            brn_make(271828182, brn);
+            cJSON *req = dev_request(&row, brn, "김확인");
+            cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+            CHECK_EQ_INT(st, 200);
+            if (st != 200) {
+                char *e = cJSON_PrintUnformatted(res);
+                fprintf(stderr, "  answer: %s\n", e ? e : "?");
+                free(e);
+            }
+            const cJSON *x;
+            cJSON_ArrayForEach(x, jget(res, "similar_judgments")) found |= jstr(x, "company") && !strcmp(jstr(x, "company"), company);
+            cJSON_Delete(res);
+            cJSON_Delete(req);
+        }
+    }
+    igc_csv_close(c);
+    CHECK(found);
+}
+
 TEST(classify_default_model) {
     REQUIRE(server());
     const char *model = IGC_TEST_BINARY_DIR "/model/igc-embed.bin";
@@ -1281,7 +1367,7 @@ IGC_TEST_MAIN(TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_EN
               TEST_ENTRY(validation_json_trailing_garbage), TEST_ENTRY(judgment_list_brn_errors),
               TEST_ENTRY(search_query_errors),
               TEST_ENTRY(validation_deep_nesting), TEST_ENTRY(routes_and_methods), TEST_ENTRY(body_too_large),
-              TEST_ENTRY(judgments), TEST_ENTRY(judgment_becomes_exemplar),
+              TEST_ENTRY(judgments), TEST_ENTRY(judgment_becomes_exemplar), TEST_ENTRY(history_import_while_running),
               TEST_ENTRY(classify_default_model),
               TEST_ENTRY(shutdown_on_sigterm_without_rules), TEST_ENTRY(shutdown_on_sigterm),
               TEST_ENTRY(no_sanitizer_reports))

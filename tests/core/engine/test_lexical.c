@@ -222,6 +222,41 @@ TEST(documents_added_after_finish) {
     lex_free(x);
 }
 
+/* A document added after the last finish is found through words no earlier
+ * document had, also when the index was empty at that finish (a fresh store whose
+ * first judgment was just saved); a finish gives it the usual statistics. */
+TEST(new_words_after_finish) {
+    lex_index *x;
+    REQUIRE(lex_new(1.2, 0.75, &x) == 0);
+    lex_finish(x);
+    const uint64_t d0[] = {200, 201, 202}, d1[] = {300, 301};
+    igc_feats f, q;
+    float s[2];
+    feats_of_ids(&f, d0, 3);
+    CHECK(lex_add(x, &f, NULL, NULL) == 0);
+    igc_text_feats_free(&f);
+    feats_of_ids(&q, d0, 1);
+    lex_score(x, &q, NULL, s);
+    CHECK(s[0] > 0);
+    CHECK(lex_idf(x, 200) > 0);
+    lex_finish(x);
+    feats_of_ids(&f, d1, 2);
+    CHECK(lex_add(x, &f, NULL, NULL) == 0);
+    igc_text_feats_free(&f);
+    igc_text_feats_free(&q);
+    feats_of_ids(&q, d1, 2);
+    lex_score(x, &q, NULL, s);
+    CHECK(s[0] == 0 && s[1] > 0);
+    float before = s[1];
+    lex_finish(x);
+    lex_score(x, &q, NULL, s);
+    CHECK(s[0] == 0 && s[1] > 0);
+    /* the same idf either way; only the length norm is refreshed */
+    CHECK(fabsf(s[1] - before) < 0.5f * before);
+    igc_text_feats_free(&q);
+    lex_free(x);
+}
+
 /* Edge cases: an empty index, an empty document, an empty query. */
 TEST(empty_cases) {
     lex_index *x;
@@ -252,4 +287,4 @@ TEST(empty_cases) {
 
 IGC_TEST_MAIN(TEST_ENTRY(bm25_monotonic_in_tf), TEST_ENTRY(bm25_weighted_tf), TEST_ENTRY(idf),
               TEST_ENTRY(contributions_sum_to_score), TEST_ENTRY(empty_cases),
-              TEST_ENTRY(documents_added_after_finish))
+              TEST_ENTRY(documents_added_after_finish), TEST_ENTRY(new_words_after_finish))
