@@ -15,6 +15,8 @@ typedef struct {
     float *feat;         /* [nitems][IGC_FT_N] */
     double na[IGC_NA_N];
     int hit;             /* rank 1 among the labels under the fitted item model */
+    size_t rank;         /* the labels' best rank under it (0 = rank 1) */
+    double p_app;        /* probability of being applicable under the fitted gate */
 } obs;
 
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
@@ -45,6 +47,31 @@ static size_t label_rank(const obs *o, size_t ni, const double *p) {
     for (size_t i = 0; i < ni; i++)
         if (p[i] > best) rank++;
     return rank;
+}
+
+/* What a threshold on p_app does to the client's metrics. */
+typedef struct {
+    double right;        /* rows right as accuracy counts them */
+    double top3;         /* labelled rows applicable with a label in the top 3 */
+    double item_refused; /* labelled rows judged not applicable */
+    double na_missed;    /* not-applicable rows judged applicable */
+} gate_counts;
+
+static gate_counts gate_at(const obs *ob, size_t n, double t) {
+    gate_counts g = {0, 0, 0, 0};
+    for (size_t r = 0; r < n; r++) {
+        int app = ob[r].p_app >= t;
+        if (!ob[r].labelled) {
+            g.right += !app;
+            g.na_missed += app;
+        } else if (app) {
+            g.right += ob[r].hit;
+            g.top3 += ob[r].rank < 3;
+        } else {
+            g.item_refused++;
+        }
+    }
+    return g;
 }
 
 struct igc_tune_set {
@@ -197,48 +224,39 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
     }
     out->na_bias = wt[0];
     for (int k = 0; k < IGC_NA_N; k++) out->na_w[k] = wt[k + 1];
-    /* 3. threshold: best accuracy as the client counts it */
-    double best_acc = -1, best_t = 0.5;
-    for (int ti = 10; ti <= 90; ti++) {
-        double t = ti / 100.0, right = 0;
-        for (size_t r = 0; r < n; r++) {
-            double z = wt[0];
-            for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
-            int app = sigm(z) >= t;
-            if (!ob[r].labelled) {
-                right += !app;
-            } else if (app) {
-                right += ob[r].hit;
-            }
-        }
-        if (right > best_acc) best_acc = right, best_t = t;
-    }
-    out->apply_threshold = best_t;
-    /* the client's other metrics at that threshold, on the same cross-fitted rows */
-    double top3g = 0, na_tp = 0, na_fp = 0, na_fn = 0;
+    /* 3. threshold: best accuracy as the client counts it. Each row's probability
+     * of being applicable and its labels' rank are computed once. */
     for (size_t r = 0; r < n; r++) {
         double z = wt[0];
         for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
-        int app = sigm(z) >= best_t;
-        if (ob[r].labelled) {
-            softmax(&ob[r], ni, w, p);
-            top3g += app && label_rank(&ob[r], ni, p) < 3;
-            na_fp += !app;
-        } else {
-            na_tp += !app;
-            na_fn += app;
-        }
+        ob[r].p_app = sigm(z);
+        if (ob[r].labelled) softmax(&ob[r], ni, w, p), ob[r].rank = label_rank(&ob[r], ni, p);
     }
+    double best_acc = -1, best_t = 0.5;
+    for (int ti = 10; ti <= 90; ti++) {
+        gate_counts g = gate_at(ob, n, ti / 100.0);
+        if (g.right > best_acc) best_acc = g.right, best_t = ti / 100.0;
+    }
+    out->apply_threshold = best_t;
     if (report) {
+        /* the client's other metrics at that threshold, on the same cross-fitted rows */
+        gate_counts g = gate_at(ob, n, best_t);
+        double na_tp = (double)(n - nl) - g.na_missed;
         igc_buf_printf(report, "rows %zu, %zu with an item (leave-one-out)\nitem model weights:", n, nl);
         for (int k = 0; k < IGC_FT_N; k++) igc_buf_printf(report, " %s %.3f", igc_engine_feature_names[k], w[k]);
         igc_buf_printf(report, "\n  -> top-1 %.3f, top-3 %.3f\napplicability: bias %.3f", nl ? top1 / (double)nl : 0,
                        nl ? top3 / (double)nl : 0, wt[0]);
         for (int k = 0; k < IGC_NA_N; k++) igc_buf_printf(report, " %s %.3f", igc_engine_na_names[k], wt[k + 1]);
         igc_buf_printf(report, ", threshold %.2f\n  -> accuracy %.3f, top-1 %.3f, top-3 %.3f, n/a precision %.3f, recall %.3f\n",
-                       best_t, best_acc / (double)n, nl ? (best_acc - na_tp) / (double)nl : 0,
-                       nl ? top3g / (double)nl : 0, na_tp + na_fp > 0 ? na_tp / (na_tp + na_fp) : 0,
-                       na_tp + na_fn > 0 ? na_tp / (na_tp + na_fn) : 0);
+                       best_t, g.right / (double)n, nl ? (g.right - na_tp) / (double)nl : 0,
+                       nl ? g.top3 / (double)nl : 0, na_tp + g.item_refused > 0 ? na_tp / (na_tp + g.item_refused) : 0,
+                       n > nl ? na_tp / (double)(n - nl) : 0);
+        igc_buf_printf(report, "threshold trade-off (the same rows; accuracy and top-3 pull against each other):\n");
+        for (int ti = 10; ti <= 90; ti += 5) {
+            gate_counts c = gate_at(ob, n, ti / 100.0);
+            igc_buf_printf(report, "  %.2f  accuracy %.3f  top-3 %.3f%s\n", ti / 100.0, c.right / (double)n,
+                           nl ? c.top3 / (double)nl : 0, fabs(ti / 100.0 - best_t) < 0.025 ? "  <- fitted" : "");
+        }
     }
     free(p);
     return 0;
