@@ -129,6 +129,31 @@ int igc_csv_col(igc_csv *c, const char *name) {
     return -1;
 }
 
+int igc_csv_open_cols(const char *path, const char *const *names, size_t n, int *cols, size_t *width,
+                      igc_csv **out, const char **missing) {
+    igc_csv *c;
+    char **f;
+    size_t nf, w = 0;
+    if (missing) *missing = NULL;
+    int rc = igc_csv_open(path, &c);
+    if (rc) return rc;
+    if ((rc = igc_csv_next(c, &f, &nf)) != 1) {
+        igc_csv_close(c);
+        return rc < 0 ? rc : IGC_EPARSE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((cols[i] = igc_csv_col(c, names[i])) < 0) {
+            if (missing) *missing = names[i];
+            igc_csv_close(c);
+            return IGC_EPARSE;
+        }
+        if ((size_t)cols[i] + 1 > w) w = (size_t)cols[i] + 1;
+    }
+    if (width) *width = w;
+    *out = c;
+    return 0;
+}
+
 size_t igc_csv_line(const igc_csv *c) { return c->line; }
 
 void igc_csv_close(igc_csv *c) {

@@ -93,6 +93,13 @@ int igc_csv_next(igc_csv *c, char ***fields, size_t *nfields);
 /* Index of a column name in the first record (the header) or -1. Call after
  * the first igc_csv_next(). */
 int igc_csv_col(igc_csv *c, const char *name);
+/* Opens a CSV file and reads its header, finding each of the n column names:
+ * cols[i] gets the index of names[i], *width (may be NULL) one more than the
+ * largest, i.e. how many fields a record needs to have them all. IGC_EPARSE when
+ * the header is missing or lacks a column, then *missing (may be NULL) names it
+ * and nothing stays open. */
+int igc_csv_open_cols(const char *path, const char *const *names, size_t n, int *cols, size_t *width,
+                      igc_csv **out, const char **missing);
 /* 1-based line number of the last record read, for error messages. */
 size_t igc_csv_line(const igc_csv *c);
 /* Closes the reader. NULL is fine. */

@@ -28,26 +28,16 @@ static int cmp_entry(const void *a, const void *b) {
 }
 
 static int load_hierarchy11(igc_ksic *k, const char *path) {
+    static const char *const cols[] = {"ksic5", "name5", "name5_en", "sec", "sec_name", "div2",
+                                       "div2_name", "grp3", "grp3_name", "cls4", "cls4_name"};
     igc_csv *c;
-    int rc = igc_csv_open(path, &c);
-    if (rc) return rc;
     char **f;
-    size_t nf, cap = 0;
-    rc = igc_csv_next(c, &f, &nf); /* header */
-    if (rc != 1) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
+    size_t nf, cap = 0, width;
     int ci[11];
-    static const char *cols[] = {"ksic5", "name5", "name5_en", "sec", "sec_name", "div2",
-                                 "div2_name", "grp3", "grp3_name", "cls4", "cls4_name"};
-    for (int i = 0; i < 11; i++)
-        if ((ci[i] = igc_csv_col(c, cols[i])) < 0) {
-            igc_csv_close(c);
-            return IGC_EPARSE;
-        }
+    int rc = igc_csv_open_cols(path, cols, 11, ci, &width, &c, NULL);
+    if (rc) return rc;
     while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
-        if (nf < 11 || strlen(f[ci[0]]) != 5) continue;
+        if (nf < width || strlen(f[ci[0]]) != 5) continue;
         if (k->n == cap) {
             cap = cap ? cap * 2 : 1024;
             igc_ksic_entry *e = realloc(k->e, cap * sizeof *e);
@@ -79,45 +69,35 @@ static int load_hierarchy11(igc_ksic *k, const char *path) {
 }
 
 static int load_descriptions(igc_ksic *k, const char *path) {
+    static const char *const cols[] = {"ksic5", "desc5", "examples5", "exclusions5", "desc4"};
+    enum { C5, D5, EX5, EXC5, D4 };
     igc_csv *c;
-    int rc = igc_csv_open(path, &c);
-    if (rc) return rc;
     char **f;
-    size_t nf;
-    if (igc_csv_next(c, &f, &nf) != 1) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
-    int code = igc_csv_col(c, "ksic5"), d5 = igc_csv_col(c, "desc5"), ex = igc_csv_col(c, "examples5"),
-        exc = igc_csv_col(c, "exclusions5"), d4 = igc_csv_col(c, "desc4");
-    if (code < 0 || d5 < 0 || ex < 0 || exc < 0 || d4 < 0) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
+    size_t nf, width;
+    int ci[5];
+    int rc = igc_csv_open_cols(path, cols, 5, ci, &width, &c, NULL);
+    if (rc) return rc;
     while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
-        if ((int)nf <= d4) continue;
-        igc_ksic_entry *e = (igc_ksic_entry *)igc_ksic_find(k, f[code]);
+        if (nf < width) continue;
+        igc_ksic_entry *e = (igc_ksic_entry *)igc_ksic_find(k, f[ci[C5]]);
         if (!e || e->desc5) continue;
-        e->desc5 = igc_strdup(f[d5]);
-        e->examples5 = igc_strdup(f[ex]);
-        e->exclusions5 = igc_strdup(f[exc]);
-        e->desc4 = igc_strdup(f[d4]);
+        e->desc5 = igc_strdup(f[ci[D5]]);
+        e->examples5 = igc_strdup(f[ci[EX5]]);
+        e->exclusions5 = igc_strdup(f[ci[EXC5]]);
+        e->desc4 = igc_strdup(f[ci[D4]]);
     }
     igc_csv_close(c);
     return rc < 0 ? rc : 0;
 }
 
 static int load_ksic10(igc_ksic *k, const char *hier10, const char *concord_path) {
+    static const char *const code_col[] = {"ksic5"}, *const map_cols[] = {"ksic11", "ksic10"};
     igc_csv *c;
     char **f;
-    size_t nf, cap = 0;
-    int rc = igc_csv_open(hier10, &c);
+    size_t nf, cap = 0, width;
+    int col, mc[2];
+    int rc = igc_csv_open_cols(hier10, code_col, 1, &col, NULL, &c, NULL);
     if (rc) return rc;
-    if (igc_csv_next(c, &f, &nf) != 1 || igc_csv_col(c, "ksic5") < 0) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
-    int col = igc_csv_col(c, "ksic5");
     while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
         if ((int)nf <= col || strlen(f[col]) != 5) continue;
         if (k->n10 == cap) {
@@ -130,20 +110,11 @@ static int load_ksic10(igc_ksic *k, const char *hier10, const char *concord_path
     }
     igc_csv_close(c);
     if (rc < 0) return rc;
-    rc = igc_csv_open(concord_path, &c);
-    if (rc) return rc;
+    if ((rc = igc_csv_open_cols(concord_path, map_cols, 2, mc, &width, &c, NULL))) return rc;
     cap = 0;
-    if (igc_csv_next(c, &f, &nf) != 1) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
-    int c11 = igc_csv_col(c, "ksic11"), c10 = igc_csv_col(c, "ksic10");
-    if (c11 < 0 || c10 < 0) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
+    int c11 = mc[0], c10 = mc[1];
     while ((rc = igc_csv_next(c, &f, &nf)) == 1) {
-        if ((int)nf <= c10 || (int)nf <= c11 || strlen(f[c10]) != 5 || strlen(f[c11]) != 5) continue;
+        if (nf < width || strlen(f[c10]) != 5 || strlen(f[c11]) != 5) continue;
         if (k->nmap == cap) {
             cap = cap ? cap * 2 : 1024;
             concord *p = realloc(k->map, cap * sizeof *p);

@@ -28,11 +28,16 @@ static int read_data(const char *dir, const char *rel, char **out, size_t *len) 
     return rc;
 }
 
-static int open_csv(const char *dir, const char *rel, igc_csv **c) {
+/* Opens dir/rel and finds the named columns (see igc_csv_open_cols), saying
+ * in the log what is wrong with a file that cannot be used. */
+static int open_csv(const char *dir, const char *rel, const char *const *names, size_t n, int *cols, size_t *width,
+                    igc_csv **c) {
     char *path = join_path(dir, rel);
     if (!path) return IGC_ENOMEM;
-    int rc = igc_csv_open(path, c);
-    if (rc) igc_log(IGC_LOG_ERROR, "embed: cannot open %s: %s", path, igc_strerror(rc));
+    const char *missing;
+    int rc = igc_csv_open_cols(path, names, n, cols, width, c, &missing);
+    if (rc && missing) igc_log(IGC_LOG_ERROR, "embed: %s: no column %s", path, missing);
+    else if (rc) igc_log(IGC_LOG_ERROR, "embed: cannot read %s: %s", path, igc_strerror(rc));
     free(path);
     return rc;
 }
@@ -122,26 +127,14 @@ static int buf_word(igc_buf *b, const char *s) {
 int emb__load_history(const char *data_dir, emb__hrow **out, size_t *n) {
     *out = NULL;
     *n = 0;
-    igc_csv *c;
-    int rc = open_csv(data_dir, "labeled/history.csv", &c);
-    if (rc) return rc;
-    char **f;
-    size_t nf;
-    if (igc_csv_next(c, &f, &nf) != 1) {
-        igc_csv_close(c);
-        return IGC_EPARSE;
-    }
     static const char *const names[] = {"uid", "ksic_name", "main_product", "product_use", "tech_business_name",
                                         "label1", "label2", "label3", "none_reason"};
     int col[9];
-    for (int i = 0; i < 9; i++) {
-        col[i] = igc_csv_col(c, names[i]);
-        if (col[i] < 0) {
-            igc_log(IGC_LOG_ERROR, "embed: labeled/history.csv: no column %s", names[i]);
-            igc_csv_close(c);
-            return IGC_EPARSE;
-        }
-    }
+    igc_csv *c;
+    char **f;
+    size_t nf;
+    int rc = open_csv(data_dir, "labeled/history.csv", names, 9, col, NULL, &c);
+    if (rc) return rc;
     emb__hrow *h = NULL;
     size_t k = 0, cap = 0;
     int r;
@@ -363,30 +356,18 @@ static int taxonomy_pairs(const char *dir, emb__corpus *c) {
 }
 
 static int ksic_pairs(const char *dir, const char *rel, emb__corpus *c) {
+    static const char *const names[] = {"name5", "desc5", "examples5", "cls4_name", "desc4"};
+    int col[5];
     igc_csv *csv;
-    int rc = open_csv(dir, rel, &csv);
-    if (rc) return rc;
     char **f;
-    size_t nf;
-    if (igc_csv_next(csv, &f, &nf) != 1) {
-        igc_csv_close(csv);
-        return IGC_EPARSE;
-    }
-    int cn = igc_csv_col(csv, "name5"), cd = igc_csv_col(csv, "desc5"), ce = igc_csv_col(csv, "examples5"),
-        c4 = igc_csv_col(csv, "cls4_name"), cd4 = igc_csv_col(csv, "desc4");
-    if (cn < 0 || cd < 0 || ce < 0 || c4 < 0 || cd4 < 0) {
-        igc_log(IGC_LOG_ERROR, "embed: %s: missing columns", rel);
-        igc_csv_close(csv);
-        return IGC_EPARSE;
-    }
-    int maxc = cn > cd ? cn : cd;
-    if (ce > maxc) maxc = ce;
-    if (c4 > maxc) maxc = c4;
-    if (cd4 > maxc) maxc = cd4;
+    size_t nf, width;
+    int rc = open_csv(dir, rel, names, 5, col, &width, &csv);
+    if (rc) return rc;
+    int cn = col[0], cd = col[1], ce = col[2], c4 = col[3], cd4 = col[4];
     static const char *const seps[] = {"|", "\xe2\x80\xa4" /* ․ */, ",", NULL};
     int r;
     while (!rc && (r = igc_csv_next(csv, &f, &nf)) == 1) {
-        if (nf <= (size_t)maxc) continue;
+        if (nf < width) continue;
         igc_buf t = {0};
         rc = igc_buf_puts(&t, f[cn]);
         if (!rc && !igc_blank(f[cd])) rc = igc_buf_printf(&t, "\n%s", f[cd]);
@@ -413,26 +394,19 @@ typedef struct {
 static int ksic_groups(const char *dir, grp_text **out, size_t *n) {
     *out = NULL;
     *n = 0;
+    static const char *const names[] = {"grp3", "grp3_name", "name5"};
+    int col[3];
     igc_csv *csv;
-    int rc = open_csv(dir, "ksic/ksic11_hierarchy.csv", &csv);
-    if (rc) return rc;
     char **f;
-    size_t nf;
-    if (igc_csv_next(csv, &f, &nf) != 1) {
-        igc_csv_close(csv);
-        return IGC_EPARSE;
-    }
-    int cg = igc_csv_col(csv, "grp3"), cgn = igc_csv_col(csv, "grp3_name"), cn = igc_csv_col(csv, "name5");
-    if (cg < 0 || cgn < 0 || cn < 0) {
-        igc_csv_close(csv);
-        igc_log(IGC_LOG_ERROR, "embed: ksic11_hierarchy.csv: missing columns");
-        return IGC_EPARSE;
-    }
+    size_t nf, width;
+    int rc = open_csv(dir, "ksic/ksic11_hierarchy.csv", names, 3, col, &width, &csv);
+    if (rc) return rc;
+    int cg = col[0], cgn = col[1], cn = col[2];
     grp_text *g = NULL;
     size_t k = 0, cap = 0;
     int r;
     while (!rc && (r = igc_csv_next(csv, &f, &nf)) == 1) {
-        if (nf <= (size_t)cg || nf <= (size_t)cgn || nf <= (size_t)cn || strlen(f[cg]) != 3) continue;
+        if (nf < width || strlen(f[cg]) != 3) continue;
         size_t i = 0;
         while (i < k && strcmp(g[i].code, f[cg]) != 0) i++;
         if (i == k) {
@@ -467,24 +441,16 @@ static int company_pairs(const char *dir, emb__corpus *c) {
     size_t ng;
     int rc = ksic_groups(dir, &g, &ng);
     if (rc) return rc;
-    igc_csv *csv;
-    rc = open_csv(dir, "companies/krx_listed_2026-04.csv", &csv);
+    static const char *const names[] = {"main_products", "ksic11_group", "industry_name"};
+    int col[3] = {-1, -1, -1};
+    igc_csv *csv = NULL;
     char **f;
-    size_t nf;
-    if (!rc && igc_csv_next(csv, &f, &nf) != 1) rc = IGC_EPARSE;
-    int cp = -1, cg = -1, ci = -1;
-    if (!rc) {
-        cp = igc_csv_col(csv, "main_products");
-        cg = igc_csv_col(csv, "ksic11_group");
-        ci = igc_csv_col(csv, "industry_name");
-        if (cp < 0 || cg < 0 || ci < 0) {
-            igc_log(IGC_LOG_ERROR, "embed: krx_listed_2026-04.csv: missing columns");
-            rc = IGC_EPARSE;
-        }
-    }
+    size_t nf, width = 0;
+    rc = open_csv(dir, "companies/krx_listed_2026-04.csv", names, 3, col, &width, &csv);
+    int cp = col[0], cg = col[1], ci = col[2];
     int r;
     while (!rc && (r = igc_csv_next(csv, &f, &nf)) == 1) {
-        if (nf <= (size_t)cp || nf <= (size_t)cg || nf <= (size_t)ci) continue;
+        if (nf < width) continue;
         const char *target = f[ci];
         for (size_t i = 0; i < ng; i++)
             if (strcmp(g[i].code, f[cg]) == 0) target = g[i].text.data;

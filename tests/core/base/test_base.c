@@ -488,6 +488,42 @@ TEST(csv_open_file) {
     CHECK_EQ_INT(igc_csv_open(path, &c), IGC_ENOTFOUND);
 }
 
+/* Opening with required columns: indices in the asked order, the width a record
+ * needs, and a missing column or a missing header refused with its name. */
+TEST(csv_open_cols) {
+    REQUIRE(make_tmpdir());
+    char path[512];
+    snprintf(path, sizeof path, "%s/cols.csv", tmpdir);
+    const char *s = "a,b,c,d\n1,2,3,4\n";
+    REQUIRE(igc_write_file_atomic(path, s, strlen(s)) == 0);
+    static const char *const want[] = {"c", "a"};
+    int cols[2] = {-9, -9};
+    size_t width = 0;
+    igc_csv *c = NULL;
+    const char *missing = "x";
+    REQUIRE(igc_csv_open_cols(path, want, 2, cols, &width, &c, &missing) == 0);
+    CHECK_EQ_INT(cols[0], 2);
+    CHECK_EQ_INT(cols[1], 0);
+    CHECK(width == 3);
+    CHECK(missing == NULL);
+    char **f;
+    size_t nf;
+    REQUIRE(igc_csv_next(c, &f, &nf) == 1); /* the first record, not the header */
+    CHECK_EQ_STR(f[cols[0]], "3");
+    igc_csv_close(c);
+    static const char *const bad[] = {"a", "zz"};
+    c = NULL;
+    CHECK_EQ_INT(igc_csv_open_cols(path, bad, 2, cols, NULL, &c, &missing), IGC_EPARSE);
+    CHECK(c == NULL);
+    CHECK(missing && strcmp(missing, "zz") == 0);
+    snprintf(path, sizeof path, "%s/empty.csv", tmpdir);
+    REQUIRE(igc_write_file_atomic(path, "", 0) == 0);
+    CHECK_EQ_INT(igc_csv_open_cols(path, want, 2, cols, NULL, &c, NULL), IGC_EPARSE);
+    snprintf(path, sizeof path, "%s/absent.csv", tmpdir);
+    CHECK_EQ_INT(igc_csv_open_cols(path, want, 2, cols, NULL, &c, &missing), IGC_ENOTFOUND);
+    CHECK(missing == NULL);
+}
+
 TEST(csv_field_quotes_when_needed) {
     igc_buf b = {0};
     CHECK_EQ_INT(igc_csv_field(&b, "plain 한글"), 0);
@@ -695,7 +731,7 @@ IGC_TEST_MAIN(TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_i
               TEST_ENTRY(read_empty_file), TEST_ENTRY(file_errors), TEST_ENTRY(csv_simple_records),
               TEST_ENTRY(csv_no_trailing_newline), TEST_ENTRY(csv_quotes_doubled_quotes_newlines),
               TEST_ENTRY(csv_crlf_and_bom), TEST_ENTRY(csv_unterminated_quote_is_error),
-              TEST_ENTRY(csv_col_finds_header_names), TEST_ENTRY(csv_open_file),
+              TEST_ENTRY(csv_col_finds_header_names), TEST_ENTRY(csv_open_file), TEST_ENTRY(csv_open_cols),
               TEST_ENTRY(csv_field_quotes_when_needed), TEST_ENTRY(csv_field_round_trips_through_reader),
               TEST_ENTRY(brn_known_number), TEST_ENTRY(brn_computed_numbers), TEST_ENTRY(brn_rejects_bad_layouts),
               TEST_ENTRY(today_seoul_is_utc_plus_9), TEST_ENTRY(iso_now_and_clock), TEST_ENTRY(hash64_matches_fnv1a_vectors),
