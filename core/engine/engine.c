@@ -761,8 +761,7 @@ static int compute_priors(const igc_engine *e, int group, const exemplar *self, 
 }
 
 /* k nearest past judgments by cosine of sentence vectors, excluding one key. */
-static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, const char *exclude_key, nb *out,
-                            size_t *n) {
+static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, size_t skip, nb *out, size_t *n) {
     int k = (int)(kk < e->nex ? kk : e->nex);
     float sims[128];
     int64_t ids[128];
@@ -770,7 +769,7 @@ static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, con
     *n = 0;
     if (igc_index_search(e->ex_vidx, qv, 1, k, sims, ids)) return IGC_EINVAL;
     for (int j = 0; j < k; j++)
-        if (ids[j] >= 0 && (!exclude_key || strcmp(e->ex[ids[j]].key, exclude_key) != 0))
+        if (ids[j] >= 0 && (size_t)ids[j] != skip)
             out[(*n)++] = (nb){(int)ids[j], sims[j], 0};
     if (*n > kk - 1) *n = kk - 1;
     return 0;
@@ -928,14 +927,15 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
     if (e->nex && p->use[IGC_SIG_KNN]) {
         nb *dn = sc->nbs, *ln = sc->nbs + kk;
         size_t ndn = 0, nln = 0;
-        if (have_qv && (rc = neighbours_dense(e, qv, kk, exclude_key, dn, &ndn))) goto done;
+        size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
+        if (have_qv && (rc = neighbours_dense(e, qv, kk, skip, dn, &ndn))) goto done;
         float *es = calloc(e->nex, sizeof *es);
         if (!es) {
             rc = IGC_ENOMEM;
             goto done;
         }
         lex_score(e->ex_lex, &sc->q.f, sc->q.fw, es);
-        neighbours_lexical(e, es, kk, self ? (size_t)(self - e->ex) : SIZE_MAX, ln, &nln);
+        neighbours_lexical(e, es, kk, skip, ln, &nln);
         prototypes(e, have_qv ? qv : NULL, es, self, sc->feat);
         free(es);
         double wd = vote(e, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
