@@ -24,10 +24,11 @@ static const char *usage =
     "  eval --in LABELLED.csv --predictions F.jsonl  the same metrics for another system's answers\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
     "                                            train the embedding model from the data directory\n"
-    "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST]\n"
+    "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST] [--rows-out F.tsv]\n"
     "       [--seed N] [--epochs N] [--dim N]    (the training options of the model in use)\n"
     "                                            fit engine parameters on past judgments\n"
-    "                                            (--if-missing: only when absent or fitted for another model)\n"
+    "                                            (--if-missing: only when absent or fitted for another model;\n"
+    "                                            --rows-out: each row's applicability evidence, for analysis)\n"
     "  history import FILE.csv                   add labelled past judgments to the store\n"
     "  history stats                             exemplars per item\n"
     "  rules test [DIR]                          run the rule tests (default: the rules directory)\n"
@@ -41,7 +42,7 @@ static int die(const char *msg, const char *detail) {
 }
 
 typedef struct {
-    const char *in, *out, *history, *signals, *dir, *predictions;
+    const char *in, *out, *history, *signals, *dir, *predictions, *rows_out;
     int no_history, json, if_missing, errors, loo;
     long seed, epochs, dim, folds;
 } args;
@@ -437,6 +438,11 @@ static int cmd_tune(igc_app *a, const args *ar) {
     igc_buf rep = {0};
     if (!rc) rc = igc_tune_fit(set, igc_engine_get_params(a->engine), &p, &rep);
     if (!rc) snprintf(p.model, sizeof p.model, "%s", model);
+    if (!rc && ar->rows_out && (rc = igc_tune_rows_write(set, ar->rows_out))) {
+        igc_tune_set_free(set);
+        igc_buf_free(&rep);
+        return die("cannot write --rows-out", igc_strerror(rc));
+    }
     igc_tune_set_free(set);
     if (rc) {
         igc_buf_free(&rep);
@@ -522,6 +528,7 @@ int main(int argc, char **argv) {
             return 0;
         }
         OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals)
+        OPT("--rows-out", rows_out)
         NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }

@@ -27,5 +27,9 @@ int igc_tune_collect(igc_tune_set *s, const igc_engine *e, const igc_tune_opts *
  * its threshold (best accuracy as the client counts it). Signals switched off in
  * p0 stay off. Writes a summary to report. */
 int igc_tune_fit(const igc_tune_set *s, const igc_engine_params *p0, igc_engine_params *out, igc_buf *report);
+/* After igc_tune_fit: writes one tab-separated line per row (uid, labelled, hit =
+ * rank 1 right, rank of the best label (0-based), p_applicable under the fitted
+ * gate, then the applicability evidence na_<name>), for analysis of the gate. */
+int igc_tune_rows_write(const igc_tune_set *s, const char *path);
 
 #endif

@@ -10,6 +10,7 @@
 #include "igc_tune.h"
 
 typedef struct {
+    char uid[64];
     int labelled;
     int lab[3];          /* item indices of the truth, -1 when absent */
     float *feat;         /* [nitems][IGC_FT_N] */
@@ -123,6 +124,7 @@ int igc_tune_collect(igc_tune_set *set, const igc_engine *e, const igc_tune_opts
         }
         o->labelled = o->lab[0] >= 0 || o->lab[1] >= 0 || o->lab[2] >= 0;
         if (!o->labelled && !*r.none_reason) continue; /* neither an item nor a reason: unusable */
+        snprintf(o->uid, sizeof o->uid, "%s", r.uid);
         char key[300];
         snprintf(key, sizeof key, "hist:%s", r.uid);
         if (!(o->feat = malloc(ni * IGC_FT_N * sizeof *o->feat))) {
@@ -260,4 +262,24 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
     }
     free(p);
     return 0;
+}
+
+int igc_tune_rows_write(const igc_tune_set *s, const char *path) {
+    igc_buf b = {0};
+    int rc = igc_buf_puts(&b, "uid\tlabelled\thit\trank\tp_applicable");
+    for (int k = 0; k < IGC_NA_N && !rc; k++) rc = igc_buf_printf(&b, "\tna_%s", igc_engine_na_names[k]);
+    for (size_t r = 0; r < s->n && !rc; r++) {
+        const obs *o = &s->ob[r];
+        /* uids are the file's own; a tab or newline in one would break the table */
+        char uid[64];
+        snprintf(uid, sizeof uid, "%s", o->uid);
+        for (char *c = uid; *c; c++)
+            if (*c == '\t' || *c == '\n' || *c == '\r') *c = ' ';
+        rc = igc_buf_printf(&b, "\n%s\t%d\t%d\t%zu\t%.6f", uid, o->labelled, o->hit, o->rank, o->p_app);
+        for (int k = 0; k < IGC_NA_N && !rc; k++) rc = igc_buf_printf(&b, "\t%.6g", o->na[k]);
+    }
+    if (!rc) rc = igc_buf_puts(&b, "\n");
+    if (!rc) rc = igc_write_file_atomic(path, b.data, b.len);
+    igc_buf_free(&b);
+    return rc;
 }

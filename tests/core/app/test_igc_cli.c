@@ -1,7 +1,8 @@
 /*
  * igc end to end: the command-line tool on real labelled rows copied to a
  * temporary file (batch classification with a bad row in the middle, the
- * client's metrics), its help text and its refusal of unknown commands.
+ * client's metrics, fitting parameters), its help text and its refusal of
+ * unknown commands.
  */
 #include "app_test_util.h"
 
@@ -183,6 +184,79 @@ TEST(eval_metrics) {
     free(e);
 }
 
+/* igc tune on the first 80 history rows (lexical engine: every row scored leave-one-
+ * out): a parameter file the engine loads, the report with the threshold trade-off,
+ * and one analysis line per usable row. */
+TEST(tune_fits_parameters) {
+    REQUIRE(setup());
+    char src[PATH_MAX], hist[PATH_MAX + 16], params[PATH_MAX + 16], rows[PATH_MAX + 16], out[PATH_MAX + 16],
+        err[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/labeled/history.csv", igc_test_data_dir());
+    snprintf(hist, sizeof hist, "%s/hist80.csv", tmp);
+    snprintf(params, sizeof params, "%s/params.json", tmp);
+    snprintf(rows, sizeof rows, "%s/rows.tsv", tmp);
+    snprintf(out, sizeof out, "%s/tune.out", tmp);
+    snprintf(err, sizeof err, "%s/tune.err", tmp);
+    igc_csv *c;
+    char **f;
+    size_t nf;
+    igc_buf b = {0};
+    int n = -1, nlab = 0, cl = -1;
+    REQUIRE(igc_csv_open(src, &c) == 0);
+    while (n < 80 && igc_csv_next(c, &f, &nf) == 1) {
+        if (n < 0) cl = igc_csv_col(c, "label1");
+        else nlab += cl >= 0 && (size_t)cl < nf && f[cl][0];
+        for (size_t i = 0; i < nf; i++) igc_buf_puts(&b, i ? "," : ""), igc_csv_field(&b, f[i]);
+        igc_buf_puts(&b, "\n");
+        n++;
+    }
+    igc_csv_close(c);
+    REQUIRE(n == 80 && cl >= 0 && write_text(hist, b.data, b.len) == 0);
+    igc_buf_free(&b);
+    const char *args[] = {"tune", "--history", hist, "--out", params, "--rows-out", rows, "--model", "none",
+                          "--params", "none", "--db", db, "--data", igc_test_data_dir(), "--rules",
+                          IGC_TEST_SOURCE_DIR "/rules", NULL};
+    int rc = run_igc(args, out, err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc) dump(err);
+    char *t = slurp(params, NULL);
+    cJSON *pj = t ? cJSON_Parse(t) : NULL;
+    free(t);
+    REQUIRE(pj);
+    double th = jnum(pj, "apply_threshold", -1);
+    CHECK(th >= 0.1 && th <= 0.9);
+    CHECK(jnum(pj, "w_lexical", 0) != 0 && jnum(pj, "w_knn", 0) != 0);
+    CHECK(jstr(pj, "model") && strcmp(jstr(pj, "model"), "none") == 0);
+    cJSON_Delete(pj);
+    t = slurp(out, NULL);
+    REQUIRE(t);
+    CHECK(strstr(t, "rows 80,") != NULL);
+    CHECK(strstr(t, "threshold trade-off") && strstr(t, "<- fitted"));
+    free(t);
+    /* header + one line per row; p_applicable a probability; labelled as in the file */
+    t = slurp(rows, NULL);
+    REQUIRE(t);
+    int lines = 0, labelled = 0, bad = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        if (!lines) {
+            CHECK(strncmp(line, "uid\tlabelled\thit\trank\tp_applicable\tna_", 38) == 0);
+            continue;
+        }
+        char uid[64];
+        int lab, hit;
+        unsigned rank;
+        double pa;
+        if (sscanf(line, "%63s %d %d %u %lf", uid, &lab, &hit, &rank, &pa) != 5 || pa < 0 || pa > 1 ||
+            (hit && (!lab || rank != 0)))
+            bad++;
+        labelled += lab;
+    }
+    free(t);
+    CHECK_EQ_INT(lines, 81);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(labelled, nlab);
+}
+
 TEST(help_and_errors) {
     REQUIRE(setup());
     char out[PATH_MAX + 16], err[PATH_MAX + 16];
@@ -219,4 +293,5 @@ TEST(help_and_errors) {
     CHECK(run_wait((char *const *)dbad, tmp, out, err) != 0);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(help_and_errors))
+IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
+              TEST_ENTRY(help_and_errors))
