@@ -217,6 +217,9 @@ static int cmd_eval(igc_app *a, const args *ar) {
     if (igc_eval_new(&ev) || igc_eval_new(&ev_rank) || igc_eval_new(&ev_sure)) return die("out of memory", NULL);
     size_t flagged = 0;
     size_t done = 0;
+    /* are the probabilities the answers state borne out? P(applicable) over all rows,
+     * the rank-1 item's score over rows with a label */
+    igc_calib cal_app = {0}, cal_rank1 = {0};
     igc_row r;
     double ms = 0;
     igc_buf errs = {0};
@@ -252,6 +255,15 @@ static int cmd_eval(igc_app *a, const args *ar) {
                 cJSON *it;
                 cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "items")) if (np < 3) pred[np++] =
                     cJSON_GetObjectItem(it, "code")->valuestring;
+                int has = *r.labels[0] || *r.labels[1] || *r.labels[2];
+                igc_calib_add(&cal_app, cJSON_GetNumberValue(cJSON_GetObjectItem(res, "p_applicable")), has);
+                if (has && np) {
+                    int hit = 0;
+                    for (int k = 0; k < 3; k++) hit |= !strcmp(pred[0], r.labels[k]);
+                    igc_calib_add(&cal_rank1,
+                                  cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(res, "items"), 0), "score")),
+                                  hit);
+                }
             }
             igc_req_free(&req);
         }
@@ -283,9 +295,9 @@ static int cmd_eval(igc_app *a, const args *ar) {
     if (ar->json) {
         printf("{\"rows\":%zu,\"labelled\":%zu,\"accuracy\":%.4f,\"top1\":%.4f,\"top3\":%.4f,\"macro_f1\":%.4f,"
                "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"needs_review\":%zu,"
-               "\"accuracy_unflagged\":%.4f,\"ms_per_row\":%.4f}\n",
+               "\"accuracy_unflagged\":%.4f,\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"ms_per_row\":%.4f}\n",
                m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.na_precision, m.na_recall, mr.top1, mr.top3,
-               flagged, mu.accuracy,
+               flagged, mu.accuracy, igc_calib_ece(&cal_app), igc_calib_ece(&cal_rank1),
                done ? ms / (double)done : 0.0);
     } else {
         printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
@@ -296,6 +308,18 @@ static int cmd_eval(igc_app *a, const args *ar) {
                ar->predictions ? "n/a (predictions file)" : a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
                m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall, mr.top1,
                mr.top3, flagged, mu.rows, mu.accuracy, done ? ms / (double)done : 0.0);
+        if (igc_calib_count(&cal_app)) {
+            igc_buf t = {0};
+            igc_buf_printf(&t, "calibration: stated probability against the share that came true\n"
+                               "P(applicable), %zu rows, expected error %.3f\n",
+                           igc_calib_count(&cal_app), igc_calib_ece(&cal_app));
+            igc_calib_table(&cal_app, &t);
+            igc_buf_printf(&t, "rank-1 score, %zu rows with an item, expected error %.3f\n", igc_calib_count(&cal_rank1),
+                           igc_calib_ece(&cal_rank1));
+            igc_calib_table(&cal_rank1, &t);
+            printf("%s", t.data ? t.data : "");
+            igc_buf_free(&t);
+        }
         if (ar->errors) {
             igc_buf conf = {0};
             igc_eval_confusions(ev, &conf, (size_t)ar->errors);

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,4 +174,41 @@ int igc_eval_confusions(const igc_eval *ev, igc_buf *out, size_t max) {
         igc_buf_printf(out, "  %-8s -> %-8s x%zu\n", c[i].truth, c[i].pred, c[i].n);
     free(c);
     return 0;
+}
+
+static size_t calib_bin(double p) {
+    size_t b = (size_t)(p * IGC_CALIB_BINS);
+    return b < IGC_CALIB_BINS ? b : IGC_CALIB_BINS - 1;
+}
+
+void igc_calib_add(igc_calib *c, double p, int happened) {
+    p = p < 0 || p != p ? 0 : p > 1 ? 1 : p; /* NaN counts as 0 */
+    size_t b = calib_bin(p);
+    c->n[b]++;
+    c->sum_p[b] += p;
+    c->sum_y[b] += happened ? 1 : 0;
+}
+
+size_t igc_calib_count(const igc_calib *c) {
+    size_t n = 0;
+    for (size_t b = 0; b < IGC_CALIB_BINS; b++) n += c->n[b];
+    return n;
+}
+
+double igc_calib_ece(const igc_calib *c) {
+    size_t n = igc_calib_count(c);
+    double e = 0;
+    for (size_t b = 0; b < IGC_CALIB_BINS && n; b++)
+        if (c->n[b]) e += fabs(c->sum_p[b] - c->sum_y[b]) / (double)n;
+    return e;
+}
+
+int igc_calib_table(const igc_calib *c, igc_buf *out) {
+    int rc = 0;
+    for (size_t b = 0; b < IGC_CALIB_BINS && !rc; b++)
+        if (c->n[b])
+            rc = igc_buf_printf(out, "  %.1f-%.1f  %4zu rows  stated %.3f  happened %.3f\n", (double)b / IGC_CALIB_BINS,
+                                (double)(b + 1) / IGC_CALIB_BINS, c->n[b], c->sum_p[b] / (double)c->n[b],
+                                c->sum_y[b] / (double)c->n[b]);
+    return rc;
 }

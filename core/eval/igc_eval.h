@@ -37,4 +37,20 @@ void igc_eval_compute(const igc_eval *ev, igc_eval_metrics *m);
 /* Appends a per-item confusion summary (most missed items first), max lines. */
 int igc_eval_confusions(const igc_eval *ev, igc_buf *out, size_t max);
 
+/* ---- calibration: does a stated probability match how often it comes true? ---- */
+#define IGC_CALIB_BINS 5 /* [0,0.2) [0.2,0.4) ... [0.8,1] */
+typedef struct igc_calib {
+    size_t n[IGC_CALIB_BINS];
+    double sum_p[IGC_CALIB_BINS], sum_y[IGC_CALIB_BINS];
+} igc_calib;
+/* Records one stated probability p (clamped to [0,1]) and whether it happened. */
+void igc_calib_add(igc_calib *c, double p, int happened);
+/* Rows recorded. */
+size_t igc_calib_count(const igc_calib *c);
+/* Expected calibration error: over the bins, the row-weighted mean of
+ * |mean stated probability - share that happened|; 0 without rows. */
+double igc_calib_ece(const igc_calib *c);
+/* Appends one line per non-empty bin: range, rows, mean stated, share happened. */
+int igc_calib_table(const igc_calib *c, igc_buf *out);
+
 #endif

@@ -177,6 +177,9 @@ TEST(eval_metrics) {
     /* the history helps: something is right on real rows */
     CHECK(jnum(o, "accuracy", 0) > 0);
     CHECK(jnum(o, "ms_per_row", -1) >= 0);
+    /* calibration errors of the stated probabilities: present, and errors are in [0,1] */
+    const char *ece[] = {"ece_applicable", "ece_rank1"};
+    for (int i = 0; i < 2; i++) CHECK(jnum(o, ece[i], -1) >= 0 && jnum(o, ece[i], -1) <= 1);
     cJSON_Delete(o);
     /* the stderr report names the history it used */
     char *e = slurp(err, NULL);

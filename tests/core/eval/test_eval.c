@@ -344,9 +344,39 @@ TEST(item_without_evidence_does_not_lower_macro_f1) {
     igc_eval_free(ev);
 }
 
+/* Calibration by hand: two bins. 0.1 stated four times, one came true (share 0.25,
+ * error 0.15); 0.9 stated four times, all four came true (error 0.1). The expected
+ * error weighs each bin by its rows: (4 * 0.15 + 4 * 0.1) / 8 = 0.125. */
+TEST(calibration_hand_computed) {
+    igc_calib c = {0};
+    CHECK_NEAR(igc_calib_ece(&c), 0);
+    CHECK(igc_calib_count(&c) == 0);
+    for (int i = 0; i < 4; i++) igc_calib_add(&c, 0.1, i == 0);
+    for (int i = 0; i < 4; i++) igc_calib_add(&c, 0.9, 1);
+    CHECK(igc_calib_count(&c) == 8);
+    CHECK_NEAR(igc_calib_ece(&c), 0.125);
+    igc_buf t = {0};
+    REQUIRE(igc_calib_table(&c, &t) == 0);
+    CHECK(t.data && strstr(t.data, "0.0-0.2") && strstr(t.data, "0.8-1.0") && !strstr(t.data, "0.4-0.6"));
+    CHECK(t.data && strstr(t.data, "stated 0.100  happened 0.250"));
+    igc_buf_free(&t);
+    /* out-of-range and NaN probabilities land in the end bins, not outside the table */
+    igc_calib d = {0};
+    igc_calib_add(&d, 1.5, 1);
+    igc_calib_add(&d, -2, 0);
+    igc_calib_add(&d, NAN, 0);
+    CHECK(d.n[IGC_CALIB_BINS - 1] == 1 && d.n[0] == 2);
+    CHECK_NEAR(igc_calib_ece(&d), 0);
+    /* a perfectly calibrated statement has no error */
+    igc_calib e = {0};
+    for (int i = 0; i < 10; i++) igc_calib_add(&e, 0.5, i < 5);
+    CHECK_NEAR(igc_calib_ece(&e), 0);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(empty_set_is_all_zero), TEST_ENTRY(hand_computed_metrics),
               TEST_ENTRY(rank2_hit_is_top3_not_top1), TEST_ENTRY(macro_f1_averages_over_label_items_only),
               TEST_ENTRY(miss_counts_against_label1_only), TEST_ENTRY(not_applicable_on_labelled_row),
               TEST_ENTRY(not_applicable_ignores_ranked_codes), TEST_ENTRY(applicable_on_none_row),
               TEST_ENTRY(confusions_most_missed_first), TEST_ENTRY(dev_set_perfect_and_all_none),
-              TEST_ENTRY(dev_set_perfect_predictor_macro_f1), TEST_ENTRY(item_without_evidence_does_not_lower_macro_f1))
+              TEST_ENTRY(dev_set_perfect_predictor_macro_f1), TEST_ENTRY(item_without_evidence_does_not_lower_macro_f1),
+              TEST_ENTRY(calibration_hand_computed))
