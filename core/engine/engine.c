@@ -472,6 +472,15 @@ void igc_engine_unref(igc_engine *e) {
     free(e);
 }
 
+static uint64_t key_hash(const char *key) { return igc_hash64(key, strlen(key), 7) | 1; }
+
+/* Slot of hash h in the key set: where it is, or the empty slot where it would go. */
+static size_t key_slot(const igc_engine *e, uint64_t h) {
+    size_t j = (size_t)h & (e->keycap - 1);
+    while (e->keyset[j] && e->keyset[j] != h) j = (j + 1) & (e->keycap - 1);
+    return j;
+}
+
 /* Inserts the key's hash; returns 1 when it was already there. */
 static int key_seen(igc_engine *e, const char *key, int insert) {
     if (e->keycap < 2 * (e->nex + 1)) {
@@ -488,12 +497,9 @@ static int key_seen(igc_engine *e, const char *key, int insert) {
         e->keyset = ks;
         e->keycap = cap;
     }
-    uint64_t h = igc_hash64(key, strlen(key), 7) | 1;
-    size_t j = (size_t)h & (e->keycap - 1);
-    while (e->keyset[j]) {
-        if (e->keyset[j] == h) return 1;
-        j = (j + 1) & (e->keycap - 1);
-    }
+    uint64_t h = key_hash(key);
+    size_t j = key_slot(e, h);
+    if (e->keyset[j]) return 1;
     if (insert) e->keyset[j] = h;
     return 0;
 }
@@ -597,11 +603,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
 }
 
 int igc_engine_has_exemplar(const igc_engine *e, const char *key) {
-    if (!e->keycap) return 0;
-    uint64_t h = igc_hash64(key ? key : "", key ? strlen(key) : 0, 7) | 1;
-    for (size_t j = (size_t)h & (e->keycap - 1); e->keyset[j]; j = (j + 1) & (e->keycap - 1))
-        if (e->keyset[j] == h) return 1;
-    return 0;
+    return e->keycap && e->keyset[key_slot(e, key_hash(key ? key : ""))] != 0;
 }
 
 size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex; }
