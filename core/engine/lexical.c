@@ -127,6 +127,21 @@ int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id
     return 0;
 }
 
+/* BM25 idf of a feature found in df of ndocs documents. */
+static float bm25_idf(size_t ndocs, uint32_t df) {
+    return (float)log(1.0 + ((double)ndocs - (double)df + 0.5) / ((double)df + 0.5));
+}
+
+/* The term's idf as of the last lex_finish(); a term first seen since is weighed
+ * from the counts of now, so a document added since is found through its new
+ * words too. */
+static float idf_of(const lex_index *x, const term *t) { return t->idf >= 0 ? t->idf : bm25_idf(x->ndocs, t->n); }
+
+/* k1 (1 - b + b len / avglen): the length normalisation of a document's tf. */
+static float len_norm(const lex_index *x, float len) {
+    return (float)(x->k1 * (1.0 - x->b + x->b * len / x->avglen));
+}
+
 void lex_finish(lex_index *x) {
     double total = 0;
     for (size_t i = 0; i < x->ndocs; i++) total += x->doclen[i];
@@ -136,26 +151,17 @@ void lex_finish(lex_index *x) {
     if (dn) {
         x->dnorm = dn;
         for (size_t i = 0; i < x->ndocs; i++)
-            dn[i] = (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[i] / x->avglen));
+            dn[i] = len_norm(x, x->doclen[i]);
         x->nnorm = x->ndocs;
     } /* else: keep the old norms, the rest is normalised on the fly */
     for (size_t i = 0; i < x->tcap; i++) {
         term *t = &x->terms[i];
         if (!t->feat) continue;
-        double df = t->n;
-        t->idf = (float)log(1.0 + ((double)x->ndocs - df + 0.5) / (df + 0.5));
+        t->idf = bm25_idf(x->ndocs, t->n);
     }
 }
 
 size_t lex_ndocs(const lex_index *x) { return x->ndocs; }
-
-/* A term first seen after the last lex_finish() is weighed from the counts of now,
- * so a document added since is found through its new words too. */
-static float idf_of(const lex_index *x, const term *t) {
-    if (t->idf >= 0) return t->idf;
-    double df = t->n;
-    return (float)log(1.0 + ((double)x->ndocs - df + 0.5) / (df + 0.5));
-}
 
 float lex_idf(const lex_index *x, uint64_t feat) {
     const term *t = find(x, feat);
@@ -166,7 +172,7 @@ static float doc_norm(const lex_index *x, uint32_t doc) {
     if (doc < x->nnorm) return x->dnorm[doc];
     /* no statistics yet (an empty index when last finished): an average length */
     if (!x->nnorm) return (float)x->k1;
-    return (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[doc] / x->avglen));
+    return len_norm(x, x->doclen[doc]);
 }
 
 static float bm25(const lex_index *x, const term *t, const posting *p) {
