@@ -140,15 +140,25 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     return rc == IGC_ENOMEM ? rc : 0;
 }
 
-int igc_app_load_exemplars(igc_app *a, size_t *n) {
+/* Adds the store's exemplars the engine lacks; count is the store's exemplar count
+ * read before the walk (an exemplar put meanwhile is picked up by the next sync). */
+static int scan_store(igc_app *a, size_t count, size_t *n) {
     load_ctx c = {a->engine, 0};
+    int rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
+    if (!rc) a->store_exemplars = count;
+    if (c.n) a->engine_dirty = 1;
+    *n = c.n;
+    return rc;
+}
+
+int igc_app_load_exemplars(igc_app *a, size_t *n) {
     igc_store_stats st = {0};
-    /* counted first: an exemplar put meanwhile is picked up by the next sync */
+    size_t k = 0;
     int rc = a->store ? igc_store_stat(a->store, &st) : 0;
-    if (!rc && a->store) rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
+    if (!rc && a->store) rc = scan_store(a, st.exemplars, &k);
     if (!rc) rc = igc_engine_commit(a->engine);
-    if (!rc) a->store_exemplars = st.exemplars, a->engine_dirty = 0;
-    if (n) *n = c.n;
+    if (!rc) a->engine_dirty = 0;
+    if (n) *n = k;
     return rc;
 }
 
@@ -156,13 +166,8 @@ int igc_app_sync(igc_app *a, size_t *added) {
     igc_store_stats st = {0};
     size_t n = 0;
     int rc = 0;
-    if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 && st.exemplars != a->store_exemplars) {
-        load_ctx c = {a->engine, 0};
-        rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
-        if (!rc) a->store_exemplars = st.exemplars;
-        n = c.n;
-        if (n) a->engine_dirty = 1;
-    }
+    if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 && st.exemplars != a->store_exemplars)
+        rc = scan_store(a, st.exemplars, &n);
     if (!rc && a->engine_dirty && (rc = igc_engine_commit(a->engine)) == 0) a->engine_dirty = 0;
     if (added) *added = n;
     return rc;
