@@ -193,20 +193,16 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
         for (size_t i = 0; i < ni; i++) best = p[i] > best ? p[i] : best;
         o->na[IGC_NA_TOP] = best;
         if (!o->labelled) continue;
-        size_t rk = label_rank(o, ni, p);
-        top1 += rk == 0;
-        top3 += rk < 3;
+        o->rank = label_rank(o, ni, p);
+        o->hit = o->rank == 0;
+        top1 += o->hit;
+        top3 += o->rank < 3;
     }
     /* 2. applicability: logistic regression on the "no item" evidence */
     double wt[IGC_NA_N + 1] = {0}, a1[IGC_NA_N + 1] = {0}, a2[IGC_NA_N + 1] = {0};
     /* A labelled row whose rank 1 is wrong counts as wrong whether or not it is
      * called applicable, so it weighs less than the rows the decision can get right. */
     const double miss_w = 0.3;
-    for (size_t r = 0; r < n; r++) {
-        if (!ob[r].labelled) continue;
-        softmax(&ob[r], ni, w, p);
-        ob[r].hit = label_rank(&ob[r], ni, p) == 0;
-    }
     for (int it = 1; it <= 3000; it++) {
         double g[IGC_NA_N + 1] = {0};
         for (size_t r = 0; r < n; r++) {
@@ -227,12 +223,11 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
     out->na_bias = wt[0];
     for (int k = 0; k < IGC_NA_N; k++) out->na_w[k] = wt[k + 1];
     /* 3. threshold: best accuracy as the client counts it. Each row's probability
-     * of being applicable and its labels' rank are computed once. */
+     * of being applicable is computed once. */
     for (size_t r = 0; r < n; r++) {
         double z = wt[0];
         for (int k = 0; k < IGC_NA_N; k++) z += wt[k + 1] * ob[r].na[k];
         ob[r].p_app = sigm(z);
-        if (ob[r].labelled) softmax(&ob[r], ni, w, p), ob[r].rank = label_rank(&ob[r], ni, p);
     }
     double best_acc = -1, best_t = 0.5;
     for (int ti = 10; ti <= 90; ti++) {
