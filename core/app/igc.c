@@ -255,28 +255,23 @@ static int cmd_eval(igc_app *a, const args *ar) {
                 cJSON *it;
                 cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "items")) if (np < 3) pred[np++] =
                     cJSON_GetObjectItem(it, "code")->valuestring;
-                int has = *r.labels[0] || *r.labels[1] || *r.labels[2];
-                igc_calib_add(&cal_app, cJSON_GetNumberValue(cJSON_GetObjectItem(res, "p_applicable")), has);
-                if (has && np) {
-                    int hit = 0;
-                    for (int k = 0; k < 3; k++) hit |= !strcmp(pred[0], r.labels[k]);
-                    igc_calib_add(&cal_rank1,
-                                  cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(res, "items"), 0), "score")),
-                                  hit);
-                }
             }
             igc_req_free(&req);
         }
         const char *const *labels = r.labels;
+        int has = *labels[0] || *labels[1] || *labels[2];
+        int hit1 = has && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) || !strcmp(pred[0], labels[2]));
+        if (res) {
+            igc_calib_add(&cal_app, cJSON_GetNumberValue(cJSON_GetObjectItem(res, "p_applicable")), has);
+            const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "items"), 0);
+            if (has && first) igc_calib_add(&cal_rank1, cJSON_GetNumberValue(cJSON_GetObjectItem(first, "score")), hit1);
+        }
         igc_eval_add(ev, labels, app, pred, np);
         igc_eval_add(ev_rank, labels, 1, pred, np);
         if (review) flagged++;
         else igc_eval_add(ev_sure, labels, app, pred, np);
         if (ar->errors) {
-            int has = *labels[0] || *labels[1] || *labels[2];
-            int ok = has ? app && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) ||
-                                          !strcmp(pred[0], labels[2]))
-                         : !app;
+            int ok = has ? app && hit1 : !app;
             if (!ok)
                 igc_buf_printf(&errs, "  %-6s %s | truth=%-8s pred=%-8s %s | %s\n", r.uid, r.in.company_name,
                                has ? labels[0] : r.none_reason, app && np ? pred[0] : "-", app ? "" : "(n/a)",
