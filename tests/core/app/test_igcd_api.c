@@ -1121,19 +1121,30 @@ TEST(history_import_while_running) {
     int wrote = write_text(csv, t, len);
     free(t);
     REQUIRE(wrote == 0);
+    /* a row with an item, to look for among similar judgments: its company, and its
+     * own text under another name for the query */
     igc_csv *c;
     char **f;
     size_t nf;
     char company[256] = "";
+    dev_row row;
+    memset(&row, 0, sizeof row);
+    snprintf(row.company, sizeof row.company, "가져오기 확인");
     REQUIRE(igc_csv_open(csv, &c) == 0);
     if (igc_csv_next(c, &f, &nf) == 1) {
-        int cc = igc_csv_col(c, "company"), cl = igc_csv_col(c, "label1");
-        /* a row with an item, to look for among similar judgments */
-        while (cc >= 0 && cl >= 0 && !company[0] && igc_csv_next(c, &f, &nf) == 1)
-            if ((size_t)cl < nf && f[cl][0]) snprintf(company, sizeof company, "%s", f[cc]);
+        int cc = igc_csv_col(c, "company"), cl = igc_csv_col(c, "label1"), ck = igc_csv_col(c, "ksic_code"),
+            cn = igc_csv_col(c, "ksic_name"), cp = igc_csv_col(c, "main_product");
+        while (cc >= 0 && cl >= 0 && ck >= 0 && cn >= 0 && cp >= 0 && !company[0] && igc_csv_next(c, &f, &nf) == 1)
+            if ((size_t)cl < nf && f[cl][0]) {
+                snprintf(company, sizeof company, "%s", f[cc]);
+                snprintf(row.ksic3, sizeof row.ksic3, "%.3s", f[ck]);
+                snprintf(row.ksic_name, sizeof row.ksic_name, "%s", f[cn]);
+                snprintf(row.main_product, sizeof row.main_product, "%s", f[cp]);
+            }
     }
     igc_csv_close(c);
     REQUIRE(company[0]);
+    REQUIRE(ksic5_under(row.ksic3, row.ksic5) == 0);
 
     int st;
     cJSON *stt = http_get_json(srv.port, "/api/v1/status", &st);
@@ -1155,38 +1166,21 @@ TEST(history_import_while_running) {
     free(t);
 
     /* the imported row's own text finds it as a similar judgment */
-    REQUIRE(igc_csv_open(csv, &c) == 0);
-    int found = 0;
-    if (igc_csv_next(c, &f, &nf) == 1) {
-        int cc = igc_csv_col(c, "company"), ck = igc_csv_col(c, "ksic_code"), cn = igc_csv_col(c, "ksic_name"),
-            cp = igc_csv_col(c, "main_product");
-        while (igc_csv_next(c, &f, &nf) == 1) {
-            if (strcmp(f[cc], company)) continue;
-            /* the company's own text under another name */
-            dev_row row;
-            memset(&row, 0, sizeof row);
-            snprintf(row.company, sizeof row.company, "가져오기 확인");
-            snprintf(row.ksic3, sizeof row.ksic3, "%.3s", f[ck]);
-            snprintf(row.ksic_name, sizeof row.ksic_name, "%s", f[cn]);
-            snprintf(row.main_product, sizeof row.main_product, "%s", f[cp]);
-            REQUIRE(ksic5_under(row.ksic3, row.ksic5) == 0);
-            char brn[11];
-            brn_make(271828182, brn);
-            cJSON *req = dev_request(&row, brn, "김확인");
-            cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
-            CHECK_EQ_INT(st, 200);
-            if (st != 200) {
-                char *e = cJSON_PrintUnformatted(res);
-                fprintf(stderr, "  answer: %s\n", e ? e : "?");
-                free(e);
-            }
-            const cJSON *x;
-            cJSON_ArrayForEach(x, jget(res, "similar_judgments")) found |= jstr(x, "company") && !strcmp(jstr(x, "company"), company);
-            cJSON_Delete(res);
-            cJSON_Delete(req);
-        }
+    char brn[11];
+    brn_make(271828182, brn);
+    cJSON *req = dev_request(&row, brn, "김확인");
+    cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    if (st != 200) {
+        char *e = cJSON_PrintUnformatted(res);
+        fprintf(stderr, "  answer: %s\n", e ? e : "?");
+        free(e);
     }
-    igc_csv_close(c);
+    int found = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(res, "similar_judgments")) found |= jstr(x, "company") && !strcmp(jstr(x, "company"), company);
+    cJSON_Delete(res);
+    cJSON_Delete(req);
     CHECK(found);
 }
 
