@@ -232,6 +232,16 @@ static int put_raw(MDB_txn *txn, MDB_dbi dbi, const char *k, size_t kn, const ch
     return mdb_put(txn, dbi, &key, &val, flags);
 }
 
+/* Writes one key in its own write transaction (committed and synced). */
+static int put_one(igc_store *s, MDB_dbi dbi, const char *key, const char *v, size_t vn, const char *what) {
+    MDB_txn *txn;
+    int lrc = txn_begin(s, 0, &txn);
+    if (lrc) return map_err(lrc, what);
+    if ((lrc = put_raw(txn, dbi, key, strlen(key), v, vn, 0))) mdb_txn_abort(txn);
+    else lrc = mdb_txn_commit(txn);
+    return lrc ? map_err(lrc, what) : 0;
+}
+
 /* ---- open / close ---- */
 
 static int init_dbs(igc_store *s) {
@@ -514,12 +524,7 @@ int igc_store_exemplar_put(igc_store *s, const char *key, const char *json, size
     int rc = check_key(key, IGC_STORE_MAX_KEY);
     if (!rc) rc = check_doc(json, len);
     if (rc) return rc;
-    MDB_txn *txn;
-    int lrc = txn_begin(s, 0, &txn);
-    if (lrc) return map_err(lrc, "put exemplar");
-    if ((lrc = put_raw(txn, s->exem, key, strlen(key), json, len, 0))) mdb_txn_abort(txn);
-    else lrc = mdb_txn_commit(txn);
-    return lrc ? map_err(lrc, "put exemplar") : 0;
+    return put_one(s, s->exem, key, json, len, "put exemplar");
 }
 
 int igc_store_exemplar_del(igc_store *s, const char *key) {
@@ -563,12 +568,7 @@ int igc_store_meta_set(igc_store *s, const char *key, const char *val) {
     size_t n = strlen(val);
     if (n > IGC_STORE_MAX_META_VAL) return IGC_ETOOBIG;
     if (!igc_utf8_valid(val, n)) return IGC_EUTF8;
-    MDB_txn *txn;
-    int lrc = txn_begin(s, 0, &txn);
-    if (lrc) return map_err(lrc, "set meta");
-    if ((lrc = put_raw(txn, s->meta, key, strlen(key), val, n, 0))) mdb_txn_abort(txn);
-    else lrc = mdb_txn_commit(txn);
-    return lrc ? map_err(lrc, "set meta") : 0;
+    return put_one(s, s->meta, key, val, n, "set meta");
 }
 
 /* ---- status ---- */
