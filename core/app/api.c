@@ -407,23 +407,24 @@ static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_resp
 
 /* ---- rules and status ---- */
 
+/* 1 when the rules are on; otherwise answers 503 and returns 0. */
+static int rules_on(const igc_app *a, igc_http_response *res) {
+    if (a->rules) return 1;
+    igc_http_error(res, 503, "rules_disabled", "적용원칙 규칙이 꺼져 있습니다.", NULL, 0);
+    return 0;
+}
+
 static void h_rules(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
     (void)req;
-    if (!a->rules) {
-        igc_http_error(res, 503, "rules_disabled", "적용원칙 규칙이 꺼져 있습니다.", NULL, 0);
-        return;
-    }
+    if (!rules_on(a, res)) return;
     send_json(res, 200, igc_rules_status_json(a->rules));
 }
 
 static void h_rules_reload(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
     (void)req;
-    if (!a->rules) {
-        igc_http_error(res, 503, "rules_disabled", "적용원칙 규칙이 꺼져 있습니다.", NULL, 0);
-        return;
-    }
+    if (!rules_on(a, res)) return;
     igc_buf err = {0};
     int rc = igc_rules_reload(a->rules, &err);
     if (rc) {
