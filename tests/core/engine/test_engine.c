@@ -27,6 +27,7 @@
 typedef struct {
     char *uid, *company, *ksic_code, *ksic_name, *main_product, *product_use, *tech_name, *tech_class;
     char *label[3], *none_reason;
+    char *words; /* sorted unique normalised words of the text fields, for spotting twins */
     int nvalid;     /* labels that exist in the taxonomy */
     const igc_tx_item *l1; /* first valid label */
 } row;
@@ -120,7 +121,7 @@ static void free_rows(void) {
     for (size_t i = 0; i < g_nrows; i++) {
         row *r = &g_rows[i];
         free(r->uid), free(r->company), free(r->ksic_code), free(r->ksic_name), free(r->main_product);
-        free(r->product_use), free(r->tech_name), free(r->tech_class), free(r->none_reason);
+        free(r->product_use), free(r->tech_name), free(r->tech_class), free(r->none_reason), free(r->words);
         for (int k = 0; k < 3; k++) free(r->label[k]);
     }
     free(g_rows);
@@ -137,6 +138,26 @@ static void cleanup(void) {
     igc_taxonomy_unref(g_tx);
     g_ks = NULL;
     g_tx = NULL;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* "w1 w2 ..." of the row's text fields, sorted and unique: two rows with the same
+ * words are the same text to every signal. */
+static char *word_set(const row *r) {
+    igc_words w = {0};
+    const char *f[4] = {r->ksic_name, r->main_product, r->product_use, r->tech_name};
+    for (int i = 0; i < 4; i++) igc_text_words(f[i], &w);
+    char **v = malloc((w.n + 1) * sizeof *v);
+    for (size_t i = 0; i < w.n; i++) v[i] = w.w[i].norm;
+    qsort(v, w.n, sizeof *v, cmp_str);
+    igc_buf b = {0};
+    igc_buf_puts(&b, "");
+    for (size_t i = 0; i < w.n; i++)
+        if (!i || strcmp(v[i], v[i - 1]) != 0) igc_buf_printf(&b, "%s ", v[i]);
+    free(v);
+    igc_text_words_free(&w);
+    return b.data;
 }
 
 static int load_rows(const char *path) {
@@ -171,6 +192,7 @@ static int load_rows(const char *path) {
         for (int k = 0; k < 3; k++) r->label[k] = dupe(FLD(8 + k));
         r->none_reason = dupe(FLD(11));
 #undef FLD
+        r->words = word_set(r);
         for (int k = 0; k < 3; k++) {
             const igc_tx_item *it = *r->label[k] ? igc_taxonomy_item(g_tx, r->label[k]) : NULL;
             if (it) {
@@ -221,6 +243,38 @@ static igc_exemplar row_exemplar(const row *r) {
 }
 
 static int row_is_none(const row *r) { return !r->nvalid && *r->none_reason; }
+
+/* The labelled files repeat some firms' texts, as real records do (35 texts in
+ * history, 8 of them with different judgments): a verbatim query may find such a
+ * twin before the row itself. */
+static int same_text(const row *a, const row *b) {
+    return strcmp(a->ksic_code, b->ksic_code) == 0 && strcmp(a->words, b->words) == 0;
+}
+
+static const row *row_by_uid(const char *uid) {
+    for (size_t i = 0; i < g_nrows; i++)
+        if (strcmp(g_rows[i].uid, uid) == 0) return &g_rows[i];
+    return NULL;
+}
+
+/* 1 when neighbour key names the row itself or a row with the same text. */
+static int is_self_or_twin(const row *rw, const char *key) {
+    const row *o = row_by_uid(key);
+    return o && (o == rw || same_text(o, rw));
+}
+
+/* 1 when another row has the same text and a different judgment, or when the row
+ * has no text of its own (no product, use or technology: only its KSIC name, which
+ * many firms share). */
+static int ambiguous_text(const row *rw) {
+    if (!*rw->main_product && !*rw->product_use && !*rw->tech_name) return 1;
+    for (size_t i = 0; i < g_nrows; i++) {
+        const row *o = &g_rows[i];
+        if (o == rw || !same_text(o, rw)) continue;
+        if (!o->nvalid != !rw->nvalid || o->l1 != rw->l1) return 1;
+    }
+    return 0;
+}
 
 static int row_has_label(const row *r, const igc_tx_item *it) {
     for (int k = 0; k < 3; k++)
@@ -612,7 +666,7 @@ static void verbatim_case(igc_engine *e, const char *what) {
         hit1 += r.ncands && r.cands[0].item == rw->l1;
         any1 += r.ncands && row_has_label(rw, r.cands[0].item);
         int found = 0;
-        for (size_t j = 0; j < r.nneighbors; j++) found |= strcmp(r.neighbors[j].key, rw->uid) == 0;
+        for (size_t j = 0; j < r.nneighbors; j++) found |= is_self_or_twin(rw, r.neighbors[j].key);
         nb1 += found;
         bad += (size_t)check_result(e, &in, NULL, &r);
         igc_engine_result_free(&r);
@@ -620,8 +674,8 @@ static void verbatim_case(igc_engine *e, const char *what) {
     fprintf(stderr, "  %s: verbatim history text: label1 first %zu/%zu, any label first %zu, itself a neighbour %zu\n",
             what, hit1, n, any1, nb1);
     CHECK_EQ_INT(bad, 0);
-    /* every judgment finds itself; its labels win unless near-identical texts carry
-     * other items (measured: about 95% lexical, 98% dense) */
+    /* every judgment finds itself (or a twin with the same text); its labels win unless
+     * near-identical texts carry other items (measured: about 95% lexical, 98% dense) */
     CHECK(nb1 == n);
     CHECK(any1 * 100 >= n * 90);
 }
@@ -798,7 +852,7 @@ TEST(applicability_and_commit) {
             CHECK_EQ_INT(igc_engine_add_exemplar(lab, &x), 0);
         }
     CHECK_EQ_INT(igc_engine_commit(lab), 0);
-    size_t lower = 0, n = 0;
+    size_t lower = 0, n = 0, twins = 0;
     for (size_t i = 0; i < g_nrows; i++) {
         const row *rw = &g_rows[i];
         if (!row_is_none(rw)) continue;
@@ -808,12 +862,17 @@ TEST(applicability_and_commit) {
         REQUIRE(igc_engine_classify(lab, &in, NULL, &b) == 0);
         lower += a.p_applicable < b.p_applicable;
         n++;
-        CHECK(a.nneighbors > 0 && a.neighbors[0].none_reason != NULL && a.neighbors[0].label == NULL);
+        /* its nearest neighbour is a not-applicable judgment, itself or a twin, unless
+         * the same text was also judged otherwise */
+        if (ambiguous_text(rw)) twins++;
+        else CHECK(a.nneighbors > 0 && a.neighbors[0].none_reason != NULL && a.neighbors[0].label == NULL);
         igc_engine_result_free(&a);
         igc_engine_result_free(&b);
     }
-    fprintf(stderr, "  p_applicable lower with not-applicable exemplars for %zu/%zu rows\n", lower, n);
+    fprintf(stderr, "  p_applicable lower with not-applicable exemplars for %zu/%zu rows (%zu skipped: twin judged otherwise, or no text but the KSIC name)\n",
+            lower, n, twins);
     CHECK(lower * 100 >= n * 95);
+    CHECK(twins * 100 <= n * 4);
     igc_engine_unref(lab);
 
     /* before commit the text classifier says nothing */
@@ -848,7 +907,8 @@ TEST(na_knn_reports_neighbours) {
         size_t n = 0, zero = 0, nb_none = 0;
         for (size_t i = 0; i < g_nrows; i++) {
             const row *rw = &g_rows[i];
-            if (!row_is_none(rw)) continue;
+            /* a text also judged otherwise may find that twin first */
+            if (!row_is_none(rw) || ambiguous_text(rw)) continue;
             igc_engine_input in = row_input(rw);
             igc_engine_result r;
             REQUIRE(igc_engine_classify(es[k], &in, NULL, &r) == 0);
