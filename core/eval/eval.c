@@ -158,6 +158,19 @@ void igc_eval_compute(const igc_eval *ev, igc_eval_metrics *m) {
         f1 += 2.0 * (double)s->tp / (double)den;
     }
     m->macro_f1 = m->items_in_labels ? f1 / (double)m->items_in_labels : 0;
+    /* micro and support-weighted F1 over the items plus NA as a class (see the
+     * header): NA's counts are the not-applicable ones */
+    size_t na_tp = ev->na_pred_right, na_fp = ev->na_pred - ev->na_pred_right, na_fn = ev->none_rows - ev->na_true_found;
+    size_t tp = na_tp, fp = na_fp, fn = na_fn;
+    double wsum = na_tp + na_fp + na_fn ? (double)(na_tp + na_fn) * 2.0 * (double)na_tp / (double)(2 * na_tp + na_fp + na_fn) : 0;
+    for (size_t i = 0; i < ev->nitems; i++) {
+        const item_stat *s = &ev->items[i];
+        tp += s->tp, fp += s->fp, fn += s->fn;
+        size_t den = 2 * s->tp + s->fp + s->fn;
+        if (den) wsum += (double)(s->tp + s->fn) * 2.0 * (double)s->tp / (double)den;
+    }
+    m->micro_f1 = tp + fp + fn ? 2.0 * (double)tp / (double)(2 * tp + fp + fn) : 0;
+    m->weighted_f1 = ev->rows ? wsum / (double)ev->rows : 0;
 }
 
 static int cmp_conf(const void *a, const void *b) {
@@ -211,4 +224,73 @@ int igc_calib_table(const igc_calib *c, igc_buf *out) {
                                 (double)(b + 1) / IGC_CALIB_BINS, c->n[b], c->sum_p[b] / (double)c->n[b],
                                 c->sum_y[b] / (double)c->n[b]);
     return rc;
+}
+
+/* ---- routing ---- */
+
+double igc_route_share(const igc_route_point *p) { return p->rows ? (double)p->auto_rows / (double)p->rows : 0; }
+
+double igc_route_accuracy(const igc_route_point *p) {
+    return p->auto_rows ? (double)p->auto_right / (double)p->auto_rows : 0;
+}
+
+/* Compares two fractions num/den exactly by cross-multiplying; a fraction with
+ * den 0 is 0 (its num is 0 too), as igc_route_share/accuracy say. */
+static int frac_cmp(size_t an, size_t ad, size_t bn, size_t bd) {
+    unsigned long long x = (unsigned long long)an * (bd ? bd : 1), y = (unsigned long long)bn * (ad ? ad : 1);
+    return x > y ? 1 : x < y ? -1 : 0;
+}
+
+static int route_cmp_share(const igc_route_point *a, const igc_route_point *b) {
+    return frac_cmp(a->auto_rows, a->rows, b->auto_rows, b->rows);
+}
+
+static int route_cmp_acc(const igc_route_point *a, const igc_route_point *b) {
+    return frac_cmp(a->auto_right, a->auto_rows, b->auto_right, b->auto_rows);
+}
+
+size_t igc_route_pareto(igc_route_point *pts, size_t n) {
+    /* stable insertion sort by share, then accuracy, largest first; then one sweep
+     * keeps a point when it is more accurate than every larger-share one */
+    for (size_t i = 1; i < n; i++) {
+        igc_route_point t = pts[i];
+        size_t j = i;
+        while (j > 0) {
+            int c = route_cmp_share(&pts[j - 1], &t);
+            if (c > 0 || (c == 0 && route_cmp_acc(&pts[j - 1], &t) >= 0)) break;
+            pts[j] = pts[j - 1], j--;
+        }
+        pts[j] = t;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!k || route_cmp_acc(&pts[i], &pts[k - 1]) > 0) pts[k++] = pts[i];
+    return k;
+}
+
+long igc_route_choose(const igc_route_point *pts, size_t n, double min_acc, double min_share, int *fallback) {
+    long best = -1;
+    if (fallback) *fallback = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* on the bar counts: a little slack for a decimal bar times a count */
+        if (!pts[i].auto_rows || (double)pts[i].auto_right < min_acc * (double)pts[i].auto_rows - 1e-9) continue;
+        if (best < 0) {
+            best = (long)i;
+            continue;
+        }
+        int s = route_cmp_share(&pts[i], &pts[best]);
+        if (s > 0 || (s == 0 && route_cmp_acc(&pts[i], &pts[best]) > 0)) best = (long)i;
+    }
+    if (best >= 0) return best;
+    for (size_t i = 0; i < n; i++) {
+        if (!pts[i].rows || (double)pts[i].auto_rows < min_share * (double)pts[i].rows - 1e-9) continue;
+        if (best < 0) {
+            best = (long)i;
+            continue;
+        }
+        int a = route_cmp_acc(&pts[i], &pts[best]);
+        if (a > 0 || (a == 0 && route_cmp_share(&pts[i], &pts[best]) > 0)) best = (long)i;
+    }
+    if (best >= 0 && fallback) *fallback = 1;
+    return best;
 }

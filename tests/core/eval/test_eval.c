@@ -35,6 +35,7 @@ TEST(empty_set_is_all_zero) {
     CHECK_EQ_INT(m.items_in_labels, 0);
     CHECK(m.accuracy == 0 && m.top1 == 0 && m.top3 == 0 && m.macro_f1 == 0);
     CHECK(m.na_precision == 0 && m.na_recall == 0);
+    CHECK(m.micro_f1 == 0 && m.weighted_f1 == 0);
     igc_eval_free(ev);
     igc_eval_free(NULL);
 }
@@ -49,6 +50,9 @@ TEST(empty_set_is_all_zero) {
  *   6. labels D        not applic.  wrong; miss against D
  * accuracy 3/6, top1 2/4, top3 3/4, NA precision 1/2, NA recall 1/2.
  * Per item: A tp1 fn1 -> 2/3; B tp0 fp2 -> 0; C tp1 -> 1; D fn1 -> 0: macro-F1 (2/3+1)/4 = 5/12.
+ * With NA as a class: NA tp1 (row 4) fp1 (row 6) fn1 (row 5) -> 1/2. Supports (true
+ * class: the item hit, else label1, else NA): A 2, C 1 (row 2 hit C), D 1, NA 2, B 0.
+ * weighted-F1 (2*2/3 + 1*1 + 1*0 + 2*1/2) / 6 = 5/9; micro-F1 tp3 fp3 fn3 -> 1/2.
  */
 static igc_eval *six_rows(void) {
     igc_eval *ev = NULL;
@@ -82,6 +86,43 @@ TEST(hand_computed_metrics) {
     CHECK_NEAR(m.na_recall, 1.0 / 2);
     CHECK_EQ_INT(m.items_in_labels, 4);
     CHECK_NEAR(m.macro_f1, 5.0 / 12);
+    CHECK_NEAR(m.micro_f1, 1.0 / 2);
+    CHECK_NEAR(m.weighted_f1, 5.0 / 9);
+    igc_eval_free(ev);
+}
+
+/*
+ * Micro and weighted F1 where the variants differ (rows by hand):
+ *   1, 2. labels A       pred A       A tp, tp
+ *   3.    labels A       pred B       A fn, B fp
+ *   4, 5. none           not applic.  NA tp, tp
+ *   6.    none           pred A       NA fn, A fp
+ *   7.    labels B       pred A       B fn, A fp
+ *   8.    labels B,C     pred C       C tp (the true class is the item hit, not label1)
+ * accuracy 5/8. A tp2 fp2 fn1 -> 4/7, support 3; B tp0 fp1 fn1 -> 0, support 1;
+ * C tp1 -> 1, support 1; NA tp2 fn1 -> 4/5, support 3.
+ *   micro-F1    tp 5, fp 3, fn 3 -> 10/16 = 5/8 (= accuracy; without NA it would be 6/12)
+ *   weighted-F1 (3*4/7 + 1*0 + 1*1 + 3*4/5) / 8 = 179/280 (without NA 19/28 over 5
+ *               rows; with supports by label1, B 2 and C 0, 144/280)
+ *   macro-F1    items only: (4/7 + 0 + 1) / 3 = 11/21
+ */
+TEST(micro_and_weighted_f1_hand_computed) {
+    igc_eval *ev = NULL;
+    REQUIRE(igc_eval_new(&ev) == 0);
+    REQUIRE(add(ev, "itA", NULL, NULL, 1, "itA", NULL, NULL) == 0);
+    REQUIRE(add(ev, "itA", NULL, NULL, 1, "itA", "itB", NULL) == 0);
+    REQUIRE(add(ev, "itA", NULL, NULL, 1, "itB", "itA", NULL) == 0);
+    REQUIRE(add(ev, NULL, NULL, NULL, 0, NULL, NULL, NULL) == 0);
+    REQUIRE(add(ev, "", "", "", 0, "itA", NULL, NULL) == 0);
+    REQUIRE(add(ev, NULL, NULL, NULL, 1, "itA", NULL, NULL) == 0);
+    REQUIRE(add(ev, "itB", NULL, NULL, 1, "itA", NULL, NULL) == 0);
+    REQUIRE(add(ev, "itB", "itC", NULL, 1, "itC", "itB", NULL) == 0);
+    igc_eval_metrics m;
+    igc_eval_compute(ev, &m);
+    CHECK_NEAR(m.accuracy, 5.0 / 8);
+    CHECK_NEAR(m.micro_f1, 5.0 / 8);
+    CHECK_NEAR(m.weighted_f1, 179.0 / 280);
+    CHECK_NEAR(m.macro_f1, 11.0 / 21);
     igc_eval_free(ev);
 }
 
@@ -293,8 +334,13 @@ TEST(dev_set_perfect_and_all_none) {
     CHECK_NEAR(m.na_precision, 1);
     CHECK_NEAR(m.na_recall, 1);
     CHECK(m.items_in_labels > 1);
+    CHECK_NEAR(m.micro_f1, 1);
+    CHECK_NEAR(m.weighted_f1, 1);
     igc_eval_compute(none, &m);
     CHECK_NEAR(m.accuracy, (double)nnone / (double)n);
+    /* all "not applicable": NA tp nnone, fp n - nnone; every item scores 0 */
+    CHECK_NEAR(m.micro_f1, (double)nnone / (double)n);
+    CHECK_NEAR(m.weighted_f1, (double)nnone / (double)n * 2.0 * (double)nnone / (double)(n + nnone));
     CHECK_NEAR(m.top1, 0);
     CHECK_NEAR(m.top3, 0);
     CHECK_NEAR(m.macro_f1, 0);
@@ -373,10 +419,62 @@ TEST(calibration_hand_computed) {
     CHECK_NEAR(igc_calib_ece(&e), 0);
 }
 
+/* ---- routing ---- */
+
+static igc_route_point pt(double margin, size_t rows, size_t auto_rows, size_t auto_right) {
+    igc_route_point p = {margin, 0, rows, auto_rows, auto_right};
+    return p;
+}
+
+TEST(route_share_accuracy_and_front) {
+    igc_route_point none = pt(0, 0, 0, 0);
+    CHECK_NEAR(igc_route_share(&none), 0);
+    CHECK_NEAR(igc_route_accuracy(&none), 0);
+    /* ten rows each; margin tags the points to find them after reordering.
+     *   0: share 1.0 acc 0.6   1: 0.8 / 0.75   2: 0.8 / 0.625 (beaten by 1)
+     *   3: 0.5 / 1.0           4: 0.6 / 5/6    5: the same as 3 (the first is kept)
+     *   6: nothing alone (share 0, accuracy 0: beaten by everything)
+     * front, largest share first: 0, 1, 4, 3 */
+    igc_route_point p[] = {pt(0, 10, 10, 6), pt(1, 10, 8, 6), pt(2, 10, 8, 5), pt(3, 10, 5, 5),
+                           pt(4, 10, 6, 5),  pt(5, 10, 5, 5), pt(6, 10, 0, 0)};
+    CHECK_NEAR(igc_route_share(&p[1]), 0.8);
+    CHECK_NEAR(igc_route_accuracy(&p[1]), 0.75);
+    size_t k = igc_route_pareto(p, 7);
+    CHECK_EQ_INT(k, 4);
+    const double want[] = {0, 1, 4, 3};
+    for (size_t i = 0; i < k && i < 4; i++) CHECK_NEAR(p[i].margin, want[i]);
+}
+
+TEST(route_choose_operating_point) {
+    igc_route_point p[] = {pt(0, 10, 10, 6), pt(1, 10, 8, 6), pt(2, 10, 8, 5), pt(3, 10, 5, 5),
+                           pt(4, 10, 6, 5),  pt(5, 10, 5, 5), pt(6, 10, 0, 0)};
+    int fb = -1;
+    /* largest share reaching the accuracy: 0.9 -> 3 (share 0.5; 5 is equal, later) */
+    CHECK_EQ_INT(igc_route_choose(p, 7, 0.9, 0.5, &fb), 3);
+    CHECK_EQ_INT(fb, 0);
+    CHECK_EQ_INT(igc_route_choose(p, 7, 0.8, 0.5, &fb), 4);
+    /* exactly on the bar counts (6 of 8 = 0.75); of two at share 0.8 the more accurate */
+    CHECK_EQ_INT(igc_route_choose(p, 7, 0.75, 0.5, &fb), 1);
+    CHECK_EQ_INT(igc_route_choose(p, 7, 0.6, 0.5, &fb), 0);
+    /* 9 of 10 is on a 0.9 bar, 89 of 99 is not */
+    igc_route_point q[] = {pt(0, 99, 99, 89), pt(1, 10, 10, 9)};
+    CHECK_EQ_INT(igc_route_choose(q, 2, 0.9, 0.5, &fb), 1);
+    CHECK_EQ_INT(fb, 0);
+    /* nothing reaches the bar: the best accuracy among shares >= min_share */
+    CHECK_EQ_INT(igc_route_choose(p, 7, 1.01, 0.5, &fb), 3);
+    CHECK_EQ_INT(fb, 1);
+    CHECK_EQ_INT(igc_route_choose(p, 7, 1.01, 0.7, &fb), 1);
+    CHECK_EQ_INT(fb, 1);
+    CHECK_EQ_INT(igc_route_choose(p, 7, 1.01, 1.1, &fb), -1);
+    CHECK_EQ_INT(fb, 0);
+    CHECK_EQ_INT(igc_route_choose(p, 0, 0.9, 0.5, NULL), -1);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(empty_set_is_all_zero), TEST_ENTRY(hand_computed_metrics),
               TEST_ENTRY(rank2_hit_is_top3_not_top1), TEST_ENTRY(macro_f1_averages_over_label_items_only),
               TEST_ENTRY(miss_counts_against_label1_only), TEST_ENTRY(not_applicable_on_labelled_row),
               TEST_ENTRY(not_applicable_ignores_ranked_codes), TEST_ENTRY(applicable_on_none_row),
               TEST_ENTRY(confusions_most_missed_first), TEST_ENTRY(dev_set_perfect_and_all_none),
               TEST_ENTRY(dev_set_perfect_predictor_macro_f1), TEST_ENTRY(item_without_evidence_does_not_lower_macro_f1),
-              TEST_ENTRY(calibration_hand_computed))
+              TEST_ENTRY(calibration_hand_computed), TEST_ENTRY(micro_and_weighted_f1_hand_computed),
+              TEST_ENTRY(route_share_accuracy_and_front), TEST_ENTRY(route_choose_operating_point))
