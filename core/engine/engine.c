@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,17 @@
 #include "igc_index.h"
 #include "lexical.h"
 
-const char *const igc_engine_signal_names[IGC_SIG_N] = {"lexical", "dense", "knn", "ksic_prior"};
+const char *const igc_engine_signal_names[IGC_SIG_N] = {"lexical", "dense", "knn", "ksic_prior", "lexicon", "cases"};
 const char *const igc_engine_feature_names[IGC_FT_N] = {
-    "lexical", "lexical_name", "dense", "knn", "knn_lexical", "knn_field", "proto_dense", "proto_lexical",
-    "ksic_prior", "ksic_field_prior"};
-const int igc_engine_feature_signal[IGC_FT_N] = {IGC_SIG_LEXICAL, IGC_SIG_LEXICAL, IGC_SIG_DENSE, IGC_SIG_KNN,
-                                                 IGC_SIG_KNN,     IGC_SIG_KNN,     IGC_SIG_KNN,   IGC_SIG_KNN,
-                                                 IGC_SIG_PRIOR,   IGC_SIG_PRIOR};
-const char *const igc_engine_na_names[IGC_NA_N] = {"knn", "knn_lexical", "ksic_prior", "lexical", "dense", "top", "text"};
+    "lexical",    "lexical_name",     "dense",    "knn",          "knn_lexical", "knn_field", "proto_dense",
+    "proto_lexical", "ksic_prior",    "ksic_field_prior", "term", "term_ksic",   "case_knn",  "case_lexical",
+    "case_proto"};
+const int igc_engine_feature_signal[IGC_FT_N] = {
+    IGC_SIG_LEXICAL, IGC_SIG_LEXICAL, IGC_SIG_DENSE,   IGC_SIG_KNN,     IGC_SIG_KNN,   IGC_SIG_KNN,   IGC_SIG_KNN,
+    IGC_SIG_KNN,     IGC_SIG_PRIOR,   IGC_SIG_PRIOR,   IGC_SIG_LEXICON, IGC_SIG_LEXICON, IGC_SIG_CASES, IGC_SIG_CASES,
+    IGC_SIG_CASES};
+const char *const igc_engine_na_names[IGC_NA_N] = {"knn",  "knn_lexical", "ksic_prior", "lexical", "dense",
+                                                   "top",  "text",        "term",       "cue",     "case"};
 
 /* Weight of each input field in the query: products and the technology name say
  * most; the KSIC name only says where to look. */
@@ -80,6 +84,16 @@ struct igc_engine {
     float *isum;            /* [nitems][dim]: label-weighted sum of exemplar vectors */
     float *iw;              /* [nitems]: label weight of exemplars per item */
     float total;
+    /* the case dictionary: apart from past judgments, scored exactly (a few thousand) */
+    exemplar *cs;
+    size_t ncs, cscap;
+    lex_index *cs_lex;
+    float *cs_vecs;         /* [cscap][dim] */
+    float *csum;            /* [nitems][dim]: sum of the vectors of each item's cases */
+    float *cw;              /* [nitems]: cases per item */
+    /* the index-term dictionary, swapped whole under the lock while others classify */
+    igc_lexicon *lx;
+    pthread_mutex_t lx_mu;
     char version[256];
 };
 
@@ -88,7 +102,7 @@ struct igc_engine {
 void igc_engine_params_default(igc_engine_params *p) {
     memset(p, 0, sizeof *p);
     /* Reasonable before fitting; `igc tune` replaces them. */
-    static const double wf[IGC_FT_N] = {4, 1, 4, 3, 3, 1, 1, 1, 0.5, 0.5};
+    static const double wf[IGC_FT_N] = {4, 1, 4, 3, 3, 1, 1, 1, 0.5, 0.5, 1.5, 0.5, 1, 1, 1};
     memcpy(p->wf, wf, sizeof wf);
     for (int i = 0; i < IGC_SIG_N; i++) p->use[i] = 1;
     p->na_bias = 0.5;
@@ -97,8 +111,11 @@ void igc_engine_params_default(igc_engine_params *p) {
     p->na_w[IGC_NA_PRIOR] = -2.5;
     p->na_w[IGC_NA_LEX] = 0.3;
     p->na_w[IGC_NA_DENSE] = 1.0;
+    p->na_w[IGC_NA_TERM] = 0.3;
+    p->na_w[IGC_NA_CUE] = -0.5;
     p->apply_threshold = 0.5;
     p->review_min_score = 0.35;
+    p->review_margin = 0.1;
     p->knn_k = 10;
     p->prior_alpha = 3.0;
 }
@@ -117,6 +134,11 @@ static const struct {
     {"w_proto_lexical", offsetof(igc_engine_params, wf[IGC_FT_PROTO_LEX])},
     {"w_ksic_prior", offsetof(igc_engine_params, wf[IGC_FT_PRIOR])},
     {"w_ksic_field_prior", offsetof(igc_engine_params, wf[IGC_FT_FIELD_PRIOR])},
+    {"w_term", offsetof(igc_engine_params, wf[IGC_FT_TERM])},
+    {"w_term_ksic", offsetof(igc_engine_params, wf[IGC_FT_TERM_KSIC])},
+    {"w_case_knn", offsetof(igc_engine_params, wf[IGC_FT_CASE_KNN])},
+    {"w_case_lexical", offsetof(igc_engine_params, wf[IGC_FT_CASE_LEX])},
+    {"w_case_proto", offsetof(igc_engine_params, wf[IGC_FT_CASE_PROTO])},
     {"na_bias", offsetof(igc_engine_params, na_bias)},
     {"na_w_knn", offsetof(igc_engine_params, na_w[IGC_NA_KNN])},
     {"na_w_knn_lexical", offsetof(igc_engine_params, na_w[IGC_NA_KNN_LEX])},
@@ -125,8 +147,12 @@ static const struct {
     {"na_w_dense", offsetof(igc_engine_params, na_w[IGC_NA_DENSE])},
     {"na_w_top", offsetof(igc_engine_params, na_w[IGC_NA_TOP])},
     {"na_w_text", offsetof(igc_engine_params, na_w[IGC_NA_TEXT])},
+    {"na_w_term", offsetof(igc_engine_params, na_w[IGC_NA_TERM])},
+    {"na_w_cue", offsetof(igc_engine_params, na_w[IGC_NA_CUE])},
+    {"na_w_case", offsetof(igc_engine_params, na_w[IGC_NA_CASE])},
     {"apply_threshold", offsetof(igc_engine_params, apply_threshold)},
     {"review_min_score", offsetof(igc_engine_params, review_min_score)},
+    {"review_margin", offsetof(igc_engine_params, review_margin)},
     {"prior_alpha", offsetof(igc_engine_params, prior_alpha)},
 };
 
@@ -156,8 +182,14 @@ int igc_engine_params_load(const char *path, igc_engine_params *p) {
 int igc_engine_params_save(const char *path, const igc_engine_params *p) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return IGC_ENOMEM;
-    for (size_t i = 0; i < sizeof param_fields / sizeof param_fields[0]; i++)
-        cJSON_AddNumberToObject(o, param_fields[i].name, *(const double *)((const char *)p + param_fields[i].off));
+    for (size_t i = 0; i < sizeof param_fields / sizeof param_fields[0]; i++) {
+        /* 17 significant digits read back to the same double; cJSON's own printing
+         * stops at 15 when its check with a tolerance passes, which loses bits */
+        double v = *(const double *)((const char *)p + param_fields[i].off);
+        char num[40];
+        snprintf(num, sizeof num, "%.17g", isfinite(v) ? v : 0.0);
+        cJSON_AddRawToObject(o, param_fields[i].name, num);
+    }
     cJSON_AddNumberToObject(o, "knn_k", p->knn_k);
     cJSON_AddStringToObject(o, "model", p->model);
     char *txt = cJSON_Print(o);
@@ -169,6 +201,11 @@ int igc_engine_params_save(const char *path, const igc_engine_params *p) {
 }
 
 /* ---------------- helpers ---------------- */
+
+static void exemplar_clear(exemplar *x) {
+    free(x->key), free(x->company), free(x->text), free(x->none_reason), free(x->feats), free(x->vec);
+    memset(x, 0, sizeof *x);
+}
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -414,18 +451,23 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     }
     if (!rc) rc = build_items(e);
     if (!rc) rc = lex_new(1.2, 0.75, &e->ex_lex);
+    if (!rc) rc = lex_new(1.2, 0.75, &e->cs_lex);
+    pthread_mutex_init(&e->lx_mu, NULL);
     size_t ni = tx->nitems + 1;
     if (!rc && (!(e->cnt3 = calloc(NGROUPS * ni, sizeof *e->cnt3)) || !(e->cnt2 = calloc(NDIVS * ni, sizeof *e->cnt2)) ||
                 !(e->cnt_item = calloc(ni, sizeof *e->cnt_item)) || !(e->iw = calloc(ni, sizeof *e->iw)) ||
                 !(e->nlabel = calloc(ni, sizeof *e->nlabel)) ||
                 !(e->natxt = calloc(NA_BUCKETS + 1, sizeof *e->natxt)) ||
-                (e->has_enc && !(e->isum = calloc(ni * (size_t)enc->dim, sizeof *e->isum)))))
+                !(e->cw = calloc(ni, sizeof *e->cw)) ||
+                (e->has_enc && !(e->isum = calloc(ni * (size_t)enc->dim, sizeof *e->isum))) ||
+                (e->has_enc && !(e->csum = calloc(ni * (size_t)enc->dim, sizeof *e->csum)))))
         rc = IGC_ENOMEM;
     if (rc) {
         igc_engine_unref(e);
         return rc;
     }
     lex_finish(e->ex_lex);
+    lex_finish(e->cs_lex);
     snprintf(e->version, sizeof e->version, "igc-engine/1 lexical%s+knn+ksic_prior%s%s%s", e->has_enc ? "+dense" : "",
              e->has_enc ? " [" : "", e->has_enc ? e->enc->version : "", e->has_enc ? "]" : "");
     *out = e;
@@ -454,11 +496,16 @@ void igc_engine_unref(igc_engine *e) {
         }
         free(e->itext);
     }
-    for (size_t i = 0; i < e->nex; i++) {
-        exemplar *x = &e->ex[i];
-        free(x->key), free(x->company), free(x->text), free(x->none_reason), free(x->feats), free(x->vec);
-    }
+    for (size_t i = 0; i < e->nex; i++) exemplar_clear(&e->ex[i]);
     free(e->ex);
+    for (size_t i = 0; i < e->ncs; i++) exemplar_clear(&e->cs[i]);
+    free(e->cs);
+    lex_free(e->cs_lex);
+    free(e->cs_vecs);
+    free(e->csum);
+    free(e->cw);
+    igc_lexicon_unref(e->lx);
+    pthread_mutex_destroy(&e->lx_mu);
     free(e->keyset);
     free(e->vec_item);
     free(e->cnt3);
@@ -512,10 +559,10 @@ static float confidence_weight(const char *c) {
     return 1.0f;
 }
 
-int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
-    int seen = key_seen(e, x->key ? x->key : "", 0);
-    if (seen < 0) return IGC_ENOMEM;
-    if (seen) return IGC_EEXIST;
+/* Fills ex from x: labels resolved in this taxonomy, features, the document in the
+ * BM25 index lx, and the sentence vector (into ex->vec) when there is an encoder.
+ * *nl gets the number of labels. On error nothing is kept but lx's document. */
+static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, exemplar *ex, int *nl_out) {
     int lab[3] = {-1, -1, -1}, nl = 0;
     for (int k = 0; k < 3; k++) {
         int li = item_index(e, x->labels[k]);
@@ -531,17 +578,6 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         query_free(&q);
         return rc ? rc : IGC_EINVAL;
     }
-    if (e->nex == e->excap) {
-        size_t cap = e->excap ? e->excap * 2 : 256;
-        exemplar *n = realloc(e->ex, cap * sizeof *n);
-        if (!n) {
-            query_free(&q);
-            return IGC_ENOMEM;
-        }
-        e->ex = n;
-        e->excap = cap;
-    }
-    exemplar *ex = &e->ex[e->nex];
     memset(ex, 0, sizeof *ex);
     ex->key = igc_strdup(x->key ? x->key : "");
     ex->company = igc_strdup(x->in.company_name ? x->in.company_name : "");
@@ -557,7 +593,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         for (size_t i = 0; i < q.f.n; i++)
             if (!u || ex->feats[u - 1] != ex->feats[i]) ex->feats[u++] = ex->feats[i];
         ex->nfeats = u;
-        rc = lex_add(e->ex_lex, &q.f, q.fw, NULL);
+        rc = lex_add(lx, &q.f, q.fw, NULL);
     }
     if (!rc && e->has_enc) {
         float *v = calloc((size_t)e->enc->dim, sizeof *v);
@@ -566,17 +602,34 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
             /* A text with no known feature still gets a (zero) vector so ids stay aligned. */
             int erc = encode(e, &q.w, v, NULL);
             if (erc && erc != IGC_ENOTFOUND) rc = erc;
-            if (!rc) rc = igc_index_add(e->ex_vidx, v, 1);
-            if (!rc) ex->vec = v;
-            else free(v);
+            ex->vec = v;
         }
     }
     query_free(&q);
-    if (rc) {
-        free(ex->key), free(ex->company), free(ex->none_reason), free(ex->feats), free(ex->vec);
-        return rc;
-    }
+    if (rc) exemplar_clear(ex);
     ex->vote_w = confidence_weight(x->confidence);
+    *nl_out = nl;
+    return rc;
+}
+
+int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
+    int seen = key_seen(e, x->key ? x->key : "", 0);
+    if (seen < 0) return IGC_ENOMEM;
+    if (seen) return IGC_EEXIST;
+    if (e->nex == e->excap) {
+        size_t cap = e->excap ? e->excap * 2 : 256;
+        exemplar *n = realloc(e->ex, cap * sizeof *n);
+        if (!n) return IGC_ENOMEM;
+        e->ex = n;
+        e->excap = cap;
+    }
+    exemplar *ex = &e->ex[e->nex];
+    int nl = 0;
+    int rc = exemplar_build(e, x, e->ex_lex, ex, &nl);
+    if (!rc && ex->vec && (rc = igc_index_add(e->ex_vidx, ex->vec, 1))) exemplar_clear(ex);
+    if (rc) return rc;
+    const int *lab = ex->label;
+    int is_none = ex->none_reason != NULL;
     e->nex++;
     key_seen(e, ex->key, 1);
     size_t ni = e->tx->nitems + 1;
@@ -600,6 +653,62 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     }
     e->total += 1;
     return 0;
+}
+
+int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
+    const char *key = x->key ? x->key : "";
+    for (size_t i = 0; i < e->ncs; i++)
+        if (strcmp(e->cs[i].key, key) == 0) return IGC_EEXIST;
+    size_t d = e->has_enc ? (size_t)e->enc->dim : 0;
+    if (e->ncs == e->cscap) {
+        size_t cap = e->cscap ? e->cscap * 2 : 256;
+        exemplar *n = realloc(e->cs, cap * sizeof *n);
+        if (!n) return IGC_ENOMEM;
+        e->cs = n;
+        if (d) {
+            float *v = realloc(e->cs_vecs, cap * d * sizeof *v);
+            if (!v) return IGC_ENOMEM;
+            e->cs_vecs = v;
+        }
+        e->cscap = cap;
+    }
+    exemplar *c = &e->cs[e->ncs];
+    int nl = 0;
+    int rc = exemplar_build(e, x, e->cs_lex, c, &nl);
+    if (rc) return rc;
+    if (d) {
+        memcpy(e->cs_vecs + e->ncs * d, c->vec, d * sizeof *c->vec);
+        /* only the primary label: a case is written for one item */
+        if (c->label[0] >= 0) {
+            for (size_t k = 0; k < d; k++) e->csum[(size_t)c->label[0] * d + k] += c->vec[k];
+        }
+    }
+    if (c->label[0] >= 0) e->cw[c->label[0]] += 1;
+    free(c->vec); /* kept once, in cs_vecs */
+    c->vec = NULL;
+    e->ncs++;
+    return 0;
+}
+
+size_t igc_engine_case_count(const igc_engine *e) { return e->ncs; }
+
+int igc_engine_set_lexicon(igc_engine *e, igc_lexicon *lx) {
+    if (lx && igc_lexicon_taxonomy(lx) != e->tx) return IGC_EINVAL;
+    igc_lexicon_ref(lx);
+    pthread_mutex_lock(&e->lx_mu);
+    igc_lexicon *old = e->lx;
+    e->lx = lx;
+    pthread_mutex_unlock(&e->lx_mu);
+    igc_lexicon_unref(old);
+    return 0;
+}
+
+igc_lexicon *igc_engine_lexicon_ref(const igc_engine *e) {
+    igc_engine *m = (igc_engine *)e; /* the lock, not the engine, changes */
+    pthread_mutex_lock(&m->lx_mu);
+    igc_lexicon *lx = igc_lexicon_ref(m->lx);
+    pthread_mutex_unlock(&m->lx_mu);
+    return lx;
 }
 
 int igc_engine_has_exemplar(const igc_engine *e, const char *key) {
@@ -679,9 +788,17 @@ typedef struct {
     double wsum;       /* sum of neighbour weights */
     double na[IGC_NA_N];
     float *qv;         /* the query's sentence vector, NULL without a model */
+    igc_lexicon *lx;   /* the dictionary this classification holds (a reference) */
+    igc_lex_hits hits; /* its terms found in the query */
+    double *hw;        /* per hit: specificity x field weight (0 for a term already counted) */
+    igc_lex_hits cues; /* its not-applicable cues found */
 } scoring;
 
 static void scoring_free(scoring *sc) {
+    igc_lex_hits_free(&sc->hits);
+    igc_lex_hits_free(&sc->cues);
+    free(sc->hw);
+    igc_lexicon_unref(sc->lx);
     query_free(&sc->q);
     free(sc->feat);
     free(sc->lex);
@@ -779,13 +896,13 @@ static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, siz
 
 /* k nearest past judgments by BM25, scaled so the best is 1; `skip` (an exemplar
  * index, or SIZE_MAX) is left out. A sorted insertion keeps the k best: k is small. */
-static void neighbours_lexical(const igc_engine *e, const float *es, size_t kk, size_t skip, nb *out, size_t *n) {
+static void neighbours_lexical(size_t ndocs, const float *es, size_t kk, size_t skip, nb *out, size_t *n) {
     float m = 0;
-    for (size_t i = 0; i < e->nex; i++)
+    for (size_t i = 0; i < ndocs; i++)
         if (es[i] > m && i != skip) m = es[i];
     size_t cnt = 0, k = kk - 1;
     double inv = 1.0 / ((double)m + 1e-9);
-    for (size_t i = 0; i < e->nex; i++) {
+    for (size_t i = 0; i < ndocs; i++) {
         if (es[i] <= 0 || i == skip) continue;
         double s = es[i] * inv;
         if (cnt == k && s <= out[k - 1].sim) continue;
@@ -844,14 +961,14 @@ static void prototypes(const igc_engine *e, const float *qv, const float *es, co
 /* Similarity- and confidence-weighted label votes of neighbours into votes[item] and
  * votes[nitems + field]; *na gets the share judged not applicable. Returns the
  * total weight. */
-static double vote(const igc_engine *e, nb *nbs, size_t n, double *votes, double *na) {
+static double vote(const igc_engine *e, const exemplar *arr, nb *nbs, size_t n, double *votes, double *na) {
     size_t ni = e->tx->nitems;
     double wsum = 0, na_w = 0;
     for (size_t j = 0; j < n; j++) {
         /* Softmax-like weights: close neighbours dominate. */
-        nbs[j].w = exp((nbs[j].sim - nbs[0].sim) / 0.1) * e->ex[nbs[j].idx].vote_w;
+        nbs[j].w = exp((nbs[j].sim - nbs[0].sim) / 0.1) * arr[nbs[j].idx].vote_w;
         wsum += nbs[j].w;
-        const exemplar *x = &e->ex[nbs[j].idx];
+        const exemplar *x = &arr[nbs[j].idx];
         if (x->none_reason) {
             na_w += nbs[j].w;
             continue;
@@ -869,6 +986,116 @@ static double vote(const igc_engine *e, nb *nbs, size_t n, double *votes, double
     }
     *na = wsum > 0 ? na_w / wsum : 0;
     return wsum;
+}
+
+/* The k most similar of n scores (raw cosines), best first. */
+static void select_top(const float *sims, size_t n, size_t k, nb *out, size_t *cnt) {
+    *cnt = 0;
+    for (size_t i = 0; i < n && k; i++) {
+        double s = sims[i];
+        if (*cnt == k && s <= out[k - 1].sim) continue;
+        size_t j = *cnt < k ? (*cnt)++ : k - 1;
+        while (j > 0 && out[j - 1].sim < s) out[j] = out[j - 1], j--;
+        out[j] = (nb){(int)i, s, 0};
+    }
+}
+
+/* Compound words in a term found inside a longer input word are weaker evidence
+ * than whole words: the compound may name something else. */
+#define TERM_PARTIAL_W 0.6
+
+/* The index-term dictionary: each term found adds its specificity (weighed by the
+ * field it was found in) to every item that lists it; the firm's KSIC code against
+ * each item's typical codes; the not-applicable cues found. */
+static int score_lexicon(const igc_engine *e, const igc_ksic_match *km, scoring *sc) {
+    sc->lx = igc_engine_lexicon_ref(e);
+    if (!sc->lx) return 0;
+    size_t ni = e->tx->nitems;
+    int rc = igc_lexicon_match(sc->lx, &sc->q.w, &sc->hits);
+    if (!rc) rc = igc_lexicon_match_cues(sc->lx, &sc->q.w, &sc->cues);
+    double *sum = calloc(ni, sizeof *sum);
+    sc->hw = calloc(sc->hits.n + 1, sizeof *sc->hw);
+    if (rc || !sum || !sc->hw) {
+        free(sum);
+        return rc ? rc : IGC_ENOMEM;
+    }
+    for (size_t h = 0; h < sc->hits.n; h++) {
+        const igc_lex_hit *x = &sc->hits.h[h];
+        const igc_lex_term *t = igc_lexicon_term(sc->lx, x->term);
+        /* specificity: log(1 + items with terms / items listing this one), never 0 */
+        double spec = log1p((double)igc_lexicon_nitems(sc->lx) / (double)(t->nitems ? t->nitems : 1));
+        double w = spec * field_weight[sc->q.field[x->word0]] * (x->partial ? TERM_PARTIAL_W : 1.0);
+        /* a term found in several fields counts once, where it weighs most */
+        for (size_t g = 0; g < h && w > 0; g++) {
+            if (sc->hits.h[g].term != x->term || sc->hw[g] <= 0) continue;
+            if (sc->hw[g] >= w) w = 0;
+            else sc->hw[g] = 0;
+        }
+        sc->hw[h] = w;
+    }
+    double best = 0;
+    for (size_t h = 0; h < sc->hits.n; h++) {
+        if (sc->hw[h] <= 0) continue;
+        const igc_lex_term *t = igc_lexicon_term(sc->lx, sc->hits.h[h].term);
+        for (size_t k = 0; k < t->nitems; k++) sum[t->items[k]] += sc->hw[h];
+    }
+    for (size_t i = 0; i < ni; i++) {
+        sc->feat[i * IGC_FT_N + IGC_FT_TERM] = (float)log1p(sum[i]);
+        best = sum[i] > best ? sum[i] : best;
+        const igc_lex_item *li = km->level >= 2 ? igc_lexicon_item(sc->lx, i) : NULL;
+        double kw = 0;
+        for (size_t c = 0; li && c < li->nksic; c++) {
+            const char *code = li->ksic[c];
+            double w = km->level == 5 && strcmp(code, km->code) == 0       ? 1.0
+                       : km->level >= 3 && strncmp(code, km->code, 3) == 0 ? 0.6
+                       : strncmp(code, km->code, 2) == 0                   ? 0.25
+                                                                             : 0;
+            kw = w > kw ? w : kw;
+        }
+        sc->feat[i * IGC_FT_N + IGC_FT_TERM_KSIC] = (float)kw;
+    }
+    sc->na[IGC_NA_TERM] = log1p(best);
+    sc->na[IGC_NA_CUE] = log1p((double)sc->cues.n);
+    free(sum);
+    return 0;
+}
+
+/* The case dictionary: label shares among the nearest cases by BM25 and by
+ * cosine, and the mean cosine with each item's cases. */
+static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
+    size_t ni = e->tx->nitems, kk = (size_t)e->p.knn_k + 1, d = e->has_enc ? (size_t)e->enc->dim : 0;
+    nb *ln = calloc(kk, sizeof *ln), *dn = calloc(kk, sizeof *dn);
+    float *es = calloc(e->ncs, sizeof *es);
+    double *votes = calloc(ni + e->tx->nfields, sizeof *votes);
+    float *sims = qv ? malloc((e->ncs > ni ? e->ncs : ni) * sizeof *sims) : NULL;
+    int rc = 0;
+    if (!ln || !dn || !es || !votes || (qv && !sims)) {
+        rc = IGC_ENOMEM;
+        goto done;
+    }
+    size_t nln = 0, ndn = 0;
+    double na_l = 0, na_d = 0;
+    lex_score(e->cs_lex, &sc->q.f, sc->q.fw, es);
+    neighbours_lexical(e->ncs, es, kk, SIZE_MAX, ln, &nln);
+    double wl = vote(e, e->cs, ln, nln, votes, &na_l);
+    for (size_t i = 0; i < ni && wl > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_CASE_LEX] = (float)(votes[i] / wl);
+    sc->na[IGC_NA_CASE] = na_l;
+    if (qv) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)e->ncs, (blasint)d, 1.0f, e->cs_vecs, (blasint)d, qv, 1,
+                    0.0f, sims, 1);
+        select_top(sims, e->ncs, kk - 1, dn, &ndn);
+        memset(votes, 0, (ni + e->tx->nfields) * sizeof *votes);
+        double wd = vote(e, e->cs, dn, ndn, votes, &na_d);
+        for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_CASE_KNN] = (float)(votes[i] / wd);
+        sc->na[IGC_NA_CASE] = (na_l + na_d) / 2;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)ni, (blasint)d, 1.0f, e->csum, (blasint)d, qv, 1, 0.0f,
+                    sims, 1);
+        for (size_t i = 0; i < ni; i++)
+            if (e->cw[i] > 0) sc->feat[i * IGC_FT_N + IGC_FT_CASE_PROTO] = sims[i] / e->cw[i];
+    }
+done:
+    free(ln), free(dn), free(es), free(votes), free(sims);
+    return rc;
 }
 
 static int score_items(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, igc_ksic_match *km,
@@ -937,14 +1164,14 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
             goto done;
         }
         lex_score(e->ex_lex, &sc->q.f, sc->q.fw, es);
-        neighbours_lexical(e, es, kk, skip, ln, &nln);
+        neighbours_lexical(e->nex, es, kk, skip, ln, &nln);
         prototypes(e, have_qv ? qv : NULL, es, self, sc->feat);
         free(es);
-        double wd = vote(e, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
+        double wd = vote(e, e->ex, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
         for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN] = (float)(votes[i] / wd);
         memcpy(fvotes, votes + ni, t->nfields * sizeof *fvotes);
         memset(votes, 0, (ni + t->nfields) * sizeof *votes);
-        double wl = vote(e, ln, nln, votes, &sc->na[IGC_NA_KNN_LEX]);
+        double wl = vote(e, e->ex, ln, nln, votes, &sc->na[IGC_NA_KNN_LEX]);
         for (size_t i = 0; i < ni && wl > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN_LEX] = (float)(votes[i] / wl);
         for (size_t i = 0; i < ni && wd + wl > 0; i++) {
             size_t f = t->items[i].field_idx;
@@ -975,7 +1202,9 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
             sc->na[IGC_NA_TEXT] = natext_logit(e->natxt, &sc->q);
         }
     }
-    if (p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, self, sc);
+    if (!rc && p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, self, sc);
+    if (!rc && p->use[IGC_SIG_LEXICON]) rc = score_lexicon(e, km, sc);
+    if (!rc && p->use[IGC_SIG_CASES] && e->ncs) rc = score_cases(e, have_qv ? qv : NULL, sc);
 done:
     free(tmp), free(votes), free(fvotes);
     if (have_qv && !rc) sc->qv = qv;
@@ -1013,15 +1242,82 @@ static void surface(const igc_engine_input *in, const query *q, size_t wi, char 
     out[n] = '\0';
 }
 
+/* 1 when dictionary term id is listed under item ii. */
+static int term_names_item(const igc_lexicon *lx, uint32_t id, int ii) {
+    const igc_lex_term *t = igc_lexicon_term(lx, id);
+    for (size_t k = 0; k < t->nitems; k++)
+        if ((int)t->items[k] == ii) return 1;
+    return 0;
+}
+
+/* Surface text of words [w0, w0 + n) when they come from one field, else of w0 alone. */
+static void span_surface(const igc_engine_input *in, const query *q, size_t w0, size_t n, char *out, size_t outsz) {
+    size_t last = w0 + (n ? n : 1) - 1;
+    if (q->field[last] != q->field[w0]) last = w0;
+    const char *fields[F_NFIELDS] = {in->ksic_name, in->main_product, in->product_use, in->tech_business_name};
+    const char *src = fields[q->field[w0]];
+    size_t a = q->w.w[w0].start, b = q->w.w[last].end;
+    size_t len = b - a < outsz - 1 ? b - a : outsz - 1;
+    while (len > 0 && len < b - a && ((unsigned char)src[a + len] & 0xC0) == 0x80) len--;
+    memcpy(out, src + a, len);
+    out[len] = '\0';
+}
+
+/* The item's dictionary terms found in the input (as written there), strongest first. */
+static int explain_terms(const igc_engine *e, const igc_engine_input *in, const scoring *sc, int ii,
+                         igc_engine_cand *c) {
+    (void)e;
+    c->nterms = 0;
+    size_t nh = sc->hits.n;
+    char *used = calloc(nh + 1, 1);
+    if (!used) return IGC_ENOMEM;
+    while (c->nterms < IGC_ENGINE_MAX_KW) {
+        size_t best = nh;
+        for (size_t h = 0; h < nh; h++)
+            if (!used[h] && sc->hw[h] > 0 && term_names_item(sc->lx, sc->hits.h[h].term, ii) &&
+                (best == nh || sc->hw[h] > sc->hw[best]))
+                best = h;
+        if (best == nh) break;
+        used[best] = 1;
+        char sf[160];
+        const igc_lex_hit *x = &sc->hits.h[best];
+        if (x->partial) {
+            /* inside a compound: quote the term itself, not the whole word */
+            snprintf(sf, sizeof sf, "%s", igc_lexicon_term(sc->lx, x->term)->text);
+        } else {
+            span_surface(in, &sc->q, x->word0, x->nwords, sf, sizeof sf);
+        }
+        int dup = 0;
+        for (size_t k = 0; k < c->nterms; k++) dup |= strcmp(c->terms[k], sf) == 0;
+        if (dup || !*sf) continue;
+        if (!(c->terms[c->nterms] = igc_strdup(sf))) {
+            free(used);
+            return IGC_ENOMEM;
+        }
+        c->nterms++;
+    }
+    free(used);
+    return 0;
+}
+
 /* Per-word contribution to item ii: lexical match plus words shared with the
  * neighbours that carry the item. Fills the candidate's keywords. */
-static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const query *q, const float *lexc,
-                            double lex_max, const nb *nbs, size_t nnb, double wsum, const float *qv, int ii,
-                            igc_engine_cand *c) {
+static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const scoring *sc, const float *lexc,
+                            const float *qv, int ii, igc_engine_cand *c) {
+    const query *q = &sc->q;
+    const nb *nbs = sc->nbs;
+    size_t nnb = sc->nnb;
+    double lex_max = sc->lex_max, wsum = sc->wsum;
     size_t nw = q->w.n;
     double *cw = calloc(nw ? nw : 1, sizeof *cw);
     if (!cw) return IGC_ENOMEM;
     const igc_engine_params *p = &e->p;
+    /* the item's dictionary terms found in the input: the words an examiner looks for */
+    for (size_t h = 0; h < sc->hits.n; h++) {
+        if (sc->hw[h] <= 0 || !term_names_item(sc->lx, sc->hits.h[h].term, ii)) continue;
+        for (uint32_t k = 0; k < sc->hits.h[h].nwords; k++)
+            cw[sc->hits.h[h].word0 + k] += p->wf[IGC_FT_TERM] * sc->hw[h];
+    }
     if (qv && p->use[IGC_SIG_DENSE] && e->nvec && nw) {
         /* the words that made the cosine with the item's closest sentence */
         size_t d = (size_t)e->enc->dim, best = e->nvec;
@@ -1109,23 +1405,32 @@ static size_t query_weights(const igc_engine *e, const query *q, qweight *out) {
 
 /* 분류근거: the item sentence that shares most with the input, the similar past
  * judgments that carry the item, and the KSIC group's history. */
-static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, const nb *nbs, size_t nnb, int ii,
-                         int group, const igc_ksic_match *km, igc_engine_cand *c) {
+static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, const scoring *sc,
+                         const igc_engine_result *r, size_t ci, const igc_ksic_match *km) {
+    igc_engine_cand *c = (igc_engine_cand *)&r->cands[ci];
+    int ii = (int)(c->item - e->tx->items), group = sc->group;
+    const nb *nbs = sc->nbs;
+    size_t nnb = sc->nnb;
     const item_text *t = &e->itext[ii];
     double best = 0;
     size_t bs = t->nsent;
     for (size_t s = 0; s < t->nsent; s++) {
-        double sc = 0;
+        double ms = 0;
         const uint64_t *sf = t->sfeat[s];
         for (size_t a = 0, b = 0; a < nqw && b < t->nsfeat[s];) {
             if (qw[a].id < sf[b]) a++;
             else if (qw[a].id > sf[b]) b++;
-            else sc += qw[a++].w, b++;
+            else ms += qw[a++].w, b++;
         }
-        if (sc > best) best = sc, bs = s;
+        if (ms > best) best = ms, bs = s;
     }
     igc_buf b = {0};
     const igc_tx_item *it = &e->tx->items[ii];
+    if (c->nterms) {
+        igc_buf_puts(&b, "");
+        for (size_t k = 0; k < c->nterms && k < 3; k++) igc_buf_printf(&b, "%s'%s'", k ? ", " : "", c->terms[k]);
+        igc_buf_printf(&b, "은(는) 품목 '%s'의 색인어입니다. ", it->name);
+    }
     if (bs < t->nsent) {
         /* Quote at most ~60 characters of the sentence. */
         const char *sent = t->sent[bs];
@@ -1160,6 +1465,15 @@ static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, con
         if (tot >= 3 && share >= 0.1)
             igc_buf_printf(&b, " 같은 업종(%03d %s)의 판별 이력 %.0f건 중 %.0f%%가 이 품목입니다.", group,
                            km->first ? km->first->grp3_name : "", tot, share * 100);
+    }
+    /* an item easily mixed up with another shown candidate: the dictionary's cue */
+    const igc_lex_item *li = sc->lx ? igc_lexicon_item(sc->lx, (size_t)ii) : NULL;
+    for (size_t k = 0; li && k < li->nconfusable; k++) {
+        int also = 0;
+        for (size_t o = 0; o < r->ncands && o < 3; o++) also |= o != ci && r->cands[o].item == li->confusable[k].item;
+        if (!also) continue;
+        igc_buf_printf(&b, " '%s'과(와) 구분: %s", li->confusable[k].item->name, li->confusable[k].cue);
+        break;
     }
     if (!b.data) return IGC_ENOMEM;
     c->basis = b.data;
@@ -1207,6 +1521,9 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
         c->sig[IGC_SIG_DENSE] = ft[IGC_FT_DENSE];
         c->sig[IGC_SIG_KNN] = ft[IGC_FT_KNN];
         c->sig[IGC_SIG_PRIOR] = p->use[IGC_SIG_PRIOR] && e->nex ? exp(ft[IGC_FT_PRIOR]) : 0;
+        /* the item's term score relative to the best item's */
+        c->sig[IGC_SIG_LEXICON] = sc.na[IGC_NA_TERM] > 0 ? expm1(ft[IGC_FT_TERM]) / expm1(sc.na[IGC_NA_TERM]) : 0;
+        c->sig[IGC_SIG_CASES] = ft[IGC_FT_CASE_KNN];
     }
     r->gap = r->ncands > 1 ? r->cands[0].score - r->cands[1].score : r->ncands ? r->cands[0].score : 0;
     /* applicability */
@@ -1221,8 +1538,8 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     r->p_applicable = sc.q.f.n ? sigmoid(z) : 0;
     r->applicable = r->p_applicable >= p->apply_threshold && r->ncands > 0;
     /* Unsure: the applicability decision is close, or an applicable answer's best item
-     * has little probability (chosen on history: unflagged answers are right more often). */
-    r->needs_review = fabs(r->p_applicable - p->apply_threshold) < 0.1 ||
+     * has little probability: an operating point igc tune chooses on history. */
+    r->needs_review = fabs(r->p_applicable - p->apply_threshold) < p->review_margin ||
                       (r->applicable && r->cands[0].score < p->review_min_score);    /* neighbours and explanations */
     for (size_t j = 0; j < sc.nnb && r->nneighbors < IGC_ENGINE_MAX_NEIGHBORS; j++) {
         const exemplar *x = &e->ex[sc.nbs[j].idx];
@@ -1237,8 +1554,9 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     for (size_t c = 0; c < r->ncands && !rc; c++) {
         int ii = (int)(r->cands[c].item - e->tx->items);
         lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
-        rc = explain_keywords(e, in, &sc.q, lexc, sc.lex_max, sc.nbs, sc.nnb, sc.wsum, sc.qv, ii, &r->cands[c]);
-        if (!rc) rc = explain_basis(e, qw, nqw, sc.nbs, sc.nnb, ii, sc.group, &r->ksic, &r->cands[c]);
+        if (sc.lx) rc = explain_terms(e, in, &sc, ii, &r->cands[c]);
+        if (!rc) rc = explain_keywords(e, in, &sc, lexc, sc.qv, ii, &r->cands[c]);
+        if (!rc) rc = explain_basis(e, qw, nqw, &sc, r, c, &r->ksic);
     }
 done:
     free(prob), free(lexc), free(qw);
@@ -1251,6 +1569,8 @@ void igc_engine_result_free(igc_engine_result *r) {
     for (size_t c = 0; c < IGC_ENGINE_MAX_CANDS; c++) {
         for (size_t k = 0; k < r->cands[c].nkeywords; k++) free(r->cands[c].keywords[k]);
         r->cands[c].nkeywords = 0;
+        for (size_t k = 0; k < r->cands[c].nterms; k++) free(r->cands[c].terms[k]);
+        r->cands[c].nterms = 0;
         free(r->cands[c].basis);
         r->cands[c].basis = NULL;
     }

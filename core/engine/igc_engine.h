@@ -12,6 +12,12 @@
  *              mean similarity to each item's past judgments (prototypes)
  *   ksic_prior how often firms of the same KSIC group (backed off to the division and
  *              the field) received the item in history
+ *   lexicon    the index-term dictionary (igc_lexicon): the item's terms found in the
+ *              input, weighted by how specific each term is across items, and whether
+ *              the firm's KSIC code is one the dictionary lists as typical of the item
+ *   cases      the case dictionary (사례사전): invented firms written per item, kept
+ *              apart from past judgments: label shares among the nearest cases and the
+ *              mean similarity to each item's cases; never shown as a past judgment
  * The item score is a softmax over items of the weighted features (a log-linear
  * model), so scores are probabilities. Whether the firm is applicable at all is a
  * logistic model over "no item" evidence (IGC_NA_*: neighbours judged not applicable,
@@ -28,12 +34,13 @@
 #include <stddef.h>
 
 #include "igc_ksic.h"
+#include "igc_lexicon.h"
 #include "igc_plugin.h"
 #include "igc_taxonomy.h"
 #include "igc_text.h"
 
-enum { IGC_SIG_LEXICAL, IGC_SIG_DENSE, IGC_SIG_KNN, IGC_SIG_PRIOR, IGC_SIG_N };
-/* "lexical", "dense", "knn", "ksic_prior" */
+enum { IGC_SIG_LEXICAL, IGC_SIG_DENSE, IGC_SIG_KNN, IGC_SIG_PRIOR, IGC_SIG_LEXICON, IGC_SIG_CASES, IGC_SIG_N };
+/* "lexical", "dense", "knn", "ksic_prior", "lexicon", "cases" */
 extern const char *const igc_engine_signal_names[IGC_SIG_N];
 
 /* Per-item features; the fused score is a softmax over items of their weighted
@@ -50,6 +57,11 @@ enum {
     IGC_FT_PROTO_LEX,   /* mean relative BM25 with the past judgments labelled with the item */
     IGC_FT_PRIOR,       /* log P(item | KSIC group), backed off to the division */
     IGC_FT_FIELD_PRIOR, /* log P(item's field | KSIC group), backed off likewise */
+    IGC_FT_TERM,        /* log(1 + sum of the specificity of the item's dictionary terms found) */
+    IGC_FT_TERM_KSIC,   /* the firm's KSIC code among the item's typical codes (1), its group (0.6), division (0.25) */
+    IGC_FT_CASE_KNN,    /* similarity-weighted share of the nearest cases (dense) written for the item */
+    IGC_FT_CASE_LEX,    /* the same over the nearest cases by BM25 */
+    IGC_FT_CASE_PROTO,  /* mean cosine with the item's cases */
     IGC_FT_N
 };
 extern const char *const igc_engine_feature_names[IGC_FT_N];
@@ -64,6 +76,9 @@ enum {
     IGC_NA_DENSE, /* best cosine with any item sentence */
     IGC_NA_TOP,   /* probability of the rank-1 item */
     IGC_NA_TEXT,  /* logit of a text classifier (not applicable vs item) trained on past judgments */
+    IGC_NA_TERM,  /* log(1 + best item's dictionary term score) */
+    IGC_NA_CUE,   /* log(1 + number of the dictionary's not-applicable cues found) */
+    IGC_NA_CASE,  /* share of the nearest cases written as not qualifying */
     IGC_NA_N
 };
 extern const char *const igc_engine_na_names[IGC_NA_N];
@@ -79,6 +94,7 @@ typedef struct igc_engine_params {
     double na_bias, na_w[IGC_NA_N]; /* applicability logit */
     double apply_threshold;     /* p_applicable >= this -> applicable */
     double review_min_score;    /* needs_review when an applicable answer's rank 1 scores below this */
+    double review_margin;       /* needs_review when |p_applicable - apply_threshold| < this */
     int knn_k;                  /* neighbours consulted */
     double prior_alpha;         /* smoothing of the KSIC prior */
     char model[96];             /* version of the encoder the weights were fitted with ("none") */
@@ -104,6 +120,8 @@ typedef struct igc_engine_cand {
     char *keywords[IGC_ENGINE_MAX_KW];  /* the input's own words, most influential first */
     size_t nkeywords;
     char *basis;                        /* 분류근거 sentence(s), Korean */
+    char *terms[IGC_ENGINE_MAX_KW];     /* the item's dictionary terms found in the input, as written there */
+    size_t nterms;
 } igc_engine_cand;
 
 typedef struct igc_engine_neighbor {
@@ -150,6 +168,18 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x);
 /* 1 when an exemplar with this key was added (a cheap check before parsing one). */
 int igc_engine_has_exemplar(const igc_engine *e, const char *key);
 size_t igc_engine_exemplar_count(const igc_engine *e);
+/* Adds a case of the case dictionary (an invented firm written for an item, or one
+ * that does not qualify). Cases feed only the `cases` signal and its applicability
+ * evidence: never neighbours shown to users, KSIC priors or the text classifier, so
+ * their item/none mix does not shift the decision. Same errors as add_exemplar. */
+int igc_engine_add_case(igc_engine *e, const igc_exemplar *x);
+size_t igc_engine_case_count(const igc_engine *e);
+/* Hands the engine an index-term dictionary (takes a reference; NULL removes it).
+ * Safe while other threads classify: each classification holds the dictionary it
+ * started with. The dictionary must be loaded against the engine's taxonomy. */
+int igc_engine_set_lexicon(igc_engine *e, igc_lexicon *lx);
+/* The dictionary in use, with a reference the caller drops (NULL when none). */
+igc_lexicon *igc_engine_lexicon_ref(const igc_engine *e);
 /* Makes added exemplars fully count: refreshes the lexical statistics of past
  * judgments and retrains the applicability text classifier. An added exemplar is
  * already found as a neighbour and counted in priors before this; call it after a

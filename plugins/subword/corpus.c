@@ -7,7 +7,7 @@
 
 #include "embed_internal.h"
 
-const char *const emb__src_name[EMB_NSRC] = {"taxonomy", "ksic", "companies", "history", "general"};
+const char *const emb__src_name[EMB_NSRC] = {"taxonomy", "ksic", "companies", "history", "general", "lexicon", "cases"};
 
 static char *join_path(const char *dir, const char *rel) {
     size_t a = strlen(dir), b = strlen(rel);
@@ -125,6 +125,10 @@ static int buf_word(igc_buf *b, const char *s) {
 }
 
 int emb__load_history(const char *data_dir, emb__hrow **out, size_t *n) {
+    return emb__load_labelled(data_dir, "labeled/history.csv", out, n);
+}
+
+int emb__load_labelled(const char *data_dir, const char *rel, emb__hrow **out, size_t *n) {
     *out = NULL;
     *n = 0;
     static const char *const names[] = {"uid", "ksic_name", "main_product", "product_use", "tech_business_name",
@@ -133,7 +137,7 @@ int emb__load_history(const char *data_dir, emb__hrow **out, size_t *n) {
     igc_csv *c;
     char **f;
     size_t nf;
-    int rc = open_csv(data_dir, "labeled/history.csv", names, 9, col, NULL, &c);
+    int rc = open_csv(data_dir, rel, names, 9, col, NULL, &c);
     if (rc) return rc;
     emb__hrow *h = NULL;
     size_t k = 0, cap = 0;
@@ -172,7 +176,7 @@ int emb__load_history(const char *data_dir, emb__hrow **out, size_t *n) {
         }
     }
     if (!rc && r < 0) {
-        igc_log(IGC_LOG_ERROR, "embed: labeled/history.csv: bad CSV near line %zu", igc_csv_line(c));
+        igc_log(IGC_LOG_ERROR, "embed: %s: bad CSV near line %zu", rel, igc_csv_line(c));
         rc = r;
     }
     igc_csv_close(c);
@@ -505,6 +509,76 @@ static int history_pairs(const igc_embed_train_opts *o, emb__corpus *c) {
     return rc;
 }
 
+/* Index of the item with this code, or n. */
+static size_t item_by_code(const emb__item *it, size_t n, const char *code) {
+    for (size_t t = 0; t < n; t++)
+        if (strcmp(it[t].code, code) == 0) return t;
+    return n;
+}
+
+/* The index-term dictionary: every term pulls towards its item's text and name, so
+ * the dense signal learns the vocabulary firms use for an item. */
+static int lexicon_pairs(const char *dir, emb__corpus *c) {
+    char *data;
+    size_t len;
+    int rc = read_data(dir, "taxonomy/igc-v6-lexicon.jsonl", &data, &len);
+    if (rc) return rc;
+    emb__item *it;
+    size_t ni;
+    if ((rc = emb__load_items(dir, &it, &ni))) {
+        free(data);
+        return rc;
+    }
+    char *save = NULL;
+    for (char *l = strtok_r(data, "\n", &save); l && !rc; l = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(l);
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
+        const cJSON *terms = cJSON_GetObjectItemCaseSensitive(o, "terms"), *t;
+        size_t k = cJSON_IsString(code) ? item_by_code(it, ni, code->valuestring) : ni;
+        if (k < ni) {
+            igc_buf b = {0};
+            rc = igc_embed_item_text(it[k].name, it[k].definition, &b);
+            cJSON_ArrayForEach(t, terms) {
+                if (rc || !cJSON_IsString(t)) continue;
+                rc = add_pair(c, t->valuestring, b.data, EMB_SRC_LEX);
+                if (!rc) rc = add_pair(c, t->valuestring, it[k].name, EMB_SRC_LEX);
+            }
+            igc_buf_free(&b);
+        }
+        cJSON_Delete(o); /* a line the lexicon loader would refuse is skipped here */
+    }
+    emb__free_items(it, ni);
+    free(data);
+    return rc;
+}
+
+/* The case dictionary: invented firms written for an item pull towards its text.
+ * Cases that do not qualify teach nothing about items and are left out. */
+static int case_pairs(const char *dir, emb__corpus *c) {
+    emb__hrow *h;
+    size_t n, ni;
+    int rc = emb__load_labelled(dir, "labeled/synthetic.csv", &h, &n);
+    if (rc) return rc;
+    emb__item *it;
+    if ((rc = emb__load_items(dir, &it, &ni))) {
+        emb__free_history(h, n);
+        return rc;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        for (int j = 0; j < 3 && !rc && !h[i].none; j++) {
+            size_t k = *h[i].label[j] ? item_by_code(it, ni, h[i].label[j]) : ni;
+            if (k == ni) continue;
+            igc_buf b = {0};
+            rc = igc_embed_item_text(it[k].name, it[k].definition, &b);
+            if (!rc) rc = add_pair(c, h[i].query, b.data, EMB_SRC_CASE);
+            igc_buf_free(&b);
+        }
+    }
+    emb__free_items(it, ni);
+    emb__free_history(h, n);
+    return rc;
+}
+
 /* KorSTS: genre filename year id score sentence1 sentence2 (tab-separated, no quoting). */
 static int korsts_pairs(const char *dir, const char *rel, emb__corpus *c) {
     char *data;
@@ -600,6 +674,8 @@ int emb__corpus_build(const igc_embed_train_opts *o, emb__corpus *c) {
     if (!rc && (src & IGC_EMBED_SRC_KSIC)) rc = ksic_pairs(d, "ksic/ksic10_descriptions.csv", c);
     if (!rc && (src & IGC_EMBED_SRC_COMPANIES)) rc = company_pairs(d, c);
     if (!rc && (src & IGC_EMBED_SRC_HISTORY)) rc = history_pairs(o, c);
+    if (!rc && (src & IGC_EMBED_SRC_LEXICON)) rc = lexicon_pairs(d, c);
+    if (!rc && (src & IGC_EMBED_SRC_CASES)) rc = case_pairs(d, c);
     if (!rc && (src & IGC_EMBED_SRC_GENERAL)) {
         static const char *const sts[] = {"corpus/korsts_sts-train.tsv", "corpus/korsts_sts-dev.tsv",
                                           "corpus/korsts_sts-test.tsv"};

@@ -63,9 +63,11 @@ typedef struct emb__hrow {
 } emb__hrow;
 /* Reads labeled/history.csv. */
 int emb__load_history(const char *data_dir, emb__hrow **out, size_t *n);
+/* Reads another file of the labelled format (rel to data_dir). */
+int emb__load_labelled(const char *data_dir, const char *rel, emb__hrow **out, size_t *n);
 void emb__free_history(emb__hrow *h, size_t n);
 
-enum { EMB_SRC_TAX, EMB_SRC_KSIC, EMB_SRC_COMP, EMB_SRC_HIST, EMB_SRC_GEN, EMB_NSRC };
+enum { EMB_SRC_TAX, EMB_SRC_KSIC, EMB_SRC_COMP, EMB_SRC_HIST, EMB_SRC_GEN, EMB_SRC_LEX, EMB_SRC_CASE, EMB_NSRC };
 
 typedef struct emb__pair {
     uint32_t a, b; /* text indexes */

@@ -78,9 +78,15 @@ enum {
     IGC_EMBED_SRC_COMPANIES = 1 << 2, /* listed companies' products -> their KSIC group text */
     IGC_EMBED_SRC_HISTORY = 1 << 3,   /* labelled past judgments -> item texts */
     IGC_EMBED_SRC_GENERAL = 1 << 4,   /* KorSTS / KLUE-STS high scores, NLI entailment */
-    IGC_EMBED_SRC_ALL = 0x1f,
+    IGC_EMBED_SRC_LEXICON = 1 << 5,   /* index-term dictionary: each term -> its item's text and name */
+    IGC_EMBED_SRC_CASES = 1 << 6,     /* case dictionary (labeled/synthetic.csv) -> item texts */
+    IGC_EMBED_SRC_ALL = 0x7f,
     IGC_EMBED_SRC_DEFAULT = IGC_EMBED_SRC_ALL & ~IGC_EMBED_SRC_COMPANIES
 };
+
+/* Mask of a comma-separated list of source names (taxonomy, ksic, companies, history,
+ * general, lexicon, cases); 0 when a name is unknown or the list is empty. */
+unsigned igc_embed_sources_parse(const char *list);
 
 typedef struct igc_embed_train_opts {
     const char *data_dir; /* ../shared/data (required) */

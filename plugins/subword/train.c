@@ -519,3 +519,18 @@ int igc_embed_train(const igc_embed_train_opts *o, const char *out_path, igc_buf
     if (!out_path) return IGC_EINVAL;
     return igc_embed_train_model(o, out_path, report, NULL);
 }
+
+unsigned igc_embed_sources_parse(const char *list) {
+    unsigned mask = 0;
+    char buf[256];
+    if (!list || strlen(list) >= sizeof buf) return 0;
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (int i = 0; i < EMB_NSRC; i++)
+            if (strcmp(t, emb__src_name[i]) == 0) mask |= 1u << i, found = 1;
+        if (!found) return 0;
+    }
+    return mask;
+}

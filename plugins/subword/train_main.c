@@ -14,7 +14,7 @@ static void usage(void) {
     fprintf(stderr,
             "usage: igc-embed-train [--data DIR] --out MODEL [--dim N] [--epochs N] [--seed N]\n"
             "                       [--threads N] [--holdout N [--fold K]] [--min-count N] [--batch N]\n"
-            "                       [--lr X] [--tau X] [--sources taxonomy,ksic,companies,history,general]\n"
+            "                       [--lr X] [--tau X] [--sources taxonomy,ksic,companies,history,general,lexicon,cases]\n"
             "                       [--report FILE]\n"
             "       igc-embed-train [--data DIR] --eval MODEL [--holdout N [--fold K]]\n");
 }
@@ -35,21 +35,8 @@ static void show(void *ud, const char *stage, double f) {
 }
 
 static unsigned parse_sources(const char *s) {
-    static const char *const names[] = {"taxonomy", "ksic", "companies", "history", "general"};
-    unsigned mask = 0;
-    char *copy = strdup(s), *save = NULL;
-    if (!copy) return 0;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        int found = 0;
-        for (int i = 0; i < 5; i++)
-            if (strcmp(t, names[i]) == 0) mask |= 1u << i, found = 1;
-        if (!found) {
-            fprintf(stderr, "unknown source: %s\n", t);
-            mask = 0;
-            break;
-        }
-    }
-    free(copy);
+    unsigned mask = igc_embed_sources_parse(s);
+    if (!mask) fprintf(stderr, "unknown source in: %s\n", s);
     return mask;
 }
 
