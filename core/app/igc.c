@@ -212,9 +212,14 @@ static int cmd_eval(igc_app *a, const args *ar) {
         igc_rows_close(rows);
         return die("eval needs a labelled file (column label1)", NULL);
     }
-    igc_eval *ev, *ev_rank, *ev_sure; /* ev_rank: the ranking alone, as if every row were applicable;
-                                       * ev_sure: the rows the engine did not flag for review */
-    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank) || igc_eval_new(&ev_sure)) return die("out of memory", NULL);
+    igc_eval *ev = NULL, *ev_rank = NULL, *ev_sure = NULL; /* ev_rank: the ranking alone, as if every row were
+                                                            * applicable; ev_sure: the rows decided alone
+                                                            * (needs_review false) */
+    if (igc_eval_new(&ev) || igc_eval_new(&ev_rank) || igc_eval_new(&ev_sure)) {
+        igc_rows_close(rows);
+        igc_eval_free(ev), igc_eval_free(ev_rank), igc_eval_free(ev_sure);
+        return die("out of memory", NULL);
+    }
     size_t flagged = 0;
     size_t done = 0;
     /* are the probabilities the answers state borne out? P(applicable) over all rows,
@@ -226,7 +231,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
     cJSON *preds = NULL;
     if (ar->predictions && (rc = read_predictions(ar->predictions, &preds)) < 0) {
         igc_rows_close(rows);
-        igc_eval_free(ev), igc_eval_free(ev_rank);
+        igc_eval_free(ev), igc_eval_free(ev_rank), igc_eval_free(ev_sure);
         return die("cannot read --predictions (JSON lines: {uid, applicable, items:[codes]})", ar->predictions);
     }
     while ((rc = igc_rows_next(rows, &r)) == 1) {
@@ -241,6 +246,7 @@ static int cmd_eval(igc_app *a, const args *ar) {
             /* another system's answers, looked up by uid: the same metrics for a peer */
             cJSON *pr = cJSON_GetObjectItemCaseSensitive(preds, r.uid);
             app = cJSON_IsTrue(cJSON_GetObjectItem(pr, "applicable"));
+            review = cJSON_IsTrue(cJSON_GetObjectItem(pr, "needs_review")); /* routing, when the peer has one */
             cJSON *it;
             cJSON_ArrayForEach(it, cJSON_GetObjectItem(pr, "items")) if (np < 3 && cJSON_IsString(it)) pred[np++] =
                 it->valuestring;
@@ -287,22 +293,30 @@ static int cmd_eval(igc_app *a, const args *ar) {
     igc_eval_compute(ev, &m);
     igc_eval_compute(ev_rank, &mr);
     igc_eval_compute(ev_sure, &mu);
+    /* routing: the share the service decides alone and how often it is right there */
+    double auto_share = m.rows ? (double)mu.rows / (double)m.rows : 0;
     if (ar->json) {
         printf("{\"rows\":%zu,\"labelled\":%zu,\"accuracy\":%.4f,\"top1\":%.4f,\"top3\":%.4f,\"macro_f1\":%.4f,"
+               "\"micro_f1\":%.4f,\"weighted_f1\":%.4f,"
                "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"needs_review\":%zu,"
-               "\"accuracy_unflagged\":%.4f,\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"ms_per_row\":%.4f}\n",
-               m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.na_precision, m.na_recall, mr.top1, mr.top3,
-               flagged, mu.accuracy, igc_calib_ece(&cal_app), igc_calib_ece(&cal_rank1),
-               done ? ms / (double)done : 0.0);
+               "\"accuracy_unflagged\":%.4f,\"auto_share\":%.4f,\"auto_accuracy\":%.4f,"
+               "\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"ms_per_row\":%.4f}\n",
+               m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.micro_f1, m.weighted_f1, m.na_precision,
+               m.na_recall, mr.top1, mr.top3, flagged, mu.accuracy, auto_share, mu.accuracy, igc_calib_ece(&cal_app),
+               igc_calib_ece(&cal_rank1), done ? ms / (double)done : 0.0);
     } else {
         printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
                "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"
+               "micro-F1    %.3f (items and 'not applicable' as classes: the accuracy again)\n"
+               "weighted-F1 %.3f (the same classes, each weighted by its rows)\n"
                "n/a prec.   %.3f\nn/a recall  %.3f\nranking alone (every row treated as applicable): top-1 %.3f, "
-               "top-3 %.3f\nneeds review %zu rows; accuracy on the other %zu: %.3f\nms per row  %.3f\n",
+               "top-3 %.3f\ndecided alone: %zu of %zu rows (%.3f), accuracy there %.3f; %zu flagged for review\n"
+               "ms per row  %.3f\n",
                ar->in, ar->predictions ? ar->predictions : igc_engine_version(a->engine),
                ar->predictions ? "n/a (predictions file)" : a->rules ? "on" : "off", m.rows, m.labelled, m.none_rows,
-               m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.na_precision, m.na_recall, mr.top1,
-               mr.top3, flagged, mu.rows, mu.accuracy, done ? ms / (double)done : 0.0);
+               m.accuracy, m.top1, m.top3, m.macro_f1, m.items_in_labels, m.micro_f1, m.weighted_f1, m.na_precision,
+               m.na_recall, mr.top1, mr.top3, mu.rows, m.rows, auto_share, mu.accuracy, flagged,
+               done ? ms / (double)done : 0.0);
         if (igc_calib_count(&cal_app)) {
             igc_buf t = {0};
             igc_buf_printf(&t, "calibration: stated probability against the share that came true\n"

@@ -6,6 +6,8 @@
  */
 #include "app_test_util.h"
 
+#include <math.h> /* after the header: it sets _XOPEN_SOURCE */
+
 #ifndef IGC_BIN
 #error "IGC_BIN must be defined by CMake"
 #endif
@@ -174,6 +176,17 @@ TEST(eval_metrics) {
         CHECK(v >= 0 && v <= 1);
     }
     CHECK(jnum(o, "top3", 0) >= jnum(o, "top1", 1));
+    /* the other F1 averages: items plus "not applicable" as classes; micro-F1 is the
+     * accuracy again (one true and one predicted class per row) */
+    const char *f1[] = {"micro_f1", "weighted_f1"};
+    for (int i = 0; i < 2; i++) CHECK(jnum(o, f1[i], -1) >= 0 && jnum(o, f1[i], -1) <= 1);
+    CHECK(fabs(jnum(o, "micro_f1", -1) - jnum(o, "accuracy", -2)) < 1e-3);
+    /* routing: the share decided alone and the accuracy there, next to the flagged count */
+    double share = jnum(o, "auto_share", -1), flagged = jnum(o, "needs_review", -1);
+    CHECK(share >= 0 && share <= 1 && flagged >= 0);
+    CHECK(fabs(share * NROWS + flagged - NROWS) < 0.01);
+    CHECK(jnum(o, "auto_accuracy", -1) >= 0 && jnum(o, "auto_accuracy", -1) <= 1);
+    CHECK(fabs(jnum(o, "auto_accuracy", -1) - jnum(o, "accuracy_unflagged", -2)) < 1e-9);
     /* the history helps: something is right on real rows */
     CHECK(jnum(o, "accuracy", 0) > 0);
     CHECK(jnum(o, "ms_per_row", -1) >= 0);
