@@ -24,8 +24,11 @@ size_t igc_tune_set_size(const igc_tune_set *s);
  * leave-one-out (its own exemplar excluded). */
 int igc_tune_collect(igc_tune_set *s, const igc_engine *e, const igc_tune_opts *o);
 /* Fits the item model (softmax regression), the applicability logistic model and
- * its threshold (best accuracy as the client counts it). Signals switched off in
- * p0 stay off. Writes a summary to report. */
+ * its threshold (best accuracy as the client counts it), then the review operating
+ * point (review_margin, review_min_score): the largest share of rows decided alone
+ * (needs_review false) whose accuracy there is >= 0.90, or else the most accurate
+ * point deciding at least half alone. Signals switched off in p0 stay off. Writes a
+ * summary to report, with the curve of share decided alone against accuracy there. */
 int igc_tune_fit(const igc_tune_set *s, const igc_engine_params *p0, igc_engine_params *out, igc_buf *report);
 /* After igc_tune_fit: writes one tab-separated line per row (uid, labelled, hit =
  * rank 1 right, rank of the best label (0-based), p_applicable under the fitted

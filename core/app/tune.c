@@ -1,5 +1,5 @@
-/* Fits the engine's item model and applicability model on past judgments by
- * leave-one-out: each exemplar is classified with itself excluded. */
+/* Fits the engine's item model, applicability model and review operating point on
+ * past judgments by leave-one-out: each exemplar is classified with itself excluded. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,17 @@
 
 #include "igc_app.h"
 #include "igc_embed.h"
+#include "igc_eval.h"
 #include "igc_tune.h"
+
+/* The review rule's operating point (see routing_fit): the largest share of answers
+ * decided alone whose accuracy there reaches ROUTE_MIN_ACC; failing that, the most
+ * accurate point that still decides at least ROUTE_MIN_SHARE alone. Grid: margins
+ * 0..0.50 by 0.02, minimum rank-1 scores 0..0.95 by 0.05. */
+#define ROUTE_MIN_ACC 0.90
+#define ROUTE_MIN_SHARE 0.5
+#define ROUTE_MARGINS 26
+#define ROUTE_SCORES 20
 
 typedef struct {
     char uid[64];
@@ -18,6 +28,7 @@ typedef struct {
     int hit;             /* rank 1 among the labels under the fitted item model */
     size_t rank;         /* the labels' best rank under it (0 = rank 1) */
     double p_app;        /* probability of being applicable under the fitted gate */
+    /* na[IGC_NA_TOP] is the rank-1 probability under the fitted item model */
 } obs;
 
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
@@ -73,6 +84,64 @@ static gate_counts gate_at(const obs *ob, size_t n, double t) {
         }
     }
     return g;
+}
+
+/* What one review rule does at threshold t: how many rows it leaves alone and how
+ * many of those are right (as accuracy counts). The engine's rule, igc_engine_classify. */
+static igc_route_point route_at(const obs *ob, size_t n, double t, double margin, double min_score) {
+    igc_route_point pt = {margin, min_score, n, 0, 0};
+    for (size_t r = 0; r < n; r++) {
+        const obs *o = &ob[r];
+        int app = o->p_app >= t;
+        if (fabs(o->p_app - t) < margin || (app && o->na[IGC_NA_TOP] < min_score)) continue;
+        pt.auto_rows++;
+        pt.auto_right += o->labelled ? app && o->hit : !app;
+    }
+    return pt;
+}
+
+/* Chooses review_margin and review_min_score on the rows (see ROUTE_MIN_ACC) and
+ * prints the curve: the Pareto front of share decided alone against accuracy there. */
+static int routing_fit(const obs *ob, size_t n, double t, const igc_engine_params *p0, igc_engine_params *out,
+                       igc_buf *report) {
+    igc_route_point grid[ROUTE_MARGINS * ROUTE_SCORES];
+    size_t ng = 0;
+    for (int mi = 0; mi < ROUTE_MARGINS; mi++)
+        for (int si = 0; si < ROUTE_SCORES; si++) grid[ng++] = route_at(ob, n, t, mi / 50.0, si / 20.0);
+    int fallback = 0;
+    long c = igc_route_choose(grid, ng, ROUTE_MIN_ACC, ROUTE_MIN_SHARE, &fallback);
+    if (c < 0) return 0; /* no rows: keep the starting point */
+    igc_route_point chosen = grid[c];
+    out->review_margin = chosen.margin;
+    out->review_min_score = chosen.min_score;
+    if (!report) return 0;
+    size_t nf = igc_route_pareto(grid, ng);
+    int rc = igc_buf_printf(report,
+                            "review operating point (needs_review when |P(applicable) - threshold| < margin, or an applicable\n"
+                            "rank 1 scores below the minimum; the same rows, engine only: rules may flag more).\n"
+                            "Pareto front of the %zu points tried (margin 0-0.50, minimum 0-0.95):\n"
+                            "  decided alone   accuracy there   margin  min score\n",
+                            ng);
+    double last = 2;
+    for (size_t i = 0; i < nf && !rc; i++) {
+        const igc_route_point *q = &grid[i];
+        int is_chosen = q->margin == chosen.margin && q->min_score == chosen.min_score;
+        /* a compact table: a step of 0.04 in share or more, the ends and the choice */
+        if (!is_chosen && i && i + 1 < nf && igc_route_share(q) > last - 0.04) continue;
+        last = igc_route_share(q);
+        rc = igc_buf_printf(report, "  %5.3f (%4zu)    %5.3f            %4.2f    %4.2f%s\n", igc_route_share(q), q->auto_rows,
+                            igc_route_accuracy(q), q->margin, q->min_score, is_chosen ? "  <- chosen" : "");
+    }
+    igc_route_point before = route_at(ob, n, t, p0->review_margin, p0->review_min_score);
+    if (!rc)
+        rc = igc_buf_printf(report, "  chosen: margin %.2f, min score %.2f: %zu of %zu rows decided alone (%.3f), accuracy there %.3f\n"
+                            "  (%s %.2f%s)\n  before: margin %.2f, min score %.2f: %.3f decided alone, accuracy there %.3f\n",
+                            chosen.margin, chosen.min_score, chosen.auto_rows, n, igc_route_share(&chosen),
+                            igc_route_accuracy(&chosen),
+                            fallback ? "no point reaches the accuracy bar: the most accurate deciding at least"
+                                     : "the largest share decided alone with accuracy there >=",
+                            fallback ? ROUTE_MIN_SHARE : ROUTE_MIN_ACC, fallback ? " alone" : "", p0->review_margin, p0->review_min_score, igc_route_share(&before), igc_route_accuracy(&before));
+    return rc;
 }
 
 struct igc_tune_set {
@@ -255,8 +324,10 @@ int igc_tune_fit(const igc_tune_set *set, const igc_engine_params *p0, igc_engin
                            nl ? c.top3 / (double)nl : 0, fabs(ti / 100.0 - best_t) < 0.025 ? "  <- fitted" : "");
         }
     }
+    /* 4. routing: which answers go to an examiner, at that threshold */
+    int rc = routing_fit(ob, n, best_t, p0, out, report);
     free(p);
-    return 0;
+    return rc;
 }
 
 int igc_tune_rows_write(const igc_tune_set *s, const char *path) {

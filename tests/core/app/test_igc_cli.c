@@ -201,41 +201,57 @@ TEST(eval_metrics) {
 }
 
 /* igc tune on the first 80 history rows (lexical engine: every row scored leave-one-
- * out): a parameter file the engine loads, the report with the threshold trade-off,
- * and one analysis line per usable row. */
-TEST(tune_fits_parameters) {
-    REQUIRE(setup());
-    char src[PATH_MAX], hist[PATH_MAX + 16], params[PATH_MAX + 16], rows[PATH_MAX + 16], out[PATH_MAX + 16],
-        err[PATH_MAX + 16];
+ * out), run once for the tests below: a parameter file the engine loads, the report
+ * with the threshold trade-off and the review curve, and one analysis line per usable
+ * row. */
+static char tune_params[PATH_MAX + 16], tune_rows[PATH_MAX + 16], tune_out[PATH_MAX + 16];
+static int tune_nlab;
+
+static int run_tune(void) {
+    static int done; /* 0 not yet, 1 ran, -1 failed */
+    if (done) return done > 0;
+    done = -1;
+    if (!setup()) return 0;
+    char src[PATH_MAX], hist[PATH_MAX + 16], err[PATH_MAX + 16];
     snprintf(src, sizeof src, "%s/labeled/history.csv", igc_test_data_dir());
     snprintf(hist, sizeof hist, "%s/hist80.csv", tmp);
-    snprintf(params, sizeof params, "%s/params.json", tmp);
-    snprintf(rows, sizeof rows, "%s/rows.tsv", tmp);
-    snprintf(out, sizeof out, "%s/tune.out", tmp);
+    snprintf(tune_params, sizeof tune_params, "%s/params.json", tmp);
+    snprintf(tune_rows, sizeof tune_rows, "%s/rows.tsv", tmp);
+    snprintf(tune_out, sizeof tune_out, "%s/tune.out", tmp);
     snprintf(err, sizeof err, "%s/tune.err", tmp);
     igc_csv *c;
     char **f;
     size_t nf;
     igc_buf b = {0};
-    int n = -1, nlab = 0, cl = -1;
-    REQUIRE(igc_csv_open(src, &c) == 0);
+    int n = -1, cl = -1;
+    if (igc_csv_open(src, &c)) return 0;
     while (n < 80 && igc_csv_next(c, &f, &nf) == 1) {
         if (n < 0) cl = igc_csv_col(c, "label1");
-        else nlab += cl >= 0 && (size_t)cl < nf && f[cl][0];
+        else tune_nlab += cl >= 0 && (size_t)cl < nf && f[cl][0];
         for (size_t i = 0; i < nf; i++) igc_buf_puts(&b, i ? "," : ""), igc_csv_field(&b, f[i]);
         igc_buf_puts(&b, "\n");
         n++;
     }
     igc_csv_close(c);
-    REQUIRE(n == 80 && cl >= 0 && write_text(hist, b.data, b.len) == 0);
+    int ok = n == 80 && cl >= 0 && write_text(hist, b.data, b.len) == 0;
     igc_buf_free(&b);
-    const char *args[] = {"tune", "--history", hist, "--out", params, "--rows-out", rows, "--model", "none",
+    if (!ok) return 0;
+    const char *args[] = {"tune", "--history", hist, "--out", tune_params, "--rows-out", tune_rows, "--model", "none",
                           "--params", "none", "--db", db, "--data", igc_test_data_dir(), "--rules",
                           IGC_TEST_SOURCE_DIR "/rules", NULL};
-    int rc = run_igc(args, out, err);
-    CHECK_EQ_INT(rc, 0);
-    if (rc) dump(err);
-    char *t = slurp(params, NULL);
+    int rc = run_igc(args, tune_out, err);
+    if (rc) {
+        fprintf(stderr, "  igc tune exited with %d\n", rc);
+        dump(err);
+        return 0;
+    }
+    done = 1;
+    return 1;
+}
+
+TEST(tune_fits_parameters) {
+    REQUIRE(run_tune());
+    char *t = slurp(tune_params, NULL);
     cJSON *pj = t ? cJSON_Parse(t) : NULL;
     free(t);
     REQUIRE(pj);
@@ -244,13 +260,13 @@ TEST(tune_fits_parameters) {
     CHECK(jnum(pj, "w_lexical", 0) != 0 && jnum(pj, "w_knn", 0) != 0);
     CHECK(jstr(pj, "model") && strcmp(jstr(pj, "model"), "none") == 0);
     cJSON_Delete(pj);
-    t = slurp(out, NULL);
+    t = slurp(tune_out, NULL);
     REQUIRE(t);
     CHECK(strstr(t, "rows 80,") != NULL);
     CHECK(strstr(t, "threshold trade-off") && strstr(t, "<- fitted"));
     free(t);
     /* header + one line per row; p_applicable a probability; labelled as in the file */
-    t = slurp(rows, NULL);
+    t = slurp(tune_rows, NULL);
     REQUIRE(t);
     int lines = 0, labelled = 0, bad = 0;
     for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"), lines++) {
@@ -270,7 +286,52 @@ TEST(tune_fits_parameters) {
     free(t);
     CHECK_EQ_INT(lines, 81);
     CHECK_EQ_INT(bad, 0);
-    CHECK_EQ_INT(labelled, nlab);
+    CHECK_EQ_INT(labelled, tune_nlab);
+}
+
+/* The review operating point: tune prints the curve (share decided alone against the
+ * accuracy there, its Pareto front, largest share first) and writes the chosen
+ * review_margin and review_min_score, the ones marked in the table. */
+TEST(tune_chooses_review_operating_point) {
+    REQUIRE(run_tune());
+    char *t = slurp(tune_params, NULL);
+    cJSON *pj = t ? cJSON_Parse(t) : NULL;
+    free(t);
+    REQUIRE(pj);
+    double margin = jnum(pj, "review_margin", -1), min_score = jnum(pj, "review_min_score", -1);
+    cJSON_Delete(pj);
+    CHECK(margin >= 0 && margin <= 0.5);
+    CHECK(min_score >= 0 && min_score <= 0.95);
+    t = slurp(tune_out, NULL);
+    REQUIRE(t);
+    char *curve = strstr(t, "review operating point");
+    /* the rule: accuracy there >= 0.90, unless the report says no point reaches it */
+    int fallback = strstr(t, "no point reaches") != NULL;
+    CHECK(curve != NULL);
+    CHECK(strstr(t, "decided alone") && strstr(t, "accuracy there"));
+    int lines = 0, chosen = 0, ordered = 1, bad = 0;
+    double last_share = 2, last_acc = -1;
+    char *save = NULL;
+    for (char *l = curve ? strtok_r(curve, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+        double sh, acc, m, ms;
+        unsigned nrows;
+        if (sscanf(l, " %lf (%u) %lf %lf %lf", &sh, &nrows, &acc, &m, &ms) != 5) continue;
+        lines++;
+        bad += sh < 0 || sh > 1 || acc < 0 || acc > 1 || nrows > 80;
+        /* a front: share falls, accuracy rises */
+        ordered &= sh <= last_share && acc >= last_acc;
+        last_share = sh, last_acc = acc;
+        if (strstr(l, "<- chosen")) {
+            chosen++;
+            CHECK(fabs(m - margin) < 1e-6 && fabs(ms - min_score) < 1e-6);
+            CHECK(fallback ? sh >= 0.4995 : acc >= 0.8995);
+        }
+    }
+    free(t);
+    CHECK(lines >= 2);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(ordered);
+    CHECK_EQ_INT(chosen, 1);
 }
 
 TEST(help_and_errors) {
@@ -310,4 +371,4 @@ TEST(help_and_errors) {
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
-              TEST_ENTRY(help_and_errors))
+              TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors))
