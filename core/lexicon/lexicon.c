@@ -268,7 +268,8 @@ static int problem(load_ctx *c, int rc, const char *fmt, ...) {
     va_end(ap);
     if (c->err->len) igc_buf_puts(c->err, "\n");
     if (c->name) igc_buf_printf(c->err, "%s: ", c->name);
-    if (c->code) igc_buf_printf(c->err, "%zu번째 줄 (%s): %s", c->line, c->code, msg);
+    if (!c->line) igc_buf_puts(c->err, msg);
+    else if (c->code) igc_buf_printf(c->err, "%zu번째 줄 (%s): %s", c->line, c->code, msg);
     else igc_buf_printf(c->err, "%zu번째 줄: %s", c->line, msg);
     return c->rc;
 }
@@ -369,27 +370,27 @@ static int parse_terms(load_ctx *c, const cJSON *arr, igc_lex_item *li, uint32_t
     cJSON_ArrayForEach(v, arr) {
         size_t at = pos++;
         if (!cJSON_IsString(v)) {
-            problem(c, IGC_EPARSE, "terms[%zu]는 문자열이어야 합니다", at);
+            problem(c, IGC_EPARSE, "terms[%zu]: 문자열이어야 합니다", at);
             continue;
         }
         char *t = trimmed(c, v->valuestring);
         if (!t) return problem(c, IGC_ENOMEM, "out of memory");
         if (!*t) {
-            problem(c, IGC_EINVAL, "terms[%zu]가 비어 있습니다 (empty term)", at);
+            problem(c, IGC_EINVAL, "terms[%zu]: 빈 색인어입니다 (empty term)", at);
             continue;
         }
         if (igc_utf8_len(t) > MAX_TERM_CHARS) {
-            problem(c, IGC_EINVAL, "terms[%zu] \"%s\"가 너무 깁니다 (최대 %d자)", at, show(t, b1, sizeof b1),
+            problem(c, IGC_EINVAL, "terms[%zu] \"%s\": 너무 깁니다 (최대 %d자)", at, show(t, b1, sizeof b1),
                     MAX_TERM_CHARS);
             continue;
         }
         if (phrase_words(t, w)) return problem(c, IGC_ENOMEM, "out of memory");
         if (w->n == 0) {
-            problem(c, IGC_EINVAL, "terms[%zu] \"%s\"에 한글·영문·숫자가 없습니다 (empty term)", at, t);
+            problem(c, IGC_EINVAL, "terms[%zu] \"%s\": 한글·영문·숫자가 없는 빈 색인어입니다 (empty term)", at, t);
             continue;
         }
         if (w->n > MAX_WORDS) {
-            problem(c, IGC_EINVAL, "terms[%zu] \"%s\"의 낱말이 너무 많습니다 (최대 %d개)", at, show(t, b1, sizeof b1),
+            problem(c, IGC_EINVAL, "terms[%zu] \"%s\": 낱말이 너무 많습니다 (최대 %d개)", at, show(t, b1, sizeof b1),
                     MAX_WORDS);
             continue;
         }
@@ -397,7 +398,7 @@ static int parse_terms(load_ctx *c, const cJSON *arr, igc_lex_item *li, uint32_t
         for (size_t j = 0; j < k && dup == k; j++)
             if (strcmp(terms[j], t) == 0) dup = j;
         if (dup < k) {
-            problem(c, IGC_EINVAL, "색인어 \"%s\"가 같은 품목에 두 번 있습니다 (terms[%zu], duplicate term)", t, at);
+            problem(c, IGC_EINVAL, "terms[%zu] \"%s\": 같은 품목에 이미 있는 색인어입니다 (duplicate term)", at, t);
             continue;
         }
         int64_t id = term_id(c, t, w);
@@ -419,25 +420,25 @@ static int parse_ksic(load_ctx *c, const cJSON *arr, igc_lex_item *li) {
     cJSON_ArrayForEach(v, arr) {
         size_t at = pos++;
         if (!cJSON_IsString(v)) {
-            problem(c, IGC_EPARSE, "ksic[%zu]는 문자열이어야 합니다", at);
+            problem(c, IGC_EPARSE, "ksic[%zu]: 문자열이어야 합니다", at);
             continue;
         }
         const char *s = v->valuestring;
         int digits = strlen(s) == 5;
         for (int i = 0; digits && i < 5; i++) digits = s[i] >= '0' && s[i] <= '9';
         if (!digits) {
-            problem(c, IGC_EINVAL, "ksic[%zu] \"%s\"는 KSIC 11차 5자리 숫자 코드가 아닙니다", at, show(s, b1, sizeof b1));
+            problem(c, IGC_EINVAL, "ksic[%zu] \"%s\": KSIC 11차 5자리 숫자 코드가 아닙니다", at, show(s, b1, sizeof b1));
             continue;
         }
         if (c->ksic && !igc_ksic_find(c->ksic, s)) {
-            problem(c, IGC_EINVAL, "ksic[%zu] \"%s\"는 KSIC 11차에 없는 업종코드입니다 (unknown KSIC code)", at, s);
+            problem(c, IGC_EINVAL, "ksic[%zu] \"%s\": KSIC 11차에 없는 업종코드입니다 (unknown KSIC code)", at, s);
             continue;
         }
         size_t dup = k;
         for (size_t j = 0; j < k && dup == k; j++)
             if (strcmp(codes[j], s) == 0) dup = j;
         if (dup < k) {
-            problem(c, IGC_EINVAL, "업종코드 %s가 두 번 있습니다 (ksic[%zu])", s, at);
+            problem(c, IGC_EINVAL, "ksic[%zu] \"%s\": 이미 적은 업종코드입니다", at, s);
             continue;
         }
         codes[k] = arena_strndup(&c->lx->ar, s, 5);
@@ -462,23 +463,23 @@ static int parse_confusable(load_ctx *c, const cJSON *arr, igc_lex_item *li) {
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(v, "code");
         const cJSON *cue = cJSON_GetObjectItemCaseSensitive(v, "cue");
         if (!cJSON_IsObject(v) || !cJSON_IsString(code) || !cJSON_IsString(cue)) {
-            problem(c, IGC_EPARSE, "confusable[%zu]는 {\"code\": 문자열, \"cue\": 문자열} 꼴이어야 합니다", at);
+            problem(c, IGC_EPARSE, "confusable[%zu]: {\"code\": 문자열, \"cue\": 문자열} 꼴이어야 합니다", at);
             continue;
         }
         const igc_tx_item *it = igc_taxonomy_item(tx, code->valuestring);
         if (!it) {
-            problem(c, IGC_EINVAL, "confusable[%zu]의 품목코드 \"%s\"가 분류체계(%s)에 없습니다 (unknown item code)", at,
+            problem(c, IGC_EINVAL, "confusable[%zu] \"%s\": 분류체계(%s)에 없는 품목코드입니다 (unknown item code)", at,
                     show(code->valuestring, b1, sizeof b1), tx->version);
             continue;
         }
         if (it == li->item) {
-            problem(c, IGC_EINVAL, "confusable[%zu]가 자기 자신(%s)을 가리킵니다", at, it->code);
+            problem(c, IGC_EINVAL, "confusable[%zu] \"%s\": 자기 자신을 가리킵니다", at, it->code);
             continue;
         }
         char *t = trimmed(c, cue->valuestring);
         if (!t) return problem(c, IGC_ENOMEM, "out of memory");
         if (!*t) {
-            problem(c, IGC_EINVAL, "confusable[%zu] (%s)의 cue가 비어 있습니다", at, it->code);
+            problem(c, IGC_EINVAL, "confusable[%zu] \"%s\": cue(구별 기준)가 비어 있습니다", at, it->code);
             continue;
         }
         cf[k++] = (igc_lex_confusable){it, t};
@@ -499,18 +500,18 @@ static int parse_cues(load_ctx *c, const cJSON *arr, igc_lex_item *li, uint32_t 
     cJSON_ArrayForEach(v, arr) {
         size_t at = pos++;
         if (!cJSON_IsString(v)) {
-            problem(c, IGC_EPARSE, "not_applicable_cues[%zu]는 문자열이어야 합니다", at);
+            problem(c, IGC_EPARSE, "not_applicable_cues[%zu]: 문자열이어야 합니다", at);
             continue;
         }
         char *t = trimmed(c, v->valuestring);
         if (!t) return problem(c, IGC_ENOMEM, "out of memory");
         if (phrase_words(t, w)) return problem(c, IGC_ENOMEM, "out of memory");
         if (w->n == 0) {
-            problem(c, IGC_EINVAL, "not_applicable_cues[%zu]가 비어 있습니다 (empty cue)", at);
+            problem(c, IGC_EINVAL, "not_applicable_cues[%zu]: 빈 표현입니다 (empty cue)", at);
             continue;
         }
         if (igc_utf8_len(t) > MAX_CUE_CHARS || w->n > MAX_WORDS) {
-            problem(c, IGC_EINVAL, "not_applicable_cues[%zu] \"%s\"가 너무 깁니다 (최대 %d자, 낱말 %d개)", at,
+            problem(c, IGC_EINVAL, "not_applicable_cues[%zu] \"%s\": 너무 깁니다 (최대 %d자, 낱말 %d개)", at,
                     show(t, b1, sizeof b1), MAX_CUE_CHARS, MAX_WORDS);
             continue;
         }
@@ -555,7 +556,7 @@ static int parse_line(load_ctx *c, const char *s, size_t len, igc_words *w) {
     if (!code) problem(c, IGC_EPARSE, "'code' 항목이 없습니다 (missing field)");
     else if (!cJSON_IsString(code)) problem(c, IGC_EPARSE, "'code' 항목은 문자열이어야 합니다");
     else if (!(it = igc_taxonomy_item(lx->tx, code->valuestring)))
-        problem(c, IGC_EINVAL, "품목코드 \"%s\"가 분류체계(%s)에 없습니다 (unknown item code)",
+        problem(c, IGC_EINVAL, "code \"%s\": 분류체계(%s)에 없는 품목코드입니다 (unknown item code)",
                 show(code->valuestring, b1, sizeof b1), lx->tx->version);
     if (!it) {
         cJSON_Delete(o);
@@ -564,7 +565,7 @@ static int parse_line(load_ctx *c, const char *s, size_t len, igc_words *w) {
     c->code = it->code;
     size_t idx = (size_t)(it - lx->tx->items);
     if (c->line_of[idx]) {
-        problem(c, IGC_EINVAL, "품목 %s가 %zu번째 줄에 이미 있습니다 (item listed twice)", it->code, c->line_of[idx]);
+        problem(c, IGC_EINVAL, "이 품목은 %zu번째 줄에 이미 있습니다 (item listed twice)", c->line_of[idx]);
         cJSON_Delete(o);
         return 0;
     }
@@ -681,6 +682,7 @@ int igc_lexicon_parse(const char *text, size_t len, const char *name, igc_taxono
     igc_text_words_free(&w);
     if (!c.rc && lx->nlines == 0) {
         c.code = NULL;
+        c.line = 0;
         problem(&c, IGC_EPARSE, "품목이 한 줄도 없습니다 (empty file)");
     }
     if (c.nerr > MAX_ERRORS && err && c.rc != IGC_ENOMEM)
