@@ -62,7 +62,7 @@ local TEXT = {}
 -- "판매대행", "S/W" and "s/w" compare equal. Done in C (gsub "%s+", U+3000,
 -- U+00A0, then lower, in that order) with a bounded per-state memo, since the
 -- same words are normalised on every call.
-local cnorm, first_match, all_matches = C.normalize, C.first_match, C.all_matches
+local cnorm, cfold, first_match, all_matches = C.normalize, C.fold, C.first_match, C.all_matches
 function TEXT.normalize(s)
   return cnorm(s)
 end
@@ -76,20 +76,28 @@ local function wordlist(words, fname)
   return words
 end
 
--- First word of `words` found in s (after normalizing both), or nil.
+-- Word matching (C, rules/src/match.c) works on the folded text: ASCII
+-- lower-cased, one space between words. A Korean word of the list may carry
+-- particles and sit inside a no-space compound ("제조를", "화장품제조"); a
+-- Latin word must stand alone ("ESS" is not in "process"); spacing may differ
+-- only word for word ("판매 대행" = "판매대행", but "가공" is not in "추가 공급");
+-- and an occurrence inside a declared compound ("제조" in "제조사") does not
+-- count unless a declared exception covers that compound ("제조사업").
+
+-- First word of `words` found in s, or nil.
 function TEXT.has_any(s, words)
   words = wordlist(words, "text.has_any")
-  local ns = normalize(s)
-  if ns == "" then return nil end
-  return first_match(ns, words)
+  local fs = cfold(s)
+  if fs == "" then return nil end
+  return first_match(fs, words)
 end
 
 -- Every word of `words` found in s, in list order.
 function TEXT.find_all(s, words)
   words = wordlist(words, "text.find_all")
-  local ns = normalize(s)
-  if ns == "" then return {} end
-  return all_matches(ns, words)
+  local fs = cfold(s)
+  if fs == "" then return {} end
+  return all_matches(fs, words)
 end
 
 -- Strips ASCII spaces and U+3000 (a 3-byte sequence, so not a [set]) at both ends.
@@ -176,7 +184,7 @@ local function copy(t)
   return c
 end
 
-local register_rule, register_test
+local register_rule, register_test, declare_words
 
 local function new_env(file, kind)
   local env = {
@@ -206,6 +214,8 @@ local function new_env(file, kind)
   if kind == "rule" then
     -- Not tail calls: C.where() and error levels count these frames.
     env.rule = function(spec) register_rule(spec, file) end
+    env.compounds = function(list) declare_words("compounds", list) end
+    env.not_compounds = function(list) declare_words("not_compounds", list) end
     env.test = function()
       error("test{...}는 *_test.lua 파일에만 씁니다 (test{} belongs in *_test.lua files)", 2)
     end
@@ -214,6 +224,12 @@ local function new_env(file, kind)
     env.rule = function()
       error("rule{...}은 규칙 파일에만 씁니다 (rule{} does not belong in test files)", 2)
     end
+    local function misplaced(fname)
+      return function()
+        error(sformat("%s{...}는 규칙 파일에만 씁니다 (%s{} does not belong in test files)", fname, fname), 2)
+      end
+    end
+    env.compounds, env.not_compounds = misplaced("compounds"), misplaced("not_compounds")
   end
   return env
 end
@@ -268,6 +284,36 @@ register_rule = function(spec, file)
              file = file, where = C.where(3), order = #RULES + 1}
   RULES[#RULES + 1] = r
   RULE_IDS[id] = r
+end
+
+-- Compounds (words that contain a list word but name something else:
+-- "제조사" is another firm, not manufacturing) and the exceptions that break
+-- them ("제조사업" is 제조 + 사업), declared by rule files with compounds{...}
+-- and not_compounds{...}. They apply to every rule's word matching from the
+-- moment they are declared.
+local COMPOUNDS, NOT_COMPOUNDS = {}, {}
+
+declare_words = function(fname, list)
+  if type(list) == "string" then list = {list} end
+  if type(list) ~= "table" then
+    error(sformat("%s{...}에는 단어 목록(표)이 필요합니다 (%s{} takes a list of words)", fname, fname), 3)
+  end
+  local dst = fname == "compounds" and COMPOUNDS or NOT_COMPOUNDS
+  local n = #list
+  for k in pairs(list) do
+    if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then
+      error(sformat("%s{...}에는 단어만 나열합니다 (%s{} takes a plain list): %s", fname, fname, tostring(k)), 3)
+    end
+  end
+  for i = 1, n do
+    local w = list[i]
+    if type(w) ~= "string" or not ulen(w) or normalize(w) == "" or #w > 200 then
+      error(sformat("%s[%d]: 비어 있지 않은 UTF-8 낱말이어야 합니다 (a non-empty UTF-8 word, at most 200 bytes)",
+        fname, i), 3)
+    end
+  end
+  for i = 1, n do dst[#dst + 1] = list[i] end
+  C.set_compounds(COMPOUNDS, NOT_COMPOUNDS)
 end
 
 local GIVEN_KEYS = set {"company", "tech", "ksic", "candidates"}
@@ -451,7 +497,8 @@ local function field_texts(st, fields, fname)
   return out
 end
 
--- Like field_texts, but the normalized texts, computed once per ctx.
+-- Like field_texts, but the folded texts (what word matching reads),
+-- computed once per ctx.
 local function field_norms(st, fields, fname)
   if fields == nil and st.ndefault then return st.ndefault end
   local list = fields or DEFAULT_FIELDS
@@ -465,7 +512,7 @@ local function field_norms(st, fields, fname)
         error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
           tconcat(TECH_KEYS_LIST, ", ")), 3)
       end
-      nv = normalize(v)
+      nv = cfold(v)
       ntech[f] = nv
     end
     out[#out + 1] = nv

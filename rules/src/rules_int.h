@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include <lua.h>
 
@@ -28,10 +29,12 @@ typedef struct rule_info {
 typedef struct rules_state {
     lua_State *L;
     struct igc_rules_version *v;
-    int fref[16];  /* registry references of the prelude's internal functions */
-    int memo_ref;  /* registry reference of the normalize memo table */
-    int wl_ref;    /* registry reference of the word-list cache (weak keys) */
-    size_t memo_bytes;
+    int fref[16];    /* registry references of the prelude's internal functions */
+    int memo_ref[2]; /* registry references of the memo tables, one per text form (norm_kind) */
+    int wl_ref;      /* registry reference of the word-list cache (weak keys) */
+    int cmp_ref;     /* registry reference of the userdata behind cmp, or LUA_NOREF */
+    size_t memo_bytes[2];
+    const struct igc__rules_compounds *cmp; /* compounds the rule files declared, or NULL */
     size_t mem_used, mem_limit;
     unsigned long budget, used;
     int exhausted;
@@ -68,6 +71,27 @@ struct igc_rules_version {
     char last_rule_error[512];
     char last_rule_error_at[21];
 };
+
+/* The compounds and their exceptions a rule set declared (compounds{},
+ * not_compounds{}), normalized without spaces: word[0..ncomp) are compounds,
+ * word[ncomp..ncomp+nexc) exceptions. */
+typedef struct igc__rules_compounds {
+    size_t ncomp, nexc;
+    const char **word;
+    size_t *len;
+    uint64_t *mask; /* igc__rules_byte_mask of each word: a cheap "cannot contain" test */
+} igc__rules_compounds;
+
+/* A 64-bit set of the byte values (mod 64) of s[0..n). */
+uint64_t igc__rules_byte_mask(const char *s, size_t n);
+
+/* Writes the folded form of src (len bytes) to dst (room for len bytes):
+ * ASCII lower-cased, each run of white space (ASCII, U+3000, U+00A0) one
+ * space, none at either end. Returns its length. */
+size_t igc__rules_fold(char *dst, const char *src, size_t len);
+/* Whether the folded word w (wn > 0 bytes) occurs in the folded text t as a
+ * word (see match.c), outside the compounds of cs (may be NULL). */
+int igc__rules_find(const char *t, size_t tn, const char *w, size_t wn, const igc__rules_compounds *cs);
 
 /* Loads every *.lua of dir into a new state and runs the *_test.lua cases.
  * report (may be NULL) gets one line per case; errors (may be NULL) only the

@@ -229,11 +229,16 @@ static int l_pcall(lua_State *L) {
 /* ---- text matching (the hot path of every rule) ---- */
 
 /* Strings up to this size (words, keywords, short product names) are
- * memoised; longer ones are input texts that rarely repeat. The memo is
+ * memoised; longer ones are input texts that rarely repeat. A memo is
  * dropped once its keys and values pass MEMO_BYTES, so inputs cannot make it
  * grow without bound. */
 #define MEMO_MAX_KEY 256
 #define MEMO_BYTES ((size_t)256 << 10)
+
+/* The two forms of a text: NORM_PLAIN is TEXT.normalize (no spaces at all,
+ * ASCII lower-cased), what rules compare themselves; NORM_FOLD keeps one
+ * space between words (igc__rules_fold), what word matching needs. */
+enum norm_kind { NORM_PLAIN, NORM_FOLD };
 
 /* Removes every run matching pat (n bytes) from s[0..*len), scanning left to
  * right like string.gsub with a literal pattern. */
@@ -257,35 +262,29 @@ static void remove_all(char *s, size_t *len, const char *pat, size_t n) {
     *len = w;
 }
 
-/* Whether needle (non-empty) occurs in hay, like string.find(hay, needle, 1, true). */
-static int contains(const char *hay, size_t hn, const char *needle, size_t nn) {
-    while (hn >= nn) {
-        const char *p = memchr(hay, needle[0], hn - nn + 1);
-        if (!p) return 0;
-        if (memcmp(p, needle, nn) == 0) return 1;
-        hn -= (size_t)(p - hay) + 1;
-        hay = p + 1;
-    }
-    return 0;
-}
-
-/* Pushes TEXT.normalize of the string at idx, in the prelude's original
- * order: gsub("%s+", ""), then U+3000, then U+00A0, then string.lower. */
-static void push_normalized(lua_State *L, const char *src, size_t len) {
-    luaL_Buffer b;
-    char *s = luaL_buffinitsize(L, &b, len ? len : 1);
+/* Writes TEXT.normalize of src to s (room for len bytes), in the prelude's
+ * original order: gsub("%s+", ""), then U+3000, then U+00A0, then
+ * string.lower. Returns the length. */
+static size_t plain_normalize(char *s, const char *src, size_t len) {
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
         if (!isspace((unsigned char)src[i])) s[n++] = src[i];
     remove_all(s, &n, "\343\200\200", 3);
     remove_all(s, &n, "\302\240", 2);
     for (size_t i = 0; i < n; i++) s[i] = (char)tolower((unsigned char)s[i]);
-    luaL_pushresultsize(&b, n);
+    return n;
 }
 
-/* Pushes normalize(value at idx): nil is "", other non-strings go through
- * tostring. Strings are looked up in (and added to) the state's memo. */
-static const char *push_norm(lua_State *L, rules_state *v, int idx, size_t *nlen) {
+static void push_form(lua_State *L, const char *src, size_t len, int kind) {
+    luaL_Buffer b;
+    char *s = luaL_buffinitsize(L, &b, len ? len : 1);
+    luaL_pushresultsize(&b, kind == NORM_PLAIN ? plain_normalize(s, src, len) : igc__rules_fold(s, src, len));
+}
+
+/* Pushes the kind form of the value at idx: nil is "", other non-strings go
+ * through tostring. Strings are looked up in (and added to) the state's memo
+ * of that form. */
+static const char *push_norm(lua_State *L, rules_state *v, int idx, int kind, size_t *nlen) {
     idx = lua_absindex(L, idx);
     int t = lua_type(L, idx);
     if (t == LUA_TNIL) {
@@ -296,38 +295,38 @@ static const char *push_norm(lua_State *L, rules_state *v, int idx, size_t *nlen
     if (t != LUA_TSTRING) {
         size_t len;
         const char *s = luaL_tolstring(L, idx, &len);
-        push_normalized(L, s, len);
+        push_form(L, s, len, kind);
         lua_remove(L, -2);
         return lua_tolstring(L, -1, nlen);
     }
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
     if (len > MEMO_MAX_KEY) {
-        push_normalized(L, s, len);
+        push_form(L, s, len, kind);
         return lua_tolstring(L, -1, nlen);
     }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, v->memo_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, v->memo_ref[kind]);
     lua_pushvalue(L, idx);
     if (lua_rawget(L, -2) == LUA_TSTRING) {
         lua_remove(L, -2);
         return lua_tolstring(L, -1, nlen);
     }
     lua_pop(L, 1);
-    push_normalized(L, s, len);
+    push_form(L, s, len, kind);
     size_t vlen;
     lua_tolstring(L, -1, &vlen);
-    if (v->memo_bytes + len + vlen > MEMO_BYTES) {
+    if (v->memo_bytes[kind] + len + vlen > MEMO_BYTES) {
         lua_remove(L, -2); /* the full memo goes */
         lua_newtable(L);
         lua_pushvalue(L, -1);
-        lua_rawseti(L, LUA_REGISTRYINDEX, v->memo_ref);
+        lua_rawseti(L, LUA_REGISTRYINDEX, v->memo_ref[kind]);
         lua_insert(L, -2);
-        v->memo_bytes = 0;
+        v->memo_bytes[kind] = 0;
     }
     lua_pushvalue(L, idx);
     lua_pushvalue(L, -2);
     lua_rawset(L, -4);
-    v->memo_bytes += len + vlen;
+    v->memo_bytes[kind] += len + vlen;
     lua_remove(L, -2);
     return lua_tolstring(L, -1, nlen);
 }
@@ -335,12 +334,63 @@ static const char *push_norm(lua_State *L, rules_state *v, int idx, size_t *nlen
 static int l_normalize(lua_State *L) {
     size_t n;
     lua_settop(L, 1);
-    push_norm(L, ver_of(L), 1, &n);
+    push_norm(L, ver_of(L), 1, NORM_PLAIN, &n);
     return 1;
 }
 
+static int l_fold(lua_State *L) {
+    size_t n;
+    lua_settop(L, 1);
+    push_norm(L, ver_of(L), 1, NORM_FOLD, &n);
+    return 1;
+}
+
+/* set_compounds(compounds, exceptions): both plain lists of strings, already
+ * checked by the prelude. Replaces the state's compound set. */
+static int l_set_compounds(lua_State *L) {
+    rules_state *v = ver_of(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t nc = (size_t)lua_rawlen(L, 1), nx = (size_t)lua_rawlen(L, 2), bytes = 0;
+    if (nc > 65536 || nx > 65536) return luaL_error(L, "too many compounds");
+    for (int a = 1; a <= 2; a++)
+        for (size_t i = 1; i <= (a == 1 ? nc : nx); i++) {
+            if (lua_rawgeti(L, a, (lua_Integer)i) != LUA_TSTRING) return luaL_error(L, "compounds: strings expected");
+            bytes += lua_rawlen(L, -1);
+            lua_pop(L, 1);
+        }
+    size_t n = nc + nx;
+    /* One block: the header, then masks, pointers, lengths and the bytes. */
+    size_t head = sizeof(igc__rules_compounds) + n * (sizeof(uint64_t) + sizeof(const char *) + sizeof(size_t));
+    igc__rules_compounds *cs = lua_newuserdatauv(L, head + bytes + 1, 0);
+    cs->ncomp = nc;
+    cs->nexc = nx;
+    cs->mask = (uint64_t *)(cs + 1);
+    cs->word = (const char **)(cs->mask + n);
+    cs->len = (size_t *)(cs->word + n);
+    char *text = (char *)(cs->len + n);
+    size_t k = 0;
+    for (int a = 1; a <= 2; a++)
+        for (size_t i = 1; i <= (a == 1 ? nc : nx); i++, k++) {
+            size_t len;
+            lua_rawgeti(L, a, (lua_Integer)i);
+            const char *s = lua_tolstring(L, -1, &len);
+            cs->word[k] = text;
+            cs->len[k] = plain_normalize(text, s, len);
+            cs->mask[k] = igc__rules_byte_mask(text, cs->len[k]);
+            text += cs->len[k];
+            lua_pop(L, 1);
+        }
+    /* Swap the reference first: a failed luaL_ref would leave the old set. */
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (v->cmp_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, v->cmp_ref);
+    v->cmp_ref = ref;
+    v->cmp = cs;
+    return 0;
+}
+
 /* Rules pass the same word lists (plain tables of strings) on every call. A
- * weak-keyed cache maps such a list to its words' normalized forms, checked
+ * weak-keyed cache maps such a list to its words' folded forms, checked
  * word by word against the list (the same string object means the same word),
  * so a list that a rule changes is simply rebuilt. */
 typedef struct wl_entry {
@@ -354,7 +404,7 @@ typedef struct word_list {
     wl_entry e[];
 } word_list;
 
-#define WL_MIN 4 /* shorter lists are cheaper to normalize than to cache */
+#define WL_MIN 4 /* shorter lists are cheaper to fold than to cache */
 
 /* The cached list for the table at idx (plain, no metatable), building it
  * when missing or stale; NULL when the list is not cacheable. */
@@ -398,7 +448,7 @@ static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
         wl->e[i - 1].w = lua_topointer(L, -1);
         lua_rawseti(L, -2, 2 * i - 1);
         lua_rawgeti(L, idx, i);
-        push_norm(L, v, -1, &wl->e[i - 1].nwlen);
+        push_norm(L, v, -1, NORM_FOLD, &wl->e[i - 1].nwlen);
         wl->e[i - 1].nw = lua_tostring(L, -1);
         lua_rawseti(L, -3, 2 * i);
         lua_pop(L, 1);
@@ -411,11 +461,12 @@ static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
     return wl;
 }
 
-/* first_match(ns, words): the first w of words (walked like ipairs) whose
- * normalized form is non-empty and occurs in ns; or nil. */
+/* first_match(ft, words): the first w of words (walked like ipairs) whose
+ * folded form is non-empty and occurs as a word in the folded text ft; or
+ * nil. */
 static int l_first_match(lua_State *L) {
-    size_t nslen;
-    const char *ns = luaL_checklstring(L, 1, &nslen);
+    size_t ftlen;
+    const char *ft = luaL_checklstring(L, 1, &ftlen);
     rules_state *v = ver_of(L);
     lua_settop(L, 2);
     luaL_checkstack(L, 12, NULL);
@@ -430,15 +481,15 @@ static int l_first_match(lua_State *L) {
                 break;
             }
             const wl_entry *e = &wl->e[i - 1];
-            if (e->nwlen && contains(ns, nslen, e->nw, e->nwlen)) return 1;
+            if (e->nwlen && igc__rules_find(ft, ftlen, e->nw, e->nwlen, v->cmp)) return 1;
             lua_pop(L, 1);
         }
     }
     for (lua_Integer i = 1;; i++) {
         if (lua_geti(L, 2, i) == LUA_TNIL) return 1;
         size_t nwlen;
-        const char *nw = push_norm(L, v, -1, &nwlen);
-        if (nwlen && contains(ns, nslen, nw, nwlen)) {
+        const char *nw = push_norm(L, v, -1, NORM_FOLD, &nwlen);
+        if (nwlen && igc__rules_find(ft, ftlen, nw, nwlen, v->cmp)) {
             lua_pop(L, 1);
             return 1;
         }
@@ -446,10 +497,10 @@ static int l_first_match(lua_State *L) {
     }
 }
 
-/* all_matches(ns, words): a new list of every such w, in order. */
+/* all_matches(ft, words): a new list of every such w, in order. */
 static int l_all_matches(lua_State *L) {
-    size_t nslen;
-    const char *ns = luaL_checklstring(L, 1, &nslen);
+    size_t ftlen;
+    const char *ft = luaL_checklstring(L, 1, &ftlen);
     rules_state *v = ver_of(L);
     lua_settop(L, 2);
     lua_newtable(L);
@@ -457,9 +508,9 @@ static int l_all_matches(lua_State *L) {
     for (lua_Integer i = 1;; i++) {
         if (lua_geti(L, 2, i) == LUA_TNIL) return lua_pop(L, 1), 1;
         size_t nwlen;
-        const char *nw = push_norm(L, v, -1, &nwlen);
+        const char *nw = push_norm(L, v, -1, NORM_FOLD, &nwlen);
         lua_pop(L, 1);
-        if (nwlen && contains(ns, nslen, nw, nwlen))
+        if (nwlen && igc__rules_find(ft, ftlen, nw, nwlen, v->cmp))
             lua_rawseti(L, 3, ++n);
         else
             lua_pop(L, 1);
@@ -503,8 +554,11 @@ static int p_setup(lua_State *L) {
     lua_pop(L, 2);
 
     rules_state *v = ver_of(L);
-    lua_newtable(L);
-    v->memo_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    for (int k = 0; k < 2; k++) {
+        lua_newtable(L);
+        v->memo_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    v->cmp_ref = LUA_NOREF;
     lua_newtable(L); /* word lists, weak keys */
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
@@ -519,6 +573,8 @@ static int p_setup(lua_State *L) {
                                        {"log", l_log},
                                        {"pcall", l_pcall},
                                        {"normalize", l_normalize},
+                                       {"fold", l_fold},
+                                       {"set_compounds", l_set_compounds},
                                        {"first_match", l_first_match},
                                        {"all_matches", l_all_matches},
                                        {NULL, NULL}};

@@ -688,66 +688,177 @@ TEST(concurrent_evals_during_reloads) {
 
 /* ---- fast paths: same answers as the plain Lua definitions ---- */
 
-/* The text helpers run in C with memo and word-list caches; a rule compares
- * them with the original Lua definitions on awkward inputs, and changes its
- * word lists between calls so a stale cache would show. */
-static const char *TEXT_PROBE =
-    "local function ref_norm(s)\n"
-    "  if s == nil then s = '' elseif type(s) ~= 'string' then s = tostring(s) end\n"
-    "  s = s:gsub('%s+', ''):gsub('\\227\\128\\128', ''):gsub('\\194\\160', '')\n"
-    "  return s:lower()\n"
-    "end\n"
-    "local function ref_has(s, words)\n"
-    "  if type(words) == 'string' then words = {words} end\n"
-    "  local ns = ref_norm(s)\n"
-    "  if ns == '' then return nil end\n"
-    "  for _, w in ipairs(words) do\n"
-    "    local nw = ref_norm(w)\n"
-    "    if nw ~= '' and ns:find(nw, 1, true) then return w end\n"
-    "  end\n"
-    "end\n"
-    "local SAMPLES = {'', ' ', 'A b\\tC', '판매 대행', '\\227 \\128\\128x', 'a\\194\\227\\128\\128\\160b',\n"
-    "  '\\227\\128\\128\\227\\128\\128Y', 'S/W 개발', 'x\\r\\n\\v\\fy', 'ÀÉ', 12, 1.5, true,\n"
-    "  string.rep('가 나 ', 200) .. 'END'}\n"
-    "local W = {'대행', 'S/W', 'end', 'xy', 'b'}\n"
-    "local calls = 0\n"
-    "rule { id = 'textprobe', description = '텍스트 비교', apply = function(ctx)\n"
-    "  calls = calls + 1\n"
-    "  local bad = {}\n"
-    "  for i, s in ipairs(SAMPLES) do\n"
-    "    if text.normalize(s) ~= ref_norm(s) then bad[#bad + 1] = 'norm' .. i end\n"
-    "    if text.has_any(s, W) ~= ref_has(s, W) then bad[#bad + 1] = 'has' .. i end\n"
-    "    local all = text.find_all(s, W)\n"
-    "    local want = {}\n"
-    "    for _, w in ipairs(W) do if ref_has(s, {w}) then want[#want + 1] = w end end\n"
-    "    if table.concat(all, ',') ~= table.concat(want, ',') then bad[#bad + 1] = 'all' .. i end\n"
-    "  end\n"
-    "  if text.normalize(nil) ~= '' then bad[#bad + 1] = 'nil' end\n"
-    "  if ctx:has_any(W) ~= ref_has(ctx.tech.main_product, W) then bad[#bad + 1] = 'ctx' end\n"
-    "  -- change the list in place; later calls must see the change\n"
-    "  if calls == 1 then W[2] = 'zz'\n"
-    "  elseif calls == 2 then W[#W + 1] = 'a b'\n"
-    "  elseif calls == 3 then W[3] = nil\n"
-    "  elseif calls == 4 then W[1] = 7 end\n"
-    "  ctx:needs_review(#bad == 0 and 'ok' or table.concat(bad, ' '))\n"
-    "end }\n";
-
+/* The text helpers run in C with memo and word-list caches and the word
+ * matcher of match.c; tests/rules/text_probe.lua compares them with plain Lua
+ * definitions on awkward inputs, and changes its word list between calls so
+ * a stale cache would show. */
 TEST(text_fast_paths_match_lua) {
     char tmpl[] = "/tmp/igc-rules-XXXXXX";
     REQUIRE(mkdtemp(tmpl));
     char *dir = igc_strdup(tmpl);
-    REQUIRE(write_text(dir, "textprobe.lua", TEXT_PROBE) == 0);
+    char *probe = NULL;
+    size_t probelen = 0;
+    REQUIRE(igc_read_file(IGC_TEST_SOURCE_DIR "/tests/rules/text_probe.lua", &probe, &probelen) == 0);
+    REQUIRE(write_text(dir, "textprobe.lua", probe) == 0);
+    free(probe);
     igc_rules *r = NULL;
     REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
     igc_rules_version *v = igc_rules_acquire(r);
-    static const char *products[] = {"S/W 판매 대행", "xy END", "a b 부품", "없음", "S / W"};
-    for (int i = 0; i < 6; i++) {
+    static const char *products[] = {"S/W 판매 대행", "xy END", "a b 부품", "없음", "S / W", "해외 제조사 제품 판매",
+                                     "총 판을 맡음"};
+    for (int i = 0; i < 8; i++) {
         igc_rules_verdict out;
-        CHECK_EQ_INT(eval_firm(v, "t", "C", "", products[i % 5], &out), 0);
+        CHECK_EQ_INT(eval_firm(v, "t", "C", "", products[i % 7], &out), 0);
         CHECK_EQ_STR(out.review_note, "ok");
     }
     CHECK_EQ_INT(status_num(r, "rule_errors"), 0);
     igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
+/* ---- reading words: boundaries, particles, compounds ---- */
+
+/* The shipped rules on sentences whose make- or trade-word sits inside a
+ * compound ('제조사' names another firm) or is written with particles. */
+TEST(shipped_rules_read_words) {
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(IGC_TEST_SOURCE_DIR "/rules", NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    REQUIRE(v);
+    igc_rules_verdict out;
+    /* A reseller of other makers' chips: '제조' only inside '제조사'. */
+    CHECK_EQ_INT(eval_firm(v, "a", "G", "기계장비 및 관련 물품 도매업", "국내외 반도체 제조사 제품 수입 판매", &out), 0);
+    CHECK_EQ_INT(out.applicable, 0);
+    CHECK_EQ_STR(out.reason_code, "wholesale_retail");
+    /* The same without any KSIC: every product item is trade. */
+    CHECK_EQ_INT(eval_firm(v, "b", "", "", "국내외 반도체 제조사 제품 수입 판매", &out), 0);
+    CHECK_EQ_INT(out.applicable, 0);
+    CHECK_EQ_STR(out.reason_code, "wholesale_retail");
+    /* Makers stay in, with their particles and separators. */
+    static const char *makers[] = {"반도체 장비 제조 및 판매", "이차전지 양극재를 제조", "양극재 제조·판매",
+                                   "양극재 제조/판매", "양극재 제조및판매", "음극재를 제조하는 기업",
+                                   "반도체 장비 제조사업 및 유통"};
+    for (size_t i = 0; i < sizeof makers / sizeof makers[0]; i++) {
+        CHECK_EQ_INT(eval_firm(v, "c", "G", "기계장비 및 관련 물품 도매업", makers[i], &out), 0);
+        if (!out.applicable) fprintf(stderr, "  excluded: %s (%s)\n", makers[i], out.reason_code);
+        CHECK_EQ_INT(out.applicable, 1);
+        CHECK_EQ_INT(out.needs_review, 1);
+        CHECK(strstr(out.review_note, "'제조'") != NULL);
+    }
+    /* A Latin word matches whole tokens only: no ESS inside "Process". */
+    CHECK_EQ_INT(eval_firm(v, "d", "C", "기타 금속 가공제품 제조업", "Process 배관용 볼트, 너트", &out), 0);
+    CHECK_EQ_INT(out.applicable, 0);
+    CHECK_EQ_STR(out.reason_code, "generic_supplier");
+    CHECK_EQ_INT(eval_firm(v, "e", "C", "전자부품 제조업", "ESS용 케이블, 커넥터", &out), 0);
+    CHECK_EQ_INT(out.applicable, 1);
+    igc_rules_release(v);
+    igc_rules_close(r);
+}
+
+/* text.has_any / text.find_all / ctx:has_any on sentences, with the shipped
+ * compounds: each case is text, words ('|'-separated) and the expected first
+ * match ("" for none). The probe reports every mismatch. */
+static const char *WORDS_PROBE =
+    "local CASES = {\n"
+    "  {'국내외 반도체 제조사 제품 수입 판매', '제조|생산', ''},\n"
+    "  {'반도체 장비 제조 및 판매', '제조', '제조'},\n"
+    "  {'이차전지 양극재를 제조', '제조', '제조'},\n"
+    "  {'제조를 맡음', '제조', '제조'},\n"
+    "  {'부품을 제조하는 기업', '제조', '제조'},\n"
+    "  {'제조·판매', '제조', '제조'},\n"
+    "  {'제조/판매', '제조', '제조'},\n"
+    "  {'제조및판매', '제조', '제조'},\n"
+    "  {'화장품제조', '제조', '제조'},\n"
+    "  {'의약품 제조업', '제조', '제조'},\n"
+    "  {'해외제조사의 부품', '제조', ''},\n"
+    "  {'국내 제조업체로부터 매입', '제조', ''},\n"
+    "  {'LCD제조용장비', '제조', ''},\n"
+    "  {'반도체 장비 제조사업', '제조', '제조'},\n"
+    "  {'전자부품 제조용역', '제조', '제조'},\n"
+    "  {'국내 판매사 공급', '판매', ''},\n"
+    "  {'온라인 판매사이트 운영', '판매', '판매'},\n"
+    "  {'유통기한 연장', '유통', ''},\n"
+    "  {'해외 로봇 수입 대리점', '대리|대리점', '대리점'},\n"
+    "  {'부품 추가 공급', '가공', ''},\n"
+    "  {'신약 집중 개발', '중개', ''},\n"
+    "  {'판매 대행, 총 판', '총판', '총판'},\n"
+    "  {'판매대행', '판매 대행', '판매 대행'},\n"
+    "  {'판매 대행업', '판매대행', '판매대행'},\n"
+    "  {'총 판매량', '총판', ''},\n"
+    "  {'LCD 제조용 장비', '제조', ''},\n"
+    "  {'반도체수입 판매', '수입 판매', '수입 판매'},\n"
+    "  {'Process 배관', 'ESS', ''},\n"
+    "  {'stainless 볼트', 'ESS', ''},\n"
+    "  {'계통용 BESS', 'ESS', ''},\n"
+    "  {'ESS용 PCS', 'ESS', 'ESS'},\n"
+    "  {'(ess) 모듈', 'ESS', 'ESS'},\n"
+    "  {'3.5GHz 대역', '5G', ''},\n"
+    "  {'5G 기지국', '5G', '5G'},\n"
+    "  {'PHEV용 모듈', 'EV용', ''},\n"
+    "  {'EV용 모듈', 'EV용', 'EV용'},\n"
+    "  {'S/W개발', 'S/W', 'S/W'},\n"
+    "  {'s / w 개발', 'S/W', 'S/W'},\n"
+    "}\n"
+    "local function split(s) local t = {} for w in s:gmatch('[^|]+') do t[#t + 1] = w end return t end\n"
+    "rule { id = 'wordsprobe', description = '낱말 읽기', apply = function(ctx)\n"
+    "  if ctx.company.name ~= 'wordsprobe' then return end\n"
+    "  local bad = {}\n"
+    "  for i, c in ipairs(CASES) do\n"
+    "    local got = text.has_any(c[1], split(c[2])) or ''\n"
+    "    if got ~= c[3] then bad[#bad + 1] = i .. ':' .. c[1] .. '=' .. got end\n"
+    "  end\n"
+    "  local all = table.concat(text.find_all('해외 제조사 제품 가공 및 조립', {'제조', '가공', '조립'}), ',')\n"
+    "  if all ~= '가공,조립' then bad[#bad + 1] = 'find_all=' .. all end\n"
+    "  local mine = ctx:has_any({'제조', '생산'}) or ''\n"
+    "  if mine ~= '' then bad[#bad + 1] = 'ctx=' .. mine end\n"
+    "  ctx:needs_review(#bad == 0 and 'ok' or table.concat(bad, ' / '))\n"
+    "end }\n";
+
+TEST(text_reads_words) {
+    char *dir = copy_rules_dir();
+    REQUIRE(dir);
+    REQUIRE(write_text(dir, "wordsprobe.lua", WORDS_PROBE) == 0);
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    igc_rules_verdict out;
+    CHECK_EQ_INT(eval_firm(v, "wordsprobe", "C", "", "해외 제조사 제품 수입 판매", &out), 0);
+    CHECK(strstr(out.review_note, "ok") == out.review_note);
+    if (strncmp(out.review_note, "ok", 2)) fprintf(stderr, "  mismatches: %s\n", out.review_note);
+    CHECK_EQ_INT(status_num(r, "rule_errors"), 0);
+    igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
+/* Staff extend the compound list from any rule file; bad entries and
+ * declarations in test files are refused like any other load error. */
+TEST(compounds_declared_in_rule_files) {
+    char tmpl[] = "/tmp/igc-rules-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    char *dir = igc_strdup(tmpl);
+    REQUIRE(write_text(dir, "a.lua",
+                       "compounds { '케이블방송', '판매사' }\n"
+                       "not_compounds { '판매사원' }\n"
+                       "local W = {'케이블', '판매'}\n"
+                       "rule { id = 'probe', description = '복합어', apply = function(ctx)\n"
+                       "  ctx:needs_review((ctx:has_any(W) or '-') .. ' ' ..\n"
+                       "    (text.has_any('케이블방송 서비스', W) or '-') .. ' ' ..\n"
+                       "    (text.has_any('판매사원 교육', W) or '-'))\n"
+                       "end }\n") == 0);
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    igc_rules_verdict out;
+    CHECK_EQ_INT(eval_firm(v, "t", "C", "", "국내 판매사 공급, 케이블방송", &out), 0);
+    CHECK_EQ_STR(out.review_note, "- - 판매");
+    igc_rules_release(v);
+    CHECK(refused(r, dir, "b.lua", "compounds { 1 }\n", "b.lua:1:"));
+    CHECK(refused(r, dir, "b.lua", "compounds { ' ' }\n", "b.lua:1:"));
+    CHECK(refused(r, dir, "b.lua", "compounds(42)\n", "b.lua:1:"));
+    CHECK(refused(r, dir, "b.lua", "compounds { x = '제조사' }\n", "b.lua:1:"));
+    CHECK(refused(r, dir, "b_test.lua", "compounds { '제조사' }\n", "b_test.lua:1:"));
     igc_rules_close(r);
     remove_dir(dir);
 }
@@ -853,7 +964,7 @@ TEST(watch_triggers_reload) {
     CHECK_EQ_INT(status_num(r, "reloads"), 1);
     cJSON *st = igc_rules_status_json(r);
     CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(st, "rules")), 4);
-    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(st, "files")), 7);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(st, "files")), 8);
     cJSON_Delete(st);
     uv_close((uv_handle_t *)&t, NULL);
     igc_rules_close(r);
@@ -873,8 +984,8 @@ TEST(status_json_shape) {
     CHECK(cJSON_IsString(cJSON_GetObjectItem(st, "last_attempt_at")));
     CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "reloads")), 0);
     cJSON *files = cJSON_GetObjectItem(st, "files");
-    CHECK_EQ_INT(cJSON_GetArraySize(files), 6);
-    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetArrayItem(files, 0)), "generic_supplier.lua");
+    CHECK_EQ_INT(cJSON_GetArraySize(files), 7);
+    CHECK_EQ_STR(cJSON_GetStringValue(cJSON_GetArrayItem(files, 0)), "compounds.lua");
     cJSON *rules = cJSON_GetObjectItem(st, "rules");
     REQUIRE(cJSON_GetArraySize(rules) == 3);
     /* Priority order: wholesale_retail (10), merchandise_only (20), generic_supplier (30). */
@@ -1085,5 +1196,7 @@ IGC_TEST_MAIN(TEST_ENTRY(shipped_rule_tests_pass), TEST_ENTRY(test_dir_reports_f
               TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(bad_changes_are_refused),
               TEST_ENTRY(reload_swaps_and_old_version_still_evaluates), TEST_ENTRY(many_reloads_keep_memory_flat),
               TEST_ENTRY(concurrent_evals_during_reloads), TEST_ENTRY(text_fast_paths_match_lua),
+              TEST_ENTRY(shipped_rules_read_words), TEST_ENTRY(text_reads_words),
+              TEST_ENTRY(compounds_declared_in_rule_files),
               TEST_ENTRY(parallel_evals_share_status),
               TEST_ENTRY(watch_triggers_reload), TEST_ENTRY(status_json_shape), TEST_ENTRY(principles_on_dev_rows))
