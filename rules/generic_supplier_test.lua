@@ -95,3 +95,23 @@ test {
   },
   expect = {applicable = true},
 }
+
+test {
+  name = "영문 약어는 낱말 단위로만 찾음 (process 안의 ESS는 혁신 분야 표현이 아님)",
+  given = {
+    tech = {ksic_code = "259", ksic_name = "기타 금속 가공제품 제조업", main_product = "Process 배관용 볼트, 너트"},
+    ksic = {section = "C"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = false, reason = "generic_supplier"},
+}
+
+test {
+  name = "영문 약어 ESS가 낱말로 있으면 혁신 분야 표현",
+  given = {
+    tech = {ksic_code = "262", ksic_name = "전자부품 제조업", main_product = "ESS용 케이블, 커넥터"},
+    ksic = {section = "C"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = true, kept = {"X1"}},
+}

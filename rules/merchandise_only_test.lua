@@ -52,3 +52,13 @@ test {
   },
   expect = {applicable = true, needs_review = false, kept = {"X1"}},
 }
+
+test {
+  name = "해외 제조사 완제품을 사서 팔면 제외 (제조사는 자체 제조가 아님)",
+  given = {
+    tech = {ksic_code = "271", ksic_name = "의료용 기기 제조업", main_product = "해외 제조사 완제품 수입, 상품 판매"},
+    ksic = {section = "C"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = false, reason = "merchandise_only"},
+}

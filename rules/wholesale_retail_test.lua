@@ -108,3 +108,120 @@ test {
   },
   expect = {applicable = false, reason = "wholesale_retail"},
 }
+
+-- 낱말 읽기: '제조사'(다른 회사), '제조용'(쓰임새)처럼 복합어의 일부인 '제조'는 제조 활동으로 세지 않습니다
+-- (rules/compounds.lua). 조사·문장부호가 붙은 '제조를', '제조·판매'는 제조로 셉니다.
+
+test {
+  name = "제조사 제품을 수입해 파는 도매업체는 제외 (제조사는 제조 활동이 아님)",
+  given = {
+    tech = {ksic_code = "465", ksic_name = "기계장비 및 관련 물품 도매업",
+            main_product = "국내외 반도체 제조사 제품 수입 판매"},
+    ksic = {section = "G", section_name = "도매 및 소매업(45~47)"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail", message = "'수입판매'"},
+}
+
+test {
+  name = "업종이 도소매가 아니어도 제조사 제품 수입 판매뿐이면 제외",
+  given = {
+    tech = {ksic_code = "261", ksic_name = "반도체 제조업", main_product = "국내외 반도체 제조사 제품 수입 판매"},
+    ksic = {section = "C"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "제조용 장비를 도소매하면 제외 (제조용은 장비의 쓰임새)",
+  given = {
+    tech = {ksic_code = "465", ksic_name = "기계장비 및 관련 물품 도매업",
+            main_product = "반도체 제조용 장비, 유휴기계설비 도소매"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "가공품을 도매하면 제외 (가공품은 가공 활동이 아님)",
+  given = {
+    tech = {ksic_code = "463", ksic_name = "음·식료품 및 담배 도매업", main_product = "유가공품, 소스류, 파스타류"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "띄어 쓴 두 낱말에 걸친 말은 찾지 않음 ('추가 공급'은 '가공'이 아님)",
+  given = {
+    tech = {ksic_code = "465", ksic_name = "기계장비 및 관련 물품 도매업", main_product = "반도체 부품 추가 공급 및 도매"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail"},
+}
+
+test {
+  name = "유통기한은 유통 활동이 아님",
+  given = {
+    tech = {ksic_code = "701", ksic_name = "자연과학 및 공학 연구개발업", main_product = "신선식품 유통기한 연장 기술"},
+    ksic = {section = "M"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = true, kept = {"X1"}},
+}
+
+test {
+  name = "제조사가 아닌 말(가공)이 있으면 그 말로 판단",
+  given = {
+    tech = {ksic_code = "465", ksic_name = "기계장비 및 관련 물품 도매업",
+            main_product = "해외 제조사 반도체 장비 가공 및 판매"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = true, needs_review = true, basis = {X1 = "'가공' 표현"}},
+}
+
+test {
+  name = "장비 제조 및 판매는 도소매 업종이어도 제조로 봄",
+  given = {
+    tech = {ksic_code = "465", ksic_name = "기계장비 및 관련 물품 도매업", main_product = "반도체 장비 제조 및 판매"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true, needs_review = true, kept = {"X1"}, basis = {X1 = "'제조' 표현"}},
+}
+
+test {
+  name = "조사가 붙은 '제조를'도 제조로 봄",
+  given = {
+    tech = {ksic_code = "467", ksic_name = "기타 전문 도매업", main_product = "이차전지 양극재를 제조"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true, needs_review = true, kept = {"X1"}},
+}
+
+test {
+  name = "제조업체가 아닌 제조 활동은 판매와 함께여도 적용 (제조·판매, 제조/판매, 제조및판매, 제조하는)",
+  given = {
+    tech = {ksic_code = "282", ksic_name = "일차전지 및 이차전지 제조업",
+            main_product = "양극재 제조·판매, 전해액 제조/판매, 분리막 제조및판매, 음극재를 제조하는 기업"},
+    ksic = {section = "C"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true, kept = {"X1"}, basis = {X1 = "'제조' 활동"}},
+}
+
+test {
+  name = "제조사업은 제조사가 아니라 제조 + 사업",
+  given = {
+    tech = {ksic_code = "465", ksic_name = "기계장비 및 관련 물품 도매업", main_product = "반도체 장비 제조사업 및 유통"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = true, needs_review = true, basis = {X1 = "'제조' 표현"}},
+}
