@@ -333,6 +333,9 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
         igc_buf_free(&basis);
         cJSON *kw = cJSON_AddArrayToObject(x, "keywords");
         for (size_t w = 0; w < c->nkeywords; w++) cJSON_AddItemToArray(kw, cJSON_CreateString(c->keywords[w]));
+        /* the item's index terms found in the input (also among the keywords when they drove it) */
+        cJSON *terms = cJSON_AddArrayToObject(x, "terms");
+        for (size_t w = 0; w < c->nterms; w++) cJSON_AddItemToArray(terms, cJSON_CreateString(c->terms[w]));
         cJSON_AddItemToArray(items, x);
     }
     cJSON *nbs = cJSON_AddArrayToObject(o, "similar_judgments");
@@ -360,6 +363,7 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
     cJSON_AddStringToObject(o, "taxonomy_version", tx->version);
     cJSON_AddStringToObject(o, "engine_version", igc_engine_version(eng));
     cJSON_AddStringToObject(o, "rules_version", rv ? igc_rules_version_id(rv) : "none");
+    cJSON_AddStringToObject(o, "lexicon_version", res.lexicon_version);
     cJSON_AddNumberToObject(o, "elapsed_ms", (double)(int)((igc_now_ms() - t0) * 1000) / 1000);
     for (size_t i = 0; i < res.ncands; i++) igc_buf_free(&rc_[i].basis);
     igc_rules_release(rv);

@@ -79,6 +79,8 @@ struct igc_engine {
     float *cnt3;            /* [NGROUPS][nitems+1], last column = none */
     float *cnt2;            /* [NDIVS][nitems+1], 2-digit divisions */
     float *cnt_item;        /* [nitems+1] */
+    unsigned *firms3;       /* [NGROUPS][nitems]: past judgments of the group carrying the item (any rank) */
+    unsigned *nfirms3;      /* [NGROUPS]: past judgments of the group */
     unsigned *nlabel;       /* [nitems+1]: exemplars carrying the item (any rank); last = none */
     float *natxt;           /* [NA_BUCKETS + 1]: text classifier weights, last = bias */
     float *isum;            /* [nitems][dim]: label-weighted sum of exemplar vectors */
@@ -459,6 +461,8 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
                 !(e->nlabel = calloc(ni, sizeof *e->nlabel)) ||
                 !(e->natxt = calloc(NA_BUCKETS + 1, sizeof *e->natxt)) ||
                 !(e->cw = calloc(ni, sizeof *e->cw)) ||
+                !(e->firms3 = calloc(NGROUPS * ni, sizeof *e->firms3)) ||
+                !(e->nfirms3 = calloc(NGROUPS, sizeof *e->nfirms3)) ||
                 (e->has_enc && !(e->isum = calloc(ni * (size_t)enc->dim, sizeof *e->isum))) ||
                 (e->has_enc && !(e->csum = calloc(ni * (size_t)enc->dim, sizeof *e->csum)))))
         rc = IGC_ENOMEM;
@@ -510,6 +514,8 @@ void igc_engine_unref(igc_engine *e) {
     free(e->vec_item);
     free(e->cnt3);
     free(e->cnt2);
+    free(e->firms3);
+    free(e->nfirms3);
     free(e->isum);
     free(e->iw);
     free(e->nlabel);
@@ -650,6 +656,11 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + ni - 1] += 1;
         if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + ni - 1] += 1;
         e->cnt_item[ni - 1] += 1;
+    }
+    if (ex->group >= 0) {
+        e->nfirms3[ex->group]++;
+        for (int k = 0; k < 3; k++)
+            if (lab[k] >= 0) e->firms3[(size_t)ex->group * ni + (size_t)lab[k]]++;
     }
     e->total += 1;
     return 0;
@@ -1242,6 +1253,53 @@ static void surface(const igc_engine_input *in, const query *q, size_t wi, char 
     out[n] = '\0';
 }
 
+/* 1 when a word (normalised) is known: in the item texts, in past judgments or a
+ * dictionary term. */
+static int known_word(const igc_engine *e, const igc_lexicon *lx, const char *w, size_t n) {
+    uint64_t id = igc_text_feat_id(IGC_FEAT_WORD, w, n);
+    if (lex_idf(e->items_lex, id) > 0 || lex_idf(e->ex_lex, id) > 0) return 1;
+    if (!lx) return 0;
+    char tmp[128];
+    if (n >= sizeof tmp) return 0;
+    memcpy(tmp, w, n);
+    tmp[n] = '\0';
+    return igc_lexicon_find(lx, tmp) >= 0;
+}
+
+/* A word that is nothing but a particle ("으로" after a Latin word): never a keyword. */
+static int particle_only(const char *norm) {
+    static const char *const p[] = {"으로", "에서", "에게", "부터", "까지", "처럼", "보다", "에는", "으로는",
+                                    "에서는", "로서", "로써", "로부터", "으로부터", "이나", "이며", "이고", NULL};
+    for (int i = 0; p[i]; i++)
+        if (strcmp(norm, p[i]) == 0) return 1;
+    return 0;
+}
+
+/* 기여 키워드 as an examiner reads it: a Hangul word's stem without its particles
+ * ("양극재로" -> "양극재", "제약사로부터" -> "제약사"; a trailing 로 only when the rest is
+ * a known word, so "마이크로" stays), a Latin word as written ("OLED"). The stem is a
+ * prefix of the text, so the screen marks it there. */
+static void keyword_text(const igc_engine *e, const igc_lexicon *lx, const igc_engine_input *in, const query *q,
+                         size_t wi, char *out, size_t outsz) {
+    const igc_word *w = &q->w.w[wi];
+    surface(in, q, wi, out, outsz);
+    if (!w->hangul) return;
+    char stem[128];
+    snprintf(stem, sizeof stem, "%s", w->norm);
+    static const char *const ends[] = {"으로부터", "로부터", "로서", "로써", "로", NULL};
+    size_t n = strlen(stem);
+    for (int i = 0; ends[i]; i++) {
+        size_t el = strlen(ends[i]);
+        if (n <= el || memcmp(stem + n - el, ends[i], el) != 0) continue;
+        stem[n - el] = '\0';
+        if (igc_utf8_len(stem) >= 2 && known_word(e, lx, stem, n - el)) n -= el;
+        break;
+    }
+    /* the stem as it is written: only when the text starts with it (normalisation
+     * such as full-width letters may differ from the text) */
+    if (n < strlen(out) && strncmp(out, w->norm, n) == 0) out[n] = '\0';
+}
+
 /* 1 when dictionary term id is listed under item ii. */
 static int term_names_item(const igc_lexicon *lx, uint32_t id, int ii) {
     const igc_lex_term *t = igc_lexicon_term(lx, id);
@@ -1351,12 +1409,13 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
             if (cw[w] > 1e-6 && (best == nw || cw[w] > cw[best])) best = w;
         if (best == nw) break;
         cw[best] = 0;
-        if (igc_text_is_stopword(q->w.w[best].norm) || (igc_utf8_len(q->w.w[best].norm) < 2 && q->w.w[best].hangul)) {
+        if (igc_text_is_stopword(q->w.w[best].norm) || (igc_utf8_len(q->w.w[best].norm) < 2 && q->w.w[best].hangul) ||
+            particle_only(q->w.w[best].norm)) {
             pick--;
             continue;
         }
         char sf[128];
-        surface(in, q, best, sf, sizeof sf);
+        keyword_text(e, sc->lx, in, q, best, sf, sizeof sf);
         int dup = 0;
         for (size_t k = 0; k < c->nkeywords; k++) dup |= strcmp(c->keywords[k], sf) == 0;
         /* The same word in several fields counts once. */
@@ -1458,13 +1517,11 @@ static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, con
     }
     if (shown) igc_buf_puts(&b, "이(가) 같은 품목으로 판별되었습니다.");
     if (group >= 0) {
-        size_t ni = e->tx->nitems + 1;
-        double tot = 0;
-        for (size_t j = 0; j < ni; j++) tot += e->cnt3[(size_t)group * ni + j];
-        double share = tot > 0 ? e->cnt3[(size_t)group * ni + (size_t)ii] / tot : 0;
-        if (tot >= 3 && share >= 0.1)
-            igc_buf_printf(&b, " 같은 업종(%03d %s)의 판별 이력 %.0f건 중 %.0f%%가 이 품목입니다.", group,
-                           km->first ? km->first->grp3_name : "", tot, share * 100);
+        /* firms, not label weights: "5개사 중 1개사" is what an examiner can check */
+        unsigned tot = e->nfirms3[group], with = e->firms3[(size_t)group * (e->tx->nitems + 1) + (size_t)ii];
+        if (tot >= 3 && with * 10 >= tot)
+            igc_buf_printf(&b, " 같은 업종(%03d %s)의 판별 이력 %u개사 중 %u개사가 이 품목으로 판별되었습니다.", group,
+                           km->first ? km->first->grp3_name : "", tot, with);
     }
     /* an item easily mixed up with another shown candidate: the dictionary's cue */
     const igc_lex_item *li = sc->lx ? igc_lexicon_item(sc->lx, (size_t)ii) : NULL;
@@ -1526,6 +1583,7 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
         c->sig[IGC_SIG_CASES] = ft[IGC_FT_CASE_KNN];
     }
     r->gap = r->ncands > 1 ? r->cands[0].score - r->cands[1].score : r->ncands ? r->cands[0].score : 0;
+    snprintf(r->lexicon_version, sizeof r->lexicon_version, "%s", sc.lx ? igc_lexicon_version(sc.lx) : "none");
     /* applicability */
     sc.na[IGC_NA_TOP] = r->ncands ? r->cands[0].score : 0;
     double z = p->na_bias;

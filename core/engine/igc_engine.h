@@ -141,6 +141,7 @@ typedef struct igc_engine_result {
     igc_engine_neighbor neighbors[IGC_ENGINE_MAX_NEIGHBORS];
     size_t nneighbors;
     igc_ksic_match ksic;        /* resolved KSIC (level 0 when unknown/blank) */
+    char lexicon_version[64];   /* the index-term dictionary this answer used, "none" without */
 } igc_engine_result;
 
 typedef struct igc_engine igc_engine;

@@ -345,5 +345,65 @@ TEST(cases_kept_apart) {
     igc_engine_unref(withc);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(terms_rank_their_item), TEST_ENTRY(terms_explain_the_answer),
+/* 기여 키워드 are stems an examiner reads: no particles or endings, no bare particle,
+ * Latin words as written (issue: 양극재로, 항체를, 제약사로부터, 으로). */
+TEST(keywords_are_stems) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *e;
+    REQUIRE(igc_engine_new(g_tx, g_ks, NULL, NULL, NULL, NULL, &e) == 0);
+    REQUIRE(igc_engine_set_lexicon(e, g_lx) == 0);
+    igc_engine_input in = product("리튬이온 배터리 양극재로 쓰이는 소재를 제약사로부터 받은 항체를 OLED으로");
+    igc_engine_result r;
+    REQUIRE(igc_engine_classify(e, &in, NULL, &r) == 0);
+    int stem = 0, bad = 0, oled = 0;
+    for (size_t c = 0; c < r.ncands; c++)
+        for (size_t k = 0; k < r.cands[c].nkeywords; k++) {
+            const char *w = r.cands[c].keywords[k];
+            stem |= strcmp(w, "양극재") == 0;
+            oled |= strcmp(w, "OLED") == 0;
+            size_t n = strlen(w);
+            int ends_particle = (n > 3 && strcmp(w + n - 3, "로") == 0) || (n > 3 && strcmp(w + n - 3, "를") == 0);
+            if (ends_particle || strcmp(w, "으로") == 0 || strstr(w, "로부터")) {
+                fprintf(stderr, "  keyword with a particle: %s\n", w);
+                bad++;
+            }
+        }
+    CHECK(stem);
+    CHECK(oled);
+    CHECK_EQ_INT(bad, 0);
+    igc_engine_result_free(&r);
+    igc_engine_unref(e);
+}
+
+/* The KSIC group's history is told in firms ("5개사 중 1개사"), not label weights. */
+TEST(group_history_in_firms) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *e;
+    REQUIRE(igc_engine_new(g_tx, g_ks, NULL, NULL, NULL, NULL, &e) == 0);
+    const igc_tx_item *a = &g_tx->items[10], *b = &g_tx->items[20], *c = &g_tx->items[30];
+    /* five firms of one group: one with items a and b, four with c */
+    for (int i = 0; i < 5; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "g%d", i);
+        igc_exemplar x = {0};
+        x.key = key;
+        x.in = (igc_engine_input){"회사", "262", "전자부품 제조업", i ? "전자 부품 모듈" : a->name, "", "", ""};
+        x.labels[0] = i ? c->code : a->code;
+        x.labels[1] = i ? NULL : b->code;
+        CHECK_EQ_INT(igc_engine_add_exemplar(e, &x), 0);
+    }
+    CHECK_EQ_INT(igc_engine_commit(e), 0);
+    igc_engine_input in = {"회사", "262", "전자부품 제조업", a->name, "", "", ""};
+    igc_engine_result r;
+    REQUIRE(igc_engine_classify(e, &in, NULL, &r) == 0);
+    size_t k = rank_of(&r, a);
+    REQUIRE(k < r.ncands);
+    fprintf(stderr, "  basis: %s\n", r.cands[k].basis);
+    CHECK(strstr(r.cands[k].basis, "5개사 중 1개사") != NULL);
+    CHECK(strstr(r.cands[k].basis, "%") == NULL);
+    igc_engine_result_free(&r);
+    igc_engine_unref(e);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(keywords_are_stems), TEST_ENTRY(group_history_in_firms), TEST_ENTRY(terms_rank_their_item), TEST_ENTRY(terms_explain_the_answer),
               TEST_ENTRY(lexicon_swap_changes_answer), TEST_ENTRY(typical_ksic_codes), TEST_ENTRY(cases_kept_apart))
