@@ -12,7 +12,9 @@
 
 /* How often each source's pairs are visited per epoch: the domain pairs are few
  * but are what retrieval needs; general Korean pairs only regularise. */
-static const int src_repeat[EMB_NSRC] = {3, 1, 1, 4, 1};
+static const int src_repeat[] = {3, 1, 1, 4, 1, 1, 1};
+/* a source added without its repeat would silently never be trained */
+_Static_assert(sizeof src_repeat / sizeof src_repeat[0] == EMB_NSRC, "one repeat per training source");
 
 void igc_embed_train_defaults(igc_embed_train_opts *o, const char *data_dir) {
     memset(o, 0, sizeof *o);
