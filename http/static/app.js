@@ -611,7 +611,7 @@ async function showItem(code) {
   const box = clear($('#item-detail'));
   for (const b of $$('.tbtn')) b.setAttribute('aria-current', b.dataset.code === code ? 'true' : 'false');
   box.append(h('p', { class: 'muted' }, '불러오는 중…'));
-  const r = await get(`/api/v1/taxonomy/items/${enc(code)}`);
+  const [r, lx] = await Promise.all([get(`/api/v1/taxonomy/items/${enc(code)}`), get(`/api/v1/lexicon/items/${enc(code)}`)]);
   clear(box);
   if (!r.ok) {
     box.append(h('p', { class: 'err' }, r.status === 404 ? `품목 ${code}을(를) 찾을 수 없습니다.` : r.error.message));
@@ -623,8 +623,46 @@ async function showItem(code) {
   if (it.definition) append(box, h('h3', null, '정의'), paragraphs(it.definition));
   if (it.examples) append(box, h('h3', null, '예시'), paragraphs(it.examples));
   if (it.notes) append(box, h('h3', null, '참고'), paragraphs(it.notes));
+  box.append(lexiconSection(lx));
   if (pendingDetailFocus) title.focus();
   pendingDetailFocus = false;
+}
+
+/** The item's line of the index-term dictionary (GET /api/v1/lexicon/items/{code}). */
+function lexiconSection(r) {
+  const sec = h('section', { class: 'lexicon', 'aria-labelledby': 'lexicon-title' },
+    h('h3', { id: 'lexicon-title' }, '색인어 사전'));
+  if (!r.ok) {
+    sec.append(h('p', { class: 'muted' }, r.status === 503 ? r.error.message : `색인어를 불러오지 못했습니다: ${r.error.message}`));
+    return sec;
+  }
+  const lx = r.data || {};
+  const list = (v) => (Array.isArray(v) ? v : []);
+  const terms = list(lx.terms);
+  if (!terms.length) sec.append(h('p', { class: 'muted' }, '이 품목에는 등록된 색인어가 없습니다.'));
+  else {
+    sec.append(h('h4', null, `색인어 ${terms.length}개`),
+      h('ul', { class: 'chips terms', id: 'lexicon-terms' }, terms.map((t) => h('li', null, t))));
+  }
+  const ksic = list(lx.ksic);
+  if (ksic.length) {
+    sec.append(h('h4', null, '대표 업종코드 (KSIC, 전형적인 순)'),
+      h('ul', { class: 'plain', id: 'lexicon-ksic' }, ksic.map((k) => h('li', null, h('span', { class: 'code' }, k.code), ' ', k.name || ''))));
+  }
+  const conf = list(lx.confusable);
+  if (conf.length) {
+    sec.append(h('h4', null, '혼동하기 쉬운 품목'),
+      h('dl', { class: 'confusable', id: 'lexicon-confusable' }, conf.flatMap((c) => [
+        h('dt', null, h('a', { href: `#/items?code=${enc(c.code)}` }, h('span', { class: 'code' }, c.code), ' ', c.name || '')),
+        h('dd', null, c.cue || ''),
+      ])));
+  }
+  const na = list(lx.not_applicable_cues);
+  if (na.length) {
+    sec.append(h('h4', null, '해당 없음 신호'), h('ul', { class: 'chips cues', id: 'lexicon-na' }, na.map((t) => h('li', null, t))));
+  }
+  if (lx.version) sec.append(h('p', { class: 'muted small' }, `색인어 사전 ${lx.version}`));
+  return sec;
 }
 
 async function enterItems(params) {
@@ -794,7 +832,7 @@ const STATUS_LABELS = {
   loaded: '적재 여부', items: '품목 수', themes: '테마 수', fields: '분야 수', exemplars: '사례 수',
   last_rule_error: '마지막 규칙 오류',
   map_size: '저장 공간', map_used: '사용량', uptime_s: '가동 시간(초)', started_at: '시작 시각',
-  model: '인코더 모델', encoder: '인코더', index: '검색 색인',
+  model: '인코더 모델', encoder: '인코더', index: '검색 색인', terms: '색인어 수',
 };
 function scalarRows(obj, skip) {
   return Object.entries(obj || {})
@@ -815,6 +853,7 @@ function footer(s) {
     s.taxonomy_version && `분류체계 ${s.taxonomy_version}`,
     s.engine_version && `엔진 ${s.engine_version}`,
     s.rules?.version && `규칙 ${s.rules.version}`,
+    s.lexicon?.version && `색인어 ${s.lexicon.version}`,
   ].filter(Boolean);
   $('#foot-versions').textContent = parts.length ? `혁신성장 품목 판별 · ${parts.join(' · ')}` : '혁신성장 품목 판별';
 }
@@ -834,6 +873,11 @@ async function enterStatus() {
   const rules = s.rules || {};
   const storeInfo = s.store || {};
   const err = rules.last_error;
+  if (Array.isArray(s.warnings) && s.warnings.length) {
+    cards.append(h('div', { class: 'card', id: 'status-warnings', role: 'alert' },
+      h('h2', { class: 'sec-title' }, '주의 ', h('span', { class: 'badge badge-warn' }, `${s.warnings.length}건`)),
+      h('ul', null, s.warnings.map((w) => h('li', { class: 'err-text' }, w.message || String(w))))));
+  }
   cards.append(
     statusCard('분류체계', s.taxonomy_version || '—', scalarRows(s.taxonomy, [])),
     statusCard('판별 엔진', s.engine_version || '—', scalarRows(s.engine, [])),
@@ -859,6 +903,24 @@ async function enterStatus() {
         : null),
     statusCard('판별 저장소', storeInfo.judgments != null ? `${storeInfo.judgments}건` : '—', scalarRows(storeInfo, ['judgments'])),
   );
+  if (s.lexicon) {
+    const lx = s.lexicon;
+    const le = lx.last_error;
+    cards.append(h('div', { class: 'card', id: 'status-lexicon' },
+      h('h2', { class: 'sec-title' }, '색인어 사전 ',
+        le ? h('span', { class: 'badge badge-warn' }, '변경 거부됨') : h('span', { class: 'badge badge-ok' }, '정상')),
+      h('p', { class: 'big' }, lx.version || '—'),
+      (() => {
+        const dl = h('dl', { class: 'dl' });
+        dlRows(dl, [
+          ['마지막 적재', formatSeoul(lx.loaded_at) || '—'],
+          ['마지막 오류', le ? h('span', { class: 'err-text' }, `${le.message} (${formatSeoul(le.at)})`) : '없음'],
+          ['색인어 수', statusValue('terms', lx.terms)],
+          ...scalarRows(lx, ['version', 'loaded_at', 'last_error', 'terms']),
+        ]);
+        return dl;
+      })()));
+  }
   const other = scalarRows(s, ['taxonomy_version', 'engine_version']);
   if (other.length) cards.append(statusCard('기타', null, other));
 }

@@ -23,6 +23,11 @@ const tx = JSON.parse(readFileSync(join(dataDir, 'taxonomy', 'igc-v6.json'), 'ut
 const themeName = Object.fromEntries(tx.themes.map((t) => [t.code, t.name]));
 const fieldName = Object.fromEntries(tx.fields.map((f) => [f.code, f.name]));
 const ksic = new Map(readCsv(join(dataDir, 'ksic', 'ksic11_hierarchy.csv')).map((r) => [r.ksic5, r]));
+// the index-term dictionary as shipped (no staff copy, no reloads)
+const lexPath = join(dataDir, 'taxonomy', 'igc-v6-lexicon.jsonl');
+const lexicon = new Map(existsSync(lexPath)
+  ? readFileSync(lexPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)).map((x) => [x.code, x])
+  : []);
 const judgments = [];
 const startedAt = new Date().toISOString();
 
@@ -160,6 +165,16 @@ const server = createServer(async (req, res) => {
       return send(res, 200, { code: it.code, name: it.name, theme: it.theme, theme_name: themeName[it.theme],
         field: it.field, field_name: fieldName[it.field], definition: it.definition, examples: it.examples, notes: it.notes });
     }
+    if ((m = p.match(/^\/api\/v1\/lexicon\/items\/([^/]+)$/))) {
+      const it = tx.items.find((x) => x.code === decodeURIComponent(m[1]));
+      if (!it) return fail(res, 404, 'unknown_item', '해당 품목코드를 찾을 수 없습니다.', ['code']);
+      const x = lexicon.get(it.code);
+      const name = (c) => tx.items.find((y) => y.code === c)?.name || '';
+      return send(res, 200, { code: it.code, name: it.name, listed: !!x, version: 'mock-lexicon-0',
+        terms: x?.terms || [], ksic: (x?.ksic || []).map((c) => ({ code: c, name: ksic.get(c)?.name5 || '' })),
+        confusable: (x?.confusable || []).map((c) => ({ code: c.code, name: name(c.code), cue: c.cue })),
+        not_applicable_cues: x?.not_applicable_cues || [] });
+    }
     if ((m = p.match(/^\/api\/v1\/ksic\/([^/]+)$/))) {
       const k = ksic.get(decodeURIComponent(m[1]));
       if (!k) return fail(res, 404, 'not_found', '업종코드를 찾을 수 없습니다.');
@@ -169,7 +184,9 @@ const server = createServer(async (req, res) => {
     if (p === '/api/v1/status') {
       return send(res, 200, { taxonomy_version: tx.version, engine_version: 'mock-0',
         rules: { version: 'mock-rules-0', loaded_at: startedAt, last_error: null, count: 3 },
-        store: { judgments: judgments.length } });
+        store: { judgments: judgments.length },
+        lexicon: { version: 'mock-lexicon-0', path: lexPath, loaded_at: startedAt, items: lexicon.size,
+          terms: [...lexicon.values()].reduce((n, x) => n + x.terms.length, 0), last_error: null } });
     }
     if (p.startsWith('/api/')) return fail(res, 404, 'not_found', '없는 경로입니다.');
     const file = normalize(join(staticDir, p === '/' ? 'index.html' : p));
