@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,4 +178,112 @@ int igc_csv_field(igc_buf *b, const char *s) {
         if (igc_buf_append(b, s, 1)) return IGC_ENOMEM;
     }
     return igc_buf_append(b, "\"", 1);
+}
+
+/* ---- the text encoding of files people save ---- */
+
+/* Offset of the first byte that is not well-formed UTF-8 (or a NUL: a UTF-16 file
+ * without its BOM), len when all is. */
+static size_t utf8_bad_at(const char *s, size_t len) {
+    size_t i = 0;
+    uint32_t cp;
+    while (i < len) {
+        int k = igc_utf8_decode(s + i, len - i, &cp);
+        if (k <= 0 || cp == 0) return i;
+        i += (size_t)k;
+    }
+    return len;
+}
+
+/* Converts with iconv into a fresh NUL-terminated buffer. Returns 0, IGC_EUTF8 with
+ * *bad the offset of the first byte that does not decode, IGC_EUNSUP when glibc has
+ * no converter, or IGC_ENOMEM. */
+static int convert(const char *from, const char *data, size_t len, char **out, size_t *outlen, size_t *bad) {
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == (iconv_t)-1) return IGC_EUNSUP;
+    size_t cap = len + len / 2 + 16, used = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? 0 : IGC_ENOMEM;
+    char *in = (char *)data;
+    size_t left = len;
+    while (!rc && left) {
+        char *o = buf + used;
+        size_t room = cap - used - 1;
+        size_t r = iconv(cd, &in, &left, &o, &room);
+        used = (size_t)(o - buf);
+        if (r != (size_t)-1) break;
+        if (errno == E2BIG) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) rc = IGC_ENOMEM;
+            else buf = nb, cap *= 2;
+        } else {
+            /* EILSEQ, or EINVAL: a sequence cut off by the end of the file */
+            *bad = (size_t)(in - data);
+            rc = IGC_EUTF8;
+        }
+    }
+    iconv_close(cd);
+    if (!rc && memchr(buf, 0, used)) {
+        *bad = len; /* a NUL decoded: not text */
+        rc = IGC_EUTF8;
+    }
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *outlen = used;
+    return 0;
+}
+
+static size_t line_of(const char *s, size_t off) {
+    size_t line = 1;
+    for (size_t i = 0; i < off; i++) line += s[i] == '\n';
+    return line;
+}
+
+int igc_csv_decode(const char *data, size_t len, char **out, size_t *outlen, const char **encoding,
+                   size_t *bad_line) {
+    const unsigned char *u = (const unsigned char *)data;
+    *out = NULL;
+    *outlen = 0;
+    *encoding = "UTF-8";
+    *bad_line = 0;
+    size_t bad = 0, bad949 = 0;
+    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+        /* Excel's "Unicode text": iconv's UTF-16 reads the BOM and drops it */
+        *encoding = "UTF-16";
+        int rc = convert("UTF-16", data, len, out, outlen, &bad);
+        if (rc == IGC_EUTF8) *bad_line = line_of(data, bad); /* counts 0x0A bytes: near enough for UTF-16 */
+        return rc;
+    }
+    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+        data += 3, len -= 3; /* a BOM says UTF-8: nothing else is tried */
+        if ((bad = utf8_bad_at(data, len)) < len) {
+            *bad_line = line_of(data, bad);
+            return IGC_EUTF8;
+        }
+    } else if ((bad = utf8_bad_at(data, len)) < len) {
+        const char *nul = memchr(data, 0, len);
+        if (nul) {
+            /* a UTF-16 file without its BOM, or not text at all: in no 8-bit encoding */
+            *bad_line = line_of(data, (size_t)(nul - data));
+            return IGC_EUTF8;
+        }
+        /* Korean Windows (Excel's "CSV") saves CP949: EUC-KR plus the other 8,822 Hangul syllables */
+        int rc = convert("CP949", data, len, out, outlen, &bad949);
+        if (rc == 0) *encoding = "CP949";
+        if (rc != IGC_EUTF8) return rc;
+        /* neither: the encoding that decoded further is likely the intended one */
+        *bad_line = line_of(data, bad949 > bad ? bad949 : bad);
+        return IGC_EUTF8;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return IGC_ENOMEM;
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    *out = copy;
+    *outlen = len;
+    return 0;
 }

@@ -106,6 +106,15 @@ size_t igc_csv_line(const igc_csv *c);
 void igc_csv_close(igc_csv *c);
 /* Appends s to b as one CSV field (quoted when needed). */
 int igc_csv_field(igc_buf *b, const char *s);
+/* The bytes of a file people saved, as UTF-8: well-formed UTF-8 (a BOM dropped) is
+ * kept; otherwise bytes that decode as CP949 (what Excel in Korean saves; EUC-KR is
+ * a subset) are converted, and a UTF-16 file with its BOM too. *out is a fresh
+ * NUL-terminated copy (free it), *encoding "UTF-8", "CP949" or "UTF-16". Returns 0,
+ * IGC_EUTF8 when the bytes are none of these (NUL bytes included), with *bad_line
+ * the 1-based line of the first byte that does not decode, IGC_EUNSUP when the C
+ * library has no converter, or IGC_ENOMEM. */
+int igc_csv_decode(const char *data, size_t len, char **out, size_t *outlen, const char **encoding,
+                   size_t *bad_line);
 
 /* ---- domain helpers ---- */
 /* Checks a 사업자등록번호: 10 digits (hyphens allowed as 3-2-5) with a valid

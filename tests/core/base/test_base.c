@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,6 +574,122 @@ TEST(csv_field_round_trips_through_reader) {
     igc_buf_free(&b);
 }
 
+/* The line of a quote left open is the line its record starts on (issue 12). */
+TEST(csv_unterminated_quote_names_its_line) {
+    const char *s = "a,b\n1,2\n3,\"open\nstill open\n5,6\n";
+    igc_csv *c = NULL;
+    REQUIRE(igc_csv_open_mem(s, strlen(s), &c) == 0);
+    char **f;
+    size_t nf;
+    CHECK_EQ_INT(igc_csv_next(c, &f, &nf), 1);
+    CHECK_EQ_INT(igc_csv_next(c, &f, &nf), 1);
+    CHECK_EQ_INT(igc_csv_next(c, &f, &nf), IGC_EPARSE);
+    CHECK_EQ_INT((int)igc_csv_line(c), 3);
+    igc_csv_close(c);
+}
+
+/* ---- file encodings (issue 12: Excel in Korean saves CP949) ---- */
+
+/* text converted from UTF-8 by iconv at test time, as Excel would save it */
+static char *to_encoding(const char *enc, const char *utf8, size_t *len) {
+    iconv_t cd = iconv_open(enc, "UTF-8");
+    if (cd == (iconv_t)-1) return NULL;
+    size_t in_left = strlen(utf8), cap = in_left * 4 + 8, out_left = cap;
+    char *out = malloc(cap), *ip = (char *)utf8, *op = out;
+    if (out && iconv(cd, &ip, &in_left, &op, &out_left) == (size_t)-1) {
+        free(out);
+        out = NULL;
+    }
+    iconv_close(cd);
+    if (out) *len = cap - out_left;
+    return out;
+}
+
+static const char korean_csv[] = "uid,company,main_product\n1,에이테크,리튬이온 이차전지 양극재\n2,똠방각하,체외진단 시약\n";
+
+TEST(decode_keeps_utf8_and_drops_bom) {
+    char *out;
+    size_t n, line;
+    const char *enc;
+    CHECK_EQ_INT(igc_csv_decode(korean_csv, strlen(korean_csv), &out, &n, &enc, &line), 0);
+    CHECK_EQ_STR(enc, "UTF-8");
+    CHECK_EQ_INT((int)n, (int)strlen(korean_csv));
+    CHECK_EQ_STR(out, korean_csv);
+    free(out);
+    igc_buf b = {0};
+    igc_buf_puts(&b, "\xEF\xBB\xBF");
+    igc_buf_puts(&b, korean_csv);
+    CHECK_EQ_INT(igc_csv_decode(b.data, b.len, &out, &n, &enc, &line), 0);
+    CHECK_EQ_STR(enc, "UTF-8");
+    CHECK_EQ_STR(out, korean_csv);
+    free(out);
+    igc_buf_free(&b);
+    CHECK_EQ_INT(igc_csv_decode("", 0, &out, &n, &enc, &line), 0);
+    CHECK(out && n == 0 && out[0] == '\0');
+    free(out);
+}
+
+TEST(decode_converts_cp949) {
+    size_t len, n, line;
+    /* 똠 is one of the syllables CP949 has and EUC-KR lacks */
+    char *cp = to_encoding("CP949", korean_csv, &len);
+    REQUIRE(cp);
+    CHECK(!igc_utf8_valid(cp, len));
+    char *out;
+    const char *enc;
+    CHECK_EQ_INT(igc_csv_decode(cp, len, &out, &n, &enc, &line), 0);
+    CHECK_EQ_STR(enc, "CP949");
+    CHECK(out && strcmp(out, korean_csv) == 0);
+    free(out);
+    /* and EUC-KR, its subset */
+    size_t eklen;
+    char *ek = to_encoding("EUC-KR", "회사,양극재\n", &eklen);
+    REQUIRE(ek);
+    CHECK_EQ_INT(igc_csv_decode(ek, eklen, &out, &n, &enc, &line), 0);
+    CHECK(out && strcmp(out, "회사,양극재\n") == 0);
+    free(out);
+    free(ek);
+    /* a byte that is neither, on the third line: refused, and the line named */
+    char *nl = strchr(strchr(cp, '\n') + 1, '\n') + 1;
+    nl[2] = (char)0xFF;
+    out = (char *)1;
+    CHECK_EQ_INT(igc_csv_decode(cp, len, &out, &n, &enc, &line), IGC_EUTF8);
+    CHECK(out == NULL);
+    CHECK_EQ_INT((int)line, 3);
+    free(cp);
+}
+
+TEST(decode_refuses_what_is_not_text) {
+    char *out;
+    size_t n, line;
+    const char *enc;
+    /* a NUL: a UTF-16 file without its BOM, or not text at all */
+    static const char nul[] = "a,b\n1,\0\n";
+    CHECK_EQ_INT(igc_csv_decode(nul, sizeof nul - 1, &out, &n, &enc, &line), IGC_EUTF8);
+    CHECK_EQ_INT((int)line, 2);
+    /* a BOM says UTF-8: invalid bytes after it are not read as CP949 */
+    static const char bom_bad[] = "\xEF\xBB\xBF" "a\n\xB0\xA1\n";
+    CHECK_EQ_INT(igc_csv_decode(bom_bad, sizeof bom_bad - 1, &out, &n, &enc, &line), IGC_EUTF8);
+    CHECK_EQ_INT((int)line, 2);
+    /* a CP949 lead byte cut off by the end of the file */
+    static const char cut[] = "a\n\xB0";
+    CHECK_EQ_INT(igc_csv_decode(cut, sizeof cut - 1, &out, &n, &enc, &line), IGC_EUTF8);
+    CHECK_EQ_INT((int)line, 2);
+}
+
+TEST(decode_converts_utf16_with_bom) {
+    size_t len, n, line;
+    char *u16 = to_encoding("UTF-16", korean_csv, &len); /* glibc writes a BOM */
+    REQUIRE(u16);
+    char *out;
+    const char *enc;
+    CHECK_EQ_INT(igc_csv_decode(u16, len, &out, &n, &enc, &line), 0);
+    CHECK_EQ_STR(enc, "UTF-16");
+    CHECK(out && strcmp(out, korean_csv) == 0);
+    free(out);
+    free(u16);
+}
+
 /* ---- 사업자등록번호 ---- */
 
 static int brn_check_digit(const int d[9]) {
@@ -733,6 +850,9 @@ IGC_TEST_MAIN(TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_i
               TEST_ENTRY(csv_crlf_and_bom), TEST_ENTRY(csv_unterminated_quote_is_error),
               TEST_ENTRY(csv_col_finds_header_names), TEST_ENTRY(csv_open_file), TEST_ENTRY(csv_open_cols),
               TEST_ENTRY(csv_field_quotes_when_needed), TEST_ENTRY(csv_field_round_trips_through_reader),
+              TEST_ENTRY(csv_unterminated_quote_names_its_line), TEST_ENTRY(decode_keeps_utf8_and_drops_bom),
+              TEST_ENTRY(decode_converts_cp949), TEST_ENTRY(decode_refuses_what_is_not_text),
+              TEST_ENTRY(decode_converts_utf16_with_bom),
               TEST_ENTRY(brn_known_number), TEST_ENTRY(brn_computed_numbers), TEST_ENTRY(brn_rejects_bad_layouts),
               TEST_ENTRY(today_seoul_is_utc_plus_9), TEST_ENTRY(iso_now_and_clock), TEST_ENTRY(hash64_matches_fnv1a_vectors),
               TEST_ENTRY(hash64_properties),
