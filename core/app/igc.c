@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,10 +15,12 @@
 
 static const char *usage =
     "usage: igc [options] COMMAND [args]\n"
+    "       igc help COMMAND, igc COMMAND --help  one command in detail\n"
     "commands:\n"
-    "  classify --in FILE.csv --out FILE.jsonl   classify many companies (columns: uid, company, brn, ceo,\n"
+    "  classify --in FILE.csv --out FILE.jsonl|FILE.csv [--format jsonl|csv]\n"
+    "                                            classify many companies (columns: uid, company, brn, ceo,\n"
     "                                            ksic_code, ksic_name, main_product, product_use,\n"
-    "                                            tech_business_name, tech_class)\n"
+    "                                            tech_business_name, tech_class, or 기업명 ... 기술분류)\n"
     "  eval --in LABELLED.csv [--history FILE.csv | --no-history] [--signals LIST] [--no-rules]\n"
     "       [--errors N] [--json] [--loo]        the client's metrics on a labelled file (--loo: leave\n"
     "                                            each row's own past judgment out, for history files)\n"
@@ -36,6 +39,66 @@ static const char *usage =
 
 static void help(FILE *f) { fprintf(f, "%s%s  %-12s %-14s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
 
+/* What one command's usage lines leave out. */
+static const struct {
+    const char *cmd, *text;
+} help_more[] = {
+    {"classify",
+     "입력 (--in): CSV, 첫 줄은 머리글. 열 이름은 영어 또는 입력 화면의 한국어 이름(순서 무관):\n"
+     "  uid (없으면 줄 번호), company 기업명, brn 사업자등록번호, ceo 대표자명, ksic_code 업종코드,\n"
+     "  ksic_name 업종명, main_product 주요제품, product_use 제품용도, tech_business_name 기술사업명,\n"
+     "  tech_class 기술분류\n"
+     "  인코딩: UTF-8(BOM 있어도 됨), 또는 엑셀이 저장한 CP949(EUC-KR): UTF-8로 바꿔 읽고 그렇다고 알림.\n"
+     "  모르는 열은 경고하고 읽지 않음. 읽을 열이 하나도 없거나, 따옴표가 닫히지 않았거나, 어느 인코딩으로도\n"
+     "  읽을 수 없는 글자가 있으면 줄 번호와 함께 거부(종료 코드 2, 아무것도 분류하지 않음).\n"
+     "출력 (--out FILE, '-'는 표준 출력): 임시 파일에 다 쓴 뒤 바꿔 넣으므로 실패해도 기존 파일은 그대로.\n"
+     "  --format jsonl  (기본) 한 줄에 한 회사: {uid, applicable, reasons, needs_review, items:[{code, name,\n"
+     "                  score, keywords}], taxonomy_version, engine_version, rules_version, ...} 또는 {uid, error}\n"
+     "  --format csv    (FILE이 .csv로 끝나면 기본) 엑셀에서 바로 여는 UTF-8(BOM) CSV, 한 줄에 한 회사:\n"
+     "                  uid, company, applicable, item1_code, item1_name, item1_score, ... item3_score,\n"
+     "                  reasons, needs_review, review_note, error_code, error_message, *_version\n"
+     "행마다의 입력 오류(사업자등록번호 등)는 그 행의 error에 쓰고 나머지를 계속 분류(종료 코드 0).\n"
+     "저장소(--db)의 과거 판별을 근거로 씀: 비어 있으면 정확도가 크게 낮음(igc history import).\n"},
+    {"eval",
+     "입력 파일은 classify와 같은 규칙(인코딩, 한국어 머리글, 줄 번호가 있는 거부)으로 읽고, 정답 열 label1\n"
+     "(label2, label3, none_reason)이 있어야 함. --history를 주지 않으면 --db 저장소의 과거 판별을 씀.\n"
+     "결과: 정확도, top-1/top-3, macro-F1 등(--json: 한 줄 JSON). 정의는 docs/evaluation.md.\n"},
+    {"history",
+     "import FILE.csv: uid와 label1이 있는 CSV(labeled/ 형식; UTF-8 또는 CP949, classify와 같은 규칙)를\n"
+     "  저장소(--db)에 과거 판별로 넣음. 같은 uid는 덮어씀. 실행 중인 igcd가 1초 안에 가져감.\n"
+     "stats: 저장소의 품목별 사례 수.\n"},
+    {"rules",
+     "test [DIR]: 규칙 폴더(기본 --rules)를 새로 읽어 *_test.lua 시험을 모두 돌림. 모두 통과하면 0,\n"
+     "  규칙을 읽지 못했거나 시험이 실패하면 1.\n"},
+};
+
+/* One command's help: its lines of the usage text, then help_more. 2 when the
+ * command is unknown. */
+static int command_help(FILE *f, const char *cmd) {
+    const char *p = strstr(usage, "commands:\n");
+    size_t cl = strlen(cmd);
+    int found = 0, in = 0;
+    for (p = p ? strchr(p, '\n') + 1 : NULL; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        /* a command's line starts with two spaces; its continuation lines with more */
+        if (len > 2 && p[0] == ' ' && p[1] == ' ' && p[2] != ' ')
+            in = strncmp(p + 2, cmd, cl) == 0 && (p[2 + cl] == ' ' || p[2 + cl] == '\n');
+        else if (len && p[0] != ' ')
+            in = 0;
+        if (in) {
+            fprintf(f, "%s%.*s\n", found ? "" : "usage: igc [options] COMMAND [args]\n", (int)len, p);
+            found = 1;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    if (!found) return 2;
+    for (size_t i = 0; i < sizeof help_more / sizeof *help_more; i++)
+        if (strcmp(cmd, help_more[i].cmd) == 0) fprintf(f, "\n%s", help_more[i].text);
+    fprintf(f, "\noptions common to every command (--data, --db, --model, ...): igc --help\n");
+    return 0;
+}
+
 static int die(const char *msg, const char *detail) {
     fprintf(stderr, "igc: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
     return 2;
@@ -45,6 +108,7 @@ typedef struct {
     const char *in, *out, *history, *signals, *dir, *predictions, *rows_out;
     int no_history, json, if_missing, errors, loo;
     long seed, epochs, dim, folds;
+    const char *format; /* classify: jsonl or csv */
 } args;
 
 static void progress(const char *what, size_t done, size_t total) {
@@ -71,28 +135,138 @@ static cJSON *row_doc(const igc_row *r) {
     return d;
 }
 
-static size_t count_rows(const char *path) {
-    igc_csv *c;
-    if (igc_csv_open(path, &c)) return 0;
-    char **f;
-    size_t nf, n = 0;
-    while (igc_csv_next(c, &f, &nf) == 1) n++;
-    igc_csv_close(c);
-    return n ? n - 1 : 0;
+/* The classify output, written beside its final name and renamed at the end: a run
+ * that fails never leaves a truncated file where the last good one was. */
+typedef struct {
+    FILE *f;
+    char *tmp; /* NULL for stdout */
+    const char *path;
+} out_file;
+
+static int out_open(out_file *o, const char *path) {
+    *o = (out_file){.path = path};
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return 0;
+    }
+    size_t n = strlen(path) + 16;
+    if (!(o->tmp = malloc(n))) return IGC_ENOMEM;
+    snprintf(o->tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        free(o->tmp);
+        o->tmp = NULL;
+        return IGC_EIO;
+    }
+    /* the mode a plain fopen would give, or the replaced file's */
+    struct stat st;
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask);
+    if (!(o->f = fdopen(fd, "w"))) {
+        close(fd);
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+        return IGC_EIO;
+    }
+    return 0;
+}
+
+static int out_close(out_file *o, int keep) {
+    int rc = 0;
+    if (!o->tmp) return o->f && fflush(o->f) ? IGC_EIO : 0;
+    if (keep && (fflush(o->f) || fsync(fileno(o->f)))) rc = IGC_EIO;
+    if (fclose(o->f)) rc = IGC_EIO;
+    if (keep && !rc && rename(o->tmp, o->path)) rc = IGC_EIO;
+    if (!keep || rc) unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return rc;
+}
+
+/* Columns of the CSV output, one company a line (Excel: UTF-8 with a BOM). */
+static const char *const csv_versions[] = {"taxonomy_version", "engine_version", "rules_version", "lexicon_version"};
+
+static void csv_header(igc_buf *b) {
+    igc_buf_puts(b, "\xEF\xBB\xBFuid,company,applicable");
+    for (int k = 1; k <= 3; k++) igc_buf_printf(b, ",item%d_code,item%d_name,item%d_score", k, k, k);
+    igc_buf_puts(b, ",reasons,needs_review,review_note,error_code,error_message");
+    for (size_t k = 0; k < sizeof csv_versions / sizeof *csv_versions; k++) igc_buf_printf(b, ",%s", csv_versions[k]);
+    igc_buf_puts(b, "\r\n");
+}
+
+static const char *jstr_or(const cJSON *o, const char *k, const char *dflt) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+/* One CSV line from the JSONL line of a row (line) and its company name. */
+static void csv_line(igc_buf *b, const cJSON *line, const char *company) {
+    const cJSON *err = cJSON_GetObjectItem(line, "error"), *items = cJSON_GetObjectItem(line, "items");
+    igc_csv_field(b, jstr_or(line, "uid", ""));
+    igc_buf_puts(b, ",");
+    igc_csv_field(b, company);
+    igc_buf_puts(b, err ? "," : cJSON_IsTrue(cJSON_GetObjectItem(line, "applicable")) ? ",true" : ",false");
+    for (int k = 0; k < 3; k++) {
+        const cJSON *it = cJSON_GetArrayItem(items, k);
+        igc_buf_puts(b, ",");
+        igc_csv_field(b, jstr_or(it, "code", ""));
+        igc_buf_puts(b, ",");
+        igc_csv_field(b, jstr_or(it, "name", ""));
+        if (it) igc_buf_printf(b, ",%.3f", cJSON_GetNumberValue(cJSON_GetObjectItem(it, "score")));
+        else igc_buf_puts(b, ",");
+    }
+    igc_buf reasons = {0};
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(line, "reasons"))
+        igc_buf_printf(&reasons, "%s%s (%s)", reasons.len ? " / " : "", jstr_or(r, "message", ""), jstr_or(r, "code", ""));
+    igc_buf_puts(b, ",");
+    igc_csv_field(b, reasons.data ? reasons.data : "");
+    igc_buf_free(&reasons);
+    igc_buf_puts(b, err ? "," : cJSON_IsTrue(cJSON_GetObjectItem(line, "needs_review")) ? ",true" : ",false");
+    igc_buf_puts(b, ",");
+    igc_csv_field(b, jstr_or(line, "review_note", ""));
+    igc_buf_puts(b, ",");
+    igc_csv_field(b, jstr_or(err, "code", ""));
+    igc_buf_puts(b, ",");
+    igc_csv_field(b, jstr_or(err, "message", ""));
+    for (size_t k = 0; k < sizeof csv_versions / sizeof *csv_versions; k++) {
+        igc_buf_puts(b, ",");
+        igc_csv_field(b, jstr_or(line, csv_versions[k], ""));
+    }
+    igc_buf_puts(b, "\r\n");
+}
+
+static int ends_with_csv(const char *path) {
+    size_t n = strlen(path);
+    return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
 }
 
 static int cmd_classify(igc_app *a, const args *ar) {
-    if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl", NULL);
+    if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl (or FILE.csv)", NULL);
+    int csv = ar->format ? strcmp(ar->format, "csv") == 0 : ends_with_csv(ar->out);
+    if (ar->format && !csv && strcmp(ar->format, "jsonl") != 0) return die("--format is jsonl or csv", ar->format);
     igc_rows *rows;
-    int rc = igc_rows_open(ar->in, &rows);
-    if (rc) return die("cannot read input (a CSV file with a header that has 'uid')", igc_strerror(rc));
-    FILE *out = strcmp(ar->out, "-") == 0 ? stdout : fopen(ar->out, "w");
-    if (!out) {
+    igc_buf msg = {0};
+    int rc = igc_rows_open_msg(ar->in, &rows, &msg);
+    if (rc) {
+        die("입력 파일을 읽지 않았습니다 / input refused", msg.data ? msg.data : igc_strerror(rc));
+        igc_buf_free(&msg);
+        return 2;
+    }
+    out_file out;
+    if ((rc = out_open(&out, ar->out))) {
         igc_rows_close(rows);
         return die("cannot write output", ar->out);
     }
-    size_t total = count_rows(ar->in), done = 0, bad = 0;
+    size_t total = igc_rows_count(rows), done = 0, bad = 0;
     igc_row r;
+    igc_buf text = {0};
+    if (csv) {
+        csv_header(&text);
+        fwrite(text.data, 1, text.len, out.f);
+    }
     double t0 = igc_now_ms();
     while ((rc = igc_rows_next(rows, &r)) == 1) {
         cJSON *doc = row_doc(&r), *line = cJSON_CreateObject();
@@ -113,9 +287,11 @@ static int cmd_classify(igc_app *a, const args *ar) {
                 cJSON_AddStringToObject(er, "message", "분류 중 오류가 발생했습니다.");
                 bad++;
             } else {
-                static const char *keep[] = {"applicable", "reasons", "needs_review", "items"};
-                for (int k = 0; k < 4; k++)
-                    cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
+                static const char *keep[] = {"applicable", "reasons", "needs_review", "review_note", "items",
+                                             "taxonomy_version", "engine_version", "rules_version", "lexicon_version"};
+                for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
+                    if (cJSON_HasObjectItem(res, keep[k]))
+                        cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
                 cJSON *it;
                 cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
                     static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
@@ -125,17 +301,33 @@ static int cmd_classify(igc_app *a, const args *ar) {
             }
             igc_req_free(&req);
         }
-        char *txt = cJSON_PrintUnformatted(line);
-        if (txt) fprintf(out, "%s\n", txt);
-        free(txt);
+        text.len = 0;
+        if (csv) {
+            csv_line(&text, line, r.in.company_name);
+        } else {
+            char *txt = cJSON_PrintUnformatted(line);
+            if (txt) igc_buf_printf(&text, "%s\n", txt);
+            free(txt);
+        }
+        if (text.len) fwrite(text.data, 1, text.len, out.f);
         cJSON_Delete(line);
         cJSON_Delete(doc);
         progress("classify", ++done, total);
     }
+    igc_buf_free(&text);
     double ms = igc_now_ms() - t0;
+    if (rc < 0) {
+        die("입력 파일을 끝까지 읽지 못해 결과를 쓰지 않았습니다 / input refused", igc_rows_error(rows));
+        out_close(&out, 0);
+        igc_rows_close(rows);
+        return 2;
+    }
     igc_rows_close(rows);
-    if (out != stdout) fclose(out);
-    if (rc < 0) return die("input is not valid CSV", igc_strerror(rc));
+    if (ferror(out.f)) {
+        out_close(&out, 0);
+        return die("cannot write output", ar->out);
+    }
+    if (out_close(&out, 1)) return die("cannot write output", ar->out);
     fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s)\n", done, bad, ms,
             ms > 0 ? done / (ms / 1000) : 0.0);
     return 0;
@@ -207,7 +399,12 @@ static int cmd_eval(igc_app *a, const args *ar) {
     if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior)", NULL);
     if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
     igc_rows *rows;
-    if ((rc = igc_rows_open(ar->in, &rows))) return die("cannot read input", igc_strerror(rc));
+    igc_buf msg = {0};
+    if ((rc = igc_rows_open_msg(ar->in, &rows, &msg))) {
+        die("입력 파일을 읽지 않았습니다 / input refused", msg.data ? msg.data : igc_strerror(rc));
+        igc_buf_free(&msg);
+        return 2;
+    }
     if (!igc_rows_labelled(rows)) {
         igc_rows_close(rows);
         return die("eval needs a labelled file (column label1)", NULL);
@@ -288,7 +485,6 @@ static int cmd_eval(igc_app *a, const args *ar) {
         progress("eval", ++done, 0);
     }
     fputc('\n', stderr);
-    igc_rows_close(rows);
     igc_eval_metrics m, mr, mu;
     igc_eval_compute(ev, &m);
     igc_eval_compute(ev_rank, &mr);
@@ -342,7 +538,9 @@ static int cmd_eval(igc_app *a, const args *ar) {
     igc_eval_free(ev);
     igc_eval_free(ev_rank);
     igc_eval_free(ev_sure);
-    return rc < 0 ? die("input is not valid CSV", igc_strerror(rc)) : 0;
+    int ret = rc < 0 ? die("입력 파일을 끝까지 읽지 못했습니다 / input refused", igc_rows_error(rows)) : 0;
+    igc_rows_close(rows);
+    return ret;
 }
 
 static void train_progress(void *ud, const char *stage, double fr) {
@@ -361,7 +559,11 @@ static void train_progress(void *ud, const char *stage, double fr) {
 
 static int cmd_train(const igc_config *cfg, const args *ar) {
     const char *out = ar->out ? ar->out : cfg->model;
-    if (ar->if_missing) {
+    struct stat st;
+    if (ar->if_missing && stat(out, &st) != 0) {
+        /* the first build: no model yet is the normal state, not an error to log */
+        fprintf(stderr, "train: no model at %s yet: training it once (a few minutes)\n", out);
+    } else if (ar->if_missing) {
         igc_embed_model *m;
         if (igc_embed_load(out, &m) == 0) {
             igc_embed_free(m);
@@ -524,7 +726,9 @@ static int cmd_rules_test(const igc_config *cfg, const char *dir) {
     int failed = 0, total = 0;
     int rc = igc_rules_test_dir(dir ? dir : cfg->rules_dir, NULL, &rep, &failed, &total);
     printf("%s", rep.data ? rep.data : "");
-    printf("%d passed, %d failed\n", total - failed, failed);
+    /* a load error counts as one failure of zero tests: none ran */
+    if (failed > total) printf("규칙을 읽지 못해 시험을 하나도 돌리지 못했습니다 / the rules did not load: no test ran\n");
+    else printf("%d passed, %d failed\n", total - failed, failed);
     igc_buf_free(&rep);
     return rc || failed ? 1 : 0;
 }
@@ -534,7 +738,7 @@ int main(int argc, char **argv) {
     igc_config_init(&cfg);
     args ar = {0};
     const char *pos[4] = {0};
-    int npos = 0;
+    int npos = 0, want_help = 0;
     igc_buf err = {0};
     for (int i = 1; i < argc;) {
         int rc = igc_config_option(&cfg, argc, argv, &i, &err);
@@ -557,11 +761,13 @@ int main(int argc, char **argv) {
         continue;                                                     \
     }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            help(stdout);
-            return 0;
+            want_help = 1; /* of the command, when one is named */
+            i++;
+            continue;
         }
         OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals)
         OPT("--rows-out", rows_out)
+        OPT("--format", format)
         NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
@@ -575,6 +781,19 @@ int main(int argc, char **argv) {
 #undef NUM
     }
     igc_buf_free(&err);
+    if (npos && strcmp(pos[0], "help") == 0) {
+        want_help = 1;
+        memmove(pos, pos + 1, sizeof pos - sizeof *pos);
+        npos--;
+    }
+    if (want_help) {
+        if (!npos) {
+            help(stdout);
+            return 0;
+        }
+        if (command_help(stdout, pos[0])) return die("unknown command (see igc --help)", pos[0]);
+        return 0;
+    }
     if (!npos) {
         help(stderr);
         return 2;

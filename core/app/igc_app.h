@@ -87,13 +87,25 @@ typedef struct igc_row {
 } igc_row;
 typedef struct igc_rows igc_rows;
 /* Opens a file with the columns uid, company, brn, ceo, ksic_code, ksic_name,
- * main_product, product_use, tech_business_name, tech_class (any but uid may be
- * missing) and, in labelled files, label1..3 and none_reason. */
+ * main_product, product_use, tech_business_name, tech_class (or the screen's Korean
+ * labels 기업명 ... 기술분류; any may be missing but not all the ones classified on)
+ * and, in labelled files, label1..3, none_reason and confidence (then uid is needed;
+ * elsewhere rows without it are named by their line). UTF-8, or CP949 converted
+ * (igc_csv_decode); a conversion and unknown columns are logged as warnings. On
+ * failure the message, in Korean with the line and a stable code in parentheses,
+ * goes to the log (igc_rows_open) or to err (igc_rows_open_msg, may be NULL). */
 int igc_rows_open(const char *path, igc_rows **out);
+int igc_rows_open_msg(const char *path, igc_rows **out, igc_buf *err);
 /* 1 when the file has a label1 column. */
 int igc_rows_labelled(const igc_rows *r);
-/* Next row: 1, 0 at the end, <0 on malformed CSV. Strings live until the next call. */
+/* Rows in the file (blank lines left out). */
+size_t igc_rows_count(const igc_rows *r);
+/* Next row: 1, 0 at the end. Blank lines are skipped. The whole file was checked at
+ * open (a quote left open, values past the header refuse it), so <0 is rare; then
+ * igc_rows_error() says why. Strings live until the next call. */
 int igc_rows_next(igc_rows *r, igc_row *row);
+/* The Korean message of the last failure, with its line and code; "" if none. */
+const char *igc_rows_error(const igc_rows *r);
 void igc_rows_close(igc_rows *r);
 
 /* The stored form of a past judgment used as an exemplar (store "exemplars" DB). */

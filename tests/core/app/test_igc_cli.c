@@ -6,6 +6,8 @@
  */
 #include "app_test_util.h"
 
+#include <dirent.h>
+#include <iconv.h>
 #include <math.h> /* after the header: it sets _XOPEN_SOURCE */
 
 #ifndef IGC_BIN
@@ -370,5 +372,363 @@ TEST(help_and_errors) {
     CHECK(run_wait((char *const *)dbad, tmp, out, err) != 0);
 }
 
+/* ---- issue 12: files from people (encodings, headers, quotes), the output, help ---- */
+
+/* Runs igc classify on in (lexical engine, the test store) with out as --out and
+ * extra arguments; stderr to err. */
+static int classify_file(const char *in, const char *outp, const char *err, const char *const *extra) {
+    const char *argv[32] = {"classify", "--in", in, "--out", outp, "--model", "none", "--params", "none",
+                            "--db", db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules"};
+    int n = 15;
+    for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    return run_igc(argv, NULL, err);
+}
+
+/* Writes the first n data rows of dev.csv to utf8 and the same rows converted to
+ * CP949 (what Excel in Korean saves) to cp949; rows without a CP949 form are left
+ * out of both. Returns the rows written, 0 on failure. */
+static int write_cp949_pair(int n, const char *utf8, const char *cp949) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/labeled/dev.csv", igc_test_data_dir());
+    size_t len;
+    char *text = slurp(path, &len);
+    iconv_t cd = iconv_open("CP949", "UTF-8");
+    if (!text || cd == (iconv_t)-1) {
+        free(text);
+        return 0;
+    }
+    igc_buf u = {0}, c = {0};
+    int rows = -1; /* the header is row -1 */
+    for (char *line = text, *nl; line && *line && rows < n; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        char outb[8192], *ip = line, *op = outb;
+        size_t il = ll, ol = sizeof outb;
+        iconv(cd, NULL, NULL, NULL, NULL);
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) continue; /* no CP949 form */
+        igc_buf_append(&u, line, ll);
+        igc_buf_append(&c, outb, sizeof outb - ol);
+        rows++;
+    }
+    iconv_close(cd);
+    free(text);
+    int ok = rows > 0 && write_text(utf8, u.data, u.len) == 0 && write_text(cp949, c.data, c.len) == 0;
+    /* the fixture must really be CP949, not UTF-8 */
+    ok &= c.len && !igc_utf8_valid(c.data, c.len);
+    igc_buf_free(&u);
+    igc_buf_free(&c);
+    return ok ? rows : 0;
+}
+
+static int file_has(const char *path, const char *s) {
+    char *t = slurp(path, NULL);
+    int yes = t && strstr(t, s) != NULL;
+    free(t);
+    return yes;
+}
+
+/* A CP949 file gives the same answers as its UTF-8 original and says it was
+ * converted; bytes that are neither are refused with their line (item 1). The same
+ * reader serves history import and eval. */
+TEST(classify_reads_cp949) {
+    REQUIRE(setup());
+    char u8[PATH_MAX + 16], k9[PATH_MAX + 16], ou[PATH_MAX + 16], ok[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(u8, sizeof u8, "%s/enc-utf8.csv", tmp);
+    snprintf(k9, sizeof k9, "%s/enc-cp949.csv", tmp);
+    snprintf(ou, sizeof ou, "%s/enc-utf8.jsonl", tmp);
+    snprintf(ok, sizeof ok, "%s/enc-cp949.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/enc.err", tmp);
+    int rows = write_cp949_pair(6, u8, k9);
+    REQUIRE(rows >= 4);
+    CHECK_EQ_INT(classify_file(u8, ou, err, NULL), 0);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(k9, ok, err, NULL), 0);
+    CHECK(file_has(err, "CP949"));
+    char *a = slurp(ou, NULL), *b = slurp(ok, NULL);
+    REQUIRE(a && b);
+    CHECK(strcmp(a, b) == 0); /* same companies, same answers: no mojibake reached the engine */
+    if (strcmp(a, b)) fprintf(stderr, "  utf-8:\n%.600s\n  cp949:\n%.600s\n", a, b);
+    free(a);
+    free(b);
+    /* with a BOM, UTF-8 is read as is */
+    size_t n;
+    char *t = slurp(u8, &n), bom[PATH_MAX + 16], ob[PATH_MAX + 16];
+    REQUIRE(t);
+    snprintf(bom, sizeof bom, "%s/enc-bom.csv", tmp);
+    snprintf(ob, sizeof ob, "%s/enc-bom.jsonl", tmp);
+    igc_buf bb = {0};
+    igc_buf_puts(&bb, "\xEF\xBB\xBF");
+    igc_buf_append(&bb, t, n);
+    REQUIRE(write_text(bom, bb.data, bb.len) == 0);
+    igc_buf_free(&bb);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(bom, ob, err, NULL), 0);
+    CHECK(!file_has(err, "CP949"));
+    a = slurp(ou, NULL), b = slurp(ob, NULL);
+    CHECK(a && b && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    free(t);
+    /* a byte that is neither UTF-8 nor CP949 on the 4th line: refused, nothing written */
+    t = slurp(k9, &n);
+    REQUIRE(t);
+    char *l4 = strchr(strchr(strchr(t, '\n') + 1, '\n') + 1, '\n') + 1;
+    l4[strcspn(l4, ",")] = (char)0xFF;
+    char badp[PATH_MAX + 16], badout[PATH_MAX + 16];
+    snprintf(badp, sizeof badp, "%s/enc-bad.csv", tmp);
+    snprintf(badout, sizeof badout, "%s/enc-bad.jsonl", tmp);
+    REQUIRE(write_text(badp, t, n) == 0);
+    free(t);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(badp, badout, err, NULL), 2);
+    CHECK(file_has(err, "4번째 줄") && file_has(err, "invalid_encoding"));
+    struct stat st;
+    CHECK(stat(badout, &st) != 0);
+    /* history import and eval read it the same way */
+    char hdb[PATH_MAX + 16], hout[PATH_MAX + 16];
+    snprintf(hdb, sizeof hdb, "%s/enc-db", tmp);
+    snprintf(hout, sizeof hout, "%s/enc-import.out", tmp);
+    size_t imported[2] = {0, 1};
+    for (int k = 0; k < 2; k++) { /* the UTF-8 file, then the CP949 one: the same rows */
+        const char *imp[] = {"--db", hdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                             "history", "import", k ? k9 : u8, NULL};
+        unlink(err), unlink(hout);
+        CHECK_EQ_INT(run_igc(imp, hout, err), 0);
+        t = slurp(hout, NULL);
+        CHECK(t && sscanf(t, "imported %zu", &imported[k]) == 1);
+        free(t);
+    }
+    CHECK(imported[0] == imported[1] && imported[1] > 0);
+    CHECK(file_has(err, "CP949"));
+    const char *bad_imp[] = {"--db", hdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                             "history", "import", badp, NULL};
+    unlink(err);
+    CHECK(run_igc(bad_imp, hout, err) != 0);
+    CHECK(file_has(err, "4번째 줄"));
+    char eout[PATH_MAX + 16];
+    snprintf(eout, sizeof eout, "%s/enc-eval.json", tmp);
+    const char *ev[] = {"eval", "--in", k9, "--no-history", "--json", "--model", "none", "--params", "none", "--db",
+                        db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
+    CHECK_EQ_INT(run_igc(ev, eout, err), 0);
+    t = slurp(eout, NULL);
+    cJSON *o = t ? cJSON_Parse(t) : NULL;
+    CHECK(o && (int)jnum(o, "rows", -1) == rows);
+    cJSON_Delete(o);
+    free(t);
+    const char *ev_bad[] = {"eval", "--in", badp, "--no-history", "--json", "--model", "none", "--params", "none",
+                            "--db", db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
+    unlink(err);
+    CHECK_EQ_INT(run_igc(ev_bad, eout, err), 2);
+    CHECK(file_has(err, "4번째 줄"));
+}
+
+/* Column names: unknown ones are reported with the expected list, the screen's
+ * Korean labels are read, a file with none of them is refused. */
+TEST(classify_columns) {
+    REQUIRE(setup());
+    char p[PATH_MAX + 16], o[PATH_MAX + 16], o2[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/cols.csv", tmp);
+    snprintf(o, sizeof o, "%s/cols.jsonl", tmp);
+    snprintf(o2, sizeof o2, "%s/cols-ko.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/cols.err", tmp);
+    static const char row[] = "에이테크,,,28202,축전지 제조업,리튬이온 이차전지 양극재,전기차 배터리,양극재 개발,\n";
+    /* misspelled: the product column is ignored, and the warning says so */
+    igc_buf b = {0};
+    igc_buf_puts(&b, "uid,company,brn,ceo,ksic_code,ksic_name,main_prodcut,product_use,tech_business_name,tech_class\n1,");
+    igc_buf_puts(&b, row);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(classify_file(p, o, err, NULL), 0);
+    CHECK(file_has(err, "main_prodcut") && file_has(err, "main_product") && file_has(err, "기업명"));
+    /* the screen's labels (업종코드 as the screen writes it, with "(KSIC)"), no uid: rows named by line */
+    b.len = 0;
+    igc_buf_puts(&b, "기업명,사업자등록번호,대표자명,업종코드 (KSIC),업종명,주요제품,제품용도,기술사업명,기술분류\n");
+    igc_buf_puts(&b, row);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(p, o2, err, NULL), 0);
+    CHECK(!file_has(err, "unknown columns"));
+    b.len = 0;
+    igc_buf_puts(&b, "uid,company,brn,ceo,ksic_code,ksic_name,main_product,product_use,tech_business_name,tech_class\n2,");
+    igc_buf_puts(&b, row);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(classify_file(p, o, err, NULL), 0);
+    char *ko = slurp(o2, NULL), *en = slurp(o, NULL);
+    cJSON *jk = ko ? cJSON_Parse(ko) : NULL, *je = en ? cJSON_Parse(en) : NULL;
+    CHECK(jk && je);
+    CHECK_EQ_STR(jstr(jk, "uid"), "2");
+    const cJSON *ik = cJSON_GetArrayItem(jget(jk, "items"), 0), *ie = cJSON_GetArrayItem(jget(je, "items"), 0);
+    CHECK(ik && ie && jstr(ik, "code") && jstr(ie, "code") && strcmp(jstr(ik, "code"), jstr(ie, "code")) == 0);
+    cJSON_Delete(jk);
+    cJSON_Delete(je);
+    free(ko);
+    free(en);
+    /* none of the expected columns: refused with the list, nothing written */
+    b.len = 0;
+    igc_buf_puts(&b, "name,product,code\n에이테크,양극재,28202\n");
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    char none_out[PATH_MAX + 16];
+    snprintf(none_out, sizeof none_out, "%s/cols-none.jsonl", tmp);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(p, none_out, err, NULL), 2);
+    CHECK(file_has(err, "no_known_columns") && file_has(err, "main_product(주요제품)") && file_has(err, "tech_class"));
+    struct stat st;
+    CHECK(stat(none_out, &st) != 0);
+    igc_buf_free(&b);
+}
+
+/* A quote left open is reported with its line, and the output file of an earlier
+ * run survives every failed run. */
+TEST(classify_broken_quote_keeps_output) {
+    REQUIRE(setup());
+    char p[PATH_MAX + 16], o[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/quote.csv", tmp);
+    snprintf(o, sizeof o, "%s/quote.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/quote.err", tmp);
+    static const char prev[] = "{\"uid\":\"from an earlier run\"}\n";
+    REQUIRE(write_text(o, prev, sizeof prev - 1) == 0);
+    static const char text[] = "uid,company,ksic_code,main_product\n"
+                               "1,에이테크,28202,리튬이온 이차전지 양극재\n"
+                               "2,비테크,28202,\"리튬이온 이차전지, 양극재\n"
+                               "3,씨테크,28202,이차전지 분리막\n";
+    REQUIRE(write_text(p, text, sizeof text - 1) == 0);
+    CHECK_EQ_INT(classify_file(p, o, err, NULL), 2);
+    CHECK(file_has(err, "3번째 줄") && file_has(err, "malformed_csv"));
+    CHECK(!file_has(err, "malformed document"));
+    char *t = slurp(o, NULL);
+    CHECK(t && strcmp(t, prev) == 0);
+    free(t);
+    /* an unquoted comma: more values than columns */
+    static const char commas[] = "uid,company,ksic_code,main_product\n"
+                                 "1,에이테크,28202,리튬이온 이차전지 양극재\n"
+                                 "2,비테크,28202,리튬이온 이차전지, 양극재\n";
+    REQUIRE(write_text(p, commas, sizeof commas - 1) == 0);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(p, o, err, NULL), 2);
+    CHECK(file_has(err, "3번째 줄") && file_has(err, "too_many_fields"));
+    t = slurp(o, NULL);
+    CHECK(t && strcmp(t, prev) == 0);
+    free(t);
+    /* nothing left behind beside it */
+    char cmd_dir[PATH_MAX];
+    snprintf(cmd_dir, sizeof cmd_dir, "%s", tmp);
+    DIR *d = opendir(cmd_dir);
+    int leftovers = 0;
+    for (struct dirent *e; d && (e = readdir(d));) leftovers += strstr(e->d_name, "quote.jsonl.tmp") != NULL;
+    if (d) closedir(d);
+    CHECK_EQ_INT(leftovers, 0);
+}
+
+/* --format csv (or an .csv output): UTF-8 with a BOM for Excel, one company a
+ * line with items, scores, reasons and versions; row errors in their own columns. */
+TEST(classify_csv_output) {
+    REQUIRE(setup());
+    char o[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(o, sizeof o, "%s/result.csv", tmp);
+    snprintf(err, sizeof err, "%s/csvout.err", tmp);
+    CHECK_EQ_INT(classify_file(inbad, o, err, NULL), 0);
+    size_t n;
+    char *t = slurp(o, &n);
+    REQUIRE(t && n > 3);
+    CHECK(memcmp(t, "\xEF\xBB\xBF", 3) == 0);
+    igc_csv *c;
+    REQUIRE(igc_csv_open_mem(t, n, &c) == 0);
+    char **f;
+    size_t nf;
+    REQUIRE(igc_csv_next(c, &f, &nf) == 1);
+    const char *need[] = {"uid", "company", "applicable", "item1_code", "item1_name", "item1_score", "item3_score",
+                          "reasons", "needs_review", "error_code", "taxonomy_version", "engine_version", "rules_version"};
+    int ci[13];
+    for (int i = 0; i < 13; i++) {
+        ci[i] = igc_csv_col(c, need[i]);
+        if (ci[i] < 0) fprintf(stderr, "  no column %s\n", need[i]);
+        CHECK(ci[i] >= 0);
+    }
+    size_t width = nf;
+    int lines = 0, good = 0, bad = 0;
+    while (igc_csv_next(c, &f, &nf) == 1 && ci[0] >= 0 && ci[12] >= 0) {
+        lines++;
+        CHECK_EQ_INT((int)nf, (int)width);
+        if (strcmp(f[ci[9]], "invalid_brn") == 0) {
+            CHECK_EQ_STR(f[ci[0]], "BAD1");
+            bad++;
+            continue;
+        }
+        CHECK(f[ci[1]][0] != '\0');
+        CHECK(strcmp(f[ci[2]], "true") == 0 || strcmp(f[ci[2]], "false") == 0);
+        CHECK(f[ci[3]][0] && f[ci[4]][0]);
+        double sc = strtod(f[ci[5]], NULL);
+        CHECK(sc >= 0 && sc <= 1);
+        CHECK(f[ci[10]][0] && f[ci[11]][0] && f[ci[12]][0]);
+        good++;
+    }
+    igc_csv_close(c);
+    free(t);
+    CHECK_EQ_INT(lines, NROWS + 1);
+    CHECK_EQ_INT(good, NROWS);
+    CHECK_EQ_INT(bad, 1);
+    /* --format wins over the name; an unknown format is a usage error */
+    char oj[PATH_MAX + 16];
+    snprintf(oj, sizeof oj, "%s/result-json.csv", tmp);
+    const char *as_jsonl[] = {"--format", "jsonl", NULL};
+    CHECK_EQ_INT(classify_file(in20, oj, err, as_jsonl), 0);
+    t = slurp(oj, NULL);
+    CHECK(t && t[0] == '{');
+    free(t);
+    const char *bogus[] = {"--format", "xlsx", NULL};
+    CHECK_EQ_INT(classify_file(in20, oj, err, bogus), 2);
+}
+
+/* Help per command; igc rules test never counts -1 passed; the first build's
+ * missing model is not an error. */
+TEST(command_help_and_rules_count) {
+    REQUIRE(setup());
+    char out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(out, sizeof out, "%s/chelp.out", tmp);
+    snprintf(err, sizeof err, "%s/chelp.err", tmp);
+    const char *ch[] = {"classify", "--help", NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(ch, out, err), 0);
+    CHECK(file_has(out, "--format") && file_has(out, "기업명") && file_has(out, "CP949"));
+    CHECK(!file_has(out, "tune --history"));
+    const char *he[] = {"help", "eval", NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(he, out, err), 0);
+    CHECK(file_has(out, "--predictions") && !file_has(out, "classify --in"));
+    const char *hh[] = {"help", "history", NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(hh, out, err), 0);
+    CHECK(file_has(out, "history import"));
+    const char *hx[] = {"help", "frobnicate", NULL};
+    CHECK_EQ_INT(run_igc(hx, out, err), 2);
+    /* rules that do not load: no test ran, and the count says so */
+    char rdir[PATH_MAX + 16], rfile[PATH_MAX + 32];
+    snprintf(rdir, sizeof rdir, "%s/badrules", tmp);
+    snprintf(rfile, sizeof rfile, "%s/broken.lua", rdir);
+    mkdir(rdir, 0700);
+    REQUIRE(write_text(rfile, "this is not lua (\n", 18) == 0);
+    const char *rt[] = {"rules", "test", rdir, NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(rt, out, err), 1);
+    CHECK(!file_has(out, "-1 passed"));
+    CHECK(file_has(out, "no test ran"));
+    char missing[PATH_MAX + 16];
+    snprintf(missing, sizeof missing, "%s/no-such-rules", tmp);
+    const char *rm[] = {"rules", "test", missing, NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(rm, out, err), 1);
+    CHECK(!file_has(out, "-1 passed"));
+    /* train --if-missing without a model: said calmly, no ERROR line about reading it */
+    char empty[PATH_MAX + 16], model[PATH_MAX + 32];
+    snprintf(empty, sizeof empty, "%s/emptydata", tmp);
+    snprintf(model, sizeof model, "%s/nomodel/igc-embed.bin", tmp);
+    mkdir(empty, 0700);
+    const char *tr[] = {"train", "--if-missing", "--out", model, "--data", empty, NULL};
+    unlink(err);
+    run_igc(tr, out, err); /* fails later: the data directory is empty */
+    CHECK(file_has(err, "no model at") && !file_has(err, "cannot read model"));
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
-              TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors))
+              TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors),
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count))
