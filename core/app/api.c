@@ -456,6 +456,16 @@ static void h_status(void *ud, const igc_http_request *req, igc_http_response *r
     cJSON_AddStringToObject(o, "index", igc_engine_index_desc(e));
     cJSON_AddStringToObject(o, "model", a->enc ? a->enc->version : "none");
     cJSON_AddNumberToObject(o, "exemplars", (double)igc_engine_exemplar_count(e));
+    /* what an operator must act on, {code, message}; [] when all is well */
+    cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
+    if (igc_engine_exemplar_count(e) == 0) {
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "code", "no_past_judgments");
+        cJSON_AddStringToObject(w, "message",
+                                "저장소에 과거 판별이 없어 분류 정확도가 크게 낮습니다. `igc --db <저장소> history import "
+                                "<데이터>/labeled/history.csv`로 가져오십시오(실행 중에도 1초 안에 반영됩니다).");
+        cJSON_AddItemToArray(warn, w);
+    }
     if (a->rules) cJSON_AddItemToObject(o, "rules", igc_rules_status_json(a->rules));
     igc_store_stats st;
     if (a->store && igc_store_stat(a->store, &st) == 0) {

@@ -107,6 +107,12 @@ int main(int argc, char **argv) {
     igc_log(IGC_LOG_INFO, "igcd %s listening on http://%s/ (taxonomy %s, %zu exemplars, engine %s, index %s)",
             IGC_VERSION, cfg.listen, igc_engine_taxonomy(app.engine)->version, igc_engine_exemplar_count(app.engine),
             igc_engine_version(app.engine), igc_engine_index_desc(app.engine));
+    /* the engine learns from past judgments: without them it answers, but far worse */
+    if (igc_engine_exemplar_count(app.engine) == 0)
+        igc_log(IGC_LOG_WARN,
+                "NO PAST JUDGMENTS in the store %s: accuracy is much lower until they are imported; run "
+                "`igc --db %s history import %s/labeled/history.csv` (this server picks them up within a second)",
+                cfg.db_dir, cfg.db_dir, cfg.data_dir);
     uv_run(loop, UV_RUN_DEFAULT);
     /* the rules watcher closes with the manager; close whatever else remains */
     if (app.rules) igc_rules_close(app.rules);

@@ -729,6 +729,45 @@ TEST(command_help_and_rules_count) {
     CHECK(file_has(err, "no model at") && !file_has(err, "cannot read model"));
 }
 
+/* igcd on a store without past judgments: a WARN line at start naming the import,
+ * and GET /api/v1/status warnings, gone once history arrives. */
+TEST(igcd_warns_without_history) {
+    REQUIRE(setup());
+    char sdb[PATH_MAX], log[PATH_MAX];
+    snprintf(sdb, sizeof sdb, "%.3000s/empty-db", tmp);
+    snprintf(log, sizeof log, "%.3000s/empty-igcd.log", tmp);
+    igcd_proc p;
+    REQUIRE(igcd_start(&p, sdb, log) == 0);
+    int status;
+    cJSON *s = http_get_json(p.port, "/api/v1/status", &status);
+    CHECK_EQ_INT(status, 200);
+    const cJSON *w = jget(s, "warnings");
+    CHECK(cJSON_IsArray(w) && cJSON_GetArraySize(w) == 1);
+    const cJSON *w0 = cJSON_GetArrayItem(w, 0);
+    CHECK_EQ_STR(jstr(w0, "code"), "no_past_judgments");
+    CHECK(jstr(w0, "message") && strstr(jstr(w0, "message"), "history import"));
+    cJSON_Delete(s);
+    char *t = slurp(log, NULL);
+    CHECK(t && strstr(t, "warn  NO PAST JUDGMENTS") && strstr(t, "history import"));
+    free(t);
+    /* history imported while it runs: the warning goes */
+    const char *imp[] = {"--db", sdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                         "history", "import", in20, NULL};
+    char out[PATH_MAX + 32], err[PATH_MAX + 32];
+    snprintf(out, sizeof out, "%s/empty-import.out", tmp);
+    snprintf(err, sizeof err, "%s/empty-import.err", tmp);
+    CHECK_EQ_INT(run_igc(imp, out, err), 0);
+    int gone = 0;
+    for (int i = 0; i < 100 && !gone; i++) {
+        s = http_get_json(p.port, "/api/v1/status", &status);
+        gone = cJSON_GetArraySize(jget(s, "warnings")) == 0 && cJSON_IsArray(jget(s, "warnings"));
+        cJSON_Delete(s);
+        if (!gone) sleep_ms(50);
+    }
+    CHECK(gone);
+    CHECK_EQ_INT(igcd_term(&p, 10000), 0);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count))
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history))
