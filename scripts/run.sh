@@ -5,6 +5,35 @@
 # arguments go to igcd.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+
+# The address igcd will listen on: the last --listen given, else IGC_LISTEN, else its default.
+listen=${IGC_LISTEN:-127.0.0.1:8080}
+prev=
+for a in "$@"; do
+    case $a in --listen=*) listen=${a#--listen=} ;; esac
+    if [ "$prev" = --listen ]; then listen=$a; fi
+    prev=$a
+done
+# Says so and stops when something already listens there (a running igcd, most
+# often): checked first, so that nobody waits for a build that cannot serve.
+check_port() {
+    local host=${listen%:*} port=${listen##*:}
+    host=${host#[}
+    host=${host%]}
+    case $host in '' | 0.0.0.0 | '*') host=127.0.0.1 ;; '::') host=::1 ;; esac
+    [ "$port" != 0 ] || return 0
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null || return 0
+    local who="다른 프로세스가"
+    if command -v curl >/dev/null && curl -fsS -m 2 "http://$listen/healthz" 2>/dev/null | grep -q '"ok"'; then
+        who="이미 실행 중인 igcd가"
+    fi
+    echo "run.sh: $listen 포트는 ${who} 쓰고 있습니다 (port busy)." >&2
+    echo "  실행 중인 igcd를 그대로 쓰거나(http://$listen/), 멈춘 뒤 다시 실행하거나, 다른 포트로 실행하십시오:" >&2
+    echo "  scripts/run.sh --listen 127.0.0.1:8081" >&2
+    exit 1
+}
+check_port
+
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
 build=${IGC_BUILD_DIR:-$root/build}
@@ -14,4 +43,5 @@ data=${IGC_DATA:-$root/../shared/data}
 if [ ! -f "$db/data.mdb" ] && [ -f "$data/labeled/history.csv" ]; then
     "$build/core/app/igc" --db "$db" --data "$data" history import "$data/labeled/history.csv"
 fi
+check_port # again: the build may have taken minutes
 exec "$build/core/app/igcd" --db "$db" --data "$data" "$@"

@@ -768,6 +768,63 @@ TEST(igcd_warns_without_history) {
     CHECK_EQ_INT(igcd_term(&p, 10000), 0);
 }
 
+/* scripts/run.sh while the port is taken: says so and stops before installing or
+ * building anything (its install and build steps are stubs here). */
+TEST(run_sh_port_busy) {
+    REQUIRE(setup());
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    REQUIRE(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 4) == 0 &&
+            getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+    char dir[PATH_MAX + 16], script[PATH_MAX + 32], stub[PATH_MAX + 48], listen_at[64], out[PATH_MAX + 16],
+        err[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/runsh/scripts", tmp);
+    snprintf(script, sizeof script, "%s/run.sh", dir);
+    snprintf(out, sizeof out, "%s/runsh.out", tmp);
+    snprintf(err, sizeof err, "%s/runsh.err", tmp);
+    snprintf(listen_at, sizeof listen_at, "127.0.0.1:%d", ntohs(sa.sin_port));
+    snprintf(stub, sizeof stub, "%s/runsh", tmp);
+    mkdir(stub, 0700);
+    mkdir(dir, 0700);
+    size_t n;
+    char *text = slurp(IGC_TEST_SOURCE_DIR "/scripts/run.sh", &n);
+    REQUIRE(text && write_text(script, text, n) == 0);
+    free(text);
+    static const char stub_text[] = "#!/bin/sh\necho 'stub ran' >&2\nexit 0\n";
+    const char *stubs[] = {"install-deps.sh", "build.sh"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(stub, sizeof stub, "%s/%s", dir, stubs[i]);
+        REQUIRE(write_text(stub, stub_text, sizeof stub_text - 1) == 0 && chmod(stub, 0700) == 0);
+    }
+    /* the build's igcd is a stub too: if the check is missing it "starts" and exits */
+    char fake_build[PATH_MAX + 16], fake_app[PATH_MAX + 48], bin[PATH_MAX + 64];
+    snprintf(fake_build, sizeof fake_build, "%s/runsh/build", tmp);
+    snprintf(fake_app, sizeof fake_app, "%s/core", fake_build);
+    mkdir(fake_build, 0700), mkdir(fake_app, 0700);
+    snprintf(fake_app, sizeof fake_app, "%s/core/app", fake_build);
+    mkdir(fake_app, 0700);
+    const char *bins[] = {"igc", "igcd"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(bin, sizeof bin, "%s/%s", fake_app, bins[i]);
+        REQUIRE(write_text(bin, stub_text, sizeof stub_text - 1) == 0 && chmod(bin, 0700) == 0);
+    }
+    /* both spellings of the option */
+    char eq[80];
+    snprintf(eq, sizeof eq, "--listen=%s", listen_at);
+    const char *argv[] = {"/bin/bash", script, "--listen", listen_at, NULL};
+    for (int k = 0; k < 2; k++) {
+        if (k) argv[2] = eq, argv[3] = NULL;
+        unlink(err);
+        CHECK_EQ_INT(run_wait((char *const *)argv, tmp, out, err), 1);
+        CHECK(file_has(err, "port busy") && file_has(err, listen_at));
+        CHECK(!file_has(err, "stub ran"));
+    }
+    close(fd);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history))
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history), TEST_ENTRY(run_sh_port_busy))
