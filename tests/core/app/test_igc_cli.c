@@ -825,6 +825,26 @@ TEST(run_sh_port_busy) {
     close(fd);
 }
 
+/* cmake --install puts igc and igcd in <prefix>/bin, and they run from there. */
+TEST(install_target) {
+    REQUIRE(setup());
+    char prefix[PATH_MAX + 16], bin[PATH_MAX + 32], out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(prefix, sizeof prefix, "%s/prefix", tmp);
+    snprintf(out, sizeof out, "%s/install.out", tmp);
+    snprintf(err, sizeof err, "%s/install.err", tmp);
+    const char *argv[] = {IGC_CMAKE, "--install", IGC_TEST_BINARY_DIR, "--prefix", prefix, NULL};
+    int rc = run_wait((char *const *)argv, tmp, out, err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc) dump(err);
+    const char *names[] = {"igc", "igcd"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(bin, sizeof bin, "%s/bin/%s", prefix, names[i]);
+        CHECK(access(bin, X_OK) == 0);
+        const char *help[] = {bin, "--help", NULL};
+        CHECK_EQ_INT(run_wait((char *const *)help, tmp, out, err), 0);
+    }
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history), TEST_ENTRY(run_sh_port_busy))
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history), TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target))
