@@ -462,8 +462,9 @@ static void h_status(void *ud, const igc_http_request *req, igc_http_response *r
         cJSON *w = cJSON_CreateObject();
         cJSON_AddStringToObject(w, "code", "no_past_judgments");
         cJSON_AddStringToObject(w, "message",
-                                "저장소에 과거 판별이 없어 분류 정확도가 크게 낮습니다. `igc --db <저장소> history import "
-                                "<데이터>/labeled/history.csv`로 가져오십시오(실행 중에도 1초 안에 반영됩니다).");
+                                "저장소에 과거 판별이 없어 분류 정확도가 크게 낮습니다. 서버 컴퓨터에서 igc --db <저장소> history "
+                                "import <데이터>/labeled/history.csv 명령으로 가져오십시오(실행 중에도 1초 안에 "
+                                "반영됩니다).");
         cJSON_AddItemToArray(warn, w);
     }
     if (a->rules) cJSON_AddItemToObject(o, "rules", igc_rules_status_json(a->rules));
