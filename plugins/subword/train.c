@@ -12,7 +12,7 @@
 
 /* How often each source's pairs are visited per epoch: the domain pairs are few
  * but are what retrieval needs; general Korean pairs only regularise. */
-static const int src_repeat[] = {3, 1, 1, 4, 1, 1, 1};
+static const int src_repeat[] = {3, 1, 1, 4, 1, 1, 3};
 /* a source added without its repeat would silently never be trained */
 _Static_assert(sizeof src_repeat / sizeof src_repeat[0] == EMB_NSRC, "one repeat per training source");
 
