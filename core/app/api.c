@@ -437,6 +437,68 @@ static void h_rules_reload(void *ud, const igc_http_request *req, igc_http_respo
     igc_buf_free(&err);
 }
 
+/* ---- the index-term dictionary ---- */
+
+/* 1 when the lexicon is on; otherwise answers 503 and returns 0. */
+static int lexicon_on(const igc_app *a, igc_http_response *res) {
+    if (!a->cfg.no_lexicon) return 1;
+    igc_http_error(res, 503, "lexicon_disabled", "색인어 사전이 꺼져 있습니다.", NULL, 0);
+    return 0;
+}
+
+static void h_lexicon(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    if (lexicon_on(a, res)) send_json(res, 200, igc_app_lexicon_status_json(a));
+}
+
+static void h_lexicon_reload(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    if (!lexicon_on(a, res)) return;
+    igc_buf err = {0};
+    int rc = igc_app_lexicon_reload(a, &err);
+    if (rc == IGC_ENOMEM) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+    } else if (rc) {
+        char msg[2200];
+        snprintf(msg, sizeof msg, "색인어 사전 변경이 거부되어 이전 사전을 계속 사용합니다: %.2000s",
+                 err.data ? err.data : igc_strerror(rc));
+        igc_http_error(res, 422, "lexicon_rejected", msg, NULL, 0);
+    } else {
+        send_json(res, 200, igc_app_lexicon_status_json(a));
+    }
+    igc_buf_free(&err);
+}
+
+static void h_lexicon_item(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    if (!lexicon_on(a, res)) return;
+    igc_lexicon *lx = igc_app_lexicon_ref(a);
+    const igc_taxonomy *t = lx ? igc_lexicon_taxonomy(lx) : NULL;
+    const igc_tx_item *it = t ? igc_taxonomy_item(t, req->params[0]) : NULL;
+    const char *f[] = {"code"};
+    if (!it) {
+        igc_http_error(res, 404, "unknown_item", "해당 품목코드를 찾을 수 없습니다.", f, 1);
+        igc_lexicon_unref(lx);
+        return;
+    }
+    const igc_lex_item *li = igc_lexicon_item(lx, (size_t)(it - t->items));
+    cJSON *o = li ? igc_lexicon_item_json(lx, li, a->ksic) : cJSON_CreateObject();
+    if (o && !li) { /* the file has no line for it: empty lists */
+        cJSON_AddStringToObject(o, "code", it->code);
+        cJSON_AddStringToObject(o, "name", it->name);
+        const char *lists[] = {"terms", "ksic", "confusable", "not_applicable_cues"};
+        for (int i = 0; i < 4; i++) cJSON_AddArrayToObject(o, lists[i]);
+    }
+    if (o) {
+        cJSON_AddBoolToObject(o, "listed", li != NULL);
+        cJSON_AddStringToObject(o, "version", igc_lexicon_version(lx));
+    }
+    igc_lexicon_unref(lx);
+    send_json(res, 200, o);
+}
+
 static void h_status(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
     (void)req;
@@ -468,6 +530,7 @@ static void h_status(void *ud, const igc_http_request *req, igc_http_response *r
         cJSON_AddItemToArray(warn, w);
     }
     if (a->rules) cJSON_AddItemToObject(o, "rules", igc_rules_status_json(a->rules));
+    if (!a->cfg.no_lexicon) cJSON_AddItemToObject(o, "lexicon", igc_app_lexicon_status_json(a));
     igc_store_stats st;
     if (a->store && igc_store_stat(a->store, &st) == 0) {
         cJSON *s = cJSON_AddObjectToObject(o, "store");
@@ -513,6 +576,9 @@ int igc_api_register(igc_http_router *r, igc_app *a) {
         {"GET", "/api/v1/judgments/{id}", h_judgment_get},
         {"GET", "/api/v1/rules", h_rules},
         {"POST", "/api/v1/rules/reload", h_rules_reload},
+        {"GET", "/api/v1/lexicon", h_lexicon},
+        {"POST", "/api/v1/lexicon/reload", h_lexicon_reload},
+        {"GET", "/api/v1/lexicon/items/{code}", h_lexicon_item},
         {"GET", "/api/v1/status", h_status},
         {"GET", "/", h_static},
         {"GET", "/{file}", h_static},

@@ -56,6 +56,10 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
             a->enc = NULL;
         }
     }
+    if (!cfg->no_lexicon && (rc = igc_app_lexicon_open(a, tx, err))) {
+        igc_taxonomy_unref(tx);
+        return rc;
+    }
     igc_engine_params p;
     igc_engine_params_default(&p);
     if (cfg->params[0] && strcmp(cfg->params, "none") != 0) {
@@ -67,7 +71,9 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
             igc_log(IGC_LOG_INFO, "no engine parameters at %s: defaults used (fit them with `igc tune`)",
                     cfg->params);
     }
-    rc = igc_engine_new(tx, a->ksic, a->enc, &p, cfg->index_factory, cfg->index_params, &a->engine);
+    a->tx = tx;
+    rc = igc_app_engine_new(a, a->enc, &p, &a->engine);
+    a->tx = NULL;
     igc_taxonomy_unref(tx);
     if (rc) return fail(err, rc, "engine: %s%s", "");
 
@@ -89,8 +95,94 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     return 0;
 }
 
+/* Path of the staff's lexicon file for taxonomy tx: <lexicon_dir>/igc-v<revision>-lexicon.jsonl. */
+void igc_app_lexicon_path(const igc_app *a, const igc_taxonomy *tx, char *out, size_t outsz) {
+    snprintf(out, outsz, "%s/igc-v%d-lexicon.jsonl", a->cfg.lexicon_dir, tx->revision);
+}
+
+/* Seeds the staff's copy from <data>/taxonomy when it has none, then loads it. */
+int igc_app_lexicon_open(igc_app *a, igc_taxonomy *tx, igc_buf *err) {
+    char path[PATH_MAX + 64], seed[PATH_MAX + 64];
+    igc_app_lexicon_path(a, tx, path, sizeof path);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(seed, sizeof seed, "%s/taxonomy/igc-v%d-lexicon.jsonl", a->cfg.data_dir, tx->revision);
+        char *txt;
+        size_t len;
+        int rc = igc_read_file(seed, &txt, &len);
+        if (rc) return fail(err, rc, "index-term dictionary %s: %s", seed);
+        if (mkdirs(a->cfg.lexicon_dir) == 0) rc = igc_write_file_atomic(path, txt, len);
+        else rc = IGC_EIO;
+        free(txt);
+        if (rc) return fail(err, rc, "cannot seed the index-term dictionary %s: %s", path);
+        igc_log(IGC_LOG_INFO, "lexicon: seeded %s from %s", path, seed);
+    }
+    igc_buf lerr = {0};
+    igc_lexicon *lx;
+    int rc = igc_lexicon_load(path, tx, a->ksic, &lx, &lerr);
+    if (rc) {
+        if (err) igc_buf_printf(err, "index-term dictionary %s: %s (run `igc lexicon check`)", path,
+                                lerr.data ? lerr.data : igc_strerror(rc));
+        igc_buf_free(&lerr);
+        return rc;
+    }
+    igc_buf_free(&lerr);
+    igc_lexicon_unref(a->lexicon);
+    a->lexicon = lx;
+    igc_log(IGC_LOG_INFO, "lexicon: %s (%s, %zu terms)", path, igc_lexicon_version(lx), igc_lexicon_nterms(lx));
+    return 0;
+}
+
+/* The case dictionary into engine e: every labelled row of cfg.cases (default
+ * <data>/labeled/synthetic.csv; "none" leaves it out). */
+static int load_cases(igc_app *a, igc_engine *e, size_t *n) {
+    char path[PATH_MAX + 32];
+    *n = 0;
+    if (strcmp(a->cfg.cases, "none") == 0) return 0;
+    if (a->cfg.cases[0]) snprintf(path, sizeof path, "%s", a->cfg.cases);
+    else snprintf(path, sizeof path, "%s/labeled/synthetic.csv", a->cfg.data_dir);
+    igc_rows *rows;
+    int rc = igc_rows_open(path, &rows);
+    if (rc) {
+        igc_log(IGC_LOG_ERROR, "case dictionary %s: %s", path, igc_strerror(rc));
+        return rc;
+    }
+    igc_row r;
+    while ((rc = igc_rows_next(rows, &r)) == 1) {
+        char key[300];
+        snprintf(key, sizeof key, "case:%s", r.uid);
+        igc_exemplar x = {key, r.in, {r.labels[0], r.labels[1], r.labels[2]}, r.none_reason, r.confidence};
+        int arc = igc_engine_add_case(e, &x);
+        if (arc == IGC_ENOMEM) {
+            rc = arc;
+            break;
+        }
+        *n += arc == 0;
+    }
+    igc_rows_close(rows);
+    if (rc < 0) igc_log(IGC_LOG_ERROR, "case dictionary %s: %s", path, igc_strerror(rc));
+    return rc < 0 ? rc : 0;
+}
+
+int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_params *p, igc_engine **out) {
+    igc_taxonomy *tx = a->engine ? igc_engine_taxonomy(a->engine) : a->tx;
+    igc_engine *e;
+    int rc = igc_engine_new(tx, a->ksic, enc, p, a->cfg.index_factory, a->cfg.index_params, &e);
+    if (rc) return rc;
+    size_t n = 0;
+    if ((rc = load_cases(a, e, &n)) == 0 && a->lexicon) rc = igc_engine_set_lexicon(e, a->lexicon);
+    if (rc) {
+        igc_engine_unref(e);
+        return rc;
+    }
+    a->ncases = n;
+    *out = e;
+    return 0;
+}
+
 void igc_app_close(igc_app *a) {
     igc_engine_unref(a->engine);
+    igc_lexicon_unref(a->lexicon);
     igc_encoder_free(a->enc);
     if (a->rules) igc_rules_close(a->rules);
     if (a->store) igc_store_close(a->store);

@@ -30,6 +30,8 @@ static const struct opt {
     {"--taxonomy", "IGC_TAXONOMY", S(taxonomy), "taxonomy file (<data>/taxonomy/igc-v6.json)"},
     {"--model", "IGC_MODEL", S(model), "embedding model file, or 'none' (" IGC_DEFAULT_MODEL_DIR "/igc-embed.bin)"},
     {"--params", "IGC_PARAMS", S(params), "engine parameters (" IGC_DEFAULT_MODEL_DIR "/engine-params.json)"},
+    {"--cases", "IGC_CASES", S(cases), "case dictionary CSV, or 'none' (<data>/labeled/synthetic.csv)"},
+    {"--lexicon-dir", "IGC_LEXICON_DIR", S(lexicon_dir), "index-term dictionary directory (var/lexicon)"},
     {"--index", "IGC_INDEX", S(index_factory), "FAISS factory string for past judgments (IVF64,Flat)"},
     {"--index-params", "IGC_INDEX_PARAMS", S(index_params), "FAISS search parameters (nprobe=8)"},
     {"--map-mb", "IGC_MAP_MB", N(map_mb), "LMDB map size in MiB (1024)"},
@@ -65,6 +67,7 @@ void igc_config_init(igc_config *c) {
     set(c->data_dir, sizeof c->data_dir, IGC_DEFAULT_DATA);
     set(c->db_dir, sizeof c->db_dir, "var/db");
     set(c->rules_dir, sizeof c->rules_dir, IGC_DEFAULT_RULES);
+    set(c->lexicon_dir, sizeof c->lexicon_dir, "var/lexicon");
     set(c->model, sizeof c->model, IGC_DEFAULT_MODEL_DIR "/igc-embed.bin");
     set(c->params, sizeof c->params, IGC_DEFAULT_MODEL_DIR "/engine-params.json");
     /* Exact below 4096 past judgments (the index trains only then), IVF beyond:
@@ -75,6 +78,8 @@ void igc_config_init(igc_config *c) {
     c->max_body = 256 * 1024;
     c->max_connections = 256;
     c->log_level = IGC_LOG_INFO;
+    const char *lx = getenv("IGC_LEXICON");
+    c->no_lexicon = lx && strcmp(lx, "0") == 0;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         const char *v = getenv(opts[i].env);
         if (v && *v && set_opt(c, &opts[i], v))

@@ -25,16 +25,19 @@ static const char *usage =
     "       [--errors N] [--json] [--loo]        the client's metrics on a labelled file (--loo: leave\n"
     "                                            each row's own past judgment out, for history files)\n"
     "  eval --in LABELLED.csv --predictions F.jsonl  the same metrics for another system's answers\n"
-    "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N]\n"
+    "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N] [--sources LIST]\n"
     "                                            train the embedding model from the data directory\n"
     "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST] [--rows-out F.tsv]\n"
-    "       [--seed N] [--epochs N] [--dim N]    (the training options of the model in use)\n"
+    "       [--seed N] [--epochs N] [--dim N] [--sources LIST]  (the training options of the model in use)\n"
     "                                            fit engine parameters on past judgments\n"
     "                                            (--if-missing: only when absent or fitted for another model;\n"
     "                                            --rows-out: each row's applicability evidence, for analysis)\n"
     "  history import FILE.csv                   add labelled past judgments to the store\n"
     "  history stats                             exemplars per item\n"
     "  rules test [DIR]                          run the rule tests (default: the rules directory)\n"
+    "  lexicon check [FILE]                      validate the index-term dictionary (default: the copy in\n"
+    "                                            --lexicon-dir) and list terms that fire on other items'\n"
+    "                                            or KSIC texts; exit 2 when it does not load\n"
     "options (environment variable in the second column):\n";
 
 static void help(FILE *f) { fprintf(f, "%s%s  %-12s %-14s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
@@ -105,7 +108,7 @@ static int die(const char *msg, const char *detail) {
 }
 
 typedef struct {
-    const char *in, *out, *history, *signals, *dir, *predictions, *rows_out;
+    const char *in, *out, *history, *signals, *dir, *predictions, *rows_out, *sources;
     int no_history, json, if_missing, errors, loo;
     long seed, epochs, dim, folds;
     const char *format; /* classify: jsonl or csv */
@@ -346,7 +349,7 @@ static int apply_signals(igc_app *a, const char *list) {
     }
     /* rebuild the engine with the ablated parameters */
     igc_engine *e;
-    int rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, a->enc, &p, a->cfg.index_factory, a->cfg.index_params, &e);
+    int rc = igc_app_engine_new(a, a->enc, &p, &e);
     if (rc) return rc;
     igc_engine_unref(a->engine);
     a->engine = e;
@@ -396,7 +399,7 @@ static int read_predictions(const char *path, cJSON **out) {
 static int cmd_eval(igc_app *a, const args *ar) {
     if (!ar->in) return die("eval needs --in LABELLED.csv", NULL);
     int rc;
-    if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior)", NULL);
+    if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior,lexicon,cases)", NULL);
     if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
     igc_rows *rows;
     igc_buf msg = {0};
@@ -576,6 +579,8 @@ static int cmd_train(const igc_config *cfg, const args *ar) {
     if (ar->seed) o.seed = (uint64_t)ar->seed;
     if (ar->epochs) o.epochs = (int)ar->epochs;
     if (ar->dim) o.dim = (int)ar->dim;
+    if (ar->sources && !(o.sources = igc_embed_sources_parse(ar->sources)))
+        return die("bad --sources (taxonomy,ksic,companies,history,general,lexicon,cases)", NULL);
     o.threads = 2;
     o.progress = train_progress;
     /* make the model's directory */
@@ -613,6 +618,7 @@ static int tuning_engine(igc_app *a, const args *ar, int fold, igc_encoder **enc
     if (ar->seed) o.seed = (uint64_t)ar->seed;
     if (ar->epochs) o.epochs = (int)ar->epochs;
     if (ar->dim) o.dim = (int)ar->dim;
+    if (ar->sources && !(o.sources = igc_embed_sources_parse(ar->sources))) return IGC_EINVAL;
     o.holdout_mod = TUNE_HOLDOUT;
     o.holdout_fold = fold;
     o.threads = 2;
@@ -624,8 +630,7 @@ static int tuning_engine(igc_app *a, const args *ar, int fold, igc_encoder **enc
         igc_embed_free(m);
         return rc;
     }
-    rc = igc_engine_new(igc_engine_taxonomy(a->engine), a->ksic, *enc_out, igc_engine_get_params(a->engine),
-                        a->cfg.index_factory, a->cfg.index_params, out);
+    rc = igc_app_engine_new(a, *enc_out, igc_engine_get_params(a->engine), out);
     if (rc) igc_encoder_free(*enc_out);
     return rc;
 }
@@ -634,7 +639,7 @@ static int cmd_tune(igc_app *a, const args *ar) {
     if (!ar->history) return die("tune needs --history FILE.csv", NULL);
     int folds = ar->folds > 0 ? (int)ar->folds : TUNE_HOLDOUT, rc = 0;
     const char *model = a->enc ? a->enc->version : "none";
-    if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior)", NULL);
+    if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior,lexicon,cases)", NULL);
     if (ar->if_missing) {
         /* fitted weights belong to one model: refit only when it changed */
         igc_engine_params old;
@@ -733,6 +738,58 @@ static int cmd_rules_test(const igc_config *cfg, const char *dir) {
     return rc || failed ? 1 : 0;
 }
 
+/* Validates a lexicon file (default: the staff's copy, else the data directory's
+ * seed) and prints the collision report; 2 when it does not load. */
+static int cmd_lexicon_check(const igc_config *cfg, const char *file) {
+    igc_ksic *k = NULL;
+    igc_taxonomy *tx = NULL;
+    char txpath[PATH_MAX + 32], path[PATH_MAX + 64];
+    if (cfg->taxonomy[0]) snprintf(txpath, sizeof txpath, "%s", cfg->taxonomy);
+    else snprintf(txpath, sizeof txpath, "%s/taxonomy/igc-v6.json", cfg->data_dir);
+    igc_buf e = {0};
+    int rc = igc_ksic_load(cfg->data_dir, &k);
+    if (rc) return die("cannot read the KSIC tables", igc_strerror(rc));
+    if ((rc = igc_taxonomy_load(txpath, &tx, &e))) {
+        die("cannot read the taxonomy", e.data ? e.data : igc_strerror(rc));
+        igc_buf_free(&e);
+        igc_ksic_free(k);
+        return 1;
+    }
+    if (file) {
+        snprintf(path, sizeof path, "%s", file);
+    } else {
+        static igc_app shell; /* the path convention lives with the app */
+        shell.cfg = *cfg;
+        igc_app_lexicon_path(&shell, tx, path, sizeof path);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            fprintf(stderr, "igc: %s does not exist yet (igcd seeds it at its first start); checking the seed\n", path);
+            snprintf(path, sizeof path, "%s/taxonomy/igc-v%d-lexicon.jsonl", cfg->data_dir, tx->revision);
+        }
+    }
+    igc_lexicon *lx = NULL;
+    rc = igc_lexicon_load(path, tx, k, &lx, &e);
+    int ret = 0;
+    if (rc) {
+        fprintf(stderr, "igc: 색인어 사전을 읽을 수 없습니다 / the lexicon does not load: %s\n%s\n", path,
+                e.data ? e.data : igc_strerror(rc));
+        ret = 2;
+    } else {
+        igc_buf rep = {0};
+        size_t n = 0;
+        rc = igc_lexicon_check(lx, k, &rep, &n);
+        printf("%s%s", path, "\n");
+        fputs(rep.data ? rep.data : "", stdout);
+        igc_buf_free(&rep);
+        if (rc) ret = die("lexicon check failed", igc_strerror(rc));
+    }
+    igc_lexicon_unref(lx);
+    igc_buf_free(&e);
+    igc_taxonomy_unref(tx);
+    igc_ksic_free(k);
+    return ret;
+}
+
 int main(int argc, char **argv) {
     igc_config cfg;
     igc_config_init(&cfg);
@@ -765,12 +822,13 @@ int main(int argc, char **argv) {
             i++;
             continue;
         }
-        OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals)
+        OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals) OPT("--sources", sources)
         OPT("--rows-out", rows_out)
         OPT("--format", format)
         NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
+        if (strcmp(a, "--no-lexicon") == 0) { cfg.no_lexicon = 1; i++; continue; }
         if (strcmp(a, "--json") == 0) { ar.json = 1; i++; continue; }
         if (strcmp(a, "--loo") == 0) { ar.loo = 1; i++; continue; }
         if (strcmp(a, "--if-missing") == 0) { ar.if_missing = 1; i++; continue; }
@@ -803,6 +861,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "rules") == 0) {
         if (npos < 2 || strcmp(pos[1], "test") != 0) return die("rules needs 'test [DIR]'", NULL);
         return cmd_rules_test(&cfg, npos > 2 ? pos[2] : NULL);
+    }
+    if (strcmp(cmd, "lexicon") == 0) {
+        if (npos < 2 || strcmp(pos[1], "check") != 0) return die("lexicon needs 'check [FILE]'", NULL);
+        return cmd_lexicon_check(&cfg, npos > 2 ? pos[2] : NULL);
     }
     int flags = IGC_APP_RULES;
     if (strcmp(cmd, "history") == 0) {

@@ -29,6 +29,9 @@ typedef struct igc_config {
     char taxonomy[PATH_MAX];   /* taxonomy file; default <data>/taxonomy/igc-v6.json */
     char model[PATH_MAX];      /* embedding model file; "none" disables dense retrieval */
     char params[PATH_MAX];     /* engine parameters fitted by `igc tune` */
+    char cases[PATH_MAX];      /* case dictionary CSV; default <data>/labeled/synthetic.csv; "none" */
+    char lexicon_dir[PATH_MAX]; /* staff's copy of the index-term dictionary (var/lexicon), seeded from <data> */
+    int no_lexicon;            /* evaluation/ablation: run without the index-term dictionary */
     char index_factory[64];    /* FAISS factory string for past judgments */
     char index_params[64];     /* its search parameters ("nprobe=8") */
     size_t map_mb;             /* LMDB map size */
@@ -53,11 +56,21 @@ typedef struct igc_app {
     igc_ksic *ksic;
     igc_encoder *enc;          /* NULL when no model is available */
     igc_engine *engine;        /* over the current taxonomy; swapped as a whole */
+    igc_lexicon *lexicon;      /* the index-term dictionary handed to every engine built; NULL when off */
+    size_t ncases;             /* cases of the case dictionary in the engine */
+    igc_taxonomy *tx;          /* while opening: the taxonomy the first engine is built over */
     igc_rules *rules;          /* NULL when cfg.no_rules */
     igc_store *store;          /* NULL unless opened */
     char loaded_at[21];
     int engine_dirty;          /* exemplars added since the last igc_engine_commit() */
     size_t store_exemplars;    /* the store's exemplar count when last synced */
+    /* index-term dictionary reloads (core/app/lexicon.c): lexicon and these fields are
+     * read and swapped under lexicon_lock */
+    int lexicon_lock;
+    char lexicon_loaded_at[21];          /* "" until the first reload: loaded at start */
+    char lexicon_error[2048], lexicon_error_at[21]; /* last refused reload, "" after a good one */
+    unsigned long lexicon_reloads, lexicon_failed_reloads;
+    struct igc_app_lexwatch *lexicon_watch; /* igcd's watch on cfg.lexicon_dir */
 } igc_app;
 
 enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
@@ -65,6 +78,15 @@ enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
  * IGC_E* code; igc_app_close() is safe after a partial open. */
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err);
 void igc_app_close(igc_app *a);
+/* Loads the staff's index-term dictionary for taxonomy tx into a->lexicon, seeding
+ * <lexicon_dir> from <data>/taxonomy when it has no copy yet. */
+int igc_app_lexicon_open(igc_app *a, igc_taxonomy *tx, igc_buf *err);
+/* <lexicon_dir>/igc-v<revision>-lexicon.jsonl */
+void igc_app_lexicon_path(const igc_app *a, const igc_taxonomy *tx, char *out, size_t outsz);
+/* Builds an engine over the current taxonomy with this encoder and parameters,
+ * loaded with the case dictionary (cfg.cases) and handed the app's lexicon: how
+ * every engine of the app is made (start, ablations, tuning folds). */
+int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_params *p, igc_engine **out);
 /* Adds the store's exemplars to the current engine; *n receives how many. */
 int igc_app_load_exemplars(igc_app *a, size_t *n);
 /* Brings a long-running engine up to date: adds exemplars another process (such as
@@ -75,6 +97,22 @@ int igc_app_sync(igc_app *a, size_t *added);
 /* Adds every labelled row of a CSV (labeled/ format) to the engine, and to the
  * store when to_store. Returns rows added in *n, rows skipped in *skipped. */
 int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped);
+
+/* ---- the index-term dictionary at run time (lexicon.c) ---- */
+/* The current lexicon with one more reference (the caller unrefs), or NULL when off:
+ * a classification holding it keeps it through a reload. Thread-safe. */
+igc_lexicon *igc_app_lexicon_ref(igc_app *a);
+/* Loads the staff's file again and, when valid, swaps it into the app and its engine;
+ * otherwise keeps the last good one, records the Korean message (line-named) for the
+ * status and writes it to err. IGC_ESTATE when the lexicon is switched off. */
+int igc_app_lexicon_reload(igc_app *a, igc_buf *err);
+/* {version, path, loaded_at, items, terms, reloads, failed_reloads, last_error:
+ * null | {message, at}}. */
+cJSON *igc_app_lexicon_status_json(igc_app *a);
+/* Reloads 200 ms after a *.jsonl in cfg.lexicon_dir changes (uv_fs_event); call on the
+ * loop's thread. igc_app_lexicon_unwatch() closes the handles (run the loop after). */
+int igc_app_lexicon_watch(igc_app *a, uv_loop_t *loop);
+void igc_app_lexicon_unwatch(igc_app *a);
 
 /* ---- company files (CSV with a header) ---- */
 typedef struct igc_row {

@@ -35,6 +35,7 @@ static void on_signal(uv_signal_t *h, int signum) {
     /* the rules watcher is the last handle that keeps the loop alive */
     if (app.rules) igc_rules_close(app.rules);
     app.rules = NULL;
+    igc_app_lexicon_unwatch(&app);
     uv_signal_stop(&sig_int);
     uv_signal_stop(&sig_term);
     uv_close((uv_handle_t *)&sig_int, NULL);
@@ -56,10 +57,17 @@ int main(int argc, char **argv) {
             printf("usage: igcd [options]\nserves the classification API and screens (default http://127.0.0.1:8080/)\n"
                    "options (environment variable in the second column):\n%s  %-12s %-14s %s\n", igc_config_help(),
                    "--no-rules", "", "answer without the Lua rules (evaluation only)");
+            printf("  %-12s %-14s %s\n", "--no-lexicon", "IGC_LEXICON=0",
+                   "answer without the index-term dictionary (evaluation only)");
             return 0;
         }
         if (strcmp(argv[i], "--no-rules") == 0) {
             cfg.no_rules = 1;
+            i++;
+            continue;
+        }
+        if (strcmp(argv[i], "--no-lexicon") == 0) {
+            cfg.no_lexicon = 1;
             i++;
             continue;
         }
@@ -89,10 +97,13 @@ int main(int argc, char **argv) {
     }
     if (app.rules && igc_rules_watch(app.rules, loop))
         igc_log(IGC_LOG_WARN, "rules: cannot watch %s; use POST /api/v1/rules/reload", cfg.rules_dir);
+    if (igc_app_lexicon_watch(&app, loop))
+        igc_log(IGC_LOG_WARN, "lexicon: cannot watch %s; use POST /api/v1/lexicon/reload", cfg.lexicon_dir);
     igc_http_config hc = {.listen = cfg.listen, .max_body_bytes = cfg.max_body, .max_connections = cfg.max_connections};
     rc = igc_http_server_start(loop, &hc, igc_http_router_dispatch, router, &server);
     if (rc) {
         fprintf(stderr, "igcd: cannot listen on %s: %s\n", cfg.listen, igc_strerror(rc));
+        igc_app_lexicon_unwatch(&app);
         uv_run(loop, UV_RUN_NOWAIT);
         igc_http_router_free(router);
         igc_app_close(&app);

@@ -74,6 +74,8 @@ function bigrams(s) {
 
 const taxonomy = JSON.parse(readFileSync(join(dataDir, 'taxonomy', 'igc-v6.json'), 'utf8'));
 const taxItems = new Map(taxonomy.items.map((it) => [it.code, it]));
+const lexItems = new Map(readFileSync(join(dataDir, 'taxonomy', 'igc-v6-lexicon.jsonl'), 'utf8').split('\n')
+  .filter((l) => l.trim()).map((l) => JSON.parse(l)).map((x) => [x.code, x]));
 const ksic11 = readCsv(join(dataDir, 'ksic', 'ksic11_hierarchy.csv'));
 const ksicKnown = new Set(ksic11.map((r) => r.ksic5));
 for (const f of ['ksic10_hierarchy.csv']) {
@@ -143,7 +145,8 @@ const base = `http://127.0.0.1:${port}`;
 const logPath = join(tmp, 'igcd.log');
 const log = createWriteStream(logPath);
 const extra = (process.env.IGCD_ARGS || '').split(/\s+/).filter(Boolean);
-const srvArgs = ['--listen', `127.0.0.1:${port}`, '--db', dbDir, '--data', dataDir, ...extra];
+const srvArgs = ['--listen', `127.0.0.1:${port}`, '--db', dbDir, '--lexicon-dir', join(tmp, 'lexicon'), '--data', dataDir,
+  ...extra];
 // A .mjs/.js stand-in (mock_igcd.mjs) runs under this node.
 const server = /\.[cm]?js$/.test(igcd)
   ? spawn(process.execPath, [igcd, ...srvArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -423,6 +426,19 @@ if (ctx) {
     const text = await page.textContent('#item-detail');
     const firstLine = it.definition.split('\n')[0].trim();
     expect(text.includes(firstLine.slice(0, 30)), 'definition not shown');
+    // the item's line of the index-term dictionary: terms, KSIC codes, confusable items with cues
+    const lx = lexItems.get(it.code);
+    if (lx) {
+      await page.waitForSelector('#lexicon-terms li');
+      const terms = await page.$$eval('#lexicon-terms li', (els) => els.map((e) => e.textContent));
+      expect(terms.length === lx.terms.length && terms[0] === lx.terms[0], `${terms.length} terms shown, expected ${lx.terms.length}`);
+      const ksicText = await page.textContent('#lexicon-ksic');
+      expect(lx.ksic.every((c) => ksicText.includes(c)), 'KSIC codes not shown');
+      if (lx.confusable.length) {
+        const conf = await page.textContent('#lexicon-confusable');
+        expect(lx.confusable.every((c) => conf.includes(c.code) && conf.includes(c.cue)), 'confusable items or cues not shown');
+      }
+    }
     await shot(page, 'screen-items.png');
   });
 

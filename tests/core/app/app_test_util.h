@@ -411,6 +411,9 @@ static inline int igcd_start_ex(igcd_proc *p, const char *db, const char *log_pa
         argv[n++] = "--db", argv[n++] = db;
         argv[n++] = "--data", argv[n++] = igc_test_data_dir();
         argv[n++] = "--rules", argv[n++] = IGC_TEST_SOURCE_DIR "/rules";
+        char lexdir[PATH_MAX + 16]; /* the staff's lexicon copy, seeded beside the store */
+        snprintf(lexdir, sizeof lexdir, "%s-lexicon", db);
+        argv[n++] = "--lexicon-dir", argv[n++] = lexdir;
         if (lexical) argv[n++] = "--model", argv[n++] = "none", argv[n++] = "--params", argv[n++] = "none";
         for (int i = 0; extra && extra[i] && n < 38; i++) argv[n++] = extra[i];
         argv[n] = NULL;

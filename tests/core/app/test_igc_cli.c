@@ -346,6 +346,7 @@ TEST(help_and_errors) {
     char *t = slurp(out, NULL);
     REQUIRE(t);
     CHECK(strstr(t, "--data") && strstr(t, "--db") && strstr(t, "classify") && strstr(t, "eval"));
+    CHECK(strstr(t, "lexicon check") && strstr(t, "--lexicon-dir"));
     free(t);
     const char *unknown[] = {"frobnicate", NULL};
     CHECK(run_igc(unknown, out, err) != 0);
@@ -370,6 +371,43 @@ TEST(help_and_errors) {
     CHECK_EQ_INT(run_wait((char *const *)dargv, tmp, out, err), 0);
     const char *dbad[] = {IGCD_BIN, "--bogus", NULL};
     CHECK(run_wait((char *const *)dbad, tmp, out, err) != 0);
+}
+
+/* igc lexicon check: the shared file loads (exit 0, a collision report); a broken copy
+ * exits 2 naming the line; without FILE it checks the staff's copy in --lexicon-dir. */
+TEST(lexicon_check) {
+    REQUIRE(setup());
+    char out[PATH_MAX + 16], err[PATH_MAX + 16], src[PATH_MAX], bad[PATH_MAX + 48], dir[PATH_MAX + 16];
+    snprintf(out, sizeof out, "%s/lexcheck.out", tmp);
+    snprintf(err, sizeof err, "%s/lexcheck.err", tmp);
+    snprintf(src, sizeof src, "%s/taxonomy/igc-v6-lexicon.jsonl", igc_test_data_dir());
+    const char *good[] = {"lexicon", "check", src, "--data", igc_test_data_dir(), NULL};
+    CHECK_EQ_INT(run_igc(good, out, err), 0);
+    char *t = slurp(out, NULL);
+    CHECK(t && strstr(t, "요약") && strstr(t, "충돌"));
+    free(t);
+    /* the third line broken: a KSIC code that does not exist */
+    size_t n;
+    char *text = slurp(src, &n);
+    REQUIRE(text);
+    char *l3 = strchr(strchr(text, '\n') + 1, '\n') + 1;
+    char *k = strstr(l3, "\"ksic\": [\"");
+    REQUIRE(k);
+    memcpy(k + strlen("\"ksic\": [\""), "99999", 5);
+    snprintf(dir, sizeof dir, "%s/lexdir", tmp);
+    snprintf(bad, sizeof bad, "%s/igc-v6-lexicon.jsonl", dir);
+    REQUIRE(mkdir(dir, 0700) == 0 && write_text(bad, text, n) == 0);
+    free(text);
+    const char *broken[] = {"lexicon", "check", bad, "--data", igc_test_data_dir(), NULL};
+    CHECK_EQ_INT(run_igc(broken, out, err), 2);
+    t = slurp(err, NULL);
+    CHECK(t && strstr(t, "3번째 줄") && strstr(t, "99999"));
+    free(t);
+    /* the default file is the copy in --lexicon-dir */
+    const char *dflt[] = {"lexicon", "check", "--lexicon-dir", dir, "--data", igc_test_data_dir(), NULL};
+    CHECK_EQ_INT(run_igc(dflt, out, err), 2);
+    const char *usage[] = {"lexicon", NULL};
+    CHECK(run_igc(usage, out, err) != 0);
 }
 
 /* ---- issue 12: files from people (encodings, headers, quotes), the output, help ---- */
@@ -846,5 +884,7 @@ TEST(install_target) {
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
-              TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output), TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history), TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target))
+              TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output),
+              TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
+              TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target))

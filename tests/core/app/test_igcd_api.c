@@ -10,8 +10,11 @@ static igcd_proc srv;
 static char tmp[PATH_MAX];
 static cJSON *taxo_file; /* the taxonomy file itself, for expected counts and codes */
 
+static igcd_proc lexsrv;
+
 static void cleanup(void) {
     igcd_kill(&srv);
+    igcd_kill(&lexsrv);
     cJSON_Delete(taxo_file);
     rm_tmp(tmp);
 }
@@ -1303,6 +1306,260 @@ static void workload(int port) {
     cJSON_Delete(req);
 }
 
+/* ---- the index-term dictionary ---- */
+
+/* A server of its own (rules off: they are not what is tested) whose lexicon copy the
+ * tests below edit; the file is seeded from the data directory at its first start. */
+static char lexfile[PATH_MAX + 64];
+
+static int lexicon_server(void) {
+    if (lexsrv.pid > 0) return 1;
+    if (!server()) return 0;
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db-lex", tmp);
+    snprintf(log, sizeof log, "%s/igcd-lex.log", tmp);
+    snprintf(lexfile, sizeof lexfile, "%s-lexicon/igc-v6-lexicon.jsonl", db);
+    const char *extra[] = {"--no-rules", NULL};
+    return igcd_start_ex(&lexsrv, db, log, 1, extra) == 0;
+}
+
+/* Replaces the lexicon file as editors do: a temporary file renamed over it. */
+static int replace_lexicon(const char *text) {
+    char t[PATH_MAX + 80];
+    snprintf(t, sizeof t, "%s.edit~", lexfile);
+    return write_text(t, text, strlen(text)) == 0 && rename(t, lexfile) == 0 ? 0 : -1;
+}
+
+/* Polls GET /api/v1/lexicon until pred holds (up to 10 s); returns the last status body. */
+static cJSON *lexicon_wait(int (*pred)(const cJSON *, const char *), const char *arg) {
+    cJSON *o = NULL;
+    for (int i = 0; i < 500; i++) {
+        cJSON_Delete(o);
+        int st;
+        o = http_get_json(lexsrv.port, "/api/v1/lexicon", &st);
+        if (o && pred(o, arg)) break;
+        sleep_ms(20);
+    }
+    return o;
+}
+
+static int version_differs(const cJSON *o, const char *v) { return jstr(o, "version") && strcmp(jstr(o, "version"), v); }
+static int has_error(const cJSON *o, const char *v) {
+    (void)v;
+    return cJSON_IsObject(jget(o, "last_error"));
+}
+
+TEST(lexicon_status_and_item) {
+    REQUIRE(lexicon_server());
+    const cJSON *file = taxonomy_file();
+    REQUIRE(file);
+    int st;
+    cJSON *o = http_get_json(lexsrv.port, "/api/v1/lexicon", &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s/", jstr(file, "version"));
+    CHECK(jstr(o, "version") && strncmp(jstr(o, "version"), prefix, strlen(prefix)) == 0);
+    CHECK_EQ_STR(jstr(o, "path"), lexfile);
+    CHECK(jstr(o, "loaded_at") && strlen(jstr(o, "loaded_at")) == 20);
+    CHECK_EQ_INT((int)jnum(o, "items", -1), (int)jnum(jget(file, "counts"), "items", -2));
+    CHECK(jnum(o, "terms", 0) > 8000);
+    CHECK(cJSON_IsNull(jget(o, "last_error")));
+    cJSON_Delete(o);
+    /* seeded byte for byte from the data directory */
+    char src[PATH_MAX];
+    snprintf(src, sizeof src, "%s/taxonomy/igc-v6-lexicon.jsonl", igc_test_data_dir());
+    size_t n1, n2;
+    char *a = slurp(src, &n1), *b = slurp(lexfile, &n2);
+    CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0);
+    free(a), free(b);
+    /* the status page carries it too */
+    o = http_get_json(lexsrv.port, "/api/v1/status", &st);
+    CHECK(o && cJSON_IsObject(jget(o, "lexicon")) && jstr(jget(o, "lexicon"), "version"));
+    cJSON_Delete(o);
+
+    /* one item: its terms, KSIC codes with names, confusable items with cues */
+    const char *code = jstr(cJSON_GetArrayItem(jget(file, "items"), 0), "code");
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/lexicon/items/%s", code);
+    o = http_get_json(lexsrv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    CHECK_EQ_STR(jstr(o, "code"), code);
+    CHECK(cJSON_IsTrue(jget(o, "listed")));
+    CHECK(cJSON_GetArraySize(jget(o, "terms")) >= 30);
+    const cJSON *k0 = cJSON_GetArrayItem(jget(o, "ksic"), 0);
+    CHECK(k0 && jstr(k0, "code") && strlen(jstr(k0, "code")) == 5 && jstr(k0, "name"));
+    const cJSON *c0 = cJSON_GetArrayItem(jget(o, "confusable"), 0);
+    CHECK(c0 && jstr(c0, "code") && jstr(c0, "name") && jstr(c0, "cue"));
+    CHECK(cJSON_IsArray(jget(o, "not_applicable_cues")));
+    cJSON_Delete(o);
+    o = http_get_json(lexsrv.port, "/api/v1/lexicon/items/NOPE00", &st);
+    CHECK_EQ_INT(st, 404);
+    CHECK_EQ_STR(jstr(jget(o, "error"), "code"), "unknown_item");
+    cJSON_Delete(o);
+}
+
+/* An edited file is picked up without a restart; a broken one is refused, the last
+ * good version stays in use and the status and the reload route say why. */
+/* Classifies a sample firm whose products are `text`: the rank (1-3) of item code
+ * among the answer's items, 0 when absent; *has_term gets whether that item's terms
+ * list `term`. */
+static int rank_with_term(int port, const char *text, const char *code, const char *term, int *has_term) {
+    cJSON *req = sample_request(123456789UL, NULL);
+    if (!req) return -1;
+    set_field(req, "tech.main_product", text);
+    set_field(req, "tech.product_use", text);
+    set_field(req, "tech.tech_business_name", text);
+    int st, rank = 0;
+    cJSON *o = http_post_obj(port, "/api/v1/classify", req, &st);
+    cJSON_Delete(req);
+    *has_term = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jget(o, "items")) {
+        if (!jstr(it, "code") || strcmp(jstr(it, "code"), code) != 0) continue;
+        rank = (int)jnum(it, "rank", 0);
+        *has_term = jarr_has(jget(it, "terms"), term);
+    }
+    cJSON_Delete(o);
+    return st == 200 ? rank : -1;
+}
+
+TEST(lexicon_hot_reload) {
+    REQUIRE(lexicon_server());
+    int st;
+    cJSON *o = http_get_json(lexsrv.port, "/api/v1/lexicon", &st);
+    REQUIRE(o && jstr(o, "version"));
+    char v1[64];
+    snprintf(v1, sizeof v1, "%s", jstr(o, "version"));
+    cJSON_Delete(o);
+    size_t n;
+    char *orig = slurp(lexfile, &n);
+    REQUIRE(orig);
+    /* add a term to the first line */
+    const char *at = strstr(orig, "\"terms\": [");
+    REQUIRE(at && at < strchr(orig, '\n'));
+    size_t cut = (size_t)(at - orig) + strlen("\"terms\": [");
+    igc_buf ed = {0};
+    igc_buf_printf(&ed, "%.*s\"시험용 새 색인어\", %s", (int)cut, orig, orig + cut);
+    /* the first item, and a firm described only by the new term: not that item before */
+    const char *code = jstr(cJSON_GetArrayItem(jget(taxonomy_file(), "items"), 0), "code");
+    REQUIRE(code);
+    int has_term = 0, before = rank_with_term(lexsrv.port, "시험용 새 색인어", code, "시험용 새 색인어", &has_term);
+    CHECK(before >= 0 && !has_term);
+    REQUIRE(replace_lexicon(ed.data) == 0);
+    o = lexicon_wait(version_differs, v1);
+    CHECK(o && version_differs(o, v1));
+    CHECK(o && cJSON_IsNull(jget(o, "last_error")));
+    CHECK(o && jnum(o, "reloads", 0) >= 1);
+    char v2[64];
+    snprintf(v2, sizeof v2, "%s", o ? jstr(o, "version") : "");
+    cJSON_Delete(o);
+    /* the running service classifies with the edited dictionary, no restart */
+    int after = rank_with_term(lexsrv.port, "시험용 새 색인어", code, "시험용 새 색인어", &has_term);
+    fprintf(stderr, "  a firm described by the new term: item rank %d before the edit, %d after\n", before, after);
+    CHECK(after >= 1 && has_term);
+    CHECK(before == 0 || after < before);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/lexicon/items/%s", code);
+    o = http_get_json(lexsrv.port, path, &st);
+    CHECK(o && jarr_has(jget(o, "terms"), "시험용 새 색인어"));
+    CHECK_EQ_STR(jstr(o, "version"), v2);
+    cJSON_Delete(o);
+
+    /* break the second line (a term written twice): refused, v2 stays */
+    char *l2 = strchr(ed.data, '\n') + 1;
+    at = strstr(l2, "\"terms\": [\"");
+    REQUIRE(at);
+    const char *t0 = at + strlen("\"terms\": [");
+    size_t tl = strcspn(t0 + 1, "\"") + 2; /* the first term with its quotes */
+    igc_buf bad = {0};
+    igc_buf_printf(&bad, "%.*s%.*s, %s", (int)(t0 - ed.data), ed.data, (int)tl, t0, t0);
+    REQUIRE(replace_lexicon(bad.data) == 0);
+    o = lexicon_wait(has_error, NULL);
+    const cJSON *le = o ? jget(o, "last_error") : NULL;
+    CHECK(cJSON_IsObject(le));
+    CHECK(le && jstr(le, "message") && strstr(jstr(le, "message"), "2번째 줄") &&
+          strstr(jstr(le, "message"), "duplicate term"));
+    CHECK(le && jstr(le, "at") && strlen(jstr(le, "at")) == 20);
+    CHECK_EQ_STR(o ? jstr(o, "version") : "", v2);
+    CHECK(o && jnum(o, "failed_reloads", 0) >= 1);
+    cJSON_Delete(o);
+    o = http_post_json(lexsrv.port, "/api/v1/lexicon/reload", "", &st);
+    CHECK_EQ_INT(st, 422);
+    const cJSON *err = jget(o, "error");
+    CHECK_EQ_STR(jstr(err, "code"), "lexicon_rejected");
+    CHECK(jstr(err, "message") && strstr(jstr(err, "message"), "이전 사전을 계속 사용합니다") &&
+          strstr(jstr(err, "message"), "2번째 줄"));
+    cJSON_Delete(o);
+    /* classification goes on with the last good version */
+    cJSON *req = sample_request(123456789UL, NULL);
+    REQUIRE(req);
+    o = http_post_obj(lexsrv.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+    o = http_get_json(lexsrv.port, path, &st);
+    CHECK(o && jarr_has(jget(o, "terms"), "시험용 새 색인어"));
+    cJSON_Delete(o);
+
+    /* the original back: accepted again, error cleared, the first version again */
+    REQUIRE(replace_lexicon(orig) == 0);
+    o = lexicon_wait(version_differs, v2);
+    CHECK_EQ_STR(o ? jstr(o, "version") : "", v1);
+    CHECK(o && cJSON_IsNull(jget(o, "last_error")));
+    cJSON_Delete(o);
+    CHECK(rank_with_term(lexsrv.port, "시험용 새 색인어", code, "시험용 새 색인어", &has_term) >= 0 && !has_term);
+    o = http_post_json(lexsrv.port, "/api/v1/lexicon/reload", "", &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "version"), v1);
+    cJSON_Delete(o);
+    igc_buf_free(&bad);
+    igc_buf_free(&ed);
+    free(orig);
+}
+
+/* --no-lexicon switches it off (503 on its routes); a broken file at start is fatal,
+ * with the line in the message. */
+TEST(lexicon_off_and_broken_at_start) {
+    REQUIRE(server());
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db-nolex", tmp);
+    snprintf(log, sizeof log, "%s/igcd-nolex.log", tmp);
+    const char *extra[] = {"--no-rules", "--no-lexicon", NULL};
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 1, extra) == 0);
+    int st;
+    cJSON *o = http_get_json(p.port, "/api/v1/lexicon", &st);
+    CHECK_EQ_INT(st, 503);
+    CHECK_EQ_STR(jstr(jget(o, "error"), "code"), "lexicon_disabled");
+    cJSON_Delete(o);
+    o = http_post_json(p.port, "/api/v1/lexicon/reload", "", &st);
+    CHECK_EQ_INT(st, 503);
+    cJSON_Delete(o);
+    o = http_get_json(p.port, "/api/v1/status", &st);
+    CHECK(o && !jget(o, "lexicon"));
+    cJSON_Delete(o);
+    CHECK_EQ_INT(igcd_term(&p, 8000), 0);
+
+    /* broken copy in the lexicon directory: igcd refuses to start */
+    char dir[PATH_MAX + 32], file[PATH_MAX + 64], port[16];
+    snprintf(db, sizeof db, "%s/db-badlex", tmp);
+    snprintf(log, sizeof log, "%s/igcd-badlex.log", tmp);
+    snprintf(dir, sizeof dir, "%s-lexicon", db);
+    snprintf(file, sizeof file, "%s/igc-v6-lexicon.jsonl", dir);
+    REQUIRE(mkdir(dir, 0700) == 0);
+    REQUIRE(write_text(file, "{\"code\": \"NOPE00\"}\n", 19) == 0);
+    snprintf(port, sizeof port, "127.0.0.1:%d", free_port());
+    const char *argv[] = {IGCD_BIN, "--listen", port, "--db", db, "--data", igc_test_data_dir(), "--no-rules",
+                          "--model", "none", "--params", "none", "--lexicon-dir", dir, NULL};
+    int rc = run_wait((char *const *)argv, NULL, log, log);
+    CHECK(rc != 0);
+    char *t = slurp(log, NULL);
+    CHECK(t && strstr(t, "1번째 줄") && strstr(t, "NOPE00") && strstr(t, "igc lexicon check"));
+    free(t);
+}
+
 /* SIGTERM stops the service cleanly: exit status 0 within a few seconds (under
  * ASan this also reports leaks as a non-zero status). */
 static void shutdown_case(const char *tag, const char *const *extra) {
@@ -1339,8 +1596,9 @@ TEST(shutdown_on_sigterm) {
 /* No sanitizer report in any log of this file's servers (sanitizer builds). */
 TEST(no_sanitizer_reports) {
     REQUIRE(tmp[0]);
-    const char *logs[] = {"igcd.log", "igcd-small.log", "igcd-model.log", "igcd-norules.log", "igcd-rules.log"};
-    for (int i = 0; i < 5; i++) {
+    const char *logs[] = {"igcd.log",       "igcd-small.log", "igcd-model.log", "igcd-norules.log",
+                          "igcd-rules.log", "igcd-lex.log",   "igcd-nolex.log", "igcd-badlex.log"};
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
         char path[PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/%s", tmp, logs[i]);
         char *t = slurp(path, NULL);
@@ -1362,6 +1620,7 @@ IGC_TEST_MAIN(TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_EN
               TEST_ENTRY(search_query_errors),
               TEST_ENTRY(validation_deep_nesting), TEST_ENTRY(routes_and_methods), TEST_ENTRY(body_too_large),
               TEST_ENTRY(judgments), TEST_ENTRY(judgment_becomes_exemplar), TEST_ENTRY(history_import_while_running),
-              TEST_ENTRY(classify_default_model),
+              TEST_ENTRY(classify_default_model), TEST_ENTRY(lexicon_status_and_item),
+              TEST_ENTRY(lexicon_hot_reload), TEST_ENTRY(lexicon_off_and_broken_at_start),
               TEST_ENTRY(shutdown_on_sigterm_without_rules), TEST_ENTRY(shutdown_on_sigterm),
               TEST_ENTRY(no_sanitizer_reports))
