@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Side-by-side speed of two igc-bench builds (before and after a change), on the same
+# machine in one run: the two alternate, RUNS times each, and the medians of each
+# measure are printed with their ratio (after / before). Machines are noisy; the
+# alternation spreads the noise over both.
+#   bench/compare.sh BEFORE_BENCH AFTER_BENCH [RUNS] -- [common igc-bench options]
+#   BEFORE_ARGS / AFTER_ARGS (environment) add options for one side only, such as its
+#   --model and --params.
+set -euo pipefail
+before=$1 after=$2
+runs=${3:-3}
+shift 2
+[ $# -gt 0 ] && [ "$1" != -- ] && shift
+[ "${1:-}" = -- ] && shift
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for i in $(seq 1 "$runs"); do
+    # shellcheck disable=SC2086
+    "$before" "$@" ${BEFORE_ARGS:-} 2>/dev/null | grep '^{' >>"$out/before.jsonl"
+    # shellcheck disable=SC2086
+    "$after" "$@" ${AFTER_ARGS:-} 2>/dev/null | grep '^{' >>"$out/after.jsonl"
+    echo "run $i of $runs done" >&2
+done
+python3 - "$out/before.jsonl" "$out/after.jsonl" <<'PY'
+import json, statistics, sys
+b = [json.loads(l) for l in open(sys.argv[1])]
+a = [json.loads(l) for l in open(sys.argv[2])]
+print("| measure | before (median) | after (median) | after / before |")
+print("| --- | --- | --- | --- |")
+for k in b[0]:
+    if k == "exemplars" or k not in a[0]:
+        continue
+    mb = statistics.median(x[k] for x in b)
+    ma = statistics.median(x[k] for x in a)
+    print("| %s | %.4g | %.4g | %s |" % (k, mb, ma, "%.2f" % (ma / mb) if mb else "–"))
+print("\n%d runs each, alternating" % len(b))
+PY
