@@ -810,7 +810,8 @@ int igc_http_server_start(uv_loop_t *loop, const igc_http_config *cfg, igc_http_
         igc_log(IGC_LOG_ERROR, "http: cannot listen: %s", uv_strerror(rc));
         s->stopping = 1;
         uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-        return IGC_EIO;
+        /* the usual cause, another server on the port, deserves its own answer */
+        return rc == UV_EADDRINUSE ? IGC_EEXIST : IGC_EIO;
     }
     struct sockaddr_storage bound;
     int blen = sizeof bound;

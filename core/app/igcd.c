@@ -102,7 +102,12 @@ int main(int argc, char **argv) {
     igc_http_config hc = {.listen = cfg.listen, .max_body_bytes = cfg.max_body, .max_connections = cfg.max_connections};
     rc = igc_http_server_start(loop, &hc, igc_http_router_dispatch, router, &server);
     if (rc) {
-        fprintf(stderr, "igcd: cannot listen on %s: %s\n", cfg.listen, igc_strerror(rc));
+        if (rc == IGC_EEXIST)
+            fprintf(stderr, "igcd: cannot listen on %s: 이미 다른 프로그램(실행 중인 igcd 등)이 이 주소를 쓰고 있습니다 / "
+                            "the address is already in use (another igcd running?); stop it or pass --listen\n",
+                    cfg.listen);
+        else
+            fprintf(stderr, "igcd: cannot listen on %s: %s\n", cfg.listen, igc_strerror(rc));
         igc_app_lexicon_unwatch(&app);
         uv_run(loop, UV_RUN_NOWAIT);
         igc_http_router_free(router);

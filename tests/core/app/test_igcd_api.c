@@ -1610,7 +1610,27 @@ TEST(no_sanitizer_reports) {
     }
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
+/* A second igcd on a port in use says so in plain words and exits non-zero. */
+TEST(port_in_use) {
+    REQUIRE(server());
+    char listen[64], db[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", srv.port);
+    snprintf(db, sizeof db, "%s/db-second", tmp);
+    snprintf(err, sizeof err, "%s/second.log", tmp);
+    char lexdir[PATH_MAX + 32];
+    snprintf(lexdir, sizeof lexdir, "%s/db-second-lexicon", tmp);
+    const char *argv[] = {IGCD_BIN, "--listen", listen, "--db", db, "--data", igc_test_data_dir(),
+                          "--rules", IGC_TEST_SOURCE_DIR "/rules", "--lexicon-dir", lexdir,
+                          "--model", "none", "--params", "none", NULL};
+    int rc = run_wait((char *const *)argv, NULL, err, err);
+    size_t n;
+    char *t = slurp(err, &n);
+    CHECK(rc != 0);
+    CHECK(t && strstr(t, "already in use") && strstr(t, "이미 다른 프로그램"));
+    free(t);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(port_in_use), TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
               TEST_ENTRY(taxonomy_search), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
               TEST_ENTRY(classify_real_row), TEST_ENTRY(classify_long_word_keywords),
               TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
