@@ -188,7 +188,10 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
     size_t len;
     int rc = igc_read_file(path, &data, &len);
     if (rc) {
-        igc_log(IGC_LOG_ERROR, "embed: cannot read model %s: %s", path, igc_strerror(rc));
+        /* a missing model is a normal state (before the first training): the caller
+         * says what follows from it; other read errors are real faults */
+        igc_log(rc == IGC_ENOTFOUND ? IGC_LOG_INFO : IGC_LOG_ERROR, "embed: cannot read model %s: %s", path,
+                igc_strerror(rc));
         return rc;
     }
     const unsigned char *p = (const unsigned char *)data;

@@ -1630,7 +1630,30 @@ TEST(port_in_use) {
     free(t);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(port_in_use), TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
+/* Without a model file igcd serves lexically and says so as a warning, not as an
+ * error: before the first training that is the normal state. */
+TEST(missing_model_is_not_an_error) {
+    REQUIRE(server());
+    char db[PATH_MAX + 16], log[PATH_MAX + 16];
+    snprintf(db, sizeof db, "%s/db-nomodel", tmp);
+    snprintf(log, sizeof log, "%s/nomodel.log", tmp);
+    const char *extra[] = {"--model", "/nonexistent/igc-embed.bin", "--params", "none", NULL};
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 0, extra) == 0);
+    igcd_term(&p, 5000);
+    size_t n;
+    char *t = slurp(log, &n);
+    REQUIRE(t);
+    CHECK(strstr(t, "dense retrieval off") != NULL);
+    for (char *l = t; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, "20", 2) == 0 && strstr(l, " error ") && strstr(l, "model") && strstr(l, "model") < strchr(l, '\n')) {
+            fprintf(stderr, "  %.*s\n", (int)strcspn(l, "\n"), l);
+            CHECK(0);
+        }
+    free(t);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(missing_model_is_not_an_error), TEST_ENTRY(port_in_use), TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
               TEST_ENTRY(taxonomy_search), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
               TEST_ENTRY(classify_real_row), TEST_ENTRY(classify_long_word_keywords),
               TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
