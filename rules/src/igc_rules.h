@@ -8,6 +8,10 @@
  * manager holds the current good version, reloads on change (only when every
  * rule test passes) and swaps atomically, so requests in flight finish on the
  * version they acquired. See docs/rules-guide.md for the Lua side.
+ *
+ * The same machinery holds a second kind of set: the support programmes a
+ * verdict unlocks (programme{...} files, igc_rules_programmes_eval(); the
+ * layer is programmes.c and programmes.lua over the shared core in version.c).
  */
 #ifndef IGC_RULES_H
 #define IGC_RULES_H
@@ -68,9 +72,20 @@ typedef struct igc_rules_limits {
                                    demand (each capped at mem_bytes); 0 = online CPUs, at most 16 */
 } igc_rules_limits;
 
+/* What a rule-set directory holds. Both kinds share the sandbox, budgets,
+ * versions, state pool, test{} runner, watch and status; they differ in what
+ * files register and in how a set is evaluated:
+ *   IGC_RULES_KIND_POLICY      rule{...}: the 적용원칙, igc_rules_eval();
+ *   IGC_RULES_KIND_PROGRAMMES  programme{...}: the support a verdict unlocks
+ *                              (연계 우대지원, regional programmes),
+ *                              igc_rules_programmes_eval() (programmes.c). */
+typedef enum igc_rules_kind { IGC_RULES_KIND_POLICY = 0, IGC_RULES_KIND_PROGRAMMES = 1 } igc_rules_kind;
+
 /* Loads dir's rules and runs its rule tests; on any load error or failing
  * test logs why and returns IGC_ERULES (*out stays NULL). lim may be NULL. */
 int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out);
+/* The same for a directory of the given kind. */
+int igc_rules_open_kind(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_rules **out);
 /* Frees the manager. Versions still acquired stay valid until released. If a
  * watch was started, run its loop once more afterwards so the handles close. */
 void igc_rules_close(igc_rules *r);
@@ -111,5 +126,38 @@ cJSON *igc_rules_status_json(igc_rules *r);
  * lim may be NULL. */
 int igc_rules_test_dir(const char *dir, const igc_rules_limits *lim, igc_buf *report, int *failed,
                        int *total);
+int igc_rules_test_dir_kind(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_buf *report,
+                            int *failed, int *total);
+
+/* ---- programmes (programmes.c): a rule set of IGC_RULES_KIND_PROGRAMMES ---- */
+
+/* One item of the verdict, as the programmes see it. */
+typedef struct igc_rules_prog_item {
+    const char *code, *name, *theme, *theme_name, *field, *field_name;
+    double score;
+} igc_rules_prog_item;
+
+/* What eligibility reads: the verdict, the KSIC code, the location and the
+ * classification date. NULL strings read as "". */
+typedef struct igc_rules_prog_input {
+    int applicable;               /* the firm is an innovation-growth firm */
+    const char *reason;           /* the first not-applicable reason code, or "" */
+    const igc_rules_prog_item *items; /* the kept items, best first */
+    size_t nitems;
+    const char *ksic_code, *ksic_section, *ksic_section_name, *ksic_division, *ksic_division_name,
+        *ksic_group, *ksic_group_name;
+    const char *sido, *sigungu;   /* official full names; "" when not given */
+    const char *date;             /* classification date, YYYY-MM-DD */
+} igc_rules_prog_input;
+
+/* Runs every programme's eligible(ctx) and sets *out to a new JSON array of the
+ * programmes shown, in order: {id, name, agency, benefit, kind, status
+ * ("eligible", "check": something is missing, "ended": its period is over),
+ * why (Korean), period: {from, to} | null, to_check: [..]}. A programme that
+ * throws or runs over its budget is skipped, logged and counted in the status
+ * like a failing rule. Returns 0, IGC_EINVAL (also for a policy set),
+ * IGC_ENOMEM or IGC_ERULES (no programme could run; *out may still hold the
+ * others). Thread-safe like igc_rules_eval(). */
+int igc_rules_programmes_eval(igc_rules_version *v, const igc_rules_prog_input *in, cJSON **out);
 
 #endif

@@ -186,7 +186,8 @@ end
 
 local register_rule, register_test, declare_words
 
-local function new_env(file, kind)
+-- The globals every sandboxed file sees, whatever the rule-set kind.
+local function base_env(file)
   local env = {
     assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs,
     rawequal = rawequal, rawlen = rawlen, select = select, tonumber = tonumber,
@@ -211,6 +212,11 @@ local function new_env(file, kind)
     return raw_load(chunk, name or "=(load)", "t", e)
   end
   env._G = env
+  return env
+end
+
+local function new_env(file, kind)
+  local env = base_env(file)
   if kind == "rule" then
     -- Not tail calls: C.where() and error levels count these frames.
     env.rule = function(spec) register_rule(spec, file) end
@@ -882,5 +888,10 @@ end
 function I.clear_tests()
   for i = #TESTS, 1, -1 do TESTS[i] = nil end
 end
+
+-- What another rule-set kind (programmes.lua) builds on: the sandbox and the
+-- text helpers, never the 적용원칙 rules' own state.
+I.shared = {C = C, TEXT = TEXT, readonly = readonly, str = str, copy = copy, set = set,
+            check_keys = check_keys, base_env = base_env, wordlist = wordlist}
 
 return I

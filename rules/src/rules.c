@@ -9,6 +9,9 @@
 
 #define DEBOUNCE_MS 200
 
+/* What the log calls a set of each kind, and its entries. */
+static const char *kind_name(igc_rules_kind k) { return k == IGC_RULES_KIND_PROGRAMMES ? "programmes" : "rules"; }
+
 typedef struct rules_watch {
     uv_fs_event_t ev;
     uv_timer_t timer;
@@ -18,6 +21,7 @@ typedef struct rules_watch {
 
 struct igc_rules {
     char *dir;
+    igc_rules_kind kind;
     igc_rules_limits lim;
     pthread_mutex_t mu;        /* cur and the status fields */
     pthread_mutex_t reload_mu; /* one reload at a time */
@@ -39,6 +43,10 @@ static void log_lines(int level, const char *prefix, const char *text) {
 }
 
 int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out) {
+    return igc_rules_open_kind(dir, IGC_RULES_KIND_POLICY, lim, out);
+}
+
+int igc_rules_open_kind(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_rules **out) {
     if (!out) return IGC_EINVAL;
     *out = NULL;
     if (!dir || !*dir) return IGC_EINVAL;
@@ -50,12 +58,13 @@ int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out
         return IGC_ENOMEM;
     }
     if (lim) r->lim = *lim;
+    r->kind = kind;
     igc_buf errors = {0};
     int failed, total;
-    int rc = igc__rules_version_load(dir, &r->lim, NULL, &errors, &failed, &total, &r->cur);
+    int rc = igc__rules_version_load(dir, kind, &r->lim, NULL, &errors, &failed, &total, &r->cur);
     if (rc) {
-        igc_log(IGC_LOG_ERROR, "rules: cannot load %s (%s)", dir, igc_strerror(rc));
-        log_lines(IGC_LOG_ERROR, "rules: ", errors.data);
+        igc_log(IGC_LOG_ERROR, "%s: cannot load %s (%s)", kind_name(kind), dir, igc_strerror(rc));
+        log_lines(IGC_LOG_ERROR, kind == IGC_RULES_KIND_PROGRAMMES ? "programmes: " : "rules: ", errors.data);
         igc_buf_free(&errors);
         free(r->dir);
         free(r);
@@ -65,8 +74,8 @@ int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->reload_mu, NULL);
     igc_iso_now(r->last_attempt_at);
-    igc_log(IGC_LOG_INFO, "rules: loaded %s version %s (%zu rules, %d tests passed)", dir, r->cur->id,
-            r->cur->nrules, r->cur->tests_passed);
+    igc_log(IGC_LOG_INFO, "%s: loaded %s version %s (%zu %s, %d tests passed)", kind_name(kind), dir, r->cur->id,
+            r->cur->nrules, kind_name(kind), r->cur->tests_passed);
     *out = r;
     return 0;
 }
@@ -116,7 +125,7 @@ int igc_rules_reload(igc_rules *r, igc_buf *err) {
     igc_buf errors = {0};
     int failed, total;
     igc_rules_version *nv = NULL;
-    int rc = igc__rules_version_load(r->dir, &r->lim, NULL, &errors, &failed, &total, &nv);
+    int rc = igc__rules_version_load(r->dir, r->kind, &r->lim, NULL, &errors, &failed, &total, &nv);
     if (rc) {
         const char *why = errors.data ? errors.data : igc_strerror(rc);
         pthread_mutex_lock(&r->mu);
@@ -127,12 +136,12 @@ int igc_rules_reload(igc_rules *r, igc_buf *err) {
         r->failed_reloads++;
         pthread_mutex_unlock(&r->mu);
         if (total)
-            igc_log(IGC_LOG_ERROR, "rules: reload of %s refused, keeping version %s (%d of %d tests failed)",
-                    r->dir, r->cur->id, failed, total);
+            igc_log(IGC_LOG_ERROR, "%s: reload of %s refused, keeping version %s (%d of %d tests failed)",
+                    kind_name(r->kind), r->dir, r->cur->id, failed, total);
         else
-            igc_log(IGC_LOG_ERROR, "rules: reload of %s refused, keeping version %s (load error)", r->dir,
-                    r->cur->id);
-        log_lines(IGC_LOG_ERROR, "rules: ", why);
+            igc_log(IGC_LOG_ERROR, "%s: reload of %s refused, keeping version %s (load error)", kind_name(r->kind),
+                    r->dir, r->cur->id);
+        log_lines(IGC_LOG_ERROR, r->kind == IGC_RULES_KIND_PROGRAMMES ? "programmes: " : "rules: ", why);
         if (err) igc_buf_puts(err, why);
         igc_buf_free(&errors);
         pthread_mutex_unlock(&r->reload_mu);
@@ -146,8 +155,8 @@ int igc_rules_reload(igc_rules *r, igc_buf *err) {
     r->last_error[0] = '\0';
     r->reloads++;
     pthread_mutex_unlock(&r->mu);
-    igc_log(IGC_LOG_INFO, "rules: reloaded %s: version %s -> %s (%zu rules, %d tests passed)", r->dir, old->id,
-            nv->id, nv->nrules, nv->tests_passed);
+    igc_log(IGC_LOG_INFO, "%s: reloaded %s: version %s -> %s (%zu %s, %d tests passed)", kind_name(r->kind), r->dir,
+            old->id, nv->id, nv->nrules, kind_name(r->kind), nv->tests_passed);
     /* Requests that acquired the old version keep it alive until they finish. */
     igc_rules_release(old);
     pthread_mutex_unlock(&r->reload_mu);
@@ -167,7 +176,7 @@ static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int 
     rules_watch *w = h->data;
     if (!w->r) return;
     if (status < 0) {
-        igc_log(IGC_LOG_WARN, "rules: watching %s: %s", w->r->dir, uv_strerror(status));
+        igc_log(IGC_LOG_WARN, "%s: watching %s: %s", kind_name(w->r->kind), w->r->dir, uv_strerror(status));
         return;
     }
     /* Editors' swap and temp files do not matter; the final rename does. */
@@ -199,7 +208,7 @@ int igc_rules_watch(igc_rules *r, uv_loop_t *loop) {
     w->open_handles = 2;
     e = uv_fs_event_start(&w->ev, on_fs_event, r->dir, 0);
     if (e) {
-        igc_log(IGC_LOG_ERROR, "rules: cannot watch %s: %s", r->dir, uv_strerror(e));
+        igc_log(IGC_LOG_ERROR, "%s: cannot watch %s: %s", kind_name(r->kind), r->dir, uv_strerror(e));
         w->r = NULL;
         uv_close((uv_handle_t *)&w->ev, watch_closed);
         uv_close((uv_handle_t *)&w->timer, watch_closed);
@@ -219,6 +228,7 @@ cJSON *igc_rules_status_json(igc_rules *r) {
     igc_rules_version *v = r->cur;
     atomic_fetch_add(&v->refs, 1);
     cJSON_AddStringToObject(o, "version", v->id);
+    cJSON_AddStringToObject(o, "kind", r->kind == IGC_RULES_KIND_PROGRAMMES ? "programmes" : "rules");
     cJSON_AddStringToObject(o, "loaded_at", v->loaded_at);
     cJSON_AddStringToObject(o, "dir", r->dir);
     if (r->last_error[0])
@@ -265,11 +275,16 @@ cJSON *igc_rules_status_json(igc_rules *r) {
 }
 
 int igc_rules_test_dir(const char *dir, const igc_rules_limits *lim, igc_buf *report, int *failed, int *total) {
+    return igc_rules_test_dir_kind(dir, IGC_RULES_KIND_POLICY, lim, report, failed, total);
+}
+
+int igc_rules_test_dir_kind(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_buf *report,
+                            int *failed, int *total) {
     int f = 0, t = 0;
     int rc = IGC_EINVAL;
     if (dir && *dir) {
         igc_rules_version *v = NULL;
-        rc = igc__rules_version_load(dir, lim, report, NULL, &f, &t, &v);
+        rc = igc__rules_version_load(dir, kind, lim, report, NULL, &f, &t, &v);
         igc_rules_release(v);
     }
     if (failed) *failed = f;

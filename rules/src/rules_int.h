@@ -45,6 +45,7 @@ typedef struct rules_state {
 
 struct igc_rules_version {
     atomic_int refs;
+    igc_rules_kind kind;
     pthread_mutex_t mu; /* the status fields below (rule errors) */
 
     /* The pool: the first state ran the tests; more are loaded on demand,
@@ -93,11 +94,25 @@ size_t igc__rules_fold(char *dst, const char *src, size_t len);
  * word (see match.c), outside the compounds of cs (may be NULL). */
 int igc__rules_find(const char *t, size_t tn, const char *w, size_t wn, const igc__rules_compounds *cs);
 
-/* Loads every *.lua of dir into a new state and runs the *_test.lua cases.
- * report (may be NULL) gets one line per case; errors (may be NULL) only the
- * failures. On success *out holds one reference. */
-int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_buf *report,
+/* Loads every *.lua of dir into a new state of the given kind and runs the
+ * *_test.lua cases. report (may be NULL) gets one line per case; errors (may
+ * be NULL) only the failures. On success *out holds one reference. */
+int igc__rules_version_load(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_buf *report,
                             igc_buf *errors, int *failed, int *total, igc_rules_version **out);
+
+/* The internal functions of a state (the prelude's, or the programmes layer's). */
+enum { F_NEW_ENV, F_NEW_CTX, F_FINISH, F_RUN, F_ROLLBACK, F_RESULT, F_NTESTS, F_TEST_INFO, F_TEST_CTX,
+       F_CHECK, F_CLEAR_TESTS, F_COUNT };
+/* Pushes internal function f of the state. */
+void igc__rules_push_internal(rules_state *s, int f);
+
+/* One evaluation on a state of v's pool: build(ud) (a protected C function,
+ * called with ud as light userdata) must return the ctx; every rule or
+ * programme then runs on it, one budget each (failures rolled back, recorded
+ * in the status, logged); then extract(ud, ctx) reads the outcome. Returns 0,
+ * or IGC_ERULES when the ctx could not be built or read or no rule could run. */
+int igc__rules_eval_with(igc_rules_version *v, igc_rules_input *lookup, lua_CFunction build,
+                         lua_CFunction extract, void *ud);
 void igc__rules_version_free(igc_rules_version *v);
 /* Copies src into dst (size n), cutting at a UTF-8 character boundary. */
 void igc__rules_copy(char *dst, size_t n, const char *src);

@@ -19,6 +19,8 @@
 
 extern const unsigned char igc_rules_prelude[];
 extern const unsigned long igc_rules_prelude_len;
+extern const unsigned char igc_rules_programmes_layer[];
+extern const unsigned long igc_rules_programmes_layer_len;
 
 #define HOOK_STEP 1000
 #define MAX_FILES 256
@@ -517,14 +519,13 @@ static int l_all_matches(lua_State *L) {
     }
 }
 
-/* The prelude's internal functions, kept as registry references so fetching
- * one never allocates (and so can never fail outside a protected call). */
-enum { F_NEW_ENV, F_NEW_CTX, F_FINISH, F_RUN, F_ROLLBACK, F_RESULT, F_NTESTS, F_TEST_INFO, F_TEST_CTX,
-       F_CHECK, F_CLEAR_TESTS, F_COUNT };
+/* The internal functions, kept as registry references so fetching one never
+ * allocates (and so can never fail outside a protected call). */
 static const char *const fnames[F_COUNT] = {"new_env", "new_ctx", "finish", "run", "rollback", "result",
                                             "ntests", "test_info", "test_ctx", "check", "clear_tests"};
 
-static void push_internal(rules_state *v, int f) { lua_rawgeti(v->L, LUA_REGISTRYINDEX, v->fref[f]); }
+void igc__rules_push_internal(rules_state *v, int f) { lua_rawgeti(v->L, LUA_REGISTRYINDEX, v->fref[f]); }
+#define push_internal igc__rules_push_internal
 
 /* ---- state setup ---- */
 
@@ -580,6 +581,15 @@ static int p_setup(lua_State *L) {
                                        {NULL, NULL}};
     luaL_newlib(L, helpers);
     lua_call(L, 1, 1);
+    if (v->v->kind == IGC_RULES_KIND_PROGRAMMES) {
+        /* The programmes layer replaces the prelude's interface, built on its
+         * shared sandbox parts. */
+        if (luaL_loadbufferx(L, (const char *)igc_rules_programmes_layer, igc_rules_programmes_layer_len,
+                             "=programmes", "t") != LUA_OK)
+            return lua_error(L);
+        lua_getfield(L, -2, "shared");
+        lua_call(L, 1, 1);
+    }
     for (int f = 0; f < F_COUNT; f++) {
         if (lua_getfield(L, -1, fnames[f]) != LUA_TFUNCTION) return luaL_error(L, "prelude lacks %s", fnames[f]);
         v->fref[f] = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -972,13 +982,14 @@ static int default_states(void) {
     return n < 1 ? 1 : n > IGC_RULES_MAX_STATES ? IGC_RULES_MAX_STATES : (int)n;
 }
 
-int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_buf *report,
+int igc__rules_version_load(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_buf *report,
                             igc_buf *errors, int *failed, int *total, igc_rules_version **out) {
     *out = NULL;
     *failed = *total = 0;
     igc_rules_version *v = calloc(1, sizeof *v);
     if (!v) return IGC_ENOMEM;
     atomic_init(&v->refs, 1);
+    v->kind = kind;
     pthread_mutex_init(&v->mu, NULL);
     pthread_mutex_init(&v->pool_mu, NULL);
     pthread_cond_init(&v->pool_cv, NULL);
@@ -1039,7 +1050,11 @@ int igc__rules_version_load(const char *dir, const igc_rules_limits *lim, igc_bu
 
     run_tests(s, report, errors, failed, total);
     v->tests_total = *total;
-    if (report)
+    if (report && kind == IGC_RULES_KIND_PROGRAMMES)
+        igc_buf_printf(report,
+                       "테스트 %d건 중 %d건 통과 / %d of %d tests passed (지원사업 %zu개 / %zu programmes, 버전 %s)\n",
+                       *total, *total - *failed, *total - *failed, *total, v->nrules, v->nrules, v->id);
+    else if (report)
         igc_buf_printf(report, "테스트 %d건 중 %d건 통과 / %d of %d tests passed (규칙 %zu개 / %zu rules, 버전 %s)\n",
                        *total, *total - *failed, *total - *failed, *total, v->nrules, v->nrules, v->id);
     if (*failed) {
@@ -1245,20 +1260,16 @@ static int p_extract(lua_State *L) {
     return 0;
 }
 
-int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict *out) {
-    if (!out) return IGC_EINVAL;
-    memset(out, 0, sizeof *out);
-    out->applicable = 1;
-    if (!v || !in || (in->ncands && !in->cands)) return IGC_EINVAL;
-
+int igc__rules_eval_with(igc_rules_version *v, igc_rules_input *lookup, lua_CFunction build,
+                         lua_CFunction extract, void *ud) {
     rules_state *s = pool_take(v);
     lua_State *L = s->L;
     int top = lua_gettop(L);
     int rc = 0;
-    s->cur = in;
+    s->cur = lookup;
     budget_reset(s);
-    lua_pushcfunction(L, p_build_ctx);
-    lua_pushlightuserdata(L, in);
+    lua_pushcfunction(L, build);
+    lua_pushlightuserdata(L, ud);
     int st = lua_pcall(L, 1, 1, 0);
     if (st != LUA_OK) {
         char msg[400];
@@ -1276,10 +1287,9 @@ int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict 
         run_stats rs = {0};
         run_rules(s, ctx, &rs, 1);
         if (v->nrules && !rs.ok) rc = IGC_ERULES;
-        extract_arg a = {in, out, 0};
         budget_reset(s);
-        lua_pushcfunction(L, p_extract);
-        lua_pushlightuserdata(L, &a);
+        lua_pushcfunction(L, extract);
+        lua_pushlightuserdata(L, ud);
         lua_pushvalue(L, ctx);
         st = lua_pcall(L, 2, 0, 0);
         if (st != LUA_OK) {
@@ -1287,12 +1297,41 @@ int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict 
             describe_error(s, L, st, msg, sizeof msg);
             igc_log(IGC_LOG_WARN, "rules %s: cannot read the rules' result: %s", v->id, msg);
             rc = IGC_ERULES;
-        } else if (a.nomem) {
-            rc = IGC_ENOMEM;
         }
     }
     s->cur = NULL;
     lua_settop(L, top);
     pool_give(v, s);
+    return rc;
+}
+
+/* p_build_ctx and p_extract get one argument block for both. */
+typedef struct eval_arg {
+    igc_rules_input *in;
+    extract_arg x;
+} eval_arg;
+
+static int p_build_policy(lua_State *L) {
+    eval_arg *a = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_pushlightuserdata(L, a->in);
+    return p_build_ctx(L);
+}
+
+static int p_extract_policy(lua_State *L) {
+    eval_arg *a = lua_touserdata(L, 1);
+    lua_pushlightuserdata(L, &a->x);
+    lua_replace(L, 1);
+    return p_extract(L);
+}
+
+int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict *out) {
+    if (!out) return IGC_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->applicable = 1;
+    if (!v || !in || (in->ncands && !in->cands) || v->kind != IGC_RULES_KIND_POLICY) return IGC_EINVAL;
+    eval_arg a = {in, {in, out, 0}};
+    int rc = igc__rules_eval_with(v, in, p_build_policy, p_extract_policy, &a);
+    if (!rc && a.x.nomem) rc = IGC_ENOMEM;
     return rc;
 }

@@ -1,0 +1,144 @@
+/*
+ * The programmes layer over the rule-set core: how a verdict, the KSIC code,
+ * the location and the date reach programme{} files (programmes.lua builds
+ * the ctx) and how the programmes shown come back as JSON. Loading, budgets,
+ * the state pool, tests and reloads are version.c's and rules.c's.
+ */
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "rules_int.h"
+
+typedef struct prog_arg {
+    const igc_rules_prog_input *in;
+    cJSON *out;
+    int nomem;
+} prog_arg;
+
+static void set_str(lua_State *L, const char *key, const char *val) {
+    lua_pushstring(L, val ? val : "");
+    lua_setfield(L, -2, key);
+}
+
+static int p_build(lua_State *L) {
+    prog_arg *a = lua_touserdata(L, 1);
+    const igc_rules_prog_input *in = a->in;
+    rules_state *s = NULL;
+    lua_getallocf(L, (void **)&s);
+    igc__rules_push_internal(s, F_NEW_CTX);
+    lua_createtable(L, 0, 4);
+
+    lua_createtable(L, 0, 3);
+    lua_pushboolean(L, in->applicable != 0);
+    lua_setfield(L, -2, "applicable");
+    set_str(L, "reason", in->reason);
+    lua_createtable(L, (int)(in->nitems < 64 ? in->nitems : 64), 0);
+    for (size_t i = 0; in->items && i < in->nitems && i < 64; i++) {
+        const igc_rules_prog_item *it = &in->items[i];
+        lua_createtable(L, 0, 7);
+        set_str(L, "code", it->code);
+        set_str(L, "name", it->name);
+        set_str(L, "theme", it->theme);
+        set_str(L, "theme_name", it->theme_name);
+        set_str(L, "field", it->field);
+        set_str(L, "field_name", it->field_name);
+        lua_pushnumber(L, it->score);
+        lua_setfield(L, -2, "score");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "items");
+    lua_setfield(L, -2, "verdict");
+
+    lua_createtable(L, 0, 7);
+    set_str(L, "code", in->ksic_code);
+    set_str(L, "section", in->ksic_section);
+    set_str(L, "section_name", in->ksic_section_name);
+    set_str(L, "division", in->ksic_division);
+    set_str(L, "division_name", in->ksic_division_name);
+    set_str(L, "group", in->ksic_group);
+    set_str(L, "group_name", in->ksic_group_name);
+    lua_setfield(L, -2, "ksic");
+
+    lua_createtable(L, 0, 2);
+    set_str(L, "sido", in->sido);
+    set_str(L, "sigungu", in->sigungu);
+    lua_setfield(L, -2, "address");
+    set_str(L, "date", in->date);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+static const char *field_str(lua_State *L, int idx, const char *key) {
+    lua_getfield(L, idx, key);
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    lua_pop(L, 1); /* the string stays alive in the table */
+    return s;
+}
+
+/* Copies one result row (a table at the top) into a JSON object. */
+static int row_json(lua_State *L, cJSON *o) {
+    int row = lua_gettop(L);
+    static const char *const keys[] = {"id", "name", "agency", "benefit", "kind", "status", "why"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!cJSON_AddStringToObject(o, keys[k], field_str(L, row, keys[k]))) return -1;
+    const char *from = field_str(L, row, "period_from"), *to = field_str(L, row, "period_to");
+    if (*from || *to) {
+        cJSON *p = cJSON_AddObjectToObject(o, "period");
+        if (!p || !cJSON_AddStringToObject(p, "from", from) || !cJSON_AddStringToObject(p, "to", to)) return -1;
+    } else if (!cJSON_AddNullToObject(o, "period")) {
+        return -1;
+    }
+    cJSON *tc = cJSON_AddArrayToObject(o, "to_check");
+    if (!tc) return -1;
+    lua_getfield(L, row, "to_check");
+    lua_Integer n = lua_type(L, -1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : 0;
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, -1, i) == LUA_TSTRING) {
+            cJSON *x = cJSON_CreateString(lua_tostring(L, -1));
+            if (!x) return -1;
+            cJSON_AddItemToArray(tc, x);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+static int p_extract(lua_State *L) {
+    prog_arg *a = lua_touserdata(L, 1);
+    rules_state *s = NULL;
+    lua_getallocf(L, (void **)&s);
+    igc__rules_push_internal(s, F_RESULT);
+    lua_pushvalue(L, 2);
+    lua_call(L, 1, 1);
+    lua_Integer n = lua_type(L, -1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : 0;
+    for (lua_Integer i = 1; i <= n && !a->nomem; i++) {
+        if (lua_rawgeti(L, -1, i) == LUA_TTABLE) {
+            cJSON *o = cJSON_CreateObject();
+            if (!o) {
+                a->nomem = 1;
+            } else {
+                cJSON_AddItemToArray(a->out, o); /* owned by out from here, also on failure */
+                if (row_json(L, o)) a->nomem = 1;
+            }
+        }
+        lua_settop(L, 3);
+    }
+    return 0;
+}
+
+int igc_rules_programmes_eval(igc_rules_version *v, const igc_rules_prog_input *in, cJSON **out) {
+    if (!out) return IGC_EINVAL;
+    *out = NULL;
+    if (!v || !in || (in->nitems && !in->items) || v->kind != IGC_RULES_KIND_PROGRAMMES) return IGC_EINVAL;
+    prog_arg a = {in, cJSON_CreateArray(), 0};
+    if (!a.out) return IGC_ENOMEM;
+    int rc = igc__rules_eval_with(v, NULL, p_build, p_extract, &a);
+    if (a.nomem) {
+        cJSON_Delete(a.out);
+        return IGC_ENOMEM;
+    }
+    *out = a.out;
+    return rc;
+}
