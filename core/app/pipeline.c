@@ -291,11 +291,13 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
     if (!verdict.applicable)
         add_reason(reasons, verdict.reason_code, verdict.reason_message, verdict.rule_id);
     if (!res.applicable) {
-        char m[512];
-        snprintf(m, sizeof m,
-                 "입력된 제품·기술에서 혁신성장 품목에 해당하는 근거가 부족합니다 (해당 가능성 %.0f%%, 유사 판별 이력 중 "
-                 "'해당 없음' %.0f%%).",
-                 res.p_applicable * 100, res.na_knn * 100);
+        char m[768];
+        int k = snprintf(m, sizeof m,
+                         "입력된 제품·기술에서 혁신성장 품목에 해당하는 근거가 부족합니다 (해당 가능성 %.0f%%, 유사 판별 이력 중 "
+                         "'해당 없음' %.0f%%).",
+                         res.p_applicable * 100, res.na_knn * 100);
+        if (res.na_cue[0] && k > 0 && (size_t)k < sizeof m)
+            snprintf(m + k, sizeof m - (size_t)k, " '%s'은(는) 색인어 사전의 해당 없음 단서입니다.", res.na_cue);
         add_reason(reasons, "not_innovation", m, "engine");
     } else if (!n) {
         add_reason(reasons, "all_items_excluded", "적용원칙에 따라 후보 품목이 모두 제외되었습니다.", "rules");
@@ -328,6 +330,9 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
         /* rule sentences arrive one per line: show them as one paragraph */
         for (size_t b = 0; b < basis.len; b++)
             if (basis.data[b] == '\n') basis.data[b] = ' ';
+        /* an applicable answer despite a not-applicable cue: the examiner should see it */
+        if (k == 0 && applicable && res.na_cue[0])
+            igc_buf_printf(&basis, " 단, '%s'은(는) 색인어 사전의 해당 없음 단서이니 확인하십시오.", res.na_cue);
         igc_trim(basis.data ? basis.data : (char *)"");
         cJSON_AddStringToObject(x, "basis", basis.data ? basis.data : "");
         igc_buf_free(&basis);

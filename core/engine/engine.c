@@ -472,7 +472,7 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     }
     lex_finish(e->ex_lex);
     lex_finish(e->cs_lex);
-    snprintf(e->version, sizeof e->version, "igc-engine/1 lexical%s+knn+ksic_prior%s%s%s", e->has_enc ? "+dense" : "",
+    snprintf(e->version, sizeof e->version, "igc-engine/2 lexical%s+knn+ksic_prior+lexicon+cases%s%s%s", e->has_enc ? "+dense" : "",
              e->has_enc ? " [" : "", e->has_enc ? e->enc->version : "", e->has_enc ? "]" : "");
     *out = e;
     return 0;
@@ -1584,6 +1584,15 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
     }
     r->gap = r->ncands > 1 ? r->cands[0].score - r->cands[1].score : r->ncands ? r->cands[0].score : 0;
     snprintf(r->lexicon_version, sizeof r->lexicon_version, "%s", sc.lx ? igc_lexicon_version(sc.lx) : "none");
+    if (sc.cues.n) {
+        /* the longest cue found says the most */
+        const char *best = NULL;
+        for (size_t h = 0; h < sc.cues.n; h++) {
+            const char *cue = igc_lexicon_cue(sc.lx, sc.cues.h[h].term, NULL);
+            if (cue && (!best || strlen(cue) > strlen(best))) best = cue;
+        }
+        snprintf(r->na_cue, sizeof r->na_cue, "%s", best ? best : "");
+    }
     /* applicability */
     sc.na[IGC_NA_TOP] = r->ncands ? r->cands[0].score : 0;
     double z = p->na_bias;

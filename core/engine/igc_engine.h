@@ -142,6 +142,7 @@ typedef struct igc_engine_result {
     size_t nneighbors;
     igc_ksic_match ksic;        /* resolved KSIC (level 0 when unknown/blank) */
     char lexicon_version[64];   /* the index-term dictionary this answer used, "none" without */
+    char na_cue[192];           /* a not-applicable cue of the dictionary found in the input, "" when none */
 } igc_engine_result;
 
 typedef struct igc_engine igc_engine;
@@ -198,7 +199,7 @@ int igc_engine_features(const igc_engine *e, const igc_engine_input *in, const c
 void igc_engine_result_free(igc_engine_result *r);
 igc_taxonomy *igc_engine_taxonomy(const igc_engine *e);
 const igc_engine_params *igc_engine_get_params(const igc_engine *e);
-/* "igc-engine/1 lexical+dense(subword-1/...)+knn+prior" */
+/* "igc-engine/2 lexical+dense+knn+ksic_prior+lexicon+cases [subword-1/d128/...]" */
 const char *igc_engine_version(const igc_engine *e);
 /* Description of the vector index in use ("Flat/cpu"), or "none". */
 const char *igc_engine_index_desc(const igc_engine *e);

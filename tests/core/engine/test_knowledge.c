@@ -405,5 +405,36 @@ TEST(group_history_in_firms) {
     igc_engine_unref(e);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(keywords_are_stems), TEST_ENTRY(group_history_in_firms), TEST_ENTRY(terms_rank_their_item), TEST_ENTRY(terms_explain_the_answer),
+/* A not-applicable cue of the dictionary found in the input is named in the result
+ * (the answer explains it) and counts as evidence against applicability. */
+TEST(not_applicable_cue_named) {
+    REQUIRE(fixtures() == 0);
+    const char *cue = NULL;
+    for (size_t i = 0; i < g_tx->nitems && !cue; i++) {
+        const igc_lex_item *li = igc_lexicon_item(g_lx, i);
+        if (li && li->nna_cues) cue = li->na_cues[0];
+    }
+    REQUIRE(cue);
+    igc_engine *e;
+    REQUIRE(igc_engine_new(g_tx, g_ks, NULL, NULL, NULL, NULL, &e) == 0);
+    REQUIRE(igc_engine_set_lexicon(e, g_lx) == 0);
+    igc_engine_input in = product(cue);
+    igc_engine_result r;
+    REQUIRE(igc_engine_classify(e, &in, NULL, &r) == 0);
+    fprintf(stderr, "  cue '%s' -> named '%s'\n", cue, r.na_cue);
+    CHECK(r.na_cue[0] != 0);
+    igc_engine_result_free(&r);
+    float *ft = malloc(g_tx->nitems * IGC_FT_N * sizeof *ft);
+    double na[IGC_NA_N];
+    REQUIRE(ft && igc_engine_features(e, &in, NULL, ft, na) == 0);
+    CHECK(na[IGC_NA_CUE] > 0);
+    igc_engine_input plain = product("리튬이온 배터리 양극재");
+    REQUIRE(igc_engine_classify(e, &plain, NULL, &r) == 0);
+    CHECK(r.na_cue[0] == 0);
+    igc_engine_result_free(&r);
+    free(ft);
+    igc_engine_unref(e);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(not_applicable_cue_named), TEST_ENTRY(keywords_are_stems), TEST_ENTRY(group_history_in_firms), TEST_ENTRY(terms_rank_their_item), TEST_ENTRY(terms_explain_the_answer),
               TEST_ENTRY(lexicon_swap_changes_answer), TEST_ENTRY(typical_ksic_codes), TEST_ENTRY(cases_kept_apart))
