@@ -228,6 +228,34 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
 
 /* ---- judgments ---- */
 
+/* What a saved judgment keeps of the programmes the shown result listed: id, name,
+ * agency, benefit, status, why, period (strings and {from, to} only). */
+static cJSON *saved_programmes(const cJSON *result) {
+    cJSON *out = cJSON_CreateArray();
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(result, "programmes")) {
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "id"))) continue;
+        cJSON *x = cJSON_CreateObject();
+        static const char *const keys[] = {"id", "name", "agency", "benefit", "status", "why"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, keys[k]));
+            cJSON_AddStringToObject(x, keys[k], v ? v : "");
+        }
+        const cJSON *per = cJSON_GetObjectItemCaseSensitive(p, "period");
+        const char *from = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(per, "from"));
+        const char *to = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(per, "to"));
+        if (from || to) {
+            cJSON *po = cJSON_AddObjectToObject(x, "period");
+            cJSON_AddStringToObject(po, "from", from ? from : "");
+            cJSON_AddStringToObject(po, "to", to ? to : "");
+        } else {
+            cJSON_AddNullToObject(x, "period");
+        }
+        cJSON_AddItemToArray(out, x);
+    }
+    return out;
+}
+
 static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
     igc_req r;
@@ -274,6 +302,10 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
          * ones the shown result claims stay inside "result" as sent. */
         igc_rules_version *cur = a->rules ? igc_rules_acquire(a->rules) : NULL;
         cJSON_AddStringToObject(j, "rules_version", cur ? igc_rules_version_id(cur) : "none");
+        igc_rules_release(cur);
+        cJSON_AddItemToObject(j, "programmes", saved_programmes(result));
+        cur = a->programmes ? igc_rules_acquire(a->programmes) : NULL;
+        cJSON_AddStringToObject(j, "programmes_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);
         cJSON_AddStringToObject(j, "engine_version", igc_engine_version(e));
         char *txt = cJSON_PrintUnformatted(j);
@@ -437,6 +469,45 @@ static void h_rules_reload(void *ud, const igc_http_request *req, igc_http_respo
     igc_buf_free(&err);
 }
 
+/* ---- support programmes and regions ---- */
+
+/* 1 when a programme set is loaded; otherwise answers 503 and returns 0. */
+static int programmes_on(const igc_app *a, igc_http_response *res) {
+    if (a->programmes) return 1;
+    igc_http_error(res, 503, "programmes_disabled", "지원사업(연계 우대지원) 목록이 꺼져 있습니다.", NULL, 0);
+    return 0;
+}
+
+static void h_programmes(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    if (!programmes_on(a, res)) return;
+    send_json(res, 200, igc_rules_status_json(a->programmes));
+}
+
+static void h_programmes_reload(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    if (!programmes_on(a, res)) return;
+    igc_buf err = {0};
+    int rc = igc_rules_reload(a->programmes, &err);
+    if (rc) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "지원사업 변경이 거부되어 이전 목록을 계속 사용합니다: %.900s",
+                 err.data ? err.data : igc_strerror(rc));
+        igc_http_error(res, 422, "programmes_rejected", msg, NULL, 0);
+    } else {
+        send_json(res, 200, igc_rules_status_json(a->programmes));
+    }
+    igc_buf_free(&err);
+}
+
+static void h_regions(void *ud, const igc_http_request *req, igc_http_response *res) {
+    (void)ud;
+    (void)req;
+    send_json(res, 200, igc_regions_json());
+}
+
 /* ---- the index-term dictionary ---- */
 
 /* 1 when the lexicon is on; otherwise answers 503 and returns 0. */
@@ -576,6 +647,9 @@ int igc_api_register(igc_http_router *r, igc_app *a) {
         {"GET", "/api/v1/judgments/{id}", h_judgment_get},
         {"GET", "/api/v1/rules", h_rules},
         {"POST", "/api/v1/rules/reload", h_rules_reload},
+        {"GET", "/api/v1/programmes", h_programmes},
+        {"POST", "/api/v1/programmes/reload", h_programmes_reload},
+        {"GET", "/api/v1/regions", h_regions},
         {"GET", "/api/v1/lexicon", h_lexicon},
         {"POST", "/api/v1/lexicon/reload", h_lexicon_reload},
         {"GET", "/api/v1/lexicon/items/{code}", h_lexicon_item},

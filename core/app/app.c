@@ -81,6 +81,18 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
         rc = igc_rules_open(cfg->rules_dir, NULL, &a->rules);
         if (rc) return fail(err, rc, "rules in %s: %s (run `igc rules test` for details)", cfg->rules_dir);
     }
+    /* Support programmes are policy like the rules; "none" or a missing folder runs without them. */
+    if (flags & IGC_APP_RULES && strcmp(cfg->programmes_dir, "none") != 0) {
+        struct stat sb;
+        if (stat(cfg->programmes_dir, &sb) != 0) {
+            igc_log(IGC_LOG_WARN, "programmes: no folder %s; answers list no support programmes", cfg->programmes_dir);
+        } else {
+            rc = igc_rules_open_kind(cfg->programmes_dir, IGC_RULES_KIND_PROGRAMMES, NULL, &a->programmes);
+            if (rc)
+                return fail(err, rc, "programmes in %s: %s (run `igc programmes test` for details)",
+                            cfg->programmes_dir);
+        }
+    }
     if (flags & IGC_APP_STORE) {
         if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
         rc = igc_store_open(cfg->db_dir, cfg->map_mb, &a->store);
@@ -185,6 +197,7 @@ void igc_app_close(igc_app *a) {
     igc_lexicon_unref(a->lexicon);
     igc_encoder_free(a->enc);
     if (a->rules) igc_rules_close(a->rules);
+    if (a->programmes) igc_rules_close(a->programmes);
     if (a->store) igc_store_close(a->store);
     igc_ksic_free(a->ksic);
     memset(a, 0, sizeof *a);

@@ -10,6 +10,9 @@
 #ifndef IGC_DEFAULT_RULES
 #define IGC_DEFAULT_RULES "rules"
 #endif
+#ifndef IGC_DEFAULT_PROGRAMMES
+#define IGC_DEFAULT_PROGRAMMES "programmes"
+#endif
 #ifndef IGC_DEFAULT_MODEL_DIR
 #define IGC_DEFAULT_MODEL_DIR "model"
 #endif
@@ -27,6 +30,7 @@ static const struct opt {
     {"--data", "IGC_DATA", S(data_dir), "data directory (" IGC_DEFAULT_DATA ")"},
     {"--db", "IGC_DB", S(db_dir), "LMDB directory for judgments (./var/db)"},
     {"--rules", "IGC_RULES", S(rules_dir), "rules directory (" IGC_DEFAULT_RULES ")"},
+    {"--programmes", "IGC_PROGRAMMES", S(programmes_dir), "support programmes directory (" IGC_DEFAULT_PROGRAMMES ")"},
     {"--taxonomy", "IGC_TAXONOMY", S(taxonomy), "taxonomy file (<data>/taxonomy/igc-v6.json)"},
     {"--model", "IGC_MODEL", S(model), "embedding model file, or 'none' (" IGC_DEFAULT_MODEL_DIR "/igc-embed.bin)"},
     {"--params", "IGC_PARAMS", S(params), "engine parameters (" IGC_DEFAULT_MODEL_DIR "/engine-params.json)"},
@@ -67,6 +71,7 @@ void igc_config_init(igc_config *c) {
     set(c->data_dir, sizeof c->data_dir, IGC_DEFAULT_DATA);
     set(c->db_dir, sizeof c->db_dir, "var/db");
     set(c->rules_dir, sizeof c->rules_dir, IGC_DEFAULT_RULES);
+    set(c->programmes_dir, sizeof c->programmes_dir, IGC_DEFAULT_PROGRAMMES);
     set(c->lexicon_dir, sizeof c->lexicon_dir, "var/lexicon");
     set(c->model, sizeof c->model, IGC_DEFAULT_MODEL_DIR "/igc-embed.bin");
     set(c->params, sizeof c->params, IGC_DEFAULT_MODEL_DIR "/engine-params.json");

@@ -26,6 +26,7 @@ typedef struct igc_config {
     char data_dir[PATH_MAX];   /* ../shared/data */
     char db_dir[PATH_MAX];     /* LMDB environment directory */
     char rules_dir[PATH_MAX];  /* Lua rules */
+    char programmes_dir[PATH_MAX]; /* Lua support programmes (연계 우대지원, regional) */
     char taxonomy[PATH_MAX];   /* taxonomy file; default <data>/taxonomy/igc-v6.json */
     char model[PATH_MAX];      /* embedding model file; "none" disables dense retrieval */
     char params[PATH_MAX];     /* engine parameters fitted by `igc tune` */
@@ -42,7 +43,7 @@ typedef struct igc_config {
 } igc_config;
 
 /* Fills defaults, then applies IGC_* environment variables (IGC_LISTEN, IGC_DATA,
- * IGC_DB, IGC_RULES, IGC_TAXONOMY, IGC_MODEL, IGC_PARAMS, IGC_INDEX, IGC_MAP_MB,
+ * IGC_DB, IGC_RULES, IGC_PROGRAMMES, IGC_TAXONOMY, IGC_MODEL, IGC_PARAMS, IGC_INDEX, IGC_MAP_MB,
  * IGC_MAX_BODY, IGC_MAX_CONN, IGC_LOG_LEVEL). */
 void igc_config_init(igc_config *c);
 /* Consumes a common option at argv[*i] (and its value), advancing *i. Returns 1
@@ -60,6 +61,7 @@ typedef struct igc_app {
     size_t ncases;             /* cases of the case dictionary in the engine */
     igc_taxonomy *tx;          /* while opening: the taxonomy the first engine is built over */
     igc_rules *rules;          /* NULL when cfg.no_rules */
+    igc_rules *programmes;     /* programmes rule set (IGC_APP_RULES); NULL when not loaded */
     igc_store *store;          /* NULL unless opened */
     char loaded_at[21];
     int engine_dirty;          /* exemplars added since the last igc_engine_commit() */
@@ -121,6 +123,7 @@ typedef struct igc_row {
     const char *labels[3];      /* "" when absent or not a labelled file */
     const char *none_reason;
     const char *confidence;     /* "high", "medium", "low" or "" */
+    const char *sido, *sigungu; /* the address columns, "" when absent */
     size_t line;                /* line number in the file, for messages */
 } igc_row;
 typedef struct igc_rows igc_rows;
@@ -154,6 +157,7 @@ cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char
 typedef struct igc_req {
     char *company_name, *brn, *ceo;
     char *ksic_code, *ksic_name, *main_product, *product_use, *tech_business_name, *tech_class;
+    char *sido, *sigungu;      /* company.address, official names; NULL when not given */
     char brn10[11];
 } igc_req;
 
@@ -187,6 +191,21 @@ cJSON *igc_verr_json(const igc_verr *e);
 int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
 /* Same, skipping the past judgment stored under exclude_key (leave-one-out evaluation). */
 int igc_app_classify_excluding(igc_app *a, const igc_req *r, const char *exclude_key, int with_input, cJSON **out);
+
+/* ---- regions (regions.c): the optional company address ---- */
+typedef struct igc_region {
+    const char *sido;             /* official full name, "강원특별자치도" */
+    const char *short_name;       /* as notices write it, "강원" */
+    const char *const *sigungu;   /* NULL-terminated; empty for 세종특별자치시 */
+} igc_region;
+/* The 17 provinces, in official order. */
+const igc_region *igc_regions(size_t *n);
+/* 0 when sido is a province and sigungu one of its districts ("" or NULL where
+ * it has none); IGC_ENOTFOUND for an unknown sido, IGC_EINVAL for a district
+ * it does not have. *out (may be NULL) gets the province when known. */
+int igc_region_check(const char *sido, const char *sigungu, const igc_region **out);
+/* {regions:[{sido, short, sigungu:[...]}]} */
+cJSON *igc_regions_json(void);
 
 /* Engine input view of a request. */
 void igc_req_engine_input(const igc_req *r, igc_engine_input *in);

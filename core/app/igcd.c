@@ -35,6 +35,8 @@ static void on_signal(uv_signal_t *h, int signum) {
     /* the rules watcher is the last handle that keeps the loop alive */
     if (app.rules) igc_rules_close(app.rules);
     app.rules = NULL;
+    if (app.programmes) igc_rules_close(app.programmes);
+    app.programmes = NULL;
     igc_app_lexicon_unwatch(&app);
     uv_signal_stop(&sig_int);
     uv_signal_stop(&sig_term);
@@ -97,6 +99,8 @@ int main(int argc, char **argv) {
     }
     if (app.rules && igc_rules_watch(app.rules, loop))
         igc_log(IGC_LOG_WARN, "rules: cannot watch %s; use POST /api/v1/rules/reload", cfg.rules_dir);
+    if (app.programmes && igc_rules_watch(app.programmes, loop))
+        igc_log(IGC_LOG_WARN, "programmes: cannot watch %s; use POST /api/v1/programmes/reload", cfg.programmes_dir);
     if (igc_app_lexicon_watch(&app, loop))
         igc_log(IGC_LOG_WARN, "lexicon: cannot watch %s; use POST /api/v1/lexicon/reload", cfg.lexicon_dir);
     igc_http_config hc = {.listen = cfg.listen, .max_body_bytes = cfg.max_body, .max_connections = cfg.max_connections};
@@ -133,6 +137,8 @@ int main(int argc, char **argv) {
     /* the rules watcher closes with the manager; close whatever else remains */
     if (app.rules) igc_rules_close(app.rules);
     app.rules = NULL;
+    if (app.programmes) igc_rules_close(app.programmes);
+    app.programmes = NULL;
     uv_walk(loop, close_walk, NULL);
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);

@@ -32,6 +32,8 @@ static char **slot(igc_req *r, const field_def *f) { return (char **)((char *)r 
 
 void igc_req_free(igc_req *r) {
     for (size_t i = 0; i < NFIELDS; i++) free(*slot(r, &fields[i]));
+    free(r->sido);
+    free(r->sigungu);
     memset(r, 0, sizeof *r);
 }
 
@@ -58,6 +60,50 @@ static int tech_class_ok(const char *s) {
     for (size_t i = 2; i < n; i++)
         if (!isdigit((unsigned char)s[i])) return 0;
     return 1;
+}
+
+/* company.address {sido, sigungu}: optional (absent, null or both blank), else official
+ * names from the region list (igc_region_check). Sets r->sido/sigungu; 0 or IGC_EINVAL. */
+static int req_address(const cJSON *doc, igc_req *r, igc_verr *e) {
+    const cJSON *co = cJSON_GetObjectItemCaseSensitive(doc, "company");
+    const cJSON *ad = cJSON_IsObject(co) ? cJSON_GetObjectItemCaseSensitive(co, "address") : NULL;
+    if (!ad || cJSON_IsNull(ad)) return 0;
+    if (!cJSON_IsObject(ad)) {
+        e->fields[e->nfields++] = "company.address";
+        return verr(e, 400, "invalid_type", "소재지(company.address)는 {\"sido\": 광역, \"sigungu\": 시·군·구} 객체여야 합니다.");
+    }
+    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(ad, "sido"), *sg = cJSON_GetObjectItemCaseSensitive(ad, "sigungu");
+    if ((sd && !cJSON_IsString(sd) && !cJSON_IsNull(sd)) || (sg && !cJSON_IsString(sg) && !cJSON_IsNull(sg))) {
+        e->fields[e->nfields++] = sd && !cJSON_IsString(sd) && !cJSON_IsNull(sd) ? "company.address.sido"
+                                                                                 : "company.address.sigungu";
+        return verr(e, 400, "invalid_type", "소재지의 광역(sido)과 시·군·구(sigungu)는 문자열이어야 합니다.");
+    }
+    r->sido = igc_strdup(cJSON_IsString(sd) ? sd->valuestring : "");
+    r->sigungu = igc_strdup(cJSON_IsString(sg) ? sg->valuestring : "");
+    if (!r->sido || !r->sigungu) return verr(e, 500, "out_of_memory", "서버 메모리가 부족합니다.");
+    igc_trim(r->sido);
+    igc_trim(r->sigungu);
+    if (!*r->sido && !*r->sigungu) {
+        free(r->sido), free(r->sigungu);
+        r->sido = r->sigungu = NULL;
+        return 0;
+    }
+    const igc_region *rg = NULL;
+    int rc = igc_region_check(r->sido, r->sigungu, &rg);
+    if (rc == 0) return 0;
+    char m[400];
+    if (rc == IGC_ENOTFOUND) {
+        e->fields[e->nfields++] = "company.address.sido";
+        snprintf(m, sizeof m, "알 수 없는 광역(시·도) 이름입니다: '%.60s'. 목록의 정식 이름(예: 강원특별자치도)을 골라 주세요.",
+                 r->sido);
+    } else {
+        e->fields[e->nfields++] = "company.address.sigungu";
+        if (!*r->sigungu)
+            snprintf(m, sizeof m, "소재지의 시·군·구를 골라 주세요 (%s).", rg->sido);
+        else
+            snprintf(m, sizeof m, "%s에 '%.60s'라는 시·군·구가 없습니다. 목록에서 골라 주세요.", rg->sido, r->sigungu);
+    }
+    return verr(e, 400, "invalid_address", m);
 }
 
 int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r, igc_verr *e) {
@@ -140,6 +186,10 @@ int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r
         igc_req_free(r);
         return verr(e, 400, "invalid_tech_class", "기술분류 코드 형식이 올바르지 않습니다 (예: EE0101).");
     }
+    if (req_address(doc, r, e)) {
+        igc_req_free(r);
+        return IGC_EINVAL;
+    }
     return 0;
 }
 
@@ -169,6 +219,11 @@ cJSON *igc_req_company_json(const igc_req *r) {
     cJSON_AddStringToObject(co, "name", r->company_name);
     cJSON_AddStringToObject(co, "brn", r->brn10[0] ? r->brn10 : r->brn);
     cJSON_AddStringToObject(co, "ceo", r->ceo);
+    if (r->sido) {
+        cJSON *ad = cJSON_AddObjectToObject(co, "address");
+        cJSON_AddStringToObject(ad, "sido", r->sido);
+        cJSON_AddStringToObject(ad, "sigungu", r->sigungu ? r->sigungu : "");
+    }
     return co;
 }
 
@@ -216,6 +271,49 @@ static void add_reason(cJSON *reasons, const char *code, const char *msg, const 
     cJSON_AddStringToObject(o, "message", msg);
     cJSON_AddStringToObject(o, "rule", rule);
     cJSON_AddItemToArray(reasons, o);
+}
+
+/* The support programmes the verdict unlocks (a->programmes), on the answer's own items:
+ * programmes [{id, name, agency, benefit, kind, status, why, period, to_check}] and
+ * programmes_version. A failing set answers with what it could. */
+static void add_programmes(igc_app *a, cJSON *o, const igc_req *req, const igc_engine_result *res,
+                           const char *today) {
+    igc_rules_version *pv = a->programmes ? igc_rules_acquire(a->programmes) : NULL;
+    cJSON *list = NULL;
+    if (pv) {
+        igc_rules_prog_item items[IGC_TOP];
+        size_t n = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "items")) {
+            if (n == IGC_TOP) break;
+            items[n++] = (igc_rules_prog_item){
+                cJSON_GetStringValue(cJSON_GetObjectItem(x, "code")), cJSON_GetStringValue(cJSON_GetObjectItem(x, "name")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(x, "theme")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(x, "theme_name")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(x, "field")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(x, "field_name")),
+                cJSON_GetNumberValue(cJSON_GetObjectItem(x, "score"))};
+        }
+        const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "reasons"), 0);
+        const igc_ksic_entry *ke = res->ksic.first;
+        char div[3] = "", grp[4] = "";
+        if (ke) snprintf(div, sizeof div, "%s", ke->div2), snprintf(grp, sizeof grp, "%s", ke->grp3);
+        igc_rules_prog_input in = {
+            .applicable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "applicable")),
+            .reason = r0 ? cJSON_GetStringValue(cJSON_GetObjectItem(r0, "code")) : "",
+            .items = items, .nitems = n, .ksic_code = req->ksic_code,
+            .ksic_section = ke ? ke->sec : "", .ksic_section_name = ke ? ke->sec_name : "",
+            .ksic_division = ke && res->ksic.level >= 2 ? div : "",
+            .ksic_division_name = ke && res->ksic.level >= 2 ? ke->div2_name : "",
+            .ksic_group = ke && res->ksic.level >= 3 ? grp : "",
+            .ksic_group_name = ke && res->ksic.level >= 3 ? ke->grp3_name : "",
+            .sido = req->sido ? req->sido : "", .sigungu = req->sigungu ? req->sigungu : "", .date = today};
+        int rc = igc_rules_programmes_eval(pv, &in, &list);
+        if (rc) igc_log(IGC_LOG_WARN, "programmes: evaluation failed (%s)", igc_strerror(rc));
+    }
+    cJSON_AddItemToObject(o, "programmes", list ? list : cJSON_CreateArray());
+    cJSON_AddStringToObject(o, "programmes_version", pv ? igc_rules_version_id(pv) : "none");
+    igc_rules_release(pv);
 }
 
 int igc_app_classify(igc_app *a, const igc_req *req, int with_input, cJSON **out) {
@@ -369,6 +467,7 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
     cJSON_AddStringToObject(o, "engine_version", igc_engine_version(eng));
     cJSON_AddStringToObject(o, "rules_version", rv ? igc_rules_version_id(rv) : "none");
     cJSON_AddStringToObject(o, "lexicon_version", res.lexicon_version);
+    add_programmes(a, o, req, &res, today);
     cJSON_AddNumberToObject(o, "elapsed_ms", (double)(int)((igc_now_ms() - t0) * 1000) / 1000);
     for (size_t i = 0; i < res.ncands; i++) igc_buf_free(&rc_[i].basis);
     igc_rules_release(rv);
