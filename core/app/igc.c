@@ -35,6 +35,7 @@ static const char *usage =
     "  history import FILE.csv                   add labelled past judgments to the store\n"
     "  history stats                             exemplars per item\n"
     "  rules test [DIR]                          run the rule tests (default: the rules directory)\n"
+    "  programmes test [DIR]                     run the support programmes' tests (default: --programmes)\n"
     "  lexicon check [FILE]                      validate the index-term dictionary (default: the copy in\n"
     "                                            --lexicon-dir) and list terms that fire on other items'\n"
     "                                            or KSIC texts; exit 2 when it does not load\n"
@@ -50,7 +51,7 @@ static const struct {
      "입력 (--in): CSV, 첫 줄은 머리글. 열 이름은 영어 또는 입력 화면의 한국어 이름(순서 무관):\n"
      "  uid (없으면 줄 번호), company 기업명, brn 사업자등록번호, ceo 대표자명, ksic_code 업종코드,\n"
      "  ksic_name 업종명, main_product 주요제품, product_use 제품용도, tech_business_name 기술사업명,\n"
-     "  tech_class 기술분류\n"
+     "  tech_class 기술분류, sido 광역, sigungu 시군구 (소재지: 정식 이름, 예 강원특별자치도, 정선군)\n"
      "  인코딩: UTF-8(BOM 있어도 됨), 또는 엑셀이 저장한 CP949(EUC-KR): UTF-8로 바꿔 읽고 그렇다고 알림.\n"
      "  모르는 열은 경고하고 읽지 않음. 읽을 열이 하나도 없거나, 따옴표가 닫히지 않았거나, 어느 인코딩으로도\n"
      "  읽을 수 없는 글자가 있으면 줄 번호와 함께 거부(종료 코드 2, 아무것도 분류하지 않음).\n"
@@ -59,7 +60,7 @@ static const struct {
      "                  score, keywords}], taxonomy_version, engine_version, rules_version, ...} 또는 {uid, error}\n"
      "  --format csv    (FILE이 .csv로 끝나면 기본) 엑셀에서 바로 여는 UTF-8(BOM) CSV, 한 줄에 한 회사:\n"
      "                  uid, company, applicable, item1_code, item1_name, item1_score, ... item3_score,\n"
-     "                  reasons, needs_review, review_note, error_code, error_message, *_version\n"
+     "                  reasons, needs_review, review_note, programmes, error_code, error_message, *_version\n"
      "행마다의 입력 오류(사업자등록번호 등)는 그 행의 error에 쓰고 나머지를 계속 분류(종료 코드 0).\n"
      "저장소(--db)의 과거 판별을 근거로 씀: 비어 있으면 정확도가 크게 낮음(igc history import).\n"},
     {"eval",
@@ -73,6 +74,9 @@ static const struct {
     {"rules",
      "test [DIR]: 규칙 폴더(기본 --rules)를 새로 읽어 *_test.lua 시험을 모두 돌림. 모두 통과하면 0,\n"
      "  규칙을 읽지 못했거나 시험이 실패하면 1.\n"},
+    {"programmes",
+     "test [DIR]: 지원사업 폴더(기본 --programmes)를 새로 읽어 *_test.lua 시험을 모두 돌림. 모두 통과하면 0,\n"
+     "  읽지 못했거나 시험이 실패하면 1. 파일 쓰는 법은 docs/rules-guide.md 8장.\n"},
 };
 
 /* One command's help: its lines of the usage text, then help_more. 2 when the
@@ -129,6 +133,11 @@ static cJSON *row_doc(const igc_row *r) {
     cJSON_AddStringToObject(co, "name", r->in.company_name);
     cJSON_AddStringToObject(co, "brn", r->brn);
     cJSON_AddStringToObject(co, "ceo", r->ceo);
+    if ((r->sido && *r->sido) || (r->sigungu && *r->sigungu)) {
+        cJSON *ad = cJSON_AddObjectToObject(co, "address");
+        cJSON_AddStringToObject(ad, "sido", r->sido ? r->sido : "");
+        cJSON_AddStringToObject(ad, "sigungu", r->sigungu ? r->sigungu : "");
+    }
     cJSON_AddStringToObject(te, "ksic_code", r->in.ksic_code);
     cJSON_AddStringToObject(te, "ksic_name", r->in.ksic_name);
     cJSON_AddStringToObject(te, "main_product", r->in.main_product);
@@ -189,12 +198,13 @@ static int out_close(out_file *o, int keep) {
 }
 
 /* Columns of the CSV output, one company a line (Excel: UTF-8 with a BOM). */
-static const char *const csv_versions[] = {"taxonomy_version", "engine_version", "rules_version", "lexicon_version"};
+static const char *const csv_versions[] = {"taxonomy_version", "engine_version", "rules_version", "lexicon_version",
+                                           "programmes_version"};
 
 static void csv_header(igc_buf *b) {
     igc_buf_puts(b, "\xEF\xBB\xBFuid,company,applicable");
     for (int k = 1; k <= 3; k++) igc_buf_printf(b, ",item%d_code,item%d_name,item%d_score", k, k, k);
-    igc_buf_puts(b, ",reasons,needs_review,review_note,error_code,error_message");
+    igc_buf_puts(b, ",reasons,needs_review,review_note,programmes,error_code,error_message");
     for (size_t k = 0; k < sizeof csv_versions / sizeof *csv_versions; k++) igc_buf_printf(b, ",%s", csv_versions[k]);
     igc_buf_puts(b, "\r\n");
 }
@@ -230,6 +240,13 @@ static void csv_line(igc_buf *b, const cJSON *line, const char *company) {
     igc_buf_puts(b, err ? "," : cJSON_IsTrue(cJSON_GetObjectItem(line, "needs_review")) ? ",true" : ",false");
     igc_buf_puts(b, ",");
     igc_csv_field(b, jstr_or(line, "review_note", ""));
+    /* the programmes shown, "id: why" each (an ended one says so in its why) */
+    igc_buf progs = {0};
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(line, "programmes"))
+        igc_buf_printf(&progs, "%s%s: %s", progs.len ? " / " : "", jstr_or(r, "id", ""), jstr_or(r, "why", ""));
+    igc_buf_puts(b, ",");
+    igc_csv_field(b, progs.data ? progs.data : "");
+    igc_buf_free(&progs);
     igc_buf_puts(b, ",");
     igc_csv_field(b, jstr_or(err, "code", ""));
     igc_buf_puts(b, ",");
@@ -291,7 +308,8 @@ static int cmd_classify(igc_app *a, const args *ar) {
                 bad++;
             } else {
                 static const char *keep[] = {"applicable", "reasons", "needs_review", "review_note", "items",
-                                             "taxonomy_version", "engine_version", "rules_version", "lexicon_version"};
+                                             "programmes", "taxonomy_version", "engine_version", "rules_version",
+                                             "lexicon_version", "programmes_version"};
                 for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
                     if (cJSON_HasObjectItem(res, keep[k]))
                         cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
@@ -726,10 +744,11 @@ static int cmd_history(igc_app *a, const char *sub, const args *ar) {
     return die("history needs 'import FILE.csv' or 'stats'", NULL);
 }
 
-static int cmd_rules_test(const igc_config *cfg, const char *dir) {
+static int cmd_rules_test(const igc_config *cfg, const char *dir, igc_rules_kind kind) {
     igc_buf rep = {0};
     int failed = 0, total = 0;
-    int rc = igc_rules_test_dir(dir ? dir : cfg->rules_dir, NULL, &rep, &failed, &total);
+    const char *dflt = kind == IGC_RULES_KIND_PROGRAMMES ? cfg->programmes_dir : cfg->rules_dir;
+    int rc = igc_rules_test_dir_kind(dir ? dir : dflt, kind, NULL, &rep, &failed, &total);
     printf("%s", rep.data ? rep.data : "");
     /* a load error counts as one failure of zero tests: none ran */
     if (failed > total) printf("규칙을 읽지 못해 시험을 하나도 돌리지 못했습니다 / the rules did not load: no test ran\n");
@@ -860,7 +879,11 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "train") == 0) return cmd_train(&cfg, &ar);
     if (strcmp(cmd, "rules") == 0) {
         if (npos < 2 || strcmp(pos[1], "test") != 0) return die("rules needs 'test [DIR]'", NULL);
-        return cmd_rules_test(&cfg, npos > 2 ? pos[2] : NULL);
+        return cmd_rules_test(&cfg, npos > 2 ? pos[2] : NULL, IGC_RULES_KIND_POLICY);
+    }
+    if (strcmp(cmd, "programmes") == 0) {
+        if (npos < 2 || strcmp(pos[1], "test") != 0) return die("programmes needs 'test [DIR]'", NULL);
+        return cmd_rules_test(&cfg, npos > 2 ? pos[2] : NULL, IGC_RULES_KIND_PROGRAMMES);
     }
     if (strcmp(cmd, "lexicon") == 0) {
         if (npos < 2 || strcmp(pos[1], "check") != 0) return die("lexicon needs 'check [FILE]'", NULL);

@@ -11,14 +11,15 @@
 #include "igc_app.h"
 
 enum { C_UID, C_COMPANY, C_BRN, C_CEO, C_KSIC, C_KSIC_NAME, C_PRODUCT, C_USE, C_TECH_NAME, C_TECH_CLASS, C_L1,
-       C_L2, C_L3, C_NONE, C_CONF, C_N };
+       C_L2, C_L3, C_NONE, C_CONF, C_SIDO, C_SIGUNGU, C_N };
 static const char *const cols[C_N] = {"uid",          "company",     "brn",          "ceo",
                                       "ksic_code",    "ksic_name",   "main_product", "product_use",
                                       "tech_business_name", "tech_class", "label1", "label2",
-                                      "label3",       "none_reason", "confidence"};
+                                      "label3",       "none_reason", "confidence", "sido", "sigungu"};
 /* The labels of the input screen (http/static/index.html), accepted as headers. */
 static const char *const cols_ko[C_N] = {NULL,       "기업명",   "사업자등록번호", "대표자명", "업종코드",
-                                         "업종명",   "주요제품", "제품용도",       "기술사업명", "기술분류"};
+                                         "업종명",   "주요제품", "제품용도",       "기술사업명", "기술분류",
+                                         [C_SIDO] = "광역", [C_SIGUNGU] = "시군구"};
 /* Columns of the labelled files that are known and not read. */
 static const char *const cols_ignored[] = {"evidence"};
 
@@ -69,7 +70,7 @@ static void expected_columns(igc_buf *b) {
         igc_buf_puts(b, cols[i]);
         if (cols_ko[i]) igc_buf_printf(b, "(%s)", cols_ko[i]);
     }
-    igc_buf_puts(b, " (과거 판별 파일에는 label1, label2, label3, none_reason, confidence도)");
+    igc_buf_puts(b, ", sido(광역), sigungu(시군구) (과거 판별 파일에는 label1, label2, label3, none_reason, confidence도)");
 }
 
 /* Maps the header's cells to columns; warns about the ones it does not know.
@@ -269,6 +270,7 @@ int igc_rows_next(igc_rows *r, igc_row *row) {
                      .in = {v[C_COMPANY], r->ksic, v[C_KSIC_NAME], v[C_PRODUCT], v[C_USE], v[C_TECH_NAME],
                             v[C_TECH_CLASS]},
                      .labels = {v[C_L1], v[C_L2], v[C_L3]}, .none_reason = v[C_NONE], .confidence = v[C_CONF],
+                     .sido = v[C_SIDO], .sigungu = v[C_SIGUNGU],
                      .line = igc_csv_line(r->csv)};
     return 1;
 }

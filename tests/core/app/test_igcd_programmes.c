@@ -274,6 +274,48 @@ TEST(programme_edit_hot_reloads) {
     cJSON_Delete(o);
 }
 
+/* igc classify reads the sido, sigungu columns and writes the programmes (JSONL and CSV). */
+TEST(cli_classify_programmes) {
+    REQUIRE(server());
+    char in[PATH_MAX], out[PATH_MAX], csv[PATH_MAX], err[PATH_MAX], db[PATH_MAX];
+    snprintf(in, sizeof in, "%s/in.csv", tmp);
+    snprintf(out, sizeof out, "%s/out.jsonl", tmp);
+    snprintf(csv, sizeof csv, "%s/out.csv", tmp);
+    snprintf(err, sizeof err, "%s/cli.err", tmp);
+    snprintf(db, sizeof db, "%s/cli-db", tmp);
+    const char *text = "uid,company,ksic_code,ksic_name,main_product,광역,시군구\n"
+                       "w1,가,46510,컴퓨터 도매업,메인보드 유통,강원특별자치도,정선군\n"
+                       "w2,나,46510,컴퓨터 도매업,메인보드 유통,서울특별시,강남구\n"
+                       "w3,다,46510,컴퓨터 도매업,메인보드 유통,강원도,정선군\n";
+    REQUIRE(write_text(in, text, strlen(text)) == 0);
+    for (int pass = 0; pass < 2; pass++) {
+        const char *argv[] = {IGC_BIN, "--db", db, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                              "--programmes", progdir, "classify", "--in", in, "--out", pass ? csv : out, NULL};
+        CHECK_EQ_INT(run_wait((char *const *)argv, NULL, err, err), 0);
+    }
+    size_t n;
+    char *t = slurp(out, &n);
+    REQUIRE(t);
+    char *l2 = strchr(t, '\n'), *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+    REQUIRE(l3);
+    *l2 = *l3 = '\0';
+    cJSON *a = cJSON_Parse(t), *b = cJSON_Parse(l2 + 1), *c = cJSON_Parse(l3 + 1);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(a, "programmes")), 1); /* a wholesaler in 정선군: the regional one */
+    CHECK(programme(a, "regional-2025") != NULL);
+    CHECK(jstr(a, "programmes_version") != NULL);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(b, "programmes")), 0);
+    CHECK_EQ_STR(jstr(jget(c, "error"), "code"), "invalid_address");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    free(t);
+    t = slurp(csv, &n);
+    REQUIRE(t);
+    CHECK(strstr(t, ",programmes,") != NULL);
+    CHECK(strstr(t, "regional-2025: 소재지 강원특별자치도 정선군") != NULL);
+    free(t);
+}
+
 static void cleanup(void) {
     if (srv.pid > 0) igcd_term(&srv, 5000);
     if (tmp[0]) rm_tmp(tmp);
@@ -282,4 +324,5 @@ static void cleanup(void) {
 TEST(stop) { cleanup(); }
 
 IGC_TEST_MAIN(TEST_ENTRY(regions_route), TEST_ENTRY(programmes_by_verdict_and_address), TEST_ENTRY(bad_addresses),
-              TEST_ENTRY(saved_judgment_keeps_programmes), TEST_ENTRY(programme_edit_hot_reloads), TEST_ENTRY(stop))
+              TEST_ENTRY(saved_judgment_keeps_programmes), TEST_ENTRY(programme_edit_hot_reloads),
+              TEST_ENTRY(cli_classify_programmes), TEST_ENTRY(stop))
