@@ -198,7 +198,7 @@ function validate(v) {
 function requestBody(v) {
   const t = (s) => String(s).trim();
   return {
-    company: { name: t(v.company.name), brn: brnDigits(v.company.brn), ceo: t(v.company.ceo) },
+    company: { name: t(v.company.name), brn: brnDigits(v.company.brn), ceo: t(v.company.ceo), ...addressPart() },
     tech: {
       ksic_code: t(v.tech.ksic_code), ksic_name: t(v.tech.ksic_name), main_product: t(v.tech.main_product),
       product_use: t(v.tech.product_use), tech_business_name: t(v.tech.tech_business_name),
@@ -435,7 +435,58 @@ function renderResult() {
     ['기술사업명', marked(t.tech_business_name, keywords)],
     ['기술분류', t.tech_class],
   ]);
+  renderProgrammes(res, c.address);
   renderSaveForm(items, na);
+}
+
+// ---- 소재지 and 연계 우대지원 ----
+
+let regions = [];
+
+/** {address: {sido, sigungu}} when a province is chosen, else {} (the address is optional). */
+function addressPart() {
+  const sido = $('#f-company-sido').value;
+  return sido ? { address: { sido, sigungu: $('#f-company-sigungu').value } } : {};
+}
+
+function fillSigungu(sido, chosen) {
+  const sel = clear($('#f-company-sigungu'));
+  const r = regions.find((x) => x.sido === sido);
+  const list = r ? r.sigungu : [];
+  sel.append(h('option', { value: '' }, list.length || !r ? '시·군·구 선택' : '(시·군·구 없음)'));
+  for (const name of list) sel.append(h('option', { value: name, selected: name === chosen || null }, name));
+  sel.disabled = !list.length;
+}
+
+async function initAddress() {
+  const r = await get('/api/v1/regions');
+  regions = r.ok && Array.isArray(r.data?.regions) ? r.data.regions : [];
+  const sel = $('#f-company-sido');
+  for (const x of regions) sel.append(h('option', { value: x.sido }, x.sido));
+  sel.addEventListener('change', () => fillSigungu(sel.value, ''));
+}
+
+const PROGRAMME_STATUS = { eligible: ['해당', 'badge-ok'], check: ['확인 필요', 'badge-warn'], ended: ['기간 종료', 'badge-muted'] };
+
+function renderProgrammes(res, address) {
+  const list = Array.isArray(res.programmes) ? res.programmes : [];
+  show($('#programmes-panel'), list.length > 0);
+  const where = address?.sido ? `${address.sido} ${address.sigungu || ''}`.trim() : '소재지 입력 없음';
+  $('#programmes-note').textContent =
+    `이 판별로 연계되는 지원사업 ${list.length}건 (${where}). 실제 지원 여부는 각 기관의 심사로 정해집니다.`;
+  append(clear($('#programmes-list')), list.map((p) => {
+    const [label, cls] = PROGRAMME_STATUS[p.status] || [p.status || '', 'badge-muted'];
+    const period = p.period && (p.period.from || p.period.to) ? `${p.period.from || ''} ~ ${p.period.to || ''}` : '';
+    const toCheck = Array.isArray(p.to_check) ? p.to_check : [];
+    return h('li', { class: 'programme', 'data-id': p.id },
+      h('div', { class: 'programme-head' },
+        h('strong', null, p.name || p.id), ' ', h('span', { class: `badge ${cls}` }, label)),
+      h('p', { class: 'muted' }, p.agency || '', period ? ` · 기간 ${period}` : ''),
+      h('p', null, h('span', { class: 'programme-label' }, '우대 내용 '), p.benefit || ''),
+      h('p', null, h('span', { class: 'programme-label' }, '근거 '), p.why || ''),
+      toCheck.length ? h('p', { class: 'programme-check' }, h('span', { class: 'programme-label' }, '확인할 것 '),
+        toCheck.join(' · ')) : null);
+  }));
 }
 
 function renderSaveForm(items, na) {
@@ -937,6 +988,7 @@ $('.skip').addEventListener('click', (e) => {
   $('#main').focus();
 });
 initInput();
+initAddress();
 initResult();
 initItems();
 initHistory();
