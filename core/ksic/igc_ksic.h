@@ -43,6 +43,11 @@ const igc_ksic_entry *igc_ksic_find(const igc_ksic *k, const char *code5);
  * allow_prefix a 2-4 digit prefix of KSIC-11. Returns 0, IGC_EINVAL (not digits / bad
  * length) or IGC_ENOTFOUND (unknown code). */
 int igc_ksic_resolve(const igc_ksic *k, const char *code, int allow_prefix, igc_ksic_match *m);
+/* The KSIC-11 entries a KSIC-10 code maps to through the concordance, each once: several
+ * when the code was split in the revision (10th 21300 -> 11th 21301, 21309), in which case
+ * igc_ksic_resolve() gives only the first. Writes up to max of them to out (out may be NULL
+ * when max is 0) and returns how many there are; 0 when the concordance does not list it. */
+size_t igc_ksic_map10(const igc_ksic *k, const char *code10, const igc_ksic_entry **out, size_t max);
 /* Number of KSIC-11 entries and the i-th one (for training corpora). */
 size_t igc_ksic_count(const igc_ksic *k);
 const igc_ksic_entry *igc_ksic_at(const igc_ksic *k, size_t i);

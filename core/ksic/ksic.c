@@ -213,5 +213,22 @@ int igc_ksic_resolve(const igc_ksic *k, const char *code, int allow_prefix, igc_
     return 0;
 }
 
+size_t igc_ksic_map10(const igc_ksic *k, const char *code10, const igc_ksic_entry **out, size_t max) {
+    size_t n = 0;
+    if (!k || !code10 || strlen(code10) != 5) return 0;
+    for (size_t i = 0; i < k->nmap; i++) {
+        if (strcmp(k->map[i].k10, code10) != 0) continue;
+        const igc_ksic_entry *e = igc_ksic_find(k, k->map[i].k11);
+        if (!e) continue;
+        int seen = 0; /* the concordance may list a pair twice */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(k->map[j].k10, code10) == 0 && strcmp(k->map[j].k11, e->code) == 0;
+        if (seen) continue;
+        if (n < max) out[n] = e;
+        n++;
+    }
+    return n;
+}
+
 size_t igc_ksic_count(const igc_ksic *k) { return k->n; }
 const igc_ksic_entry *igc_ksic_at(const igc_ksic *k, size_t i) { return i < k->n ? &k->e[i] : NULL; }

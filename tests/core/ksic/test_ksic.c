@@ -203,6 +203,41 @@ TEST(ksic10_code_maps_through_concordance) {
     CHECK(single > 0);
 }
 
+/* igc_ksic_map10 lists every KSIC-11 code a KSIC-10 code became, each once (the
+ * concordance file read here independently), and igc_ksic_resolve gives one of them. */
+TEST(ksic10_split_codes_are_listed) {
+    REQUIRE(need());
+    size_t split = 0;
+    for (size_t i = 0; i < nmaps; i++) {
+        const char *k10 = maps[i].k10;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) seen = strcmp(maps[j].k10, k10) == 0;
+        if (seen) continue;
+        const char *want[16];
+        size_t nwant = 0;
+        for (size_t j = i; j < nmaps; j++) {
+            if (strcmp(maps[j].k10, k10) != 0 || !row_of(maps[j].k11)) continue;
+            int dup = 0;
+            for (size_t w = 0; w < nwant; w++) dup |= strcmp(want[w], maps[j].k11) == 0;
+            if (!dup && nwant < 16) want[nwant++] = maps[j].k11;
+        }
+        const igc_ksic_entry *got[16];
+        size_t n = igc_ksic_map10(K, k10, got, 16);
+        CHECK_EQ_INT((int)n, (int)nwant);
+        for (size_t w = 0; w < nwant && w < n; w++) CHECK_EQ_STR(got[w]->code, want[w]);
+        CHECK_EQ_INT((int)igc_ksic_map10(K, k10, NULL, 0), (int)nwant);
+        if (nwant > 1 && !row_of(k10)) {
+            split++;
+            igc_ksic_match m;
+            REQUIRE(igc_ksic_resolve(K, k10, 0, &m) == 0);
+            CHECK_EQ_STR(m.code, want[0]);
+        }
+    }
+    CHECK(split > 0); /* the revision split some codes */
+    CHECK_EQ_INT((int)igc_ksic_map10(K, "1234", NULL, 0), 0);
+    CHECK_EQ_INT((int)igc_ksic_map10(K, NULL, NULL, 0), 0);
+}
+
 TEST(prefixes) {
     REQUIRE(need() && nrows > 10);
     const row11 *r = &rows[nrows / 2];
@@ -303,4 +338,5 @@ TEST(load_errors) {
 
 IGC_TEST_MAIN(TEST_ENTRY(loads), TEST_ENTRY(count_and_order), TEST_ENTRY(every_ksic11_code_resolves),
               TEST_ENTRY(descriptions_are_attached), TEST_ENTRY(ksic10_code_maps_through_concordance),
+              TEST_ENTRY(ksic10_split_codes_are_listed),
               TEST_ENTRY(prefixes), TEST_ENTRY(invalid_codes), TEST_ENTRY(unknown_codes), TEST_ENTRY(load_errors))
