@@ -39,6 +39,22 @@ local TRADE_ONLY_WORDS = {
   "도매", "소매", "도소매", "유통", "수입판매", "판매대행", "총판", "수입대행", "수출입대행", "구매대행",
 }
 
+-- 메모와 사유에 밝히는 항목 이름 (ctx:has_any가 찾는 순서)
+local FIELD_LABELS = {
+  {"main_product", "주요제품"}, {"product_use", "제품용도"},
+  {"tech_business_name", "기술사업명"}, {"tech_class", "기술분류"},
+}
+
+-- words 가운데 처음 찾은 단어와 그 단어가 있는 항목의 이름. 없으면 nil.
+-- 메모가 단어를 찾은 항목을 바로 말하도록 합니다 ("제품용도에 '생산' 표현").
+local function find_in_field(ctx, words)
+  for _, f in ipairs(FIELD_LABELS) do
+    local w = ctx:has_any(words, {f[1]})
+    if w then return w, f[2] end
+  end
+  return nil
+end
+
 local function trade_industry(ctx)
   if ctx:ksic_section_is(TRADE_SECTIONS) then return true end
   return ctx.ksic.section == "" and ctx:ksic_name_has(TRADE_INDUSTRY_NAMES) ~= nil
@@ -65,27 +81,27 @@ rule {
   description = "도매·소매(유통)만 영위하는 기업은 제외 (적용원칙 2)",
   priority = 10,
   apply = function(ctx)
-    local make = ctx:has_any(MAKE_WORDS)
-    local trade = ctx:has_any(TRADE_WORDS)
+    local make, make_field = find_in_field(ctx, MAKE_WORDS)
+    local trade, trade_field = find_in_field(ctx, TRADE_WORDS)
     if trade_industry(ctx) then
       local industry = ctx.tech.ksic_name ~= "" and ctx.tech.ksic_name or ctx.ksic.section_name
       if make then
-        ctx:needs_review(string.format("도소매 업종(%s)이지만 주요제품에 '%s' 표현이 있어 직접 제조 여부 확인 필요",
-          industry, make))
+        ctx:needs_review(string.format("도소매 업종(%s)이지만 %s에 '%s' 표현이 있어 직접 제조 여부 확인 필요",
+          industry, make_field, make))
         keep_note(ctx, string.format("업종은 도소매(%s)이나 '%s' 표현이 있어 유통 전문 기업으로 보지 않았습니다.",
           industry, make))
         return
       end
       if trade then
         ctx:not_applicable("wholesale_retail", string.format(
-          "도소매 업종(%s)이며 주요제품에 '%s' 표현이 있고 제조·개발 활동이 확인되지 않아, " ..
-          "혁신성장 품목을 유통만 하는 기업으로 보고 제외합니다 (적용원칙 2).", industry, trade))
+          "도소매 업종(%s)이며 %s에 '%s' 표현이 있고 제조·개발 활동이 확인되지 않아, " ..
+          "혁신성장 품목을 유통만 하는 기업으로 보고 제외합니다 (적용원칙 2).", industry, trade_field, trade))
         return
       end
-      local own = ctx:has_any(OWN_TECH_WORDS)
+      local own, own_field = find_in_field(ctx, OWN_TECH_WORDS)
       if own then
-        ctx:needs_review(string.format("도소매 업종(%s)이지만 '%s' 표현이 있어 자체 기술 보유 여부 확인 필요",
-          industry, own))
+        ctx:needs_review(string.format("도소매 업종(%s)이지만 %s에 '%s' 표현이 있어 자체 기술 보유 여부 확인 필요",
+          industry, own_field, own))
         return
       end
       ctx:not_applicable("wholesale_retail", string.format(

@@ -225,3 +225,14 @@ test {
   },
   expect = {applicable = true, needs_review = true, basis = {X1 = "'제조' 표현"}},
 }
+
+test {
+  name = "사유는 유통 표현을 찾은 항목을 밝힘 (제품용도)",
+  given = {
+    tech = {ksic_code = "464", ksic_name = "생활용품 도매업", main_product = "기능성 화장품",
+            product_use = "국내 온라인몰에 유통"},
+    ksic = {section = "G"},
+    candidates = {{code = "X1", score = 0.7}},
+  },
+  expect = {applicable = false, reason = "wholesale_retail", message = "제품용도에 '유통' 표현"},
+}
