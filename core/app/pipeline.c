@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,22 @@ int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r
                             strict ? "업종코드는 5자리 숫자(KSIC)여야 합니다." : "업종코드는 2~5자리 숫자(KSIC)여야 합니다.");
             return verr(e, 400, "invalid_ksic", "존재하지 않는 업종코드입니다 (KSIC 11차 또는 10차 코드를 입력해 주세요).");
         }
+        /* A KSIC-10 code split into several KSIC-11 codes: ask which instead of taking the
+         * first (the batch tool keeps igc_ksic_resolve's choice). */
+        const igc_ksic_entry *split[8];
+        size_t nsplit = m.mapped_from[0] ? igc_ksic_map10(a->ksic, m.mapped_from, split, 8) : 0;
+        if (strict && nsplit > 1) {
+            char msg[sizeof e->message];
+            int o = snprintf(msg, sizeof msg, "업종코드 %s(KSIC 10차)는 11차에서 ", m.mapped_from);
+            for (size_t i = 0; i < nsplit && i < 8 && o > 0 && (size_t)o < sizeof msg; i++)
+                o += snprintf(msg + o, sizeof msg - (size_t)o, "%s%s(%s)", i ? ", " : "", split[i]->code,
+                              split[i]->name);
+            if (o > 0 && (size_t)o < sizeof msg)
+                snprintf(msg + o, sizeof msg - (size_t)o, "%s", "로 나뉘었습니다. 이 중 하나를 입력해 주세요.");
+            e->fields[e->nfields++] = "tech.ksic_code";
+            igc_req_free(r);
+            return verr(e, 400, "ambiguous_ksic", msg);
+        }
     }
     if (!igc_blank(r->tech_class) && !tech_class_ok(r->tech_class)) {
         e->fields[e->nfields++] = "tech.tech_class";
@@ -271,6 +288,30 @@ static void add_reason(cJSON *reasons, const char *code, const char *msg, const 
     cJSON_AddStringToObject(o, "message", msg);
     cJSON_AddStringToObject(o, "rule", rule);
     cJSON_AddItemToArray(reasons, o);
+}
+
+/* Why needs_review is set, in words an examiner reads: review_reasons [{code, message}],
+ * [] when it is not. The engine's two tests are those of igc_engine_classify() with the
+ * operating point in force; a rule's note follows. */
+static void add_review_reasons(cJSON *o, const igc_engine_result *res, const igc_engine_params *p,
+                               const igc_rules_verdict *v) {
+    cJSON *arr = cJSON_AddArrayToObject(o, "review_reasons");
+    char m[512];
+    if (!res->needs_review && !v->needs_review) return;
+    if (res->needs_review && p && fabs(res->p_applicable - p->apply_threshold) < p->review_margin) {
+        snprintf(m, sizeof m,
+                 "해당 여부가 분명하지 않습니다: 해당 가능성 %.0f%%가 판정 기준 %.0f%%에 가깝습니다 (차이 %.0f%%p 미만).",
+                 res->p_applicable * 100, p->apply_threshold * 100, p->review_margin * 100);
+        add_reason(arr, "near_threshold", m, "engine");
+    }
+    if (res->needs_review && p && res->applicable && res->ncands && res->cands[0].score < p->review_min_score) {
+        snprintf(m, sizeof m,
+                 "1순위 품목의 확률이 %.0f%%로 기준 %.0f%%보다 낮습니다: 다른 품목일 수 있으니 후보를 함께 보십시오.",
+                 res->cands[0].score * 100, p->review_min_score * 100);
+        add_reason(arr, "low_top_score", m, "engine");
+    }
+    if (v->needs_review) add_reason(arr, "rule", v->review_note[0] ? v->review_note : "적용원칙 규칙이 검토를 요청했습니다.",
+                                    "rules");
 }
 
 /* The support programmes the verdict unlocks (a->programmes), on the answer's own items:
@@ -405,6 +446,7 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
     if (verdict.needs_review && verdict.review_note[0]) cJSON_AddStringToObject(o, "review_note", verdict.review_note);
     double gap = n > 1 ? rc_[order[0]].score - rc_[order[1]].score : n ? rc_[order[0]].score : 0;
     cJSON_AddNumberToObject(o, "confidence_gap", (double)(int)(gap * 1000 + 0.5) / 1000);
+    add_review_reasons(o, &res, igc_engine_get_params(eng), &verdict);
     cJSON *items = cJSON_AddArrayToObject(o, "items");
     for (size_t k = 0; k < n && k < IGC_TOP; k++) {
         size_t i = order[k];

@@ -6,6 +6,9 @@
  */
 #include "app_test_util.h"
 
+#include <ctype.h>
+#include <strings.h>
+
 static igcd_proc srv;
 static char tmp[PATH_MAX];
 static cJSON *taxo_file; /* the taxonomy file itself, for expected counts and codes */
@@ -220,6 +223,9 @@ TEST(taxonomy_search) {
         int hit = d && ((jstr(d, "name") && strstr(jstr(d, "name"), "배터리")) ||
                         (jstr(d, "definition") && strstr(jstr(d, "definition"), "배터리")) ||
                         (jstr(d, "examples") && strstr(jstr(d, "examples"), "배터리")));
+        /* or found through an index term of the item that holds the word (a synonym) */
+        const cJSON *term;
+        cJSON_ArrayForEach(term, jget(x, "terms")) if (cJSON_IsString(term) && strstr(term->valuestring, "배터리")) hit = 1;
         if (!hit) fprintf(stderr, "  search hit %s does not mention the query\n", code);
         CHECK(hit);
         CHECK(jstr(x, "name") && jstr(x, "theme") && jstr(x, "field") && jstr(x, "snippet"));
@@ -241,6 +247,358 @@ TEST(taxonomy_search) {
 
 /* A KSIC-11 code from the hierarchy file, a KSIC-10-only code mapped through
  * the concordance, and bad codes. */
+static cJSON *judgment_body(const cJSON *req, const cJSON *result, cJSON *chosen);
+
+/* 1 when tok (ASCII) is in s as a whole token, any case: no ASCII letter or digit beside it. */
+static int has_token(const char *s, const char *tok) {
+    size_t n = strlen(tok);
+    for (const char *p = s ? s : ""; *p; p++)
+        if (strncasecmp(p, tok, n) == 0 && (p == s || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+            return 1;
+    return 0;
+}
+
+/* s with every ASCII space dropped, into out. */
+static void no_spaces(const char *s, char *out, size_t outsz) {
+    size_t o = 0;
+    for (; s && *s && o + 1 < outsz; s++)
+        if (*s != ' ') out[o++] = *s;
+    out[o] = '\0';
+}
+
+static cJSON *search(const char *q, int limit, int *st) {
+    char enc[512], path[700];
+    url_encode(q, enc, sizeof enc);
+    snprintf(path, sizeof path, "/api/v1/taxonomy/search?q=%s&limit=%d", enc, limit);
+    return http_get_json(srv.port, path, st);
+}
+
+static int hits_have(const cJSON *o, const char *code) {
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(o, "items")) if (jstr(x, "code") && strcmp(jstr(x, "code"), code) == 0) return 1;
+    return 0;
+}
+
+/* Search is case-insensitive, finds Latin words whole ("ai" never in "Chain"), reads "2차"
+ * as 이차, ignores the spaces of a written compound, falls back to a long word's parts, and
+ * says how many items match in total. */
+TEST(taxonomy_search_words) {
+    REQUIRE(server());
+    const cJSON *file = taxonomy_file();
+    REQUIRE(file);
+    int st;
+    cJSON *lo = search("ai", 240, &st), *up = search("AI", 240, &st), *few = search("AI", 5, &st);
+    REQUIRE(lo && up && few);
+    int total = (int)jnum(up, "total", -1);
+    CHECK(total > 20);
+    CHECK_EQ_INT((int)jnum(lo, "total", -1), total);
+    CHECK_EQ_INT((int)jnum(few, "total", -1), total); /* the true count, whatever the limit */
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(few, "items")), 5);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(up, "items")), total);
+    /* every item whose name has the token is found; no hit has it only inside a word */
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jget(file, "items")) {
+        if (has_token(jstr(it, "name"), "ai") && !hits_have(up, jstr(it, "code"))) {
+            fprintf(stderr, "  'AI' misses %s %s\n", jstr(it, "code"), jstr(it, "name"));
+            CHECK(0);
+        }
+    }
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(lo, "items")) {
+        const cJSON *fi = NULL, *y;
+        cJSON_ArrayForEach(y, jget(file, "items")) if (strcmp(jstr(y, "code"), jstr(x, "code")) == 0) fi = y;
+        REQUIRE(fi);
+        int ok = has_token(jstr(fi, "name"), "ai") || has_token(jstr(fi, "definition"), "ai") ||
+                 has_token(jstr(fi, "examples"), "ai");
+        const cJSON *term;
+        cJSON_ArrayForEach(term, jget(x, "terms")) ok |= has_token(term->valuestring, "ai");
+        if (!ok) fprintf(stderr, "  'ai' finds %s %s without the word\n", jstr(x, "code"), jstr(x, "name"));
+        CHECK(ok);
+    }
+    cJSON_Delete(lo), cJSON_Delete(up), cJSON_Delete(few);
+    /* 2차전지: every item named with 이차전지 */
+    cJSON *o = search("2차전지", 240, &st);
+    CHECK_EQ_INT(st, 200);
+    int named = 0;
+    cJSON_ArrayForEach(it, jget(file, "items")) if (strstr(jstr(it, "name"), "이차전지")) {
+        named++;
+        CHECK(hits_have(o, jstr(it, "code")));
+    }
+    CHECK(named > 0);
+    cJSON_Delete(o);
+    /* 체외진단: the items whose texts have it written with or without a space */
+    o = search("체외진단", 240, &st);
+    int written = 0;
+    cJSON_ArrayForEach(it, jget(file, "items")) {
+        static char buf[65536];
+        igc_buf all = {0};
+        igc_buf_printf(&all, "%s %s %s", jstr(it, "name"), jstr(it, "definition") ? jstr(it, "definition") : "",
+                       jstr(it, "examples") ? jstr(it, "examples") : "");
+        no_spaces(all.data, buf, sizeof buf);
+        igc_buf_free(&all);
+        if (strstr(buf, "체외진단")) {
+            written++;
+            CHECK(hits_have(o, jstr(it, "code")));
+        }
+    }
+    CHECK(written > 0);
+    CHECK(cJSON_IsFalse(jget(o, "partial")));
+    cJSON_Delete(o);
+    /* a word no item has: its parts, said so */
+    o = search("면역진단", 240, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK(jnum(o, "total", 0) > 0);
+    CHECK(cJSON_IsTrue(jget(o, "partial")));
+    cJSON_Delete(o);
+    /* an item code in any case comes first */
+    const char *code = jstr(cJSON_GetArrayItem(jget(file, "items"), 3), "code");
+    char lower[32];
+    snprintf(lower, sizeof lower, "%s", code);
+    for (char *p = lower; *p; p++) *p = (char)tolower((unsigned char)*p);
+    o = search(lower, 5, &st);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(jget(o, "items"), 0), "code"), code);
+    cJSON_Delete(o);
+}
+
+/* Item codes are accepted in any case and answered in the taxonomy's own. */
+TEST(item_codes_any_case) {
+    REQUIRE(server());
+    const cJSON *file = taxonomy_file();
+    REQUIRE(file);
+    const char *code = jstr(cJSON_GetArrayItem(jget(file, "items"), 5), "code");
+    REQUIRE(code);
+    char lower[32], path[128];
+    snprintf(lower, sizeof lower, "%s", code);
+    for (char *p = lower; *p; p++) *p = (char)tolower((unsigned char)*p);
+    REQUIRE(strcmp(lower, code) != 0);
+    int st;
+    snprintf(path, sizeof path, "/api/v1/taxonomy/items/%s", lower);
+    cJSON *o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "code"), code);
+    cJSON_Delete(o);
+    snprintf(path, sizeof path, "/api/v1/lexicon/items/%s", lower);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "code"), code);
+    cJSON_Delete(o);
+    cJSON *req = sample_request(161803398, NULL);
+    REQUIRE(req);
+    cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && res);
+    cJSON *body = judgment_body(req, res, cJSON_CreateString(lower));
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    char id[64] = "";
+    if (jstr(o, "id")) snprintf(id, sizeof id, "%s", jstr(o, "id"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    snprintf(path, sizeof path, "/api/v1/judgments/%s", id);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "chosen_item"), code);
+    cJSON_Delete(o);
+    cJSON_Delete(res);
+    cJSON_Delete(req);
+}
+
+/* 해당 없음 is saved with its reason (none_reason), which is listed and checked. */
+TEST(judgment_none_reason) {
+    REQUIRE(server());
+    char brn[11], path[128];
+    brn_make(141421356, brn);
+    cJSON *req = sample_request(141421356, NULL);
+    REQUIRE(req);
+    int st;
+    cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && res);
+    cJSON *body = judgment_body(req, res, cJSON_CreateNull());
+    cJSON_AddStringToObject(body, "none_reason", "wholesale_retail");
+    cJSON *o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    char id[64] = "";
+    if (jstr(o, "id")) snprintf(id, sizeof id, "%s", jstr(o, "id"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    REQUIRE(id[0]);
+    snprintf(path, sizeof path, "/api/v1/judgments/%s", id);
+    o = http_get_json(srv.port, path, &st);
+    CHECK(cJSON_IsNull(jget(o, "chosen_item")));
+    CHECK_EQ_STR(jstr(o, "none_reason"), "wholesale_retail");
+    cJSON_Delete(o);
+    snprintf(path, sizeof path, "/api/v1/judgments?brn=%s", brn);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(jget(o, "judgments"), 0), "none_reason"), "wholesale_retail");
+    cJSON_Delete(o);
+    /* an unknown reason, and a reason with an item, are refused */
+    body = judgment_body(req, res, cJSON_CreateNull());
+    cJSON_AddStringToObject(body, "none_reason", "no_such_reason");
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "invalid_none_reason", "none_reason", "unknown none_reason"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    body = judgment_body(req, res, cJSON_CreateString(jstr(cJSON_GetArrayItem(jget(res, "items"), 0), "code")));
+    cJSON_AddStringToObject(body, "none_reason", "other");
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK(check_error(o, st, 400, "invalid_none_reason", "none_reason", "none_reason with an item"));
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    cJSON_Delete(res);
+    cJSON_Delete(req);
+}
+
+/* The first 5-digit KSIC-11 code of a section, read from the data file. */
+static int ksic5_of_section(const char *sec, char out[8]) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/ksic/ksic11_hierarchy.csv", igc_test_data_dir());
+    igc_csv *c;
+    char **f;
+    size_t nf;
+    out[0] = '\0';
+    if (igc_csv_open(path, &c)) return -1;
+    if (igc_csv_next(c, &f, &nf) == 1) {
+        int ck = igc_csv_col(c, "ksic5"), cs = igc_csv_col(c, "sec");
+        while (ck >= 0 && cs >= 0 && !out[0] && igc_csv_next(c, &f, &nf) == 1)
+            if ((size_t)ck < nf && (size_t)cs < nf && strcmp(f[cs], sec) == 0 && strlen(f[ck]) == 5)
+                snprintf(out, 8, "%s", f[ck]);
+    }
+    igc_csv_close(c);
+    return out[0] ? 0 : -1;
+}
+
+/* The reason for review is in the answer, in words, and a rule's note names the field
+ * its word was in. */
+TEST(review_reasons_name_the_field) {
+    REQUIRE(server());
+    char ksic[8];
+    REQUIRE(ksic5_of_section("G", ksic) == 0); /* wholesale and retail */
+    cJSON *req = sample_request(173205080, NULL);
+    REQUIRE(req);
+    set_field(req, "tech.ksic_code", ksic);
+    set_field(req, "tech.main_product", "리튬이온 배터리 양극재");
+    set_field(req, "tech.product_use", "자체 공장에서 생산하여 전기차 배터리 업체에 공급");
+    set_field(req, "tech.tech_business_name", "고니켈 양극재 기술");
+    int st;
+    cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK_EQ_INT(st, 200);
+    REQUIRE(o);
+    CHECK(cJSON_IsTrue(jget(o, "needs_review")));
+    const char *note = jstr(o, "review_note");
+    REQUIRE(note);
+    fprintf(stderr, "  review_note: %s\n", note);
+    CHECK(strstr(note, "제품용도에 '생산'") != NULL);
+    CHECK(strstr(note, "주요제품에") == NULL);
+    const cJSON *rr = jget(o, "review_reasons"), *x;
+    REQUIRE(cJSON_IsArray(rr));
+    int rule = 0;
+    cJSON_ArrayForEach(x, rr) {
+        CHECK(jstr(x, "code") && jstr(x, "message") && *jstr(x, "message"));
+        if (jstr(x, "code") && strcmp(jstr(x, "code"), "rule") == 0) rule = jstr(x, "message") && strcmp(jstr(x, "message"), note) == 0;
+    }
+    CHECK(rule);
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+    /* an answer that needs no review has an empty list */
+    cJSON *plain = sample_request(173205081, NULL);
+    o = http_post_obj(srv.port, "/api/v1/classify", plain, &st);
+    REQUIRE(o);
+    CHECK(cJSON_IsArray(jget(o, "review_reasons")));
+    if (cJSON_IsFalse(jget(o, "needs_review"))) CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "review_reasons")), 0);
+    else CHECK(cJSON_GetArraySize(jget(o, "review_reasons")) > 0);
+    cJSON_Delete(o);
+    cJSON_Delete(plain);
+}
+
+/* A KSIC-10 code the revision split into several KSIC-11 codes, and those codes, read
+ * from the concordance: 0 and the old code, or -1 when there is none. */
+static int ksic10_split(char old[8], char targets[8][8], int *ntargets) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/ksic/ksic11_hierarchy.csv", igc_test_data_dir());
+    char *k11 = slurp(path, NULL);
+    if (!k11) return -1;
+    snprintf(path, sizeof path, "%s/ksic/ksic11_to_ksic10.csv", igc_test_data_dir());
+    char *map = slurp(path, NULL);
+    old[0] = '\0';
+    *ntargets = 0;
+    for (char *line = map ? strchr(map, '\n') : NULL; line && !old[0]; line = strchr(line + 1, '\n')) {
+        char k11c[8], k10c[8];
+        if (sscanf(line + 1, "%5[0-9],%*[^,],%5[0-9],", k11c, k10c) != 2) continue;
+        char needle[16];
+        snprintf(needle, sizeof needle, "\n%s,", k10c);
+        if (strstr(k11, needle)) continue; /* also a KSIC-11 code */
+        int n = 0;
+        for (char *l2 = strchr(map, '\n'); l2 && n < 8; l2 = strchr(l2 + 1, '\n')) {
+            char a11[8], a10[8];
+            if (sscanf(l2 + 1, "%5[0-9],%*[^,],%5[0-9],", a11, a10) != 2 || strcmp(a10, k10c)) continue;
+            int dup = 0;
+            for (int j = 0; j < n; j++) dup |= strcmp(targets[j], a11) == 0;
+            if (!dup) snprintf(targets[n++], 8, "%s", a11);
+        }
+        if (n > 1) snprintf(old, 8, "%s", k10c), *ntargets = n;
+    }
+    free(map);
+    free(k11);
+    return old[0] ? 0 : -1;
+}
+
+/* A split KSIC-10 code is never mapped silently to one KSIC-11 code: the lookup offers
+ * the codes, classify asks which; a prefix offers its 5-digit codes. */
+TEST(ksic_split_and_prefix_candidates) {
+    REQUIRE(server());
+    char old[8], targets[8][8];
+    int nt = 0;
+    REQUIRE(ksic10_split(old, targets, &nt) == 0);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/ksic/%s", old);
+    int st;
+    cJSON *o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK(cJSON_IsTrue(jget(o, "split")));
+    CHECK_EQ_STR(jstr(o, "mapped_from"), old);
+    CHECK((int)jnum(o, "level", 5) < 5);
+    const cJSON *cands = jget(o, "candidates");
+    CHECK_EQ_INT(cJSON_GetArraySize(cands), nt);
+    for (int i = 0; i < nt; i++) {
+        CHECK_EQ_STR(jstr(cJSON_GetArrayItem(cands, i), "code"), targets[i]);
+        CHECK(strncmp(targets[i], jstr(o, "code"), strlen(jstr(o, "code"))) == 0);
+    }
+    cJSON_Delete(o);
+    cJSON *req = sample_request(223606797, NULL);
+    set_field(req, "tech.ksic_code", old);
+    o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    CHECK(check_error(o, st, 400, "ambiguous_ksic", "tech.ksic_code", "split KSIC-10 code"));
+    const char *msg = jstr(jget(o, "error"), "message");
+    for (int i = 0; i < nt; i++) CHECK(msg && strstr(msg, targets[i]));
+    cJSON_Delete(o);
+    cJSON_Delete(req);
+    /* a 3-digit group lists every 5-digit code under it */
+    dev_row row;
+    REQUIRE(dev_row_pick(0, &row) == 0);
+    char grp[4];
+    snprintf(grp, sizeof grp, "%.3s", row.ksic5);
+    snprintf(path, sizeof path, "/api/v1/ksic/%s", grp);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    char hp[PATH_MAX];
+    snprintf(hp, sizeof hp, "%s/ksic/ksic11_hierarchy.csv", igc_test_data_dir());
+    char *h = slurp(hp, NULL);
+    int want = 0;
+    for (char *l = h ? strchr(h, '\n') : NULL; l; l = strchr(l + 1, '\n'))
+        if (strncmp(l + 1, grp, 3) == 0 && isdigit((unsigned char)l[4]) && isdigit((unsigned char)l[5]) && l[6] == ',') want++;
+    free(h);
+    CHECK(want > 0);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "candidates")), want);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(o, "candidates")) CHECK(jstr(x, "code") && strncmp(jstr(x, "code"), grp, 3) == 0);
+    CHECK(jget(o, "split") == NULL);
+    cJSON_Delete(o);
+    /* a KSIC-11 code has none */
+    snprintf(path, sizeof path, "/api/v1/ksic/%s", row.ksic5);
+    o = http_get_json(srv.port, path, &st);
+    CHECK(jget(o, "candidates") == NULL);
+    cJSON_Delete(o);
+}
+
 TEST(ksic_lookup) {
     REQUIRE(server());
     char path[PATH_MAX];
@@ -1654,7 +2012,9 @@ TEST(missing_model_is_not_an_error) {
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(missing_model_is_not_an_error), TEST_ENTRY(port_in_use), TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
-              TEST_ENTRY(taxonomy_search), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
+              TEST_ENTRY(taxonomy_search), TEST_ENTRY(taxonomy_search_words), TEST_ENTRY(item_codes_any_case),
+              TEST_ENTRY(judgment_none_reason), TEST_ENTRY(review_reasons_name_the_field),
+              TEST_ENTRY(ksic_split_and_prefix_candidates), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
               TEST_ENTRY(classify_real_row), TEST_ENTRY(classify_long_word_keywords),
               TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
               TEST_ENTRY(validation_ksic), TEST_ENTRY(validation_too_long), TEST_ENTRY(validation_types),
