@@ -3,7 +3,8 @@
 import { get, post, enc } from './api.js';
 import {
   brnDigits, brnValid, brnFormat, todaySeoul, formatSeoul, isBlank,
-  highlightSegments, scorePercent, fieldId,
+  highlightSegments, scorePercent, fieldId, ALT_MIN_SCORE, visibleItems, probText, applicabilityWords, gapWords,
+  ksicInput, NONE_REASONS, noneReasonLabel, normalizeItemCode, searchMarks,
 } from './util.js';
 
 // ---------------------------------------------------------------- DOM helpers
@@ -36,9 +37,9 @@ function clear(el) {
   return el;
 }
 /** Text with the given keywords wrapped in <mark>. */
-function marked(text, keywords) {
+function marked(text, keywords, opts) {
   const frag = document.createDocumentFragment();
-  for (const s of highlightSegments(text, keywords)) {
+  for (const s of highlightSegments(text, keywords, opts)) {
     frag.append(s.mark ? h('mark', { title: `기여 키워드: ${s.keyword}` }, s.text) : document.createTextNode(s.text));
   }
   return frag;
@@ -150,6 +151,7 @@ function setFieldError(path, msg) {
   document.getElementById(`${el.id}-err`).textContent = msg;
   el.setAttribute('aria-invalid', 'true');
   describedBy(el, true);
+  if (path === 'tech.ksic_code') setKsicHint(KSIC_HINT, 'hint'); // the error says it: once, not in the hint too
   return true;
 }
 
@@ -171,7 +173,7 @@ function showSummary(title, entries) {
   const box = clear($('#input-summary'));
   box.append(h('strong', null, title));
   if (entries.length) {
-    box.append(h('ul', null, entries.map(([path, msg]) => h('li', null,
+    box.append(h('ul', null, entries.map(([path, msg]) => h('li', { dataset: { path } },
       control(path)
         ? h('a', { href: `#${fieldId(path)}`, onclick: (e) => { e.preventDefault(); control(path).focus(); } }, `${LABEL[path] || path}: ${msg}`)
         : `${path}: ${msg}`))));
@@ -188,8 +190,9 @@ function validate(v) {
     if (isBlank(val)) errs.push([path, BLANK_MSG]);
     else if (path === 'company.brn' && !brnValid(val)) {
       errs.push([path, '사업자등록번호가 올바르지 않습니다. 숫자 10자리와 검증번호를 확인해 주세요.']);
-    } else if (path === 'tech.ksic_code' && !/^\d{5}$/.test(val.trim())) {
-      errs.push([path, '업종코드는 숫자 5자리입니다.']);
+    } else if (path === 'tech.ksic_code') {
+      const m = ksicCheck(val);
+      if (m) errs.push([path, m]);
     }
   }
   return errs;
@@ -246,64 +249,119 @@ async function onClassify(e) {
   go('#/result'); // the route change moves focus to the result heading
 }
 
-// KSIC lookup: fills or suggests 업종명 from the classification table.
+// KSIC lookup: names the code, offers the 5-digit codes under a prefix (or those a split KSIC-10
+// code became) to pick, and suggests the standard 업종명. Nothing is ever written into a field
+// the examiner types in: the suggestion is used only when they press its button.
 let ksicSeq = 0;
 let ksicTimer = 0;
-const KSIC_HINT = '한국표준산업분류 세세분류 5자리';
+let ksicInfo = null; // {raw, status: 'ok'|'pick'|'split'|'unknown'|'error', k} for what the field holds
+const KSIC_HINT = '한국표준산업분류 세세분류 5자리. 앞자리(예: 282)를 넣으면 고를 수 있는 5자리 코드를 보여 줍니다.';
 
-function onKsicInput() {
-  const code = control('tech.ksic_code').value.trim();
-  clearTimeout(ksicTimer);
+function setKsicHint(text, cls) {
   const hint = $('#f-tech-ksic_code-hint');
-  show($('#ksic-suggest'), false);
-  if (!/^\d{5}$/.test(code)) {
-    hint.textContent = KSIC_HINT;
-    hint.className = 'hint';
-    return;
-  }
-  ksicTimer = setTimeout(() => lookupKsic(code), 200);
+  hint.textContent = text;
+  hint.className = cls;
 }
 
-async function lookupKsic(code) {
+/** The message for 업종코드 that stops sending, or '' when it can be sent. */
+function ksicCheck(val) {
+  const raw = String(val).trim();
+  const { codes, code, bad } = ksicInput(raw);
+  if (bad.length || !code) return '업종코드는 숫자 5자리입니다 (앞자리 2~4자리를 넣으면 목록에서 고를 수 있습니다).';
+  const info = ksicInfo && ksicInfo.raw === raw ? ksicInfo : null;
+  if (info?.status === 'unknown') return '등록되지 않은 업종코드입니다. 코드를 확인해 주세요.';
+  if (info?.status === 'split') {
+    return `구 코드 ${info.k.mapped_from}(KSIC 10차)는 11차에서 여러 코드로 나뉘었습니다. 아래 목록에서 하나를 골라 주세요.`;
+  }
+  if (codes.length > 1 || code.length < 5) return '업종코드 5자리를 아래 목록에서 골라 주세요.';
+  return '';
+}
+
+function onKsicInput() {
+  clearTimeout(ksicTimer);
+  ksicSeq++; // an answer still on its way is for another value
+  ksicInfo = null;
+  const raw = control('tech.ksic_code').value.trim();
+  const { code, bad } = ksicInput(raw);
+  show(clear($('#ksic-suggest')), false);
+  show(clear($('#ksic-pick')), false);
+  setKsicHint(KSIC_HINT, 'hint');
+  if (bad.length || !code) return;
+  ksicTimer = setTimeout(() => lookupKsic(raw, code), 200);
+}
+
+/** Buttons for the 5-digit codes to choose from; choosing one puts it in the field. */
+function showKsicPick(title, cands) {
+  const box = clear($('#ksic-pick'));
+  box.append(h('p', { id: 'ksic-pick-title', class: 'pick-title' }, title),
+    h('ul', { class: 'pick-list' }, cands.map((c) => h('li', null, h('button', {
+      type: 'button', class: 'pick', dataset: { code: c.code },
+      onclick: () => {
+        const el = control('tech.ksic_code');
+        el.value = c.code;
+        clearFieldError('tech.ksic_code');
+        saveDraft();
+        onKsicInput();
+        clearTimeout(ksicTimer);
+        lookupKsic(c.code, c.code);
+        el.focus();
+      },
+    }, h('span', { class: 'code' }, c.code), ' ', c.name || '')))));
+  show(box);
+}
+
+/** Offers the standard 업종명 when the field holds something else (never fills it by itself). */
+function offerKsicName(name) {
+  const box = clear($('#ksic-suggest'));
+  const nameEl = control('tech.ksic_name');
+  if (!name || nameEl.value.trim() === name) {
+    show(box, false);
+    return;
+  }
+  box.append(isBlank(nameEl.value) ? '표준 업종명: ' : '입력한 업종명과 다른 표준 업종명: ', h('strong', null, name), ' ',
+    h('button', {
+      type: 'button', class: 'btn-link', id: 'ksic-name-use', onclick: () => {
+        nameEl.value = name;
+        show(box, false);
+        clearFieldError('tech.ksic_name');
+        saveDraft();
+        nameEl.focus();
+      },
+    }, '이 이름 쓰기'));
+  show(box);
+}
+
+async function lookupKsic(raw, code) {
   const seq = ++ksicSeq;
-  const hint = $('#f-tech-ksic_code-hint');
   const r = await get(`/api/v1/ksic/${enc(code)}`);
-  if (seq !== ksicSeq || control('tech.ksic_code').value.trim() !== code) return;
+  if (seq !== ksicSeq || control('tech.ksic_code').value.trim() !== raw) return;
   if (!r.ok) {
-    if (r.status === 404) {
-      hint.textContent = '등록되지 않은 업종코드입니다. 코드를 확인해 주세요.';
-      hint.className = 'hint warn';
-    } else {
-      hint.textContent = KSIC_HINT;
-      hint.className = 'hint';
-    }
+    ksicInfo = { raw, status: r.status === 404 ? 'unknown' : 'error' };
+    // an error already shown on the field says it; the hint does not repeat it
+    const hasErr = control('tech.ksic_code').getAttribute('aria-invalid') === 'true';
+    if (r.status === 404 && !hasErr) setKsicHint('등록되지 않은 업종코드입니다. 코드를 확인해 주세요.', 'hint warn');
+    else setKsicHint(KSIC_HINT, 'hint');
     return;
   }
   const k = r.data || {};
+  const cands = Array.isArray(k.candidates) ? k.candidates : [];
   const path = [k.section_name, k.division_name, k.group_name].filter(Boolean).join(' › ');
-  hint.textContent = `${k.name || ''}${path ? ` (${path})` : ''}${k.mapped_from ? ` · 구 코드 ${k.mapped_from}에서 변환` : ''}`;
-  hint.className = 'hint ok';
-  if (!k.name) return;
-  const nameEl = control('tech.ksic_name');
-  if (isBlank(nameEl.value) || nameEl.dataset.auto === nameEl.value) {
-    nameEl.value = k.name;
-    nameEl.dataset.auto = k.name;
-    clearFieldError('tech.ksic_name');
-    saveDraft();
-  } else if (nameEl.value.trim() !== k.name) {
-    const box = clear($('#ksic-suggest'));
-    box.append('표준 업종명: ', h('strong', null, k.name), ' ',
-      h('button', {
-        type: 'button', class: 'btn-link', onclick: () => {
-          nameEl.value = k.name;
-          nameEl.dataset.auto = k.name;
-          show(box, false);
-          saveDraft();
-          nameEl.focus();
-        },
-      }, '이 이름 사용'));
-    show(box);
+  if (k.split) {
+    ksicInfo = { raw, status: 'split', k };
+    setKsicHint(`구 코드 ${k.mapped_from}(KSIC 10차)는 11차에서 ${cands.length}개 코드로 나뉘었습니다. 아래에서 하나를 골라 주세요.`, 'hint warn');
+    showKsicPick(`구 코드 ${k.mapped_from}가 나뉜 11차 코드`, cands);
+    return;
   }
+  if (k.level < 5 || raw !== k.code) {
+    ksicInfo = { raw, status: 'pick', k };
+    const list = cands.length ? cands : [{ code: k.code, name: k.name }];
+    setKsicHint(`${k.code} ${k.name || ''}${path ? ` (${path})` : ''}`, 'hint ok');
+    showKsicPick(`${k.code} 아래의 세세분류 ${list.length}개: 하나를 골라 주세요`, list);
+    return;
+  }
+  ksicInfo = { raw, status: 'ok', k };
+  setKsicHint(`${k.name || ''}${path ? ` (${path})` : ''}${k.mapped_from ? ` · 구 코드 ${k.mapped_from}에서 변환` : ''}`, 'hint ok');
+  offerKsicName(k.name);
 }
 
 function saveDraft() {
@@ -323,13 +381,21 @@ function initInput() {
     const path = e.target.name;
     if (path && LABEL[path] && e.target.getAttribute('aria-invalid') === 'true' && !isBlank(e.target.value)) {
       clearFieldError(path);
+      // the summary above the form forgets a corrected field, and goes when none is left
+      const box = $('#input-summary');
+      $(`li[data-path="${CSS.escape(path)}"]`, box)?.remove();
+      if (!$('li', box)) show(clear(box), false);
     }
     saveDraft();
   });
   control('tech.ksic_code').addEventListener('input', onKsicInput);
+  control('tech.ksic_name').addEventListener('input', () => {
+    const box = $('#ksic-suggest');
+    if (!box.hidden && ksicInfo?.status === 'ok') offerKsicName(ksicInfo.k.name);
+  });
+  if (!isBlank(control('tech.ksic_code').value)) onKsicInput(); // a restored draft
   $('#btn-clear').addEventListener('click', () => {
     for (const [path] of FIELDS) control(path).value = '';
-    delete control('tech.ksic_name').dataset.auto;
     clearErrors();
     onKsicInput();
     saveDraft();
@@ -346,19 +412,26 @@ function itemCrumbs(it) {
 }
 
 // Names for the engine's score components; unknown ones are shown as sent.
-const SIGNAL_LABELS = { lexical: '어휘 일치', dense: '의미 유사도', knn: '과거 판별', ksic_prior: '업종 연관' };
+const SIGNAL_LABELS = {
+  lexical: '어휘 일치', dense: '의미 유사도', knn: '과거 판별', ksic_prior: '업종 연관', lexicon: '색인어', cases: '사례 사전',
+};
 
-function signalsLine(sig) {
+/** The per-signal values, folded away: they are relative values for the curious, not probabilities. */
+function signalsDetails(sig) {
   if (!sig || typeof sig !== 'object') return null;
   const parts = Object.entries(sig).filter(([, v]) => Number.isFinite(Number(v)))
     .map(([k, v]) => `${SIGNAL_LABELS[k] || k} ${Number(v).toFixed(2)}`);
-  return parts.length ? h('p', { class: 'signals muted' }, `점수 구성: ${parts.join(' · ')}`) : null;
+  if (!parts.length) return null;
+  return h('details', { class: 'signals' }, h('summary', null, '점수 구성 보기'),
+    h('p', { class: 'muted' }, parts.join(' · ')),
+    h('p', { class: 'muted small' }, '신호마다 가장 잘 맞는 품목을 1로 둔 상대값입니다. 품목끼리 비교할 수 있는 값은 위의 확률입니다.'));
 }
 
-function renderItem(it, keywords) {
+function renderItem(it, marks) {
   const pct = scorePercent(it.score);
-  const score = Number(it.score);
+  const prob = probText(it.score);
   const kws = Array.isArray(it.keywords) ? it.keywords : [];
+  const terms = Array.isArray(it.terms) ? it.terms : [];
   return h('li', { class: `item rank-${it.rank}`, dataset: { code: it.code } },
     h('div', { class: 'item-head' },
       h('span', { class: 'rank' }, `${it.rank}순위`),
@@ -366,18 +439,19 @@ function renderItem(it, keywords) {
         h('h3', null, it.name || it.code),
         h('div', { class: 'crumbs' }, h('span', { class: 'code item-code' }, it.code), ' ', itemCrumbs(it)))),
     h('div', { class: 'score' },
-      h('span', { class: 'muted' }, '적합도'),
+      h('span', { class: 'muted score-label' }, '맞을 확률'),
       h('div', {
-        class: 'score-bar', role: 'meter', 'aria-label': '적합도', 'aria-valuemin': 0, 'aria-valuemax': 100,
-        'aria-valuenow': pct, 'aria-valuetext': `${pct}%`,
+        class: 'score-bar', role: 'meter', 'aria-label': '맞을 확률', 'aria-valuemin': 0, 'aria-valuemax': 100,
+        'aria-valuenow': pct, 'aria-valuetext': prob,
       }, h('span', { style: `width:${pct}%` })),
-      h('span', { class: 'score-val' }, Number.isFinite(score) ? score.toFixed(2) : '-')),
-    signalsLine(it.signals),
+      h('span', { class: 'score-val' }, prob)),
     h('h4', null, '분류근거'),
-    h('p', { class: 'basis' }, it.basis ? marked(it.basis, keywords) : '—'),
+    h('p', { class: 'basis' }, it.basis ? marked(it.basis, marks) : '—'),
     h('h4', null, '기여 키워드'),
     kws.length ? h('ul', { class: 'chips keywords' }, kws.map((k) => h('li', null, k))) : h('p', { class: 'muted' }, '없음'),
-    h('div', { class: 'item-foot' },
+    terms.length ? [h('h4', null, '입력에서 찾은 색인어'), h('ul', { class: 'chips terms' }, terms.map((k) => h('li', null, k)))] : null,
+    signalsDetails(it.signals),
+    h('div', { class: 'item-foot no-print' },
       h('a', { href: `#/items?code=${enc(it.code)}`, class: 'btn btn-ghost btn-small' }, '품목 정의 보기')));
 }
 
@@ -386,26 +460,39 @@ function dlRows(dl, rows) {
   for (const [k, v] of rows) dl.append(h('dt', null, k), h('dd', null, v == null || v === '' ? '—' : v));
 }
 
+/** Why the answer needs review, in words (review_reasons; older answers: review_note). */
+function reviewReasons(res) {
+  if (!res.needs_review) return [];
+  const rr = Array.isArray(res.review_reasons) ? res.review_reasons.map((r) => r.message || r.code).filter(Boolean) : [];
+  if (rr.length) return rr;
+  return [res.review_note || '해당 여부나 품목이 분명하지 않아 심사역의 확인이 필요합니다.'];
+}
+
 function renderResult() {
   const res = state.result;
   show($('#result-empty'), !res);
   show($('#result-body'), !!res);
+  show($('#result-tools'), !!res);
   show($('#review-badge'), !!res?.needs_review);
   if (!res) {
     $('#result-meta').textContent = '';
     return;
   }
   const input = state.input || { company: res.company || {}, tech: res.tech || {} };
-  const items = (Array.isArray(res.items) ? res.items : []).slice().sort((a, b) => a.rank - b.rank);
-  const keywords = items.flatMap((it) => (Array.isArray(it.keywords) ? it.keywords : []));
+  const { shown: items, hidden } = visibleItems(res.items);
+  const marks = items.flatMap((it) => [...(Array.isArray(it.keywords) ? it.keywords : []),
+    ...(Array.isArray(it.terms) ? it.terms : [])]);
+  // examiners see the date and the standard's revision; engine and rule versions are folded below
   const meta = [
     res.classified_on && `분류기준일 ${res.classified_on}`,
     res.taxonomy_version && `분류체계 ${res.taxonomy_version}`,
-    res.engine_version && `엔진 ${res.engine_version}`,
-    res.rules_version && `규칙 ${res.rules_version}`,
-    Number.isFinite(res.elapsed_ms) && `처리 ${res.elapsed_ms} ms`,
   ].filter(Boolean);
   $('#result-meta').textContent = meta.join(' · ');
+  dlRows($('#result-versions-list'), [
+    ['분류체계', res.taxonomy_version], ['엔진', res.engine_version], ['규칙', res.rules_version],
+    ['색인어 사전', res.lexicon_version],
+    ['처리 시간', Number.isFinite(res.elapsed_ms) ? `${res.elapsed_ms} ms` : ''],
+  ]);
 
   const reasons = Array.isArray(res.reasons) ? res.reasons : [];
   const reasonLi = (r) => h('li', null, r.message || r.code, r.code ? h('span', { class: 'code reason-code' }, r.code) : null);
@@ -415,12 +502,36 @@ function renderResult() {
   show($('#notes-panel'), !na && reasons.length > 0);
   append(clear($('#notes-list')), !na ? reasons.map(reasonLi) : []);
 
+  const why = reviewReasons(res);
+  show($('#review-panel'), why.length > 0);
+  append(clear($('#review-reasons')), why.map((m) => h('li', null, m)));
+  const second = items.length > 1;
+  const summary = [];
+  if (Number.isFinite(Number(res.p_applicable))) {
+    summary.push(['해당 가능성', h('span', { id: 'summary-applicable' },
+      h('strong', null, probText(res.p_applicable)), ` — ${applicabilityWords(res.p_applicable)}`)]);
+  }
+  if (items.length && !na) {
+    summary.push(['1·2순위 차이', h('span', { id: 'summary-gap' },
+      gapWords(res.confidence_gap, second))]);
+  }
+  dlRows($('#summary-list'), summary);
+  show($('#result-summary'), summary.length > 0);
+
   $('#items-title').textContent = na ? '참고: 유사 품목 (해당 없음 판정)' : '혁신성장 품목코드 추천';
   show($('#items-title'), !na || items.length > 0);
+  $('#items-note').textContent = items.length
+    ? '맞을 확률: 과거 판별에서 이만한 확률로 추천된 품목이 실제로 맞은 비율에 가깝습니다. 세 품목의 합은 100%를 넘지 않습니다.' : '';
+  show($('#items-note'), items.length > 0);
   const list = clear($('#result-items'));
   list.classList.toggle('na', na);
   if (!items.length && !na) list.append(h('li', { class: 'card muted' }, '추천할 품목이 없습니다.'));
-  for (const it of items) list.append(renderItem(it, keywords));
+  for (const it of items) list.append(renderItem(it, marks));
+  if (items.length && hidden) {
+    list.append(h('li', { class: 'item none-more', id: 'no-more-candidates' },
+      h('strong', null, '다른 후보 없음'),
+      h('span', { class: 'muted' }, ` — 나머지 후보는 맞을 확률이 ${Math.round(ALT_MIN_SCORE * 100)}% 미만이라 보이지 않습니다.`)));
+  }
 
   const c = input.company || {};
   const t = input.tech || {};
@@ -429,14 +540,14 @@ function renderResult() {
   ]);
   dlRows($('#result-tech'), [
     ['업종코드', t.ksic_code],
-    ['업종명', marked(t.ksic_name, keywords)],
-    ['주요제품', marked(t.main_product, keywords)],
-    ['제품용도', marked(t.product_use, keywords)],
-    ['기술사업명', marked(t.tech_business_name, keywords)],
+    ['업종명', marked(t.ksic_name, marks)],
+    ['주요제품', marked(t.main_product, marks)],
+    ['제품용도', marked(t.product_use, marks)],
+    ['기술사업명', marked(t.tech_business_name, marks)],
     ['기술분류', t.tech_class],
   ]);
   renderProgrammes(res, c.address);
-  renderSaveForm(items, na);
+  renderSaveForm(items, na, res);
 }
 
 // ---- 소재지 and 연계 우대지원 ----
@@ -489,33 +600,80 @@ function renderProgrammes(res, address) {
   }));
 }
 
-function renderSaveForm(items, na) {
+function renderSaveForm(items, na, res) {
+  const saved = state.saved;
+  if (saved && saved.id && !('chosen_item' in saved)) {
+    // an older record of this session knows only the id: read what was saved
+    get(`/api/v1/judgments/${enc(saved.id)}`).then((r) => {
+      if (!r.ok || state.saved !== saved) return;
+      state.saved = savedFrom(r.data, saved.id);
+      store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
+      renderSaveForm(items, na, res);
+    });
+  }
+  const savedCode = saved && 'chosen_item' in saved ? (saved.chosen_item || '') : null;
+  const inList = !!savedCode && items.some((it) => it.code === savedCode);
   const box = clear($('#choice-list'));
   const radio = (value, checked, ...label) => {
     const id = `choice-${box.children.length}`;
     return h('label', { class: 'choice', for: id },
       h('input', { type: 'radio', name: 'choice', id, value, checked: checked || null }), h('span', null, ...label));
   };
-  items.forEach((it, i) => box.append(radio(it.code, !na && i === 0,
+  items.forEach((it, i) => box.append(radio(it.code, saved ? savedCode === it.code : !na && i === 0,
     h('strong', null, `${it.rank}순위 `), h('span', { class: 'code' }, it.code), ` ${it.name || ''}`,
-    i === 0 && !na ? h('span', { class: 'muted' }, ' (추천 확정)') : null)));
-  box.append(radio('', na || !items.length, h('strong', null, '해당 없음')));
-  box.append(radio('__other', false, h('strong', null, '다른 품목코드 직접 입력')));
-  $('#f-other-code').value = '';
-  $('#f-other-code-err').textContent = '';
-  $('#f-other-code').removeAttribute('aria-invalid');
-  $('#f-comment').value = '';
+    i === 0 && !na && !saved ? h('span', { class: 'muted' }, ' (추천 확정)') : null)));
+  box.append(radio('', saved ? savedCode === '' : na || !items.length, h('strong', null, '해당 없음')));
+  box.append(radio('__other', saved ? !!savedCode && !inList : false, h('strong', null, '다른 품목코드 직접 입력'),
+    saved && savedCode && !inList && saved.chosen_item_name ? ` ${saved.chosen_item_name}` : null));
+  $('#f-other-code').value = saved && savedCode && !inList ? savedCode : '';
+  show($('.choice-other'), !saved || (!!savedCode && !inList));
+  for (const id of ['f-other-code', 'f-none-reason', 'f-comment']) {
+    $(`#${id}-err`).textContent = '';
+    $(`#${id}`).removeAttribute('aria-invalid');
+  }
+  // 해당 없음 needs a reason; an engine or rule reason of this answer is offered first
+  const sel = clear($('#f-none-reason'));
+  sel.append(h('option', { value: '' }, '사유를 고르십시오'));
+  for (const [code, label] of NONE_REASONS) sel.append(h('option', { value: code }, label));
+  const suggested = (Array.isArray(res?.reasons) ? res.reasons : []).map((r) => r.code)
+    .find((c) => NONE_REASONS.some(([k]) => k === c));
+  sel.value = saved ? saved.none_reason || '' : suggested || '';
+  $('#f-comment').value = saved ? saved.comment || '' : '';
+  $('#f-comment').readOnly = !!saved;
+  $('#save-fields').disabled = !!saved;
+  $('#save-form').classList.toggle('is-saved', !!saved);
+  $('#save-title').textContent = saved ? '저장된 판별 (읽기 전용)' : '판별 저장';
+  const note = $('#saved-note');
+  note.textContent = saved
+    ? `판별번호 ${saved.id}${saved.saved_at ? ` · 저장일시 ${formatSeoul(saved.saved_at)}` : ''}에 저장된 판단입니다. 바꾸려면 재분류해 새로 저장하십시오.` : '';
+  show(note, !!saved);
+  updateNoneReason();
   const msg = clear($('#save-msg'));
   msg.className = '';
   const btn = $('#btn-save');
-  if (state.saved) {
+  if (saved) {
     btn.disabled = true;
     btn.textContent = '저장됨';
-    showSaved(state.saved.id);
+    showSaved(saved.id);
   } else {
     btn.disabled = false;
     btn.textContent = '저장';
   }
+}
+
+/** The saved decision as the result screen keeps it, from a stored judgment. */
+function savedFrom(j, id) {
+  return {
+    id: String(j?.id || id), chosen_item: j?.chosen_item ?? null, chosen_item_name: j?.chosen_item_name || '',
+    none_reason: j?.none_reason || '', comment: j?.comment || '', saved_at: j?.saved_at || '',
+  };
+}
+
+/** The reason list is shown while 해당 없음 is chosen; 기타 makes the comment required. */
+function updateNoneReason() {
+  const choice = $('input[name="choice"]:checked', $('#save-form'))?.value;
+  show($('#none-reason-box'), choice === '');
+  $('#f-comment-opt').textContent = choice === '' && $('#f-none-reason').value === 'other' ? '(기타 사유: 필수)' : '(선택)';
 }
 
 function showSaved(id) {
@@ -526,32 +684,44 @@ function showSaved(id) {
     h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(id)}` }, '판별 이력에서 보기'));
 }
 
+function fieldFail(id, m) {
+  const el = $(`#${id}`);
+  $(`#${id}-err`).textContent = m;
+  el.setAttribute('aria-invalid', 'true');
+  el.focus();
+}
+
 async function onSave(e) {
   e.preventDefault();
   if (!state.result || state.saved) return;
   const choice = $('input[name="choice"]:checked', $('#save-form'))?.value ?? '';
-  const otherEl = $('#f-other-code');
-  const otherErr = $('#f-other-code-err');
-  otherErr.textContent = '';
-  otherEl.removeAttribute('aria-invalid');
+  for (const id of ['f-other-code', 'f-none-reason', 'f-comment']) {
+    $(`#${id}-err`).textContent = '';
+    $(`#${id}`).removeAttribute('aria-invalid');
+  }
+  const comment = $('#f-comment').value.trim();
   let chosen = choice || null;
+  let chosenName = '';
+  let noneReason = '';
   if (choice === '__other') {
-    const code = otherEl.value.trim();
-    const fail = (m) => {
-      otherErr.textContent = m;
-      otherEl.setAttribute('aria-invalid', 'true');
-      otherEl.focus();
-    };
-    if (!code) return fail(BLANK_MSG);
+    const code = normalizeItemCode($('#f-other-code').value);
+    if (!code) return fieldFail('f-other-code', BLANK_MSG);
     const r = await get(`/api/v1/taxonomy/items/${enc(code)}`);
-    if (!r.ok) return fail(r.status === 404 ? '해당 품목코드를 찾을 수 없습니다.' : r.error.message);
+    if (!r.ok) return fieldFail('f-other-code', r.status === 404 ? '해당 품목코드를 찾을 수 없습니다.' : r.error.message);
     chosen = r.data?.code || code;
+    chosenName = r.data?.name || '';
+  } else if (choice === '') {
+    noneReason = $('#f-none-reason').value;
+    if (!noneReason) return fieldFail('f-none-reason', '해당 없음 사유를 골라 주세요.');
+    if (noneReason === 'other' && !comment) return fieldFail('f-comment', '기타 사유를 의견에 적어 주세요.');
+  } else {
+    chosenName = (state.result.items || []).find((it) => it.code === choice)?.name || '';
   }
   const btn = $('#btn-save');
   btn.disabled = true;
   const r = await post('/api/v1/judgments', {
     company: state.input.company, tech: state.input.tech, result: state.result,
-    chosen_item: chosen, comment: $('#f-comment').value.trim(),
+    chosen_item: chosen, comment, ...(chosen ? {} : { none_reason: noneReason }),
   });
   if (!r.ok || !r.data?.id) {
     btn.disabled = false;
@@ -560,10 +730,13 @@ async function onSave(e) {
     msg.append(r.ok ? '저장 응답에 판별번호가 없습니다.' : `저장하지 못했습니다: ${r.error.message}`);
     return;
   }
-  state.saved = { id: String(r.data.id) };
+  state.saved = {
+    id: String(r.data.id), chosen_item: chosen, chosen_item_name: chosenName, none_reason: noneReason,
+    comment, saved_at: new Date().toISOString(),
+  };
   store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
-  btn.textContent = '저장됨';
-  showSaved(state.saved.id);
+  const res = state.result;
+  renderSaveForm(visibleItems(res.items).shown, res.applicable === false, res);
 }
 
 function enterResult() {
@@ -574,14 +747,18 @@ function initResult() {
   const last = store.get('igc.last');
   if (last && last.result) Object.assign(state, { input: last.input, result: last.result, saved: last.saved });
   $('#save-form').addEventListener('submit', onSave);
+  $('#save-form').addEventListener('change', updateNoneReason);
   $('#f-other-code').addEventListener('input', () => {
     const other = $('input[name="choice"][value="__other"]');
     if (other) other.checked = true;
+    updateNoneReason();
   });
   $('#btn-reclassify').addEventListener('click', () => {
     // The form itself still holds what was typed (exactly, hyphens and spaces included).
     go('#/input');
   });
+  $('#btn-print').addEventListener('click', () => window.print());
+  window.addEventListener('beforeprint', () => { $('#result-versions').open = true; }); // filed with the versions
 }
 
 // ---------------------------------------------------------------- 품목 찾기
@@ -602,15 +779,18 @@ let itemsTreeBuilt = false;
 let lastSearch = null;
 let pendingDetailFocus = false; // focus the detail only when the examiner picked an item
 
-function itemButton(it, q) {
+function itemButton(it, q, partial = false) {
   const params = new URLSearchParams();
   if (q) params.set('q', q);
   params.set('code', it.code);
+  const terms = Array.isArray(it.terms) ? it.terms : [];
+  const marks = q ? [...searchMarks(q, partial), ...terms] : [];
   return h('li', null, h('button', {
     type: 'button', class: 'tbtn', dataset: { code: it.code },
     onclick: () => { pendingDetailFocus = true; go(`#/items?${params}`); },
-  }, h('span', { class: 'code' }, it.code), ' ', h('strong', null, it.name || ''),
-  it.snippet ? h('span', { class: 'snip' }, marked(it.snippet, q ? q.split(/\s+/) : [])) : null));
+  }, h('span', { class: 'code' }, it.code), ' ', h('strong', null, marked(it.name || '', marks, { wholeLatin: true })),
+  it.snippet ? h('span', { class: 'snip' }, marked(it.snippet, marks, { wholeLatin: true })) : null,
+  terms.length ? h('span', { class: 'snip terms-hit' }, `색인어: ${terms.join(', ')}`) : null));
 }
 
 async function showTree() {
@@ -647,14 +827,17 @@ async function runSearch(q) {
   itemsTreeBuilt = false;
   $('#items-list-title').textContent = `검색 결과: ${q}`;
   $('#items-status').textContent = '검색 중…';
-  const r = await get(`/api/v1/taxonomy/search?q=${enc(q)}&limit=20`);
+  const r = await get(`/api/v1/taxonomy/search?q=${enc(q)}&limit=240`);
   if (!r.ok) {
     $('#items-status').textContent = `검색하지 못했습니다: ${r.error.message}`;
     return;
   }
   const items = r.data?.items || [];
-  $('#items-status').textContent = items.length ? `${items.length}건` : '검색 결과가 없습니다.';
-  listEl.append(h('ul', { class: 'tlist', id: 'search-results' }, items.map((it) => itemButton(it, q))));
+  const total = Number.isFinite(r.data?.total) ? r.data.total : items.length;
+  $('#items-status').textContent = !items.length ? '검색 결과가 없습니다.'
+    : `${total}건${total > items.length ? ` 중 ${items.length}건 표시` : ''} (맞는 정도 순)${r.data?.partial
+      ? ` · '${q}'와(과) 정확히 맞는 품목이 없어 낱말을 나눠 찾은 결과입니다` : ''}`;
+  listEl.append(h('ul', { class: 'tlist', id: 'search-results' }, items.map((it) => itemButton(it, q, !!r.data?.partial))));
   listEl.append(h('p', null, h('a', { href: '#/items' }, '전체 목록 보기')));
 }
 
@@ -747,8 +930,11 @@ function initItems() {
 
 // ---------------------------------------------------------------- 판별 이력
 
-function choiceLabel(code, knownName) {
-  if (code == null || code === '') return h('span', { class: 'badge badge-na' }, '해당 없음');
+function choiceLabel(code, knownName, noneReason) {
+  if (code == null || code === '') {
+    return [h('span', { class: 'badge badge-na' }, '해당 없음'),
+      noneReason ? h('span', { class: 'none-why' }, ` ${noneReasonLabel(noneReason)}`) : null];
+  }
   const name = knownName || itemName(code);
   return [h('span', { class: 'code' }, code), name ? ` ${name}` : ''];
 }
@@ -772,15 +958,17 @@ async function loadHistory(brn, openId) {
     ...(withComment ? ['의견'] : [])];
   append(clear($('thead', table)), h('tr', null, head.map((t) => h('th', { scope: 'col' }, t))));
   const tbody = clear($('tbody', table));
+  // data-label: narrow screens show each row as a card of label: value lines
+  const td = (label, cls, ...c) => h('td', { 'data-label': label, class: cls }, h('span', { class: 'v' }, ...c));
   for (const j of rows) {
     tbody.append(h('tr', { dataset: { id: j.id } },
-      h('td', null, h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(j.id)}`, class: 'code judgment-link' }, j.id)),
-      h('td', null, formatSeoul(j.saved_at)),
-      h('td', null, j.company_name || j.company?.name || ''),
-      h('td', null, choiceLabel(j.chosen_item, j.chosen_item_name)),
-      withTop ? h('td', null, j.applicable === false ? h('span', { class: 'badge badge-na' }, '해당 없음 판정')
+      td('판별번호', 'c-id', h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(j.id)}`, class: 'code judgment-link' }, j.id)),
+      td('저장일시', 'c-date', formatSeoul(j.saved_at)),
+      td('기업명', 'c-company', j.company_name || j.company?.name || ''),
+      td('심사역 판단', 'c-choice', choiceLabel(j.chosen_item, j.chosen_item_name, j.none_reason)),
+      withTop ? td('당시 1순위 추천', 'c-top', j.applicable === false ? h('span', { class: 'badge badge-na' }, '해당 없음 판정')
         : j.top_item ? choiceLabel(j.top_item) : '—') : null,
-      withComment ? h('td', null, j.comment || '') : null));
+      withComment ? td('의견', 'c-comment', j.comment || '') : null));
   }
   show(table, rows.length > 0);
   if (openId) await openJudgment(openId);
@@ -810,24 +998,29 @@ async function openJudgment(id) {
     ['업종', [t.ksic_code, t.ksic_name].filter(Boolean).join(' ')],
     ['주요제품', t.main_product], ['제품용도', t.product_use], ['기술사업명', t.tech_business_name], ['기술분류', t.tech_class],
     ['분류기준일', res.classified_on],
-    ['심사역 판단', h('span', { id: 'judgment-choice' }, choiceLabel(j.chosen_item, j.chosen_item_name))],
-    ['의견', j.comment],
-    ['규칙 버전', j.rules_version || res.rules_version],
-    ['엔진 버전', j.engine_version || res.engine_version],
+    ['심사역 판단', h('span', { id: 'judgment-choice' }, choiceLabel(j.chosen_item, j.chosen_item_name, j.none_reason))],
+    ['의견', h('span', { id: 'judgment-comment' }, j.comment || '—')],
   ]);
   box.append(dl);
+  const vdl = h('dl', { class: 'dl' });
+  dlRows(vdl, [
+    ['분류체계', j.taxonomy_version || res.taxonomy_version],
+    ['규칙', j.rules_version || res.rules_version],
+    ['엔진', j.engine_version || res.engine_version],
+  ]);
+  box.append(h('details', { class: 'versions' }, h('summary', null, '저장 당시 버전 (운영 기록)'), vdl));
   box.append(h('h3', { class: 'sec-title', style: 'margin-top:16px' }, res.applicable === false ? '당시 판정: 해당 없음' : '당시 추천 품목'));
   if (items.length) {
     box.append(h('ol', { class: 'tlist' }, items.map((it) => h('li', { style: 'padding:6px 0' },
       h('strong', null, `${it.rank}순위 `), h('span', { class: 'code' }, it.code), ` ${it.name || ''} `,
-      h('span', { class: 'muted' }, Number.isFinite(Number(it.score)) ? `(${Number(it.score).toFixed(2)})` : '')))));
+      h('span', { class: 'muted' }, Number.isFinite(Number(it.score)) ? `(맞을 확률 ${probText(it.score)})` : '')))));
   }
   box.append(h('div', { class: 'actions left', style: 'margin-top:14px' },
     h('button', {
       type: 'button', class: 'btn btn-ghost', onclick: () => {
         state.input = { company: { ...c }, tech: { ...t } };
         state.result = res;
-        state.saved = { id: String(j.id || id) };
+        state.saved = savedFrom(j, id); // what was decided, shown read-only
         setFormValues(state.input);
         store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
         go('#/result');
@@ -899,14 +1092,11 @@ function statusValue(k, v) {
   return String(v);
 }
 
+// Examiners' footer: the standard's revision only; engine, rule and dictionary versions and
+// server paths are on the status screen, which is for operators.
 function footer(s) {
-  const parts = [
-    s.taxonomy_version && `분류체계 ${s.taxonomy_version}`,
-    s.engine_version && `엔진 ${s.engine_version}`,
-    s.rules?.version && `규칙 ${s.rules.version}`,
-    s.lexicon?.version && `색인어 ${s.lexicon.version}`,
-  ].filter(Boolean);
-  $('#foot-versions').textContent = parts.length ? `혁신성장 품목 판별 · ${parts.join(' · ')}` : '혁신성장 품목 판별';
+  $('#foot-versions').textContent = s.taxonomy_version
+    ? `혁신성장 품목 판별 · 혁신성장 공동기준 ${s.taxonomy_version}` : '혁신성장 품목 판별';
 }
 
 async function enterStatus() {

@@ -61,9 +61,10 @@ export function isBlank(v) {
 /**
  * Splits text into segments, marking every occurrence of any keyword (case-insensitive,
  * longest keyword first, no overlaps): [{text, mark, keyword}]. Used to build <mark>
- * elements without ever parsing HTML.
+ * elements without ever parsing HTML. wholeLatin: a keyword of Latin letters and digits marks
+ * whole tokens only (no letter or digit beside it), as the item search finds them.
  */
-export function highlightSegments(text, keywords) {
+export function highlightSegments(text, keywords, { wholeLatin = false } = {}) {
   const src = String(text ?? '');
   const kws = [...new Set((keywords || []).map((k) => String(k ?? '').trim()).filter(Boolean))]
     .sort((a, b) => b.length - a.length);
@@ -76,8 +77,11 @@ export function highlightSegments(text, keywords) {
   for (const kw of kws) {
     const k = fold ? kw.toLowerCase() : kw;
     if (k.length !== kw.length) continue;
+    const latin = wholeLatin && /^[a-z0-9]+$/i.test(kw);
     for (let at = lower.indexOf(k); at >= 0; at = lower.indexOf(k, at + 1)) {
       if (taken.subarray(at, at + k.length).some((x) => x)) continue;
+      // a Latin keyword as a whole token only: "ai" marks "AI칩", not "Chain"
+      if (latin && (/[a-z0-9]/i.test(src[at - 1] || '') || /[a-z0-9]/i.test(src[at + k.length] || ''))) continue;
       taken.fill(1, at, at + k.length);
       hits.push([at, at + k.length, kw]);
     }
@@ -104,4 +108,115 @@ export function scorePercent(score) {
 /** Splits a dotted API field name ("tech.product_use") into the form control id. */
 export function fieldId(path) {
   return 'f-' + String(path).replace(/\./g, '-');
+}
+
+// ---- numbers and words an examiner reads ----
+
+/**
+ * Ranks 2 and 3 whose score (probability) is below this are not shown: a 1 % alternative is noise,
+ * not a candidate. The API still answers three items (top-3 metrics read them); only the screen
+ * leaves them out and says "다른 후보 없음" (docs/api.md, docs/screens.md).
+ */
+export const ALT_MIN_SCORE = 0.05;
+
+/** The items to show, best first: rank 1 always, later ranks only at ALT_MIN_SCORE or more. */
+export function visibleItems(items, floor = ALT_MIN_SCORE) {
+  const all = (Array.isArray(items) ? items : []).slice().sort((a, b) => a.rank - b.rank);
+  const shown = all.filter((it, i) => i === 0 || Number(it.score) >= floor);
+  return { shown, hidden: all.length - shown.length };
+}
+
+/** A probability in [0,1] as the screen writes it: "62%", "1% 미만", "-" when not a number. */
+export function probText(p) {
+  const v = Number(p);
+  if (p == null || p === '' || !Number.isFinite(v)) return '-';
+  if (v > 0 && v < 0.01) return '1% 미만';
+  return `${Math.round(Math.min(1, Math.max(0, v)) * 100)}%`;
+}
+
+/** 해당 가능성 (p_applicable) in words. */
+export function applicabilityWords(p) {
+  const v = Number(p);
+  if (!Number.isFinite(v)) return '';
+  if (v >= 0.8) return '혁신성장 품목에 해당할 가능성이 높습니다';
+  if (v >= 0.6) return '해당할 가능성이 다소 높습니다';
+  if (v >= 0.4) return '해당 여부를 가리기 어렵습니다';
+  if (v >= 0.2) return '해당할 가능성이 낮습니다';
+  return '해당할 가능성이 매우 낮습니다';
+}
+
+/**
+ * The rank-1/rank-2 difference (confidence_gap, probabilities) in words. second: the rank-2
+ * item is shown (not below the floor).
+ */
+export function gapWords(gap, second = true) {
+  const g = Number(gap);
+  if (!second) return '다른 후보가 없어 1순위가 뚜렷합니다';
+  if (!Number.isFinite(g)) return '';
+  const pts = `${Math.round(Math.max(0, g) * 100)}%p`;
+  if (g >= 0.5) return `1순위가 2순위보다 ${pts} 높아 뚜렷합니다`;
+  if (g >= 0.2) return `1순위가 2순위보다 ${pts} 높습니다`;
+  if (g >= 0.05) return `1순위가 2순위보다 ${pts}만 높습니다: 2순위도 함께 보십시오`;
+  return `1순위와 2순위가 거의 같습니다 (${pts} 차이): 두 품목을 비교해 고르십시오`;
+}
+
+// ---- KSIC input ----
+
+/**
+ * What was typed in 업종코드: the codes ("282;2820", "28202", "21300 / 2130"), the one to look
+ * up (the first, or a later one that narrows it: "282;2820" -> "2820") and the parts that are
+ * not 2-5 digit codes.
+ */
+export function ksicInput(s) {
+  const parts = String(s ?? '').split(/[\s;,/]+/).filter(Boolean);
+  const codes = parts.filter((x) => /^\d{2,5}$/.test(x));
+  const bad = parts.filter((x) => !/^\d{2,5}$/.test(x));
+  let code = codes[0] || '';
+  for (const c of codes.slice(1)) if (c.length > code.length && c.startsWith(code)) code = c;
+  return { codes, code, bad };
+}
+
+// ---- judgments ----
+
+/** Why none applies (API none_reason), in the order the save form offers them. */
+export const NONE_REASONS = [
+  ['generic_supplier', '적용원칙 1 — 범용 제품 공급 (품목과 관련성 낮음)'],
+  ['wholesale_retail', '적용원칙 2 — 도매·소매(유통)만 함'],
+  ['merchandise_only', '적용원칙 3 — 상품매출만 있음'],
+  ['not_innovation', '혁신성장 품목에 해당하는 제품·기술 없음'],
+  ['insufficient_info', '정보 부족으로 판단 불가'],
+  ['other', '기타 (의견에 적음)'],
+];
+
+/** Short label of a none_reason code ("적용원칙 2 — 도매·소매(유통)만 함"), or the code itself. */
+export function noneReasonLabel(code) {
+  const r = NONE_REASONS.find(([c]) => c === code);
+  return r ? r[1] : String(code ?? '');
+}
+
+/** An item code as typed ("ｂ60001", " b60001 ") in the taxonomy's form: trimmed, upper case. */
+export function normalizeItemCode(s) {
+  return String(s ?? '').normalize('NFKC').trim().toUpperCase();
+}
+
+/**
+ * The words of a search to mark in its results: the words as typed and, for "2차전지", 이차전지;
+ * with partial (the search fell back to parts), the two-syllable parts of long Hangul words.
+ */
+export function searchMarks(q, partial = false) {
+  const sino = ['영', '일', '이', '삼', '사', '오', '육', '칠', '팔', '구'];
+  const words = String(q ?? '').split(/\s+/).filter(Boolean);
+  const out = [...words];
+  for (const w of words) {
+    const m = /^(\d)([\uac00-\ud7a3].*)$/.exec(w);
+    if (m) out.push(sino[Number(m[1])] + m[2]);
+    if (partial && /^[\uac00-\ud7a3]{4,}$/.test(w)) {
+      for (let i = 0; i < w.length; i += 2) {
+        const rest = w.length - i;
+        out.push(w.slice(i, rest <= 3 ? w.length : i + 2));
+        if (rest <= 3) break;
+      }
+    }
+  }
+  return out;
 }

@@ -106,6 +106,23 @@ const validBrn = /^\d{10}$/.test(row.brn.replace(/-/g, '')) ? row.brn.replace(/-
 const badBrn = validBrn.slice(0, 9) + ((Number(validBrn[9]) + 1) % 10);
 let unknownKsic = null;
 for (let n = 99999; n > 10000 && !unknownKsic; n--) if (!ksicKnown.has(String(n))) unknownKsic = String(n);
+// A KSIC-10 code the revision split into several KSIC-11 codes, and those codes (concordance file).
+const ksic11Codes = new Set(ksic11.map((r) => r.ksic5));
+const splitTargets = new Map();
+for (const r of readCsv(join(dataDir, 'ksic', 'ksic11_to_ksic10.csv'))) {
+  if (!/^\d{5}$/.test(r.ksic10) || !ksic11Codes.has(r.ksic11) || ksic11Codes.has(r.ksic10)) continue;
+  const t = splitTargets.get(r.ksic10) || [];
+  if (!t.includes(r.ksic11)) t.push(r.ksic11);
+  splitTargets.set(r.ksic10, t);
+}
+const [splitKsic, splitTo] = [...splitTargets].find(([, t]) => t.length > 1) || [null, []];
+// A wholesale (section G) code: the rules ask for review when such a firm makes something.
+const tradeKsic = ksic11.find((r) => r.sec === 'G');
+// Screen rules under test (http/static/util.js): ranks 2-3 below this are not shown.
+const ALT_MIN_SCORE = 0.05;
+const probText = (p) => (p > 0 && p < 0.01 ? '1% 미만' : `${Math.round(Math.min(1, Math.max(0, p)) * 100)}%`);
+/** 1 when tok (Latin) is in s as a whole token, any case. */
+const hasToken = (s, tok) => new RegExp(`(^|[^a-z0-9])${tok}([^a-z0-9]|$)`, 'i').test(String(s || ''));
 
 // The listing leaves most technology fields blank; the screen requires all of them.
 const V = {
@@ -267,13 +284,52 @@ if (ctx) {
     expect(await page.isVisible('#view-input') && page.url().endsWith('#/input'), 'skip link changed the screen');
   });
 
-  await step('업종코드 fills 업종명 from the KSIC table', async () => {
+  await step('업종코드 suggests 업종명 and never writes into what the examiner types', async () => {
     await page.fill(sel('tech.ksic_name'), '');
     await page.fill(sel('tech.ksic_code'), V['tech.ksic_code']);
-    await page.waitForFunction(([s, want]) => document.querySelector(s).value === want,
-      [sel('tech.ksic_name'), ksic.name5], { timeout: 8000 }).catch(() => {});
+    // as an examiner does: Tab to 업종명 and start typing once the lookup has answered
+    await page.focus(sel('tech.ksic_code'));
+    await page.keyboard.press('Tab');
+    await page.waitForSelector('#ksic-suggest:not([hidden])', { timeout: 8000 });
+    expect(await page.inputValue(sel('tech.ksic_name')) === '', '업종명 was filled without asking');
+    const typed = '직접 쓴 업종명';
+    await page.keyboard.type(typed);
+    await page.waitForTimeout(400);
     const got = await page.inputValue(sel('tech.ksic_name'));
-    expect(got === ksic.name5, `업종명 is "${got}", expected "${ksic.name5}"`);
+    expect(got === typed, `업종명 is "${got}", expected exactly what was typed ("${typed}")`);
+    expect((await page.textContent('#ksic-suggest')).includes(ksic.name5), 'the standard name is not offered');
+    await page.click('#ksic-name-use');
+    const used = await page.inputValue(sel('tech.ksic_name'));
+    expect(used === ksic.name5, `업종명 is "${used}" after choosing the suggestion, expected "${ksic.name5}"`);
+    expect(await page.isHidden('#ksic-suggest'), 'the suggestion stays after use');
+  });
+
+  await step('a KSIC group or class is kept as typed and its 5-digit codes are offered', async () => {
+    const grp = ksic.ksic5.slice(0, 3);
+    const cls = ksic.ksic5.slice(0, 4);
+    const typed = `${grp};${cls}`;
+    await page.fill(sel('tech.ksic_code'), typed);
+    expect(await page.inputValue(sel('tech.ksic_code')) === typed, `업종코드 was cut to "${await page.inputValue(sel('tech.ksic_code'))}"`);
+    await page.waitForSelector('#ksic-pick:not([hidden]) .pick', { timeout: 8000 });
+    const offered = await page.$$eval('#ksic-pick .pick', (els) => els.map((e) => e.dataset.code));
+    const want = ksic11.filter((r) => r.ksic5.startsWith(cls)).map((r) => r.ksic5);
+    expect(JSON.stringify(offered) === JSON.stringify(want), `offered ${offered.join(',')}, expected ${want.join(',')}`);
+    await page.click(`#ksic-pick .pick[data-code="${ksic.ksic5}"]`);
+    expect(await page.inputValue(sel('tech.ksic_code')) === ksic.ksic5, 'picking did not set the code');
+    await page.waitForSelector('#ksic-pick', { state: 'hidden' });
+    if (splitKsic) {
+      await page.fill(sel('tech.ksic_code'), splitKsic);
+      await page.waitForSelector('#ksic-pick:not([hidden]) .pick', { timeout: 8000 });
+      const split = await page.$$eval('#ksic-pick .pick', (els) => els.map((e) => e.dataset.code));
+      expect(JSON.stringify(split) === JSON.stringify(splitTo),
+        `KSIC-10 ${splitKsic} offers ${split.join(',')}, expected its KSIC-11 codes ${splitTo.join(',')}`);
+      const before = classifyCalls.length;
+      await page.click('#btn-classify');
+      expect(classifyCalls.length === before, `a split KSIC-10 code (${splitKsic}) was sent as it is`);
+      expect((await errText('tech.ksic_code')).includes('골라'), 'no request to pick one of the split codes');
+    }
+    await page.fill(sel('tech.ksic_code'), V['tech.ksic_code']);
+    await page.fill(sel('tech.ksic_name'), V['tech.ksic_name']);
   });
 
   await step('a blank field shows 공란 입력 and nothing is sent', async () => {
@@ -303,24 +359,39 @@ if (ctx) {
     expect(classifyCalls.length === before, 'a request was sent with an invalid 사업자등록번호');
   });
 
-  await step('server validation errors are shown on their field (unknown 업종코드)', async () => {
-    expect(unknownKsic, 'no unused 5-digit KSIC code found');
+  await step('server validation errors are shown on their field (기술분류)', async () => {
     await page.fill(sel('company.brn'), V['company.brn']);
-    await page.fill(sel('tech.ksic_code'), unknownKsic);
+    await page.fill(sel('tech.tech_class'), '1234');
     const [resp] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
       page.click('#btn-classify'),
     ]);
     const body = await resp.json().catch(() => null);
-    expect(resp.status() === 400, `classify with KSIC ${unknownKsic} answered ${resp.status()}, expected 400`);
-    expect(body?.error?.code === 'invalid_ksic', `error.code is ${body?.error?.code}, expected invalid_ksic`);
-    expect((body?.error?.fields || []).includes('tech.ksic_code'), 'error.fields lacks tech.ksic_code');
-    await page.waitForFunction(() => document.querySelector('#f-tech-ksic_code-err').textContent !== '');
-    expect(await page.getAttribute(sel('tech.ksic_code'), 'aria-invalid') === 'true', '업종코드 not marked invalid');
+    expect(resp.status() === 400, `classify with 기술분류 1234 answered ${resp.status()}, expected 400`);
+    expect(body?.error?.code === 'invalid_tech_class', `error.code is ${body?.error?.code}, expected invalid_tech_class`);
+    await page.waitForFunction(() => document.querySelector('#f-tech-tech_class-err').textContent !== '');
+    expect(await page.getAttribute(sel('tech.tech_class'), 'aria-invalid') === 'true', '기술분류 not marked invalid');
     expect(await page.isVisible('#view-input'), 'left the input screen on an error');
+    await page.fill(sel('tech.tech_class'), V['tech.tech_class']);
   });
 
-  await step('Enter submits; the result shows three items with keywords and focus on its heading', async () => {
+  await step('an unknown 업종코드 is said once, under its field', async () => {
+    expect(unknownKsic, 'no unused 5-digit KSIC code found');
+    await page.fill(sel('tech.ksic_code'), unknownKsic);
+    await page.waitForFunction(() => /등록되지|존재하지/.test(document.querySelector('#f-tech-ksic_code-hint').textContent),
+      null, { timeout: 8000 }).catch(() => {});
+    await page.click('#btn-classify');
+    await page.waitForFunction(() => document.querySelector('#f-tech-ksic_code-err').textContent !== '', null, { timeout: 8000 })
+      .catch(() => {});
+    // whatever answered (the lookup or the server), the field says it once
+    await page.waitForTimeout(500);
+    const said = await page.$$eval('#f-tech-ksic_code ~ *', (els) => els.filter((e) => !e.hidden && e.offsetParent !== null
+      && /등록되지|존재하지/.test(e.textContent)).map((e) => e.textContent));
+    expect(said.length === 1, `the unknown code is reported ${said.length} times under the field: ${said.join(' | ')}`);
+    expect(await page.getAttribute(sel('tech.ksic_code'), 'aria-invalid') === 'true', '업종코드 not marked invalid');
+  });
+
+  await step('Enter submits; the result shows the items worth showing, as probabilities, with keywords and focus on its heading', async () => {
     await fillAll();
     await shot(page, 'screen-input.png');
     const [resp] = await Promise.all([
@@ -339,26 +410,47 @@ if (ctx) {
     await page.waitForFunction(() => document.activeElement?.id === 'result-heading', null, { timeout: 3000 })
       .catch(() => {});
     expect(await page.evaluate(() => document.activeElement?.id) === 'result-heading', 'focus did not move to the result heading');
-    const items = await page.$$eval('#result-items li.item', (els) => els.map((e) => ({
+    const items = await page.$$eval('#result-items li.item[data-code]', (els) => els.map((e) => ({
       code: e.querySelector('.item-code')?.textContent, name: e.querySelector('h3')?.textContent,
       kws: [...e.querySelectorAll('.keywords li')].map((k) => k.textContent),
       bar: Number(e.querySelector('.score-bar')?.getAttribute('aria-valuenow')),
+      score: e.querySelector('.score-val')?.textContent,
     })));
-    console.log(`# applicable=${result.applicable} items=${items.map((i) => `${i.code}:${i.kws.join('/')}`).join(' ')}`);
+    console.log(`# applicable=${result.applicable} items=${items.map((i) => `${i.code}:${i.score}:${i.kws.join('/')}`).join(' ')}`);
     expect(result.applicable === true, `the row was judged not applicable (${JSON.stringify(result.reasons)})`);
-    expect(items.length === 3, `${items.length} items shown, expected 3`);
-    for (const it of items) {
+    // rank 1 always; ranks 2-3 only at ALT_MIN_SCORE or more, never padded with 0.00 fillers
+    const want = result.items.filter((it) => it.rank === 1 || it.score >= ALT_MIN_SCORE);
+    expect(items.length === want.length, `${items.length} items shown, expected ${want.length} (scores ${result.items.map((i) => i.score)})`);
+    expect(await page.isVisible('#no-more-candidates') === (want.length < result.items.length),
+      '"다른 후보 없음" does not match the items left out');
+    for (const [i, it] of items.entries()) {
       const t = taxItems.get(it.code);
       expect(t, `item ${it.code} is not in the taxonomy`);
       expect(it.name === t.name, `item ${it.code} shown as "${it.name}", taxonomy says "${t.name}"`);
       expect(it.kws.length > 0, `item ${it.code} shows no keywords`);
       expect(it.bar >= 0 && it.bar <= 100, `item ${it.code} score bar ${it.bar}`);
+      expect(it.score === probText(want[i].score), `item ${it.code} shows "${it.score}", expected ${probText(want[i].score)}`);
     }
     const marks = await page.$$eval('#result-tech mark, #result-items .basis mark', (els) => els.map((e) => e.textContent));
     expect(marks.length > 0, 'no keyword is highlighted with <mark>');
-    const shownKws = new Set(items.flatMap((i) => i.kws.map((k) => k.toLowerCase())));
-    expect(marks.every((m) => shownKws.has(m.toLowerCase())), `a <mark> is not a keyword: ${marks.join(', ')}`);
+    const shownKws = new Set(want.flatMap((i) => [...i.keywords, ...(i.terms || [])].map((k) => k.toLowerCase())));
+    expect(marks.every((m) => shownKws.has(m.toLowerCase())), `a <mark> is not a keyword or index term: ${marks.join(', ')}`);
+    const techMarks = new Set((await page.$$eval('#result-tech mark', (els) => els.map((e) => e.textContent.toLowerCase()))));
+    for (const term of want.flatMap((i) => i.terms || [])) {
+      const inInput = Object.values(result.tech).some((v) => String(v).toLowerCase().includes(term.toLowerCase()));
+      if (inInput) expect(techMarks.has(term.toLowerCase()), `index term "${term}" is not highlighted in the input`);
+    }
     expect(await page.isVisible('#review-badge') === !!result.needs_review, 'needs_review badge does not match');
+    // 해당 가능성 and the rank-1/rank-2 gap in words
+    const applicable = await page.textContent('#summary-applicable');
+    expect(applicable.includes(probText(result.p_applicable)), `해당 가능성 shows "${applicable}", expected ${probText(result.p_applicable)}`);
+    expect((await page.textContent('#summary-gap')).length > 5, 'the rank-1/rank-2 gap is not said');
+    // examiners' header and footer: no engine hash, rule hash or server path
+    const chrome = `${await page.textContent('#result-meta')} ${await page.textContent('.foot')}`;
+    for (const v of [result.engine_version, result.rules_version, result.lexicon_version]) {
+      expect(!v || !chrome.includes(v), `header or footer shows "${v}"`);
+    }
+    expect(!/\/(srv|work|home|var|tmp)\//.test(chrome), `header or footer shows a server path: ${chrome}`);
     await shot(page, 'screen-result.png');
   });
 
@@ -375,7 +467,8 @@ if (ctx) {
     await page.click('.nav a[data-route="result"]');
     await visible('view-result');
     const radios = await page.$$eval('#choice-list input[type=radio]', (els) => els.map((e) => ({ v: e.value, c: e.checked })));
-    expect(radios.length === (result?.items?.length || 0) + 2, `${radios.length} choices shown`);
+    const shownItems = (result?.items || []).filter((it) => it.rank === 1 || it.score >= ALT_MIN_SCORE);
+    expect(radios.length === shownItems.length + 2, `${radios.length} choices shown`);
     expect(radios[0]?.c && radios[0].v === result.items[0].code, 'rank 1 is not the default choice');
     const unlabelled = await page.$$eval('#save-form input, #save-form textarea',
       (els) => els.filter((e) => !document.querySelector(`label[for="${e.id}"]`)).length);
@@ -410,7 +503,108 @@ if (ctx) {
     const choice = await page.textContent('#judgment-choice');
     expect(choice.includes(result.items[0].code), `stored choice shows "${choice}"`);
     expect((await page.textContent('#judgment-detail')).includes('종단간 시험 저장'), 'comment not shown');
+  });
+
+  const naComment = '자체 생산 설비 없이 양극재를 사서 되파는 유통 기업으로 보여 해당 없음으로 판단함. 다음 심사 때 매출 구성표를 받아 제품매출 비중을 다시 확인할 것';
+  let naId = null;
+  await step('해당 없음 is saved with a reason; reopened from 판별 이력 it shows what was saved, read-only', async () => {
+    // a fresh answer for the same company: 재분류 then 판별
+    await page.click('.nav a[data-route="input"]');
+    await visible('view-input');
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+      page.click('#btn-classify'),
+    ]);
+    await visible('view-result');
+    expect(await page.isEnabled('#btn-save'), 'a new answer cannot be saved');
+    await page.check('#choice-list input[value=""]');
+    await page.waitForSelector('#none-reason-box:not([hidden])');
+    await page.selectOption('#f-none-reason', '');
+    const before = await page.$$eval('#saved-id', (e) => e.length);
+    await page.click('#btn-save');
+    expect((await page.textContent('#f-none-reason-err')).includes('사유'), '해당 없음 was saved without a reason');
+    expect(await page.$$eval('#saved-id', (e) => e.length) === before, 'saved without a reason');
+    const options = await page.$$eval('#f-none-reason option', (els) => els.map((e) => e.textContent));
+    for (const n of ['적용원칙 1', '적용원칙 2', '적용원칙 3', '기타']) {
+      expect(options.some((o) => o.includes(n)), `no "${n}" among the reasons`);
+    }
+    await page.selectOption('#f-none-reason', 'wholesale_retail');
+    await page.fill('#f-comment', naComment);
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+      page.click('#btn-save'),
+    ]);
+    expect(resp.status() === 201, `judgments answered ${resp.status()}`);
+    const sent = JSON.parse(resp.request().postData());
+    expect(sent.chosen_item === null && sent.none_reason === 'wholesale_retail', `sent ${sent.chosen_item}/${sent.none_reason}`);
+    naId = (await resp.json()).id;
+    // open it from 판별 이력, then on the result screen
+    await page.goto(`${base}/#/history?brn=${validBrn}&id=${naId}`);
+    await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, naId);
+    const choice = await page.textContent('#judgment-choice');
+    expect(choice.includes('해당 없음') && choice.includes('적용원칙 2'), `stored choice shows "${choice}"`);
+    expect((await page.textContent('#judgment-comment')) === naComment, 'comment not shown in the history');
+    await page.click('#judgment-detail button');
+    await visible('view-result');
+    const checked = await page.$eval('#choice-list input:checked', (e) => e.value).catch(() => null);
+    expect(checked === '', `reopened with "${checked}" chosen, expected 해당 없음`);
+    expect(await page.inputValue('#f-comment') === naComment, 'reopened with another comment');
+    expect(await page.inputValue('#f-none-reason') === 'wholesale_retail', 'reopened without the reason');
+    expect(await page.$eval('#save-fields', (e) => e.disabled), 'the saved choice can be changed');
+    expect(await page.$eval('#f-comment', (e) => e.readOnly), 'the saved comment can be edited');
+    expect(await page.isDisabled('#btn-save'), 'the saved judgment can be saved again');
+    expect(!(await page.textContent('#choice-list')).includes('추천 확정'), 'a saved 해당 없음 still says 추천 확정');
+  });
+
+  await step('판별 이력 reads at 1280 px (no word broken) and at 390 px (cards, 의견 visible)', async () => {
+    await page.goto(`${base}/#/history?brn=${validBrn}&id=${naId || savedId}`);
+    await page.waitForSelector('#history-table tbody tr .c-comment');
+    // every company cell holds its name on one line, whatever the comment's length
+    const lines = await page.$$eval('#history-table tbody td.c-company .v', (els) => els.map((e) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size;
+    }));
+    expect(lines.length > 0 && lines.every((n) => n === 1), `company names wrap over ${lines.join(',')} lines at 1280 px`);
     await shot(page, 'screen-history.png');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(w <= 391, `판별 이력 is ${w} px wide at 390 px`);
+    const inner = await page.$eval('.table-wrap', (e) => e.scrollWidth - e.clientWidth);
+    expect(inner <= 1, `the history table scrolls sideways by ${inner} px`);
+    const box = await page.$eval('#history-table tbody td.c-comment', (e) => {
+      const r = e.getBoundingClientRect();
+      return { left: r.left, right: r.right, visible: e.offsetParent !== null };
+    });
+    expect(box.visible && box.left >= 0 && box.right <= 391, `의견 is not visible at 390 px (${JSON.stringify(box)})`);
+    await shot(page, 'screen-history-narrow.png');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step('an answer that needs review says why, naming the field, with 해당 가능성', async () => {
+    expect(tradeKsic, 'no wholesale KSIC code in the data');
+    await page.click('.nav a[data-route="input"]');
+    await visible('view-input');
+    await page.fill(sel('tech.ksic_code'), tradeKsic.ksic5);
+    await page.fill(sel('tech.ksic_name'), tradeKsic.name5);
+    await page.fill(sel('tech.main_product'), '리튬이온 배터리 양극재');
+    await page.fill(sel('tech.product_use'), '자체 공장에서 생산하여 전기차 배터리 업체에 공급');
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+      page.click('#btn-classify'),
+    ]);
+    const res = await resp.json();
+    await visible('view-result');
+    expect(res.needs_review === true, `needs_review is ${res.needs_review}`);
+    await page.waitForSelector('#review-panel:not([hidden])');
+    const why = await page.textContent('#review-reasons');
+    for (const r of res.review_reasons || []) expect(why.includes(r.message), `review reason "${r.message}" not shown`);
+    expect(why.includes('제품용도') && !why.includes('주요제품에'), `the reason names the wrong field: ${why}`);
+    expect((await page.textContent('#summary-applicable')).includes(probText(res.p_applicable)), '해당 가능성 not shown');
+    await shot(page, 'screen-result-review.png');
+    await page.click('.nav a[data-route="input"]');
+    await fillAll();
   });
 
   await step('품목 찾기 finds an item by name and shows its definition', async () => {
@@ -442,6 +636,53 @@ if (ctx) {
     await shot(page, 'screen-items.png');
   });
 
+  await step('품목 찾기 counts every match, finds Latin words whole in any case, and reads 2차 as 이차', async () => {
+    const api = await (await fetch(`${base}/api/v1/taxonomy/search?q=AI&limit=240`)).json();
+    expect(Number.isFinite(api.total) && api.total > 20, `the search answers total ${api.total}`);
+    await page.goto(`${base}/#/items?q=ai`);
+    await page.waitForSelector('#search-results');
+    const status = await page.textContent('#items-status');
+    expect(status.startsWith(`${api.total}건`), `status says "${status}", expected ${api.total}건`);
+    const hits = await page.$$eval('#search-results .tbtn', (els) => els.map((e) => ({ code: e.dataset.code, text: e.textContent })));
+    expect(hits.length === api.total, `${hits.length} items listed, ${api.total} match`);
+    for (const hit of hits) {
+      const t = taxItems.get(hit.code);
+      const ok = hasToken(t.name, 'ai') || hasToken(t.definition, 'ai') || hasToken(t.examples, 'ai') || hasToken(hit.text, 'ai');
+      expect(ok, `'ai' lists ${hit.code} ${t.name}, which has the letters only inside a word`);
+    }
+    // every item named with 이차전지 is found by 2차전지
+    await page.goto(`${base}/#/items?q=${encodeURIComponent('2차전지')}`);
+    await page.waitForSelector('#search-results');
+    const codes = await page.$$eval('#search-results .tbtn', (els) => els.map((e) => e.dataset.code));
+    const named = taxonomy.items.filter((it) => it.name.includes('이차전지')).map((it) => it.code);
+    expect(named.length > 0 && named.every((c) => codes.includes(c)), `2차전지 finds ${codes.join(',')}, not all of ${named.join(',')}`);
+  });
+
+  await step('an item code in lower case opens the item', async () => {
+    const it = taxonomy.items.find((x) => x.code !== result?.items?.[0]?.code && /[A-Z]/.test(x.code));
+    await page.goto(`${base}/#/items`);
+    await page.goto(`${base}/#/items?code=${it.code.toLowerCase()}`);
+    await page.waitForFunction((n) => document.querySelector('#item-detail-title')?.textContent === n, it.name, { timeout: 8000 })
+      .catch(() => {});
+    const title = await page.textContent('#item-detail').catch(() => '');
+    expect(title.includes(it.name), `${it.code.toLowerCase()} shows "${title.slice(0, 60)}"`);
+  });
+
+  await step('the result prints without menus, buttons or an unsaved form', async () => {
+    await page.click('.nav a[data-route="result"]');
+    await visible('view-result');
+    await page.emulateMedia({ media: 'print' });
+    const shown = await page.evaluate(() => Object.fromEntries(['.top', '.foot', '#btn-reclassify', '#btn-print', '#result-items']
+      .map((q) => [q, document.querySelector(q).getClientRects().length > 0])));
+    const saveShown = await page.evaluate(() => document.querySelector('#save-form').getClientRects().length > 0);
+    await page.emulateMedia({ media: 'screen' });
+    expect(!shown['.top'] && !shown['.foot'], 'the menu or footer is printed');
+    expect(!shown['#btn-reclassify'] && !shown['#btn-print'], 'buttons are printed');
+    expect(shown['#result-items'], 'the items are not printed');
+    const saved = await page.evaluate(() => document.querySelector('#save-form').classList.contains('is-saved'));
+    expect(saveShown === saved, `the decision form is ${saveShown ? '' : 'not '}printed for a${saved ? ' saved' : 'n unsaved'} result`);
+  });
+
   await step('상태 shows the taxonomy, engine and rules versions', async () => {
     await page.click('.nav a[data-route="status"]');
     await visible('view-status');
@@ -455,7 +696,8 @@ if (ctx) {
 
   await step('narrow (390 px) screens fit without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [route, name] of [['input', 'screen-input-narrow.png'], ['result', 'screen-result-narrow.png']]) {
+    for (const [route, name] of [['input', 'screen-input-narrow.png'], ['result', 'screen-result-narrow.png'],
+      ['items', 'screen-items-narrow.png']]) {
       await page.click(`.nav a[data-route="${route}"]`);
       await visible(`view-${route}`);
       const w = await page.evaluate(() => document.documentElement.scrollWidth);

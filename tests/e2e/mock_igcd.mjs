@@ -98,6 +98,10 @@ function classify(body) {
     applicable: !retail,
     reasons: retail ? [{ code: 'wholesale_retail', message: '도소매업만 영위하는 기업은 혁신성장 품목에 해당하지 않습니다.', rule: 'mock.retail' }] : [],
     needs_review: items.length > 1 && items[0].score - items[1].score < 0.05,
+    review_reasons: items.length > 1 && items[0].score - items[1].score < 0.05
+      ? [{ code: 'low_top_score', message: '1순위와 2순위의 점수가 비슷합니다 (모의 서버).', rule: 'engine' }] : [],
+    p_applicable: retail ? 0.2 : 0.8,
+    confidence_gap: items.length > 1 ? Math.round((items[0].score - items[1].score) * 1000) / 1000 : items[0]?.score || 0,
     items,
     taxonomy_version: tx.version, engine_version: 'mock-0', rules_version: 'mock-rules-0',
     elapsed_ms: Math.round((performance.now() - t0) * 10) / 10,
@@ -128,13 +132,19 @@ const server = createServer(async (req, res) => {
       let body;
       try { body = JSON.parse(await readBody(req)); } catch { return fail(res, 400, 'invalid_json', 'JSON 형식이 올바르지 않습니다.'); }
       const id = `J${String(judgments.length + 1).padStart(8, '0')}`;
-      judgments.unshift({ id, saved_at: new Date().toISOString(), ...body, rules_version: body.result?.rules_version });
+      const chosen = typeof body.chosen_item === 'string'
+        ? tx.items.find((x) => x.code.toUpperCase() === body.chosen_item.trim().toUpperCase()) : null;
+      if (typeof body.chosen_item === 'string' && !chosen) return fail(res, 400, 'unknown_item', '선택한 품목코드가 현재 분류체계에 없습니다.', ['chosen_item']);
+      judgments.unshift({ id, saved_at: new Date().toISOString(), ...body, chosen_item: chosen ? chosen.code : null,
+        chosen_item_name: chosen?.name, none_reason: chosen ? undefined : body.none_reason || undefined,
+        rules_version: body.result?.rules_version });
       return send(res, 201, { id });
     }
     if (p === '/api/v1/judgments') {
       const brn = url.searchParams.get('brn') || '';
       const rows = judgments.filter((j) => j.company?.brn === brn)
-        .map((j) => ({ id: j.id, saved_at: j.saved_at, chosen_item: j.chosen_item, company_name: j.company?.name, comment: j.comment }));
+        .map((j) => ({ id: j.id, saved_at: j.saved_at, chosen_item: j.chosen_item, chosen_item_name: j.chosen_item_name,
+          none_reason: j.none_reason, company_name: j.company?.name, comment: j.comment }));
       return send(res, 200, { judgments: rows });
     }
     let m;
@@ -150,23 +160,25 @@ const server = createServer(async (req, res) => {
       });
     }
     if (p === '/api/v1/taxonomy/search') {
+      // naive: case-insensitive substring (the real server: whole Latin words, index terms, ranking)
       const q = (url.searchParams.get('q') || '').trim();
       const limit = Number(url.searchParams.get('limit') || 20);
-      const items = q ? tx.items.filter((it) => itemText.get(it.code).includes(q)).slice(0, limit).map((it) => {
+      const all = q ? tx.items.filter((it) => itemText.get(it.code).toLowerCase().includes(q.toLowerCase())) : [];
+      const items = all.slice(0, limit).map((it) => {
         const t = itemText.get(it.code);
-        const at = t.indexOf(q);
-        return { code: it.code, name: it.name, theme: it.theme, field: it.field, snippet: t.slice(Math.max(0, at - 20), at + 40) };
-      }) : [];
-      return send(res, 200, { items });
+        const at = t.toLowerCase().indexOf(q.toLowerCase());
+        return { code: it.code, name: it.name, theme: it.theme, field: it.field, snippet: t.slice(Math.max(0, at - 20), at + 40), terms: [] };
+      });
+      return send(res, 200, { query: q, total: all.length, partial: false, items });
     }
     if ((m = p.match(/^\/api\/v1\/taxonomy\/items\/([^/]+)$/))) {
-      const it = tx.items.find((x) => x.code === decodeURIComponent(m[1]));
+      const it = tx.items.find((x) => x.code.toUpperCase() === decodeURIComponent(m[1]).trim().toUpperCase());
       if (!it) return fail(res, 404, 'not_found', '품목을 찾을 수 없습니다.');
       return send(res, 200, { code: it.code, name: it.name, theme: it.theme, theme_name: themeName[it.theme],
         field: it.field, field_name: fieldName[it.field], definition: it.definition, examples: it.examples, notes: it.notes });
     }
     if ((m = p.match(/^\/api\/v1\/lexicon\/items\/([^/]+)$/))) {
-      const it = tx.items.find((x) => x.code === decodeURIComponent(m[1]));
+      const it = tx.items.find((x) => x.code.toUpperCase() === decodeURIComponent(m[1]).trim().toUpperCase());
       if (!it) return fail(res, 404, 'unknown_item', '해당 품목코드를 찾을 수 없습니다.', ['code']);
       const x = lexicon.get(it.code);
       const name = (c) => tx.items.find((y) => y.code === c)?.name || '';
@@ -176,10 +188,20 @@ const server = createServer(async (req, res) => {
         not_applicable_cues: x?.not_applicable_cues || [] });
     }
     if ((m = p.match(/^\/api\/v1\/ksic\/([^/]+)$/))) {
-      const k = ksic.get(decodeURIComponent(m[1]));
+      const code = decodeURIComponent(m[1]);
+      if (/^\d{2,4}$/.test(code)) { // a prefix: its 5-digit codes to pick from
+        const under = [...ksic.values()].filter((r) => r.ksic5.startsWith(code));
+        if (!under.length) return fail(res, 404, 'unknown_ksic', '존재하지 않는 업종코드입니다.', ['code']);
+        const f = under[0];
+        return send(res, 200, { code, name: code.length === 2 ? f.div2_name : code.length === 3 ? f.grp3_name : f.cls4_name,
+          level: code.length, section: f.sec, section_name: f.sec_name, division_name: f.div2_name,
+          ...(code.length >= 3 ? { group_name: f.grp3_name } : {}),
+          candidates: under.map((r) => ({ code: r.ksic5, name: r.name5 })) });
+      }
+      const k = ksic.get(code);
       if (!k) return fail(res, 404, 'not_found', '업종코드를 찾을 수 없습니다.');
-      return send(res, 200, { code: k.ksic5, name: k.name5, section: k.sec, section_name: k.sec_name,
-        division_name: k.div2_name, group_name: k.grp3_name, mapped_from: null });
+      return send(res, 200, { code: k.ksic5, name: k.name5, level: 5, section: k.sec, section_name: k.sec_name,
+        division_name: k.div2_name, group_name: k.grp3_name });
     }
     if (p === '/api/v1/status') {
       return send(res, 200, { taxonomy_version: tx.version, engine_version: 'mock-0',

@@ -130,6 +130,66 @@ test('scorePercent clamps and rounds', () => {
   assert.equal(U.fieldId('tech.product_use'), 'f-tech-product_use');
 });
 
+test('visibleItems keeps rank 1 and leaves out later ranks below ALT_MIN_SCORE', () => {
+  assert.equal(U.ALT_MIN_SCORE, 0.05);
+  const items = [{ rank: 2, score: 0.04 }, { rank: 1, score: 0.02 }, { rank: 3, score: 0.05 }];
+  const v = U.visibleItems(items);
+  assert.deepEqual(v.shown.map((i) => i.rank), [1, 3]);
+  assert.equal(v.hidden, 1);
+  assert.deepEqual(U.visibleItems(null), { shown: [], hidden: 0 });
+  assert.equal(U.visibleItems([{ rank: 1, score: 0.9 }, { rank: 2, score: 0.001 }, { rank: 3, score: 0 }]).hidden, 2);
+});
+
+test('probText writes probabilities as whole percents an examiner compares', () => {
+  assert.equal(U.probText(0.624), '62%');
+  assert.equal(U.probText(1), '100%');
+  assert.equal(U.probText(0.004), '1% 미만');
+  assert.equal(U.probText(0), '0%');
+  assert.equal(U.probText(1.3), '100%');
+  assert.equal(U.probText(null), '-');
+  assert.equal(U.probText('x'), '-');
+});
+
+test('applicabilityWords and gapWords say the numbers in words', () => {
+  assert.match(U.applicabilityWords(0.93), /높습니다/);
+  assert.match(U.applicabilityWords(0.5), /어렵습니다/);
+  assert.match(U.applicabilityWords(0.05), /매우 낮습니다/);
+  assert.equal(U.applicabilityWords(undefined), '');
+  assert.match(U.gapWords(0.8), /뚜렷/);
+  assert.match(U.gapWords(0.12), /12%p만 높습니다/);
+  assert.match(U.gapWords(0.01), /거의 같습니다/);
+  assert.match(U.gapWords(0.01, false), /다른 후보가 없어/);
+});
+
+test('ksicInput keeps every code typed and looks up the most specific', () => {
+  assert.deepEqual(U.ksicInput('282;2820'), { codes: ['282', '2820'], code: '2820', bad: [] });
+  assert.deepEqual(U.ksicInput(' 28202 '), { codes: ['28202'], code: '28202', bad: [] });
+  assert.equal(U.ksicInput('28202;282').code, '28202');
+  assert.equal(U.ksicInput('282, 2630').code, '282');
+  assert.deepEqual(U.ksicInput('28a02').bad, ['28a02']);
+  assert.deepEqual(U.ksicInput('123456').bad, ['123456']);
+  assert.deepEqual(U.ksicInput(''), { codes: [], code: '', bad: [] });
+});
+
+test('none reasons are the API codes, each with a label, 적용원칙 1-3 and 기타 among them', () => {
+  const codes = U.NONE_REASONS.map(([c]) => c);
+  assert.deepEqual(codes, ['generic_supplier', 'wholesale_retail', 'merchandise_only', 'not_innovation', 'insufficient_info', 'other']);
+  for (const n of ['적용원칙 1', '적용원칙 2', '적용원칙 3', '기타']) assert.ok(U.NONE_REASONS.some(([, l]) => l.includes(n)), n);
+  assert.match(U.noneReasonLabel('wholesale_retail'), /적용원칙 2/);
+  assert.equal(U.noneReasonLabel('zzz'), 'zzz');
+  assert.equal(U.normalizeItemCode(' b60001 '), 'B60001');
+  assert.equal(U.normalizeItemCode('ｂ６０００１'), 'B60001');
+});
+
+test('search marks: words, 2차 read as 이차, parts of a long word, Latin marked whole only', () => {
+  assert.deepEqual(U.searchMarks('2차전지 소재'), ['2차전지', '소재', '이차전지']);
+  assert.deepEqual(U.searchMarks('면역진단', true), ['면역진단', '면역', '진단']);
+  assert.deepEqual(U.searchMarks('면역진단'), ['면역진단']);
+  const segs = U.highlightSegments('AI칩, Chain, ai 기반', ['ai'], { wholeLatin: true });
+  assert.deepEqual(marks(segs), ['AI', 'ai']);
+  assert.deepEqual(marks(U.highlightSegments('Chain', ['ai'])), ['ai']); // keywords: substrings, as before
+});
+
 const files = readdirSync(staticDir);
 test('every script in http/static parses', () => {
   const js = files.filter((f) => f.endsWith('.js'));
