@@ -60,7 +60,8 @@ typedef struct igc_http_server igc_http_server;
 
 /* Binds and starts listening on cfg->listen (cfg may be NULL for defaults) and
  * serves requests with h(ud, ...). Returns 0, IGC_EINVAL (bad listen address),
- * IGC_EIO (bind/listen failed; logged) or IGC_ENOMEM. On failure the loop must
+ * IGC_EEXIST (the address is in use), IGC_EIO (bind/listen failed otherwise; logged)
+ * or IGC_ENOMEM. On failure the loop must
  * still be run once to release the listening handle. Sets SIGPIPE to ignored
  * when it has the default action, so a client that resets cannot kill the
  * process. */

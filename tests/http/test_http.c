@@ -445,7 +445,7 @@ TEST(start_errors) {
     char spec[64];
     snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
     cfg.listen = spec;
-    CHECK_EQ_INT(igc_http_server_start(&loop, &cfg, h_hello, NULL, &s2), IGC_EIO);
+    CHECK_EQ_INT(igc_http_server_start(&loop, &cfg, h_hello, NULL, &s2), IGC_EEXIST); /* the port is taken: its own code */
     CHECK(s2 == NULL);
     igc_http_server_stop(s);
     igc_http_server_stop(NULL);
