@@ -118,6 +118,15 @@ for (const r of readCsv(join(dataDir, 'ksic', 'ksic11_to_ksic10.csv'))) {
 const [splitKsic, splitTo] = [...splitTargets].find(([, t]) => t.length > 1) || [null, []];
 // A wholesale (section G) code: the rules ask for review when such a firm makes something.
 const tradeKsic = ksic11.find((r) => r.sec === 'G');
+// Support programmes (programmes/programmes.json): those an innovation-growth verdict unlocks and the
+// regional ones, which depend on the firm's 소재지 (regions-2025.json names provinces short: 강원, 서울).
+const progData = JSON.parse(readFileSync(join(dataDir, 'programmes', 'programmes.json'), 'utf8')).programmes;
+const regionData = JSON.parse(readFileSync(join(dataDir, 'programmes', 'regions-2025.json'), 'utf8'));
+const progIg = progData.filter((p) => p.requires?.innovation_growth).map((p) => p.id);
+const progRegional = progData.filter((p) => p.requires?.region_in).map((p) => p.id);
+/** 1 when the district is one of the regional programmes' areas (the province compared by its short name). */
+const inRegion = (short, sigungu) => Object.entries(regionData).some(([k, v]) => k !== 'source' && v && typeof v === 'object'
+  && (v[short] || []).includes(sigungu));
 // Screen rules under test (http/static/util.js): ranks 2-3 below this are not shown.
 const ALT_MIN_SCORE = 0.05;
 const probText = (p) => (p > 0 && p < 0.01 ? '1% 미만' : `${Math.round(Math.min(1, Math.max(0, p)) * 100)}%`);
@@ -220,12 +229,14 @@ async function waitReady() {
 // ---------------------------------------------------------------- screenshots
 
 const shots = [];
-async function shot(page, name) {
+/** A full-page screenshot, or of one element when a selector is given. */
+async function shot(page, name, selector = null) {
+  const take = (path) => (selector ? page.locator(selector).screenshot({ path }) : page.screenshot({ path, fullPage: true }));
   mkdirSync(shotsDir, { recursive: true });
-  await page.screenshot({ path: join(shotsDir, name), fullPage: true });
+  await take(join(shotsDir, name));
   if (docsDir) {
     mkdirSync(docsDir, { recursive: true });
-    await page.screenshot({ path: join(docsDir, name), fullPage: true });
+    await take(join(docsDir, name));
   }
   shots.push(name);
 }
@@ -668,17 +679,104 @@ if (ctx) {
     expect(title.includes(it.name), `${it.code.toLowerCase()} shows "${title.slice(0, 60)}"`);
   });
 
-  await step('the result prints without menus, buttons or an unsaved form', async () => {
+  await step('연계 우대지원: 소재지 없이, 서울특별시 강남구, 강원특별자치도 정선군 (panel at 1280 and 390 px)', async () => {
+    expect(progIg.length > 0 && progRegional.length > 0, `programmes.json lists ${progIg.length} + ${progRegional.length} programmes`);
+    expect(inRegion('강원', '정선군') && !inRegion('서울', '강남구'), 'regions-2025.json no longer has 정선군 in and 강남구 out');
+    // classify the labelled row (applicable, as the step above checks) at one address; the answer and the panel
+    const classifyAt = async (sido, sigungu) => {
+      await page.click('.nav a[data-route="input"]');
+      await visible('view-input');
+      await fillAll();
+      await page.selectOption('#f-company-sido', sido);
+      if (sido) {
+        await page.waitForFunction((v) => [...document.querySelector('#f-company-sigungu').options].some((o) => o.value === v),
+          sigungu);
+        await page.selectOption('#f-company-sigungu', sigungu);
+      }
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+        page.click('#btn-classify'),
+      ]);
+      expect(resp.status() === 200, `classify at ${sido} ${sigungu} answered ${resp.status()}: ${await resp.text()}`);
+      const sent = JSON.parse(resp.request().postData());
+      const want = sido ? { sido, sigungu } : undefined;
+      expect(JSON.stringify(sent.company.address) === JSON.stringify(want),
+        `company.address sent ${JSON.stringify(sent.company.address)}, expected ${JSON.stringify(want)}`);
+      const res = await resp.json();
+      expect(res.applicable === true, `judged not applicable at ${sido} ${sigungu}`);
+      await visible('view-result');
+      await page.waitForSelector('#programmes-panel:not([hidden])');
+      const shown = await page.$$eval('#programmes-list li.programme', (els) => els.map((e) => ({ id: e.dataset.id, text: e.textContent })));
+      const ids = shown.map((p) => p.id);
+      const api = (res.programmes || []).map((p) => p.id);
+      expect(JSON.stringify(ids) === JSON.stringify(api), `the panel lists ${ids.join(',')}, the answer ${api.join(',')}`);
+      for (const p of res.programmes) {
+        const t = shown.find((x) => x.id === p.id).text;
+        for (const part of [p.name, p.agency, p.benefit, p.why, ...(p.to_check || [])]) {
+          expect(!part || t.includes(part), `${p.id} does not show "${part}"`);
+        }
+      }
+      expect((await page.textContent('#programmes-note')).includes(sido ? `${sido} ${sigungu}` : '소재지 입력 없음'),
+        `the panel does not say where (${sido} ${sigungu})`);
+      return { res, ids, byId: new Map(res.programmes.map((p) => [p.id, p])) };
+    };
+    const sameSet = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
+
+    // no address: the innovation-growth programmes, and the regional one asks for the address
+    let r = await classifyAt('', '');
+    expect(sameSet(r.ids, [...progIg, ...progRegional]), `without an address: ${r.ids.join(',')}`);
+    for (const id of progRegional) {
+      const p = r.byId.get(id);
+      expect(p.status === 'check' && p.why.includes('소재지를 입력하면 지역 지원사업 해당 여부를 확인합니다'),
+        `${id} without an address: ${p.status} "${p.why}"`);
+      expect((await page.textContent(`#programmes-list li[data-id="${id}"]`)).includes('확인 필요'), `${id} is not marked 확인 필요`);
+    }
+    for (const id of progIg) expect(r.byId.get(id).status === 'eligible', `${id} is ${r.byId.get(id).status}`);
+
+    // 서울특별시 강남구: not a regional programme's area
+    r = await classifyAt('서울특별시', '강남구');
+    expect(sameSet(r.ids, progIg), `서울특별시 강남구 lists ${r.ids.join(',')}, expected ${progIg.join(',')}`);
+
+    // 강원특별자치도 정선군: all of them, the regional one with what remains to be checked
+    r = await classifyAt('강원특별자치도', '정선군');
+    expect(sameSet(r.ids, [...progIg, ...progRegional]), `강원특별자치도 정선군 lists ${r.ids.join(',')}`);
+    for (const id of progRegional) {
+      const p = r.byId.get(id);
+      expect(p.why.includes('정선군'), `${id}: why "${p.why}" does not name the district`);
+      expect(p.to_check.includes('중소기업 여부') && p.to_check.some((c) => /타겟|연고산업/.test(c)),
+        `${id}: to_check ${JSON.stringify(p.to_check)} lacks 중소기업 여부 or the district's target industry`);
+      const li = await page.textContent(`#programmes-list li[data-id="${id}"]`);
+      expect(li.includes('확인할 것'), `${id} does not say what to check`);
+    }
+    await shot(page, 'screen-programmes.png', '#programmes-panel');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(200);
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(w <= 391, `the result with the panel is ${w} px wide at 390 px`);
+    const over = await page.$$eval('#programmes-panel *', (els) => els.filter((e) => e.getBoundingClientRect().right > 391)
+      .map((e) => e.className || e.tagName));
+    expect(over.length === 0, `panel parts past 390 px: ${over.join(', ')}`);
+    await shot(page, 'screen-programmes-narrow.png', '#programmes-panel');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step('the result prints with its 연계 우대지원 panel, without menus, buttons or an unsaved form', async () => {
     await page.click('.nav a[data-route="result"]');
     await visible('view-result');
     await page.emulateMedia({ media: 'print' });
-    const shown = await page.evaluate(() => Object.fromEntries(['.top', '.foot', '#btn-reclassify', '#btn-print', '#result-items']
-      .map((q) => [q, document.querySelector(q).getClientRects().length > 0])));
+    const onScreen = await page.evaluate(() => document.querySelectorAll('#programmes-list li.programme').length);
+    const shown = await page.evaluate(() => Object.fromEntries(['.top', '.foot', '#btn-reclassify', '#btn-print', '#result-items',
+      '#programmes-panel'].map((q) => [q, document.querySelector(q).getClientRects().length > 0])));
+    const printedProgrammes = await page.$$eval('#programmes-list li.programme', (els) => els.filter((e) => e.getClientRects().length > 0
+      && e.textContent.trim()).length);
     const saveShown = await page.evaluate(() => document.querySelector('#save-form').getClientRects().length > 0);
     await page.emulateMedia({ media: 'screen' });
     expect(!shown['.top'] && !shown['.foot'], 'the menu or footer is printed');
     expect(!shown['#btn-reclassify'] && !shown['#btn-print'], 'buttons are printed');
     expect(shown['#result-items'], 'the items are not printed');
+    expect(onScreen > 0, 'no 연계 우대지원 on the result to print');
+    expect(shown['#programmes-panel'] && printedProgrammes === onScreen,
+      `the 연계 우대지원 panel prints ${shown['#programmes-panel'] ? printedProgrammes : 'no'} of ${onScreen} programmes`);
     const saved = await page.evaluate(() => document.querySelector('#save-form').classList.contains('is-saved'));
     expect(saveShown === saved, `the decision form is ${saveShown ? '' : 'not '}printed for a${saved ? ' saved' : 'n unsaved'} result`);
   });
