@@ -94,6 +94,11 @@ void igc_config_init(igc_config *c) {
 
 int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err) {
     const char *a = argv[*i];
+    if (strcmp(a, "--no-lexicon") == 0) { /* a switch, not a value: every program takes it */
+        c->no_lexicon = 1;
+        (*i)++;
+        return 1;
+    }
     for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
         size_t fl = strlen(opts[k].flag);
         const char *v = NULL;
