@@ -592,11 +592,12 @@ function renderProgrammes(res, address) {
     return h('li', { class: 'programme', 'data-id': p.id },
       h('div', { class: 'programme-head' },
         h('strong', null, p.name || p.id), ' ', h('span', { class: `badge ${cls}` }, label)),
-      h('p', { class: 'muted' }, p.agency || '', period ? ` · 기간 ${period}` : ''),
+      h('p', { class: 'muted' }, p.agency || '', period ? ' · 기간 ' : '',
+        period ? h('span', { class: 'nowrap' }, period) : ''),
       h('p', null, h('span', { class: 'programme-label' }, '우대 내용 '), p.benefit || ''),
       h('p', null, h('span', { class: 'programme-label' }, '근거 '), p.why || ''),
-      toCheck.length ? h('p', { class: 'programme-check' }, h('span', { class: 'programme-label' }, '확인할 것 '),
-        toCheck.join(' · ')) : null);
+      toCheck.length ? h('div', { class: 'programme-check' }, h('span', { class: 'programme-label' }, '확인할 것 '),
+        h('ul', null, toCheck.map((t) => h('li', null, t)))) : null);
   }));
 }
 
