@@ -1,3 +1,4 @@
+#include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,16 +176,21 @@ size_t igc_index_size(const igc_index *x) {
     return x->npending ? x->npending : (size_t)faiss_Index_ntotal(x->idx);
 }
 
-/* Exact search over pending vectors (untrained index, small collection). */
-static void search_pending(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
+/* Exact search over pending vectors (untrained index, small collection): one BLAS
+ * matrix-vector product per query scores them all (the scalar loop it replaces was
+ * most of a classification's work below MIN_TRAIN vectors). */
+static int search_pending(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
     size_t d = (size_t)x->dim;
+    float *dots = malloc(x->npending * sizeof *dots);
+    if (!dots) return IGC_ENOMEM;
     for (size_t qi = 0; qi < nq; qi++) {
         float *s = sims + qi * (size_t)k;
         int64_t *id = ids + qi * (size_t)k;
         for (int j = 0; j < k; j++) s[j] = -1e30f, id[j] = -1;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)x->npending, (blasint)d, 1.0f, x->pending, (blasint)d,
+                    q + qi * d, 1, 0.0f, dots, 1);
         for (size_t v = 0; v < x->npending; v++) {
-            float dot = 0;
-            for (size_t t = 0; t < d; t++) dot += q[qi * d + t] * x->pending[v * d + t];
+            float dot = dots[v];
             if (dot <= s[k - 1]) continue;
             int j = k - 1;
             while (j > 0 && s[j - 1] < dot) s[j] = s[j - 1], id[j] = id[j - 1], j--;
@@ -192,15 +198,14 @@ static void search_pending(const igc_index *x, const float *q, size_t nq, int k,
             id[j] = (int64_t)v;
         }
     }
+    free(dots);
+    return 0;
 }
 
 int igc_index_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
     if (k <= 0 || !nq) return IGC_EINVAL;
     one_thread();
-    if (x->npending) {
-        search_pending(x, q, nq, k, sims, ids);
-        return 0;
-    }
+    if (x->npending) return search_pending(x, q, nq, k, sims, ids);
     if (faiss_Index_search(x->idx, (idx_t)nq, q, (idx_t)k, sims, (idx_t *)ids)) return faiss_fail("search");
     return 0;
 }
