@@ -145,6 +145,12 @@ int igc_app_lexicon_open(igc_app *a, igc_taxonomy *tx, igc_buf *err) {
     return 0;
 }
 
+/* A labelled row as an exemplar whose key is prefix + uid (written into key). */
+static igc_exemplar row_exemplar(const igc_row *r, const char *prefix, char *key, size_t keysz) {
+    snprintf(key, keysz, "%s%s", prefix, r->uid);
+    return (igc_exemplar){key, r->in, {r->labels[0], r->labels[1], r->labels[2]}, r->none_reason, r->confidence};
+}
+
 /* The case dictionary into engine e: every labelled row of cfg.cases (default
  * <data>/labeled/synthetic.csv; "none" leaves it out). */
 static int load_cases(igc_app *a, igc_engine *e, size_t *n) {
@@ -162,8 +168,7 @@ static int load_cases(igc_app *a, igc_engine *e, size_t *n) {
     igc_row r;
     while ((rc = igc_rows_next(rows, &r)) == 1) {
         char key[300];
-        snprintf(key, sizeof key, "case:%s", r.uid);
-        igc_exemplar x = {key, r.in, {r.labels[0], r.labels[1], r.labels[2]}, r.none_reason, r.confidence};
+        igc_exemplar x = row_exemplar(&r, "case:", key, sizeof key);
         int arc = igc_engine_add_case(e, &x);
         if (arc == IGC_ENOMEM) {
             rc = arc;
@@ -310,8 +315,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
     igc_row r;
     while ((rc = igc_rows_next(rows, &r)) == 1) {
         char key[300];
-        snprintf(key, sizeof key, "hist:%s", r.uid);
-        igc_exemplar x = {key, r.in, {r.labels[0], r.labels[1], r.labels[2]}, r.none_reason, r.confidence};
+        igc_exemplar x = row_exemplar(&r, "hist:", key, sizeof key);
         int arc = igc_engine_add_exemplar(a->engine, &x);
         if (arc == IGC_ENOMEM) {
             rc = arc;
