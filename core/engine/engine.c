@@ -55,6 +55,12 @@ typedef struct {
     size_t nsent;
 } item_text;
 
+/* Open-addressed set of key hashes (0 = empty slot): unique keys without a scan. */
+typedef struct {
+    uint64_t *slot;
+    size_t cap, n;
+} key_set;
+
 struct igc_engine {
     int refs;
     igc_taxonomy *tx;
@@ -72,8 +78,7 @@ struct igc_engine {
     size_t nvec;
     exemplar *ex;
     size_t nex, excap;
-    uint64_t *keyset;       /* open-addressed hashes of exemplar keys (0 = empty) */
-    size_t keycap;
+    key_set exkeys;         /* keys of the exemplars */
     lex_index *ex_lex;
     igc_index *ex_vidx;
     float *cnt3;            /* [NGROUPS][nitems+1], last column = none */
@@ -89,6 +94,7 @@ struct igc_engine {
     /* the case dictionary: apart from past judgments, scored exactly (a few thousand) */
     exemplar *cs;
     size_t ncs, cscap;
+    key_set cskeys;         /* keys of the cases */
     lex_index *cs_lex;
     float *cs_vecs;         /* [cscap][dim] */
     float *csum;            /* [nitems][dim]: sum of the vectors of each item's cases */
@@ -510,7 +516,8 @@ void igc_engine_unref(igc_engine *e) {
     free(e->cw);
     igc_lexicon_unref(e->lx);
     pthread_mutex_destroy(&e->lx_mu);
-    free(e->keyset);
+    free(e->exkeys.slot);
+    free(e->cskeys.slot);
     free(e->vec_item);
     free(e->cnt3);
     free(e->cnt2);
@@ -528,32 +535,32 @@ void igc_engine_unref(igc_engine *e) {
 static uint64_t key_hash(const char *key) { return igc_hash64(key, strlen(key), 7) | 1; }
 
 /* Slot of hash h in the key set: where it is, or the empty slot where it would go. */
-static size_t key_slot(const igc_engine *e, uint64_t h) {
-    size_t j = (size_t)h & (e->keycap - 1);
-    while (e->keyset[j] && e->keyset[j] != h) j = (j + 1) & (e->keycap - 1);
+static size_t key_slot(const key_set *ks, uint64_t h) {
+    size_t j = (size_t)h & (ks->cap - 1);
+    while (ks->slot[j] && ks->slot[j] != h) j = (j + 1) & (ks->cap - 1);
     return j;
 }
 
-/* Inserts the key's hash; returns 1 when it was already there. */
-static int key_seen(igc_engine *e, const char *key, int insert) {
-    if (e->keycap < 2 * (e->nex + 1)) {
-        size_t cap = e->keycap ? e->keycap * 2 : 1024;
-        uint64_t *ks = calloc(cap, sizeof *ks);
-        if (!ks) return -1;
-        for (size_t i = 0; i < e->keycap; i++) {
-            if (!e->keyset[i]) continue;
-            size_t j = (size_t)e->keyset[i] & (cap - 1);
-            while (ks[j]) j = (j + 1) & (cap - 1);
-            ks[j] = e->keyset[i];
+/* 1 when the key is in the set; with insert, adds it when it is not. -1 when out of memory. */
+static int key_seen(key_set *ks, const char *key, int insert) {
+    if (ks->cap < 2 * (ks->n + 1)) {
+        size_t cap = ks->cap ? ks->cap * 2 : 1024;
+        uint64_t *sl = calloc(cap, sizeof *sl);
+        if (!sl) return -1;
+        for (size_t i = 0; i < ks->cap; i++) {
+            if (!ks->slot[i]) continue;
+            size_t j = (size_t)ks->slot[i] & (cap - 1);
+            while (sl[j]) j = (j + 1) & (cap - 1);
+            sl[j] = ks->slot[i];
         }
-        free(e->keyset);
-        e->keyset = ks;
-        e->keycap = cap;
+        free(ks->slot);
+        ks->slot = sl;
+        ks->cap = cap;
     }
     uint64_t h = key_hash(key);
-    size_t j = key_slot(e, h);
-    if (e->keyset[j]) return 1;
-    if (insert) e->keyset[j] = h;
+    size_t j = key_slot(ks, h);
+    if (ks->slot[j]) return 1;
+    if (insert) ks->slot[j] = h, ks->n++;
     return 0;
 }
 
@@ -619,7 +626,7 @@ static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, e
 }
 
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
-    int seen = key_seen(e, x->key ? x->key : "", 0);
+    int seen = key_seen(&e->exkeys, x->key ? x->key : "", 0);
     if (seen < 0) return IGC_ENOMEM;
     if (seen) return IGC_EEXIST;
     if (e->nex == e->excap) {
@@ -637,7 +644,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     const int *lab = ex->label;
     int is_none = ex->none_reason != NULL;
     e->nex++;
-    key_seen(e, ex->key, 1);
+    key_seen(&e->exkeys, ex->key, 1);
     size_t ni = e->tx->nitems + 1;
     float share = nl ? 1.0f / (float)nl : 1.0f;
     for (int k = 0; k < 3; k++)
@@ -667,9 +674,9 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
 }
 
 int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
-    const char *key = x->key ? x->key : "";
-    for (size_t i = 0; i < e->ncs; i++)
-        if (strcmp(e->cs[i].key, key) == 0) return IGC_EEXIST;
+    int seen = key_seen(&e->cskeys, x->key ? x->key : "", 0);
+    if (seen < 0) return IGC_ENOMEM;
+    if (seen) return IGC_EEXIST;
     size_t d = e->has_enc ? (size_t)e->enc->dim : 0;
     if (e->ncs == e->cscap) {
         size_t cap = e->cscap ? e->cscap * 2 : 256;
@@ -698,6 +705,7 @@ int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
     free(c->vec); /* kept once, in cs_vecs */
     c->vec = NULL;
     e->ncs++;
+    key_seen(&e->cskeys, c->key, 1);
     return 0;
 }
 
@@ -723,7 +731,7 @@ igc_lexicon *igc_engine_lexicon_ref(const igc_engine *e) {
 }
 
 int igc_engine_has_exemplar(const igc_engine *e, const char *key) {
-    return e->keycap && e->keyset[key_slot(e, key_hash(key ? key : ""))] != 0;
+    return e->exkeys.cap && e->exkeys.slot[key_slot(&e->exkeys, key_hash(key ? key : ""))] != 0;
 }
 
 size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex; }
