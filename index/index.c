@@ -5,6 +5,10 @@
 #include <string.h>
 
 #include <faiss/c_api/AutoTune_c.h>
+#include <faiss/c_api/Clustering_c.h>
+#include <faiss/c_api/IndexFlat_c.h>
+#include <faiss/c_api/IndexIVF_c.h>
+#include <faiss/c_api/IndexIVFFlat_c.h>
 #include <faiss/c_api/Index_c.h>
 #include <faiss/c_api/error_c.h>
 #include <faiss/c_api/index_factory_c.h>
@@ -19,17 +23,44 @@
 
 /* Training an IVF index needs a few vectors per list; below this, search exactly. */
 #define MIN_TRAIN 4096
+/* Vectors per inverted list the CPU scan aims at: nprobe lists of about this size are
+ * scanned per query whatever the collection's size, so the list count follows the
+ * collection (retrained when it has doubled and the lists have grown past 1.5x this). */
+#define LIST_TARGET 160
+/* Re-clustering samples at most this many vectors per list and iterates this often:
+ * the centroids only route queries, the scan inside the lists stays exact. */
+#define RETRAIN_POINTS 64
+#define RETRAIN_ITER 10
+
+/* One inverted list of the CPU scan: its vectors contiguous (one BLAS product scores
+ * them all) and their ids. */
+typedef struct {
+    float *v;
+    int64_t *id;
+    size_t n, cap;
+} ivlist;
 
 struct igc_index {
     int dim;
-    FaissIndex *idx;     /* the searchable index (GPU copy when on_gpu) */
+    FaissIndex *idx;     /* FAISS's index: the searchable one on a GPU or for types the
+                            CPU scan does not cover (HNSW...); otherwise used to train */
     char factory[64];
     char params[64];
     char desc[160];
     int on_gpu;
     int want_gpu;
-    float *pending;      /* vectors held until an index that needs training can be trained */
-    size_t npending;
+    /* The CPU scan ("own" mode: Flat and IVFn,Flat off the GPU, and any IVF before it is
+     * trained). FAISS 1.7.3 as Debian builds it scores IVF and small flat searches with a
+     * scalar loop; here every scored block is one BLAS product. nlist 1 is exact search. */
+    int own;
+    int ivf;             /* the factory is IVF-Flat: the CPU scan goes on once it is trained */
+    int untrained;       /* FAISS's index needs training: exact search until MIN_TRAIN vectors */
+    size_t factory_nlist;
+    size_t nlist, nprobe;
+    float *cent;         /* nlist x dim centroids; NULL while nlist is 1 */
+    ivlist *lists;
+    size_t ntotal;
+    size_t trained_at;   /* size at the last clustering */
 #ifdef IGC_HAVE_FAISS_GPU
     FaissStandardGpuResources *res;
 #endif
@@ -55,7 +86,10 @@ int igc_index_gpu_built(void) {
 }
 
 static void describe(igc_index *x) {
-    snprintf(x->desc, sizeof x->desc, "%s%s%s/%s", x->factory, x->params[0] ? " " : "", x->params,
+    char fac[64];
+    if (x->own && x->nlist > 1) snprintf(fac, sizeof fac, "IVF%zu,Flat", x->nlist);
+    else snprintf(fac, sizeof fac, "%s", x->factory);
+    snprintf(x->desc, sizeof x->desc, "%s%s%s/%s", fac, x->params[0] ? " " : "", x->params,
              x->on_gpu ? "gpu0" : "cpu");
 }
 
@@ -104,6 +138,248 @@ static int maybe_gpu(igc_index *x) {
     return 0;
 }
 
+/* ---- the CPU scan ---- */
+
+static int list_push(ivlist *l, int dim, const float *v, int64_t id) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        float *nv = realloc(l->v, cap * (size_t)dim * sizeof *nv);
+        if (!nv) return IGC_ENOMEM;
+        l->v = nv;
+        int64_t *ni = realloc(l->id, cap * sizeof *ni);
+        if (!ni) return IGC_ENOMEM;
+        l->id = ni;
+        l->cap = cap;
+    }
+    memcpy(l->v + l->n * (size_t)dim, v, (size_t)dim * sizeof *v);
+    l->id[l->n++] = id;
+    return 0;
+}
+
+static void lists_free(ivlist *ls, size_t n) {
+    for (size_t i = 0; ls && i < n; i++) free(ls[i].v), free(ls[i].id);
+    free(ls);
+}
+
+/* The list of each of n vectors: the centroid of largest inner product (as FAISS's
+ * IVF quantizer chooses), one BLAS product per block of vectors. */
+static int assign(const igc_index *x, const float *cent, size_t nlist, const float *v, size_t n, size_t *out) {
+    if (nlist == 1) {
+        memset(out, 0, n * sizeof *out);
+        return 0;
+    }
+    enum { BLOCK = 256 };
+    float *dots = malloc(BLOCK * nlist * sizeof *dots);
+    if (!dots) return IGC_ENOMEM;
+    size_t d = (size_t)x->dim;
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t m = n - b < BLOCK ? n - b : BLOCK;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)nlist, (blasint)d, 1.0f,
+                    v + b * d, (blasint)d, cent, (blasint)d, 0.0f, dots, (blasint)nlist);
+        for (size_t i = 0; i < m; i++) {
+            const float *r = dots + i * nlist;
+            size_t best = 0;
+            for (size_t c = 1; c < nlist; c++)
+                if (r[c] > r[best]) best = c;
+            out[b + i] = best;
+        }
+    }
+    free(dots);
+    return 0;
+}
+
+/* Every vector in id order (ids are dense 0..ntotal-1). */
+static float *gather(const igc_index *x) {
+    size_t d = (size_t)x->dim;
+    float *all = malloc((x->ntotal ? x->ntotal : 1) * d * sizeof *all);
+    if (!all) return NULL;
+    for (size_t l = 0; l < x->nlist; l++)
+        for (size_t j = 0; j < x->lists[l].n; j++)
+            memcpy(all + (size_t)x->lists[l].id[j] * d, x->lists[l].v + j * d, d * sizeof *all);
+    return all;
+}
+
+/* Re-buckets every vector under new centroids (nlist of them; cent NULL for one list).
+ * Takes cent over. On failure the index is unchanged. */
+static int rebucket(igc_index *x, float *cent, size_t nlist) {
+    float *all = gather(x);
+    size_t *which = malloc((x->ntotal ? x->ntotal : 1) * sizeof *which);
+    ivlist *ls = calloc(nlist, sizeof *ls);
+    int rc = all && which && ls ? assign(x, cent, nlist, all, x->ntotal, which) : IGC_ENOMEM;
+    for (size_t i = 0; !rc && i < x->ntotal; i++)
+        rc = list_push(&ls[which[i]], x->dim, all + i * (size_t)x->dim, (int64_t)i);
+    free(all), free(which);
+    if (rc) {
+        lists_free(ls, nlist);
+        free(cent);
+        return rc;
+    }
+    lists_free(x->lists, x->nlist);
+    free(x->cent);
+    x->lists = ls;
+    x->cent = cent;
+    x->nlist = nlist;
+    x->trained_at = x->ntotal;
+    describe(x);
+    return 0;
+}
+
+/* Training at MIN_TRAIN: FAISS trains its index on every vector (for an IVF, the same
+ * centroids FAISS's own search would use); then either FAISS takes the vectors (a GPU,
+ * or a type the CPU scan does not cover), or the centroids are copied out and the CPU
+ * scan goes on with nprobe lists. */
+static int train_first(igc_index *x) {
+    float *all = gather(x);
+    if (!all) return IGC_ENOMEM;
+    int rc = 0;
+    if (faiss_Index_train(x->idx, (idx_t)x->ntotal, all)) rc = faiss_fail("train");
+    if (!rc) rc = apply_params(x);
+    if (!rc) rc = maybe_gpu(x);
+    if (!rc) x->untrained = 0;
+    if (!rc && (x->on_gpu || !x->ivf)) {
+        if (faiss_Index_add(x->idx, (idx_t)x->ntotal, all)) rc = faiss_fail("add");
+        if (!rc) {
+            lists_free(x->lists, x->nlist);
+            x->lists = NULL;
+            x->nlist = 0;
+            x->own = 0;
+            x->ntotal = 0;
+        }
+        free(all);
+        return rc;
+    }
+    free(all);
+    if (rc) return rc;
+    FaissIndexIVF *ivf = faiss_IndexIVF_cast(x->idx);
+    FaissIndexFlat *q = ivf ? faiss_IndexFlat_cast(faiss_IndexIVF_quantizer(ivf)) : NULL;
+    float *xb = NULL;
+    size_t sz = 0;
+    if (q) faiss_IndexFlat_xb(q, &xb, &sz);
+    size_t nlist = ivf ? faiss_IndexIVF_nlist(ivf) : 0;
+    if (!xb || !nlist || sz != nlist * (size_t)x->dim) {
+        igc_log(IGC_LOG_ERROR, "index: %s has no flat coarse quantizer to scan with", x->factory);
+        return IGC_EUNSUP;
+    }
+    x->nprobe = faiss_IndexIVF_nprobe(ivf);
+    float *cent = malloc(sz * sizeof *cent);
+    if (!cent) return IGC_ENOMEM;
+    memcpy(cent, xb, sz * sizeof *cent);
+    return rebucket(x, cent, nlist);
+}
+
+/* Once the collection has doubled since the last clustering and its lists have grown
+ * well past LIST_TARGET, clusters again into more lists, so a query keeps scanning
+ * about nprobe * LIST_TARGET vectors. k-means on a sample (FAISS's Clustering). */
+static int maybe_retrain(igc_index *x) {
+    if (!x->ivf || x->nlist < 2 || x->ntotal < 2 * x->trained_at) return 0;
+    size_t want = x->ntotal / LIST_TARGET;
+    if (want < x->factory_nlist || want * 2 < x->nlist * 3) return 0;
+    float *all = gather(x), *cent = malloc(want * (size_t)x->dim * sizeof *cent);
+    FaissClustering *cl = NULL;
+    FaissIndexFlatIP *assigner = NULL;
+    int rc = all && cent ? 0 : IGC_ENOMEM;
+    if (!rc) {
+        FaissClusteringParameters cp;
+        faiss_ClusteringParameters_init(&cp);
+        cp.niter = RETRAIN_ITER;
+        cp.max_points_per_centroid = RETRAIN_POINTS;
+        cp.spherical = 1; /* inner-product search: unit centroids */
+        if (faiss_Clustering_new_with_params(&cl, x->dim, (int)want, &cp) ||
+            faiss_IndexFlatIP_new_with(&assigner, x->dim) ||
+            faiss_Clustering_train(cl, (idx_t)x->ntotal, all, (FaissIndex *)assigner))
+            rc = faiss_fail("clustering");
+    }
+    if (!rc) {
+        float *c = NULL;
+        size_t sz = 0;
+        faiss_Clustering_centroids(cl, &c, &sz);
+        if (!c || sz != want * (size_t)x->dim) rc = faiss_fail("clustering centroids");
+        else memcpy(cent, c, sz * sizeof *cent);
+    }
+    if (cl) faiss_Clustering_free(cl);
+    if (assigner) faiss_Index_free((FaissIndex *)assigner);
+    free(all);
+    if (rc) {
+        free(cent);
+        return rc;
+    }
+    igc_log(IGC_LOG_INFO, "index: %zu vectors re-clustered from %zu into %zu lists", x->ntotal, x->nlist, want);
+    return rebucket(x, cent, want);
+}
+
+static int own_add(igc_index *x, const float *v, size_t n) {
+    size_t *which = malloc(n * sizeof *which);
+    if (!which) return IGC_ENOMEM;
+    int rc = assign(x, x->cent, x->nlist, v, n, which);
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = list_push(&x->lists[which[i]], x->dim, v + i * (size_t)x->dim, (int64_t)x->ntotal);
+        if (!rc) x->ntotal++;
+    }
+    free(which);
+    if (rc) return rc;
+    if (x->untrained && x->ntotal >= MIN_TRAIN) return train_first(x);
+    return maybe_retrain(x);
+}
+
+/* Keeps the k best of (sim, id) in descending order; k is small. */
+static void keep(float *s, int64_t *id, int k, float dot, int64_t v) {
+    if (dot <= s[k - 1]) return;
+    int j = k - 1;
+    while (j > 0 && s[j - 1] < dot) s[j] = s[j - 1], id[j] = id[j - 1], j--;
+    s[j] = dot;
+    id[j] = v;
+}
+
+static int own_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
+    size_t d = (size_t)x->dim, most = 0;
+    size_t nprobe = x->nlist > 1 ? (x->nprobe ? x->nprobe : 1) : 1;
+    if (nprobe > x->nlist) nprobe = x->nlist;
+    for (size_t l = 0; l < x->nlist; l++) most = x->lists[l].n > most ? x->lists[l].n : most;
+    float *dots = malloc((most > x->nlist ? most : x->nlist) * sizeof *dots + 1);
+    float *cs = malloc((nprobe + 1) * sizeof *cs);
+    int64_t *cl = malloc((nprobe + 1) * sizeof *cl);
+    if (!dots || !cs || !cl) {
+        free(dots), free(cs), free(cl);
+        return IGC_ENOMEM;
+    }
+    for (size_t qi = 0; qi < nq; qi++) {
+        const float *qv = q + qi * d;
+        float *s = sims + qi * (size_t)k;
+        int64_t *id = ids + qi * (size_t)k;
+        for (int j = 0; j < k; j++) s[j] = -1e30f, id[j] = -1;
+        /* the lists to scan: the nprobe closest centroids */
+        size_t np = 1;
+        cl[0] = 0;
+        if (x->nlist > 1) {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)x->nlist, (blasint)d, 1.0f, x->cent, (blasint)d, qv,
+                        1, 0.0f, dots, 1);
+            for (size_t c = 0; c < nprobe; c++) cs[c] = -1e30f, cl[c] = -1;
+            for (size_t c = 0; c < x->nlist; c++) keep(cs, cl, (int)nprobe, dots[c], (int64_t)c);
+            np = nprobe;
+        }
+        for (size_t p = 0; p < np; p++) {
+            if (cl[p] < 0) continue;
+            const ivlist *l = &x->lists[cl[p]];
+            if (!l->n) continue;
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)l->n, (blasint)d, 1.0f, l->v, (blasint)d, qv, 1,
+                        0.0f, dots, 1);
+            for (size_t v = 0; v < l->n; v++) keep(s, id, k, dots[v], l->id[v]);
+        }
+    }
+    free(dots), free(cs), free(cl);
+    return 0;
+}
+
+/* ---- public ---- */
+
+/* "IVF64,Flat" -> 64; 0 for anything else. */
+static size_t ivf_flat_lists(const char *f) {
+    if (strncmp(f, "IVF", 3) != 0) return 0;
+    char *end = NULL;
+    long n = strtol(f + 3, &end, 10);
+    return n > 0 && end && strcmp(end, ",Flat") == 0 ? (size_t)n : 0;
+}
+
 int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
     *out = NULL;
     if (dim <= 0) return IGC_EINVAL;
@@ -118,14 +394,23 @@ int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
         free(x);
         return rc;
     }
+    x->factory_nlist = ivf_flat_lists(x->factory);
+    x->ivf = x->factory_nlist > 0;
     int rc = 0;
     if (faiss_Index_is_trained(x->idx)) {
         /* parameters first: the CPU parameter space knows CPU index types, and
          * the GPU copy takes them over */
         rc = apply_params(x);
         if (!rc) rc = maybe_gpu(x);
+        /* a flat index off the GPU: the CPU scan with one list */
+        if (!rc && !x->on_gpu && strcmp(x->factory, "Flat") == 0) x->own = 1;
     } else {
+        x->own = x->untrained = 1; /* exact until trained */
         describe(x);
+    }
+    if (!rc && x->own) {
+        x->nlist = 1;
+        if (!(x->lists = calloc(1, sizeof *x->lists))) rc = IGC_ENOMEM;
     }
     if (rc) {
         igc_index_free(x);
@@ -141,71 +426,25 @@ void igc_index_free(igc_index *x) {
 #ifdef IGC_HAVE_FAISS_GPU
     if (x->res) faiss_StandardGpuResources_free(x->res);
 #endif
-    free(x->pending);
+    lists_free(x->lists, x->nlist);
+    free(x->cent);
     free(x);
-}
-
-/* For factories that need training: below MIN_TRAIN vectors keep them pending and
- * answer from an exact search over them; at MIN_TRAIN train, add and move to GPU. */
-static int add_untrained(igc_index *x, const float *v, size_t n) {
-    size_t d = (size_t)x->dim;
-    float *p = realloc(x->pending, (x->npending + n) * d * sizeof *p);
-    if (!p) return IGC_ENOMEM;
-    memcpy(p + x->npending * d, v, n * d * sizeof *p);
-    x->pending = p;
-    x->npending += n;
-    if (x->npending < MIN_TRAIN) return 0;
-    if (faiss_Index_train(x->idx, (idx_t)x->npending, x->pending)) return faiss_fail("train");
-    if (faiss_Index_add(x->idx, (idx_t)x->npending, x->pending)) return faiss_fail("add");
-    free(x->pending);
-    x->pending = NULL;
-    x->npending = 0;
-    int rc = apply_params(x);
-    return rc ? rc : maybe_gpu(x);
 }
 
 int igc_index_add(igc_index *x, const float *vecs, size_t n) {
     if (!n) return 0;
     one_thread();
-    if (!faiss_Index_is_trained(x->idx)) return add_untrained(x, vecs, n);
+    if (x->own) return own_add(x, vecs, n);
     if (faiss_Index_add(x->idx, (idx_t)n, vecs)) return faiss_fail("add");
     return 0;
 }
 
-size_t igc_index_size(const igc_index *x) {
-    return x->npending ? x->npending : (size_t)faiss_Index_ntotal(x->idx);
-}
-
-/* Exact search over pending vectors (untrained index, small collection): one BLAS
- * matrix-vector product per query scores them all (the scalar loop it replaces was
- * most of a classification's work below MIN_TRAIN vectors). */
-static int search_pending(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
-    size_t d = (size_t)x->dim;
-    float *dots = malloc(x->npending * sizeof *dots);
-    if (!dots) return IGC_ENOMEM;
-    for (size_t qi = 0; qi < nq; qi++) {
-        float *s = sims + qi * (size_t)k;
-        int64_t *id = ids + qi * (size_t)k;
-        for (int j = 0; j < k; j++) s[j] = -1e30f, id[j] = -1;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)x->npending, (blasint)d, 1.0f, x->pending, (blasint)d,
-                    q + qi * d, 1, 0.0f, dots, 1);
-        for (size_t v = 0; v < x->npending; v++) {
-            float dot = dots[v];
-            if (dot <= s[k - 1]) continue;
-            int j = k - 1;
-            while (j > 0 && s[j - 1] < dot) s[j] = s[j - 1], id[j] = id[j - 1], j--;
-            s[j] = dot;
-            id[j] = (int64_t)v;
-        }
-    }
-    free(dots);
-    return 0;
-}
+size_t igc_index_size(const igc_index *x) { return x->own ? x->ntotal : (size_t)faiss_Index_ntotal(x->idx); }
 
 int igc_index_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
     if (k <= 0 || !nq) return IGC_EINVAL;
     one_thread();
-    if (x->npending) return search_pending(x, q, nq, k, sims, ids);
+    if (x->own) return own_search(x, q, nq, k, sims, ids);
     if (faiss_Index_search(x->idx, (idx_t)nq, q, (idx_t)k, sims, (idx_t *)ids)) return faiss_fail("search");
     return 0;
 }

@@ -207,6 +207,65 @@ TEST(ivf_trains_past_threshold) {
     free(base);
 }
 
+/* Probing every list makes the trained IVF scan exact: the lists partition the
+ * vectors and each is scored whole. */
+TEST(ivf_probing_every_list_is_exact) {
+    enum { D = 16, N = 4500, Q = 25, K = 8 };
+    float *base = random_vecs(N, D), *q = random_vecs(Q, D);
+    REQUIRE(base && q);
+    igc_index_opts o = {"IVF16,Flat", 0, "nprobe=16"};
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    REQUIRE(igc_index_add(x, base, N) == 0);
+    CHECK_EQ_STR(igc_index_describe(x), "IVF16,Flat nprobe=16/cpu");
+    CHECK_EQ_INT(compare_with_brute(x, base, N, q, Q, D, K), 0);
+    igc_index_free(x);
+    /* with fewer lists probed the answers are a subset of the truth, never invented */
+    o.search_params = "nprobe=2";
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    REQUIRE(igc_index_add(x, base, N) == 0);
+    float s[K], bs[K];
+    int64_t id[K], bid[K];
+    REQUIRE(igc_index_search(x, q, 1, K, s, id) == 0);
+    brute(base, N, q, D, K, bs, bid);
+    CHECK(s[0] <= bs[0] + 1e-5f);
+    for (int j = 0; j < K; j++) {
+        REQUIRE(id[j] >= 0 && id[j] < N);
+        float dot = 0;
+        for (int t = 0; t < D; t++) dot += q[t] * base[(size_t)id[j] * D + (size_t)t];
+        CHECK(fabsf(dot - s[j]) < 1e-4f);
+    }
+    igc_index_free(x);
+    free(base);
+    free(q);
+}
+
+/* As the collection grows the lists are re-clustered into more of them, so a query
+ * scans about the same number of vectors; ids and self-matches survive. */
+TEST(ivf_reclusters_as_it_grows) {
+    enum { D = 8, N = 9000 };
+    float *base = random_vecs(N, D);
+    REQUIRE(base);
+    igc_index_opts o = {"IVF16,Flat", 0, "nprobe=4"};
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    REQUIRE(igc_index_add(x, base, 4200) == 0);
+    CHECK_EQ_STR(igc_index_describe(x), "IVF16,Flat nprobe=4/cpu");
+    for (size_t i = 4200; i < N; i += 600) REQUIRE(igc_index_add(x, base + i * D, N - i < 600 ? N - i : 600) == 0);
+    CHECK_EQ_INT(igc_index_size(x), N);
+    long lists = strtol(igc_index_describe(x) + 3, NULL, 10);
+    CHECK(lists > 16);
+    static const size_t probe[] = {0, 4199, 4200, 8191, 8192, N - 1};
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        float s[1];
+        int64_t id[1];
+        REQUIRE(igc_index_search(x, base + probe[i] * D, 1, 1, s, id) == 0);
+        CHECK_EQ_INT(id[0], (long long)probe[i]);
+    }
+    igc_index_free(x);
+    free(base);
+}
+
 TEST(bad_arguments_are_errors) {
     igc_index *x = (igc_index *)1;
     igc_index_opts o = {"NotAnIndexType,,", 0};
@@ -260,4 +319,5 @@ TEST(describe_and_gpu_choice) {
 IGC_TEST_MAIN(TEST_ENTRY(flat_matches_brute_force), TEST_ENTRY(ids_follow_insertion_order),
               TEST_ENTRY(k_larger_than_size), TEST_ENTRY(ivf_below_training_threshold_is_exact),
               TEST_ENTRY(ivf_empty_search_finds_nothing), TEST_ENTRY(ivf_trains_past_threshold),
+              TEST_ENTRY(ivf_probing_every_list_is_exact), TEST_ENTRY(ivf_reclusters_as_it_grows),
               TEST_ENTRY(bad_arguments_are_errors), TEST_ENTRY(describe_and_gpu_choice))
