@@ -7,6 +7,7 @@
  * rows of a labelled file (dev.csv by default). Prints medians and p99 in ms,
  * companies per second and peak memory, how often the answers agree with those of
  * an exact (Flat) index over the same exemplars, and one JSON line for scripts. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,25 @@ static void agreement(const igc_engine *a, const igc_engine *b, const row *q, si
     agree[1] = nq ? (double)same3 / (double)nq : 0;
 }
 
+/* Folds an answer into a 64-bit FNV-1a checksum: applicability, review flag, every
+ * candidate's code, score (to 1e-6) and keywords. Two builds that print the same
+ * checksum gave the same answers. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ULL;
+    return h;
+}
+static uint64_t answer_hash(uint64_t h, const igc_engine_result *r) {
+    long long v[3] = {r->applicable, r->needs_review, llround(r->p_applicable * 1e6)};
+    h = fnv(h, v, sizeof v);
+    for (size_t c = 0; c < r->ncands; c++) {
+        long long sc = llround(r->cands[c].score * 1e6);
+        h = fnv(h, r->cands[c].item->code, strlen(r->cands[c].item->code));
+        h = fnv(h, &sc, sizeof sc);
+        for (size_t k = 0; k < r->cands[c].nkeywords; k++) h = fnv(h, r->cands[c].keywords[k], strlen(r->cands[c].keywords[k]) + 1);
+    }
+    return h;
+}
+
 static double throughput(igc_app *a, row *q, size_t nq, size_t total, int threads, int full) {
     pthread_t th[64];
     job jobs[64];
@@ -208,13 +228,18 @@ int main(int argc, char **argv) {
     /* single requests: engine alone, and the whole pipeline (rules, explanations, JSON) */
     size_t n = nq * (size_t)reps;
     double *eng = malloc(n * sizeof *eng), *full = malloc(n * sizeof *full);
+    uint64_t answers = 0xcbf29ce484222325ULL;
     for (size_t k = 0; k < n; k++) {
         const row *r = &q[k % nq];
         igc_engine_input in = {r->f[1], r->f[2], r->f[3], r->f[4], r->f[5], r->f[6], r->f[7]};
         igc_engine_result res;
         double s = igc_now_ms();
-        if (igc_engine_classify(app.engine, &in, NULL, &res) == 0) igc_engine_result_free(&res);
+        int crc = igc_engine_classify(app.engine, &in, NULL, &res);
         eng[k] = igc_now_ms() - s;
+        if (!crc) {
+            if (k < nq) answers = answer_hash(answers, &res);
+            igc_engine_result_free(&res);
+        }
         igc_req req;
         req_of(r, &req);
         cJSON *o;
@@ -275,11 +300,13 @@ int main(int argc, char **argv) {
     printf("peak memory (max RSS)                %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
     printf("same answer as an exact index        rank 1 and applicability %.1f%%, top-3 set %.1f%%\n",
            agree[0] * 100, agree[1] * 100);
+    printf("answers checksum                     %016llx\n", (unsigned long long)answers);
     printf("{\"exemplars\":%zu,\"engine_p50_ms\":%.4f,\"engine_p99_ms\":%.4f,\"full_p50_ms\":%.4f,\"full_p99_ms\":%.4f,"
            "\"batch_1t\":%.0f,\"batch_%ldt\":%.0f,\"batch_full_%ldt\":%.0f,\"max_rss_mib\":%.1f,"
-           "\"agree_exact_top1\":%.3f,\"agree_exact_top3\":%.3f,\"add_exemplar_p50_ms\":%.3f,\"commit_p50_ms\":%.3f}\n",
+           "\"agree_exact_top1\":%.3f,\"agree_exact_top3\":%.3f,\"add_exemplar_p50_ms\":%.3f,\"commit_p50_ms\":%.3f,"
+           "\"answers\":\"%016llx\"}\n",
            total_ex, e50, e99, f50, f99, tp1, threads, tpn, threads, tpf, (double)ru.ru_maxrss / 1024.0, agree[0],
-           agree[1], s50, r50);
+           agree[1], s50, r50, (unsigned long long)answers);
     free(eng), free(full);
     free_rows(hist, nhr), free_rows(q, nq);
     igc_buf_free(&err);

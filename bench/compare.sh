@@ -28,10 +28,14 @@ a = [json.loads(l) for l in open(sys.argv[2])]
 print("| measure | before (median) | after (median) | after / before |")
 print("| --- | --- | --- | --- |")
 for k in b[0]:
-    if k == "exemplars" or k not in a[0]:
+    if k == "exemplars" or k not in a[0] or not isinstance(b[0][k], (int, float)):
         continue
     mb = statistics.median(x[k] for x in b)
     ma = statistics.median(x[k] for x in a)
     print("| %s | %.4g | %.4g | %s |" % (k, mb, ma, "%.2f" % (ma / mb) if mb else "–"))
 print("\n%d runs each, alternating" % len(b))
+if "answers" in b[0] and "answers" in a[0]:
+    same = {x["answers"] for x in b} == {x["answers"] for x in a} and len({x["answers"] for x in b}) == 1
+    print("answers checksum: %s" % ("identical (%s)" % b[0]["answers"] if same else
+          "DIFFERENT (before %s, after %s)" % (sorted({x["answers"] for x in b}), sorted({x["answers"] for x in a}))))
 PY
