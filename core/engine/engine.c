@@ -913,20 +913,25 @@ static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, siz
     return 0;
 }
 
-/* k nearest past judgments by BM25, scaled so the best is 1; `skip` (an exemplar
- * index, or SIZE_MAX) is left out. A sorted insertion keeps the k best: k is small. */
-static void neighbours_lexical(size_t ndocs, const float *es, size_t kk, size_t skip, nb *out, size_t *n) {
+/* k nearest past judgments by BM25 among the documents the query touched, scaled so
+ * the best is 1; `skip` (an exemplar index, or SIZE_MAX) is left out. Ranked by score,
+ * then by index, whatever order the documents were touched in. A sorted insertion
+ * keeps the k best: k is small. */
+static void neighbours_lexical(const float *es, const uint32_t *touched, size_t nt, size_t kk, size_t skip, nb *out,
+                               size_t *n) {
     float m = 0;
-    for (size_t i = 0; i < ndocs; i++)
-        if (es[i] > m && i != skip) m = es[i];
+    for (size_t t = 0; t < nt; t++)
+        if (es[touched[t]] > m && touched[t] != skip) m = es[touched[t]];
     size_t cnt = 0, k = kk - 1;
     double inv = 1.0 / ((double)m + 1e-9);
-    for (size_t i = 0; i < ndocs; i++) {
+    for (size_t t = 0; t < nt; t++) {
+        size_t i = touched[t];
         if (es[i] <= 0 || i == skip) continue;
         double s = es[i] * inv;
-        if (cnt == k && s <= out[k - 1].sim) continue;
+        if (cnt == k && (s < out[k - 1].sim || (s == out[k - 1].sim && (int)i > out[k - 1].idx))) continue;
         size_t j = cnt < k ? cnt++ : k - 1;
-        while (j > 0 && out[j - 1].sim < s) out[j] = out[j - 1], j--;
+        while (j > 0 && (out[j - 1].sim < s || (out[j - 1].sim == s && out[j - 1].idx > (int)i)))
+            out[j] = out[j - 1], j--;
         out[j] = (nb){(int)i, s, 0};
     }
     *n = cnt;
@@ -938,13 +943,15 @@ static float label_weight(const exemplar *x, int i) {
 }
 
 /* Prototype features: mean similarity to each item's past judgments, leaving the
- * excluded exemplar out. es: BM25 of the query against every exemplar. */
-static void prototypes(const igc_engine *e, const float *qv, const float *es, const exemplar *self, float *feat) {
+ * excluded exemplar out. es: BM25 of the query against the exemplars, nonzero only for
+ * the nt touched ones. */
+static void prototypes(const igc_engine *e, const float *qv, const float *es, const uint32_t *touched, size_t nt,
+                       const exemplar *self, float *feat) {
     size_t ni = e->tx->nitems;
     size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
     float m = 0;
-    for (size_t x = 0; x < e->nex; x++)
-        if (es[x] > m && x != skip) m = es[x];
+    for (size_t t = 0; t < nt; t++)
+        if (es[touched[t]] > m && touched[t] != skip) m = es[touched[t]];
     double *lsum = calloc(ni, sizeof *lsum);
     float *dots = qv && e->isum ? malloc(ni * sizeof *dots) : NULL;
     if (!lsum || (qv && e->isum && !dots)) {
@@ -960,7 +967,8 @@ static void prototypes(const igc_engine *e, const float *qv, const float *es, co
         if (self && self->vec)
             for (int d = 0; d < dim; d++) qself += (double)qv[d] * self->vec[d];
     }
-    for (size_t x = 0; x < e->nex && m > 0; x++) {
+    for (size_t t = 0; t < nt && m > 0; t++) {
+        size_t x = touched[t];
         const exemplar *ex = &e->ex[x];
         if (es[x] <= 0 || x == skip || ex->none_reason) continue;
         for (int k = 0; k < 3; k++)
@@ -1085,17 +1093,19 @@ static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
     size_t ni = e->tx->nitems, kk = (size_t)e->p.knn_k + 1, d = e->has_enc ? (size_t)e->enc->dim : 0;
     nb *ln = calloc(kk, sizeof *ln), *dn = calloc(kk, sizeof *dn);
     float *es = calloc(e->ncs, sizeof *es);
+    uint32_t *touched = malloc(e->ncs * sizeof *touched);
     double *votes = calloc(ni + e->tx->nfields, sizeof *votes);
     float *sims = qv ? malloc((e->ncs > ni ? e->ncs : ni) * sizeof *sims) : NULL;
     int rc = 0;
-    if (!ln || !dn || !es || !votes || (qv && !sims)) {
+    if (!ln || !dn || !es || !touched || !votes || (qv && !sims)) {
         rc = IGC_ENOMEM;
         goto done;
     }
     size_t nln = 0, ndn = 0;
     double na_l = 0, na_d = 0;
-    lex_score(e->cs_lex, &sc->q.f, sc->q.fw, es);
-    neighbours_lexical(e->ncs, es, kk, SIZE_MAX, ln, &nln);
+    size_t nt = 0;
+    lex_score_touched(e->cs_lex, &sc->q.f, sc->q.fw, es, touched, &nt);
+    neighbours_lexical(es, touched, nt, kk, SIZE_MAX, ln, &nln);
     double wl = vote(e, e->cs, ln, nln, votes, &na_l);
     for (size_t i = 0; i < ni && wl > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_CASE_LEX] = (float)(votes[i] / wl);
     sc->na[IGC_NA_CASE] = na_l;
@@ -1113,7 +1123,7 @@ static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
             if (e->cw[i] > 0) sc->feat[i * IGC_FT_N + IGC_FT_CASE_PROTO] = sims[i] / e->cw[i];
     }
 done:
-    free(ln), free(dn), free(es), free(votes), free(sims);
+    free(ln), free(dn), free(es), free(touched), free(votes), free(sims);
     return rc;
 }
 
@@ -1178,14 +1188,17 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
         if (have_qv && (rc = neighbours_dense(e, qv, kk, skip, dn, &ndn))) goto done;
         float *es = calloc(e->nex, sizeof *es);
-        if (!es) {
+        uint32_t *touched = malloc(e->nex * sizeof *touched);
+        if (!es || !touched) {
+            free(es), free(touched);
             rc = IGC_ENOMEM;
             goto done;
         }
-        lex_score(e->ex_lex, &sc->q.f, sc->q.fw, es);
-        neighbours_lexical(e->nex, es, kk, skip, ln, &nln);
-        prototypes(e, have_qv ? qv : NULL, es, self, sc->feat);
-        free(es);
+        size_t nt = 0;
+        lex_score_touched(e->ex_lex, &sc->q.f, sc->q.fw, es, touched, &nt);
+        neighbours_lexical(es, touched, nt, kk, skip, ln, &nln);
+        prototypes(e, have_qv ? qv : NULL, es, touched, nt, self, sc->feat);
+        free(es), free(touched);
         double wd = vote(e, e->ex, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
         for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN] = (float)(votes[i] / wd);
         memcpy(fvotes, votes + ni, t->nfields * sizeof *fvotes);

@@ -193,6 +193,23 @@ void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, flo
     }
 }
 
+void lex_score_touched(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
+                       uint32_t *touched, size_t *ntouched) {
+    size_t nt = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        float a = (qweight ? qweight[i] : 1.0f) * (float)(idf_of(x, t) * (x->k1 + 1.0));
+        if (!(a > 0)) continue; /* keeps "score > 0" meaning "touched" */
+        for (uint32_t j = 0; j < t->n; j++) {
+            const posting *p = &t->p[j];
+            if (scores[p->doc] == 0) touched[nt++] = p->doc;
+            scores[p->doc] += a * p->tf / (p->tf + doc_norm(x, p->doc));
+        }
+    }
+    *ntouched = nt;
+}
+
 void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out) {
     for (size_t i = 0; i < q->n; i++) {
         out[i] = 0;

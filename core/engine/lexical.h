@@ -25,6 +25,12 @@ size_t lex_ndocs(const lex_index *x);
 /* Scores all documents for a query into scores[ndocs] (zeroed first);
  * qweight[i] weighs query feature i (NULL: all 1). */
 void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores);
+/* Same, for a large index: scores[ndocs] must be zero on entry (only the documents
+ * touched are written, so clearing them after use is the caller's cheaper option), and
+ * touched[] (room for ndocs) receives the documents that share a feature with the
+ * query, *ntouched how many: the work follows the query's postings, not ndocs. */
+void lex_score_touched(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
+                       uint32_t *touched, size_t *ntouched);
 /* Contribution of each query feature to one document's score, into out[q->n]. */
 void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out);
 /* Inverse document frequency of a feature id (0 when unknown). */
