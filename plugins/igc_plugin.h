@@ -33,10 +33,12 @@ struct igc_encoder {
      * it receives words->n values: each word's share of the vector, summing to 1
      * (0 for words the encoder does not know). */
     int (*encode_words)(const igc_encoder *e, const igc_words *words, float *out, float *contrib);
-    /* Splits the cosine of the words' vector with a unit vector `target` into
-     * per-word parts: contrib[w] (words->n values) sum to that cosine, so the
-     * largest parts are the words that made the match. */
-    int (*explain)(const igc_encoder *e, const igc_words *words, const float *target, float *contrib);
+    /* Splits the cosine of the words' vector with each of ntargets unit vectors
+     * (targets[t * dim ...]) into per-word parts: contrib[t * words->n + w] sum to that
+     * cosine, so the largest parts are the words that made the match. One call for
+     * all targets, so the words are encoded once. */
+    int (*explain)(const igc_encoder *e, const igc_words *words, const float *targets, size_t ntargets,
+                   float *contrib);
     /* Releases the encoder (and what it owns). */
     void (*destroy)(igc_encoder *e);
 };
@@ -49,9 +51,9 @@ static inline int igc_encoder_encode_words(const igc_encoder *e, const igc_words
                                            float *contrib) {
     return e->encode_words(e, words, out, contrib);
 }
-static inline int igc_encoder_explain(const igc_encoder *e, const igc_words *words, const float *target,
-                                      float *contrib) {
-    return e->explain(e, words, target, contrib);
+static inline int igc_encoder_explain(const igc_encoder *e, const igc_words *words, const float *targets,
+                                      size_t ntargets, float *contrib) {
+    return e->explain(e, words, targets, ntargets, contrib);
 }
 /* Destroys an encoder; NULL is fine. */
 static inline void igc_encoder_free(igc_encoder *e) {

@@ -1381,8 +1381,10 @@ static int explain_terms(const igc_engine *e, const igc_engine_input *in, const 
 
 /* Per-word contribution to item ii: lexical match plus words shared with the
  * neighbours that carry the item. Fills the candidate's keywords. */
+/* dcontrib: the words' parts of the cosine with the item's closest sentence (NULL
+ * without the dense signal). */
 static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const scoring *sc, const float *lexc,
-                            const float *qv, int ii, igc_engine_cand *c) {
+                            const float *dcontrib, int ii, igc_engine_cand *c) {
     const query *q = &sc->q;
     const nb *nbs = sc->nbs;
     size_t nnb = sc->nnb;
@@ -1397,21 +1399,9 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
         for (uint32_t k = 0; k < sc->hits.h[h].nwords; k++)
             cw[sc->hits.h[h].word0 + k] += p->wf[IGC_FT_TERM] * sc->hw[h];
     }
-    if (qv && p->use[IGC_SIG_DENSE] && e->nvec && nw) {
-        /* the words that made the cosine with the item's closest sentence */
-        size_t d = (size_t)e->enc->dim, best = e->nvec;
-        double bs = -2;
-        for (size_t v = e->item_vec0[ii]; v < e->item_vec0[ii + 1]; v++) {
-            double dot = 0;
-            for (size_t k = 0; k < d; k++) dot += qv[k] * e->item_vecs[v * d + k];
-            if (dot > bs) bs = dot, best = v;
-        }
-        float *contrib = best < e->nvec ? calloc(nw, sizeof *contrib) : NULL;
-        if (contrib && e->enc->explain && e->enc->explain(e->enc, &q->w, e->item_vecs + best * d, contrib) == 0)
-            for (size_t w = 0; w < nw; w++)
-                if (contrib[w] > 0) cw[w] += p->wf[IGC_FT_DENSE] * contrib[w];
-        free(contrib);
-    }
+    if (dcontrib)
+        for (size_t w = 0; w < nw; w++)
+            if (dcontrib[w] > 0) cw[w] += p->wf[IGC_FT_DENSE] * dcontrib[w];
     if (p->use[IGC_SIG_LEXICAL] && lex_max > 0)
         for (size_t f = 0; f < q->f.n; f++) cw[q->f.f[f].word] += p->wf[IGC_FT_LEX] * lexc[f] / lex_max;
     if (p->use[IGC_SIG_KNN] && wsum > 0) {
@@ -1639,13 +1629,40 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
         n->sim = sc.nbs[j].sim;
     }
     size_t nqw = query_weights(e, &sc.q, qw);
+    /* the words that made each candidate's cosine with its closest item sentence: one
+     * call to the encoder for all candidates */
+    size_t nw = sc.q.w.n;
+    float *dcontrib = NULL;
+    if (sc.qv && p->use[IGC_SIG_DENSE] && e->nvec && nw && e->enc->explain && r->ncands) {
+        size_t d = (size_t)e->enc->dim;
+        float *targets = malloc(r->ncands * d * sizeof *targets);
+        dcontrib = calloc(r->ncands * nw, sizeof *dcontrib);
+        for (size_t c = 0; targets && dcontrib && c < r->ncands; c++) {
+            int ii = (int)(r->cands[c].item - e->tx->items);
+            size_t best = e->item_vec0[ii];
+            double bs = -2;
+            for (size_t v = e->item_vec0[ii]; v < e->item_vec0[ii + 1]; v++) {
+                double dot = 0;
+                for (size_t k = 0; k < d; k++) dot += sc.qv[k] * e->item_vecs[v * d + k];
+                if (dot > bs) bs = dot, best = v;
+            }
+            if (e->item_vec0[ii] == e->item_vec0[ii + 1]) memset(targets + c * d, 0, d * sizeof *targets);
+            else memcpy(targets + c * d, e->item_vecs + best * d, d * sizeof *targets);
+        }
+        if (!targets || !dcontrib || e->enc->explain(e->enc, &sc.q.w, targets, r->ncands, dcontrib) != 0) {
+            free(dcontrib);
+            dcontrib = NULL;
+        }
+        free(targets);
+    }
     for (size_t c = 0; c < r->ncands && !rc; c++) {
         int ii = (int)(r->cands[c].item - e->tx->items);
         lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
         if (sc.lx) rc = explain_terms(e, in, &sc, ii, &r->cands[c]);
-        if (!rc) rc = explain_keywords(e, in, &sc, lexc, sc.qv, ii, &r->cands[c]);
+        if (!rc) rc = explain_keywords(e, in, &sc, lexc, dcontrib ? dcontrib + c * nw : NULL, ii, &r->cands[c]);
         if (!rc) rc = explain_basis(e, qw, nqw, &sc, r, c, &r->ksic);
     }
+    free(dcontrib);
 done:
     free(prob), free(lexc), free(qw);
     scoring_free(&sc);

@@ -376,16 +376,21 @@ int igc_embed_encode_words(const igc_embed_model *m, const igc_words *words, flo
     return rc;
 }
 
-int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const float *target, float *contrib) {
-    if (!m || !words || !target || !contrib) return IGC_EINVAL;
+int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const float *targets, size_t ntargets,
+                      float *contrib) {
+    if (!m || !words || (!targets && ntargets) || (!contrib && ntargets)) return IGC_EINVAL;
     float *u = malloc((size_t)m->dim * sizeof *u);
     if (!u) return IGC_ENOMEM;
     occ *o;
     size_t n;
     float norm;
+    /* the words are encoded once, whatever the number of targets */
     int rc = encode_occ(m, words, u, &norm, &o, &n);
-    if (rc) memset(contrib, 0, words->n * sizeof *contrib);
-    else split(m, o, n, target, norm, contrib, words->n);
+    for (size_t t = 0; t < ntargets; t++) {
+        float *c = contrib + t * words->n;
+        if (rc) memset(c, 0, words->n * sizeof *c);
+        else split(m, o, n, targets + t * (size_t)m->dim, norm, c, words->n);
+    }
     free(o);
     free(u);
     return rc;
@@ -457,8 +462,9 @@ static int enc_encode(const igc_encoder *e, const char *text, float *out) {
 static int enc_words(const igc_encoder *e, const igc_words *w, float *out, float *contrib) {
     return igc_embed_encode_words(e->impl, w, out, contrib);
 }
-static int enc_explain(const igc_encoder *e, const igc_words *w, const float *target, float *contrib) {
-    return igc_embed_explain(e->impl, w, target, contrib);
+static int enc_explain(const igc_encoder *e, const igc_words *w, const float *targets, size_t ntargets,
+                       float *contrib) {
+    return igc_embed_explain(e->impl, w, targets, ntargets, contrib);
 }
 static void enc_destroy(igc_encoder *e) {
     igc_embed_free(e->impl);

@@ -51,10 +51,12 @@ int igc_embed_encode(const igc_embed_model *m, const char *text, float *out);
  * values sum to 1 (a feature shared by several words is split between them), so
  * they read as each word's share; a word with no known feature gets 0. */
 int igc_embed_encode_words(const igc_embed_model *m, const igc_words *words, float *out, float *contrib);
-/* Per-word parts of the cosine between the words' vector and a unit vector target:
- * contrib[w] = dot(u_w, target) / |u|, summing to dot(out, target). Returns as
- * igc_embed_encode_words (contrib all 0 when nothing is known). */
-int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const float *target, float *contrib);
+/* Per-word parts of the cosine between the words' vector and each of ntargets unit
+ * vectors (targets[t * dim ...]): contrib[t * words->n + w] = dot(u_w, target_t) / |u|,
+ * summing to dot(out, target_t). The words are encoded once for all targets. Returns
+ * as igc_embed_encode_words (contrib all 0 when nothing is known). */
+int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const float *targets, size_t ntargets,
+                      float *contrib);
 
 /* Wraps a model as a generic encoder (igc_plugin.h). The encoder takes ownership
  * of the model: igc_encoder_free() frees both. */

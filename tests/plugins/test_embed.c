@@ -284,12 +284,19 @@ TEST(word_contributions) {
     CHECK(contrib[1] > 0.05f && contrib[2] > 0.05f && contrib[3] > 0.05f);
     /* explain splits a cosine with another text into parts that add up to it. */
     REQUIRE(igc_embed_encode(m, "이차전지 소재", t) == 0);
-    CHECK_EQ_INT(igc_embed_explain(m, &w, t, part), 0);
+    CHECK_EQ_INT(igc_embed_explain(m, &w, t, 1, part), 0);
     CHECK(fabsf(part[0] + part[1] + part[2] + part[3] - dot(v, t, d)) < 1e-3f);
     CHECK(part[0] == 0);
     /* With the text itself as target, explain is encode_words' share. */
-    CHECK_EQ_INT(igc_embed_explain(m, &w, v, part), 0);
+    CHECK_EQ_INT(igc_embed_explain(m, &w, v, 1, part), 0);
     for (int i = 0; i < 4; i++) CHECK(fabsf(part[i] - contrib[i]) < 1e-5f);
+    /* Several targets in one call: each row as if asked alone. */
+    float tt[2 * IGC_EMBED_MAX_DIM], parts[8], one[4];
+    memcpy(tt, t, (size_t)d * sizeof *t);
+    memcpy(tt + d, v, (size_t)d * sizeof *v);
+    CHECK_EQ_INT(igc_embed_explain(m, &w, tt, 2, parts), 0);
+    CHECK_EQ_INT(igc_embed_explain(m, &w, t, 1, one), 0);
+    for (int i = 0; i < 4; i++) CHECK(parts[i] == one[i] && fabsf(parts[4 + i] - contrib[i]) < 1e-5f);
     igc_text_words_free(&w);
     /* Nothing known: zeros and IGC_ENOTFOUND. */
     REQUIRE(igc_text_words("qzxqv", &w) == 0);

@@ -88,7 +88,8 @@ static int tenc_encode(const igc_encoder *e, const char *text, float *out) {
     return rc;
 }
 
-static int tenc_explain(const igc_encoder *e, const igc_words *w, const float *target, float *contrib) {
+static int tenc_explain(const igc_encoder *e, const igc_words *w, const float *targets, size_t ntargets,
+                        float *contrib) {
     float v[TDIM], u[TDIM];
     (void)e;
     memset(v, 0, sizeof v);
@@ -99,12 +100,13 @@ static int tenc_explain(const igc_encoder *e, const igc_words *w, const float *t
     double n = 0;
     for (int d = 0; d < TDIM; d++) n += (double)v[d] * v[d];
     n = n > 0 ? sqrt(n) : 1;
-    for (size_t i = 0; i < w->n; i++) {
-        tenc_word_vec(w, i, u);
-        double dot = 0;
-        for (int d = 0; d < TDIM; d++) dot += (double)u[d] * target[d];
-        contrib[i] = (float)(dot / n);
-    }
+    for (size_t t = 0; t < ntargets; t++)
+        for (size_t i = 0; i < w->n; i++) {
+            tenc_word_vec(w, i, u);
+            double dot = 0;
+            for (int d = 0; d < TDIM; d++) dot += (double)u[d] * targets[t * TDIM + (size_t)d];
+            contrib[t * w->n + i] = (float)(dot / n);
+        }
     return 0;
 }
 
