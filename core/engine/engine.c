@@ -1073,6 +1073,8 @@ static int score_lexicon(const igc_engine *e, const igc_ksic_match *km, scoring 
         double kw = 0;
         for (size_t c = 0; li && c < li->nksic; c++) {
             const char *code = li->ksic[c];
+            /* most codes differ in the first two digits: settle those without a call */
+            if (code[0] != km->code[0] || !code[0] || code[1] != km->code[1]) continue;
             double w = km->level == 5 && strcmp(code, km->code) == 0       ? 1.0
                        : km->level >= 3 && strncmp(code, km->code, 3) == 0 ? 0.6
                        : strncmp(code, km->code, 2) == 0                   ? 0.25
