@@ -1,6 +1,8 @@
 /* igc: the command-line tool. Offline classification of many companies, the
  * client's metrics on a labelled file, model training and tuning, history import
  * and the rule tests, all with the same engine as the server. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +15,13 @@
 #include "igc_eval.h"
 #include "igc_tune.h"
 
+#define IGC_CLI_MAX_THREADS 64
+
 static const char *usage =
     "usage: igc [options] COMMAND [args]\n"
     "       igc help COMMAND, igc COMMAND --help  one command in detail\n"
     "commands:\n"
-    "  classify --in FILE.csv --out FILE.jsonl|FILE.csv [--format jsonl|csv]\n"
+    "  classify --in FILE.csv --out FILE.jsonl|FILE.csv [--format jsonl|csv] [--threads N]\n"
     "                                            classify many companies (columns: uid, company, brn, ceo,\n"
     "                                            ksic_code, ksic_name, main_product, product_use,\n"
     "                                            tech_business_name, tech_class, or 기업명 ... 기술분류)\n"
@@ -56,6 +60,7 @@ static const struct {
      "  모르는 열은 경고하고 읽지 않음. 읽을 열이 하나도 없거나, 따옴표가 닫히지 않았거나, 어느 인코딩으로도\n"
      "  읽을 수 없는 글자가 있으면 줄 번호와 함께 거부(종료 코드 2, 아무것도 분류하지 않음).\n"
      "출력 (--out FILE, '-'는 표준 출력): 임시 파일에 다 쓴 뒤 바꿔 넣으므로 실패해도 기존 파일은 그대로.\n"
+     "  줄 순서는 입력 순서 그대로. --threads N: 동시에 분류할 스레드 수(기본: 모든 CPU 코어).\n"
      "  --format jsonl  (기본) 한 줄에 한 회사: {uid, applicable, reasons, needs_review, items:[{code, name,\n"
      "                  score, keywords}], taxonomy_version, engine_version, rules_version, ...} 또는 {uid, error}\n"
      "  --format csv    (FILE이 .csv로 끝나면 기본) 엑셀에서 바로 여는 UTF-8(BOM) CSV, 한 줄에 한 회사:\n"
@@ -115,11 +120,16 @@ typedef struct {
     const char *in, *out, *history, *signals, *dir, *predictions, *rows_out, *sources;
     int no_history, json, if_missing, errors, loo;
     long seed, epochs, dim, folds;
+    long threads; /* classify: 0 = every online core */
     const char *format; /* classify: jsonl or csv */
 } args;
 
+/* On a terminal every call; in a log each thousand rows and at the end. */
 static void progress(const char *what, size_t done, size_t total) {
-    if (!isatty(2) && done % 1000 && done != total) return;
+    static size_t last;
+    int crossed = done / 1000 != last / 1000 || done < last;
+    last = done;
+    if (!isatty(2) && !crossed && done != total) return;
     if (total) fprintf(stderr, "\r%s: %zu/%zu (%.0f%%)", what, done, total, 100.0 * (double)done / (double)total);
     else fprintf(stderr, "\r%s: %zu", what, done);
     if (done == total) fputc('\n', stderr);
@@ -263,6 +273,97 @@ static int ends_with_csv(const char *path) {
     return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
 }
 
+/* One row of `igc classify`: its request document and, once classified, its output
+ * line. Rows are classified in batches by every core and written in file order. */
+typedef struct {
+    cJSON *doc;
+    char *uid, *company;
+    igc_buf text;
+    int bad;
+} crow;
+
+typedef struct {
+    igc_app *a;
+    crow *rows;
+    size_t n;
+    atomic_size_t next;
+    int csv;
+} cbatch;
+
+static void classify_row(igc_app *a, crow *cr, int csv) {
+    cJSON *line = cJSON_CreateObject();
+    cJSON_AddStringToObject(line, "uid", cr->uid);
+    igc_req req;
+    igc_verr ve;
+    if (igc_req_from_json(a, cr->doc, 0, &req, &ve)) {
+        cJSON *err = igc_verr_json(&ve);
+        cJSON_AddItemToObject(line, "error", cJSON_DetachItemFromObject(err, "error"));
+        cJSON_Delete(err);
+        cr->bad = 1;
+    } else {
+        cJSON *res;
+        int crc = igc_app_classify(a, &req, 0, &res);
+        if (crc) {
+            cJSON *er = cJSON_AddObjectToObject(line, "error");
+            cJSON_AddStringToObject(er, "code", igc_errcode(crc));
+            cJSON_AddStringToObject(er, "message", "분류 중 오류가 발생했습니다.");
+            cr->bad = 1;
+        } else {
+            static const char *keep[] = {"applicable", "reasons", "needs_review", "review_note", "items",
+                                         "programmes", "taxonomy_version", "engine_version", "rules_version",
+                                         "lexicon_version", "programmes_version"};
+            for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
+                if (cJSON_HasObjectItem(res, keep[k]))
+                    cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
+            cJSON *it;
+            cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
+                static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
+                for (int k = 0; k < 7; k++) cJSON_DeleteItemFromObject(it, drop[k]);
+            }
+            cJSON_Delete(res);
+        }
+        igc_req_free(&req);
+    }
+    if (csv) {
+        csv_line(&cr->text, line, cr->company);
+    } else {
+        char *txt = cJSON_PrintUnformatted(line);
+        if (txt) igc_buf_printf(&cr->text, "%s\n", txt);
+        free(txt);
+    }
+    cJSON_Delete(line);
+}
+
+static void *classify_worker(void *arg) {
+    cbatch *b = arg;
+    for (size_t i; (i = atomic_fetch_add(&b->next, 1)) < b->n;) classify_row(b->a, &b->rows[i], b->csv);
+    return NULL;
+}
+
+/* Classifies rows[0..n) on `threads` threads (the calling one included). */
+static void classify_batch(igc_app *a, crow *rows, size_t n, int csv, int threads) {
+    cbatch b = {a, rows, n, 0, csv};
+    pthread_t th[IGC_CLI_MAX_THREADS];
+    int started = 0;
+    for (int t = 1; t < threads && (size_t)t < n; t++)
+        if (pthread_create(&th[started], NULL, classify_worker, &b) == 0) started++;
+    classify_worker(&b);
+    for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+}
+
+static void crow_clear(crow *cr) {
+    cJSON_Delete(cr->doc);
+    free(cr->uid), free(cr->company);
+    igc_buf_free(&cr->text);
+    memset(cr, 0, sizeof *cr);
+}
+
+/* Threads for batch commands: --threads, else every online core. */
+static int cli_threads(const args *ar) {
+    long n = ar->threads > 0 ? ar->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > IGC_CLI_MAX_THREADS ? IGC_CLI_MAX_THREADS : (int)n;
+}
+
 static int cmd_classify(igc_app *a, const args *ar) {
     if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl (or FILE.csv)", NULL);
     int csv = ar->format ? strcmp(ar->format, "csv") == 0 : ends_with_csv(ar->out);
@@ -281,61 +382,41 @@ static int cmd_classify(igc_app *a, const args *ar) {
         return die("cannot write output", ar->out);
     }
     size_t total = igc_rows_count(rows), done = 0, bad = 0;
-    igc_row r;
-    igc_buf text = {0};
+    int threads = cli_threads(ar);
+    enum { BATCH = 512 };
+    crow *batch = calloc(BATCH, sizeof *batch);
+    if (!batch) {
+        igc_rows_close(rows);
+        out_close(&out, 0);
+        return die("out of memory", NULL);
+    }
     if (csv) {
-        csv_header(&text);
-        fwrite(text.data, 1, text.len, out.f);
+        igc_buf head = {0};
+        csv_header(&head);
+        fwrite(head.data, 1, head.len, out.f);
+        igc_buf_free(&head);
     }
     double t0 = igc_now_ms();
-    while ((rc = igc_rows_next(rows, &r)) == 1) {
-        cJSON *doc = row_doc(&r), *line = cJSON_CreateObject();
-        cJSON_AddStringToObject(line, "uid", r.uid);
-        igc_req req;
-        igc_verr ve;
-        if (igc_req_from_json(a, doc, 0, &req, &ve)) {
-            cJSON *err = igc_verr_json(&ve);
-            cJSON_AddItemToObject(line, "error", cJSON_DetachItemFromObject(err, "error"));
-            cJSON_Delete(err);
-            bad++;
-        } else {
-            cJSON *res;
-            int crc = igc_app_classify(a, &req, 0, &res);
-            if (crc) {
-                cJSON *er = cJSON_AddObjectToObject(line, "error");
-                cJSON_AddStringToObject(er, "code", igc_errcode(crc));
-                cJSON_AddStringToObject(er, "message", "분류 중 오류가 발생했습니다.");
-                bad++;
-            } else {
-                static const char *keep[] = {"applicable", "reasons", "needs_review", "review_note", "items",
-                                             "programmes", "taxonomy_version", "engine_version", "rules_version",
-                                             "lexicon_version", "programmes_version"};
-                for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
-                    if (cJSON_HasObjectItem(res, keep[k]))
-                        cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
-                cJSON *it;
-                cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
-                    static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
-                    for (int k = 0; k < 7; k++) cJSON_DeleteItemFromObject(it, drop[k]);
-                }
-                cJSON_Delete(res);
-            }
-            igc_req_free(&req);
+    igc_row r;
+    for (;;) {
+        size_t n = 0;
+        while (n < BATCH && (rc = igc_rows_next(rows, &r)) == 1) {
+            crow *cr = &batch[n++];
+            cr->doc = row_doc(&r);
+            cr->uid = igc_strdup(r.uid);
+            cr->company = igc_strdup(r.in.company_name);
         }
-        text.len = 0;
-        if (csv) {
-            csv_line(&text, line, r.in.company_name);
-        } else {
-            char *txt = cJSON_PrintUnformatted(line);
-            if (txt) igc_buf_printf(&text, "%s\n", txt);
-            free(txt);
+        classify_batch(a, batch, n, csv, threads);
+        for (size_t i = 0; i < n; i++) {
+            if (batch[i].text.len) fwrite(batch[i].text.data, 1, batch[i].text.len, out.f);
+            bad += (size_t)batch[i].bad;
+            crow_clear(&batch[i]);
         }
-        if (text.len) fwrite(text.data, 1, text.len, out.f);
-        cJSON_Delete(line);
-        cJSON_Delete(doc);
-        progress("classify", ++done, total);
+        done += n;
+        if (n) progress("classify", done, total);
+        if (rc != 1) break;
     }
-    igc_buf_free(&text);
+    free(batch);
     double ms = igc_now_ms() - t0;
     if (rc < 0) {
         die("입력 파일을 끝까지 읽지 못해 결과를 쓰지 않았습니다 / input refused", igc_rows_error(rows));
@@ -349,8 +430,8 @@ static int cmd_classify(igc_app *a, const args *ar) {
         return die("cannot write output", ar->out);
     }
     if (out_close(&out, 1)) return die("cannot write output", ar->out);
-    fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s)\n", done, bad, ms,
-            ms > 0 ? done / (ms / 1000) : 0.0);
+    fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s, %d threads)\n", done, bad, ms,
+            ms > 0 ? done / (ms / 1000) : 0.0, threads);
     return 0;
 }
 
@@ -844,7 +925,7 @@ int main(int argc, char **argv) {
         OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals) OPT("--sources", sources)
         OPT("--rows-out", rows_out)
         OPT("--format", format)
-        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
+        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds) NUM("--threads", threads)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
         if (strcmp(a, "--no-lexicon") == 0) { cfg.no_lexicon = 1; i++; continue; }

@@ -469,6 +469,41 @@ static int file_has(const char *path, const char *s) {
 /* A CP949 file gives the same answers as its UTF-8 original and says it was
  * converted; bytes that are neither are refused with their line (item 1). The same
  * reader serves history import and eval. */
+/* Classification on several threads writes exactly what one thread writes, in file
+ * order, across batches (the input is longer than one batch of 512 rows). */
+TEST(classify_threads_same_output) {
+    REQUIRE(setup());
+    char big[PATH_MAX + 16], o1[PATH_MAX + 16], o3[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(big, sizeof big, "%s/dev-big.csv", tmp);
+    snprintf(o1, sizeof o1, "%s/big1.jsonl", tmp);
+    snprintf(o3, sizeof o3, "%s/big3.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/big.err", tmp);
+    size_t n;
+    char *t = slurp(inbad, &n);
+    REQUIRE(t);
+    char *body = strchr(t, '\n');
+    REQUIRE(body);
+    body++;
+    igc_buf b = {0};
+    igc_buf_append(&b, t, (size_t)(body - t));
+    for (int k = 0; k < 30; k++) igc_buf_puts(&b, body); /* 630 rows, 30 of them invalid */
+    REQUIRE(write_text(big, b.data, b.len) == 0);
+    igc_buf_free(&b);
+    free(t);
+    const char *one[] = {"--threads", "1", NULL}, *three[] = {"--threads", "3", NULL};
+    CHECK_EQ_INT(classify_file(big, o1, err, one), 0);
+    CHECK_EQ_INT(classify_file(big, o3, err, three), 0);
+    CHECK(file_has(err, "3 threads"));
+    size_t n1, n3;
+    char *a = slurp(o1, &n1), *c = slurp(o3, &n3);
+    REQUIRE(a && c);
+    size_t lines = 0;
+    for (size_t i = 0; i < n1; i++) lines += a[i] == '\n';
+    CHECK_EQ_INT(lines, 30 * (NROWS + 1));
+    CHECK(n1 == n3 && memcmp(a, c, n1) == 0);
+    free(a), free(c);
+}
+
 TEST(classify_reads_cp949) {
     REQUIRE(setup());
     char u8[PATH_MAX + 16], k9[PATH_MAX + 16], ou[PATH_MAX + 16], ok[PATH_MAX + 16], err[PATH_MAX + 16];
@@ -883,7 +918,7 @@ TEST(install_target) {
     }
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
+IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(classify_threads_same_output), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
               TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output),
               TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
