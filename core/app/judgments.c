@@ -230,6 +230,39 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
         igc_store_ids_free(&ids);
     }
     if (prev[0]) set_str(doc, "supersedes", prev);
+    /* One user's identical text saved for several companies counts once: the
+     * earlier one's exemplar is retired (the judgment stays current). Signed-in
+     * users only (open mode has no one to tell apart). Index in the
+     * users database: "c:" + SHA-256(user, text) -> judgment id. */
+    char same[IGC_STORE_ID_SIZE] = "", ckey[80] = "";
+    if (!rc && on_save && user && *user) {
+        igc_exemplar x;
+        doc_exemplar(doc, id, &x);
+        igc_buf b = {0};
+        igc_buf_printf(&b, "%s|%s|%s|%s|%s|%s|%s", user ? user : "", x.in.ksic_code ? x.in.ksic_code : "",
+                       x.in.ksic_name ? x.in.ksic_name : "", x.in.main_product ? x.in.main_product : "",
+                       x.in.product_use ? x.in.product_use : "", x.in.tech_business_name ? x.in.tech_business_name : "",
+                       x.in.tech_class ? x.in.tech_class : "");
+        char h[65];
+        igc_sha256_hex(b.data ? b.data : "", b.len, h);
+        igc_buf_free(&b);
+        snprintf(ckey, sizeof ckey, "c:%s", h);
+        char *old = NULL;
+        size_t olen = 0;
+        if (igc_store_txn_user_get(t, ckey, &old, &olen) == 0) {
+            cJSON *o = cJSON_ParseWithLength(old, olen);
+            const char *oid = jstr(o, "judgment");
+            if (oid && strcmp(oid, prev) != 0 && igc_store_txn_exemplar_del(t, oid) == 0) {
+                snprintf(same, sizeof same, "%s", oid);
+                set_str(doc, "replaces_exemplar_of", same);
+            }
+            cJSON_Delete(o);
+        }
+        free(old);
+        char val[96];
+        snprintf(val, sizeof val, "{\"judgment\":\"%s\"}", id);
+        rc = igc_store_txn_user_put(t, ckey, val, strlen(val));
+    }
     char *txt = NULL;
     if (!rc) txt = cJSON_PrintUnformatted(doc);
     if (!rc && !txt) rc = IGC_ENOMEM;
@@ -277,6 +310,10 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
     /* the store is the truth; the running engine follows it */
     if (prev[0] && prev_confirmed) {
         engine_remove(a, prev);
+        a->store_exemplars--;
+    }
+    if (same[0]) {
+        engine_remove(a, same);
         a->store_exemplars--;
     }
     if (on_save) {
