@@ -338,7 +338,8 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
     cJSON *doc = rc ? NULL : cJSON_ParseWithLength(txt, len);
     free(txt);
     if (!rc && !doc) rc = IGC_EPARSE;
-    const char *st = doc ? status_of(doc) : "";
+    char st[16]; /* a copy: the document's own string changes below */
+    snprintf(st, sizeof st, "%s", doc ? status_of(doc) : "");
     int was_confirmed = doc ? confirmed_of(doc) : 0;
     char now[21];
     igc_iso_now(now);
