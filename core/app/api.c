@@ -54,6 +54,8 @@ static void h_healthz(void *ud, const igc_http_request *req, igc_http_response *
     send_json(res, 200, o);
 }
 
+#define STORE_FULL_AT 0.95 /* share of the map at which /readyz answers 503 */
+
 /* Share of the LMDB map in use, 0 when unknown. */
 static double store_used(igc_app *a) {
     igc_store_stats st;
@@ -66,9 +68,10 @@ static void h_readyz(void *ud, const igc_http_request *req, igc_http_response *r
     (void)req;
     int ready = a->engine && a->store && (a->rules || a->cfg.no_rules);
     double used = store_used(a);
-    /* a store about to fill cannot take saves: not ready, well before it fails */
+    /* the alarm comes well before the map is full; at STORE_FULL_AT saves are about
+     * to fail, so the service is no longer ready */
     int alarm = used >= (double)a->cfg.store_alarm_pct / 100.0;
-    if (alarm) ready = 0;
+    if (used >= STORE_FULL_AT) ready = 0;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "ready", ready);
     cJSON_AddNumberToObject(o, "store_used", (double)(int)(used * 1000 + 0.5) / 1000);

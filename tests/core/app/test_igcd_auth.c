@@ -675,7 +675,98 @@ TEST(retention_purge) {
     CHECK_EQ_INT(igc_run(nodate, NULL), 2);
 }
 
+
+/* ---- trusted reverse-proxy header ---- */
+
+static int call_hdr(const char *path, const char *hdr) {
+    igc_buf rq = {0};
+    igc_buf_printf(&rq, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s\r\n", path, srv.port, hdr);
+    http_resp r;
+    int rc = http_raw(srv.port, rq.data, rq.len, &r);
+    igc_buf_free(&rq);
+    int st = rc ? 0 : r.status;
+    if (!rc) http_resp_free(&r);
+    return st;
+}
+
+TEST(proxy_header) {
+    REQUIRE(setup());
+    const char *from_us[] = {"--proxy-header", "X-Remote-User", "--proxy-addr", "127.0.0.1", NULL};
+    REQUIRE(server(from_us));
+    CHECK_EQ_INT(call_hdr("/api/v1/taxonomy", "X-Remote-User: kim\r\n"), 200);
+    CHECK_EQ_INT(call_hdr("/api/v1/users", "X-Remote-User: kim\r\n"), 403); /* the user's own role */
+    CHECK_EQ_INT(call_hdr("/api/v1/users", "X-Remote-User: jung\r\n"), 200);
+    CHECK_EQ_INT(call_hdr("/api/v1/taxonomy", "X-Remote-User: nobody\r\n"), 401);
+    CHECK_EQ_INT(call_hdr("/api/v1/taxonomy", "X-Remote-User: temp\r\n"), 401); /* revoked */
+    /* from any other address the header means nothing */
+    const char *elsewhere[] = {"--proxy-header", "X-Remote-User", "--proxy-addr", "10.9.9.9", NULL};
+    REQUIRE(server(elsewhere));
+    CHECK_EQ_INT(call_hdr("/api/v1/taxonomy", "X-Remote-User: jung\r\n"), 401);
+}
+
+/* ---- the store alarm: on /readyz and the status page well before the map is full ---- */
+
+TEST(store_alarm) {
+    REQUIRE(setup());
+    const char *extra[] = {"--store-alarm", "1", "--map-mb", "64", NULL};
+    REQUIRE(server(extra));
+    cJSON *o;
+    CHECK_EQ_INT(call("GET", "/readyz", NULL, NULL, &o), 200);
+    CHECK(jnum(o, "store_used", 0) > 0.01);
+    CHECK(jstr(o, "store_alarm") && strstr(jstr(o, "store_alarm"), "저장소"));
+    cJSON_Delete(o);
+    CHECK_EQ_INT(call("GET", "/api/v1/status", t_exam, NULL, &o), 200);
+    int warned = 0;
+    const cJSON *w;
+    cJSON_ArrayForEach(w, jget(o, "warnings")) warned |= jstr(w, "code") && strcmp(jstr(w, "code"), "store_almost_full") == 0;
+    CHECK(warned);
+    cJSON_Delete(o);
+    REQUIRE(server(NULL)); /* the default alarm (80%) is far away */
+    CHECK_EQ_INT(call("GET", "/readyz", NULL, NULL, &o), 200);
+    CHECK(!jget(o, "store_alarm"));
+    cJSON_Delete(o);
+}
+
+/* ---- a policy change is audited with its before and after versions ---- */
+
+TEST(policy_change_audited) {
+    REQUIRE(setup());
+    char rdir[PATH_MAX + 64], cmd[PATH_MAX * 2 + 64];
+    snprintf(rdir, sizeof rdir, "%.3000s/rules-copy", tmp);
+    snprintf(cmd, sizeof cmd, "cp -r '%s/rules' '%s'", IGC_TEST_SOURCE_DIR, rdir);
+    REQUIRE(system(cmd) == 0);
+    const char *extra[] = {"--rules", rdir, NULL};
+    REQUIRE(server(extra));
+    char f[PATH_MAX + 96];
+    snprintf(f, sizeof f, "%s/compounds.lua", rdir);
+    FILE *fp = fopen(f, "a");
+    REQUIRE(fp);
+    fputs("\n-- 정책 변경 시험\n", fp);
+    fclose(fp);
+    CHECK_EQ_INT(call("POST", "/api/v1/rules/reload", t_pol, "", NULL), 200);
+    CHECK_EQ_INT(igcd_term(&srv, 10000), 0);
+    char *out = NULL;
+    const char *aud[] = {"--db", db, "audit", "export", NULL};
+    CHECK_EQ_INT(igc_run(aud, &out), 0);
+    int found = 0;
+    char *save_ptr = NULL;
+    for (char *l = out ? strtok_r(out, "\n", &save_ptr) : NULL; l; l = strtok_r(NULL, "\n", &save_ptr)) {
+        cJSON *x = cJSON_Parse(l);
+        if (jstr(x, "action") && strcmp(jstr(x, "action"), "policy.change") == 0 && jstr(x, "object") &&
+            strcmp(jstr(x, "object"), "rules") == 0) {
+            found++;
+            CHECK(jstr(x, "before") && jstr(x, "after") && strcmp(jstr(x, "before"), jstr(x, "after")) != 0);
+            /* by the policy user, or by the directory watcher when it reloaded first */
+            CHECK(!jstr(x, "user") || strcmp(jstr(x, "user"), "choi") == 0);
+        }
+        cJSON_Delete(x);
+    }
+    CHECK_EQ_INT(found, 1);
+    free(out);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(users_cli), TEST_ENTRY(open_mode_loopback_only), TEST_ENTRY(every_route_needs_identity_and_role),
               TEST_ENTRY(judgment_ids_not_guessable), TEST_ENTRY(save_quota_per_user), TEST_ENTRY(poisoning_save_mode),
               TEST_ENTRY(poisoning_review_mode), TEST_ENTRY(login_cookie_csrf), TEST_ENTRY(audit_export),
-              TEST_ENTRY(retention_purge))
+              TEST_ENTRY(retention_purge), TEST_ENTRY(proxy_header), TEST_ENTRY(store_alarm),
+              TEST_ENTRY(policy_change_audited))
