@@ -200,7 +200,7 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
     igc_store_txn *t;
     if ((rc = igc_store_txn_begin(a->store, &t))) return rc;
     char prev[IGC_STORE_ID_SIZE] = "";
-    int prev_confirmed = 0;
+    int prev_exemplar = 0; /* the superseded judgment still had its exemplar */
     if (r->brn10[0]) {
         igc_store_ids ids;
         rc = igc_store_txn_judgment_list_brn(t, r->brn10, 1, &ids);
@@ -212,7 +212,6 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
                 free(txt);
                 if (p && strcmp(status_of(p), "current") == 0) {
                     snprintf(prev, sizeof prev, "%s", ids.ids[0]);
-                    prev_confirmed = confirmed_of(p);
                     set_str(p, "status", "superseded");
                     set_str(p, "superseded_by", id);
                     set_str(p, "superseded_at", now);
@@ -222,6 +221,7 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
                     if (!rc) {
                         int drc = igc_store_txn_exemplar_del(t, prev);
                         if (drc && drc != IGC_ENOTFOUND) rc = drc;
+                        prev_exemplar = drc == 0;
                     }
                 }
                 cJSON_Delete(p);
@@ -308,7 +308,7 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
         return rc;
     }
     /* the store is the truth; the running engine follows it */
-    if (prev[0] && prev_confirmed) {
+    if (prev_exemplar) {
         engine_remove(a, prev);
         a->store_exemplars--;
     }
@@ -338,6 +338,7 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
     cJSON *doc = rc ? NULL : cJSON_ParseWithLength(txt, len);
     free(txt);
     if (!rc && !doc) rc = IGC_EPARSE;
+    int had_exemplar = 0;
     char st[16]; /* a copy: the document's own string changes below */
     snprintf(st, sizeof st, "%s", doc ? status_of(doc) : "");
     int was_confirmed = doc ? confirmed_of(doc) : 0;
@@ -362,6 +363,7 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
         set_str(doc, "void_reason", reason);
         int drc = igc_store_txn_exemplar_del(t, id);
         if (drc && drc != IGC_ENOTFOUND) rc = drc;
+        had_exemplar = drc == 0;
     }
     if (!rc) {
         char *nt = cJSON_PrintUnformatted(doc);
@@ -389,7 +391,7 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
     if (action == IGC_JUDGMENT_CONFIRM) {
         engine_add(a, doc, id);
         a->store_exemplars++;
-    } else if (was_confirmed && strcmp(st, "current") == 0) {
+    } else if (had_exemplar) {
         engine_remove(a, id);
         a->store_exemplars--;
     }
