@@ -48,7 +48,7 @@ static const char *usage =
     "                                            before DATE (--all: every judgment), logged and audited\n"
     "options (environment variable in the second column):\n";
 
-static void help(FILE *f) { fprintf(f, "%s%s  %-12s %-14s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
+static void help(FILE *f) { fprintf(f, "%s%s  %-20s %-22s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
 
 /* What one command's usage lines leave out. */
 static const struct {

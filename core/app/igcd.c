@@ -62,9 +62,9 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: igcd [options]\nserves the classification API and screens (default http://127.0.0.1:8080/)\n"
-                   "options (environment variable in the second column):\n%s  %-12s %-14s %s\n", igc_config_help(),
+                   "options (environment variable in the second column):\n%s  %-20s %-22s %s\n", igc_config_help(),
                    "--no-rules", "", "answer without the Lua rules (evaluation only)");
-            printf("  %-12s %-14s %s\n", "--no-lexicon", "IGC_LEXICON=0",
+            printf("  %-20s %-22s %s\n", "--no-lexicon", "IGC_LEXICON=0",
                    "answer without the index-term dictionary (evaluation only)");
             return 0;
         }
