@@ -103,7 +103,9 @@ function go(hash) {
 const session = { auth: false, user: null, role: 'open', learnFrom: 'save' };
 
 function route() {
-  if (session.auth && !session.user) {
+  const login = session.auth && !session.user;
+  show($('.nav'), !login);
+  if (login) {
     for (const v of $$('.view')) show(v, v.dataset.view === 'login');
     document.title = '로그인 - 혁신성장 품목 판별';
     currentView = 'login';

@@ -832,6 +832,7 @@ if (ctx) {
         expect(api.status === 401, `GET /api/v1/taxonomy without a token answered ${api.status}`);
         await page.goto(`${base2}/#/input`);
         await visible('view-login');
+        await shot(page, 'screen-login.png');
         expect(!(await page.isVisible('#view-input')), 'the input screen shows before login');
         await page.fill('#f-login-token', 'igc_wrong');
         await page.click('#btn-login');
