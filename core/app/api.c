@@ -579,6 +579,9 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
     }
     if (a->store) igc_app_audit(a, NULL, "classify", who(), f);
     else cJSON_Delete(f);
+    /* the company's earlier judgments are for those who may read judgments */
+    if (g_user && !(g_user->role & (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER)))
+        cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
     cJSON_AddStringToObject(out, "decision_id", did);
     cJSON_Delete(doc);
     igc_req_free(&r);

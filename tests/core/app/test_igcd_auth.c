@@ -234,6 +234,7 @@ TEST(every_route_needs_identity_and_role) {
     CHECK(check_error(o, st, 403, "forbidden", NULL, "admin classifies"));
     cJSON_Delete(o);
     CHECK_EQ_INT(call_obj("POST", "/api/v1/classify", t_pol, req, &o), 200);
+    CHECK(jget(o, "previous_judgments") == NULL); /* judgments are not the policy role's to read */
     cJSON *body = judgment_of(req, o, NULL);
     cJSON_Delete(o);
     st = call_obj("POST", "/api/v1/judgments", t_pol, body, &o);
@@ -243,6 +244,13 @@ TEST(every_route_needs_identity_and_role) {
     CHECK_EQ_STR(jstr(o, "examiner"), "kim");
     cJSON_Delete(o);
     cJSON_Delete(body);
+    CHECK_EQ_INT(call_obj("POST", "/api/v1/classify", t_pol, req, &o), 200);
+    CHECK(jget(o, "previous_judgments") == NULL);
+    cJSON_Delete(o);
+    CHECK_EQ_INT(call_obj("POST", "/api/v1/classify", t_exam2, req, &o), 200);
+    CHECK_EQ_INT(cJSON_GetArraySize(jget(o, "previous_judgments")), 1);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(jget(o, "previous_judgments"), 0), "examiner"), "kim");
+    cJSON_Delete(o);
     cJSON_Delete(req);
     /* a token revoked while igcd runs stops working at once */
     char rdb_tok[128];
