@@ -1091,7 +1091,7 @@ function reviewActions(j, id) {
     h('h3', { class: 'sec-title' }, '검토'),
     j.status === 'current' && j.confirmed === false
       ? h('button', { type: 'button', class: 'btn btn-primary', id: 'btn-confirm',
-        onclick: async () => done(await post(`/api/v1/judgments/${enc(id)}/confirm`)) }, '확정') : null,
+        onclick: async () => done(await post(`/api/v1/judgments/${enc(id)}/confirm`, {})) }, '확정') : null,
     h('div', { class: 'field' }, h('label', { for: 'f-void-reason' }, '무효 처리 사유'), reason,
       h('p', { class: 'hint', id: 'void-hint' }, '무효 처리한 판별도 기록은 남고, 학습에서는 즉시 빠집니다.')),
     h('button', { type: 'button', class: 'btn btn-ghost', id: 'btn-void',

@@ -808,7 +808,7 @@ if (ctx) {
   // With users in the store: the login page, the session cookie, the CSRF header on a change, logout.
   const igcBin = join(dirname(igcd), 'igc');
   if (!/\.[cm]?js$/.test(igcd) && existsSync(igcBin)) {
-    await step('with users: login page, then classify through the session, then logout', async () => {
+    await step('with users: login page, classify and save through the session (CSRF header), void as reviewer, logout', async () => {
       const authDb = join(tmp, 'auth-db');
       const add = spawnSync(igcBin, ['--db', authDb, 'users', 'add', 'e2e.kim', '--role', 'reviewer'], { encoding: 'utf8' });
       expect(add.status === 0, `igc users add exited ${add.status}: ${add.stderr}`);
@@ -852,6 +852,25 @@ if (ctx) {
         expect(resp.status() === 200, `classify through the session answered ${resp.status()}`);
         expect(!!resp.request().headers()['x-csrf-token'], 'classify sent no X-CSRF-Token');
         await visible('view-result');
+        // saved by the signed-in user, then voided by them as a reviewer from 판별 이력
+        await page.fill('#f-comment', '인증 시험 저장');
+        const [saved] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+          page.click('#btn-save'),
+        ]);
+        expect(saved.status() === 201, `save through the session answered ${saved.status()}`);
+        const sj = await saved.json();
+        expect(sj.examiner === 'e2e.kim', `saved by ${sj.examiner}`);
+        await page.goto(`${base2}/#/history?brn=${validBrn}&id=${sj.id}`);
+        await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, sj.id);
+        expect((await page.textContent('#judgment-examiner')) === 'e2e.kim', 'the examiner is not shown');
+        await page.fill('#f-void-reason', '시험용 무효');
+        const [voided] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/void')),
+          page.click('#btn-void'),
+        ]);
+        expect(voided.status() === 200, `void answered ${voided.status()}`);
+        await page.waitForFunction(() => (document.querySelector('#judgment-status')?.textContent || '').includes('무효'));
         await page.click('#btn-logout');
         await visible('view-login');
         const after = await page.evaluate(async () => (await fetch('/api/v1/status')).status);
