@@ -1325,9 +1325,10 @@ static void guard(void *ud, const igc_http_request *req, igc_http_response *res)
                  igc_auth_role_name(u.role), role_list_ko(b->r->roles));
         igc_http_error(res, 403, "forbidden", msg, NULL, 0);
         return;
-    } else if (csrf && !safe_method(req->method)) {
+    } else if (csrf && !safe_method(req->method) && b->r->roles != R_PUBLIC) {
         /* a cookie rides along with any request the browser makes: a change must
-         * also carry the CSRF token only the screens' own script can read */
+         * also carry the CSRF token only the screens' own script can read (public
+         * routes such as a new login act with no identity and need none) */
         const char *sent = igc_http_header(req, "x-csrf-token");
         if (!sent || !igc_const_eq(sent, csrf)) {
             igc_http_error(res, 403, "csrf_failed", "요청을 확인할 수 없습니다 (CSRF 토큰 불일치). 화면을 새로 고친 뒤 다시 시도해 주세요.",
