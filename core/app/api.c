@@ -10,6 +10,13 @@
 
 #define MAX_COMMENT_CHARS 1000
 
+/* Who makes the request being handled: set by guard() around each handler
+ * (per thread, so a worker pool could call handlers in parallel). */
+static _Thread_local const igc_user *g_user;
+
+/* The caller's name for records, NULL in open mode. */
+static const char *who(void) { return g_user && g_user->name[0] ? g_user->name : NULL; }
+
 
 static void send_json(igc_http_response *res, int status, cJSON *o) {
     res->status = status;
@@ -47,12 +54,33 @@ static void h_healthz(void *ud, const igc_http_request *req, igc_http_response *
     send_json(res, 200, o);
 }
 
+#define STORE_FULL_AT 0.95 /* share of the map at which /readyz answers 503 */
+
+/* Share of the LMDB map in use, 0 when unknown. */
+static double store_used(igc_app *a) {
+    igc_store_stats st;
+    if (!a->store || igc_store_stat(a->store, &st) || !st.map_size) return 0;
+    return (double)st.map_used / (double)st.map_size;
+}
+
 static void h_readyz(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
     (void)req;
     int ready = a->engine && a->store && (a->rules || a->cfg.no_rules);
+    double used = store_used(a);
+    /* the alarm comes well before the map is full; at STORE_FULL_AT saves are about
+     * to fail, so the service is no longer ready */
+    int alarm = used >= (double)a->cfg.store_alarm_pct / 100.0;
+    if (used >= STORE_FULL_AT) ready = 0;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "ready", ready);
+    cJSON_AddNumberToObject(o, "store_used", (double)(int)(used * 1000 + 0.5) / 1000);
+    if (alarm) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "저장소(LMDB)가 %.0f%% 찼습니다 (경보 기준 %zu%%). 가득 차면 판별을 저장할 수 없습니다: --map-mb를 늘려 다시 시작하거나 보존 기한이 지난 판별을 정리하십시오.",
+                 used * 100, a->cfg.store_alarm_pct);
+        cJSON_AddStringToObject(o, "store_alarm", msg);
+    }
     cJSON_AddBoolToObject(o, "taxonomy", a->engine != NULL);
     cJSON_AddBoolToObject(o, "index", a->engine != NULL);
     cJSON_AddBoolToObject(o, "rules", a->rules != NULL);
@@ -511,15 +539,52 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
     igc_req r;
     cJSON *doc;
     if (parse_request(a, req, res, &r, &doc)) return;
-    cJSON_Delete(doc);
     cJSON *out;
     int rc = igc_app_classify(a, &r, 1, &out);
-    igc_req_free(&r);
     if (rc) {
+        cJSON_Delete(doc);
+        igc_req_free(&r);
         igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(rc));
         igc_http_error(res, 500, "internal_error", "분류 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", NULL, 0);
         return;
     }
+    /* the decision log: who asked what (hashed), what was answered, under which versions */
+    char did[40] = "", ih[65], brnm[32];
+    igc_random_hex(16, did);
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddItemToObject(in, "company", igc_req_company_json(&r));
+    cJSON_AddItemToObject(in, "tech", igc_req_tech_json(&r));
+    char *it = cJSON_PrintUnformatted(in);
+    cJSON_Delete(in);
+    igc_sha256_hex(it ? it : "", it ? strlen(it) : 0, ih);
+    free(it);
+    igc_app_mask_brn(r.brn10, brnm);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "decision_id", did);
+    cJSON_AddStringToObject(f, "brn", brnm);
+    cJSON_AddStringToObject(f, "input_sha256", ih);
+    cJSON *ans = cJSON_AddObjectToObject(f, "answer");
+    const cJSON *appl = cJSON_GetObjectItemCaseSensitive(out, "applicable");
+    cJSON_AddBoolToObject(ans, "applicable", cJSON_IsTrue(appl));
+    cJSON *top = cJSON_AddArrayToObject(ans, "items");
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(out, "items")) {
+        const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "code"));
+        if (c) cJSON_AddItemToArray(top, cJSON_CreateString(c));
+    }
+    static const char *vers[] = {"taxonomy_version", "engine_version", "rules_version", "lexicon_version"};
+    for (int i = 0; i < 4; i++) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, vers[i]));
+        if (v) cJSON_AddStringToObject(f, vers[i], v);
+    }
+    if (a->store) igc_app_audit(a, NULL, "classify", who(), f);
+    else cJSON_Delete(f);
+    /* the company's earlier judgments are for those who may read judgments */
+    if (g_user && !(g_user->role & (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER)))
+        cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
+    cJSON_AddStringToObject(out, "decision_id", did);
+    cJSON_Delete(doc);
+    igc_req_free(&r);
     send_json(res, 200, out);
 }
 
@@ -568,6 +633,12 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
     igc_app *a = ud;
     igc_req r;
     cJSON *doc;
+    if (a->cfg.max_judgment_body && req->body_len > a->cfg.max_judgment_body) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "판별 저장 요청 본문이 너무 큽니다 (최대 %zu바이트).", a->cfg.max_judgment_body);
+        igc_http_error(res, 413, "body_too_large", msg, NULL, 0);
+        return;
+    }
     if (parse_request(a, req, res, &r, &doc)) return;
     const cJSON *result = cJSON_GetObjectItemCaseSensitive(doc, "result");
     const cJSON *chosen = cJSON_GetObjectItemCaseSensitive(doc, "chosen_item");
@@ -597,6 +668,15 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         igc_http_error(res, 400, code, msg, &bad, 1);
         goto out;
     }
+    /* the quota is per user: with authentication on (open mode is this computer only) */
+    if (a->auth_on && !igc_auth_rate_take(a->save_rate, who() ? who() : "", (unsigned)a->cfg.saves_per_minute)) {
+        char rmsg[256];
+        snprintf(rmsg, sizeof rmsg, "저장 요청이 너무 많습니다. 한 사용자는 1분에 %zu건까지 저장할 수 있습니다. 잠시 후 다시 시도해 주세요.",
+                 a->cfg.saves_per_minute);
+        igc_http_error(res, 429, "too_many_saves", rmsg, NULL, 0);
+        snprintf(res->extra_headers, sizeof res->extra_headers, "Retry-After: 60\r\n");
+        goto out;
+    }
     {
         cJSON *j = cJSON_CreateObject();
         char now[21];
@@ -624,51 +704,102 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         cJSON_AddStringToObject(j, "programmes_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);
         cJSON_AddStringToObject(j, "engine_version", igc_engine_version(e));
-        char *txt = cJSON_PrintUnformatted(j);
-        cJSON_Delete(j);
-        char id[32];
-        int rc = txt ? igc_store_judgment_put(a->store, r.brn10, txt, strlen(txt), id) : IGC_ENOMEM;
-        free(txt);
+        char id[IGC_STORE_ID_SIZE];
+        /* judgment, superseding, exemplar and audit record: one transaction */
+        int rc = igc_app_judgment_save(a, who(), &r, j, id);
         if (rc == IGC_EFULL) {
+            cJSON_Delete(j);
             igc_http_error(res, 507, "storage_full",
                            "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요 (이미 저장된 판별은 안전합니다).", NULL, 0);
             goto out;
         }
         if (rc) {
+            cJSON_Delete(j);
             igc_http_error(res, 500, "storage_error", "판별 결과를 저장하지 못했습니다.", NULL, 0);
             goto out;
         }
-        /* The examiner's decision becomes an exemplar at once. */
-        igc_engine_input in;
-        igc_req_engine_input(&r, &in);
-        const char *labels[3] = {chosen_it ? chosen_it->code : NULL, NULL, NULL};
-        const char *why = chosen_it ? NULL : cJSON_IsString(none) ? none->valuestring : "examiner_not_applicable";
-        igc_exemplar x = {id, in, {labels[0], NULL, NULL}, why, NULL};
-        int xrc = igc_engine_add_exemplar(e, &x);
-        if (xrc == 0) {
-            /* found as a neighbour from now on; the statistics are refitted by the
-             * server's next sync (igc_app_sync), once for a burst of saves */
-            a->engine_dirty = 1;
-            cJSON *xo = igc_exemplar_json(id, &in, labels, why, NULL, "judgment");
-            char *xt = xo ? cJSON_PrintUnformatted(xo) : NULL;
-            cJSON_Delete(xo);
-            if (!xt || igc_store_exemplar_put(a->store, id, xt, strlen(xt)))
-                igc_log(IGC_LOG_WARN, "judgment %s saved; its exemplar was not stored", id);
-            else
-                a->store_exemplars++; /* already in the engine: no reason to rescan */
-            free(xt);
-        }
         char brnm[32];
         igc_mask(r.brn10, brnm, sizeof brnm);
-        igc_log(IGC_LOG_INFO, "judgment %s saved (brn %s, item %s)", id, brnm, labels[0] ? labels[0] : "none");
+        const char *item = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "chosen_item"));
+        igc_log(IGC_LOG_INFO, "judgment %s saved by %s (brn %s, item %s)", id, who() ? who() : "(open)", brnm,
+                item ? item : "none");
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", id);
+        static const char *copy[] = {"examiner", "status", "confirmed", "supersedes"};
+        for (int k = 0; k < 4; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, copy[k]);
+            if (v) cJSON_AddItemToObject(o, copy[k], cJSON_Duplicate(v, 1));
+        }
+        cJSON_Delete(j);
         send_json(res, 201, o);
     }
 out:
     igc_engine_unref(e);
     cJSON_Delete(doc);
     igc_req_free(&r);
+}
+
+/* Every read of a judgment goes to the audit log: who read whose 사업자등록번호. */
+static void audit_read(igc_app *a, const char *id, const cJSON *doc) {
+    char brnm[32];
+    const cJSON *co = cJSON_GetObjectItemCaseSensitive(doc, "company");
+    igc_app_mask_brn(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(co, "brn")), brnm);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "judgment", id);
+    cJSON_AddStringToObject(f, "brn", brnm);
+    igc_app_audit(a, NULL, "judgment.read", who(), f);
+}
+
+/* Confirms (reviewer) or voids (reviewer, with a reason) a judgment. */
+static void judgment_review(igc_app *a, const igc_http_request *req, igc_http_response *res, int action) {
+    char reason[2048] = "";
+    if (action == IGC_JUDGMENT_VOID) {
+        const char *f[] = {"reason"};
+        if (check_json_type(req, res)) return;
+        cJSON *b = cJSON_ParseWithLength(req->body, req->body_len);
+        const cJSON *rs = cJSON_GetObjectItemCaseSensitive(b, "reason");
+        if (cJSON_IsString(rs)) snprintf(reason, sizeof reason, "%s", rs->valuestring);
+        int too_long = cJSON_IsString(rs) && igc_utf8_len(rs->valuestring) > MAX_COMMENT_CHARS;
+        cJSON_Delete(b);
+        igc_trim(reason);
+        if (too_long) {
+            igc_http_error(res, 400, "field_too_long", "무효 사유가 너무 깁니다 (최대 1000자).", f, 1);
+            return;
+        }
+        if (!reason[0]) {
+            igc_http_error(res, 400, "blank_field", "공란 입력: 무효 처리 사유(reason)를 입력해 주세요.", f, 1);
+            return;
+        }
+    }
+    cJSON *doc = NULL;
+    const char *why = NULL;
+    int rc = igc_app_judgment_review(a, who(), req->params[0], action, reason, &doc, &why);
+    if (rc == IGC_ENOTFOUND || rc == IGC_EINVAL) {
+        igc_http_error(res, 404, "unknown_judgment", "해당 판별 기록을 찾을 수 없습니다.", NULL, 0);
+    } else if (rc == IGC_ESTATE) {
+        const char *msg = strcmp(why, "judgment_voided") == 0        ? "이미 무효 처리된 판별입니다."
+                          : strcmp(why, "judgment_superseded") == 0 ? "이후의 판별로 대체된 판별은 확정할 수 없습니다."
+                                                                    : "이미 확정된 판별입니다.";
+        igc_http_error(res, 409, why, msg, NULL, 0);
+    } else if (rc == IGC_EFULL) {
+        igc_http_error(res, 507, "storage_full", "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요.", NULL, 0);
+    } else if (rc) {
+        igc_http_error(res, 500, "storage_error", "판별 기록을 고치지 못했습니다.", NULL, 0);
+    } else {
+        igc_log(IGC_LOG_INFO, "judgment %s %s by %s", req->params[0],
+                action == IGC_JUDGMENT_CONFIRM ? "confirmed" : "voided", who() ? who() : "(open)");
+        send_json(res, 200, doc);
+        return;
+    }
+    cJSON_Delete(doc);
+}
+
+static void h_judgment_confirm(void *ud, const igc_http_request *req, igc_http_response *res) {
+    judgment_review(ud, req, res, IGC_JUDGMENT_CONFIRM);
+}
+
+static void h_judgment_void(void *ud, const igc_http_request *req, igc_http_response *res) {
+    judgment_review(ud, req, res, IGC_JUDGMENT_VOID);
 }
 
 static void h_judgment_get(void *ud, const igc_http_request *req, igc_http_response *res) {
@@ -692,6 +823,7 @@ static void h_judgment_get(void *ud, const igc_http_request *req, igc_http_respo
     }
     cJSON_DeleteItemFromObjectCaseSensitive(o, "id");
     cJSON_AddStringToObject(o, "id", req->params[0]);
+    audit_read(a, req->params[0], o);
     send_json(res, 200, o);
 }
 
@@ -730,9 +862,11 @@ static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_resp
         if (!j) continue;
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "id", ids.ids[i]);
-        static const char *copy[] = {"saved_at", "chosen_item", "chosen_item_name", "none_reason", "comment",
-                                     "taxonomy_version", "rules_version"};
-        for (int k = 0; k < 7; k++) {
+        static const char *copy[] = {"saved_at",   "chosen_item",  "chosen_item_name", "none_reason",
+                                     "comment",    "taxonomy_version", "rules_version", "examiner",
+                                     "status",     "confirmed",    "confirmed_by",     "supersedes",
+                                     "superseded_by", "voided_by", "void_reason"};
+        for (int k = 0; k < (int)(sizeof copy / sizeof copy[0]); k++) {
             cJSON *v = cJSON_GetObjectItemCaseSensitive(j, copy[k]);
             if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
         }
@@ -746,8 +880,17 @@ static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_resp
         if (cJSON_IsString(tc)) cJSON_AddStringToObject(x, "top_item", tc->valuestring);
         cJSON *app = result ? cJSON_GetObjectItemCaseSensitive(result, "applicable") : NULL;
         if (cJSON_IsBool(app)) cJSON_AddBoolToObject(x, "applicable", cJSON_IsTrue(app));
+        if (!cJSON_GetObjectItemCaseSensitive(x, "status")) cJSON_AddStringToObject(x, "status", "current");
         cJSON_AddItemToArray(arr, x);
         cJSON_Delete(j);
+    }
+    if (ids.n) {
+        char brnm[32];
+        igc_app_mask_brn(brn10, brnm);
+        cJSON *af = cJSON_CreateObject();
+        cJSON_AddStringToObject(af, "brn", brnm);
+        cJSON_AddNumberToObject(af, "judgments", (double)ids.n);
+        igc_app_audit(a, NULL, "judgment.list", who(), af);
     }
     igc_store_ids_free(&ids);
     send_json(res, 200, o);
@@ -780,6 +923,7 @@ static void h_rules_reload(void *ud, const igc_http_request *req, igc_http_respo
         snprintf(msg, sizeof msg, "규칙 변경이 거부되어 이전 규칙을 계속 사용합니다: %.900s", err.data ? err.data : igc_strerror(rc));
         igc_http_error(res, 422, "rules_rejected", msg, NULL, 0);
     } else {
+        igc_app_audit_policy(a, who());
         send_json(res, 200, igc_rules_status_json(a->rules));
     }
     igc_buf_free(&err);
@@ -813,6 +957,7 @@ static void h_programmes_reload(void *ud, const igc_http_request *req, igc_http_
                  err.data ? err.data : igc_strerror(rc));
         igc_http_error(res, 422, "programmes_rejected", msg, NULL, 0);
     } else {
+        igc_app_audit_policy(a, who());
         send_json(res, 200, igc_rules_status_json(a->programmes));
     }
     igc_buf_free(&err);
@@ -853,6 +998,7 @@ static void h_lexicon_reload(void *ud, const igc_http_request *req, igc_http_res
                  err.data ? err.data : igc_strerror(rc));
         igc_http_error(res, 422, "lexicon_rejected", msg, NULL, 0);
     } else {
+        igc_app_audit_policy(a, who());
         send_json(res, 200, igc_app_lexicon_status_json(a));
     }
     igc_buf_free(&err);
@@ -916,6 +1062,19 @@ static void h_status(void *ud, const igc_http_request *req, igc_http_response *r
                                 "반영됩니다).");
         cJSON_AddItemToArray(warn, w);
     }
+    double used = store_used(a);
+    if (used >= (double)a->cfg.store_alarm_pct / 100.0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "저장소(LMDB)가 %.0f%% 찼습니다 (경보 기준 %zu%%). 가득 차면 판별을 저장할 수 없습니다: --map-mb를 늘려 다시 시작하거나 보존 기한이 지난 판별을 정리하십시오.",
+                 used * 100, a->cfg.store_alarm_pct);
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "code", "store_almost_full");
+        cJSON_AddStringToObject(w, "message", msg);
+        cJSON_AddItemToArray(warn, w);
+    }
+    cJSON *au = cJSON_AddObjectToObject(o, "auth");
+    cJSON_AddBoolToObject(au, "enabled", a->auth_on);
+    cJSON_AddStringToObject(au, "learn_from", a->cfg.learn_from);
     if (a->rules) cJSON_AddItemToObject(o, "rules", igc_rules_status_json(a->rules));
     if (!a->cfg.no_lexicon) cJSON_AddItemToObject(o, "lexicon", igc_app_lexicon_status_json(a));
     igc_store_stats st;
@@ -925,6 +1084,8 @@ static void h_status(void *ud, const igc_http_request *req, igc_http_response *r
         cJSON_AddNumberToObject(s, "exemplars", (double)st.exemplars);
         cJSON_AddNumberToObject(s, "map_size", (double)st.map_size);
         cJSON_AddNumberToObject(s, "map_used", (double)st.map_used);
+        cJSON_AddNumberToObject(s, "alarm_pct", (double)a->cfg.store_alarm_pct);
+        cJSON_AddNumberToObject(s, "audit_records", (double)st.audit);
     }
     igc_engine_unref(e);
     send_json(res, 200, o);
@@ -946,35 +1107,282 @@ static void h_static(void *ud, const igc_http_request *req, igc_http_response *r
              "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n");
 }
 
-int igc_api_register(igc_http_router *r, igc_app *a) {
+/* ---- identity: sessions of the screens, users ---- */
+
+#define COOKIE "igc_session"
+
+/* The session id of the request's cookie into sid ("" when none). */
+static void cookie_sid(const igc_http_request *req, char sid[40]) {
+    sid[0] = '\0';
+    const char *c = igc_http_header(req, "cookie");
+    for (const char *p = c; p && *p;) {
+        while (*p == ' ' || *p == ';') p++;
+        size_t n = strlen(COOKIE);
+        if (strncmp(p, COOKIE, n) == 0 && p[n] == '=') {
+            p += n + 1;
+            size_t l = strcspn(p, "; ");
+            if (l < 40) memcpy(sid, p, l), sid[l] = '\0';
+            return;
+        }
+        p = strchr(p, ';');
+    }
+}
+
+static void session_json(igc_app *a, const igc_user *u, const char *csrf, cJSON *o) {
+    cJSON_AddBoolToObject(o, "auth", a->auth_on);
+    if (u && u->name[0]) {
+        cJSON_AddStringToObject(o, "user", u->name);
+        cJSON_AddStringToObject(o, "role", igc_auth_role_name(u->role));
+    } else {
+        cJSON_AddNullToObject(o, "user");
+        cJSON_AddStringToObject(o, "role", "open");
+    }
+    if (csrf) cJSON_AddStringToObject(o, "csrf", csrf);
+    cJSON_AddStringToObject(o, "learn_from", a->cfg.learn_from);
+}
+
+/* Who is signed in (the screens ask at start); in open mode {auth:false}. */
+static void h_session_get(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    char sid[40];
+    const char *hash = NULL, *csrf = NULL;
+    cookie_sid(req, sid);
+    if (sid[0]) igc_auth_session_find(a->sessions, sid, &hash, &csrf);
+    cJSON *o = cJSON_CreateObject();
+    session_json(a, g_user, csrf, o);
+    send_json(res, 200, o);
+}
+
+/* Signs in with a bearer token: a session cookie (HttpOnly, SameSite=Strict,
+ * Secure behind TLS) and the CSRF token the screens send back on every change. */
+static void h_session_post(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    if (check_json_type(req, res)) return;
+    cJSON *b = cJSON_ParseWithLength(req->body, req->body_len);
+    const char *tok = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "token"));
+    const char *f[] = {"token"};
+    if (!a->auth_on) {
+        cJSON_Delete(b);
+        cJSON *o = cJSON_CreateObject();
+        session_json(a, NULL, NULL, o);
+        send_json(res, 200, o);
+        return;
+    }
+    if (!tok || igc_blank(tok)) {
+        cJSON_Delete(b);
+        igc_http_error(res, 400, "blank_field", "공란 입력: 인증 토큰을 입력해 주세요.", f, 1);
+        return;
+    }
+    char t2[IGC_AUTH_TOKEN_SIZE + 8];
+    snprintf(t2, sizeof t2, "%s", tok);
+    cJSON_Delete(b);
+    igc_trim(t2);
+    igc_user u;
+    char hash[65], sid[40], csrf[40];
+    if (igc_auth_token_user(a->store, t2, &u)) {
+        igc_http_error(res, 401, "invalid_token", "인증 토큰이 올바르지 않거나 만료되었습니다. 관리자에게 새 토큰을 요청하십시오.", f, 1);
+        return;
+    }
+    igc_sha256_hex(t2, strlen(t2), hash);
+    if (igc_auth_session_open(a->sessions, hash, sid, csrf)) {
+        igc_http_error(res, 500, "internal_error", "로그인 세션을 만들지 못했습니다.", NULL, 0);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    u.via = "session";
+    session_json(a, &u, csrf, o);
+    igc_app_audit(a, NULL, "session.login", u.name, NULL);
+    send_json(res, 200, o);
+    snprintf(res->extra_headers, sizeof res->extra_headers,
+             "Cache-Control: no-store\r\nSet-Cookie: " COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s\r\n", sid,
+             a->cfg.cookie_secure ? "; Secure" : "");
+}
+
+static void h_session_delete(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    char sid[40];
+    cookie_sid(req, sid);
+    if (sid[0]) igc_auth_session_close(a->sessions, sid);
+    if (who()) igc_app_audit(a, NULL, "session.logout", who(), NULL);
+    cJSON *o = cJSON_CreateObject();
+    session_json(a, NULL, NULL, o);
+    send_json(res, 200, o);
+    snprintf(res->extra_headers, sizeof res->extra_headers,
+             "Cache-Control: no-store\r\nSet-Cookie: " COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s\r\n",
+             a->cfg.cookie_secure ? "; Secure" : "");
+}
+
+static void h_users(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    (void)req;
+    cJSON *arr = igc_auth_user_list(a->store);
+    if (!arr) {
+        igc_http_error(res, 500, "storage_error", "사용자 목록을 읽지 못했습니다.", NULL, 0);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "users", arr);
+    send_json(res, 200, o);
+}
+
+/* ---- the route table and the guard in front of every handler ---- */
+
+#define R_PUBLIC IGC_ROLE_PUBLIC
+#define R_ANY IGC_ROLES_ANY
+#define R_EXAM (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER)
+#define R_REVIEW IGC_ROLE_REVIEWER
+#define R_POLICY IGC_ROLE_POLICY
+#define R_ADMIN IGC_ROLE_ADMIN
+
+typedef struct api_route {
+    const char *method, *pattern;
+    igc_http_handler h;
+    int roles; /* IGC_ROLE_* allowed to call it; R_PUBLIC: no identity needed */
+} api_route;
+
+typedef struct {
+    igc_app *a;
+    const api_route *r;
+} api_bound;
+
+static const char *role_list_ko(int roles) {
     static const struct {
-        const char *method, *pattern;
-        igc_http_handler h;
-    } routes[] = {
-        {"GET", "/healthz", h_healthz},
-        {"GET", "/readyz", h_readyz},
-        {"GET", "/api/v1/taxonomy", h_taxonomy},
-        {"GET", "/api/v1/taxonomy/search", h_search},
-        {"GET", "/api/v1/taxonomy/items/{code}", h_item},
-        {"GET", "/api/v1/ksic/{code}", h_ksic},
-        {"POST", "/api/v1/classify", h_classify},
-        {"POST", "/api/v1/judgments", h_judgment_post},
-        {"GET", "/api/v1/judgments", h_judgment_list},
-        {"GET", "/api/v1/judgments/{id}", h_judgment_get},
-        {"GET", "/api/v1/rules", h_rules},
-        {"POST", "/api/v1/rules/reload", h_rules_reload},
-        {"GET", "/api/v1/programmes", h_programmes},
-        {"POST", "/api/v1/programmes/reload", h_programmes_reload},
-        {"GET", "/api/v1/regions", h_regions},
-        {"GET", "/api/v1/lexicon", h_lexicon},
-        {"POST", "/api/v1/lexicon/reload", h_lexicon_reload},
-        {"GET", "/api/v1/lexicon/items/{code}", h_lexicon_item},
-        {"GET", "/api/v1/status", h_status},
-        {"GET", "/", h_static},
-        {"GET", "/{file}", h_static},
+        int role;
+        const char *ko;
+    } names[] = {{IGC_ROLE_EXAMINER, "심사역"}, {IGC_ROLE_REVIEWER, "검토자"}, {IGC_ROLE_POLICY, "정책담당"}, {IGC_ROLE_ADMIN, "관리자"}};
+    static _Thread_local char buf[96];
+    buf[0] = '\0';
+    for (int i = 0; i < 4; i++)
+        if (roles & names[i].role)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "", names[i].ko);
+    return buf;
+}
+
+/* Finds who makes the request: the trusted proxy's header, a bearer token or a
+ * session cookie (then *csrf is its CSRF token). 0, or IGC_ENOTFOUND when none is
+ * valid. */
+static int identify(igc_app *a, const igc_http_request *req, igc_user *u, const char **csrf) {
+    *csrf = NULL;
+    memset(u, 0, sizeof *u);
+    if (a->cfg.proxy_header[0] && a->cfg.proxy_addr[0]) {
+        const char *name = igc_http_header(req, a->cfg.proxy_header);
+        size_t hl = strlen(a->cfg.proxy_addr);
+        const char *rem = req->remote ? req->remote : "";
+        /* "10.0.0.5:41234" or "[::1]:41234": the host part must be the proxy's */
+        int from_proxy = (strncmp(rem, a->cfg.proxy_addr, hl) == 0 && rem[hl] == ':') ||
+                         (rem[0] == '[' && strncmp(rem + 1, a->cfg.proxy_addr, hl) == 0 && rem[hl + 1] == ']');
+        if (name && from_proxy) {
+            if (igc_auth_name_user(a->store, name, u)) return IGC_ENOTFOUND;
+            u->via = "proxy";
+            return 0;
+        }
+    }
+    const char *auth = igc_http_header(req, "authorization");
+    if (auth) {
+        if (strncasecmp(auth, "Bearer ", 7) != 0) return IGC_ENOTFOUND;
+        const char *tok = auth + 7;
+        while (*tok == ' ') tok++;
+        if (igc_auth_token_user(a->store, tok, u)) return IGC_ENOTFOUND;
+        u->via = "token";
+        return 0;
+    }
+    char sid[40];
+    const char *hash;
+    cookie_sid(req, sid);
+    if (sid[0] && igc_auth_session_find(a->sessions, sid, &hash, csrf) == 0 && igc_auth_hash_user(a->store, hash, u) == 0) {
+        u->via = "session";
+        snprintf(u->session, sizeof u->session, "%s", sid);
+        return 0;
+    }
+    *csrf = NULL;
+    return IGC_ENOTFOUND;
+}
+
+static int safe_method(const char *m) { return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0; }
+
+/* Checks identity and role, then calls the route's handler with g_user set. */
+static void guard(void *ud, const igc_http_request *req, igc_http_response *res) {
+    const api_bound *b = ud;
+    igc_app *a = b->a;
+    igc_user u;
+    const char *csrf = NULL;
+    if (!a->auth_on) {
+        memset(&u, 0, sizeof u);
+        u.role = IGC_ROLES_ANY;
+        u.via = "open";
+    } else if (identify(a, req, &u, &csrf)) {
+        if (b->r->roles != R_PUBLIC) {
+            igc_http_error(res, 401, "unauthorized",
+                           "로그인이 필요합니다: 인증 토큰(Authorization: Bearer)이나 로그인 세션이 없거나, 올바르지 않거나, 만료되었습니다.",
+                           NULL, 0);
+            snprintf(res->extra_headers, sizeof res->extra_headers, "WWW-Authenticate: Bearer realm=\"igc\"\r\n");
+            return;
+        }
+        memset(&u, 0, sizeof u);
+    } else if (b->r->roles != R_PUBLIC && !(u.role & b->r->roles)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "이 기능을 사용할 권한이 없습니다 (현재 역할: %s, 필요한 역할: %s).",
+                 igc_auth_role_name(u.role), role_list_ko(b->r->roles));
+        igc_http_error(res, 403, "forbidden", msg, NULL, 0);
+        return;
+    } else if (csrf && !safe_method(req->method) && b->r->roles != R_PUBLIC) {
+        /* a cookie rides along with any request the browser makes: a change must
+         * also carry the CSRF token only the screens' own script can read (public
+         * routes such as a new login act with no identity and need none) */
+        const char *sent = igc_http_header(req, "x-csrf-token");
+        if (!sent || !igc_const_eq(sent, csrf)) {
+            igc_http_error(res, 403, "csrf_failed", "요청을 확인할 수 없습니다 (CSRF 토큰 불일치). 화면을 새로 고친 뒤 다시 시도해 주세요.",
+                           NULL, 0);
+            return;
+        }
+    }
+    const igc_user *prev = g_user;
+    g_user = &u;
+    b->r->h(a, req, res);
+    g_user = prev;
+}
+
+int igc_api_register(igc_http_router *r, igc_app *a) {
+    /* Every route states who may call it (docs/security.md, docs/openapi.yaml). */
+    static const api_route routes[] = {
+        {"GET", "/healthz", h_healthz, R_PUBLIC},
+        {"GET", "/readyz", h_readyz, R_PUBLIC},
+        {"GET", "/api/v1/session", h_session_get, R_PUBLIC},
+        {"POST", "/api/v1/session", h_session_post, R_PUBLIC},
+        {"DELETE", "/api/v1/session", h_session_delete, R_ANY},
+        {"GET", "/api/v1/taxonomy", h_taxonomy, R_ANY},
+        {"GET", "/api/v1/taxonomy/search", h_search, R_ANY},
+        {"GET", "/api/v1/taxonomy/items/{code}", h_item, R_ANY},
+        {"GET", "/api/v1/ksic/{code}", h_ksic, R_ANY},
+        {"POST", "/api/v1/classify", h_classify, R_EXAM | R_POLICY},
+        {"POST", "/api/v1/judgments", h_judgment_post, R_EXAM},
+        {"GET", "/api/v1/judgments", h_judgment_list, R_EXAM},
+        {"GET", "/api/v1/judgments/{id}", h_judgment_get, R_EXAM},
+        {"POST", "/api/v1/judgments/{id}/confirm", h_judgment_confirm, R_REVIEW},
+        {"POST", "/api/v1/judgments/{id}/void", h_judgment_void, R_REVIEW},
+        {"GET", "/api/v1/rules", h_rules, R_ANY},
+        {"POST", "/api/v1/rules/reload", h_rules_reload, R_POLICY},
+        {"GET", "/api/v1/programmes", h_programmes, R_ANY},
+        {"POST", "/api/v1/programmes/reload", h_programmes_reload, R_POLICY},
+        {"GET", "/api/v1/regions", h_regions, R_ANY},
+        {"GET", "/api/v1/lexicon", h_lexicon, R_ANY},
+        {"POST", "/api/v1/lexicon/reload", h_lexicon_reload, R_POLICY},
+        {"GET", "/api/v1/lexicon/items/{code}", h_lexicon_item, R_ANY},
+        {"GET", "/api/v1/status", h_status, R_ANY},
+        {"GET", "/api/v1/users", h_users, R_ADMIN},
+        {"GET", "/", h_static, R_PUBLIC},
+        {"GET", "/{file}", h_static, R_PUBLIC},
     };
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        int rc = igc_http_router_add(r, routes[i].method, routes[i].pattern, routes[i].h, a);
+    size_t n = sizeof routes / sizeof routes[0];
+    api_bound *bound = calloc(n, sizeof *bound);
+    if (!bound) return IGC_ENOMEM;
+    free(a->api_routes);
+    a->api_routes = bound;
+    if (!a->sessions && igc_auth_sessions_new((unsigned)a->cfg.session_minutes, &a->sessions)) return IGC_ENOMEM;
+    if (!a->save_rate && igc_auth_rate_new(&a->save_rate)) return IGC_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        bound[i] = (api_bound){a, &routes[i]};
+        int rc = igc_http_router_add(r, routes[i].method, routes[i].pattern, guard, &bound[i]);
         if (rc) return rc;
     }
     return 0;

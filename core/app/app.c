@@ -198,6 +198,11 @@ int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_para
 }
 
 void igc_app_close(igc_app *a) {
+    if (a->store) igc_app_audit_flush(a);
+    igc_auth_sessions_free(a->sessions);
+    igc_auth_rate_free(a->save_rate);
+    free(a->api_routes);
+    cJSON_Delete(a->audit_queue);
     igc_engine_unref(a->engine);
     igc_lexicon_unref(a->lexicon);
     igc_encoder_free(a->enc);
@@ -228,6 +233,8 @@ static int add_exemplar_json(igc_engine *e, const char *key, const cJSON *o) {
     x.in.tech_class = jstr(o, "tech_class");
     x.none_reason = jstr(o, "none_reason");
     x.confidence = jstr(o, "confidence");
+    const char *owner = jstr(o, "owner");
+    if (owner) x.in.owner = strtoull(owner, NULL, 16);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels"), *l;
     int k = 0;
     cJSON_ArrayForEach(l, labels) if (cJSON_IsString(l) && k < 3) x.labels[k++] = l->valuestring;
@@ -279,6 +286,11 @@ int igc_app_sync(igc_app *a, size_t *added) {
     if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 && st.exemplars != a->store_exemplars)
         rc = scan_store(a, st.exemplars, &n);
     if (!rc && a->engine_dirty && (rc = igc_engine_commit(a->engine)) == 0) a->engine_dirty = 0;
+    if (a->store) {
+        igc_app_audit_policy(a, NULL);
+        int arc = igc_app_audit_flush(a);
+        if (!rc) rc = arc;
+    }
     if (added) *added = n;
     return rc;
 }
@@ -299,6 +311,11 @@ cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char
         if (labels[k] && *labels[k]) cJSON_AddItemToArray(ls, cJSON_CreateString(labels[k]));
     if (none_reason && *none_reason) cJSON_AddStringToObject(o, "none_reason", none_reason);
     if (confidence && *confidence) cJSON_AddStringToObject(o, "confidence", confidence);
+    if (in->owner) {
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)in->owner);
+        cJSON_AddStringToObject(o, "owner", hex);
+    }
     return o;
 }
 

@@ -42,6 +42,15 @@ static const struct opt {
     {"--max-body", "IGC_MAX_BODY", N(max_body), "largest request body in bytes (262144)"},
     {"--max-conn", "IGC_MAX_CONN", N(max_connections), "most concurrent connections (256)"},
     {"--log-level", "IGC_LOG_LEVEL", N(log_level), "0 debug, 1 info, 2 warn, 3 error (1)"},
+    {"--token-days", "IGC_TOKEN_DAYS", N(token_days), "days a new user's token is valid (90)"},
+    {"--session-minutes", "IGC_SESSION_MINUTES", N(session_minutes), "a screen session ends after this long unused (480)"},
+    {"--cookie-secure", "IGC_COOKIE_SECURE", N(cookie_secure), "1: session cookie only over HTTPS (behind TLS) (0)"},
+    {"--proxy-header", "IGC_PROXY_HEADER", S(proxy_header), "trusted reverse-proxy header naming the user (off)"},
+    {"--proxy-addr", "IGC_PROXY_ADDR", S(proxy_addr), "address of that proxy; the header counts only from it"},
+    {"--saves-per-minute", "IGC_SAVES_PER_MINUTE", N(saves_per_minute), "judgment saves per user per minute (30; 0 off)"},
+    {"--max-judgment-body", "IGC_MAX_JUDGMENT_BODY", N(max_judgment_body), "largest judgment body in bytes (65536)"},
+    {"--learn-from", "IGC_LEARN_FROM", S(learn_from), "'save' (a save is learnt at once) or 'review' (after a reviewer confirms) (save)"},
+    {"--store-alarm", "IGC_STORE_ALARM", N(store_alarm_pct), "percent of the LMDB map that raises the store alarm (80)"},
 #undef S
 #undef N
 };
@@ -83,6 +92,12 @@ void igc_config_init(igc_config *c) {
     c->max_body = 256 * 1024;
     c->max_connections = 256;
     c->log_level = IGC_LOG_INFO;
+    c->token_days = 90;
+    c->session_minutes = 480;
+    c->saves_per_minute = 30;
+    c->max_judgment_body = 64 * 1024;
+    set(c->learn_from, sizeof c->learn_from, "save");
+    c->store_alarm_pct = 80;
     const char *lx = getenv("IGC_LEXICON");
     c->no_lexicon = lx && strcmp(lx, "0") == 0;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
@@ -114,6 +129,10 @@ int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err
             continue;
         }
         int rc = set_opt(c, &opts[k], v);
+        if (!rc && opts[k].off == offsetof(igc_config, learn_from) && strcmp(v, "save") && strcmp(v, "review"))
+            rc = IGC_EINVAL;
+        if (!rc && opts[k].off == offsetof(igc_config, store_alarm_pct) && (c->store_alarm_pct < 1 || c->store_alarm_pct > 99))
+            rc = IGC_EINVAL;
         if (rc) {
             igc_buf_printf(err, "invalid value for %s: %s", opts[k].flag, v);
             return IGC_EINVAL;
@@ -125,11 +144,11 @@ int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err
 }
 
 const char *igc_config_help(void) {
-    static char text[4096];
+    static char text[8192];
     if (text[0]) return text;
     size_t o = 0;
     for (size_t i = 0; i < sizeof opts / sizeof opts[0] && o < sizeof text; i++)
-        o += (size_t)snprintf(text + o, sizeof text - o, "  %-12s %-14s %s\n", opts[i].flag, opts[i].env,
+        o += (size_t)snprintf(text + o, sizeof text - o, "  %-20s %-22s %s\n", opts[i].flag, opts[i].env,
                               opts[i].help);
     return text;
 }

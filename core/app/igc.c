@@ -43,9 +43,16 @@ static const char *usage =
     "  lexicon check [FILE]                      validate the index-term dictionary (default: the copy in\n"
     "                                            --lexicon-dir) and list terms that fire on other items'\n"
     "                                            or KSIC texts; exit 2 when it does not load\n"
+    "  users add NAME --role examiner|reviewer|policy|admin [--days N]\n"
+    "                                            create a user; its bearer token alone on the last line\n"
+    "  users list                                users, roles, expiry (never the tokens)\n"
+    "  users revoke NAME                         the user's token stops working at once\n"
+    "  audit export [--since DATE]               the audit log, one JSON object a line\n"
+    "  judgments purge --before DATE [--all]     retention: delete superseded and voided judgments saved\n"
+    "                                            before DATE (--all: every judgment), logged and audited\n"
     "options (environment variable in the second column):\n";
 
-static void help(FILE *f) { fprintf(f, "%s%s  %-12s %-14s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
+static void help(FILE *f) { fprintf(f, "%s%s  %-20s %-22s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
 
 /* What one command's usage lines leave out. */
 static const struct {
@@ -76,6 +83,18 @@ static const struct {
      "import FILE.csv: uid와 label1이 있는 CSV(labeled/ 형식; UTF-8 또는 CP949, classify와 같은 규칙)를\n"
      "  저장소(--db)에 과거 판별로 넣음. 같은 uid는 덮어씀. 실행 중인 igcd가 1초 안에 가져감.\n"
      "stats: 저장소의 품목별 사례 수.\n"},
+    {"users",
+     "add NAME --role ROLE [--days N]: 사용자를 만들고 인증 토큰을 표준 출력의 마지막 줄에 그것만 씀(다시 볼 수\n"
+     "  없으니 바로 전달). 역할: examiner 심사역, reviewer 검토자, policy 정책담당, admin 관리자.\n"
+     "  토큰 유효기간 기본 --token-days(90일). 같은 이름의 사용 중인 사용자가 있으면 거부(종료 코드 2).\n"
+     "list: 이름, 역할, 만든 때, 만료, 취소 여부(토큰은 보이지 않음). revoke NAME: 토큰을 즉시 무효로.\n"
+     "저장소에 사용자가 있으면 igcd는 시작할 때 인증을 켬(docs/security.md).\n"},
+    {"audit",
+     "export [--since DATE]: 감사 기록(분류, 저장, 열람, 확정/무효, 정책 변경, 로그인)을 한 줄에 JSON 하나로\n"
+     "  씀. DATE(YYYY-MM-DD 또는 ISO 시각, UTC) 이후만. 사업자등록번호는 가려져 있음.\n"},
+    {"judgments",
+     "purge --before DATE [--all]: 보존 기한 정리. DATE 전에 저장된 판별 중 대체되었거나 무효인 것을(--all:\n"
+     "  모두) 지우고, 지운 id를 감사 기록과 로그에 남김. 이 명령 말고는 판별이 지워지지 않음.\n"},
     {"rules",
      "test [DIR]: 규칙 폴더(기본 --rules)를 새로 읽어 *_test.lua 시험을 모두 돌림. 모두 통과하면 0,\n"
      "  규칙을 읽지 못했거나 시험이 실패하면 1.\n"},
@@ -122,6 +141,9 @@ typedef struct {
     long seed, epochs, dim, folds;
     long threads; /* classify: 0 = every online core */
     const char *format; /* classify: jsonl or csv */
+    const char *role, *since, *before; /* users add, audit export, judgments purge */
+    long days;
+    int all;
 } args;
 
 /* On a terminal every call; in a log each thousand rows and at the end. */
@@ -890,6 +912,128 @@ static int cmd_lexicon_check(const igc_config *cfg, const char *file) {
     return ret;
 }
 
+typedef struct {
+    const char *since;
+    size_t n;
+} audit_ctx;
+
+static int audit_cb(void *ud, const char *key, const char *json, size_t len) {
+    audit_ctx *c = ud;
+    (void)key;
+    if (c->since) {
+        cJSON *o = cJSON_ParseWithLength(json, len);
+        const char *at = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "at"));
+        int skip = !at || strcmp(at, c->since) < 0;
+        cJSON_Delete(o);
+        if (skip) return 0;
+    }
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+    c->n++;
+    return ferror(stdout) ? IGC_EIO : 0;
+}
+
+/* A date YYYY-MM-DD, or an ISO time starting with one. */
+static int date_ok(const char *d) {
+    if (!d || strlen(d) < 10) return 0;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? d[i] != '-' : (d[i] < '0' || d[i] > '9')) return 0;
+    return 1;
+}
+
+/* An audit record of a change made on the server's console (the operator is
+ * the system account running igc). */
+static void audit_user(igc_store *s, const char *action, const char *name, const char *role) {
+    cJSON *o = cJSON_CreateObject();
+    char now[21];
+    igc_iso_now(now);
+    const char *op = getenv("USER");
+    cJSON_AddStringToObject(o, "at", now);
+    cJSON_AddStringToObject(o, "action", action);
+    cJSON_AddStringToObject(o, "user", op && *op ? op : "(local operator)");
+    cJSON_AddStringToObject(o, "object", name);
+    if (role) cJSON_AddStringToObject(o, "role", role);
+    char *t = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (t && igc_store_audit_append(s, t, strlen(t))) fprintf(stderr, "igc: the audit record was not written\n");
+    free(t);
+}
+
+/* users, audit and judgments: commands on the store alone (no model, no rules). */
+static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, const char *arg, const args *ar) {
+    int users = strcmp(cmd, "users") == 0, audit = strcmp(cmd, "audit") == 0;
+    if (users && (!sub || (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "revoke"))))
+        return die("users needs 'add NAME --role ROLE', 'list' or 'revoke NAME'", NULL);
+    if (audit && (!sub || strcmp(sub, "export"))) return die("audit needs 'export [--since DATE]'", NULL);
+    if (!users && !audit && (!sub || strcmp(sub, "purge"))) return die("judgments needs 'purge --before DATE'", NULL);
+    int role = 0;
+    if (users && strcmp(sub, "list") != 0 && !igc_auth_name_ok(arg))
+        return die("a user name is 1-64 of A-Z a-z 0-9 . _ - @", arg);
+    if (users && strcmp(sub, "add") == 0 && !(role = igc_auth_role_parse(ar->role)))
+        return die("--role must be examiner, reviewer, policy or admin", ar->role);
+    if (users && strcmp(sub, "add") == 0 && ar->days && (ar->days < 1 || ar->days > 3650))
+        return die("--days must be 1..3650", NULL);
+    if (audit && ar->since && !date_ok(ar->since)) return die("--since must be YYYY-MM-DD", ar->since);
+    if (!users && !audit && !date_ok(ar->before)) return die("purge needs --before YYYY-MM-DD", ar->before);
+    igc_store *s;
+    int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &s);
+    if (rc) {
+        fprintf(stderr, "igc: cannot open the store %s: %s\n", cfg->db_dir, igc_strerror(rc));
+        return 1;
+    }
+    int ret = 0;
+    if (users && strcmp(sub, "add") == 0) {
+        char tok[IGC_AUTH_TOKEN_SIZE];
+        unsigned days = (unsigned)(ar->days ? ar->days : (long)cfg->token_days);
+        rc = igc_auth_user_add(s, arg, role, days ? days : 90, tok);
+        if (rc == IGC_EEXIST) ret = die("an active user has that name (revoke it first)", arg);
+        else if (rc) ret = die("cannot add the user", igc_strerror(rc));
+        if (!rc) {
+            audit_user(s, "user.add", arg, igc_auth_role_name(role));
+            printf("user %s (%s) added; token valid %u days. Give it to the user now: it is not stored.\n%s\n", arg,
+                   igc_auth_role_name(role), days ? days : 90, tok);
+        }
+    } else if (users && strcmp(sub, "revoke") == 0) {
+        rc = igc_auth_user_revoke(s, arg);
+        if (rc == IGC_ENOTFOUND) ret = die("no active user of that name", arg);
+        else if (rc) ret = die("cannot revoke the user", igc_strerror(rc));
+        else {
+            audit_user(s, "user.revoke", arg, NULL);
+            printf("user %s revoked\n", arg);
+        }
+    } else if (users) {
+        cJSON *arr = igc_auth_user_list(s);
+        const cJSON *u;
+        if (!arr) ret = die("cannot read the users", NULL);
+        cJSON_ArrayForEach(u, arr) {
+            const char *rv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "revoked_at"));
+            printf("%-24s %-9s created %s expires %s%s%s\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "name")),
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "role")),
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "created_at")),
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "expires_at")), rv ? " revoked " : "",
+                   rv ? rv : (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "active")) ? "" : " expired"));
+        }
+        cJSON_Delete(arr);
+    } else if (audit) {
+        audit_ctx c = {ar->since, 0};
+        rc = igc_store_audit_foreach(s, audit_cb, &c);
+        if (rc) ret = die("cannot read the audit log", igc_strerror(rc));
+    } else {
+        igc_app a;
+        memset(&a, 0, sizeof a);
+        a.cfg = *cfg;
+        a.store = s;
+        size_t n = 0;
+        const char *op = getenv("USER");
+        rc = igc_app_judgment_purge(&a, op && *op ? op : NULL, ar->before, ar->all, &n);
+        if (rc) ret = die("purge failed (nothing deleted)", igc_strerror(rc));
+        else printf("%zu judgment(s) deleted\n", n);
+    }
+    igc_store_close(s);
+    return ret;
+}
+
 int main(int argc, char **argv) {
     igc_config cfg;
     igc_config_init(&cfg);
@@ -924,7 +1068,9 @@ int main(int argc, char **argv) {
         }
         OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals) OPT("--sources", sources)
         OPT("--rows-out", rows_out)
-        OPT("--format", format)
+        OPT("--format", format) OPT("--role", role) OPT("--since", since) OPT("--before", before)
+        NUM("--days", days)
+        if (strcmp(a, "--all") == 0) { ar.all = 1; i++; continue; }
         NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds) NUM("--threads", threads)
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
@@ -970,6 +1116,8 @@ int main(int argc, char **argv) {
         if (npos < 2 || strcmp(pos[1], "check") != 0) return die("lexicon needs 'check [FILE]'", NULL);
         return cmd_lexicon_check(&cfg, npos > 2 ? pos[2] : NULL);
     }
+    if (strcmp(cmd, "users") == 0 || strcmp(cmd, "audit") == 0 || strcmp(cmd, "judgments") == 0)
+        return cmd_store(&cfg, cmd, npos > 1 ? pos[1] : NULL, npos > 2 ? pos[2] : NULL, &ar);
     int flags = IGC_APP_RULES;
     if (strcmp(cmd, "history") == 0) {
         /* import writes to the store only (re-importing replaces by key); stats reads it */

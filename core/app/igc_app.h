@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 
+#include "igc_auth.h"
 #include "igc_base.h"
 #include "igc_engine.h"
 #include "igc_ksic.h"
@@ -40,6 +41,17 @@ typedef struct igc_config {
     int max_connections;
     int log_level;
     int no_rules;              /* evaluation/ablation: skip the rules */
+    /* who may call (docs/security.md) */
+    size_t token_days;         /* validity of a new user's token (90) */
+    size_t session_minutes;    /* a screen session ends after this long unused (480) */
+    size_t cookie_secure;      /* 1: the session cookie is Secure (behind TLS) */
+    char proxy_header[64];     /* trusted reverse-proxy header naming the user ("" off) */
+    char proxy_addr[64];       /* the proxy's address; the header counts only from it */
+    size_t saves_per_minute;   /* judgment saves per user per minute (30; 0 no limit) */
+    size_t max_judgment_body;  /* largest judgment body in bytes (65536) */
+    char learn_from[16];       /* "save": a save is confirmed and learnt at once; "review":
+                                  only after a reviewer confirms */
+    size_t store_alarm_pct;    /* /readyz and status warn when the map is this full (80) */
 } igc_config;
 
 /* Fills defaults, then applies IGC_* environment variables (IGC_LISTEN, IGC_DATA,
@@ -73,6 +85,13 @@ typedef struct igc_app {
     char lexicon_error[2048], lexicon_error_at[21]; /* last refused reload, "" after a good one */
     unsigned long lexicon_reloads, lexicon_failed_reloads;
     struct igc_app_lexwatch *lexicon_watch; /* igcd's watch on cfg.lexicon_dir */
+    /* who calls (igcd): auth_on when the store had users at start */
+    int auth_on;
+    igc_auth_sessions *sessions;
+    igc_auth_rate *save_rate;
+    void *api_routes;          /* igc_api_register's per-route table */
+    cJSON *audit_queue;        /* classify and read records, written by igc_app_audit_flush */
+    char audit_rules[128], audit_lexicon[128], audit_programmes[128]; /* versions last logged */
 } igc_app;
 
 enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
@@ -207,7 +226,42 @@ int igc_region_check(const char *sido, const char *sigungu, const igc_region **o
 /* {regions:[{sido, short, sigungu:[...]}]} */
 cJSON *igc_regions_json(void);
 
-/* Engine input view of a request. */
+/* Engine input view of a request (owner: igc_app_owner of its 사업자등록번호). */
 void igc_req_engine_input(const igc_req *r, igc_engine_input *in);
+/* The engine's opaque company key for a 10-digit 사업자등록번호 (never 0). */
+uint64_t igc_app_owner(const char *brn10);
+
+/* ---- the judgment record (judgments.c) ---- */
+/* Saves the judgment document doc (borrowed; id, examiner, status and
+ * confirmation fields are added) for the validated request r in one store
+ * transaction with: the superseding of the company's current judgment (kept,
+ * marked "superseded", linked both ways), its exemplar when the judgment counts
+ * as confirmed (cfg.learn_from "save"), and the audit record. Then updates the
+ * running engine. user NULL in open mode. Writes the new id. */
+int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON *doc, char id[IGC_STORE_ID_SIZE]);
+enum { IGC_JUDGMENT_CONFIRM = 1, IGC_JUDGMENT_VOID = 2 };
+/* A reviewer confirms a current judgment (it becomes an exemplar) or voids one
+ * with a reason (kept, marked; its exemplar goes). One transaction with the audit
+ * record. IGC_ENOTFOUND, IGC_ESTATE (already voided/superseded/confirmed: *why
+ * gets a stable code). *out (may be NULL) gets the updated document. */
+int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int action, const char *reason,
+                            cJSON **out, const char **why);
+/* Deletes judgments saved before date (YYYY-MM-DD) that are superseded or voided
+ * (all when all_states), with their exemplars; logs and audits it. *n gets how
+ * many. */
+int igc_app_judgment_purge(igc_app *a, const char *user, const char *before, int all_states, size_t *n);
+
+/* ---- the audit log (judgments.c) ---- */
+/* A record {at, action, user, ...fields} (fields consumed). With t, written in
+ * that transaction; without, queued and written by igc_app_audit_flush (igcd
+ * flushes every second and at exit). */
+int igc_app_audit(igc_app *a, igc_store_txn *t, const char *action, const char *user, cJSON *fields);
+/* Writes queued records in one transaction. */
+int igc_app_audit_flush(igc_app *a);
+/* The masked 사업자등록번호 for logs and the audit log. */
+void igc_app_mask_brn(const char *brn, char out[32]);
+/* Notes policy versions (rules, lexicon, programmes) that changed since the last
+ * look as policy.change records (file watchers change them without a user). */
+void igc_app_audit_policy(igc_app *a, const char *user);
 
 #endif

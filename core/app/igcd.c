@@ -50,6 +50,11 @@ static void close_walk(uv_handle_t *h, void *arg) {
     if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
+/* 1 when ADDR:PORT can only be reached from this computer. */
+static int loopback(const char *listen) {
+    return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "[::1]:", 6) == 0 || strncmp(listen, "localhost:", 10) == 0;
+}
+
 int main(int argc, char **argv) {
     igc_config cfg;
     igc_config_init(&cfg);
@@ -57,9 +62,9 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: igcd [options]\nserves the classification API and screens (default http://127.0.0.1:8080/)\n"
-                   "options (environment variable in the second column):\n%s  %-12s %-14s %s\n", igc_config_help(),
+                   "options (environment variable in the second column):\n%s  %-20s %-22s %s\n", igc_config_help(),
                    "--no-rules", "", "answer without the Lua rules (evaluation only)");
-            printf("  %-12s %-14s %s\n", "--no-lexicon", "IGC_LEXICON=0",
+            printf("  %-20s %-22s %s\n", "--no-lexicon", "IGC_LEXICON=0",
                    "answer without the index-term dictionary (evaluation only)");
             return 0;
         }
@@ -91,6 +96,31 @@ int main(int argc, char **argv) {
         return 1;
     }
     igc_buf_free(&err);
+    /* users in the store switch authentication on; without any, only this
+     * computer may connect */
+    size_t nusers = 0;
+    if (igc_auth_active_users(app.store, &nusers)) {
+        fprintf(stderr, "igcd: cannot read the users in the store\n");
+        igc_app_close(&app);
+        return 1;
+    }
+    app.auth_on = nusers > 0;
+    if (!app.auth_on && !loopback(cfg.listen)) {
+        fprintf(stderr, "igcd: 사용자가 없어 인증 없이(개방 모드) 실행되므로 이 컴퓨터 밖에서 접속할 수 있는 주소(%s)에서는 "
+                        "시작하지 않습니다 / no users in the store: refusing to run open on %s; add one with "
+                        "`igc users add NAME --role admin` or listen on 127.0.0.1\n",
+                cfg.listen, cfg.listen);
+        igc_app_close(&app);
+        return 1;
+    }
+    if (app.auth_on)
+        igc_log(IGC_LOG_INFO, "authentication on: %zu user(s); saves learnt on %s", nusers,
+                strcmp(cfg.learn_from, "review") == 0 ? "a reviewer's confirmation" : "save");
+    else
+        igc_log(IGC_LOG_WARN, "RUNNING OPEN: no users in the store %s, so every request is allowed without "
+                              "identity (loopback only); add users with `igc users add NAME --role ROLE` and restart",
+                cfg.db_dir);
+    igc_app_audit_policy(&app, NULL); /* the versions in force at start */
     uv_loop_t *loop = uv_default_loop();
     igc_http_router *router;
     if (igc_http_router_new(&router) || igc_api_register(router, &app)) {

@@ -263,6 +263,15 @@ void igc_req_engine_input(const igc_req *r, igc_engine_input *in) {
     in->product_use = r->product_use;
     in->tech_business_name = r->tech_business_name;
     in->tech_class = r->tech_class;
+    in->owner = r->brn10[0] ? igc_app_owner(r->brn10) : 0;
+}
+
+uint64_t igc_app_owner(const char *brn10) {
+    unsigned char h[32];
+    igc_sha256(brn10, strlen(brn10), h);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | h[i];
+    return v ? v : 1;
 }
 
 /* ---- classification ---- */
@@ -359,6 +368,47 @@ static void add_programmes(igc_app *a, cJSON *o, const igc_req *req, const igc_e
 
 int igc_app_classify(igc_app *a, const igc_req *req, int with_input, cJSON **out) {
     return igc_app_classify_excluding(a, req, NULL, with_input, out);
+}
+
+/* Who saved a past judgment shown as similar (judgments saved through the API
+ * carry their examiner; imported history has none). */
+static void add_examiner(igc_app *a, const char *key, cJSON *x) {
+    char *txt = NULL;
+    size_t len = 0;
+    if (!a->store || !key || strncmp(key, "hist:", 5) == 0 || igc_store_exemplar_get(a->store, key, &txt, &len)) return;
+    cJSON *o = cJSON_ParseWithLength(txt, len);
+    free(txt);
+    const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "examiner"));
+    if (ex) cJSON_AddStringToObject(x, "examiner", ex);
+    cJSON_Delete(o);
+}
+
+/* 이 기업의 이전 판별: the company's judgments, newest first (at most 5). */
+static cJSON *previous_judgments(igc_app *a, const char *brn10) {
+    cJSON *arr = cJSON_CreateArray();
+    igc_store_ids ids;
+    if (igc_store_judgment_list_brn(a->store, brn10, 5, &ids)) return arr;
+    for (size_t i = 0; i < ids.n; i++) {
+        char *txt;
+        size_t len;
+        if (igc_store_judgment_get(a->store, ids.ids[i], &txt, &len)) continue;
+        cJSON *d = cJSON_ParseWithLength(txt, len);
+        free(txt);
+        if (!d) continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "id", ids.ids[i]);
+        static const char *copy[] = {"saved_at", "chosen_item", "chosen_item_name", "none_reason", "examiner",
+                                     "status", "confirmed", "confirmed_by", "void_reason"};
+        for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, copy[k]);
+            if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
+        }
+        if (!cJSON_GetObjectItemCaseSensitive(x, "status")) cJSON_AddStringToObject(x, "status", "current");
+        cJSON_AddItemToArray(arr, x);
+        cJSON_Delete(d);
+    }
+    igc_store_ids_free(&ids);
+    return arr;
 }
 
 int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclude_key, int with_input, cJSON **out) {
@@ -491,8 +541,11 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
         else cJSON_AddNullToObject(x, "item");
         if (res.neighbors[j].none_reason) cJSON_AddStringToObject(x, "none_reason", res.neighbors[j].none_reason);
         cJSON_AddNumberToObject(x, "similarity", (double)(int)(res.neighbors[j].sim * 1000 + 0.5) / 1000);
+        add_examiner(a, res.neighbors[j].key, x);
         cJSON_AddItemToArray(nbs, x);
     }
+    /* the company's own judgments are never its similar ones: shown apart */
+    if (with_input && a->store && req->brn10[0]) cJSON_AddItemToObject(o, "previous_judgments", previous_judgments(a, req->brn10));
     if (res.ksic.level) {
         cJSON *k = cJSON_AddObjectToObject(o, "ksic");
         cJSON_AddStringToObject(k, "code", res.ksic.code);

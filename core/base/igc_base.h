@@ -134,4 +134,18 @@ char *igc_strdup(const char *s);
 /* Trims ASCII/U+3000 whitespace in place at both ends; returns s. */
 char *igc_trim(char *s);
 
+/* ---- crypto.c: hashing tokens, drawing ids ---- */
+/* SHA-256 of n bytes into out (32 bytes). */
+void igc_sha256(const void *data, size_t n, unsigned char out[32]);
+/* SHA-256 as 64 lowercase hex digits (out >= 65 bytes). */
+void igc_sha256_hex(const void *data, size_t n, char out[65]);
+/* n bytes as 2n lowercase hex digits plus NUL. */
+void igc_hex(const unsigned char *p, size_t n, char *out);
+/* n random bytes from the kernel (getrandom). 0 or IGC_EIO. */
+int igc_random(void *buf, size_t n);
+/* nbytes (<= 64) random bytes as 2*nbytes hex digits plus NUL. */
+int igc_random_hex(size_t nbytes, char *out);
+/* 1 when two strings are equal, in time that does not depend on where they differ. */
+int igc_const_eq(const char *a, const char *b);
+
 #endif

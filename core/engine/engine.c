@@ -46,6 +46,8 @@ typedef struct {
     size_t nfeats;
     float *vec;        /* sentence vector (encoder present) */
     float vote_w;      /* weight of its vote as a neighbour, from the examiner's confidence */
+    uint64_t owner;    /* the company's opaque key (igc_engine_input.owner), 0 when unknown */
+    int off;           /* removed (igc_engine_remove_exemplar): counts nowhere */
 } exemplar;
 
 typedef struct {
@@ -78,6 +80,7 @@ struct igc_engine {
     size_t nvec;
     exemplar *ex;
     size_t nex, excap;
+    size_t noff;            /* exemplars removed (still in ex[], flagged off) */
     key_set exkeys;         /* keys of the exemplars */
     lex_index *ex_lex;
     igc_index *ex_vidx;
@@ -621,8 +624,42 @@ static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, e
     query_free(&q);
     if (rc) exemplar_clear(ex);
     ex->vote_w = confidence_weight(x->confidence);
+    ex->owner = x->in.owner;
     *nl_out = nl;
     return rc;
+}
+
+/* Adds (sign 1) or takes back (sign -1) an exemplar's share of the per-item and
+ * per-KSIC-group statistics. */
+static void count_exemplar(igc_engine *e, const exemplar *ex, int nl, float sign) {
+    const int *lab = ex->label;
+    int is_none = ex->none_reason != NULL;
+    size_t ni = e->tx->nitems + 1;
+    float share = nl ? 1.0f / (float)nl : 1.0f;
+    unsigned one = sign > 0 ? 1u : (unsigned)-1;
+    for (int k = 0; k < 3; k++)
+        if (lab[k] >= 0) {
+            float lw = k == 0 ? 1.0f : 0.5f;
+            e->nlabel[lab[k]] += one;
+            e->iw[lab[k]] += sign * lw;
+            for (int d = 0; ex->vec && d < e->enc->dim; d++)
+                e->isum[(size_t)lab[k] * (size_t)e->enc->dim + (size_t)d] += sign * lw * ex->vec[d];
+            if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + (size_t)lab[k]] += sign * share;
+            if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + (size_t)lab[k]] += sign * share;
+            e->cnt_item[lab[k]] += sign * share;
+        }
+    if (is_none) {
+        e->nlabel[ni - 1] += one;
+        if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + ni - 1] += sign;
+        if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + ni - 1] += sign;
+        e->cnt_item[ni - 1] += sign;
+    }
+    if (ex->group >= 0) {
+        e->nfirms3[ex->group] += one;
+        for (int k = 0; k < 3; k++)
+            if (lab[k] >= 0) e->firms3[(size_t)ex->group * ni + (size_t)lab[k]] += one;
+    }
+    e->total += sign;
 }
 
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
@@ -641,36 +678,24 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     int rc = exemplar_build(e, x, e->ex_lex, ex, &nl);
     if (!rc && ex->vec && (rc = igc_index_add(e->ex_vidx, ex->vec, 1))) exemplar_clear(ex);
     if (rc) return rc;
-    const int *lab = ex->label;
-    int is_none = ex->none_reason != NULL;
     e->nex++;
     key_seen(&e->exkeys, ex->key, 1);
-    size_t ni = e->tx->nitems + 1;
-    float share = nl ? 1.0f / (float)nl : 1.0f;
-    for (int k = 0; k < 3; k++)
-        if (lab[k] >= 0) {
-            float lw = k == 0 ? 1.0f : 0.5f;
-            e->nlabel[lab[k]]++;
-            e->iw[lab[k]] += lw;
-            for (int d = 0; ex->vec && d < e->enc->dim; d++)
-                e->isum[(size_t)lab[k] * (size_t)e->enc->dim + (size_t)d] += lw * ex->vec[d];
-            if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + (size_t)lab[k]] += share;
-            if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + (size_t)lab[k]] += share;
-            e->cnt_item[lab[k]] += share;
-        }
-    if (is_none) {
-        e->nlabel[ni - 1]++;
-        if (ex->group >= 0) e->cnt3[(size_t)ex->group * ni + ni - 1] += 1;
-        if (ex->group >= 0) e->cnt2[(size_t)(ex->group / 10) * ni + ni - 1] += 1;
-        e->cnt_item[ni - 1] += 1;
-    }
-    if (ex->group >= 0) {
-        e->nfirms3[ex->group]++;
-        for (int k = 0; k < 3; k++)
-            if (lab[k] >= 0) e->firms3[(size_t)ex->group * ni + (size_t)lab[k]]++;
-    }
-    e->total += 1;
+    count_exemplar(e, ex, nl, 1.0f);
     return 0;
+}
+
+int igc_engine_remove_exemplar(igc_engine *e, const char *key) {
+    if (!e || !key) return IGC_EINVAL;
+    for (size_t i = 0; i < e->nex; i++) {
+        exemplar *ex = &e->ex[i];
+        if (ex->off || strcmp(ex->key, key) != 0) continue;
+        int nl = (ex->label[0] >= 0) + (ex->label[1] >= 0) + (ex->label[2] >= 0);
+        count_exemplar(e, ex, nl, -1.0f);
+        ex->off = 1;
+        e->noff++;
+        return 0;
+    }
+    return IGC_ENOTFOUND;
 }
 
 int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
@@ -734,7 +759,7 @@ int igc_engine_has_exemplar(const igc_engine *e, const char *key) {
     return e->exkeys.cap && e->exkeys.slot[key_slot(&e->exkeys, key_hash(key ? key : ""))] != 0;
 }
 
-size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex; }
+size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex - e->noff; }
 igc_taxonomy *igc_engine_taxonomy(const igc_engine *e) { return e->tx; }
 const igc_engine_params *igc_engine_get_params(const igc_engine *e) { return &e->p; }
 const char *igc_engine_version(const igc_engine *e) { return e->version; }
@@ -755,7 +780,7 @@ static void train_natext(const igc_engine *e, const exemplar *skip, float *w) {
         float lr = 0.2f / (1.0f + (float)epoch * 0.2f);
         for (size_t x = 0; x < e->nex; x++) {
             const exemplar *ex = &e->ex[x];
-            if (ex == skip || !ex->nfeats) continue;
+            if (ex == skip || ex->off || !ex->nfeats) continue;
             double z = w[NA_BUCKETS];
             for (size_t f = 0; f < ex->nfeats; f++) z += w[ex->feats[f] & (NA_BUCKETS - 1)];
             double y = ex->none_reason ? 1.0 : 0.0, g = 1.0 / (1.0 + exp(-z)) - y;
@@ -898,16 +923,20 @@ static int compute_priors(const igc_engine *e, int group, const exemplar *self, 
     return 0;
 }
 
-/* k nearest past judgments by cosine of sentence vectors, excluding one key. */
-static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, size_t skip, nb *out, size_t *n) {
-    int k = (int)(kk < e->nex ? kk : e->nex);
+/* k nearest past judgments by cosine of sentence vectors, excluding one key,
+ * removed exemplars and the company's own (owner, when not 0). */
+static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, size_t skip, uint64_t owner, nb *out,
+                            size_t *n) {
+    size_t want = kk + e->noff + (owner ? 4 : 0); /* room for the ones left out below */
+    int k = (int)(want < e->nex ? want : e->nex);
     float sims[128];
     int64_t ids[128];
     if (k > 128) k = 128;
     *n = 0;
     if (igc_index_search(e->ex_vidx, qv, 1, k, sims, ids)) return IGC_EINVAL;
     for (int j = 0; j < k; j++)
-        if (ids[j] >= 0 && (size_t)ids[j] != skip)
+        if (ids[j] >= 0 && (size_t)ids[j] != skip && (size_t)ids[j] < e->nex && !e->ex[ids[j]].off &&
+            !(owner && e->ex[ids[j]].owner == owner) && *n < kk)
             out[(*n)++] = (nb){(int)ids[j], sims[j], 0};
     if (*n > kk - 1) *n = kk - 1;
     return 0;
@@ -1188,7 +1217,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         nb *dn = sc->nbs, *ln = sc->nbs + kk;
         size_t ndn = 0, nln = 0;
         size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
-        if (have_qv && (rc = neighbours_dense(e, qv, kk, skip, dn, &ndn))) goto done;
+        if (have_qv && (rc = neighbours_dense(e, qv, kk, skip, in->owner, dn, &ndn))) goto done;
         float *es = calloc(e->nex, sizeof *es);
         uint32_t *touched = malloc(e->nex * sizeof *touched);
         if (!es || !touched) {
@@ -1198,6 +1227,11 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         }
         size_t nt = 0;
         lex_score_touched(e->ex_lex, &sc->q.f, sc->q.fw, es, touched, &nt);
+        /* removed exemplars and the company's own judgments are no neighbours */
+        for (size_t j = 0; j < nt; j++) {
+            const exemplar *x = &e->ex[touched[j]];
+            if (x->off || (in->owner && x->owner == in->owner)) es[touched[j]] = 0;
+        }
         neighbours_lexical(es, touched, nt, kk, skip, ln, &nln);
         prototypes(e, have_qv ? qv : NULL, es, touched, nt, self, sc->feat);
         free(es), free(touched);

@@ -32,6 +32,7 @@
 #define IGC_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "igc_ksic.h"
 #include "igc_lexicon.h"
@@ -103,6 +104,8 @@ typedef struct igc_engine_params {
 typedef struct igc_engine_input {
     const char *company_name;
     const char *ksic_code, *ksic_name, *main_product, *product_use, *tech_business_name, *tech_class;
+    uint64_t owner; /* opaque key of the company (a hash of its 사업자등록번호), 0 when unknown: a
+                       company's own past judgments are never its neighbours */
 } igc_engine_input;
 
 typedef struct igc_exemplar {
@@ -167,6 +170,12 @@ void igc_engine_unref(igc_engine *e);
  * exemplar with no usable label and no none_reason is skipped: returns IGC_ENOTFOUND).
  * A key already present returns IGC_EEXIST (keys are unique). */
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x);
+/* Takes an exemplar out at once: it is no neighbour, and its share of the priors,
+ * prototypes and label counts is taken back; the text classifier forgets it at
+ * the next igc_engine_commit(). Its key stays taken (adding it again gives
+ * IGC_EEXIST). IGC_ENOTFOUND when no such exemplar is in. Not concurrently with
+ * classification (like add_exemplar). */
+int igc_engine_remove_exemplar(igc_engine *e, const char *key);
 /* 1 when an exemplar with this key was added (a cheap check before parsing one). */
 int igc_engine_has_exemplar(const igc_engine *e, const char *key);
 size_t igc_engine_exemplar_count(const igc_engine *e);

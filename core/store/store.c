@@ -17,15 +17,18 @@
 
 #include "igc_base.h"
 
-#define ID_LEN 18 /* 'J' + 13-digit ms + 4-digit sequence */
+#define ID_LEN 18 /* stamps and old ids: 'J' + 13-digit ms + 4-digit sequence */
 #define BRN_LEN 10
+#define RID_LEN 32 /* new ids: 128 random bits as lowercase hex */
 #define SEQ_MAX 9999
 #define META_SCHEMA "store.schema_version"
 #define META_CREATED "store.created_at"
+#define META_STAMP "store.last_stamp" /* newest by_brn time stamp, 'J' + 17 digits */
+#define AUDIT_KEY 16                  /* audit keys: 16-digit zero-padded sequence */
 
 struct igc_store {
     MDB_env *env;
-    MDB_dbi judg, by_brn, exem, meta;
+    MDB_dbi judg, by_brn, exem, meta, users, audit;
     pid_t pid; /* opener; a fork child must not touch the environment */
     dev_t dev;
     ino_t ino;
@@ -152,8 +155,8 @@ static int check_key(const char *key, size_t max) {
 
 static int check_id(const char *id) {
     if (!id) return IGC_EINVAL;
-    size_t n = strnlen(id, 32);
-    return n == 0 || n >= 32 ? IGC_EINVAL : 0;
+    size_t n = strnlen(id, IGC_STORE_ID_SIZE);
+    return n == 0 || n >= IGC_STORE_ID_SIZE ? IGC_EINVAL : 0;
 }
 
 static int parse_id(const MDB_val *k, uint64_t *ms, unsigned *seq) {
@@ -171,23 +174,27 @@ static int parse_id(const MDB_val *k, uint64_t *ms, unsigned *seq) {
     return 0;
 }
 
-/* Next id after the newest stored one; runs inside the write transaction,
- * which serialises all writers (threads and processes). */
-static int next_id(igc_store *s, MDB_txn *txn, char id[32]) {
+/* Next time stamp after the newest one (meta META_STAMP, or for a store written
+ * before random ids the newest judgment id); runs inside the write transaction,
+ * which serialises all writers (threads and processes). The stamp orders a
+ * company's judgments in by_brn; the id itself is random. */
+static int next_stamp(igc_store *s, MDB_txn *txn, char stamp[32]) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
     unsigned seq = 0;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, s->judg, &c);
-    if (rc) return rc;
-    MDB_val k, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    mdb_cursor_close(c);
+    MDB_val k = mval(META_STAMP, strlen(META_STAMP)), v;
+    int rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        MDB_cursor *c;
+        if ((rc = mdb_cursor_open(txn, s->judg, &c))) return rc;
+        rc = mdb_cursor_get(c, &v, &k, MDB_LAST);
+        mdb_cursor_close(c);
+    }
     if (rc && rc != MDB_NOTFOUND) return rc;
     uint64_t lms;
     unsigned lseq;
-    if (rc == 0 && parse_id(&k, &lms, &lseq) == 0 && ms <= lms) {
+    if (rc == 0 && parse_id(&v, &lms, &lseq) == 0 && ms <= lms) {
         ms = lms;
         seq = lseq + 1;
         if (seq > SEQ_MAX) {
@@ -196,8 +203,9 @@ static int next_id(igc_store *s, MDB_txn *txn, char id[32]) {
         }
     }
     if (ms > 9999999999999ull) return MDB_BAD_VALSIZE; /* year 2286 */
-    snprintf(id, 32, "J%013llu%04u", (unsigned long long)ms, seq);
-    return 0;
+    snprintf(stamp, 32, "J%013llu%04u", (unsigned long long)ms, seq);
+    return mdb_put(txn, s->meta, &(MDB_val){strlen(META_STAMP), (void *)META_STAMP},
+                   &(MDB_val){ID_LEN, stamp}, 0);
 }
 
 static void brn_key(const char brn[BRN_LEN + 1], const char *id, char key[BRN_LEN + ID_LEN]) {
@@ -251,7 +259,9 @@ static int init_dbs(igc_store *s) {
     if ((rc = mdb_dbi_open(txn, "judgments", MDB_CREATE, &s->judg)) ||
         (rc = mdb_dbi_open(txn, "by_brn", MDB_CREATE, &s->by_brn)) ||
         (rc = mdb_dbi_open(txn, "exemplars", MDB_CREATE, &s->exem)) ||
-        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) {
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
+        (rc = mdb_dbi_open(txn, "users", MDB_CREATE, &s->users)) ||
+        (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit))) {
         mdb_txn_abort(txn);
         return map_err(rc, "open sub-databases");
     }
@@ -259,7 +269,12 @@ static int init_dbs(igc_store *s) {
     rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == 0) {
         size_t n = strlen(IGC_STORE_SCHEMA_VERSION);
-        if (v.mv_size != n || memcmp(v.mv_data, IGC_STORE_SCHEMA_VERSION, n) != 0) {
+        if (v.mv_size == 1 && memcmp(v.mv_data, "1", 1) == 0) {
+            /* version 1 had no users/audit databases and time-ordered ids; both
+             * kinds of id stay readable, so upgrading is writing the version */
+            rc = put_raw(txn, s->meta, META_SCHEMA, strlen(META_SCHEMA), IGC_STORE_SCHEMA_VERSION, n, 0);
+            if (!rc) igc_log(IGC_LOG_INFO, "store: schema 1 upgraded to %s", IGC_STORE_SCHEMA_VERSION);
+        } else if (v.mv_size != n || memcmp(v.mv_data, IGC_STORE_SCHEMA_VERSION, n) != 0) {
             igc_log(IGC_LOG_ERROR, "store: schema version %.*s, expected %s", (int)(v.mv_size < 16 ? v.mv_size : 16),
                     (const char *)v.mv_data, IGC_STORE_SCHEMA_VERSION);
             mdb_txn_abort(txn);
@@ -343,38 +358,115 @@ void igc_store_close(igc_store *s) {
 
 /* ---- judgments ---- */
 
-int igc_store_judgment_put(igc_store *s, const char *brn, const char *json, size_t len, char id[32]) {
-    if (id) id[0] = '\0';
-    if (!s || !id) return IGC_EINVAL;
+int igc_store_new_id(char id[IGC_STORE_ID_SIZE]) {
+    if (!id) return IGC_EINVAL;
+    id[0] = '\0';
+    return igc_random_hex(RID_LEN / 2, id);
+}
+
+struct igc_store_txn {
+    igc_store *s;
+    MDB_txn *txn;
+};
+
+int igc_store_txn_begin(igc_store *s, igc_store_txn **out) {
+    if (!out) return IGC_EINVAL;
+    *out = NULL;
+    if (!s) return IGC_EINVAL;
+    igc_store_txn *t = calloc(1, sizeof *t);
+    if (!t) return IGC_ENOMEM;
+    int lrc = txn_begin(s, 0, &t->txn);
+    if (lrc) {
+        free(t);
+        return map_err(lrc, "begin");
+    }
+    t->s = s;
+    *out = t;
+    return 0;
+}
+
+int igc_store_txn_commit(igc_store_txn *t) {
+    if (!t) return IGC_EINVAL;
+    int lrc = mdb_txn_commit(t->txn); /* frees txn even when it fails */
+    free(t);
+    return lrc ? map_err(lrc, "commit") : 0;
+}
+
+void igc_store_txn_abort(igc_store_txn *t) {
+    if (!t) return;
+    mdb_txn_abort(t->txn);
+    free(t);
+}
+
+int igc_store_txn_judgment_put(igc_store_txn *t, const char *id, const char *brn, const char *json, size_t len) {
+    if (!t || check_id(id)) return IGC_EINVAL;
     int rc = check_doc(json, len);
     if (rc) return rc;
     char b[BRN_LEN + 1] = "";
     if (brn && *brn && norm_brn(brn, b)) return bad_brn(brn);
-    MDB_txn *txn;
-    char nid[32];
-    int lrc = txn_begin(s, 0, &txn);
-    if (lrc) return map_err(lrc, "put judgment");
-    if (!(lrc = next_id(s, txn, nid))) lrc = put_raw(txn, s->judg, nid, ID_LEN, json, len, MDB_NOOVERWRITE);
+    int lrc = put_raw(t->txn, t->s->judg, id, strlen(id), json, len, MDB_NOOVERWRITE);
+    if (lrc == MDB_KEYEXIST) return IGC_EEXIST;
     if (!lrc && b[0]) {
-        char key[BRN_LEN + ID_LEN];
-        brn_key(b, nid, key);
-        lrc = put_raw(txn, s->by_brn, key, sizeof key, nid, ID_LEN, 0);
-    }
-    if (lrc) {
-        mdb_txn_abort(txn);
-    } else {
-        lrc = mdb_txn_commit(txn); /* frees txn even when it fails */
-    }
-    if (lrc) {
-        if (lrc == MDB_MAP_FULL && b[0]) {
-            char m[64];
-            igc_mask(b, m, sizeof m);
-            igc_log(IGC_LOG_WARN, "store: judgment for brn %s not saved", m);
+        char stamp[32], key[BRN_LEN + ID_LEN];
+        if (!(lrc = next_stamp(t->s, t->txn, stamp))) {
+            brn_key(b, stamp, key);
+            lrc = put_raw(t->txn, t->s->by_brn, key, sizeof key, id, strlen(id), 0);
         }
-        return map_err(lrc, "put judgment");
     }
-    memcpy(id, nid, ID_LEN + 1);
+    if (lrc == MDB_MAP_FULL && b[0]) {
+        char m[64];
+        igc_mask(b, m, sizeof m);
+        igc_log(IGC_LOG_WARN, "store: judgment for brn %s not saved", m);
+    }
+    return lrc ? map_err(lrc, "put judgment") : 0;
+}
+
+int igc_store_judgment_put(igc_store *s, const char *brn, const char *json, size_t len, char id[IGC_STORE_ID_SIZE]) {
+    if (id) id[0] = '\0';
+    if (!s || !id) return IGC_EINVAL;
+    char nid[IGC_STORE_ID_SIZE];
+    igc_store_txn *t;
+    int rc = igc_store_new_id(nid);
+    if (!rc) rc = igc_store_txn_begin(s, &t);
+    if (rc) return rc;
+    if ((rc = igc_store_txn_judgment_put(t, nid, brn, json, len))) igc_store_txn_abort(t);
+    else rc = igc_store_txn_commit(t);
+    if (!rc) memcpy(id, nid, sizeof nid);
+    return rc;
+}
+
+static int txn_get_copy(MDB_txn *txn, MDB_dbi dbi, const char *key, char **out, size_t *len, const char *what) {
+    MDB_val k = mval(key, strlen(key)), v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    if (rc) return rc == MDB_NOTFOUND ? IGC_ENOTFOUND : map_err(rc, what);
+    char *p = malloc(v.mv_size + 1);
+    if (!p) return IGC_ENOMEM;
+    memcpy(p, v.mv_data, v.mv_size);
+    p[v.mv_size] = '\0';
+    if (len) *len = v.mv_size;
+    *out = p;
     return 0;
+}
+
+int igc_store_txn_judgment_get(igc_store_txn *t, const char *id, char **json, size_t *len) {
+    if (json) *json = NULL;
+    if (len) *len = 0;
+    if (!t || !json || check_id(id)) return IGC_EINVAL;
+    return txn_get_copy(t->txn, t->s->judg, id, json, len, "get judgment");
+}
+
+static int txn_update(MDB_txn *txn, MDB_dbi dbi, const char *id, const char *json, size_t len) {
+    MDB_val k = mval(id, strlen(id)), v;
+    int lrc = mdb_get(txn, dbi, &k, &v);
+    if (lrc == MDB_NOTFOUND) return IGC_ENOTFOUND;
+    if (!lrc) lrc = put_raw(txn, dbi, id, strlen(id), json, len, 0);
+    return lrc ? map_err(lrc, "update judgment") : 0;
+}
+
+int igc_store_txn_judgment_update(igc_store_txn *t, const char *id, const char *json, size_t len) {
+    if (!t || check_id(id)) return IGC_EINVAL;
+    int rc = check_doc(json, len);
+    return rc ? rc : txn_update(t->txn, t->s->judg, id, json, len);
 }
 
 static int get_copy(igc_store *s, MDB_dbi dbi, const char *key, char **out, size_t *len, const char *what) {
@@ -414,34 +506,20 @@ int igc_store_judgment_update(igc_store *s, const char *id, const char *json, si
     MDB_txn *txn;
     int lrc = txn_begin(s, 0, &txn);
     if (lrc) return map_err(lrc, "update judgment");
-    MDB_val k = mval(id, strlen(id)), v;
-    lrc = mdb_get(txn, s->judg, &k, &v);
-    if (lrc == MDB_NOTFOUND) {
+    if ((rc = txn_update(txn, s->judg, id, json, len))) {
         mdb_txn_abort(txn);
-        return IGC_ENOTFOUND;
+        return rc;
     }
-    if (!lrc) lrc = put_raw(txn, s->judg, id, strlen(id), json, len, 0);
-    if (lrc) mdb_txn_abort(txn);
-    else lrc = mdb_txn_commit(txn);
+    lrc = mdb_txn_commit(txn);
     return lrc ? map_err(lrc, "update judgment") : 0;
 }
 
-int igc_store_judgment_list_brn(igc_store *s, const char *brn, size_t limit, igc_store_ids *out) {
-    if (out) {
-        out->ids = NULL;
-        out->n = 0;
-    }
-    if (!s || !out || !brn) return IGC_EINVAL;
+static int list_brn(igc_store *s, MDB_txn *txn, const char *brn, size_t limit, igc_store_ids *out) {
     char b[BRN_LEN + 1];
     if (norm_brn(brn, b)) return bad_brn(brn);
-    MDB_txn *txn;
     MDB_cursor *c;
-    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    int rc = mdb_cursor_open(txn, s->by_brn, &c);
     if (rc) return map_err(rc, "list judgments");
-    if ((rc = mdb_cursor_open(txn, s->by_brn, &c))) {
-        mdb_txn_abort(txn);
-        return map_err(rc, "list judgments");
-    }
     size_t cap = 0;
     int err = 0;
     MDB_val k = mval(b, BRN_LEN), v;
@@ -449,10 +527,10 @@ int igc_store_judgment_list_brn(igc_store *s, const char *brn, size_t limit, igc
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size < BRN_LEN || memcmp(k.mv_data, b, BRN_LEN) != 0) break;
         if (limit && out->n >= limit) break;
-        if (v.mv_size == 0 || v.mv_size >= 32) continue;
+        if (v.mv_size == 0 || v.mv_size >= IGC_STORE_ID_SIZE) continue;
         if (out->n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            char(*p)[32] = realloc(out->ids, ncap * sizeof *p);
+            char(*p)[IGC_STORE_ID_SIZE] = realloc(out->ids, ncap * sizeof *p);
             if (!p) {
                 err = IGC_ENOMEM;
                 break;
@@ -466,9 +544,31 @@ int igc_store_judgment_list_brn(igc_store *s, const char *brn, size_t limit, igc
     }
     if (!err && rc && rc != MDB_NOTFOUND) err = map_err(rc, "list judgments");
     mdb_cursor_close(c);
-    mdb_txn_abort(txn);
     if (err) igc_store_ids_free(out);
     return err;
+}
+
+int igc_store_judgment_list_brn(igc_store *s, const char *brn, size_t limit, igc_store_ids *out) {
+    if (out) {
+        out->ids = NULL;
+        out->n = 0;
+    }
+    if (!s || !out || !brn) return IGC_EINVAL;
+    MDB_txn *txn;
+    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc) return map_err(rc, "list judgments");
+    rc = list_brn(s, txn, brn, limit, out);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int igc_store_txn_judgment_list_brn(igc_store_txn *t, const char *brn, size_t limit, igc_store_ids *out) {
+    if (out) {
+        out->ids = NULL;
+        out->n = 0;
+    }
+    if (!t || !out || !brn) return IGC_EINVAL;
+    return list_brn(t->s, t->txn, brn, limit, out);
 }
 
 void igc_store_ids_free(igc_store_ids *ids) {
@@ -550,6 +650,147 @@ int igc_store_exemplar_foreach(igc_store *s, int (*cb)(void *ud, const char *key
     return foreach_db(s, s->exem, cb, ud, "list exemplars");
 }
 
+int igc_store_txn_judgment_del(igc_store_txn *t, const char *id, const char *brn) {
+    if (!t || check_id(id)) return IGC_EINVAL;
+    MDB_val k = mval(id, strlen(id));
+    int lrc = mdb_del(t->txn, t->s->judg, &k, NULL);
+    if (lrc == MDB_NOTFOUND) return IGC_ENOTFOUND;
+    if (lrc) return map_err(lrc, "delete judgment");
+    char b[BRN_LEN + 1];
+    if (!brn || !*brn || norm_brn(brn, b)) return 0;
+    MDB_cursor *c;
+    if ((lrc = mdb_cursor_open(t->txn, t->s->by_brn, &c))) return map_err(lrc, "delete judgment");
+    MDB_val v;
+    k = mval(b, BRN_LEN);
+    for (lrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); lrc == 0; lrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < BRN_LEN || memcmp(k.mv_data, b, BRN_LEN) != 0) break;
+        if (v.mv_size == strlen(id) && memcmp(v.mv_data, id, v.mv_size) == 0) {
+            lrc = mdb_cursor_del(c, 0);
+            break;
+        }
+    }
+    mdb_cursor_close(c);
+    return lrc && lrc != MDB_NOTFOUND ? map_err(lrc, "delete judgment") : 0;
+}
+
+int igc_store_txn_exemplar_put(igc_store_txn *t, const char *key, const char *json, size_t len) {
+    if (!t) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    if (!rc) rc = check_doc(json, len);
+    if (rc) return rc;
+    int lrc = put_raw(t->txn, t->s->exem, key, strlen(key), json, len, 0);
+    return lrc ? map_err(lrc, "put exemplar") : 0;
+}
+
+int igc_store_txn_exemplar_del(igc_store_txn *t, const char *key) {
+    if (!t) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    if (rc) return rc;
+    MDB_val k = mval(key, strlen(key));
+    int lrc = mdb_del(t->txn, t->s->exem, &k, NULL);
+    if (lrc == MDB_NOTFOUND) return IGC_ENOTFOUND;
+    return lrc ? map_err(lrc, "delete exemplar") : 0;
+}
+
+int igc_store_exemplar_get(igc_store *s, const char *key, char **json, size_t *len) {
+    if (json) *json = NULL;
+    if (!s || !json) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    return rc ? rc : get_copy(s, s->exem, key, json, len, "get exemplar");
+}
+
+/* ---- users ---- */
+
+int igc_store_user_get(igc_store *s, const char *key, char **json, size_t *len) {
+    if (json) *json = NULL;
+    if (!s || !json) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    return rc ? rc : get_copy(s, s->users, key, json, len, "get user");
+}
+
+int igc_store_txn_user_get(igc_store_txn *t, const char *key, char **json, size_t *len) {
+    if (json) *json = NULL;
+    if (!t || !json) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    return rc ? rc : txn_get_copy(t->txn, t->s->users, key, json, len, "get user");
+}
+
+int igc_store_txn_user_put(igc_store_txn *t, const char *key, const char *json, size_t len) {
+    if (!t) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    if (!rc) rc = check_doc(json, len);
+    if (rc) return rc;
+    int lrc = put_raw(t->txn, t->s->users, key, strlen(key), json, len, 0);
+    return lrc ? map_err(lrc, "put user") : 0;
+}
+
+int igc_store_txn_user_del(igc_store_txn *t, const char *key) {
+    if (!t) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY);
+    if (rc) return rc;
+    MDB_val k = mval(key, strlen(key));
+    int lrc = mdb_del(t->txn, t->s->users, &k, NULL);
+    if (lrc == MDB_NOTFOUND) return IGC_ENOTFOUND;
+    return lrc ? map_err(lrc, "delete user") : 0;
+}
+
+int igc_store_user_foreach(igc_store *s, int (*cb)(void *ud, const char *key, const char *json, size_t len),
+                           void *ud) {
+    if (!s) return IGC_EINVAL;
+    return foreach_db(s, s->users, cb, ud, "list users");
+}
+
+/* ---- audit log: append-only, keys are a 16-digit sequence ---- */
+
+static int audit_append(igc_store *s, MDB_txn *txn, const char *json, size_t len) {
+    int rc = check_doc(json, len);
+    if (rc) return rc;
+    MDB_cursor *c;
+    int lrc = mdb_cursor_open(txn, s->audit, &c);
+    if (lrc) return map_err(lrc, "audit");
+    MDB_val k, v;
+    unsigned long long next = 1;
+    lrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    mdb_cursor_close(c);
+    if (lrc == 0 && k.mv_size == AUDIT_KEY) {
+        char buf[AUDIT_KEY + 1];
+        memcpy(buf, k.mv_data, AUDIT_KEY);
+        buf[AUDIT_KEY] = '\0';
+        next = strtoull(buf, NULL, 10) + 1;
+    } else if (lrc && lrc != MDB_NOTFOUND) {
+        return map_err(lrc, "audit");
+    }
+    char key[AUDIT_KEY + 1];
+    snprintf(key, sizeof key, "%016llu", next);
+    lrc = put_raw(txn, s->audit, key, AUDIT_KEY, json, len, MDB_NOOVERWRITE | MDB_APPEND);
+    return lrc ? map_err(lrc, "audit") : 0;
+}
+
+int igc_store_txn_audit_append(igc_store_txn *t, const char *json, size_t len) {
+    if (!t) return IGC_EINVAL;
+    return audit_append(t->s, t->txn, json, len);
+}
+
+int igc_store_audit_append(igc_store *s, const char *json, size_t len) {
+    if (!s) return IGC_EINVAL;
+    MDB_txn *txn;
+    int lrc = txn_begin(s, 0, &txn);
+    if (lrc) return map_err(lrc, "audit");
+    int rc = audit_append(s, txn, json, len);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    lrc = mdb_txn_commit(txn);
+    return lrc ? map_err(lrc, "audit") : 0;
+}
+
+int igc_store_audit_foreach(igc_store *s, int (*cb)(void *ud, const char *key, const char *json, size_t len),
+                            void *ud) {
+    if (!s) return IGC_EINVAL;
+    return foreach_db(s, s->audit, cb, ud, "read audit");
+}
+
 /* ---- meta ---- */
 
 int igc_store_meta_get(igc_store *s, const char *key, char **val) {
@@ -586,9 +827,10 @@ int igc_store_stat(igc_store *s, igc_store_stats *st) {
     MDB_txn *txn;
     int rc = txn_begin(s, MDB_RDONLY, &txn);
     if (rc) return map_err(rc, "stat");
-    MDB_stat js, es, envst;
+    MDB_stat js, es, us, as, envst;
     MDB_envinfo info;
     if ((rc = mdb_stat(txn, s->judg, &js)) || (rc = mdb_stat(txn, s->exem, &es)) ||
+        (rc = mdb_stat(txn, s->users, &us)) || (rc = mdb_stat(txn, s->audit, &as)) ||
         (rc = mdb_env_stat(s->env, &envst)) || (rc = mdb_env_info(s->env, &info))) {
         mdb_txn_abort(txn);
         return map_err(rc, "stat");
@@ -596,6 +838,8 @@ int igc_store_stat(igc_store *s, igc_store_stats *st) {
     mdb_txn_abort(txn);
     st->judgments = js.ms_entries;
     st->exemplars = es.ms_entries;
+    st->user_keys = us.ms_entries;
+    st->audit = as.ms_entries;
     st->map_size = info.me_mapsize;
     st->map_used = (info.me_last_pgno + 1) * (size_t)envst.ms_psize;
     mdb_reader_list(s->env, count_reader, &st->readers);

@@ -1,6 +1,6 @@
 // 혁신성장 품목 판별: the examiners' screens. A hash-routed single page over the igcd API.
 // Everything shown comes from API responses; only the field labels of the form live here.
-import { get, post, enc } from './api.js';
+import { get, post, del, enc, setCsrf } from './api.js';
 import {
   brnDigits, brnValid, brnFormat, todaySeoul, formatSeoul, isBlank,
   highlightSegments, scorePercent, fieldId, ALT_MIN_SCORE, visibleItems, probText, applicabilityWords, gapWords,
@@ -99,7 +99,19 @@ function go(hash) {
   else location.hash = hash;
 }
 
+// Who is signed in: {auth: false} on a server without users (open, this computer only).
+const session = { auth: false, user: null, role: 'open', learnFrom: 'save' };
+
 function route() {
+  const login = session.auth && !session.user;
+  show($('.nav'), !login);
+  if (login) {
+    for (const v of $$('.view')) show(v, v.dataset.view === 'login');
+    document.title = '로그인 - 혁신성장 품목 판별';
+    currentView = 'login';
+    $('#f-login-token').focus();
+    return;
+  }
   const { name, params } = parseHash();
   const changed = name !== currentView;
   currentView = name;
@@ -547,7 +559,23 @@ function renderResult() {
     ['기술분류', t.tech_class],
   ]);
   renderProgrammes(res, c.address);
+  renderPrevious(res);
   renderSaveForm(items, na, res);
+}
+
+/** 이 기업의 이전 판별: the company's own judgments, never among its similar ones. */
+function renderPrevious(res) {
+  const box = $('#result-previous');
+  if (!box) return;
+  const prev = Array.isArray(res.previous_judgments) ? res.previous_judgments : [];
+  clear(box);
+  show(box, prev.length > 0);
+  if (!prev.length) return;
+  box.append(h('h2', { class: 'sec-title' }, '이 기업의 이전 판별'),
+    h('ul', { class: 'tlist' }, prev.map((j) => h('li', null,
+      h('a', { href: `#/history?brn=${enc(brnDigits(res.company?.brn || ''))}&id=${enc(j.id)}`, class: 'code' }, formatSeoul(j.saved_at)),
+      ' ', choiceLabel(j.chosen_item, j.chosen_item_name, j.none_reason),
+      j.examiner ? h('span', { class: 'muted' }, ` · ${j.examiner}`) : null, ' ', statusBadge(j)))));
 }
 
 // ---- 소재지 and 연계 우대지원 ----
@@ -940,6 +968,16 @@ function choiceLabel(code, knownName, noneReason) {
   return [h('span', { class: 'code' }, code), name ? ` ${name}` : ''];
 }
 
+const STATUS_KO = { current: '현재', superseded: '대체됨', voided: '무효' };
+
+/** A badge for a judgment that is not simply the company's current, confirmed one. */
+function statusBadge(j) {
+  if (j.status === 'superseded') return h('span', { class: 'badge badge-muted status-badge' }, '대체됨');
+  if (j.status === 'voided') return h('span', { class: 'badge badge-warn status-badge' }, '무효');
+  if (j.confirmed === false) return h('span', { class: 'badge badge-warn status-badge' }, '검토 대기');
+  return null;
+}
+
 async function loadHistory(brn, openId) {
   const status = $('#history-status');
   const table = $('#history-table');
@@ -963,8 +1001,9 @@ async function loadHistory(brn, openId) {
   const td = (label, cls, ...c) => h('td', { 'data-label': label, class: cls }, h('span', { class: 'v' }, ...c));
   for (const j of rows) {
     tbody.append(h('tr', { dataset: { id: j.id } },
-      td('판별번호', 'c-id', h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(j.id)}`, class: 'code judgment-link' }, j.id)),
-      td('저장일시', 'c-date', formatSeoul(j.saved_at)),
+      td('판별번호', 'c-id', h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(j.id)}`, class: 'code judgment-link' }, j.id),
+        statusBadge(j)),
+      td('저장일시', 'c-date', formatSeoul(j.saved_at), j.examiner ? h('span', { class: 'muted' }, ` · ${j.examiner}`) : null),
       td('기업명', 'c-company', j.company_name || j.company?.name || ''),
       td('심사역 판단', 'c-choice', choiceLabel(j.chosen_item, j.chosen_item_name, j.none_reason)),
       withTop ? td('당시 1순위 추천', 'c-top', j.applicable === false ? h('span', { class: 'badge badge-na' }, '해당 없음 판정')
@@ -1001,8 +1040,15 @@ async function openJudgment(id) {
     ['분류기준일', res.classified_on],
     ['심사역 판단', h('span', { id: 'judgment-choice' }, choiceLabel(j.chosen_item, j.chosen_item_name, j.none_reason))],
     ['의견', h('span', { id: 'judgment-comment' }, j.comment || '—')],
+    ['판별한 심사역', h('span', { id: 'judgment-examiner' }, j.examiner || '—')],
+    ['상태', h('span', { id: 'judgment-status' }, STATUS_KO[j.status] || STATUS_KO.current,
+      j.status === 'superseded' && j.superseded_by ? ` (이후 판별 ${j.superseded_by})` : '',
+      j.status === 'voided' ? ` (${j.voided_by || ''}: ${j.void_reason || ''})` : '')],
+    ['확정', h('span', { id: 'judgment-confirmed' }, j.confirmed === false ? '검토 대기 (학습에 쓰이지 않음)'
+      : j.confirmed_by ? `확정 (${j.confirmed_by})` : '확정')],
   ]);
   box.append(dl);
+  if (session.role === 'reviewer' && j.status !== 'voided') box.append(reviewActions(j, id));
   const vdl = h('dl', { class: 'dl' });
   dlRows(vdl, [
     ['분류체계', j.taxonomy_version || res.taxonomy_version],
@@ -1027,6 +1073,30 @@ async function openJudgment(id) {
         go('#/result');
       },
     }, '분류결과 화면으로 열기')));
+}
+
+/** 검토자: confirm a judgment (it then counts for learning) or void it with a reason. */
+function reviewActions(j, id) {
+  const msg = h('p', { class: 'err', role: 'alert' });
+  const reason = h('input', { id: 'f-void-reason', type: 'text', maxlength: '1000', 'aria-describedby': 'void-hint' });
+  const done = async (r) => {
+    if (!r.ok) {
+      msg.textContent = r.error.message;
+      return;
+    }
+    const brn = brnDigits(j.company?.brn || '');
+    await loadHistory(brn, id);
+  };
+  return h('div', { class: 'review', id: 'review-actions' },
+    h('h3', { class: 'sec-title' }, '검토'),
+    j.status === 'current' && j.confirmed === false
+      ? h('button', { type: 'button', class: 'btn btn-primary', id: 'btn-confirm',
+        onclick: async () => done(await post(`/api/v1/judgments/${enc(id)}/confirm`, {})) }, '확정') : null,
+    h('div', { class: 'field' }, h('label', { for: 'f-void-reason' }, '무효 처리 사유'), reason,
+      h('p', { class: 'hint', id: 'void-hint' }, '무효 처리한 판별도 기록은 남고, 학습에서는 즉시 빠집니다.')),
+    h('button', { type: 'button', class: 'btn btn-ghost', id: 'btn-void',
+      onclick: async () => done(await post(`/api/v1/judgments/${enc(id)}/void`, { reason: reason.value })) }, '무효 처리'),
+    msg);
 }
 
 async function enterHistory(params) {
@@ -1171,6 +1241,58 @@ function initStatus() {
   $('#btn-status-refresh').addEventListener('click', () => enterStatus());
 }
 
+// ---------------------------------------------------------------- 로그인
+
+const ROLE_KO = { examiner: '심사역', reviewer: '검토자', policy: '정책담당', admin: '관리자' };
+
+function setSession(d) {
+  session.auth = !!d?.auth;
+  session.user = d?.user || null;
+  session.role = d?.role || 'open';
+  session.learnFrom = d?.learn_from || 'save';
+  setCsrf(d?.csrf || '');
+  $('#who-name').textContent = session.user ? `${session.user} (${ROLE_KO[session.role] || session.role})` : '';
+  show($('#who'), !!session.user);
+}
+
+async function onLogin(e) {
+  e.preventDefault();
+  const el = $('#f-login-token');
+  const err = $('#f-login-token-err');
+  if (isBlank(el.value)) {
+    err.textContent = '공란 입력: 인증 토큰을 입력해 주세요.';
+    return;
+  }
+  const r = await post('/api/v1/session', { token: el.value.trim() });
+  el.value = '';
+  if (!r.ok) {
+    err.textContent = r.error.message;
+    return;
+  }
+  err.textContent = '';
+  setSession(r.data);
+  routedOnce = false;
+  route();
+  get('/api/v1/status').then((s) => { if (s.ok && s.data) footer(s.data); });
+}
+
+async function onLogout() {
+  await del('/api/v1/session');
+  setSession({ auth: true });
+  route();
+}
+
+function initLogin() {
+  $('#login-form').addEventListener('submit', onLogin);
+  $('#btn-logout').addEventListener('click', onLogout);
+  // a session that ended (expired, revoked) sends the screens back to the login
+  window.addEventListener('igc-unauthorized', () => {
+    if (!session.auth) return;
+    setSession({ auth: true });
+    route();
+  });
+}
+
 // ---------------------------------------------------------------- start
 
 // The skip link must not change the hash: that would route away from the current screen.
@@ -1184,6 +1306,10 @@ initResult();
 initItems();
 initHistory();
 initStatus();
+initLogin();
 window.addEventListener('hashchange', route);
-route();
-get('/api/v1/status').then((r) => { if (r.ok && r.data) footer(r.data); });
+get('/api/v1/session').then((r) => {
+  setSession(r.ok ? r.data : null);
+  route();
+  if (!session.auth || session.user) get('/api/v1/status').then((s) => { if (s.ok && s.data) footer(s.data); });
+});

@@ -10,7 +10,7 @@
 //   IGC_E2E_SHOTS   where screenshots go (default: the current directory)
 //   IGC_E2E_DOCS=1  also write the screenshots into docs/img/
 // The last line printed is "N passed, M failed"; the exit status is non-zero on any failure.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, mkdirSync, rmSync, readFileSync, createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -804,6 +804,83 @@ if (ctx) {
     }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  // With users in the store: the login page, the session cookie, the CSRF header on a change, logout.
+  const igcBin = join(dirname(igcd), 'igc');
+  if (!/\.[cm]?js$/.test(igcd) && existsSync(igcBin)) {
+    await step('with users: login page, classify and save through the session (CSRF header), void as reviewer, logout', async () => {
+      const authDb = join(tmp, 'auth-db');
+      const add = spawnSync(igcBin, ['--db', authDb, 'users', 'add', 'e2e.kim', '--role', 'reviewer'], { encoding: 'utf8' });
+      expect(add.status === 0, `igc users add exited ${add.status}: ${add.stderr}`);
+      const token = add.stdout.trim().split('\n').pop();
+      expect(/^igc_[0-9a-f]{64}$/.test(token), `token line is "${token}"`);
+      const port2 = await freePort();
+      const base2 = `http://127.0.0.1:${port2}`;
+      const srv2 = spawn(igcd, ['--listen', `127.0.0.1:${port2}`, '--db', authDb, '--lexicon-dir', join(tmp, 'lexicon2'),
+        '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+      srv2.stdout.pipe(log);
+      srv2.stderr.pipe(log);
+      try {
+        const t0 = Date.now();
+        for (;;) {
+          const ok = await fetch(`${base2}/readyz`).then((r) => r.ok).catch(() => false);
+          if (ok) break;
+          if (Date.now() - t0 > 90000) throw new Check('the second igcd did not become ready');
+          await sleep(200);
+        }
+        const api = await fetch(`${base2}/api/v1/taxonomy`);
+        expect(api.status === 401, `GET /api/v1/taxonomy without a token answered ${api.status}`);
+        await page.goto(`${base2}/#/input`);
+        await visible('view-login');
+        await shot(page, 'screen-login.png');
+        expect(!(await page.isVisible('#view-input')), 'the input screen shows before login');
+        await page.fill('#f-login-token', 'igc_wrong');
+        await page.click('#btn-login');
+        await page.waitForFunction(() => document.querySelector('#f-login-token-err').textContent !== '');
+        await page.fill('#f-login-token', token);
+        await page.click('#btn-login');
+        await visible('view-input');
+        expect((await page.textContent('#who-name')).includes('e2e.kim'), 'the signed-in user is not shown');
+        const cookies = await ctx.cookies(base2);
+        const c = cookies.find((x) => x.name === 'igc_session');
+        expect(c && c.httpOnly && c.sameSite === 'Strict', `session cookie ${JSON.stringify(c)}`);
+        await fillAll();
+        const [resp] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+          page.click('#btn-classify'),
+        ]);
+        expect(resp.status() === 200, `classify through the session answered ${resp.status()}`);
+        expect(!!resp.request().headers()['x-csrf-token'], 'classify sent no X-CSRF-Token');
+        await visible('view-result');
+        // saved by the signed-in user, then voided by them as a reviewer from 판별 이력
+        await page.fill('#f-comment', '인증 시험 저장');
+        const [saved] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+          page.click('#btn-save'),
+        ]);
+        expect(saved.status() === 201, `save through the session answered ${saved.status()}`);
+        const sj = await saved.json();
+        expect(sj.examiner === 'e2e.kim', `saved by ${sj.examiner}`);
+        await page.goto(`${base2}/#/history?brn=${validBrn}&id=${sj.id}`);
+        await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, sj.id);
+        expect((await page.textContent('#judgment-examiner')) === 'e2e.kim', 'the examiner is not shown');
+        await page.fill('#f-void-reason', '시험용 무효');
+        const [voided] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/void')),
+          page.click('#btn-void'),
+        ]);
+        expect(voided.status() === 200, `void answered ${voided.status()}`);
+        await page.waitForFunction(() => (document.querySelector('#judgment-status')?.textContent || '').includes('무효'));
+        await page.click('#btn-logout');
+        await visible('view-login');
+        const after = await page.evaluate(async () => (await fetch('/api/v1/status')).status);
+        expect(after === 401, `after logout GET /api/v1/status answered ${after}`);
+      } finally {
+        srv2.kill('SIGTERM');
+        await page.goto(`${base}/#/input`).catch(() => {});
+      }
+    });
+  }
 
   await step('no script errors on any screen', async () => {
     expect(pageErrors.length === 0, pageErrors.join('; '));

@@ -1410,20 +1410,24 @@ TEST(judgments) {
     cJSON_Delete(req);
 }
 
-/* A saved judgment is an exemplar at once: the same input classified again
- * finds it among similar_judgments, without a restart. */
+/* A saved judgment is an exemplar at once: the same text classified for another
+ * company finds it among similar_judgments, without a restart; for the company
+ * itself it is no similar judgment but one of its previous_judgments. */
 TEST(judgment_becomes_exemplar) {
     REQUIRE(server());
     dev_row row;
     REQUIRE(dev_row_pick(3, &row) == 0);
     /* a company name no other test uses */
     snprintf(row.company + strlen(row.company), sizeof row.company - strlen(row.company), " 예시기업");
-    char brn[11];
-    brn_make(161803398, brn);
+    char brn[11], other[11];
+    brn_make(161803371, brn);
+    brn_make(161803372, other);
     cJSON *req = dev_request(&row, brn, "이순신");
+    cJSON *req2 = dev_request(&row, other, "이순신");
     int st;
     cJSON *res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
     REQUIRE(st == 200 && res);
+    CHECK(cJSON_IsArray(jget(res, "previous_judgments")) && cJSON_GetArraySize(jget(res, "previous_judgments")) == 0);
     const cJSON *x;
     cJSON_ArrayForEach(x, jget(res, "similar_judgments")) CHECK(!jstr(x, "company") || strcmp(jstr(x, "company"), row.company));
     cJSON *stt = http_get_json(srv.port, "/api/v1/status", &st);
@@ -1431,11 +1435,12 @@ TEST(judgment_becomes_exemplar) {
     cJSON_Delete(stt);
     const char *chosen = jstr(cJSON_GetArrayItem(jget(res, "items"), 1), "code");
     REQUIRE(chosen);
-    char chosen_code[32];
+    char chosen_code[32], id[64] = "";
     snprintf(chosen_code, sizeof chosen_code, "%s", chosen);
     cJSON *body = judgment_body(req, res, cJSON_CreateString(chosen_code));
     cJSON *o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
     CHECK_EQ_INT(st, 201);
+    if (jstr(o, "id")) snprintf(id, sizeof id, "%s", jstr(o, "id"));
     cJSON_Delete(o);
     cJSON_Delete(body);
     cJSON_Delete(res);
@@ -1443,7 +1448,7 @@ TEST(judgment_becomes_exemplar) {
     CHECK_EQ_INT((int)jnum(stt, "exemplars", -1), (int)ex0 + 1);
     cJSON_Delete(stt);
 
-    res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    res = http_post_obj(srv.port, "/api/v1/classify", req2, &st);
     REQUIRE(st == 200 && res);
     int found = 0;
     cJSON_ArrayForEach(x, jget(res, "similar_judgments")) {
@@ -1460,7 +1465,18 @@ TEST(judgment_becomes_exemplar) {
     }
     CHECK(found);
     cJSON_Delete(res);
+    /* the company itself: not similar to itself, listed as its previous judgment */
+    res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && res);
+    cJSON_ArrayForEach(x, jget(res, "similar_judgments")) CHECK(!jstr(x, "company") || strcmp(jstr(x, "company"), row.company));
+    const cJSON *prev = jget(res, "previous_judgments");
+    CHECK_EQ_INT(cJSON_GetArraySize(prev), 1);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(prev, 0), "id"), id);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(prev, 0), "chosen_item"), chosen_code);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(prev, 0), "status"), "current");
+    cJSON_Delete(res);
     cJSON_Delete(req);
+    cJSON_Delete(req2);
 }
 
 /* The default embedding model, when the build has one: dense retrieval is on

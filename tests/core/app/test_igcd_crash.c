@@ -83,11 +83,14 @@ TEST(judgments_survive_sigkill) {
         REQUIRE(jstr(o, "id"));
         snprintf(ids[i], sizeof ids[i], "%s", jstr(o, "id"));
         cJSON_Delete(o);
-        texts[i] = get_text(srv.port, ids[i], &st);
-        CHECK_EQ_INT(st, 200);
-        if (i) CHECK(strcmp(ids[i - 1], ids[i]) < 0); /* time-ordered */
     }
     int st;
+    /* read after all saves: a later judgment of the same company marks the earlier
+     * one superseded */
+    for (int i = 0; i < N_SAVED; i++) {
+        texts[i] = get_text(srv.port, ids[i], &st);
+        CHECK_EQ_INT(st, 200);
+    }
     cJSON *s0 = http_get_json(srv.port, "/api/v1/status", &st);
     double ex_before = jnum(s0, "exemplars", -1);
     cJSON_Delete(s0);
@@ -106,9 +109,10 @@ TEST(judgments_survive_sigkill) {
     }
     cJSON *s1 = http_get_json(srv.port, "/api/v1/status", &st);
     CHECK_EQ_INT((int)jnum(jget(s1, "store"), "judgments", -1), N_SAVED);
-    /* every judgment is an exemplar again after the restart */
+    /* every company's current judgment is an exemplar again after the restart; the
+     * ones it superseded are kept but no longer count */
     CHECK_EQ_INT((int)jnum(s1, "exemplars", -1), (int)ex_before);
-    CHECK_EQ_INT((int)jnum(jget(s1, "store"), "exemplars", -1), N_SAVED);
+    CHECK_EQ_INT((int)jnum(jget(s1, "store"), "exemplars", -1), 4);
     cJSON_Delete(s1);
     /* the per-company lists are intact and newest first */
     for (int c = 0; c < 4; c++) {
@@ -119,16 +123,24 @@ TEST(judgments_survive_sigkill) {
         const cJSON *list = jget(o, "judgments");
         CHECK_EQ_INT(cJSON_GetArraySize(list), N_SAVED / 4);
         int k = 0;
+        const char *newer = NULL;
         for (int i = N_SAVED - 1; i >= 0; i--)
-            if (i % 4 == c) CHECK_EQ_STR(jstr(cJSON_GetArrayItem(list, k++), "id"), ids[i]);
+            if (i % 4 == c) {
+                const cJSON *x = cJSON_GetArrayItem(list, k++);
+                CHECK_EQ_STR(jstr(x, "id"), ids[i]);
+                CHECK_EQ_STR(jstr(x, "status"), newer ? "superseded" : "current");
+                if (newer) CHECK_EQ_STR(jstr(x, "superseded_by"), newer);
+                newer = ids[i];
+            }
         cJSON_Delete(o);
     }
-    /* new ids continue after the old ones */
+    /* a new judgment supersedes the company's current one */
     cJSON *j = make_judgment(srv.port, 0, 100000000UL, "김판별", 1);
     REQUIRE(j);
     cJSON *o = http_post_obj(srv.port, "/api/v1/judgments", j, &st);
     CHECK_EQ_INT(st, 201);
-    CHECK(jstr(o, "id") && strcmp(jstr(o, "id"), ids[N_SAVED - 1]) > 0);
+    CHECK(jstr(o, "id") && strlen(jstr(o, "id")) == 32);
+    CHECK_EQ_STR(jstr(o, "supersedes"), ids[N_SAVED - 4]);
     cJSON_Delete(o);
     cJSON_Delete(j);
     igcd_kill(&srv);
@@ -215,7 +227,6 @@ TEST(sigkill_during_saves) {
             cJSON_Delete(o);
         }
         free(t);
-        if (i) CHECK(strcmp(s.ids[i - 1], s.ids[i]) < 0);
     }
     CHECK_EQ_INT(missing, 0);
     /* at most the one in flight was stored without an answer */
@@ -223,6 +234,9 @@ TEST(sigkill_during_saves) {
     cJSON *stt = http_get_json(srv.port, "/api/v1/status", &st);
     double stored = jnum(jget(stt, "store"), "judgments", -1);
     CHECK(stored >= (double)s.nids && stored <= (double)s.nids + 1);
+    /* a save is one transaction: the company's one current judgment has its
+     * exemplar, and none of the ones it superseded kept theirs */
+    CHECK_EQ_INT((int)jnum(jget(stt, "store"), "exemplars", -1), 1);
     cJSON_Delete(stt);
     char brn[11], path[96];
     brn_make(987654321UL, brn);
@@ -230,6 +244,11 @@ TEST(sigkill_during_saves) {
     cJSON *o = http_get_json(srv.port, path, &st);
     CHECK_EQ_INT(st, 200);
     CHECK((size_t)cJSON_GetArraySize(jget(o, "judgments")) >= (s.nids < 500 ? s.nids : 500));
+    int current = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, jget(o, "judgments")) current += jstr(x, "status") && strcmp(jstr(x, "status"), "current") == 0;
+    CHECK_EQ_INT(current, 1);
+    CHECK_EQ_STR(jstr(cJSON_GetArrayItem(jget(o, "judgments"), 0), "status"), "current");
     cJSON_Delete(o);
     igcd_kill(&srv);
     free(s.body);

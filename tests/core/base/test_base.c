@@ -838,7 +838,49 @@ TEST(log_levels_do_not_crash) {
     CHECK(1);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_is_never_null),
+
+/* SHA-256 against the FIPS 180-4 examples (empty, "abc", two blocks, a million 'a'). */
+TEST(sha256_known_vectors) {
+    char h[65];
+    igc_sha256_hex("", 0, h);
+    CHECK_EQ_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    igc_sha256_hex("abc", 3, h);
+    CHECK_EQ_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    igc_sha256_hex(two, strlen(two), h);
+    CHECK_EQ_STR(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    char *m = malloc(1000000);
+    REQUIRE(m);
+    memset(m, 'a', 1000000);
+    igc_sha256_hex(m, 1000000, h);
+    CHECK_EQ_STR(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(m);
+    /* 55 and 56 bytes: from 56 on the length no longer fits the last block */
+    char b[64];
+    memset(b, 'x', sizeof b);
+    igc_sha256_hex(b, 55, h);
+    CHECK_EQ_STR(h, "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072");
+    igc_sha256_hex(b, 56, h);
+    CHECK_EQ_STR(h, "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e");
+    igc_sha256_hex(b, 63, h);
+    CHECK_EQ_STR(h, "75220b47218278e656f2013bb8f0c455a25eaf01e86c64924e9d48d89776d6f2");
+    igc_sha256_hex(b, 64, h);
+    CHECK_EQ_STR(h, "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
+}
+
+/* Random ids: the requested length, hex, and not the same twice. */
+TEST(random_hex_differs) {
+    char a[65], b[65];
+    CHECK_EQ_INT(igc_random_hex(16, a), 0);
+    CHECK_EQ_INT(igc_random_hex(16, b), 0);
+    CHECK_EQ_INT((int)strlen(a), 32);
+    CHECK(strspn(a, "0123456789abcdef") == 32);
+    CHECK(strcmp(a, b) != 0);
+    CHECK_EQ_INT(igc_random_hex(65, a), IGC_EINVAL);
+    CHECK(igc_const_eq("abc", "abc") && !igc_const_eq("abc", "abd") && !igc_const_eq("abc", "ab"));
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(sha256_known_vectors), TEST_ENTRY(random_hex_differs), TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_is_never_null),
               TEST_ENTRY(mask_keeps_first_character), TEST_ENTRY(mask_respects_output_size),
               TEST_ENTRY(buf_grows_and_stays_terminated), TEST_ENTRY(buf_puts_printf_binary),
               TEST_ENTRY(utf8_valid_accepts_well_formed), TEST_ENTRY(utf8_valid_rejects_malformed),

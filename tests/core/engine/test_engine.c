@@ -1487,6 +1487,57 @@ TEST(confidence_weights_votes) {
     confidence_case("unknown", "high", 1.0);
 }
 
+
+/* 1 when the result's neighbours include key. */
+static int has_neighbour(const igc_engine_result *r, const char *key) {
+    for (size_t i = 0; i < r->nneighbors; i++)
+        if (strcmp(r->neighbors[i].key, key) == 0) return 1;
+    return 0;
+}
+
+/* A removed exemplar counts nowhere at once; a company's own exemplars are never
+ * its neighbours (the owner key), another company's are. */
+static void remove_and_owner_case(const igc_encoder *enc) {
+    igc_engine *e;
+    REQUIRE(igc_engine_new(g_tx, g_ks, enc, NULL, NULL, NULL, &e) == 0);
+    const char *text = "리튬이온 배터리 양극재 및 전구체";
+    igc_exemplar a = {.key = "test:a", .in = {.main_product = text, .owner = 7}, .labels = {g_tx->items[0].code}};
+    igc_exemplar b = {.key = "test:b", .in = {.main_product = text, .owner = 8}, .labels = {g_tx->items[1].code}};
+    CHECK_EQ_INT(igc_engine_add_exemplar(e, &a), 0);
+    CHECK_EQ_INT(igc_engine_add_exemplar(e, &b), 0);
+    CHECK_EQ_INT(igc_engine_commit(e), 0);
+    igc_engine_result r;
+    igc_engine_input own = {.main_product = text, .owner = 7}, other = {.main_product = text, .owner = 9};
+    REQUIRE(igc_engine_classify(e, &own, NULL, &r) == 0);
+    CHECK(!has_neighbour(&r, "test:a") && has_neighbour(&r, "test:b"));
+    igc_engine_result_free(&r);
+    REQUIRE(igc_engine_classify(e, &other, NULL, &r) == 0);
+    CHECK(has_neighbour(&r, "test:a") && has_neighbour(&r, "test:b"));
+    igc_engine_result_free(&r);
+    CHECK_EQ_INT(igc_engine_label_count(e, &g_tx->items[1]), 1);
+    CHECK_EQ_INT(igc_engine_remove_exemplar(e, "test:b"), 0);
+    CHECK_EQ_INT((int)igc_engine_exemplar_count(e), 1);
+    CHECK_EQ_INT(igc_engine_label_count(e, &g_tx->items[1]), 0);
+    REQUIRE(igc_engine_classify(e, &other, NULL, &r) == 0);
+    CHECK(has_neighbour(&r, "test:a") && !has_neighbour(&r, "test:b"));
+    igc_engine_result_free(&r);
+    float *ft = malloc(g_tx->nitems * IGC_FT_N * sizeof *ft);
+    double na[IGC_NA_N];
+    REQUIRE(ft && igc_engine_features(e, &other, NULL, ft, na) == 0);
+    CHECK(ft[1 * IGC_FT_N + IGC_FT_KNN_LEX] == 0 && ft[0 * IGC_FT_N + IGC_FT_KNN_LEX] > 0.99);
+    free(ft);
+    CHECK_EQ_INT(igc_engine_remove_exemplar(e, "test:b"), IGC_ENOTFOUND);
+    CHECK_EQ_INT(igc_engine_remove_exemplar(e, "test:none"), IGC_ENOTFOUND);
+    CHECK_EQ_INT(igc_engine_add_exemplar(e, &b), IGC_EEXIST); /* keys stay taken */
+    CHECK_EQ_INT(igc_engine_commit(e), 0);
+    igc_engine_unref(e);
+}
+
+TEST(remove_exemplar_and_owner) {
+    remove_and_owner_case(NULL);
+    remove_and_owner_case(&g_tenc);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_first),
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
@@ -1495,4 +1546,4 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(blank_input), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
-              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes))
+              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner))

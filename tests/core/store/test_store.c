@@ -48,7 +48,7 @@ static size_t make_doc(unsigned n, char *out, size_t outsz) {
     return o;
 }
 
-static int put_doc(igc_store *s, const char *brn, unsigned n, char id[32]) {
+static int put_doc(igc_store *s, const char *brn, unsigned n, char id[IGC_STORE_ID_SIZE]) {
     char doc[4096];
     size_t len = make_doc(n, doc, sizeof doc);
     return igc_store_judgment_put(s, brn, doc, len, id);
@@ -68,13 +68,13 @@ static const char *J1 = "{\"company\":\"가나다\",\"items\":[]}";
 /* ---- basic operations ---- */
 
 TEST(test_put_get_update) {
-    char dir[64], id[32], id2[32];
+    char dir[64], id[IGC_STORE_ID_SIZE], id2[IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
     CHECK_EQ_INT(igc_store_judgment_put(s, BRN_A, J1, strlen(J1), id), 0);
-    CHECK_EQ_INT(strlen(id), 18);
-    CHECK(id[0] == 'J');
+    CHECK_EQ_INT(strlen(id), 32);
+    CHECK(strspn(id, "0123456789abcdef") == 32);
     char *got = NULL;
     size_t len = 0;
     CHECK_EQ_INT(igc_store_judgment_get(s, id, &got, &len), 0);
@@ -95,7 +95,7 @@ TEST(test_put_get_update) {
 
     /* No brn: stored but not indexed. */
     CHECK_EQ_INT(igc_store_judgment_put(s, NULL, J1, strlen(J1), id2), 0);
-    CHECK(strcmp(id2, id) > 0);
+    CHECK(strcmp(id2, id) != 0);
     CHECK_EQ_INT(igc_store_judgment_put(s, "", J1, strlen(J1), id2), 0);
     igc_store_stats st;
     CHECK_EQ_INT(igc_store_stat(s, &st), 0);
@@ -109,35 +109,96 @@ TEST(test_put_get_update) {
     igc_store_ids_free(&ids);
     igc_store_close(s);
 
-    /* Reopen: data still there, new ids keep increasing. */
+    /* Reopen: data still there, new ids unique and the company index still newest first. */
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
     CHECK_EQ_INT(igc_store_judgment_get(s, id, &got, NULL), 0);
     CHECK_EQ_STR(got, j2);
     free(got);
-    char id3[32];
+    char id3[IGC_STORE_ID_SIZE];
     CHECK_EQ_INT(igc_store_judgment_put(s, BRN_A, J1, strlen(J1), id3), 0);
-    CHECK(strcmp(id3, id2) > 0);
+    CHECK(strcmp(id3, id2) != 0 && strcmp(id3, id) != 0);
+    igc_store_ids l3;
+    CHECK_EQ_INT(igc_store_judgment_list_brn(s, BRN_A, 1, &l3), 0);
+    CHECK(l3.n == 1 && strcmp(l3.ids[0], id3) == 0);
+    igc_store_ids_free(&l3);
     igc_store_close(s);
     rm_dir(dir);
 }
 
-TEST(test_ids_unique_sorted) {
-    char dir[64], prev[32] = "", id[32];
+/* Ids are 128 random bits: unique, and the next one says nothing of the last
+ * (the old time-ordered ids let 8,000 guesses find every judgment). */
+TEST(test_ids_random_unique) {
+    char dir[64], ids[60][IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
-    /* Many puts inside one millisecond exercise the sequence part. */
+    int ordered = 0;
     for (int i = 0; i < 60; i++) {
-        REQUIRE(igc_store_judgment_put(s, NULL, J1, strlen(J1), id) == 0);
-        CHECK(strcmp(id, prev) > 0);
-        memcpy(prev, id, sizeof prev);
+        REQUIRE(igc_store_judgment_put(s, NULL, J1, strlen(J1), ids[i]) == 0);
+        CHECK_EQ_INT((int)strlen(ids[i]), 32);
+        CHECK(strspn(ids[i], "0123456789abcdef") == 32);
+        for (int j = 0; j < i; j++) CHECK(strcmp(ids[i], ids[j]) != 0);
+        if (i) ordered += strcmp(ids[i], ids[i - 1]) > 0;
+        char *got = NULL;
+        CHECK_EQ_INT(igc_store_judgment_get(s, ids[i], &got, NULL), 0);
+        free(got);
     }
+    /* time-ordered ids would increase 59 times out of 59 */
+    CHECK(ordered > 10 && ordered < 49);
+    igc_store_close(s);
+    rm_dir(dir);
+}
+
+/* Several writes in one transaction are all there after commit, none after abort. */
+TEST(test_txn_all_or_nothing) {
+    char dir[64], id[IGC_STORE_ID_SIZE], id2[IGC_STORE_ID_SIZE];
+    tmp_dir(dir);
+    igc_store *s;
+    REQUIRE(igc_store_open(dir, 16, &s) == 0);
+    igc_store_txn *t;
+    REQUIRE(igc_store_new_id(id) == 0);
+    REQUIRE(igc_store_txn_begin(s, &t) == 0);
+    CHECK_EQ_INT(igc_store_txn_judgment_put(t, id, BRN_A, J1, strlen(J1)), 0);
+    CHECK_EQ_INT(igc_store_txn_exemplar_put(t, id, J1, strlen(J1)), 0);
+    CHECK_EQ_INT(igc_store_txn_audit_append(t, "{\"a\":1}", 7), 0);
+    igc_store_txn_abort(t);
+    char *got = NULL;
+    CHECK_EQ_INT(igc_store_judgment_get(s, id, &got, NULL), IGC_ENOTFOUND);
+    CHECK_EQ_INT(igc_store_exemplar_get(s, id, &got, NULL), IGC_ENOTFOUND);
+    igc_store_stats st;
+    CHECK_EQ_INT(igc_store_stat(s, &st), 0);
+    CHECK(st.judgments == 0 && st.exemplars == 0 && st.audit == 0);
+    REQUIRE(igc_store_txn_begin(s, &t) == 0);
+    CHECK_EQ_INT(igc_store_txn_judgment_put(t, id, BRN_A, J1, strlen(J1)), 0);
+    CHECK_EQ_INT(igc_store_txn_judgment_put(t, id, BRN_A, J1, strlen(J1)), IGC_EEXIST);
+    CHECK_EQ_INT(igc_store_txn_exemplar_put(t, id, J1, strlen(J1)), 0);
+    CHECK_EQ_INT(igc_store_txn_audit_append(t, "{\"a\":1}", 7), 0);
+    CHECK_EQ_INT(igc_store_txn_audit_append(t, "{\"a\":2}", 7), 0);
+    CHECK_EQ_INT(igc_store_txn_commit(t), 0);
+    CHECK_EQ_INT(igc_store_stat(s, &st), 0);
+    CHECK(st.judgments == 1 && st.exemplars == 1 && st.audit == 2);
+    /* the company index orders by save time although ids are random */
+    REQUIRE(igc_store_new_id(id2) == 0);
+    REQUIRE(igc_store_txn_begin(s, &t) == 0);
+    CHECK_EQ_INT(igc_store_txn_judgment_put(t, id2, BRN_A, J1, strlen(J1)), 0);
+    CHECK_EQ_INT(igc_store_txn_commit(t), 0);
+    igc_store_ids ids;
+    CHECK_EQ_INT(igc_store_judgment_list_brn(s, BRN_A, 0, &ids), 0);
+    CHECK(ids.n == 2 && strcmp(ids.ids[0], id2) == 0 && strcmp(ids.ids[1], id) == 0);
+    igc_store_ids_free(&ids);
+    /* deleting (retention) takes the index entry too */
+    REQUIRE(igc_store_txn_begin(s, &t) == 0);
+    CHECK_EQ_INT(igc_store_txn_judgment_del(t, id2, BRN_A), 0);
+    CHECK_EQ_INT(igc_store_txn_commit(t), 0);
+    CHECK_EQ_INT(igc_store_judgment_list_brn(s, BRN_A, 0, &ids), 0);
+    CHECK(ids.n == 1 && strcmp(ids.ids[0], id) == 0);
+    igc_store_ids_free(&ids);
     igc_store_close(s);
     rm_dir(dir);
 }
 
 TEST(test_list_brn_order_limit) {
-    char dir[64], ida[6][32], idb[3][32];
+    char dir[64], ida[6][IGC_STORE_ID_SIZE], idb[3][IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
@@ -182,13 +243,13 @@ TEST(test_list_brn_order_limit) {
 typedef struct {
     igc_store *s;
     int calls, stop_at;
-    char seen[8][32];
+    char seen[8][IGC_STORE_ID_SIZE];
     int updated;
 } walk;
 
 static int walk_cb(void *ud, const char *id, const char *json, size_t len) {
     walk *w = ud;
-    if (w->calls < 8) snprintf(w->seen[w->calls], 32, "%s", id);
+    if (w->calls < 8) snprintf(w->seen[w->calls], IGC_STORE_ID_SIZE, "%s", id);
     w->calls++;
     if (strlen(json) != len || json[0] != '{') return -100;
     if (w->s) {
@@ -205,7 +266,7 @@ static int walk_cb(void *ud, const char *id, const char *json, size_t len) {
 }
 
 TEST(test_foreach) {
-    char dir[64], id[5][32];
+    char dir[64], id[5][IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
@@ -216,7 +277,13 @@ TEST(test_foreach) {
     memset(&w, 0, sizeof w);
     CHECK_EQ_INT(igc_store_judgment_foreach(s, walk_cb, &w), 0);
     CHECK_EQ_INT(w.calls, 5);
-    for (int i = 0; i < 5; i++) CHECK_EQ_STR(w.seen[i], id[i]);
+    /* every judgment once (in id order, which is random, not creation order) */
+    for (int i = 0; i < 5; i++) {
+        int found = 0;
+        for (int j = 0; j < 5; j++) found += strcmp(w.seen[j], id[i]) == 0;
+        CHECK_EQ_INT(found, 1);
+        if (i) CHECK(strcmp(w.seen[i], w.seen[i - 1]) > 0);
+    }
 
     memset(&w, 0, sizeof w);
     w.stop_at = 3;
@@ -346,7 +413,7 @@ TEST(test_schema_mismatch) {
 }
 
 TEST(test_invalid_args) {
-    char dir[64], id[32];
+    char dir[64], id[IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s = NULL, *s2 = NULL;
     CHECK_EQ_INT(igc_store_open(NULL, 16, &s), IGC_EINVAL);
@@ -398,7 +465,7 @@ TEST(test_invalid_args) {
     const char *bad_brns[] = {"123", "12345678901", "10181003AB", "101-8100340", "1018-100340", "101-81-0034 "};
     for (size_t i = 0; i < sizeof bad_brns / sizeof *bad_brns; i++)
         CHECK_EQ_INT(igc_store_judgment_put(s, bad_brns[i], J1, strlen(J1), id), IGC_EINVAL);
-    igc_store_ids ids = {(char(*)[32])1, 5};
+    igc_store_ids ids = {(char(*)[IGC_STORE_ID_SIZE])1, 5};
     CHECK_EQ_INT(igc_store_judgment_list_brn(s, "12", 0, &ids), IGC_EINVAL);
     CHECK(ids.ids == NULL && ids.n == 0);
     CHECK_EQ_INT(igc_store_judgment_list_brn(s, NULL, 0, &ids), IGC_EINVAL);
@@ -406,9 +473,9 @@ TEST(test_invalid_args) {
     igc_store_ids_free(NULL);
 
     char *got;
-    char longid[40];
-    memset(longid, 'J', 39);
-    longid[39] = '\0';
+    char longid[60];
+    memset(longid, 'J', 59);
+    longid[59] = '\0';
     CHECK_EQ_INT(igc_store_judgment_get(s, longid, &got, NULL), IGC_EINVAL);
     CHECK_EQ_INT(igc_store_judgment_get(s, "", &got, NULL), IGC_EINVAL);
     CHECK_EQ_INT(igc_store_judgment_get(s, NULL, &got, NULL), IGC_EINVAL);
@@ -453,11 +520,11 @@ TEST(test_invalid_args) {
 /* ---- map full ---- */
 
 TEST(test_map_full) {
-    char dir[64], id[32];
+    char dir[64], id[IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 1, &s) == 0);
-    static char ids[1000][32];
+    static char ids[1000][IGC_STORE_ID_SIZE];
     unsigned n = 0;
     int rc = 0;
     while (n < 1000) {
@@ -506,7 +573,7 @@ TEST(test_map_full) {
     REQUIRE(igc_store_open(dir, 4, &s) == 0);
     CHECK_EQ_INT(put_doc(s, BRN_A, 2999, id), 0);
     CHECK(doc_is(s, id, 2999));
-    CHECK(strcmp(id, ids[n - 1]) > 0);
+    CHECK(strcmp(id, ids[n - 1]) != 0);
     CHECK_EQ_INT(igc_store_stat(s, &st), 0);
     CHECK_EQ_INT(st.judgments, n + 1);
     CHECK(st.map_size == 4u * 1024 * 1024);
@@ -520,7 +587,7 @@ TEST(test_map_full) {
 #define MAX_REPORTED 20000
 
 typedef struct {
-    char id[32];
+    char id[IGC_STORE_ID_SIZE];
     unsigned n;
 } reported;
 
@@ -528,7 +595,7 @@ static void child_writer(const char *dir, int wfd, unsigned start) {
     igc_store *s;
     if (igc_store_open(dir, 64, &s)) _exit(2);
     for (unsigned n = start;; n++) {
-        char id[32], line[64], *back;
+        char id[IGC_STORE_ID_SIZE], line[64], *back;
         if (put_doc(s, BRN_A, n, id)) _exit(3);
         /* A read after each write keeps reader slots busy for the kill. */
         if (igc_store_judgment_get(s, id, &back, NULL)) _exit(4);
@@ -550,9 +617,9 @@ static size_t read_reports(int fd, reported *out, size_t have) {
     for (char *nl; (nl = strchr(p, '\n')) && have < MAX_REPORTED; p = nl + 1) {
         *nl = '\0';
         unsigned n;
-        char id[32];
-        if (sscanf(p, "%31s %u", id, &n) == 2) {
-            memcpy(out[have].id, id, 32);
+        char id[IGC_STORE_ID_SIZE];
+        if (sscanf(p, "%47s %u", id, &n) == 2) {
+            memcpy(out[have].id, id, IGC_STORE_ID_SIZE);
             out[have].n = n;
             have++;
         }
@@ -596,11 +663,11 @@ TEST(test_kill9) {
         child_reports += nrep - before;
         close(pfd[0]);
         if (held) {
-            char id[32];
+            char id[IGC_STORE_ID_SIZE];
             unsigned n = 900000u + (unsigned)round;
             CHECK_EQ_INT(put_doc(held, BRN_A, n, id), 0);
             if (id[0] && nrep < MAX_REPORTED) {
-                memcpy(rep[nrep].id, id, 32);
+                memcpy(rep[nrep].id, id, IGC_STORE_ID_SIZE);
                 rep[nrep++].n = n;
             }
             igc_store_close(held);
@@ -611,12 +678,12 @@ TEST(test_kill9) {
         size_t bad = 0;
         for (size_t i = 0; i < nrep; i++) bad += !doc_is(s, rep[i].id, rep[i].n);
         CHECK_EQ_INT(bad, 0);
-        char id[32];
+        char id[IGC_STORE_ID_SIZE];
         unsigned n = 800000u + (unsigned)round;
         CHECK_EQ_INT(put_doc(s, BRN_A, n, id), 0);
         CHECK(doc_is(s, id, n));
         if (nrep < MAX_REPORTED) {
-            memcpy(rep[nrep].id, id, 32);
+            memcpy(rep[nrep].id, id, IGC_STORE_ID_SIZE);
             rep[nrep++].n = n;
         }
         igc_store_close(s);
@@ -635,22 +702,12 @@ TEST(test_kill9) {
     igc_store_ids list;
     CHECK_EQ_INT(igc_store_judgment_list_brn(s, BRN_A, 0, &list), 0);
     CHECK_EQ_INT(list.n, st.judgments);
-    for (size_t i = 1; i < list.n; i++) CHECK(strcmp(list.ids[i - 1], list.ids[i]) > 0);
-    /* Every reported id is in the index (list is sorted newest first). */
+    /* Every reported id is in the index. */
     size_t missing = 0;
     for (size_t i = 0; i < nrep; i++) {
-        size_t lo = 0, hi = list.n;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            int c = strcmp(list.ids[mid], rep[i].id);
-            if (c == 0) {
-                lo = hi = mid + 1;
-                break;
-            }
-            if (c > 0) lo = mid + 1;
-            else hi = mid;
-        }
-        missing += !(lo > 0 && strcmp(list.ids[lo - 1], rep[i].id) == 0);
+        int found = 0;
+        for (size_t j = 0; j < list.n && !found; j++) found = strcmp(list.ids[j], rep[i].id) == 0;
+        missing += !found;
     }
     CHECK_EQ_INT(missing, 0);
     igc_store_ids_free(&list);
@@ -667,7 +724,7 @@ static int hold_cb(void *ud, const char *id, const char *json, size_t len) {
 }
 
 TEST(test_stale_reader) {
-    char dir[64], id[32];
+    char dir[64], id[IGC_STORE_ID_SIZE];
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
@@ -704,7 +761,7 @@ TEST(test_stale_reader) {
         if (igc_store_open(dir, 16, &c)) _exit(2);
         igc_store_stats cst;
         if (igc_store_stat(c, &cst)) _exit(3);
-        char nid[32];
+        char nid[IGC_STORE_ID_SIZE];
         if (put_doc(c, BRN_A, 2, nid)) _exit(4);
         igc_store_close(c);
         _exit(cst.readers == 0 ? 0 : 10 + (int)cst.readers);
@@ -726,7 +783,7 @@ TEST(test_stale_reader) {
 
 typedef struct {
     igc_store *s;
-    char (*ids)[32];
+    char (*ids)[IGC_STORE_ID_SIZE];
     unsigned n;
     int errors;
 } reader_arg;
@@ -759,7 +816,7 @@ TEST(test_threads) {
     tmp_dir(dir);
     igc_store *s;
     REQUIRE(igc_store_open(dir, 16, &s) == 0);
-    static char ids[40][32];
+    static char ids[40][IGC_STORE_ID_SIZE];
     for (unsigned i = 0; i < 40; i++) REQUIRE(put_doc(s, BRN_B, i, ids[i]) == 0);
     pthread_t th[4];
     reader_arg args[4];
@@ -767,7 +824,7 @@ TEST(test_threads) {
         args[t] = (reader_arg){s, ids, 40, 0};
         REQUIRE(pthread_create(&th[t], NULL, reader_thread, &args[t]) == 0);
     }
-    char id[32];
+    char id[IGC_STORE_ID_SIZE];
     for (unsigned i = 0; i < 15; i++) CHECK_EQ_INT(put_doc(s, BRN_B, 500 + i, id), 0);
     for (int t = 0; t < 4; t++) {
         pthread_join(th[t], NULL);
@@ -781,7 +838,7 @@ TEST(test_threads) {
     rm_dir(dir);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(test_put_get_update), TEST_ENTRY(test_ids_unique_sorted),
+IGC_TEST_MAIN(TEST_ENTRY(test_put_get_update), TEST_ENTRY(test_ids_random_unique), TEST_ENTRY(test_txn_all_or_nothing),
               TEST_ENTRY(test_list_brn_order_limit), TEST_ENTRY(test_foreach), TEST_ENTRY(test_exemplars),
               TEST_ENTRY(test_meta), TEST_ENTRY(test_schema_mismatch), TEST_ENTRY(test_invalid_args),
               TEST_ENTRY(test_map_full), TEST_ENTRY(test_kill9), TEST_ENTRY(test_stale_reader),
