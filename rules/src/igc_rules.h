@@ -70,6 +70,8 @@ typedef struct igc_rules_limits {
     unsigned long instructions; /* VM instructions per rule call; 0 = 2,000,000 */
     unsigned states;            /* lua_States per version for parallel evaluation, loaded on
                                    demand (each capped at mem_bytes); 0 = online CPUs, at most 16 */
+    unsigned load_ms;           /* wall-clock limit on loading a set and running all its tests;
+                                   0 = 10,000 ms */
 } igc_rules_limits;
 
 /* What a rule-set directory holds. Both kinds share the sandbox, budgets,

@@ -457,6 +457,42 @@ TEST(all_rules_failing_returns_erules) {
     remove_dir(dir);
 }
 
+/* A rule whose string pattern backtracks (n^4 steps) is stopped by the
+ * instruction budget like an endless loop: it used to run 0.68 s in C, where
+ * the count hook never fires, on every evaluation. */
+TEST(backtracking_pattern_is_budgeted) {
+    char tmpl[] = "/tmp/igc-rules-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    char *dir = igc_strdup(tmpl);
+    write_text(dir, "slow.lua",
+               "rule{ id='slow', description='되돌아가는 패턴', apply=function(ctx)\n"
+               "  if string.rep('a', 200):find('.-.-.-b') then ctx:needs_review('b') end\n"
+               "  local s = ctx.company.name .. string.rep('a', 200)\n"
+               "  for _ in s:gmatch('a*a*a*a*b') do end\n"
+               "end }\n"
+               "rule{ id='after', description='다음 규칙', priority=200, apply=function(ctx)\n"
+               "  ctx:needs_review('다음 규칙은 실행됨')\n"
+               "end }\n");
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    igc_rules_verdict out;
+    double t0 = igc_now_ms();
+    int rc = eval_firm(v, "가나", "C", "", "x", &out);
+    double ms = igc_now_ms() - t0;
+    fprintf(stderr, "  evaluation with a backtracking rule: %.1f ms\n", ms);
+    CHECK_EQ_INT(rc, 0);
+    CHECK(ms < (UNDER_ASAN ? 500.0 : 50.0));
+    CHECK(out.needs_review && strstr(out.review_note, "다음 규칙은 실행됨"));
+    char last[600];
+    status_str(r, "last_rule_error", last, sizeof last);
+    CHECK(strstr(last, "slow.lua:2:") && strstr(last, "instruction budget exceeded"));
+    CHECK_EQ_INT((int)status_num(r, "rule_errors"), 1);
+    igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
 /* ---- reload ---- */
 
 static int refused(igc_rules *r, const char *dir, const char *file, const char *text, const char *expect) {
@@ -1193,7 +1229,7 @@ TEST(principles_on_dev_rows) {
 IGC_TEST_MAIN(TEST_ENTRY(shipped_rule_tests_pass), TEST_ENTRY(test_dir_reports_failures),
               TEST_ENTRY(eval_shipped_rules), TEST_ENTRY(eval_rejects_bad_args),
               TEST_ENTRY(sandbox_has_no_dangerous_globals), TEST_ENTRY(sandbox_escapes_contained),
-              TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(bad_changes_are_refused),
+              TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(backtracking_pattern_is_budgeted), TEST_ENTRY(bad_changes_are_refused),
               TEST_ENTRY(reload_swaps_and_old_version_still_evaluates), TEST_ENTRY(many_reloads_keep_memory_flat),
               TEST_ENTRY(concurrent_evals_during_reloads), TEST_ENTRY(text_fast_paths_match_lua),
               TEST_ENTRY(shipped_rules_read_words), TEST_ENTRY(text_reads_words),
