@@ -34,6 +34,7 @@ typedef struct igc_http_request {
     /* Internal: all request headers as "name\0value\0" pairs, names lower-cased. */
     const char *headers_;
     size_t headers_len_;
+    void *conn_; /* internal: the connection, for igc_http_defer */
 } igc_http_request;
 
 typedef struct igc_http_response {
@@ -74,6 +75,21 @@ int igc_http_server_connections(const igc_http_server *s);
 /* Stops listening, closes connections; frees once the loop has run the close
  * callbacks. NULL is fine. */
 void igc_http_server_stop(igc_http_server *s);
+
+/* ---- answers that come later ---- */
+/* A handler whose work must not run on the loop (a rule reload) calls
+ * igc_http_defer(req) and returns; the server then writes nothing, holds the
+ * connection's next pipelined request, and answers when the work ends and
+ * calls igc_http_deferred_finish() on the loop's thread (exactly once). If the
+ * client goes away meanwhile, finish just frees. */
+typedef struct igc_http_deferred igc_http_deferred;
+/* Defers the answer to req; NULL when req came from no server connection (the
+ * handler then answers at once) or out of memory. */
+igc_http_deferred *igc_http_defer(const igc_http_request *req);
+/* The loop the connection lives in. */
+uv_loop_t *igc_http_deferred_loop(const igc_http_deferred *d);
+/* Writes res (its body is taken and freed; NULL: a 500) and frees d. */
+void igc_http_deferred_finish(igc_http_deferred *d, igc_http_response *res);
 
 /* ---- router ---- */
 /* Routes by method and pattern ("/api/v1/items/{code}") with up to

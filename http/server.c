@@ -64,6 +64,16 @@ struct conn {
     size_t stash_len;
     double t_start;
     char remote[64];
+    struct igc_http_deferred *deferred; /* the request whose answer the handler deferred */
+};
+
+struct igc_http_deferred {
+    conn *c; /* NULL once the connection is gone */
+    uv_loop_t *loop;
+    int keep, head_only, taken;
+    double t_start;
+    char method[16];
+    char logp[256];
 };
 
 typedef struct wreq {
@@ -163,7 +173,7 @@ static void on_write(uv_write_t *req, int status) {
         return;
     }
     if (c->pending_writes == 0 && c->state == ST_IDLE) set_timer(c, c->srv->cfg.idle_timeout_ms);
-    if (c->read_paused && c->tcp.write_queue_size < WRITE_HIGH_WATER / 2) {
+    if (c->read_paused && !c->deferred && c->tcp.write_queue_size < WRITE_HIGH_WATER / 2) {
         c->read_paused = 0;
         char *data = c->stash;
         size_t len = c->stash_len;
@@ -373,10 +383,32 @@ static void dispatch(conn *c) {
             .remote = c->remote,
             .headers_ = c->hdrs.data,
             .headers_len_ = c->hdrs.len,
+            .conn_ = c,
         };
         ctype = igc_http_header(&req, "content-type");
         if (ctype) req.content_type = ctype;
         s->h(s->ud, &req, &res);
+        if (c->deferred && !c->deferred->taken) {
+            /* The handler answers later (igc_http_deferred_finish): nothing is
+             * written now and the next pipelined request waits. */
+            igc_http_deferred *d = c->deferred;
+            d->taken = 1;
+            d->keep = keep;
+            d->head_only = head_only;
+            d->t_start = c->t_start;
+            snprintf(d->method, sizeof d->method, "%s", method);
+            memcpy(d->logp, logp, sizeof d->logp);
+            free(path);
+            igc_buf_free(&res.body);
+            reset_request(c);
+            if (!c->closing) {
+                uv_timer_stop(&c->timer);
+                c->read_paused = 1;
+                if (c->reading) uv_read_stop((uv_stream_t *)&c->tcp);
+                c->reading = 0;
+            }
+            return;
+        }
         if (c->closing) { /* the handler stopped the server */
             free(path);
             igc_buf_free(&res.body);
@@ -403,6 +435,55 @@ static void dispatch(conn *c) {
         close_after_write(c);
     else
         set_timer(c, s->cfg.idle_timeout_ms); /* also bounds a client that stops reading */
+}
+
+/* ---- deferred answers ---- */
+
+igc_http_deferred *igc_http_defer(const igc_http_request *req) {
+    conn *c = req ? req->conn_ : NULL;
+    if (!c || c->deferred || c->closing) return NULL;
+    igc_http_deferred *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->c = c;
+    d->loop = c->srv->loop;
+    c->deferred = d;
+    return d;
+}
+
+uv_loop_t *igc_http_deferred_loop(const igc_http_deferred *d) { return d ? d->loop : NULL; }
+
+void igc_http_deferred_finish(igc_http_deferred *d, igc_http_response *res) {
+    if (!d) return;
+    conn *c = d->c;
+    if (!c || c->closing) { /* the client went away meanwhile */
+        if (res) igc_buf_free(&res->body);
+        free(d);
+        return;
+    }
+    c->deferred = NULL;
+    igc_http_response fallback = {.status = 500};
+    if (!res) {
+        res = &fallback;
+        proto_error_body(res, 500);
+    }
+    if (res->status < 200 || res->status > 599) proto_error_body(res, 500);
+    igc_log(res->status >= 500 ? IGC_LOG_WARN : IGC_LOG_INFO, "http %s %s %d %.1fms", d->method, d->logp,
+            res->status, igc_now_ms() - d->t_start);
+    int rc = send_response(c, res, d->head_only, !d->keep);
+    igc_buf_free(&res->body);
+    int keep = d->keep;
+    free(d);
+    if (rc) {
+        conn_close(c);
+        return;
+    }
+    c->state = ST_IDLE;
+    if (!keep) {
+        close_after_write(c);
+        return;
+    }
+    set_timer(c, c->srv->cfg.idle_timeout_ms);
+    /* on_write resumes reading, with any pipelined input kept meanwhile */
 }
 
 /* ---- llhttp callbacks ---- */
@@ -537,6 +618,21 @@ static void process(conn *c, const char *data, size_t len) {
             len -= used;
             if (err == HPE_PAUSED) llhttp_resume(&c->parser);
             if (c->ready) dispatch(c);
+            if (c->deferred && !c->closing) {
+                if (len) { /* kept until the deferred answer is written */
+                    char *rest = malloc(c->stash_len + len);
+                    if (!rest) {
+                        conn_close(c);
+                        return;
+                    }
+                    if (c->stash_len) memcpy(rest, c->stash, c->stash_len);
+                    memcpy(rest + c->stash_len, data, len);
+                    free(c->stash);
+                    c->stash = rest;
+                    c->stash_len += len;
+                }
+                return;
+            }
             if (err == HPE_PAUSED_UPGRADE) {
                 close_after_write(c); /* no protocol upgrades here */
                 return;
@@ -639,6 +735,10 @@ static void conn_close(conn *c) {
     c->prev = c->next = NULL;
     s->nconns--;
     if (!c->rejected) s->active--;
+    if (c->deferred) {
+        c->deferred->c = NULL;
+        c->deferred = NULL;
+    }
     uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
     uv_close((uv_handle_t *)&c->timer, on_conn_closed);
 }
