@@ -3,7 +3,15 @@
  *
  * The server lives in the caller's libuv loop (single-threaded). Handlers are
  * synchronous: the server calls the handler once a whole request has been read
- * and writes the response it fills in. Keep-alive, pipelining, chunked request
+ * and writes the response it fills in (or answers later, igc_http_defer).
+ * Before a handler runs, the server refuses HTTP versions other than 1.0/1.1
+ * (505), a Host that is not this server (421, against DNS rebinding), a
+ * state-changing request whose Origin is another site (403), a POST/PUT/PATCH
+ * to /api/ whose Content-Type is not application/json (415), a client over its
+ * connection or request-rate limit (429) and chunk sizes over the body limit
+ * (413, at the chunk header). Every response carries X-Content-Type-Options:
+ * nosniff, Referrer-Policy: no-referrer and a Content-Security-Policy (for
+ * HTML: scripts, styles and images from this server only, no framing). Keep-alive, pipelining, chunked request
  * bodies and Expect: 100-continue are supported; HEAD is answered like GET
  * without a body. Every protocol error gets a JSON error body (see
  * igc_http_error) with a stable English code and a Korean message.
@@ -55,6 +63,19 @@ typedef struct igc_http_config {
     unsigned body_timeout_ms;    /* 0: 30000; body must complete in time after the headers -> 408 */
     unsigned idle_timeout_ms;    /* 0: 60000; keep-alive idle connections are closed after it */
     int max_connections;         /* 0: 256; beyond -> 503 + close */
+    /* Containment (one client address cannot take every slot or the loop): */
+    int max_conn_per_client;     /* 0: 64; beyond -> 429 client_connection_limit + close */
+    double rate_per_client;      /* requests per second per client address, refilled continuously;
+                                    0: 50; < 0: no limit. An empty bucket -> 429 rate_limited */
+    unsigned rate_burst;         /* bucket size (requests at once); 0: 200 */
+    unsigned log_interval_ms;    /* refusals are logged once per client per interval; 0: 60000 */
+    /* Names besides the listen address and localhost / 127.0.0.1 / [::1] (with the
+     * bound port) that Host and Origin may carry: "igc.bank.local" (any port) or
+     * "igc.bank.local:8443", separated by commas; NULL: none. Another Host ->
+     * 421 unknown_host; a state-changing request with another Origin -> 403
+     * cross_origin. */
+    const char *hostnames;
+    int any_host;                /* accept any Host and Origin (fuzzing harnesses only) */
 } igc_http_config;
 
 typedef struct igc_http_server igc_http_server;
