@@ -66,8 +66,8 @@ typedef struct igc_http_config {
     /* Containment (one client address cannot take every slot or the loop): */
     int max_conn_per_client;     /* 0: 64; beyond -> 429 client_connection_limit + close */
     double rate_per_client;      /* requests per second per client address, refilled continuously;
-                                    0: 50; < 0: no limit. An empty bucket -> 429 rate_limited */
-    unsigned rate_burst;         /* bucket size (requests at once); 0: 200 */
+                                    0: 100; < 0: no limit. An empty bucket -> 429 rate_limited */
+    unsigned rate_burst;         /* bucket size (requests at once); 0: 400 */
     unsigned log_interval_ms;    /* refusals are logged once per client per interval; 0: 60000 */
     /* Names besides the listen address and localhost / 127.0.0.1 / [::1] (with the
      * bound port) that Host and Origin may carry: "igc.bank.local" (any port) or

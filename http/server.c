@@ -1004,8 +1004,8 @@ int igc_http_server_start(uv_loop_t *loop, const igc_http_config *cfg, igc_http_
     if (!s->cfg.idle_timeout_ms) s->cfg.idle_timeout_ms = 60000;
     if (s->cfg.max_connections <= 0) s->cfg.max_connections = 256;
     if (s->cfg.max_conn_per_client <= 0) s->cfg.max_conn_per_client = 64;
-    if (s->cfg.rate_per_client == 0) s->cfg.rate_per_client = 50;
-    if (!s->cfg.rate_burst) s->cfg.rate_burst = 200;
+    if (s->cfg.rate_per_client == 0) s->cfg.rate_per_client = 100;
+    if (!s->cfg.rate_burst) s->cfg.rate_burst = 400;
     if (!s->cfg.log_interval_ms) s->cfg.log_interval_ms = 60000;
     s->loop = loop;
     s->h = h;
