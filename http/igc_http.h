@@ -148,6 +148,15 @@ const char *igc_http_header(const igc_http_request *req, const char *name);
  * with the status and the JSON content type. */
 void igc_http_error(igc_http_response *res, int status, const char *code, const char *message_ko,
                     const char *const *fields, size_t nfields);
+/* Parses body[0..len) as exactly one JSON document (nothing but white space
+ * after it) and refuses what a lenient parser takes silently: a \u0000 escape
+ * in a string (the text would be cut there) and an object naming the same key
+ * twice (which one counts would be arbitrary). Returns 0 with *out (free with
+ * cJSON_Delete), or IGC_EINVAL / IGC_ENOMEM with *code ("invalid_json",
+ * "nul_in_string", "duplicate_key", "out_of_memory") and *msg_ko set to
+ * static strings. */
+struct cJSON;
+int igc_http_json_parse(const char *body, size_t len, struct cJSON **out, const char **code, const char **msg_ko);
 /* Appends s as a JSON string literal (quoted, escaped) to b. */
 int igc_http_json_str(igc_buf *b, const char *s);
 /* Standard reason phrase for a status ("Not Found"), "Unknown" otherwise. */
