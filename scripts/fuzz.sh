@@ -34,9 +34,11 @@ for t in "${targets[@]}"; do
     seeds=$root/tests/fuzz/corpus/$t
     [ -d "$seeds" ] || seeds=
     echo "fuzz: $t for ${secs}s" >&2
-    if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-            -jobs="${IGC_FUZZ_JOBS:-1}" -workers="${IGC_FUZZ_JOBS:-1}" \
-            -artifact_prefix="$crashes/" "$corpus" ${seeds:+"$seeds"} 2> "$build/fuzz-$t.log"; then
+    jobs=()
+    [ "${IGC_FUZZ_JOBS:-1}" -gt 1 ] && jobs=(-jobs="$IGC_FUZZ_JOBS" -workers="$IGC_FUZZ_JOBS")
+    # in the build folder: parallel jobs write their fuzz-N.log where they run
+    if ! (cd "$build" && "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+            "${jobs[@]}" -artifact_prefix="$crashes/" "$corpus" ${seeds:+"$seeds"}) 2> "$build/fuzz-$t.log"; then
         echo "fuzz: $t FAILED, see $build/fuzz-$t.log and $crashes" >&2
         status=1
     fi
