@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -955,7 +956,7 @@ TEST(parallel_evals_share_status) {
 
 typedef struct {
     igc_rules *r;
-    double last_tick, max_gap;
+    double last_tick, max_gap, loop_cpu;
     int done, rc;
     char why[1200];
 } async_ctx;
@@ -975,7 +976,14 @@ static void async_done(void *ud, int rc, const char *why) {
     snprintf(a->why, sizeof a->why, "%s", why ? why : "");
 }
 
-/* Runs one asynchronous reload of r while a 5 ms timer measures the loop. */
+static double thread_cpu_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Runs one asynchronous reload of r while a 5 ms timer measures the loop;
+ * a->loop_cpu gets the CPU time the loop's thread spent meanwhile. */
 static double async_reload(igc_rules *r, async_ctx *a) {
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -987,8 +995,10 @@ static double async_reload(igc_rules *r, async_ctx *a) {
     a->last_tick = igc_now_ms();
     double t0 = a->last_tick;
     uv_timer_start(&t, async_tick, 5, 5);
+    double c0 = thread_cpu_ms();
     if (igc_rules_reload_async(r, &loop, async_done, a) != 0) a->done = 1;
     uv_run(&loop, UV_RUN_DEFAULT);
+    a->loop_cpu = thread_cpu_ms() - c0;
     double ms = igc_now_ms() - t0;
     uv_close((uv_handle_t *)&t, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -997,9 +1007,12 @@ static double async_reload(igc_rules *r, async_ctx *a) {
 }
 
 /* A reload whose tests take long (100 tests of a rule that spends most of its
- * budget) runs on a worker thread: the loop keeps ticking every 5 ms, and the
- * swap happens when the tests pass. With a wall-clock limit the same set is
- * refused. (Run on the loop, the 100 tests stalled it for the whole load.) */
+ * budget) runs on a worker thread: the loop's thread spends under 50 ms of CPU
+ * meanwhile and its 5 ms timer keeps ticking, and the swap happens when the
+ * tests pass. With a wall-clock limit the same set is refused. (Run on the
+ * loop, the 100 tests took the loop's thread for the whole load.) The timer
+ * gaps are only reported and bounded loosely: on a shared machine the
+ * scheduler alone can delay a tick by tens of ms. */
 TEST(reload_runs_off_the_loop) {
     char *dir = copy_rules_dir();
     REQUIRE(dir);
@@ -1018,10 +1031,12 @@ TEST(reload_runs_off_the_loop) {
                "  given = {candidates = {{code = 'X1', score = 0.5}}}, expect = {applicable = true} } end\n");
     async_ctx a;
     double ms = async_reload(r, &a);
-    fprintf(stderr, "  reload with 100 slow tests: %.0f ms, longest loop gap %.1f ms, rc %d\n", ms, a.max_gap, a.rc);
+    fprintf(stderr, "  reload with 100 slow tests: %.0f ms, loop thread CPU %.1f ms, longest loop gap %.1f ms, rc %d\n",
+            ms, a.loop_cpu, a.max_gap, a.rc);
     CHECK_EQ_INT(a.rc, 0);
-    CHECK(a.max_gap < (UNDER_ASAN ? 200.0 : 50.0));
-    CHECK(ms > a.max_gap * 3); /* the reload did take a while */
+    CHECK(a.loop_cpu < 50.0);
+    CHECK(a.max_gap < 250.0);
+    CHECK(ms > 300.0); /* the reload did take a while */
     v = igc_rules_acquire(r);
     CHECK(strcmp(igc_rules_version_id(v), old_id) != 0);
     igc_rules_release(v);
@@ -1037,11 +1052,12 @@ TEST(reload_runs_off_the_loop) {
                "  local n = 0 for i = 1, 250000 do n = n + i end\n"
                "end }\n");
     ms = async_reload(r, &a);
-    fprintf(stderr, "  the same under load_ms 300: %.0f ms, longest loop gap %.1f ms, rc %d\n", ms, a.max_gap, a.rc);
+    fprintf(stderr, "  the same under load_ms 300: %.0f ms, loop thread CPU %.1f ms, longest loop gap %.1f ms, rc %d\n",
+            ms, a.loop_cpu, a.max_gap, a.rc);
     CHECK_EQ_INT(a.rc, IGC_ERULES);
     CHECK(strstr(a.why, "time limit exceeded"));
     CHECK(ms < (UNDER_ASAN ? 5000.0 : 1500.0));
-    CHECK(a.max_gap < (UNDER_ASAN ? 200.0 : 50.0));
+    CHECK(a.loop_cpu < 50.0);
     char last[1100];
     status_str(r, "last_error", last, sizeof last);
     CHECK(strstr(last, "time limit exceeded"));

@@ -49,6 +49,22 @@ static int put_file(const char *dir, const char *name, const char *text) {
     return write_text(p, text, strlen(text));
 }
 
+/* CPU time (ms) igcd's main thread, the one that runs the loop, has used so far
+ * (10 ms resolution); -1 when unknown. */
+static double loop_cpu_ms(pid_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* fields after the command name */
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* ---- a concurrent probe of the loop ---- */
 
 typedef struct {
@@ -105,7 +121,7 @@ TEST(hostile_rule_does_not_stall) {
     prober pr = {.port = p.port};
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, probe_loop, &pr) == 0);
-    double worst = 0;
+    double worst = 0, cpu0 = loop_cpu_ms(p.pid);
     for (int i = 0; i < 20; i++) {
         int st;
         double t0 = ms_now();
@@ -115,12 +131,16 @@ TEST(hostile_rule_does_not_stall) {
         CHECK_EQ_INT(st, 200);
         cJSON_Delete(o);
     }
+    double cpu = loop_cpu_ms(p.pid) - cpu0;
     pr.stop = 1;
     pthread_join(th, NULL);
-    fprintf(stderr, "  classify with a backtracking rule: slowest %.1f ms; /healthz beside it: slowest %.1f ms of %d\n",
-            worst, pr.max_ms, pr.n);
-    CHECK(worst < 150.0 * SLOW);
-    CHECK(pr.max_ms < 100.0 * SLOW);
+    fprintf(stderr, "  20 classifications with a backtracking rule: loop thread CPU %.0f ms in all, slowest %.1f ms; "
+                    "/healthz beside them: slowest %.1f ms of %d\n", cpu, worst, pr.max_ms, pr.n);
+    /* the loop's own work per classification stays under 50 ms (it was 680 ms);
+     * wall-clock times are bounded loosely, a shared machine adds its own delays */
+    CHECK(cpu >= 0 && cpu < 20 * 50.0 * SLOW);
+    CHECK(worst < 250.0 * SLOW);
+    CHECK(pr.max_ms < 250.0 * SLOW);
     CHECK_EQ_INT(pr.failed, 0);
     int st;
     cJSON *o = http_get_json(p.port, "/api/v1/rules", &st);
@@ -157,19 +177,22 @@ TEST(hostile_reload_does_not_stall) {
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, probe_loop, &pr) == 0);
     http_resp r;
-    double t0 = ms_now();
+    double t0 = ms_now(), cpu0 = loop_cpu_ms(p.pid);
     CHECK(http_req(p.port, "POST", "/api/v1/rules/reload", "application/json", "", 0, &r) == 0);
-    double ms = ms_now() - t0;
+    double ms = ms_now() - t0, cpu = loop_cpu_ms(p.pid) - cpu0;
     sleep_ms(50);
     pr.stop = 1;
     pthread_join(th, NULL);
-    fprintf(stderr, "  reload with 120 slow tests: %.0f ms (status %d); /healthz beside it: slowest %.1f ms of %d\n",
-            ms, r.status, pr.max_ms, pr.n);
+    fprintf(stderr, "  reload with 120 slow tests: %.0f ms (status %d), loop thread CPU %.0f ms; /healthz beside it: "
+                    "slowest %.1f ms of %d\n", ms, r.status, cpu, pr.max_ms, pr.n);
     CHECK_EQ_INT(r.status, 200);
     CHECK(pr.n >= 5);
-    /* The loop itself is free; what a client sees also holds connection set-up
-     * on a shared machine, hence the margin (on the loop, this was > 1000 ms). */
-    CHECK(pr.max_ms < 100.0 * SLOW);
+    /* The loop's thread is free while the tests run (on the loop they took it
+     * for the whole reload); what a client sees also holds connection set-up
+     * and scheduling on a shared machine, hence the looser wall-clock bound. */
+    CHECK(cpu >= 0 && cpu < 50.0 * SLOW);
+    CHECK(ms > 300.0);
+    CHECK(pr.max_ms < 250.0 * SLOW);
     CHECK_EQ_INT(pr.failed, 0);
     http_resp_free(&r);
     int st;
