@@ -3,7 +3,15 @@
  *
  * The server lives in the caller's libuv loop (single-threaded). Handlers are
  * synchronous: the server calls the handler once a whole request has been read
- * and writes the response it fills in. Keep-alive, pipelining, chunked request
+ * and writes the response it fills in (or answers later, igc_http_defer).
+ * Before a handler runs, the server refuses HTTP versions other than 1.0/1.1
+ * (505), a Host that is not this server (421, against DNS rebinding), a
+ * state-changing request whose Origin is another site (403), a POST/PUT/PATCH
+ * to /api/ whose Content-Type is not application/json (415), a client over its
+ * connection or request-rate limit (429) and chunk sizes over the body limit
+ * (413, at the chunk header). Every response carries X-Content-Type-Options:
+ * nosniff, Referrer-Policy: no-referrer and a Content-Security-Policy (for
+ * HTML: scripts, styles and images from this server only, no framing). Keep-alive, pipelining, chunked request
  * bodies and Expect: 100-continue are supported; HEAD is answered like GET
  * without a body. Every protocol error gets a JSON error body (see
  * igc_http_error) with a stable English code and a Korean message.
@@ -34,6 +42,7 @@ typedef struct igc_http_request {
     /* Internal: all request headers as "name\0value\0" pairs, names lower-cased. */
     const char *headers_;
     size_t headers_len_;
+    void *conn_; /* internal: the connection, for igc_http_defer */
 } igc_http_request;
 
 typedef struct igc_http_response {
@@ -54,6 +63,19 @@ typedef struct igc_http_config {
     unsigned body_timeout_ms;    /* 0: 30000; body must complete in time after the headers -> 408 */
     unsigned idle_timeout_ms;    /* 0: 60000; keep-alive idle connections are closed after it */
     int max_connections;         /* 0: 256; beyond -> 503 + close */
+    /* Containment (one client address cannot take every slot or the loop): */
+    int max_conn_per_client;     /* 0: 64; beyond -> 429 client_connection_limit + close */
+    double rate_per_client;      /* requests per second per client address, refilled continuously;
+                                    0: 100; < 0: no limit. An empty bucket -> 429 rate_limited */
+    unsigned rate_burst;         /* bucket size (requests at once); 0: 400 */
+    unsigned log_interval_ms;    /* refusals are logged once per client per interval; 0: 60000 */
+    /* Names besides the listen address and localhost / 127.0.0.1 / [::1] (with the
+     * bound port) that Host and Origin may carry: "igc.bank.local" (any port) or
+     * "igc.bank.local:8443", separated by commas; NULL: none. Another Host ->
+     * 421 unknown_host; a state-changing request with another Origin -> 403
+     * cross_origin. */
+    const char *hostnames;
+    int any_host;                /* accept any Host and Origin (fuzzing harnesses only) */
 } igc_http_config;
 
 typedef struct igc_http_server igc_http_server;
@@ -74,6 +96,21 @@ int igc_http_server_connections(const igc_http_server *s);
 /* Stops listening, closes connections; frees once the loop has run the close
  * callbacks. NULL is fine. */
 void igc_http_server_stop(igc_http_server *s);
+
+/* ---- answers that come later ---- */
+/* A handler whose work must not run on the loop (a rule reload) calls
+ * igc_http_defer(req) and returns; the server then writes nothing, holds the
+ * connection's next pipelined request, and answers when the work ends and
+ * calls igc_http_deferred_finish() on the loop's thread (exactly once). If the
+ * client goes away meanwhile, finish just frees. */
+typedef struct igc_http_deferred igc_http_deferred;
+/* Defers the answer to req; NULL when req came from no server connection (the
+ * handler then answers at once) or out of memory. */
+igc_http_deferred *igc_http_defer(const igc_http_request *req);
+/* The loop the connection lives in. */
+uv_loop_t *igc_http_deferred_loop(const igc_http_deferred *d);
+/* Writes res (its body is taken and freed; NULL: a 500) and frees d. */
+void igc_http_deferred_finish(igc_http_deferred *d, igc_http_response *res);
 
 /* ---- router ---- */
 /* Routes by method and pattern ("/api/v1/items/{code}") with up to
@@ -111,6 +148,15 @@ const char *igc_http_header(const igc_http_request *req, const char *name);
  * with the status and the JSON content type. */
 void igc_http_error(igc_http_response *res, int status, const char *code, const char *message_ko,
                     const char *const *fields, size_t nfields);
+/* Parses body[0..len) as exactly one JSON document (nothing but white space
+ * after it) and refuses what a lenient parser takes silently: a \u0000 escape
+ * in a string (the text would be cut there) and an object naming the same key
+ * twice (which one counts would be arbitrary). Returns 0 with *out (free with
+ * cJSON_Delete), or IGC_EINVAL / IGC_ENOMEM with *code ("invalid_json",
+ * "nul_in_string", "duplicate_key", "out_of_memory") and *msg_ko set to
+ * static strings. */
+struct cJSON;
+int igc_http_json_parse(const char *body, size_t len, struct cJSON **out, const char **code, const char **msg_ko);
 /* Appends s as a JSON string literal (quoted, escaped) to b. */
 int igc_http_json_str(igc_buf *b, const char *s);
 /* Standard reason phrase for a status ("Not Found"), "Unknown" otherwise. */

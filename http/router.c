@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
+
 #include "igc_http.h"
 
 typedef struct route {
@@ -136,6 +138,82 @@ int igc_http_json_str(igc_buf *b, const char *s) {
     }
     if (!rc) rc = igc_buf_append(b, "\"", 1);
     return rc;
+}
+
+/* 1 when a string of the JSON text holds a \u0000 escape. */
+static int has_nul_escape(const char *s, size_t n) {
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_str) {
+            in_str = s[i] == '"';
+        } else if (s[i] == '"') {
+            in_str = 0;
+        } else if (s[i] == '\\' && i + 1 < n) {
+            if (s[i + 1] == 'u' && i + 5 < n && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' &&
+                s[i + 5] == '0')
+                return 1;
+            i++;
+        }
+    }
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* 1 when an object of the tree names a key twice; -1 out of memory. */
+static int has_duplicate_key(const cJSON *j) {
+    if (!cJSON_IsObject(j) && !cJSON_IsArray(j)) return 0;
+    size_t n = 0;
+    for (const cJSON *c = j->child; c; c = c->next) {
+        int r = has_duplicate_key(c);
+        if (r) return r;
+        n++;
+    }
+    if (!cJSON_IsObject(j) || n < 2) return 0;
+    const char **names = malloc(n * sizeof *names);
+    if (!names) return -1;
+    size_t k = 0;
+    for (const cJSON *c = j->child; c; c = c->next) names[k++] = c->string ? c->string : "";
+    qsort(names, n, sizeof *names, cmp_names);
+    int dup = 0;
+    for (size_t i = 1; i < n && !dup; i++) dup = strcmp(names[i - 1], names[i]) == 0;
+    free(names);
+    return dup;
+}
+
+int igc_http_json_parse(const char *body, size_t len, cJSON **out, const char **code, const char **msg_ko) {
+    *out = NULL;
+    *code = "invalid_json";
+    *msg_ko = "요청 본문의 JSON 형식이 올바르지 않습니다.";
+    if (!body) return IGC_EINVAL;
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    if (doc && end) { /* one JSON document only: trailing text is an error, not ignored */
+        while (end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
+        if (end < body + len) {
+            cJSON_Delete(doc);
+            return IGC_EINVAL;
+        }
+    }
+    if (!doc) return IGC_EINVAL;
+    if (has_nul_escape(body, len)) {
+        cJSON_Delete(doc);
+        *code = "nul_in_string";
+        *msg_ko = "요청 본문의 문자열에 NUL 문자(\\u0000)가 있습니다. 값이 잘리지 않도록 받지 않습니다.";
+        return IGC_EINVAL;
+    }
+    int dup = has_duplicate_key(doc);
+    if (dup) {
+        cJSON_Delete(doc);
+        *code = dup < 0 ? "out_of_memory" : "duplicate_key";
+        *msg_ko = dup < 0 ? "서버 메모리가 부족합니다." : "요청 본문의 같은 객체에 같은 이름의 항목이 두 번 있습니다.";
+        return dup < 0 ? IGC_ENOMEM : IGC_EINVAL;
+    }
+    *out = doc;
+    *code = *msg_ko = "";
+    return 0;
 }
 
 void igc_http_error(igc_http_response *res, int status, const char *code, const char *message_ko,

@@ -9,13 +9,14 @@
  * read the error instead of a reset. One timer per connection enforces the
  * header, body, idle and linger deadlines; raw reads never extend them.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <llhttp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "igc_http.h"
+#include "http_int.h"
 
 #define READ_BUF_SIZE 65536
 #define WRITE_HIGH_WATER (1u << 20) /* stop parsing pipelined requests while this much output is queued */
@@ -40,6 +41,9 @@ struct igc_http_server {
     int live;   /* connections not yet freed */
     int port;
     int stopping, listener_closed;
+    igc__guard *guard;
+    uv_timer_t tick; /* reports refusals and forgets idle clients each log interval */
+    int tick_open;
     char rbuf[READ_BUF_SIZE]; /* shared: libuv hands it to one read callback at a time */
 };
 
@@ -64,6 +68,21 @@ struct conn {
     size_t stash_len;
     double t_start;
     char remote[64];
+    char addr[48];         /* the peer address without the port: the client of the limits */
+    igc__client *client;   /* NULL when none could be made */
+    int client_counted;    /* counted against the client's connection limit */
+    igc__refusal refusal;  /* set with err_status by a containment check */
+    int retry_after;       /* seconds, for a 429 rate_limited */
+    struct igc_http_deferred *deferred; /* the request whose answer the handler deferred */
+};
+
+struct igc_http_deferred {
+    conn *c; /* NULL once the connection is gone */
+    uv_loop_t *loop;
+    int keep, head_only, taken;
+    double t_start;
+    char method[16];
+    char logp[256];
 };
 
 typedef struct wreq {
@@ -93,6 +112,8 @@ static void reset_request(conn *c) {
     igc_buf_free(&c->body);
     c->hdr_bytes = 0;
     c->err_status = 0;
+    c->refusal.status = 0;
+    c->retry_after = 0;
     c->have_method = c->have_url = 0;
     c->ready = 0;
 }
@@ -100,7 +121,10 @@ static void reset_request(conn *c) {
 static void ensure_reading(conn *c);
 
 static void maybe_free_server(igc_http_server *s) {
-    if (s->stopping && s->listener_closed && s->live == 0) free(s);
+    if (s->stopping && s->listener_closed && s->live == 0 && !s->tick_open) {
+        igc__guard_free(s->guard);
+        free(s);
+    }
 }
 
 static const struct {
@@ -163,7 +187,7 @@ static void on_write(uv_write_t *req, int status) {
         return;
     }
     if (c->pending_writes == 0 && c->state == ST_IDLE) set_timer(c, c->srv->cfg.idle_timeout_ms);
-    if (c->read_paused && c->tcp.write_queue_size < WRITE_HIGH_WATER / 2) {
+    if (c->read_paused && !c->deferred && c->tcp.write_queue_size < WRITE_HIGH_WATER / 2) {
         c->read_paused = 0;
         char *data = c->stash;
         size_t len = c->stash_len;
@@ -213,6 +237,24 @@ static int ctype_ok(const char *t) {
     return 1;
 }
 
+/* The headers every answer carries. Pages may run only this server's files
+ * (no inline script or style, nothing framed or framing); other answers
+ * load nothing at all. */
+static const char *security_headers(const char *ctype, const char *extra) {
+    static const char page[] =
+        "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n"
+        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n";
+    static const char other[] = "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+                                "Referrer-Policy: no-referrer\r\n";
+    static const char nosniff[] = "X-Content-Type-Options: nosniff\r\n";
+    static char buf[sizeof page + sizeof nosniff];
+    int html = strncasecmp(ctype, "text/html", 9) == 0;
+    snprintf(buf, sizeof buf, "%s%s", html ? page : other,
+             strcasestr(extra, "x-content-type-options") ? "" : nosniff);
+    return buf;
+}
+
 static int send_response(conn *c, igc_http_response *res, int head_only, int close) {
     igc_buf h = {0};
     int status = res->status;
@@ -221,6 +263,7 @@ static int send_response(conn *c, igc_http_response *res, int head_only, int clo
     int rc = igc_buf_printf(&h, "HTTP/1.1 %d %s\r\n", status, igc_http_reason(status));
     if (!nobody) rc |= igc_buf_printf(&h, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, res->body.len);
     rc |= igc_buf_puts(&h, close ? "Connection: close\r\n" : "Connection: keep-alive\r\n");
+    rc |= igc_buf_puts(&h, security_headers(ctype, res->extra_headers));
     size_t xl = strnlen(res->extra_headers, sizeof res->extra_headers);
     if (xl && xl < sizeof res->extra_headers && extra_ok(res->extra_headers, xl)) {
         rc |= igc_buf_append(&h, res->extra_headers, xl);
@@ -273,14 +316,21 @@ static void start_linger(conn *c) {
     set_timer(c, LINGER_MS);
 }
 
-/* Answers a protocol error with its JSON body and ends the connection. */
-static void fail(conn *c, int status) {
+/* Answers a protocol error (or the containment refusal c->refusal) with its
+ * JSON body and ends the connection. quiet: no access line (refusals of a
+ * flood are counted and logged once per interval instead). */
+static void fail_ex(conn *c, int status, int quiet) {
     if (c->closing || c->state == ST_LINGER) return;
     const char *method = c->have_method ? llhttp_method_name(llhttp_get_method(&c->parser)) : NULL;
     igc_http_response res = {.status = status};
-    proto_error_body(&res, status);
+    if (c->refusal.status && c->refusal.status == status)
+        igc_http_error(&res, status, c->refusal.code, c->refusal.msg, NULL, 0);
+    else
+        proto_error_body(&res, status);
     if (res.body.len == 0) res.status = 500;
-    access_log(c, method, res.status);
+    if (c->retry_after > 0)
+        snprintf(res.extra_headers, sizeof res.extra_headers, "Retry-After: %d\r\n", c->retry_after);
+    if (!quiet) access_log(c, method, res.status);
     int rc = send_response(c, &res, 0, 1);
     igc_buf_free(&res.body);
     reset_request(c);
@@ -289,6 +339,8 @@ static void fail(conn *c, int status) {
     else
         close_after_write(c);
 }
+
+static void fail(conn *c, int status) { fail_ex(c, status, 0); }
 
 /* ---- request dispatch ---- */
 
@@ -373,10 +425,32 @@ static void dispatch(conn *c) {
             .remote = c->remote,
             .headers_ = c->hdrs.data,
             .headers_len_ = c->hdrs.len,
+            .conn_ = c,
         };
         ctype = igc_http_header(&req, "content-type");
         if (ctype) req.content_type = ctype;
         s->h(s->ud, &req, &res);
+        if (c->deferred && !c->deferred->taken) {
+            /* The handler answers later (igc_http_deferred_finish): nothing is
+             * written now and the next pipelined request waits. */
+            igc_http_deferred *d = c->deferred;
+            d->taken = 1;
+            d->keep = keep;
+            d->head_only = head_only;
+            d->t_start = c->t_start;
+            snprintf(d->method, sizeof d->method, "%s", method);
+            memcpy(d->logp, logp, sizeof d->logp);
+            free(path);
+            igc_buf_free(&res.body);
+            reset_request(c);
+            if (!c->closing) {
+                uv_timer_stop(&c->timer);
+                c->read_paused = 1;
+                if (c->reading) uv_read_stop((uv_stream_t *)&c->tcp);
+                c->reading = 0;
+            }
+            return;
+        }
         if (c->closing) { /* the handler stopped the server */
             free(path);
             igc_buf_free(&res.body);
@@ -403,6 +477,55 @@ static void dispatch(conn *c) {
         close_after_write(c);
     else
         set_timer(c, s->cfg.idle_timeout_ms); /* also bounds a client that stops reading */
+}
+
+/* ---- deferred answers ---- */
+
+igc_http_deferred *igc_http_defer(const igc_http_request *req) {
+    conn *c = req ? req->conn_ : NULL;
+    if (!c || c->deferred || c->closing) return NULL;
+    igc_http_deferred *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->c = c;
+    d->loop = c->srv->loop;
+    c->deferred = d;
+    return d;
+}
+
+uv_loop_t *igc_http_deferred_loop(const igc_http_deferred *d) { return d ? d->loop : NULL; }
+
+void igc_http_deferred_finish(igc_http_deferred *d, igc_http_response *res) {
+    if (!d) return;
+    conn *c = d->c;
+    if (!c || c->closing) { /* the client went away meanwhile */
+        if (res) igc_buf_free(&res->body);
+        free(d);
+        return;
+    }
+    c->deferred = NULL;
+    igc_http_response fallback = {.status = 500};
+    if (!res) {
+        res = &fallback;
+        proto_error_body(res, 500);
+    }
+    if (res->status < 200 || res->status > 599) proto_error_body(res, 500);
+    igc_log(res->status >= 500 ? IGC_LOG_WARN : IGC_LOG_INFO, "http %s %s %d %.1fms", d->method, d->logp,
+            res->status, igc_now_ms() - d->t_start);
+    int rc = send_response(c, res, d->head_only, !d->keep);
+    igc_buf_free(&res->body);
+    int keep = d->keep;
+    free(d);
+    if (rc) {
+        conn_close(c);
+        return;
+    }
+    c->state = ST_IDLE;
+    if (!keep) {
+        close_after_write(c);
+        return;
+    }
+    set_timer(c, c->srv->cfg.idle_timeout_ms);
+    /* on_write resumes reading, with any pipelined input kept meanwhile */
 }
 
 /* ---- llhttp callbacks ---- */
@@ -484,9 +607,45 @@ static int on_header_part_complete(llhttp_t *p) {
     return rc ? rc : append_or_fail(c, &c->hdrs, "", 1);
 }
 
+/* The containment checks on a request's head, before its body is read:
+ * 0, or -1 with c->err_status and c->refusal set. */
+static int check_head(conn *c, llhttp_t *p) {
+    igc_http_server *s = c->srv;
+    igc_http_request tmp = {.headers_ = c->hdrs.data, .headers_len_ = c->hdrs.len};
+    const char *method = llhttp_method_name(llhttp_get_method(p));
+    char *path = NULL, *raw = c->url.data ? igc_strdup(c->url.data) : igc_strdup("");
+    const char *query;
+    if (!raw) {
+        c->err_status = 500;
+        return -1;
+    }
+    int rc = split_target(raw, &path, &query);
+    free(raw);
+    if (rc) {
+        c->err_status = rc == IGC_ENOMEM ? 500 : 400;
+        return -1;
+    }
+    rc = igc__guard_check(s->guard, method, path, igc_http_header(&tmp, "host"), igc_http_header(&tmp, "origin"),
+                          igc_http_header(&tmp, "content-type"), p->http_major, p->http_minor, &c->refusal);
+    free(path);
+    if (rc) {
+        c->err_status = c->refusal.status;
+        return -1;
+    }
+    int wait = igc__guard_take_request(s->guard, c->client);
+    if (wait) {
+        c->refusal = (igc__refusal){429, "rate_limited", "요청이 너무 잦습니다. 잠시 후 다시 시도하세요"};
+        c->err_status = 429;
+        c->retry_after = wait;
+        return -1;
+    }
+    return 0;
+}
+
 static int on_headers_complete(llhttp_t *p) {
     conn *c = pconn(p);
     igc_http_server *s = c->srv;
+    if (check_head(c, p)) return -1;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s->cfg.max_body_bytes) {
         c->err_status = 413;
         return -1;
@@ -515,6 +674,17 @@ static int on_body(llhttp_t *p, const char *at, size_t n) {
     return append_or_fail(c, &c->body, at, n);
 }
 
+/* A chunk larger than what the body may still take is refused at its header,
+ * not after waiting for its bytes. */
+static int on_chunk_header(llhttp_t *p) {
+    conn *c = pconn(p);
+    if (p->content_length > c->srv->cfg.max_body_bytes - c->body.len) {
+        c->err_status = 413;
+        return HPE_USER;
+    }
+    return 0;
+}
+
 static int on_message_complete(llhttp_t *p) {
     conn *c = pconn(p);
     c->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
@@ -537,6 +707,21 @@ static void process(conn *c, const char *data, size_t len) {
             len -= used;
             if (err == HPE_PAUSED) llhttp_resume(&c->parser);
             if (c->ready) dispatch(c);
+            if (c->deferred && !c->closing) {
+                if (len) { /* kept until the deferred answer is written */
+                    char *rest = malloc(c->stash_len + len);
+                    if (!rest) {
+                        conn_close(c);
+                        return;
+                    }
+                    if (c->stash_len) memcpy(rest, c->stash, c->stash_len);
+                    memcpy(rest + c->stash_len, data, len);
+                    free(c->stash);
+                    c->stash = rest;
+                    c->stash_len += len;
+                }
+                return;
+            }
             if (err == HPE_PAUSED_UPGRADE) {
                 close_after_write(c); /* no protocol upgrades here */
                 return;
@@ -557,7 +742,12 @@ static void process(conn *c, const char *data, size_t len) {
             }
             continue;
         }
-        fail(c, c->err_status ? c->err_status : 400);
+        if (c->err_status == 429 && c->client) {
+            igc__guard_note_refusal(c->srv->guard, c->client, 'r');
+            fail_ex(c, 429, 1);
+        } else {
+            fail(c, c->err_status ? c->err_status : 400);
+        }
         return;
     }
 }
@@ -639,6 +829,12 @@ static void conn_close(conn *c) {
     c->prev = c->next = NULL;
     s->nconns--;
     if (!c->rejected) s->active--;
+    if (c->deferred) {
+        c->deferred->c = NULL;
+        c->deferred = NULL;
+    }
+    if (c->client_counted) igc__guard_conn_closed(s->guard, c->client);
+    c->client_counted = 0;
     uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
     uv_close((uv_handle_t *)&c->timer, on_conn_closed);
 }
@@ -649,17 +845,20 @@ static void format_peer(conn *c) {
     char ip[INET6_ADDRSTRLEN] = "?";
     int port = 0;
     strcpy(c->remote, "?");
+    strcpy(c->addr, "?");
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0) return;
     if (ss.ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
         uv_ip6_name(a, ip, sizeof ip);
         port = ntohs(a->sin6_port);
         snprintf(c->remote, sizeof c->remote, "[%s]:%d", ip, port);
+        snprintf(c->addr, sizeof c->addr, "%s", ip);
     } else if (ss.ss_family == AF_INET) {
         const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
         uv_ip4_name(a, ip, sizeof ip);
         port = ntohs(a->sin_port);
         snprintf(c->remote, sizeof c->remote, "%s:%d", ip, port);
+        snprintf(c->addr, sizeof c->addr, "%s", ip);
     }
 }
 
@@ -695,9 +894,22 @@ static void on_connection(uv_stream_t *ls, int status) {
     if (s->active > s->cfg.max_connections) {
         c->rejected = 1;
         s->active--;
-        igc_log(IGC_LOG_WARN, "http: connection limit %d reached, refusing a client", s->cfg.max_connections);
-        fail(c, 503);
+        igc__guard_note_refusal(s->guard, NULL, 'c');
+        fail_ex(c, 503, 1);
         return;
+    }
+    c->client = igc__guard_client(s->guard, c->addr);
+    if (c->client) {
+        if (!igc__guard_conn_open(s->guard, c->client)) {
+            c->rejected = 1;
+            s->active--;
+            igc__guard_note_refusal(s->guard, c->client, 'c');
+            c->refusal = (igc__refusal){429, "client_connection_limit",
+                                        "이 주소에서 연 동시 연결이 너무 많습니다. 잠시 후 다시 시도하세요"};
+            fail_ex(c, 429, 1);
+            return;
+        }
+        c->client_counted = 1;
     }
     /* A fresh connection gets the header deadline to send its first byte. */
     unsigned first = s->cfg.header_timeout_ms < s->cfg.idle_timeout_ms ? s->cfg.header_timeout_ms
@@ -748,6 +960,17 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss) {
     return 0;
 }
 
+static void on_tick(uv_timer_t *t) {
+    igc_http_server *s = t->data;
+    igc__guard_tick(s->guard);
+}
+
+static void on_tick_closed(uv_handle_t *h) {
+    igc_http_server *s = h->data;
+    s->tick_open = 0;
+    maybe_free_server(s);
+}
+
 static void on_listener_closed(uv_handle_t *h) {
     igc_http_server *s = h->data;
     s->listener_closed = 1;
@@ -780,6 +1003,10 @@ int igc_http_server_start(uv_loop_t *loop, const igc_http_config *cfg, igc_http_
     if (!s->cfg.body_timeout_ms) s->cfg.body_timeout_ms = 30000;
     if (!s->cfg.idle_timeout_ms) s->cfg.idle_timeout_ms = 60000;
     if (s->cfg.max_connections <= 0) s->cfg.max_connections = 256;
+    if (s->cfg.max_conn_per_client <= 0) s->cfg.max_conn_per_client = 64;
+    if (s->cfg.rate_per_client == 0) s->cfg.rate_per_client = 100;
+    if (!s->cfg.rate_burst) s->cfg.rate_burst = 400;
+    if (!s->cfg.log_interval_ms) s->cfg.log_interval_ms = 60000;
     s->loop = loop;
     s->h = h;
     s->ud = ud;
@@ -796,6 +1023,7 @@ int igc_http_server_start(uv_loop_t *loop, const igc_http_config *cfg, igc_http_
     s->settings.on_header_value_complete = on_header_part_complete;
     s->settings.on_headers_complete = on_headers_complete;
     s->settings.on_body = on_body;
+    s->settings.on_chunk_header = on_chunk_header;
     s->settings.on_message_complete = on_message_complete;
 
     int rc = uv_tcp_init(loop, &s->listener);
@@ -818,6 +1046,18 @@ int igc_http_server_start(uv_loop_t *loop, const igc_http_config *cfg, igc_http_
     if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &blen) == 0)
         s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                     : ((struct sockaddr_in *)&bound)->sin_port);
+    igc_http_config gc = s->cfg;
+    gc.hostnames = cfg ? cfg->hostnames : NULL;
+    if (igc__guard_new(&gc, (const struct sockaddr *)&addr, s->port, &s->guard) != 0) {
+        s->stopping = 1;
+        uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+        return IGC_ENOMEM;
+    }
+    uv_timer_init(loop, &s->tick);
+    s->tick.data = s;
+    s->tick_open = 1;
+    uv_timer_start(&s->tick, on_tick, s->cfg.log_interval_ms, s->cfg.log_interval_ms);
+    uv_unref((uv_handle_t *)&s->tick); /* never what keeps a loop running */
     *out = s;
     return 0;
 }
@@ -829,6 +1069,7 @@ int igc_http_server_connections(const igc_http_server *s) { return s ? s->nconns
 void igc_http_server_stop(igc_http_server *s) {
     if (!s || s->stopping) return;
     s->stopping = 1;
+    if (s->tick_open) uv_close((uv_handle_t *)&s->tick, on_tick_closed);
     uv_close((uv_handle_t *)&s->listener, on_listener_closed);
     while (s->head) conn_close(s->head);
 }

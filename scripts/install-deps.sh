@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh            build + test dependencies (with Chromium, Node.js and
 #                                      playwright-core for the browser test)
 #   IGC_WITH_BROWSER=0 ...             server only: no browser test tools
+#   IGC_WITH_FUZZ=0 ...                without clang and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -20,6 +21,9 @@ APT_PKGS=(build-essential cmake pkg-config git ca-certificates
           libopenblas-dev libfaiss-dev dpkg-dev curl)
 if [ "${IGC_WITH_BROWSER:-1}" = "1" ]; then
     APT_PKGS+=(chromium nodejs fonts-nanum)
+fi
+if [ "${IGC_WITH_FUZZ:-1}" = "1" ]; then
+    APT_PKGS+=(clang libclang-rt-14-dev) # libFuzzer for scripts/fuzz.sh
 fi
 
 missing=()

@@ -912,21 +912,76 @@ static void h_rules(void *ud, const igc_http_request *req, igc_http_response *re
     send_json(res, 200, igc_rules_status_json(a->rules));
 }
 
+/* A rule or programme reload answered when its worker thread is done. */
+typedef struct reload_wait {
+    igc_http_deferred *d;
+    igc_app *a;
+    igc_rules *set;
+    int programmes;
+    char user[128]; /* who asked, for the audit log: the answer comes after the handler returned */
+} reload_wait;
+
+static void reload_answer(igc_http_response *res, igc_rules *set, int programmes, int rc, const char *why) {
+    if (rc == IGC_ENOMEM) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+    } else if (rc == IGC_ESTATE) {
+        igc_http_error(res, 503, "shutting_down", "서버가 종료 중입니다.", NULL, 0);
+    } else if (rc) {
+        char msg[1024];
+        snprintf(msg, sizeof msg,
+                 programmes ? "지원사업 변경이 거부되어 이전 목록을 계속 사용합니다: %.900s"
+                            : "규칙 변경이 거부되어 이전 규칙을 계속 사용합니다: %.900s",
+                 why && *why ? why : igc_strerror(rc));
+        igc_http_error(res, 422, programmes ? "programmes_rejected" : "rules_rejected", msg, NULL, 0);
+    } else {
+        send_json(res, 200, igc_rules_status_json(set));
+    }
+}
+
+static void reload_done(void *ud, int rc, const char *why) {
+    reload_wait *w = ud;
+    igc_http_response res = {.status = 200};
+    if (!rc) igc_app_audit_policy(w->a, w->user[0] ? w->user : NULL);
+    if (rc == IGC_ESTATE)
+        reload_answer(&res, NULL, w->programmes, rc, why);
+    else
+        reload_answer(&res, w->set, w->programmes, rc, why);
+    igc_http_deferred_finish(w->d, &res);
+    free(w);
+}
+
+/* Loads and tests the set on a worker thread, so a slow or hostile rule test
+ * never stalls other requests; answers when it is done. */
+static void reload_set(igc_app *a, const igc_http_request *req, igc_http_response *res, igc_rules *set,
+                       int programmes) {
+    reload_wait *w = calloc(1, sizeof *w);
+    igc_http_deferred *d = w ? igc_http_defer(req) : NULL;
+    if (d) {
+        w->d = d;
+        w->a = a;
+        snprintf(w->user, sizeof w->user, "%s", who() ? who() : "");
+        w->set = set;
+        w->programmes = programmes;
+        if (igc_rules_reload_async(set, igc_http_deferred_loop(d), reload_done, w) == 0) return;
+        igc_http_response now = {.status = 200};
+        igc_http_error(&now, 500, "internal_error", "서버 내부 오류입니다.", NULL, 0);
+        igc_http_deferred_finish(d, &now);
+        free(w);
+        return;
+    }
+    free(w);
+    /* Not from a server connection: reload here. */
+    igc_buf err = {0};
+    int rc = igc_rules_reload(set, &err);
+    if (!rc) igc_app_audit_policy(a, who());
+    reload_answer(res, set, programmes, rc, err.data);
+    igc_buf_free(&err);
+}
+
 static void h_rules_reload(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    (void)req;
     if (!rules_on(a, res)) return;
-    igc_buf err = {0};
-    int rc = igc_rules_reload(a->rules, &err);
-    if (rc) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "규칙 변경이 거부되어 이전 규칙을 계속 사용합니다: %.900s", err.data ? err.data : igc_strerror(rc));
-        igc_http_error(res, 422, "rules_rejected", msg, NULL, 0);
-    } else {
-        igc_app_audit_policy(a, who());
-        send_json(res, 200, igc_rules_status_json(a->rules));
-    }
-    igc_buf_free(&err);
+    reload_set(a, req, res, a->rules, 0);
 }
 
 /* ---- support programmes and regions ---- */
@@ -947,20 +1002,8 @@ static void h_programmes(void *ud, const igc_http_request *req, igc_http_respons
 
 static void h_programmes_reload(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    (void)req;
     if (!programmes_on(a, res)) return;
-    igc_buf err = {0};
-    int rc = igc_rules_reload(a->programmes, &err);
-    if (rc) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "지원사업 변경이 거부되어 이전 목록을 계속 사용합니다: %.900s",
-                 err.data ? err.data : igc_strerror(rc));
-        igc_http_error(res, 422, "programmes_rejected", msg, NULL, 0);
-    } else {
-        igc_app_audit_policy(a, who());
-        send_json(res, 200, igc_rules_status_json(a->programmes));
-    }
-    igc_buf_free(&err);
+    reload_set(a, req, res, a->programmes, 1);
 }
 
 static void h_regions(void *ud, const igc_http_request *req, igc_http_response *res) {

@@ -77,8 +77,10 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     igc_taxonomy_unref(tx);
     if (rc) return fail(err, rc, "engine: %s%s", "");
 
+    igc_rules_limits lim = {0};
+    lim.load_ms = cfg->rules_load_ms > 600000 ? 600000 : (unsigned)cfg->rules_load_ms;
     if (flags & IGC_APP_RULES && !cfg->no_rules) {
-        rc = igc_rules_open(cfg->rules_dir, NULL, &a->rules);
+        rc = igc_rules_open(cfg->rules_dir, &lim, &a->rules);
         if (rc) return fail(err, rc, "rules in %s: %s (run `igc rules test` for details)", cfg->rules_dir);
     }
     /* Support programmes are policy like the rules; "none" or a missing folder runs without them. */
@@ -87,7 +89,7 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
         if (stat(cfg->programmes_dir, &sb) != 0) {
             igc_log(IGC_LOG_WARN, "programmes: no folder %s; answers list no support programmes", cfg->programmes_dir);
         } else {
-            rc = igc_rules_open_kind(cfg->programmes_dir, IGC_RULES_KIND_PROGRAMMES, NULL, &a->programmes);
+            rc = igc_rules_open_kind(cfg->programmes_dir, IGC_RULES_KIND_PROGRAMMES, &lim, &a->programmes);
             if (rc)
                 return fail(err, rc, "programmes in %s: %s (run `igc programmes test` for details)",
                             cfg->programmes_dir);

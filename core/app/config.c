@@ -51,6 +51,12 @@ static const struct opt {
     {"--max-judgment-body", "IGC_MAX_JUDGMENT_BODY", N(max_judgment_body), "largest judgment body in bytes (65536)"},
     {"--learn-from", "IGC_LEARN_FROM", S(learn_from), "'save' (a save is learnt at once) or 'review' (after a reviewer confirms) (save)"},
     {"--store-alarm", "IGC_STORE_ALARM", N(store_alarm_pct), "percent of the LMDB map that raises the store alarm (80)"},
+    {"--hostname", "IGC_HOSTNAMES", S(hostnames), "names clients use for igcd, comma-separated (none)"},
+    {"--max-conn-per-client", "IGC_MAX_CONN_PER_CLIENT", N(max_conn_per_client),
+     "concurrent connections per client address (64)"},
+    {"--rate-limit", "IGC_RATE_LIMIT", N(rate_limit), "requests per second per client address, 0 off (100)"},
+    {"--rate-burst", "IGC_RATE_BURST", N(rate_burst), "requests a client may send at once (400)"},
+    {"--rules-load-ms", "IGC_RULES_LOAD_MS", N(rules_load_ms), "time limit on loading and testing rules (10000)"},
 #undef S
 #undef N
 };
@@ -65,7 +71,8 @@ static int set_opt(igc_config *c, const struct opt *o, const char *v) {
     char *end;
     long long n = strtoll(v, &end, 10);
     if (!*v || *end || n < 0 || n > (1LL << 40)) return IGC_EINVAL;
-    if (o->off == offsetof(igc_config, max_connections) || o->off == offsetof(igc_config, log_level)) {
+    if (o->off == offsetof(igc_config, max_connections) || o->off == offsetof(igc_config, log_level) ||
+        o->off == offsetof(igc_config, max_conn_per_client)) {
         if (n > 1000000) return IGC_EINVAL;
         *(int *)p = (int)n;
     } else {
@@ -91,6 +98,10 @@ void igc_config_init(igc_config *c) {
     c->map_mb = 1024;
     c->max_body = 256 * 1024;
     c->max_connections = 256;
+    c->max_conn_per_client = 64;
+    c->rate_limit = 100;
+    c->rate_burst = 400;
+    c->rules_load_ms = 10000;
     c->log_level = IGC_LOG_INFO;
     c->token_days = 90;
     c->session_minutes = 480;

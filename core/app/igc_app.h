@@ -52,11 +52,18 @@ typedef struct igc_config {
     char learn_from[16];       /* "save": a save is confirmed and learnt at once; "review":
                                   only after a reviewer confirms */
     size_t store_alarm_pct;    /* /readyz and status warn when the map is this full (80) */
+    /* containment (docs/security.md) */
+    char hostnames[512];       /* names Host/Origin may carry besides the listen address and localhost */
+    int max_conn_per_client;   /* concurrent connections per client address (64) */
+    size_t rate_limit;         /* requests per second per client address (100); 0: no limit */
+    size_t rate_burst;         /* requests a client may send at once (400) */
+    size_t rules_load_ms;      /* wall-clock limit on loading and testing a rule set (10000) */
 } igc_config;
 
 /* Fills defaults, then applies IGC_* environment variables (IGC_LISTEN, IGC_DATA,
  * IGC_DB, IGC_RULES, IGC_PROGRAMMES, IGC_TAXONOMY, IGC_MODEL, IGC_PARAMS, IGC_INDEX, IGC_MAP_MB,
- * IGC_MAX_BODY, IGC_MAX_CONN, IGC_LOG_LEVEL). */
+ * IGC_MAX_BODY, IGC_MAX_CONN, IGC_LOG_LEVEL, IGC_HOSTNAMES, IGC_MAX_CONN_PER_CLIENT, IGC_RATE_LIMIT,
+ * IGC_RATE_BURST, IGC_RULES_LOAD_MS). */
 void igc_config_init(igc_config *c);
 /* Consumes a common option at argv[*i] (and its value), advancing *i. Returns 1
  * when consumed, 0 when not a common option, IGC_EINVAL with a message in err. */

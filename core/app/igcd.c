@@ -133,7 +133,13 @@ int main(int argc, char **argv) {
         igc_log(IGC_LOG_WARN, "programmes: cannot watch %s; use POST /api/v1/programmes/reload", cfg.programmes_dir);
     if (igc_app_lexicon_watch(&app, loop))
         igc_log(IGC_LOG_WARN, "lexicon: cannot watch %s; use POST /api/v1/lexicon/reload", cfg.lexicon_dir);
-    igc_http_config hc = {.listen = cfg.listen, .max_body_bytes = cfg.max_body, .max_connections = cfg.max_connections};
+    igc_http_config hc = {.listen = cfg.listen,
+                          .max_body_bytes = cfg.max_body,
+                          .max_connections = cfg.max_connections,
+                          .max_conn_per_client = cfg.max_conn_per_client,
+                          .rate_per_client = cfg.rate_limit ? (double)cfg.rate_limit : -1.0,
+                          .rate_burst = (unsigned)(cfg.rate_burst > 1000000 ? 1000000 : cfg.rate_burst),
+                          .hostnames = cfg.hostnames};
     rc = igc_http_server_start(loop, &hc, igc_http_router_dispatch, router, &server);
     if (rc) {
         if (rc == IGC_EEXIST)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "igc_app.h"
+#include "igc_http.h"
 
 /* The screen's fields: where they live in the request, their Korean label and the
  * longest text accepted (characters). */
@@ -217,17 +218,10 @@ int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict
     *doc = NULL;
     if (!igc_utf8_valid(body, len) || memchr(body, '\0', len))
         return verr(e, 400, "invalid_utf8", "요청 본문이 올바른 UTF-8 텍스트가 아닙니다.");
-    const char *end = NULL;
-    *doc = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    if (*doc && end) {
-        /* one JSON document only: trailing text is an error, not ignored */
-        while (end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
-        if (end < body + len) {
-            cJSON_Delete(*doc);
-            *doc = NULL;
-        }
-    }
-    if (!*doc) return verr(e, 400, "invalid_json", "요청 본문의 JSON 형식이 올바르지 않습니다.");
+    const char *code, *msg;
+    int rc = igc_http_json_parse(body, len, doc, &code, &msg);
+    if (rc == IGC_ENOMEM) return verr(e, 500, code, msg);
+    if (rc) return verr(e, 400, code, msg);
     return igc_req_from_json(a, *doc, strict, r, e);
 }
 

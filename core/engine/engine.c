@@ -1175,6 +1175,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
     float *tmp = calloc(ni, sizeof *tmp);
     double *votes = calloc(ni + t->nfields, sizeof *votes), *fvotes = calloc(t->nfields, sizeof *fvotes);
     float *qv = e->has_enc ? calloc((size_t)e->enc->dim, sizeof *qv) : NULL;
+    int have_qv = 0; /* read at done: */
     if (!sc->feat || !sc->lex || !sc->nbs || !tmp || !votes || !fvotes || (e->has_enc && !qv)) {
         rc = IGC_ENOMEM;
         goto done;
@@ -1193,7 +1194,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         sc->na[IGC_NA_LEX] = log1p(sc->lex_max);
     }
     /* dense */
-    int have_qv = e->has_enc && encode(e, &sc->q.w, qv, NULL) == 0;
+    have_qv = e->has_enc && encode(e, &sc->q.w, qv, NULL) == 0;
     if (have_qv && p->use[IGC_SIG_DENSE] && e->nvec) {
         float *sims = malloc(e->nvec * sizeof *sims);
         if (!sims) {

@@ -21,6 +21,8 @@ function h(tag, attrs, ...children) {
     else if (k === 'text') el.textContent = v;
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    // through the CSSOM: the Content-Security-Policy refuses style attributes
+    else if (k === 'style') el.style.cssText = String(v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   return append(el, ...children);
@@ -1056,13 +1058,13 @@ async function openJudgment(id) {
     ['엔진', j.engine_version || res.engine_version],
   ]);
   box.append(h('details', { class: 'versions' }, h('summary', null, '저장 당시 버전 (운영 기록)'), vdl));
-  box.append(h('h3', { class: 'sec-title', style: 'margin-top:16px' }, res.applicable === false ? '당시 판정: 해당 없음' : '당시 추천 품목'));
+  box.append(h('h3', { class: 'sec-title sec-gap' }, res.applicable === false ? '당시 판정: 해당 없음' : '당시 추천 품목'));
   if (items.length) {
-    box.append(h('ol', { class: 'tlist' }, items.map((it) => h('li', { style: 'padding:6px 0' },
+    box.append(h('ol', { class: 'tlist' }, items.map((it) => h('li', { class: 'tlist-pad' },
       h('strong', null, `${it.rank}순위 `), h('span', { class: 'code' }, it.code), ` ${it.name || ''} `,
       h('span', { class: 'muted' }, Number.isFinite(Number(it.score)) ? `(맞을 확률 ${probText(it.score)})` : '')))));
   }
-  box.append(h('div', { class: 'actions left', style: 'margin-top:14px' },
+  box.append(h('div', { class: 'actions left actions-gap' },
     h('button', {
       type: 'button', class: 'btn btn-ghost', onclick: () => {
         state.input = { company: { ...c }, tech: { ...t } };

@@ -70,6 +70,8 @@ typedef struct igc_rules_limits {
     unsigned long instructions; /* VM instructions per rule call; 0 = 2,000,000 */
     unsigned states;            /* lua_States per version for parallel evaluation, loaded on
                                    demand (each capped at mem_bytes); 0 = online CPUs, at most 16 */
+    unsigned load_ms;           /* wall-clock limit on loading a set and running all its tests;
+                                   0 = 10,000 ms */
 } igc_rules_limits;
 
 /* What a rule-set directory holds. Both kinds share the sandbox, budgets,
@@ -87,7 +89,8 @@ int igc_rules_open(const char *dir, const igc_rules_limits *lim, igc_rules **out
 /* The same for a directory of the given kind. */
 int igc_rules_open_kind(const char *dir, igc_rules_kind kind, const igc_rules_limits *lim, igc_rules **out);
 /* Frees the manager. Versions still acquired stay valid until released. If a
- * watch was started, run its loop once more afterwards so the handles close. */
+ * watch or an asynchronous reload was started, run its loop afterwards so the
+ * handles close and the reload ends (its callback gets IGC_ESTATE). */
 void igc_rules_close(igc_rules *r);
 
 /* The current version with one more reference (thread-safe). Never NULL. */
@@ -110,8 +113,18 @@ int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict 
  * the last good version, records last_error and writes the reasons to err
  * (may be NULL). */
 int igc_rules_reload(igc_rules *r, igc_buf *err);
-/* Watches the directory (uv_fs_event) and reloads 200 ms after the last change
- * to a *.lua file. Call on the loop's thread; once per manager. */
+/* Called on the loop when an asynchronous reload ends: rc 0 (swapped in),
+ * IGC_ERULES (refused; why says why, as igc_rules_reload writes to err),
+ * IGC_ENOMEM, or IGC_ESTATE (the manager was closed meanwhile). */
+typedef void (*igc_rules_reload_cb)(void *ud, int rc, const char *why);
+/* Reloads like igc_rules_reload(), but reads, loads and tests the files on a
+ * worker thread of loop (uv_queue_work), so a slow or hostile rule test never
+ * stalls the loop (the load has the wall-clock limit lim.load_ms); the swap,
+ * the status and done (may be NULL) happen on the loop's thread. Returns 0
+ * when started, IGC_EINVAL, IGC_ENOMEM or IGC_EIO. */
+int igc_rules_reload_async(igc_rules *r, uv_loop_t *loop, igc_rules_reload_cb done, void *ud);
+/* Watches the directory (uv_fs_event) and reloads (asynchronously) 200 ms
+ * after the last change to a *.lua file. Call on the loop's thread; once per manager. */
 int igc_rules_watch(igc_rules *r, uv_loop_t *loop);
 
 /* {version, loaded_at, dir, files:[...], rules:[{id,description,priority,file}],

@@ -30,7 +30,10 @@ struct igc_rules {
     char last_attempt_at[21];
     unsigned long reloads, failed_reloads;
     rules_watch *w;
+    int inflight, closing; /* reloads queued on a loop; close waits for them (loop thread only) */
 };
+
+static void free_manager(igc_rules *r);
 
 static void log_lines(int level, const char *prefix, const char *text) {
     const char *p = text;
@@ -95,11 +98,12 @@ void igc_rules_close(igc_rules *r) {
         uv_close((uv_handle_t *)&w->ev, watch_closed);
         uv_close((uv_handle_t *)&w->timer, watch_closed);
     }
-    igc_rules_release(r->cur);
-    pthread_mutex_destroy(&r->mu);
-    pthread_mutex_destroy(&r->reload_mu);
-    free(r->dir);
-    free(r);
+    r->w = NULL;
+    if (r->inflight) { /* the last reload to come back frees it */
+        r->closing = 1;
+        return;
+    }
+    free_manager(r);
 }
 
 igc_rules_version *igc_rules_acquire(igc_rules *r) {
@@ -117,19 +121,14 @@ void igc_rules_release(igc_rules_version *v) {
 
 const char *igc_rules_version_id(const igc_rules_version *v) { return v ? v->id : ""; }
 
-int igc_rules_reload(igc_rules *r, igc_buf *err) {
-    if (!r) return IGC_EINVAL;
-    pthread_mutex_lock(&r->reload_mu);
-    char now[21];
-    igc_iso_now(now);
-    igc_buf errors = {0};
-    int failed, total;
-    igc_rules_version *nv = NULL;
-    int rc = igc__rules_version_load(r->dir, r->kind, &r->lim, NULL, &errors, &failed, &total, &nv);
+/* Records the outcome of a load (rc, nv) started at `now`: swaps nv in when it
+ * passed, else keeps the current version and records why. Takes nv. */
+static int reload_commit(igc_rules *r, int rc, igc_rules_version *nv, const char *errors, int failed, int total,
+                         const char *now, igc_buf *err) {
     if (rc) {
-        const char *why = errors.data ? errors.data : igc_strerror(rc);
+        const char *why = errors && *errors ? errors : igc_strerror(rc);
         pthread_mutex_lock(&r->mu);
-        memcpy(r->last_attempt_at, now, sizeof now);
+        memcpy(r->last_attempt_at, now, 21);
         igc__rules_copy(r->last_error, sizeof r->last_error, why);
         size_t n = strlen(r->last_error);
         while (n && r->last_error[n - 1] == '\n') r->last_error[--n] = '\0';
@@ -143,15 +142,12 @@ int igc_rules_reload(igc_rules *r, igc_buf *err) {
                     r->dir, r->cur->id);
         log_lines(IGC_LOG_ERROR, r->kind == IGC_RULES_KIND_PROGRAMMES ? "programmes: " : "rules: ", why);
         if (err) igc_buf_puts(err, why);
-        igc_buf_free(&errors);
-        pthread_mutex_unlock(&r->reload_mu);
         return rc == IGC_ENOMEM ? rc : IGC_ERULES;
     }
-    igc_buf_free(&errors);
     pthread_mutex_lock(&r->mu);
     igc_rules_version *old = r->cur;
     r->cur = nv;
-    memcpy(r->last_attempt_at, now, sizeof now);
+    memcpy(r->last_attempt_at, now, 21);
     r->last_error[0] = '\0';
     r->reloads++;
     pthread_mutex_unlock(&r->mu);
@@ -159,7 +155,93 @@ int igc_rules_reload(igc_rules *r, igc_buf *err) {
             old->id, nv->id, nv->nrules, kind_name(r->kind), nv->tests_passed);
     /* Requests that acquired the old version keep it alive until they finish. */
     igc_rules_release(old);
+    return 0;
+}
+
+int igc_rules_reload(igc_rules *r, igc_buf *err) {
+    if (!r) return IGC_EINVAL;
+    pthread_mutex_lock(&r->reload_mu);
+    char now[21];
+    igc_iso_now(now);
+    igc_buf errors = {0};
+    int failed, total;
+    igc_rules_version *nv = NULL;
+    int rc = igc__rules_version_load(r->dir, r->kind, &r->lim, NULL, &errors, &failed, &total, &nv);
+    rc = reload_commit(r, rc, nv, errors.data, failed, total, now, err);
+    igc_buf_free(&errors);
     pthread_mutex_unlock(&r->reload_mu);
+    return rc;
+}
+
+/* ---- reloading off the loop ---- */
+
+typedef struct reload_job {
+    uv_work_t work;
+    igc_rules *r;
+    igc_rules_reload_cb done;
+    void *ud;
+    char now[21];
+    int rc, failed, total;
+    igc_rules_version *nv;
+    igc_buf errors;
+} reload_job;
+
+static void free_manager(igc_rules *r) {
+    igc_rules_release(r->cur);
+    pthread_mutex_destroy(&r->mu);
+    pthread_mutex_destroy(&r->reload_mu);
+    free(r->dir);
+    free(r);
+}
+
+/* On a worker thread: read, load and test the files (bounded by the load
+ * limit); nothing the loop reads changes here. */
+static void reload_work(uv_work_t *w) {
+    reload_job *j = w->data;
+    pthread_mutex_lock(&j->r->reload_mu);
+    igc_iso_now(j->now);
+    j->rc = igc__rules_version_load(j->r->dir, j->r->kind, &j->r->lim, NULL, &j->errors, &j->failed, &j->total,
+                                    &j->nv);
+    pthread_mutex_unlock(&j->r->reload_mu);
+}
+
+/* On the loop: the swap (or the refusal), then the caller's callback. */
+static void reload_after(uv_work_t *w, int status) {
+    reload_job *j = w->data;
+    igc_rules *r = j->r;
+    r->inflight--;
+    if (r->closing) {
+        igc_rules_release(j->nv);
+        if (j->done) j->done(j->ud, IGC_ESTATE, "");
+    } else {
+        if (status < 0 && !j->rc) { /* cancelled before it ran */
+            igc_rules_release(j->nv);
+            j->nv = NULL;
+            j->rc = IGC_ESTATE;
+        }
+        igc_buf err = {0};
+        int rc = reload_commit(r, j->rc, j->nv, j->errors.data, j->failed, j->total, j->now, &err);
+        if (j->done) j->done(j->ud, rc, err.data ? err.data : "");
+        igc_buf_free(&err);
+    }
+    igc_buf_free(&j->errors);
+    free(j);
+    if (r->closing && r->inflight == 0) free_manager(r);
+}
+
+int igc_rules_reload_async(igc_rules *r, uv_loop_t *loop, igc_rules_reload_cb done, void *ud) {
+    if (!r || !loop || r->closing) return IGC_EINVAL;
+    reload_job *j = calloc(1, sizeof *j);
+    if (!j) return IGC_ENOMEM;
+    j->r = r;
+    j->done = done;
+    j->ud = ud;
+    j->work.data = j;
+    if (uv_queue_work(loop, &j->work, reload_work, reload_after) != 0) {
+        free(j);
+        return IGC_EIO;
+    }
+    r->inflight++;
     return 0;
 }
 
@@ -168,7 +250,9 @@ int igc_rules_reload(igc_rules *r, igc_buf *err) {
 static void on_debounced(uv_timer_t *t) {
     rules_watch *w = t->data;
     if (!w->r) return;
-    igc_rules_reload(w->r, NULL); /* logs and records the outcome itself */
+    /* Off the loop: a slow or hostile rule test must not stall requests. The
+     * outcome is logged and recorded in the status. */
+    if (igc_rules_reload_async(w->r, t->loop, NULL, NULL) != 0) igc_rules_reload(w->r, NULL);
 }
 
 static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int status) {

@@ -13,6 +13,7 @@
 #define IGC_RULES_DEFAULT_MEM ((size_t)8 << 20)
 #define IGC_RULES_DEFAULT_INSTRUCTIONS 2000000UL
 #define IGC_RULES_MAX_STATES 16
+#define IGC_RULES_DEFAULT_LOAD_MS 10000u
 
 typedef struct rule_info {
     char *id, *description, *file, *where;
@@ -37,6 +38,8 @@ typedef struct rules_state {
     const struct igc__rules_compounds *cmp; /* compounds the rule files declared, or NULL */
     size_t mem_used, mem_limit;
     unsigned long budget, used;
+    double deadline;    /* igc_now_ms() after which every call stops; 0: none */
+    unsigned deadline_ms; /* the limit it came from, for the message */
     int exhausted;
     igc_rules_input *cur; /* input of the evaluation in progress, for item lookups */
     struct rules_state *next_free;
@@ -59,6 +62,7 @@ struct igc_rules_version {
     size_t *lens;
     size_t mem_limit;
     unsigned long budget;
+    unsigned load_ms; /* wall-clock limit on the first state's load and tests */
 
     char id[17];
     char loaded_at[21];
@@ -114,6 +118,12 @@ void igc__rules_push_internal(rules_state *s, int f);
 int igc__rules_eval_with(igc_rules_version *v, igc_rules_input *lookup, lua_CFunction build,
                          lua_CFunction extract, void *ud);
 void igc__rules_version_free(igc_rules_version *v);
+/* Charges steps of work done in C (pattern matching, sorting) to the rule
+ * call in progress; raises the budget error when it is spent (pattern.c). */
+void igc__rules_charge(lua_State *L, unsigned long steps);
+/* Replaces string.find/match/gmatch/gsub/rep and table.sort of the state's
+ * libraries with versions that charge their work (pattern.c). */
+void igc__rules_install_bounded(lua_State *L);
 /* Copies src into dst (size n), cutting at a UTF-8 character boundary. */
 void igc__rules_copy(char *dst, size_t n, const char *src);
 

@@ -135,21 +135,44 @@ static rules_state *ver_of(lua_State *L) {
     return ud;
 }
 
+/* Stops the rule call in progress: its instruction budget (VM instructions
+ * and pattern-matching steps) or the wall-clock deadline is spent. Every later
+ * hook call raises again, so a pcall inside the rule cannot swallow the stop. */
+static int budget_stop(lua_State *L, rules_state *v, lua_Debug *ar) {
+    v->exhausted = 1;
+    char where[200] = "";
+    if (ar && lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
+        snprintf(where, sizeof where, "%s:%d: ", ar->short_src, ar->currentline);
+    } else if (!ar) {
+        luaL_where(L, 1);
+        igc__rules_copy(where, sizeof where, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    if (v->deadline > 0 && igc_now_ms() > v->deadline)
+        lua_pushfstring(L, "%s시간 한도(%d ms)를 넘었습니다 — 규칙 테스트 전체에 걸린 시간입니다 / time limit exceeded",
+                        where, (int)v->deadline_ms);
+    else
+        lua_pushfstring(L, "%s실행 한도(명령 %I개)를 넘었습니다 — 끝나지 않는 반복이거나 너무 많이 되돌아가는 "
+                           "문자열 패턴일 수 있습니다 / instruction budget exceeded",
+                        where, (lua_Integer)v->budget);
+    return lua_error(L);
+}
+
+static int over_budget(const rules_state *v) {
+    return v->used > v->budget || (v->deadline > 0 && igc_now_ms() > v->deadline);
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
     rules_state *v = ver_of(L);
     v->used += HOOK_STEP;
-    if (v->used <= v->budget) return;
-    /* Every later hook call raises again, so a pcall inside the rule cannot
-     * swallow the stop. */
-    v->exhausted = 1;
-    if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
-        lua_pushfstring(L, "%s:%d: 실행 한도(명령 %I개)를 넘었습니다 — 끝나지 않는 반복일 수 있습니다 "
-                           "/ instruction budget exceeded",
-                        ar->short_src, ar->currentline, (lua_Integer)v->budget);
-    else
-        lua_pushfstring(L, "실행 한도(명령 %I개)를 넘었습니다 / instruction budget exceeded",
-                        (lua_Integer)v->budget);
-    lua_error(L);
+    if (!over_budget(v)) return;
+    budget_stop(L, v, ar);
+}
+
+void igc__rules_charge(lua_State *L, unsigned long steps) {
+    rules_state *v = ver_of(L);
+    v->used += steps;
+    if (over_budget(v)) budget_stop(L, v, NULL);
 }
 
 static void budget_reset(rules_state *v) {
@@ -547,6 +570,8 @@ static int p_setup(lua_State *L) {
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_pop(L, 1);
+    /* Pattern matching, string.rep and table.sort charged to the budget. */
+    igc__rules_install_bounded(L);
     /* getmetatable("") would otherwise hand out the real string table. */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
@@ -902,6 +927,10 @@ static int state_load(igc_rules_version *v, int first, igc_buf *report, igc_buf 
     s->v = v;
     s->mem_limit = v->mem_limit;
     s->budget = v->budget;
+    if (first) { /* loading and testing a set has one wall-clock limit in all */
+        s->deadline_ms = v->load_ms;
+        s->deadline = igc_now_ms() + v->load_ms;
+    }
     s->L = lua_newstate(capped_alloc, s);
     if (!s->L) {
         free(s);
@@ -995,6 +1024,7 @@ int igc__rules_version_load(const char *dir, igc_rules_kind kind, const igc_rule
     pthread_cond_init(&v->pool_cv, NULL);
     v->mem_limit = lim && lim->mem_bytes ? lim->mem_bytes : IGC_RULES_DEFAULT_MEM;
     v->budget = lim && lim->instructions ? lim->instructions : IGC_RULES_DEFAULT_INSTRUCTIONS;
+    v->load_ms = lim && lim->load_ms ? lim->load_ms : IGC_RULES_DEFAULT_LOAD_MS;
     v->max_states = lim && lim->states ? (int)(lim->states < IGC_RULES_MAX_STATES ? lim->states
                                                                                 : IGC_RULES_MAX_STATES)
                                        : default_states();
@@ -1061,6 +1091,7 @@ int igc__rules_version_load(const char *dir, igc_rules_kind kind, const igc_rule
         igc__rules_version_free(v);
         return IGC_ERULES;
     }
+    s->deadline = 0; /* evaluations have their instruction budget only */
     state_ready(s);
     v->free_states = s;
     *out = v;

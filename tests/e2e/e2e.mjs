@@ -267,6 +267,9 @@ if (ctx) {
   const page = ctx.pages()[0] || (await ctx.newPage());
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // the screens run under a Content-Security-Policy without inline script or style
+  const cspViolations = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
   const classifyCalls = [];
   page.on('request', (r) => { if (r.url().endsWith('/api/v1/classify')) classifyCalls.push(r); });
   const visible = (id) => page.waitForSelector(`#${id}:not([hidden])`, { state: 'visible' });
@@ -884,6 +887,10 @@ if (ctx) {
 
   await step('no script errors on any screen', async () => {
     expect(pageErrors.length === 0, pageErrors.join('; '));
+  });
+
+  await step('no Content-Security-Policy violation on any screen', async () => {
+    expect(cspViolations.length === 0, cspViolations.join('; '));
   });
 }
 

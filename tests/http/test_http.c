@@ -88,6 +88,13 @@ static void h_big(void *ud, const igc_http_request *req, igc_http_response *res)
     while (res->body.len < 64 * 1024) igc_buf_puts(&res->body, "0123456789abcdef");
 }
 
+static void h_page(void *ud, const igc_http_request *req, igc_http_response *res) {
+    (void)ud;
+    (void)req;
+    res->content_type = "text/html; charset=utf-8";
+    igc_buf_puts(&res->body, "<!doctype html><title>t</title>");
+}
+
 static void h_bad_status(void *ud, const igc_http_request *req, igc_http_response *res) {
     (void)ud;
     (void)req;
@@ -110,6 +117,7 @@ static int fixture_start(fixture *f, const igc_http_config *cfg_in) {
     igc_http_config cfg = {0};
     if (cfg_in) cfg = *cfg_in;
     cfg.listen = "127.0.0.1:0";
+    if (!cfg.hostnames) cfg.hostnames = "x"; /* the name these tests send */
     if (uv_loop_init(&f->loop) != 0) return -1;
     if (igc_http_router_new(&f->router) != 0) return -1;
     int rc = 0;
@@ -122,6 +130,8 @@ static int fixture_start(fixture *f, const igc_http_config *cfg_in) {
     rc |= igc_http_router_add(f->router, "GET", "/q", h_query, NULL);
     rc |= igc_http_router_add(f->router, "GET", "/bad", h_bad_status, NULL);
     rc |= igc_http_router_add(f->router, "GET", "/big/{id}", h_big, NULL);
+    rc |= igc_http_router_add(f->router, "POST", "/api/x", h_echo, NULL);
+    rc |= igc_http_router_add(f->router, "GET", "/page", h_page, NULL);
     if (rc) return -1;
     if (igc_http_server_start(&f->loop, &cfg, igc_http_router_dispatch, f->router, &f->srv) != 0) return -1;
     f->port = igc_http_server_port(f->srv);
@@ -165,6 +175,26 @@ static client *cli_open(int port) {
     setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (c->fd >= 0) close(c->fd);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* A connection from another loopback address (127.0.0.x): another client. */
+static client *cli_open_from(int port, const char *src) {
+    client *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in b = {.sin_family = AF_INET};
+    inet_pton(AF_INET, src, &b.sin_addr);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&b, sizeof b) != 0 ||
+        connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) {
         if (c->fd >= 0) close(c->fd);
         free(c);
         return NULL;
@@ -921,6 +951,229 @@ TEST(connection_limit_503) {
     CHECK_EQ_INT(fixture_stop(&f), 0);
 }
 
+/* One client address cannot hold every slot: past its own limit it gets 429
+ * client_connection_limit while another address is still served; the
+ * refusals are logged once per interval, not once (or twice) each. */
+TEST(per_client_connection_limit) {
+    fixture f;
+    igc_http_config cfg = {.max_connections = 16, .max_conn_per_client = 4};
+    REQUIRE(fixture_start(&f, &cfg) == 0);
+    char path[] = "/tmp/igc_http_logXXXXXX";
+    int lfd = mkstemp(path);
+    REQUIRE(lfd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(lfd, 2);
+    resp r;
+    char v[128];
+    client *held[4];
+    for (int i = 0; i < 4; i++) {
+        held[i] = cli_open(f.port);
+        REQUIRE(held[i]);
+        cli_sends(held[i], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        CHECK_EQ_INT(cli_read_resp(held[i], &r), 200);
+        resp_free(&r);
+    }
+    int refused = 0;
+    for (int i = 0; i < 40; i++) {
+        client *c = cli_open(f.port);
+        if (!c) continue;
+        cli_sends(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        if (cli_read_resp(c, &r) == 429 && !strcmp(err_code(&r, v, sizeof v), "client_connection_limit")) refused++;
+        resp_free(&r);
+        cli_close(c);
+    }
+    CHECK_EQ_INT(refused, 40);
+    client *other = cli_open_from(f.port, "127.0.0.2");
+    REQUIRE(other);
+    cli_sends(other, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK_EQ_INT(cli_read_resp(other, &r), 200);
+    resp_free(&r);
+    cli_close(other);
+    /* A slot given back is usable again. */
+    cli_close(held[0]);
+    int st = -1;
+    for (int i = 0; i < 100 && st != 200; i++) {
+        st = one_shot(f.port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+        resp_free(&r);
+        if (st != 200) sleep_ms(20);
+    }
+    CHECK_EQ_INT(st, 200);
+    for (int i = 1; i < 4; i++) cli_close(held[i]);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char *log = NULL;
+    size_t len = 0;
+    REQUIRE(igc_read_file(path, &log, &len) == 0);
+    close(lfd);
+    unlink(path);
+    int lines = 0;
+    for (const char *p = log; (p = strstr(p, "refused")) != NULL; p++) lines++;
+    CHECK_EQ_INT(lines, 1);
+    CHECK(strstr(log, "client 127.0.0.1: 1 connections refused") != NULL);
+    CHECK(strstr(log, " 429 ") == NULL); /* no access line per refusal */
+    free(log);
+    CHECK_EQ_INT(fixture_stop(&f), 0);
+}
+
+/* Past its request-rate bucket a client gets 429 rate_limited with Retry-After. */
+TEST(per_client_rate_limit) {
+    fixture f;
+    igc_http_config cfg = {.rate_per_client = 2, .rate_burst = 5};
+    REQUIRE(fixture_start(&f, &cfg) == 0);
+    resp r;
+    char v[128];
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 8; i++) {
+        int st = one_shot(f.port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+        if (st == 200) ok++;
+        if (st == 429 && !strcmp(err_code(&r, v, sizeof v), "rate_limited") &&
+            resp_header(&r, "Retry-After", v, sizeof v) && atoi(v) >= 1)
+            limited++;
+        resp_free(&r);
+    }
+    CHECK(ok >= 5 && ok <= 6);
+    CHECK_EQ_INT(ok + limited, 8);
+    client *other = cli_open_from(f.port, "127.0.0.3");
+    REQUIRE(other);
+    cli_sends(other, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK_EQ_INT(cli_read_resp(other, &r), 200);
+    resp_free(&r);
+    cli_close(other);
+    sleep_ms(600); /* the bucket refills at 2 a second */
+    CHECK_EQ_INT(one_shot(f.port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+    resp_free(&r);
+    CHECK_EQ_INT(fixture_stop(&f), 0);
+}
+
+/* Host (DNS rebinding), Origin (another site's page), Content-Type of JSON
+ * routes, HTTP version and chunk sizes, each refused with its JSON error. */
+TEST(request_head_checks) {
+    fixture f;
+    igc_http_config cfg = {.hostnames = "igc.bank.local, igc2.bank.local:8443", .max_body_bytes = 1024};
+    REQUIRE(fixture_start(&f, &cfg) == 0);
+    resp r;
+    char v[128], req[512];
+    struct {
+        const char *host;
+        int status;
+    } hosts[] = {{"127.0.0.1:%d", 200}, {"localhost:%d", 200}, {"LOCALHOST:%d", 200}, {"[::1]:%d", 200},
+                 {"igc.bank.local", 200}, {"igc.bank.local:443", 200}, {"igc2.bank.local:8443", 200},
+                 {"igc2.bank.local", 421}, {"evil.example:%d", 421}, {"127.0.0.1:1", 421}, {"127.0.0.1", 421},
+                 {"x", 421}, {"127.0.0.1:%d@evil", 421}, {"", 421}};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        char h[128];
+        snprintf(h, sizeof h, hosts[i].host, f.port);
+        snprintf(req, sizeof req, "GET /hello HTTP/1.1\r\nHost: %s\r\n\r\n", h);
+        int st = one_shot(f.port, req, &r);
+        if (st != hosts[i].status) fprintf(stderr, "  Host '%s': %d\n", h, st);
+        CHECK_EQ_INT(st, hosts[i].status);
+        if (st == 421) CHECK_EQ_STR(err_code(&r, v, sizeof v), "unknown_host");
+        resp_free(&r);
+    }
+    CHECK_EQ_INT(one_shot(f.port, "GET /hello HTTP/1.1\r\n\r\n", &r), 400);
+    CHECK_EQ_STR(err_code(&r, v, sizeof v), "missing_host");
+    resp_free(&r);
+    CHECK_EQ_INT(one_shot(f.port, "GET /hello HTTP/1.0\r\n\r\n", &r), 200);
+    resp_free(&r);
+
+    /* Origin on a state-changing request */
+    const char *origins[] = {"http://evil.example", "null", "http://127.0.0.1:1", "https://igc.bank.local.evil.example"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(req, sizeof req,
+                 "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\nContent-Length: 2\r\n\r\nhi", f.port,
+                 origins[i]);
+        CHECK_EQ_INT(one_shot(f.port, req, &r), 403);
+        CHECK_EQ_STR(err_code(&r, v, sizeof v), "cross_origin");
+        resp_free(&r);
+    }
+    snprintf(req, sizeof req,
+             "POST /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d\r\nContent-Length: 2\r\n\r\nhi",
+             f.port, f.port);
+    CHECK_EQ_INT(one_shot(f.port, req, &r), 200);
+    resp_free(&r);
+    CHECK_EQ_INT(one_shot(f.port, "POST /echo HTTP/1.1\r\nHost: igc.bank.local\r\nOrigin: https://igc.bank.local\r\n"
+                                  "Content-Length: 2\r\n\r\nhi", &r), 200);
+    resp_free(&r);
+    CHECK_EQ_INT(one_shot(f.port, "GET /hello HTTP/1.1\r\nHost: x.igc.bank.local\r\n\r\n", &r), 421);
+    resp_free(&r);
+    snprintf(req, sizeof req, "GET /hello HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://evil.example\r\n\r\n",
+             f.port);
+    CHECK_EQ_INT(one_shot(f.port, req, &r), 200); /* reading is not a change */
+    resp_free(&r);
+
+    /* Content-Type of POST to /api/ */
+    struct {
+        const char *ctype;
+        int status;
+    } types[] = {{NULL, 415}, {"text/plain", 415}, {"application/x-www-form-urlencoded", 415},
+                 {"application/jsonx", 415}, {"application/json; charset=latin1", 415},
+                 {"multipart/form-data; boundary=x", 415}, {"application/json", 200},
+                 {"application/json; charset=utf-8", 200}, {"Application/JSON;charset=\"UTF-8\"", 200}};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char ct[128] = "";
+        if (types[i].ctype) snprintf(ct, sizeof ct, "Content-Type: %s\r\n", types[i].ctype);
+        snprintf(req, sizeof req, "POST /api/x HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sContent-Length: 2\r\n\r\n{}",
+                 f.port, ct);
+        int st = one_shot(f.port, req, &r);
+        if (st != types[i].status) fprintf(stderr, "  Content-Type '%s': %d\n", ct, st);
+        CHECK_EQ_INT(st, types[i].status);
+        if (st == 415) CHECK_EQ_STR(err_code(&r, v, sizeof v), "unsupported_media_type");
+        resp_free(&r);
+    }
+    /* percent-encoded path is the same path */
+    snprintf(req, sizeof req, "POST /%%61pi/x HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 2\r\n\r\n{}", f.port);
+    CHECK_EQ_INT(one_shot(f.port, req, &r), 415);
+    resp_free(&r);
+
+    /* HTTP versions other than 1.0 and 1.1 */
+    const char *versions[] = {"HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "HTTP/9.9"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(req, sizeof req, "GET /hello %s\r\nHost: igc.bank.local\r\n\r\n", versions[i]);
+        int st = one_shot(f.port, req, &r);
+        fprintf(stderr, "  %s: %d\n", versions[i], st);
+        CHECK(st == 505 || st == 400);
+        CHECK(st != 505 || !strcmp(err_code(&r, v, sizeof v), "http_version_not_supported"));
+        resp_free(&r);
+    }
+
+    /* An absurd chunk size is refused at its header, without waiting for it. */
+    client *c = cli_open(f.port);
+    REQUIRE(c);
+    double t0 = igc_now_ms();
+    cli_sends(c, "POST /echo HTTP/1.1\r\nHost: igc.bank.local\r\nTransfer-Encoding: chunked\r\n\r\nffffffffff\r\nab");
+    CHECK_EQ_INT(cli_read_resp(c, &r), 413);
+    CHECK(igc_now_ms() - t0 < 1000);
+    resp_free(&r);
+    cli_close(c);
+    CHECK_EQ_INT(fixture_stop(&f), 0);
+}
+
+/* Pages carry a CSP without inline script or style and refuse framing;
+ * every answer has nosniff and Referrer-Policy, once. */
+TEST(security_headers) {
+    fixture f;
+    REQUIRE(fixture_start(&f, NULL) == 0);
+    resp r;
+    char v[512];
+    CHECK_EQ_INT(one_shot(f.port, "GET /page HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+    REQUIRE(resp_header(&r, "Content-Security-Policy", v, sizeof v));
+    CHECK(strstr(v, "frame-ancestors 'none'") && strstr(v, "script-src 'self'") && strstr(v, "style-src 'self'"));
+    CHECK(!strstr(v, "unsafe-inline") && !strstr(v, "unsafe-eval"));
+    CHECK_EQ_STR(resp_header(&r, "Referrer-Policy", v, sizeof v), "no-referrer");
+    CHECK_EQ_STR(resp_header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
+    CHECK_EQ_STR(resp_header(&r, "X-Frame-Options", v, sizeof v), "DENY");
+    resp_free(&r);
+    CHECK_EQ_INT(one_shot(f.port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+    CHECK_EQ_STR(resp_header(&r, "X-Content-Type-Options", v, sizeof v), "nosniff");
+    REQUIRE(resp_header(&r, "Content-Security-Policy", v, sizeof v));
+    CHECK(strstr(v, "default-src 'none'") != NULL);
+    CHECK(strstr(r.head, "nosniff") == strstr(r.head, "X-Content-Type-Options: nosniff") + 24);
+    resp_free(&r);
+    CHECK_EQ_INT(fixture_stop(&f), 0);
+}
+
 TEST(client_disconnects) {
     fixture f;
     REQUIRE(fixture_start(&f, NULL) == 0);
@@ -1003,7 +1256,8 @@ TEST(access_log_has_no_query_or_body) {
     CHECK_EQ_INT(fixture_stop(&f), 0);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(query_param_decoding), TEST_ENTRY(error_body_json), TEST_ENTRY(router_unit),
+IGC_TEST_MAIN(TEST_ENTRY(per_client_connection_limit), TEST_ENTRY(per_client_rate_limit),
+              TEST_ENTRY(request_head_checks), TEST_ENTRY(security_headers), TEST_ENTRY(query_param_decoding), TEST_ENTRY(error_body_json), TEST_ENTRY(router_unit),
               TEST_ENTRY(url_decode_and_header_lookup), TEST_ENTRY(start_errors), TEST_ENTRY(get_200),
               TEST_ENTRY(router_params_404_405), TEST_ENTRY(keep_alive_and_pipelining), TEST_ENTRY(pipelining_backpressure),
               TEST_ENTRY(post_body_chunked_expect), TEST_ENTRY(limits_413_431), TEST_ENTRY(garbage_400),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -452,6 +453,42 @@ TEST(all_rules_failing_returns_erules) {
     CHECK_EQ_INT(eval_firm(v, "boom", "C", "", "x", &out), IGC_ERULES);
     CHECK_EQ_INT(out.applicable, 1);
     CHECK_EQ_INT(eval_firm(v, "fine", "C", "", "x", &out), 0);
+    igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
+/* A rule whose string pattern backtracks (n^4 steps) is stopped by the
+ * instruction budget like an endless loop: it used to run 0.68 s in C, where
+ * the count hook never fires, on every evaluation. */
+TEST(backtracking_pattern_is_budgeted) {
+    char tmpl[] = "/tmp/igc-rules-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    char *dir = igc_strdup(tmpl);
+    write_text(dir, "slow.lua",
+               "rule{ id='slow', description='되돌아가는 패턴', apply=function(ctx)\n"
+               "  if string.rep('a', 200):find('.-.-.-b') then ctx:needs_review('b') end\n"
+               "  local s = ctx.company.name .. string.rep('a', 200)\n"
+               "  for _ in s:gmatch('a*a*a*a*b') do end\n"
+               "end }\n"
+               "rule{ id='after', description='다음 규칙', priority=200, apply=function(ctx)\n"
+               "  ctx:needs_review('다음 규칙은 실행됨')\n"
+               "end }\n");
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    igc_rules_verdict out;
+    double t0 = igc_now_ms();
+    int rc = eval_firm(v, "가나", "C", "", "x", &out);
+    double ms = igc_now_ms() - t0;
+    fprintf(stderr, "  evaluation with a backtracking rule: %.1f ms\n", ms);
+    CHECK_EQ_INT(rc, 0);
+    CHECK(ms < (UNDER_ASAN ? 500.0 : 50.0));
+    CHECK(out.needs_review && strstr(out.review_note, "다음 규칙은 실행됨"));
+    char last[600];
+    status_str(r, "last_rule_error", last, sizeof last);
+    CHECK(strstr(last, "slow.lua:2:") && strstr(last, "instruction budget exceeded"));
+    CHECK_EQ_INT((int)status_num(r, "rule_errors"), 1);
     igc_rules_release(v);
     igc_rules_close(r);
     remove_dir(dir);
@@ -915,6 +952,130 @@ TEST(parallel_evals_share_status) {
     remove_dir(dir);
 }
 
+/* ---- reloading off the loop ---- */
+
+typedef struct {
+    igc_rules *r;
+    double last_tick, max_gap, loop_cpu;
+    int done, rc;
+    char why[1200];
+} async_ctx;
+
+static void async_tick(uv_timer_t *t) {
+    async_ctx *a = t->data;
+    double now = igc_now_ms();
+    if (now - a->last_tick > a->max_gap) a->max_gap = now - a->last_tick;
+    a->last_tick = now;
+    if (a->done) uv_stop(t->loop);
+}
+
+static void async_done(void *ud, int rc, const char *why) {
+    async_ctx *a = ud;
+    a->done = 1;
+    a->rc = rc;
+    snprintf(a->why, sizeof a->why, "%s", why ? why : "");
+}
+
+static double thread_cpu_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Runs one asynchronous reload of r while a 5 ms timer measures the loop;
+ * a->loop_cpu gets the CPU time the loop's thread spent meanwhile. */
+static double async_reload(igc_rules *r, async_ctx *a) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uv_timer_t t;
+    uv_timer_init(&loop, &t);
+    t.data = a;
+    memset(a, 0, sizeof *a);
+    a->r = r;
+    a->last_tick = igc_now_ms();
+    double t0 = a->last_tick;
+    uv_timer_start(&t, async_tick, 5, 5);
+    double c0 = thread_cpu_ms();
+    if (igc_rules_reload_async(r, &loop, async_done, a) != 0) a->done = 1;
+    uv_run(&loop, UV_RUN_DEFAULT);
+    a->loop_cpu = thread_cpu_ms() - c0;
+    double ms = igc_now_ms() - t0;
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return ms;
+}
+
+/* A reload whose tests take long (100 tests of a rule that spends most of its
+ * budget) runs on a worker thread: the loop's thread spends under 50 ms of CPU
+ * meanwhile and its 5 ms timer keeps ticking, and the swap happens when the
+ * tests pass. With a wall-clock limit the same set is refused. (Run on the
+ * loop, the 100 tests took the loop's thread for the whole load.) The timer
+ * gaps are only reported and bounded loosely: on a shared machine the
+ * scheduler alone can delay a tick by tens of ms. */
+TEST(reload_runs_off_the_loop) {
+    char *dir = copy_rules_dir();
+    REQUIRE(dir);
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    char old_id[17];
+    snprintf(old_id, sizeof old_id, "%s", igc_rules_version_id(v));
+    igc_rules_release(v);
+    write_text(dir, "slow.lua",
+               "rule{ id='slow', description='느린 규칙', apply=function(ctx)\n"
+               "  local n = 0 for i = 1, 250000 do n = n + i end\n"
+               "end }\n");
+    write_text(dir, "slow_test.lua",
+               "for i = 1, 100 do test { name = '느린 시험 ' .. i,\n"
+               "  given = {candidates = {{code = 'X1', score = 0.5}}}, expect = {applicable = true} } end\n");
+    async_ctx a;
+    double ms = async_reload(r, &a);
+    fprintf(stderr, "  reload with 100 slow tests: %.0f ms, loop thread CPU %.1f ms, longest loop gap %.1f ms, rc %d\n",
+            ms, a.loop_cpu, a.max_gap, a.rc);
+    CHECK_EQ_INT(a.rc, 0);
+    CHECK(a.loop_cpu < 50.0);
+    CHECK(a.max_gap < 250.0);
+    CHECK(ms > 300.0); /* the reload did take a while */
+    v = igc_rules_acquire(r);
+    CHECK(strcmp(igc_rules_version_id(v), old_id) != 0);
+    igc_rules_release(v);
+    igc_rules_close(r);
+
+    /* The same set under a 300 ms limit on loading and testing: refused. */
+    igc_rules_limits lim = {0};
+    lim.load_ms = 300;
+    write_text(dir, "slow.lua", "rule{ id='slow', description='느린 규칙', apply=function(ctx) end }\n");
+    REQUIRE(igc_rules_open(dir, &lim, &r) == 0);
+    write_text(dir, "slow.lua",
+               "rule{ id='slow', description='느린 규칙', apply=function(ctx)\n"
+               "  local n = 0 for i = 1, 250000 do n = n + i end\n"
+               "end }\n");
+    ms = async_reload(r, &a);
+    fprintf(stderr, "  the same under load_ms 300: %.0f ms, loop thread CPU %.1f ms, longest loop gap %.1f ms, rc %d\n",
+            ms, a.loop_cpu, a.max_gap, a.rc);
+    CHECK_EQ_INT(a.rc, IGC_ERULES);
+    CHECK(strstr(a.why, "time limit exceeded"));
+    CHECK(ms < (UNDER_ASAN ? 5000.0 : 1500.0));
+    CHECK(a.loop_cpu < 50.0);
+    char last[1100];
+    status_str(r, "last_error", last, sizeof last);
+    CHECK(strstr(last, "time limit exceeded"));
+
+    /* Closing the manager while a reload is in flight: the callback still
+     * comes (IGC_ESTATE) and nothing leaks. */
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    memset(&a, 0, sizeof a);
+    REQUIRE(igc_rules_reload_async(r, &loop, async_done, &a) == 0);
+    igc_rules_close(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    CHECK(a.done);
+    CHECK_EQ_INT(a.rc, IGC_ESTATE);
+    remove_dir(dir);
+}
+
 /* ---- watch ---- */
 
 typedef struct {
@@ -1193,10 +1354,10 @@ TEST(principles_on_dev_rows) {
 IGC_TEST_MAIN(TEST_ENTRY(shipped_rule_tests_pass), TEST_ENTRY(test_dir_reports_failures),
               TEST_ENTRY(eval_shipped_rules), TEST_ENTRY(eval_rejects_bad_args),
               TEST_ENTRY(sandbox_has_no_dangerous_globals), TEST_ENTRY(sandbox_escapes_contained),
-              TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(bad_changes_are_refused),
+              TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(backtracking_pattern_is_budgeted), TEST_ENTRY(bad_changes_are_refused),
               TEST_ENTRY(reload_swaps_and_old_version_still_evaluates), TEST_ENTRY(many_reloads_keep_memory_flat),
               TEST_ENTRY(concurrent_evals_during_reloads), TEST_ENTRY(text_fast_paths_match_lua),
               TEST_ENTRY(shipped_rules_read_words), TEST_ENTRY(text_reads_words),
               TEST_ENTRY(compounds_declared_in_rule_files),
               TEST_ENTRY(parallel_evals_share_status),
-              TEST_ENTRY(watch_triggers_reload), TEST_ENTRY(status_json_shape), TEST_ENTRY(principles_on_dev_rows))
+              TEST_ENTRY(reload_runs_off_the_loop), TEST_ENTRY(watch_triggers_reload), TEST_ENTRY(status_json_shape), TEST_ENTRY(principles_on_dev_rows))

@@ -1,0 +1,188 @@
+/*
+ * The budgeted string patterns (rules/src/pattern.c) against Lua's own
+ * string library: the same answers (or both an error) for find, match,
+ * gmatch and gsub on hand-picked and generated patterns, and backtracking
+ * patterns stopped by the budget instead of running for seconds.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "igc_test.h"
+#include "rules_int.h"
+
+static void *plain_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    (void)ud, (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, nsize);
+}
+
+/* Every result of the four functions on (s, p), as one string. */
+static const char *HARNESS =
+    "local s, p, r = ...\n"
+    "local out = {}\n"
+    "local function put(ok, ...)\n"
+    "  if not ok then out[#out+1] = 'E'; return end\n"
+    "  local t = table.pack(...)\n"
+    "  for i = 1, t.n do out[#out+1] = type(t[i]) .. ':' .. tostring(t[i]) end\n"
+    "  out[#out+1] = '|'\n"
+    "end\n"
+    "for _, init in ipairs({1, 2, -3, 0, 40}) do\n"
+    "  put(pcall(string.find, s, p, init))\n"
+    "  put(pcall(string.match, s, p, init))\n"
+    "end\n"
+    "put(pcall(string.find, s, p, 1, true))\n"
+    "put(pcall(function() local t = {} for a, b in string.gmatch(s, p) do t[#t+1] = tostring(a) .. ',' ..\n"
+    "  tostring(b); if #t > 60 then break end end return table.concat(t, ';') end))\n"
+    "put(pcall(function() local t = {} for a in string.gmatch(s, p, 3) do t[#t+1] = tostring(a)\n"
+    "  if #t > 60 then break end end return table.concat(t, ';') end))\n"
+    "put(pcall(string.gsub, s, p, r))\n"
+    "put(pcall(string.gsub, s, p, r, 2))\n"
+    "put(pcall(string.gsub, s, p, function(a) if a == 'b' then return nil end return '<' .. tostring(a) .. '>' end))\n"
+    "put(pcall(string.gsub, s, p, {a = 'A', ab = false, b = 1}))\n"
+    "put(pcall(function() return (s):find(p) end))\n"
+    "return table.concat(out, ' ')\n";
+
+static char *run(lua_State *L, const char *s, size_t sl, const char *p, size_t pl, const char *r) {
+    if (luaL_loadstring(L, HARNESS) != LUA_OK) return NULL;
+    lua_pushlstring(L, s, sl);
+    lua_pushlstring(L, p, pl);
+    lua_pushstring(L, r);
+    if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
+        char *e = igc_strdup(lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return e;
+    }
+    char *out = igc_strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return out;
+}
+
+static int same(lua_State *ref, lua_State *bnd, const char *s, size_t sl, const char *p, size_t pl, const char *r) {
+    char *a = run(ref, s, sl, p, pl, r), *b = run(bnd, s, sl, p, pl, r);
+    int ok = a && b && strcmp(a, b) == 0;
+    if (!ok)
+        fprintf(stderr, "  differs: s=[%.*s] p=[%.*s] r=[%s]\n    lua: %s\n    igc: %s\n", (int)sl, s, (int)pl, p, r,
+                a, b);
+    free(a);
+    free(b);
+    return ok;
+}
+
+static uint64_t next_rand(uint64_t *x) {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+TEST(patterns_match_lua) {
+    rules_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.budget = (unsigned long)-1 / 2;
+    lua_State *ref = luaL_newstate(), *bnd = lua_newstate(plain_alloc, &rs);
+    REQUIRE(ref && bnd);
+    luaL_openlibs(ref);
+    luaL_openlibs(bnd);
+    igc__rules_install_bounded(bnd);
+    static const char *const cases[][3] = {
+        {"hello world", "o", "0"},
+        {"hello world", "(o)(r)", "%2%1"},
+        {"hello world", "%w+", "<%0>"},
+        {"  trim me  ", "^%s*(.-)%s*$", "%1"},
+        {"판매 대행 업체", "판매", "X"},
+        {"매출 30.5% 상품", "^%D-(%d+%.?%d*)%%", "%1"},
+        {"THE (quick) fox", "%((%a+)%)", "[%1]"},
+        {"f(a(b)c)d", "%b()", "_"},
+        {"THE (quick) fox", "%f[%a]%a+", "w"},
+        {"abc", "", "-"},
+        {"abc", "()", "%1"},
+        {"aaa", "a-", "x"},
+        {"aaa", "a*", "x"},
+        {"aaa", "a+?", "x"},
+        {"abab", "(ab)%1", "y"},
+        {"x=1, y=22", "(%w+)=(%w+)", "%2=%1"},
+        {"a.b.c", ".", "%%"},
+        {"a]b", "[]]", "!"},
+        {"a-b", "[a-]", "!"},
+        {"a^b", "[%^b]", "!"},
+        {"abc", "[^a]", "!"},
+        {"abc$", "c$", "!"},
+        {"abc$", "$c", "!"},
+        {"abc", "^b", "!"},
+        {"abc", "%", "!"},
+        {"abc", "[a", "!"},
+        {"abc", "(a", "!"},
+        {"abc", "a)", "!"},
+        {"abc", "%1", "!"},
+        {"abc", "a", "%2"},
+        {"abc", "a", "%x"},
+        {"abc", "%ba", "!"},
+        {"abc", "%fa", "!"},
+        {"hello", "l*", "."},
+        {"a,b,,c", "([^,]*)", "<%1>"},
+        {"AbC 123\t_", "[%u%d]", "#"},
+        {"AbC 123\t_", "[%L%S]", "#"},
+        {"a\tb", "%c", "#"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(same(ref, bnd, cases[i][0], strlen(cases[i][0]), cases[i][1], strlen(cases[i][1]), cases[i][2]));
+    CHECK(same(ref, bnd, "a\0b\0", 4, "%z", 2, "."));
+    CHECK(same(ref, bnd, "a\0b\0", 4, "[\0]", 3, "."));
+    /* Generated patterns over a small alphabet, so that the odd corners meet. */
+    static const char *const atoms[] = {"a", "b", ".", "%a", "%d", "[ab]", "[^a]", "(", ")", "()", "*", "+", "-", "?",
+                                        "^", "$", "%b()", "%f[%w]", "%1", "%", "[", "]", "%s", "[%d-]"};
+    static const char subj[] = "ab(a1)b a ba(()bb1 2a";
+    uint64_t x = 88172645463325252ULL;
+    int bad = 0;
+    for (int n = 0; n < 3000 && bad < 5; n++) {
+        char p[128] = "";
+        int len = 1 + (int)(next_rand(&x) % 6);
+        for (int k = 0; k < len; k++) strcat(p, atoms[next_rand(&x) % (sizeof atoms / sizeof atoms[0])]);
+        size_t off = next_rand(&x) % 8, sl = next_rand(&x) % (sizeof subj - off);
+        if (!same(ref, bnd, subj + off, sl, p, strlen(p), "<%0>")) bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    lua_close(ref);
+    lua_close(bnd);
+}
+
+TEST(backtracking_stops_at_the_budget) {
+    rules_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.budget = 2000000;
+    lua_State *L = lua_newstate(plain_alloc, &rs);
+    REQUIRE(L);
+    luaL_openlibs(L);
+    igc__rules_install_bounded(L);
+    static const char *const hostile[] = {
+        "return string.rep('a', 200):find('.-.-.-b')",
+        "return string.rep('a', 300):match('(.*)(.*)(.*)(.*)b')",
+        "return select(2, string.rep('a', 300):gsub('a*a*a*b', ''))",
+        "for a in string.rep('a', 300):gmatch('.-.-.-b') do end",
+        "return string.rep('', 1e15)",
+        "local t = {} for i = 1, 100000 do t[i] = -i end table.sort(t) return t[1]",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        rs.used = 0;
+        rs.exhausted = 0;
+        double t0 = igc_now_ms();
+        int st = luaL_dostring(L, hostile[i]);
+        double ms = igc_now_ms() - t0;
+        const char *msg = st ? lua_tostring(L, -1) : "";
+        fprintf(stderr, "  %-72s %7.1f ms  %s\n", hostile[i], ms, st ? msg : "finished");
+        if (i < 4) CHECK(st != LUA_OK && msg && strstr(msg, "instruction budget exceeded"));
+        if (i == 4) CHECK(st == LUA_OK);
+        CHECK(ms < 50.0 * (getenv("IGC_SLOW_TESTS") ? 10 : 1));
+        lua_settop(L, 0);
+    }
+    lua_close(L);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(patterns_match_lua), TEST_ENTRY(backtracking_stops_at_the_budget))
