@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Time to import N past judgments (default 100,000: the history rows repeated under new
+# uids) into a new store with `igc history import`.
+#   bench/import.sh IGC_BINARY [N] -- [common igc options]
+set -euo pipefail
+igc=$1
+n=${2:-100000}
+shift
+[ $# -gt 0 ] && [ "$1" != -- ] && shift
+[ "${1:-}" = -- ] && shift
+data=../shared/data
+for ((i = 1; i <= $#; i++)); do [ "${!i}" = --data ] && { j=$((i + 1)); data=${!j}; }; done
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+python3 - "$data/labeled/history.csv" "$out/rows.csv" "$n" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+head, body, n = rows[0], rows[1:], int(sys.argv[3])
+ui = head.index("uid")
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(head)
+    for k in range(n):
+        r = list(body[k % len(body)])
+        r[ui] = "%s-%d" % (r[ui], k)
+        w.writerow(r)
+PY
+start=$(date +%s.%N)
+"$igc" history import "$out/rows.csv" --db "$out/db" "$@" 2>&1 | tail -n 1
+end=$(date +%s.%N)
+python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print('imported %s rows in %.1f s (%.0f rows/s)' % (sys.argv[3], s, int(sys.argv[3])/s))" "$start" "$end" "$n"
