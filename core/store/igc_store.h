@@ -5,7 +5,7 @@
  * Layout (schema version 1; also described in docs/store.md)
  * ----------------------------------------------------------
  * One environment directory (data.mdb + lock.mdb, created 0700/0600) with
- * four named sub-databases, all with the default bytewise key order:
+ * five named sub-databases (the fifth, "reclass", is described below), all with the default bytewise key order:
  *
  *   "judgments"   key   judgment id, 18 ASCII bytes: 'J' + 13-digit Unix time
  *                       in ms + 4-digit sequence, e.g. "J17323000000120003".
@@ -114,6 +114,19 @@ int igc_store_meta_get(igc_store *s, const char *key, char **val);
 /* Sets a metadata string (UTF-8). Keys starting with "store." are reserved. */
 int igc_store_meta_set(igc_store *s, const char *key, const char *val);
 
+/* ---- re-classification results: sub-database "reclass" ----
+ * key   "<job id>/<exemplar key>", value the JSON result for that judgment under the
+ *       job's revision. Results never touch the judgments or exemplars they came from.
+ * Writes n results and (when meta_key is given) one "meta" key in ONE transaction, so a
+ * job's progress and its results are durable together: after a crash either both or
+ * neither are there. Keys are 1..464 bytes. */
+int igc_store_reclass_put(igc_store *s, const char *const *keys, const char *const *docs, size_t n,
+                          const char *meta_key, const char *meta_val);
+/* One result (*json malloc'ed). IGC_ENOTFOUND if absent. */
+int igc_store_reclass_get(igc_store *s, const char *key, char **json);
+/* Calls cb for every result whose key starts with prefix, in key order (one snapshot). */
+int igc_store_reclass_foreach(igc_store *s, const char *prefix,
+                              int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud);
 typedef struct {
     size_t judgments, exemplars;
     size_t map_size, map_used; /* bytes */
