@@ -25,6 +25,10 @@ static const char *usage =
     "       [--errors N] [--json] [--loo]        the client's metrics on a labelled file (--loo: leave\n"
     "                                            each row's own past judgment out, for history files)\n"
     "  eval --in LABELLED.csv --predictions F.jsonl  the same metrics for another system's answers\n"
+    "  eval --in LABELLED.csv --revision FILE --crosswalk FILE [--history FILE.csv]\n"
+    "                                            the same under a new revision: history and labels mapped\n"
+    "                                            through the crosswalk (a split label is right when the answer\n"
+    "                                            is any of its parts, also reported apart)\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N] [--sources LIST]\n"
     "                                            train the embedding model from the data directory\n"
     "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST] [--rows-out F.tsv]\n"
@@ -434,11 +438,88 @@ static int read_predictions(const char *path, cJSON **out) {
     return 0;
 }
 
+static void print_report(FILE *f, const cJSON *r);
+static int load_revision(igc_app *a, const char *file, const char *cwfile, cJSON **report, igc_taxonomy **tx,
+                         igc_crosswalk **cw, char **txt, size_t *tlen, char **csv, size_t *clen);
+
+/* eval --revision FILE --crosswalk FILE: the engine of that revision over the history
+ * seen through the crosswalk (history file, else the store). */
+static int eval_revision(igc_app *a, const args *ar) {
+    cJSON *report = NULL;
+    igc_taxonomy *tx = NULL;
+    igc_crosswalk *cw = NULL;
+    char *txt = NULL, *csv = NULL;
+    size_t tl = 0, cl = 0;
+    int rc = load_revision(a, ar->revision, ar->crosswalk, &report, &tx, &cw, &txt, &tl, &csv, &cl);
+    free(txt), free(csv);
+    if (rc) {
+        if (report) print_report(stderr, report);
+        cJSON_Delete(report);
+        return rc;
+    }
+    if (!ar->history && !ar->no_history) {
+        struct stat st;
+        if (stat(a->cfg.db_dir, &st) == 0 && (rc = igc_store_open(a->cfg.db_dir, a->cfg.map_mb, &a->store))) return rc;
+    }
+    igc_bundle *b = NULL;
+    rc = igc_app_bundle_build_from(a, tx, cw, report, ar->no_history ? NULL : ar->history, &b);
+    if (!rc) {
+        const cJSON *ex = cJSON_GetObjectItem(report, "exemplars"), *e;
+        fprintf(stderr, "revision %s: history seen through the crosswalk:", tx->version);
+        cJSON_ArrayForEach(e, ex) fprintf(stderr, " %s %d", e->string, e->valueint);
+        fputc('\n', stderr);
+        b->report = report;
+        report = NULL;
+        igc_app_bundle_install(a, b);
+    }
+    cJSON_Delete(report);
+    igc_taxonomy_unref(tx);
+    return rc;
+}
+
+/* The labels of a labelled row under the active revision's crosswalk: one new item
+ * where the old one became one; for a split item the part the answer ranks highest
+ * when it ranks any (right when the answer is any part), else the first part; removed
+ * items drop out. *split (may be NULL) is set when a label was split, *gone when every
+ * label was removed. Strings live in the crosswalk. */
+static void map_row_labels(const igc_crosswalk *cw, const char *const in[3], const char *const *pred, size_t np,
+                           const char *out[3], int *split, int *gone) {
+    int n = 0, had = 0;
+    *split = 0;
+    for (int k = 0; k < 3; k++) {
+        out[k] = "";
+        const igc_xw_row *rows[64];
+        if (!in[k] || !*in[k]) continue;
+        had = 1;
+        size_t nr = igc_crosswalk_targets(cw, in[k], rows, 64);
+        if (nr > 64) nr = 64;
+        const char *m = NULL;
+        if (nr == 1 && rows[0]->relation != IGC_XW_REMOVED) m = rows[0]->to;
+        else if (nr > 1) {
+            *split = 1;
+            for (size_t p = 0; p < np && !m; p++)
+                for (size_t j = 0; j < nr; j++)
+                    if (strcmp(pred[p], rows[j]->to) == 0) m = rows[j]->to;
+            if (!m) m = rows[0]->to;
+        }
+        if (m) out[n++] = m;
+    }
+    for (int k = n; k < 3; k++) out[k] = "";
+    *gone = had && n == 0;
+}
+
 static int cmd_eval(igc_app *a, const args *ar) {
     if (!ar->in) return die("eval needs --in LABELLED.csv", NULL);
     int rc;
     if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior,lexicon,cases)", NULL);
-    if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
+    if (ar->revision || ar->crosswalk) {
+        if (!ar->revision || !ar->crosswalk) return die("eval needs both --revision FILE and --crosswalk FILE", NULL);
+        if ((rc = eval_revision(a, ar))) return die("cannot build the revision", igc_strerror(rc));
+    } else if ((rc = load_history(a, ar))) {
+        return die("cannot load history", igc_strerror(rc));
+    }
+    const igc_crosswalk *xw = ar->revision ? a->bundle->crosswalk : NULL;
+    size_t split_rows = 0, split_top1 = 0, removed_rows = 0;
     igc_rows *rows;
     igc_buf msg = {0};
     if ((rc = igc_rows_open_msg(ar->in, &rows, &msg))) {
@@ -503,6 +584,23 @@ static int cmd_eval(igc_app *a, const args *ar) {
             igc_req_free(&req);
         }
         const char *const *labels = r.labels;
+        const char *mapped[3];
+        if (xw) {
+            int split = 0, gone = 0;
+            map_row_labels(xw, r.labels, pred, np, mapped, &split, &gone);
+            if (gone) {
+                /* its item was removed: the row's truth under the new revision is unknown */
+                removed_rows++;
+                cJSON_Delete(res);
+                cJSON_Delete(doc);
+                continue;
+            }
+            labels = mapped;
+            if (split) {
+                split_rows++;
+                split_top1 += app && np && strcmp(pred[0], mapped[0]) == 0;
+            }
+        }
         int has = *labels[0] || *labels[1] || *labels[2];
         int hit1 = has && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) || !strcmp(pred[0], labels[2]));
         if (res) {
@@ -526,6 +624,12 @@ static int cmd_eval(igc_app *a, const args *ar) {
         progress("eval", ++done, 0);
     }
     fputc('\n', stderr);
+    if (xw)
+        fprintf(stderr,
+                "under %s: labels mapped through the crosswalk; %zu rows with a split label (right when the answer is any "
+                "of its parts): top-1 %zu of %zu (%.3f); %zu rows left out (their item was removed)\n",
+                a->bundle->version, split_rows, split_top1, split_rows, split_rows ? (double)split_top1 / (double)split_rows : 0.0,
+                removed_rows);
     igc_eval_metrics m, mr, mu;
     igc_eval_compute(ev, &m);
     igc_eval_compute(ev_rank, &mr);
@@ -537,10 +641,12 @@ static int cmd_eval(igc_app *a, const args *ar) {
                "\"micro_f1\":%.4f,\"weighted_f1\":%.4f,"
                "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"needs_review\":%zu,"
                "\"accuracy_unflagged\":%.4f,\"auto_share\":%.4f,\"auto_accuracy\":%.4f,"
-               "\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"ms_per_row\":%.4f}\n",
+               "\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"split_rows\":%zu,\"split_top1\":%zu,\"removed_rows\":%zu,"
+               "\"taxonomy_version\":\"%s\",\"ms_per_row\":%.4f}\n",
                m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.micro_f1, m.weighted_f1, m.na_precision,
                m.na_recall, mr.top1, mr.top3, flagged, mu.accuracy, auto_share, mu.accuracy, igc_calib_ece(&cal_app),
-               igc_calib_ece(&cal_rank1), done ? ms / (double)done : 0.0);
+               igc_calib_ece(&cal_rank1), split_rows, split_top1, removed_rows, a->bundle->version,
+               done ? ms / (double)done : 0.0);
     } else {
         printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
                "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"

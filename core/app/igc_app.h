@@ -185,6 +185,10 @@ cJSON *igc_app_revisions_json(igc_app *a);
  * (what staging runs on its worker; igc reclassify and igc eval use it directly).
  * *stats (may be NULL) gets what the exemplars became. */
 int igc_app_bundle_build(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report, igc_bundle **out);
+/* The same with the past judgments of a labelled CSV (old revision's labels) instead of
+ * the store's (igc eval under a new revision). */
+int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report, const char *history_csv,
+                              igc_bundle **out);
 /* Makes b the active bundle at once (for offline tools). Takes the reference. */
 void igc_app_bundle_install(igc_app *a, igc_bundle *b);
 /* Keeps a staged revision's files under <db>/revisions/<version>/ so that an active one

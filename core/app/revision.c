@@ -428,7 +428,33 @@ static int build_lexicon(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON 
     return rc;
 }
 
+/* Past judgments from a labelled CSV (labels of the crosswalk's old revision), through
+ * the same path as stored ones. */
+static int build_from_csv(build_ctx *c, const char *csv) {
+    igc_rows *rows;
+    int rc = igc_rows_open(csv, &rows);
+    if (rc) return rc;
+    igc_row r;
+    while ((rc = igc_rows_next(rows, &r)) == 1) {
+        char key[300];
+        snprintf(key, sizeof key, "hist:%s", r.uid);
+        cJSON *o = igc_exemplar_json(r.uid, &r.in, r.labels, r.none_reason, r.confidence, "history");
+        char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+        cJSON_Delete(o);
+        rc = txt ? build_cb(c, key, txt, strlen(txt)) : IGC_ENOMEM;
+        free(txt);
+        if (rc) break;
+    }
+    igc_rows_close(rows);
+    return rc < 0 ? rc : 0;
+}
+
 int igc_app_bundle_build(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report, igc_bundle **out) {
+    return igc_app_bundle_build_from(a, tx, cw, report, NULL, out);
+}
+
+int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report, const char *history_csv,
+                              igc_bundle **out) {
     *out = NULL;
     igc_bundle *cur = igc_app_bundle_ref(a);
     igc_engine_params p = *igc_engine_get_params(cur->engine);
@@ -443,7 +469,8 @@ int igc_app_bundle_build(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON 
     igc_bundle shape = {.crosswalk = cw};
     snprintf(shape.version, sizeof shape.version, "%s", tx->version);
     build_ctx c = {.e = e, .shape = &shape, .splits = cJSON_CreateArray()};
-    if (a->store) rc = igc_store_exemplar_foreach(a->store, build_cb, &c);
+    if (history_csv) rc = build_from_csv(&c, history_csv);
+    else if (a->store) rc = igc_store_exemplar_foreach(a->store, build_cb, &c);
     if (!rc) rc = igc_engine_commit(e);
     /* split labels: classified by the engine built from everything else, among the parts only */
     cJSON *o;
