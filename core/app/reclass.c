@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "igc_app.h"
 
@@ -31,6 +32,7 @@ struct igc_reclass {
     cJSON *job;               /* the job record (worker's copy) */
     char id[32];
     size_t batch;
+    int threads;              /* classifying a batch */
     void (*progress)(void *ud, size_t done, size_t total);
     void *progress_ud;
 };
@@ -287,24 +289,85 @@ static cJSON *build_report(igc_app *a, const char *id) {
 
 /* ---- the worker ---- */
 
+/* A batch is read from the store first, then classified by up to MAX_THREADS threads
+ * (the engine only reads), then written with the job's progress in one transaction. */
+#define MAX_THREADS 8
+
 typedef struct {
     struct igc_reclass *j;
     const char *last;         /* resume after this key ("" from the start) */
-    char *keys[BATCH];
+    char *xkeys[BATCH];       /* the exemplars of the batch */
+    char *xjson[BATCH];
+    char *keys[BATCH];        /* their results */
     char *docs[BATCH];
     size_t n;
-    int rc;
+    int nthreads;
 } walk_ctx;
+
+typedef struct {
+    walk_ctx *w;
+    int t;
+} part_arg;
+
+static void *classify_part(void *arg) {
+    part_arg *p = arg;
+    walk_ctx *w = p->w;
+    struct igc_reclass *j = w->j;
+    for (size_t i = (size_t)p->t; i < w->n; i += (size_t)w->nthreads) {
+        cJSON *x = cJSON_Parse(w->xjson[i]);
+        cJSON *res = x ? reclassify_one(j->app, j->b, w->xkeys[i], x) : NULL;
+        cJSON_Delete(x);
+        if (!res) {
+            /* a damaged exemplar still gets a result, so done reaches total */
+            res = cJSON_CreateObject();
+            cJSON_AddStringToObject(res, "key", w->xkeys[i]);
+            cJSON_AddStringToObject(res, "relation", "unreadable");
+            cJSON_AddBoolToObject(res, "agree", 0);
+            cJSON_AddBoolToObject(res, "needs_review", 1);
+            cJSON_AddStringToObject(res, "reason", "unreadable");
+        }
+        char rk[IGC_STORE_MAX_KEY + 64];
+        snprintf(rk, sizeof rk, "%s/%s", j->id, w->xkeys[i]);
+        w->keys[i] = igc_strdup(rk);
+        w->docs[i] = cJSON_PrintUnformatted(res);
+        cJSON_Delete(res);
+    }
+    return NULL;
+}
+
+static void free_batch(walk_ctx *w) {
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->xkeys[i]), free(w->xjson[i]), free(w->keys[i]), free(w->docs[i]);
+        w->xkeys[i] = w->xjson[i] = w->keys[i] = w->docs[i] = NULL;
+    }
+    w->n = 0;
+}
 
 static int flush(walk_ctx *w) {
     struct igc_reclass *j = w->j;
     if (!w->n) return 0;
+    pthread_t th[MAX_THREADS];
+    part_arg args[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 1; t < w->nthreads; t++) {
+        args[t] = (part_arg){w, t};
+        started[t] = pthread_create(&th[t], NULL, classify_part, &args[t]) == 0;
+    }
+    args[0] = (part_arg){w, 0};
+    classify_part(&args[0]);
+    for (int t = 1; t < w->nthreads; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else classify_part(&args[t]);
+    }
+    for (size_t i = 0; i < w->n; i++)
+        if (!w->keys[i] || !w->docs[i]) {
+            free_batch(w);
+            return IGC_ENOMEM;
+        }
     set_num(j->job, "done", jnum(j->job, "done") + (double)w->n);
-    /* the key of the last exemplar, not the result key: where the walk resumes */
-    set_str(j->job, "last_key", strchr(w->keys[w->n - 1], '/') + 1);
+    set_str(j->job, "last_key", w->xkeys[w->n - 1]); /* where the walk resumes */
     int rc = save_job(j->app->store, j->job, (const char *const *)w->keys, (const char *const *)w->docs, w->n);
-    for (size_t i = 0; i < w->n; i++) free(w->keys[i]), free(w->docs[i]);
-    w->n = 0;
+    free_batch(w);
     if (j->progress) j->progress(j->progress_ud, (size_t)jnum(j->job, "done"), (size_t)jnum(j->job, "total"));
     return rc;
 }
@@ -312,26 +375,16 @@ static int flush(walk_ctx *w) {
 static int walk_cb(void *ud, const char *key, const char *json, size_t len) {
     walk_ctx *w = ud;
     struct igc_reclass *j = w->j;
+    (void)len;
     if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) return IGC_ESTATE;
     if (*w->last && strcmp(key, w->last) <= 0) return 0;
-    cJSON *x = cJSON_ParseWithLength(json, len);
-    cJSON *res = x ? reclassify_one(j->app, j->b, key, x) : NULL;
-    cJSON_Delete(x);
-    if (!res) {
-        /* a damaged exemplar still gets a result, so done reaches total */
-        res = cJSON_CreateObject();
-        cJSON_AddStringToObject(res, "key", key);
-        cJSON_AddStringToObject(res, "relation", "unreadable");
-        cJSON_AddBoolToObject(res, "agree", 0);
-        cJSON_AddBoolToObject(res, "needs_review", 1);
-        cJSON_AddStringToObject(res, "reason", "unreadable");
+    w->xkeys[w->n] = igc_strdup(key);
+    w->xjson[w->n] = igc_strdup(json);
+    if (!w->xkeys[w->n] || !w->xjson[w->n]) {
+        w->n++;
+        free_batch(w);
+        return IGC_ENOMEM;
     }
-    char rk[IGC_STORE_MAX_KEY + 64];
-    snprintf(rk, sizeof rk, "%s/%s", j->id, key);
-    w->keys[w->n] = igc_strdup(rk);
-    w->docs[w->n] = cJSON_PrintUnformatted(res);
-    cJSON_Delete(res);
-    if (!w->keys[w->n] || !w->docs[w->n]) return IGC_ENOMEM;
     w->n++;
     return w->n >= j->batch ? flush(w) : 0;
 }
@@ -341,10 +394,10 @@ static void *worker(void *arg) {
     double t0 = igc_now_ms();
     const char *last = jstr(j->job, "last_key");
     char *last_copy = igc_strdup(last ? last : "");
-    walk_ctx w = {.j = j, .last = last_copy};
+    walk_ctx w = {.j = j, .last = last_copy, .nthreads = j->threads};
     int rc = igc_store_exemplar_foreach(j->app->store, walk_cb, &w);
     if (!rc) rc = flush(&w);
-    for (size_t i = 0; i < w.n; i++) free(w.keys[i]), free(w.docs[i]);
+    free_batch(&w);
     free(last_copy);
     set_num(j->job, "elapsed_ms", jnum(j->job, "elapsed_ms") + igc_now_ms() - t0);
     if (rc == IGC_ESTATE) {
@@ -385,6 +438,8 @@ static int launch(igc_app *a, cJSON *job, int background, size_t batch,
     j->b = igc_app_bundle_ref(a);
     j->job = job;
     j->batch = batch && batch <= BATCH ? batch : BATCH;
+    long nc = sysconf(_SC_NPROCESSORS_ONLN);
+    j->threads = nc < 1 ? 1 : nc > MAX_THREADS ? MAX_THREADS : (int)nc;
     j->progress = progress;
     j->progress_ud = ud;
     snprintf(j->id, sizeof j->id, "%s", jstr(job, "job"));

@@ -102,6 +102,8 @@ int igc_store_judgment_foreach(igc_store *s,
 
 /* Saves an exemplar (a JSON object) under key, replacing an existing one. */
 int igc_store_exemplar_put(igc_store *s, const char *key, const char *json, size_t len);
+/* Saves n exemplars in one transaction (all or none): bulk loads. */
+int igc_store_exemplar_put_many(igc_store *s, const char *const *keys, const char *const *docs, size_t n);
 /* Deletes an exemplar. IGC_ENOTFOUND if absent. */
 int igc_store_exemplar_del(igc_store *s, const char *key);
 /* Calls cb for every exemplar in key order, like igc_store_judgment_foreach. */

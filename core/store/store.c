@@ -528,6 +528,22 @@ int igc_store_exemplar_put(igc_store *s, const char *key, const char *json, size
     return put_one(s, s->exem, key, json, len, "put exemplar");
 }
 
+int igc_store_exemplar_put_many(igc_store *s, const char *const *keys, const char *const *docs, size_t n) {
+    if (!s || (n && (!keys || !docs))) return IGC_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_key(keys[i], IGC_STORE_MAX_KEY);
+        if (!rc) rc = check_doc(docs[i], strlen(docs[i]));
+        if (rc) return rc;
+    }
+    MDB_txn *txn;
+    int lrc = txn_begin(s, 0, &txn);
+    if (lrc) return map_err(lrc, "put exemplars");
+    for (size_t i = 0; i < n && !lrc; i++) lrc = put_raw(txn, s->exem, keys[i], strlen(keys[i]), docs[i], strlen(docs[i]), 0);
+    if (lrc) mdb_txn_abort(txn);
+    else lrc = mdb_txn_commit(txn);
+    return lrc ? map_err(lrc, "put exemplars") : 0;
+}
+
 int igc_store_exemplar_del(igc_store *s, const char *key) {
     if (!s) return IGC_EINVAL;
     int rc = check_key(key, IGC_STORE_MAX_KEY);
