@@ -793,6 +793,7 @@ static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_resp
             cJSON *v = cJSON_GetObjectItemCaseSensitive(j, copy[k]);
             if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
         }
+        add_reclassification(a, ids.ids[i], x);
         cJSON *co = cJSON_GetObjectItemCaseSensitive(j, "company");
         cJSON *nm = co ? cJSON_GetObjectItemCaseSensitive(co, "name") : NULL;
         cJSON_AddStringToObject(x, "company_name", cJSON_IsString(nm) ? nm->valuestring : "");
