@@ -143,9 +143,10 @@ void igc_app_bundle_unref(igc_bundle *b);
  * b's revision as they are; labels of the revision b's crosswalk maps from (or of a
  * judgment with no recorded revision, saved before revisions were recorded) through the
  * crosswalk: same, renamed, revised and merged to their new item, split resolved later
- * (the old code goes to split_from), removed to nothing; labels of the revision b
- * replaced... the other way round where that is one item. out[3] get new codes (NULL
- * when absent). Returns the number of labels set. */
+ * (the old code goes to split_from), removed to nothing; labels of `other` (may be
+ * NULL), a later revision whose crosswalk maps from b's (after a rollback), back where
+ * one old item answers; labels of any other revision are left out, never guessed.
+ * out[3] get codes of b's revision (NULL when absent). Returns the number set. */
 int igc_app_bundle_labels(const igc_bundle *b, const igc_bundle *other, const cJSON *exemplar, const char *out[3],
                           const char **split_from);
 /* The part of split item `from` (an old code of b's crosswalk) that b's engine ranks

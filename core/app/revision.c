@@ -112,9 +112,10 @@ int igc_app_bundle_labels(const igc_bundle *b, const igc_bundle *other, const cJ
             /* back to the revision a later one replaced: only where one old item answers */
             size_t ns = igc_crosswalk_sources(other->crosswalk, code, rows, MAX_PARTS);
             if (ns == 1 && rows[0]->relation != IGC_XW_NEW) mapped = rows[0]->from;
-        } else if (!b->crosswalk) {
-            mapped = code;
+        } else if (!ver && !b->crosswalk) {
+            mapped = code; /* saved before revisions were recorded, under the revision started with */
         }
+        /* any other revision with no crosswalk to this one: the label is not guessed */
         if (mapped) out[n++] = mapped;
     }
     return n;
