@@ -1200,6 +1200,9 @@ int main(int argc, char **argv) {
     }
     igc_buf_free(&oerr);
     int ret;
+    /* batch classification answers under the revision the service has active */
+    if (strcmp(cmd, "classify") == 0 && igc_app_revision_restore(&app))
+        fprintf(stderr, "igc: the active revision could not be restored; classifying under %s\n", app.bundle->version);
     if (strcmp(cmd, "classify") == 0) ret = cmd_classify(&app, &ar);
     else if (strcmp(cmd, "eval") == 0) ret = cmd_eval(&app, &ar);
     else if (strcmp(cmd, "tune") == 0) ret = cmd_tune(&app, &ar);

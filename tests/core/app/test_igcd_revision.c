@@ -513,6 +513,57 @@ TEST(killed_job_resumes_without_loss_or_duplicates) {
     cJSON_Delete(job);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(malformed_revision_or_crosswalk_refused), TEST_ENTRY(rules_naming_removed_code_block_activation),
+/* igc taxonomy check FILE --crosswalk FILE: 0 on the data directory's pair; 1 with the
+ * report naming the item when the crosswalk lost an old item's line, or naming the rule
+ * file when a rule names a removed code. */
+TEST(taxonomy_check_cli) {
+    REQUIRE(setup());
+    char out[PATH_MAX + 32], cwbad[PATH_MAX + 32], rules[PATH_MAX + 32];
+    snprintf(out, sizeof out, "%s/check.out", tmp);
+    char *argv[] = {IGC_BIN, "--data", (char *)igc_test_data_dir(), "--model", "none", "--params", "none",
+                    "--lexicon-dir", tmp, "taxonomy", "check", (char *)data_file("taxonomy/igc-v7-draft.json"),
+                    "--crosswalk", (char *)data_file("taxonomy/crosswalk-v6-v7.csv"), NULL};
+    CHECK_EQ_INT(run_wait(argv, NULL, out, NULL), 0);
+    size_t n;
+    char *t = slurp(out, &n);
+    CHECK(t && strstr(t, "올바름"));
+    free(t);
+    /* without the line of one old item */
+    char row[6][256];
+    REQUIRE(crosswalk_row("renamed", row, 1) == 0);
+    snprintf(cwbad, sizeof cwbad, "%s/cw-missing.csv", tmp);
+    igc_buf b = {0};
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s,", row[0]);
+    for (const char *p = cw_text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+        if (strncmp(p, prefix, strlen(prefix)) != 0) igc_buf_append(&b, p, len);
+        p += len;
+    }
+    REQUIRE(write_text(cwbad, b.data, b.len) == 0);
+    igc_buf_free(&b);
+    argv[13] = cwbad;
+    unlink(out);
+    CHECK_EQ_INT(run_wait(argv, NULL, out, NULL), 1);
+    t = slurp(out, &n);
+    CHECK(t && strstr(t, row[0]) && strstr(t, "대응표에 없습니다"));
+    free(t);
+    /* a rule naming a removed code */
+    REQUIRE(crosswalk_row("removed", row, 1) == 0);
+    snprintf(rules, sizeof rules, "%s/rules-check", tmp);
+    REQUIRE(rules_with_code(rules, row[0]) == 0);
+    char *argv2[] = {IGC_BIN, "--data", (char *)igc_test_data_dir(), "--model", "none", "--params", "none",
+                     "--lexicon-dir", tmp, "--rules", rules, "taxonomy", "check",
+                     (char *)data_file("taxonomy/igc-v7-draft.json"), "--crosswalk",
+                     (char *)data_file("taxonomy/crosswalk-v6-v7.csv"), NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_wait(argv2, NULL, out, NULL), 1);
+    t = slurp(out, &n);
+    CHECK(t && strstr(t, "generic_supplier.lua") && strstr(t, row[0]) && strstr(t, "삭제"));
+    free(t);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(taxonomy_check_cli), TEST_ENTRY(malformed_revision_or_crosswalk_refused), TEST_ENTRY(rules_naming_removed_code_block_activation),
               TEST_ENTRY(swap_and_rollback_under_load_then_reclassify),
               TEST_ENTRY(killed_job_resumes_without_loss_or_duplicates))
