@@ -1198,6 +1198,42 @@ static void h_reclassify_get(void *ud, const igc_http_request *req, igc_http_res
     send_json(res, 200, o);
 }
 
+/* The job's full report file: ?format=csv (default; UTF-8 with BOM, one judgment a line) or json. */
+static void h_reclassify_report(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    char id[32], fmt[8] = "csv";
+    const char *want = req->params[0];
+    if (strcmp(want, "latest") == 0 && igc_reclass_latest(a, id) == 0) want = id;
+    cJSON *job = igc_reclass_json(a, want);
+    const cJSON *rep = job ? cJSON_GetObjectItem(job, "report") : NULL;
+    igc_http_query_param(req->query, "format", fmt, sizeof fmt);
+    const char *f = "format";
+    if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0) {
+        igc_http_error(res, 400, "invalid_format", "format은 csv 또는 json이어야 합니다.", &f, 1);
+    } else if (!job) {
+        igc_http_error(res, 404, "unknown_job", "그런 재분류 작업이 없습니다.", NULL, 0);
+    } else if (!cJSON_IsObject(rep)) {
+        igc_http_error(res, 409, "report_not_ready", "재분류 작업이 끝나야 보고서가 있습니다.", NULL, 0);
+    } else {
+        /* the path comes from the job record the service wrote, never from the request */
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(rep, fmt));
+        char *txt = NULL;
+        size_t len = 0;
+        if (!path || igc_read_file(path, &txt, &len)) {
+            igc_http_error(res, 404, "report_missing", "보고서 파일을 찾을 수 없습니다.", NULL, 0);
+        } else {
+            res->status = 200;
+            res->content_type = strcmp(fmt, "csv") == 0 ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
+            igc_buf_append(&res->body, txt, len);
+            snprintf(res->extra_headers, sizeof res->extra_headers,
+                     "Cache-Control: no-store\r\nContent-Disposition: attachment; filename=\"reclassify-%s.%s\"\r\n",
+                     cJSON_GetStringValue(cJSON_GetObjectItem(job, "job")), fmt);
+        }
+        free(txt);
+    }
+    cJSON_Delete(job);
+}
+
 int igc_api_register(igc_http_router *r, igc_app *a) {
     static const struct {
         const char *method, *pattern;
@@ -1229,6 +1265,7 @@ int igc_api_register(igc_http_router *r, igc_app *a) {
         {"POST", "/api/v1/taxonomy/rollback", h_rollback},
         {"POST", "/api/v1/reclassify", h_reclassify_post},
         {"GET", "/api/v1/reclassify/{job}", h_reclassify_get},
+        {"GET", "/api/v1/reclassify/{job}/report", h_reclassify_report},
         {"GET", "/", h_static},
         {"GET", "/{file}", h_static},
     };

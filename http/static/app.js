@@ -1259,7 +1259,11 @@ function reclassCard(job) {
     rows.push(['검토 필요', h('span', { id: 'reclass-review' }, `${rep.needs_review}건`)]);
     rows.push(['관계별', Object.entries(rep.by_relation || {}).map(([k, v]) =>
       `${RELATION_LABELS[k] || k} ${v.judgments}건(검토 ${v.needs_review})`).join(', ')]);
-    if (rep.csv) rows.push(['보고서 파일', `${rep.csv}, ${rep.json}`]);
+    if (rep.csv) {
+      const base = `/api/v1/reclassify/${enc(job.job)}/report`;
+      rows.push(['보고서', h('span', null, h('a', { href: `${base}?format=csv`, id: 'reclass-csv' }, 'CSV (엑셀)'), ' · ',
+        h('a', { href: `${base}?format=json` }, 'JSON'))]);
+    }
   }
   const dl = h('dl', { class: 'dl' });
   dlRows(dl, rows);

@@ -390,6 +390,19 @@ TEST(swap_and_rollback_under_load_then_reclassify) {
     CHECK(jget(jget(rep, "by_relation"), "removed") && jget(jget(rep, "by_relation"), "split"));
     CHECK(jnum(rep, "needs_review", 0) >= jnum(jget(jget(rep, "by_relation"), "removed"), "judgments", 0));
     cJSON_Delete(o);
+    /* the full report: one CSV line per judgment after the header */
+    snprintf(path, sizeof path, "/api/v1/reclassify/%s/report?format=csv", job);
+    http_resp hr;
+    REQUIRE(http_req(srv.port, "GET", path, NULL, NULL, 0, &hr) == 0);
+    CHECK_EQ_INT(hr.status, 200);
+    size_t lines = 0;
+    for (size_t i = 0; i < hr.body_len; i++) lines += hr.body[i] == '\n';
+    CHECK_EQ_INT((int)lines, (int)exemplars + 1);
+    http_resp_free(&hr);
+    snprintf(path, sizeof path, "/api/v1/reclassify/%s/report?format=xml", job);
+    o = http_get_json(srv.port, path, &st);
+    CHECK(check_error(o, st, 400, "invalid_format", "format", "report format"));
+    cJSON_Delete(o);
     /* the saved judgment keeps its original code and shows its re-classification */
     snprintf(path, sizeof path, "/api/v1/judgments/%s", jid);
     o = http_get_json(srv.port, path, &st);
