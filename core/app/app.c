@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,13 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
     pthread_mutex_init(&a->bundle_mu, NULL);
-    pthread_rwlock_init(&a->engine_rw, NULL);
+    /* writers first: a save on the loop's thread must not wait behind a stream of
+     * re-classification readers */
+    pthread_rwlockattr_t rwa;
+    pthread_rwlockattr_init(&rwa);
+    pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&a->engine_rw, &rwa);
+    pthread_rwlockattr_destroy(&rwa);
     a->bundle_mu_ready = 1;
     igc_iso_now(a->loaded_at);
     igc_log_set_level(cfg->log_level);

@@ -367,6 +367,26 @@ TEST(swap_and_rollback_under_load_then_reclassify) {
     char job[64], path[128];
     snprintf(job, sizeof job, "%s", jstr(o, "job") ? jstr(o, "job") : "");
     cJSON_Delete(o);
+    /* a judgment saved while the job classifies goes through at once (writers are not
+     * kept waiting behind the job's readers) */
+    REQUIRE(dev_row_pick(7, &row) == 0);
+    brn_make(123456780UL, brn);
+    req = dev_request(&row, brn, "이영희");
+    res = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200);
+    cJSON_AddStringToObject(req, "chosen_item", jstr(cJSON_GetArrayItem(jget(res, "items"), 0), "code"));
+    cJSON_AddItemToObject(req, "result", res);
+    double t_save = ms_now();
+    saved = http_post_obj(srv.port, "/api/v1/judgments", req, &st);
+    t_save = ms_now() - t_save;
+    CHECK_EQ_INT(st, 201);
+    CHECK(t_save < 5000);
+    o = http_get_json(srv.port, "/api/v1/reclassify/latest", &st);
+    fprintf(stderr, "  a judgment saved in %.0f ms while the job was %s at %d of %d\n", t_save, jstr(o, "state"),
+            (int)jnum(o, "done", 0), (int)jnum(o, "total", 0));
+    cJSON_Delete(o);
+    cJSON_Delete(saved);
+    cJSON_Delete(req);
     snprintf(path, sizeof path, "/api/v1/reclassify/%s", job);
     for (int i = 0; i < 1200; i++) {
         o = http_get_json(srv.port, path, &st);
@@ -381,8 +401,11 @@ TEST(swap_and_rollback_under_load_then_reclassify) {
     cJSON *status = http_get_json(srv.port, "/api/v1/status", &st);
     double exemplars = jnum(jget(status, "store"), "exemplars", -1);
     cJSON_Delete(status);
-    CHECK_EQ_INT((int)jnum(o, "done", -1), (int)exemplars);
-    CHECK_EQ_INT((int)jnum(o, "total", -1), (int)exemplars);
+    /* every stored judgment but possibly the one saved during the job (a key before the
+     * walk's position is left for the next job) */
+    CHECK((int)jnum(o, "done", -1) == (int)exemplars || (int)jnum(o, "done", -1) == (int)exemplars - 1);
+    CHECK_EQ_INT((int)jnum(o, "total", -1), (int)jnum(o, "done", -2));
+    exemplars = jnum(o, "done", -1);
     const cJSON *rep = jget(o, "report"), *e;
     double sum = 0;
     cJSON_ArrayForEach(e, jget(rep, "by_relation")) sum += jnum(e, "judgments", 0);
