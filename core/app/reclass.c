@@ -372,21 +372,35 @@ static int flush(walk_ctx *w) {
     return rc;
 }
 
-static int walk_cb(void *ud, const char *key, const char *json, size_t len) {
+/* Collects one page of exemplars into the batch (the read transaction ends before any
+ * classification or write). */
+static int page_cb(void *ud, const char *key, const char *json, size_t len) {
     walk_ctx *w = ud;
-    struct igc_reclass *j = w->j;
     (void)len;
-    if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) return IGC_ESTATE;
-    if (*w->last && strcmp(key, w->last) <= 0) return 0;
     w->xkeys[w->n] = igc_strdup(key);
     w->xjson[w->n] = igc_strdup(json);
-    if (!w->xkeys[w->n] || !w->xjson[w->n]) {
-        w->n++;
-        free_batch(w);
-        return IGC_ENOMEM;
-    }
     w->n++;
-    return w->n >= j->batch ? flush(w) : 0;
+    return w->xkeys[w->n - 1] && w->xjson[w->n - 1] ? 0 : IGC_ENOMEM;
+}
+
+/* The walk: page after page from the job's last key, each classified and written with
+ * the job's progress. */
+static int walk(walk_ctx *w) {
+    struct igc_reclass *j = w->j;
+    char last[IGC_STORE_MAX_KEY + 1];
+    snprintf(last, sizeof last, "%s", w->last);
+    for (;;) {
+        if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) return IGC_ESTATE;
+        size_t got = 0;
+        int rc = igc_store_exemplar_page(j->app->store, last, j->batch, page_cb, w, &got);
+        if (rc) {
+            free_batch(w);
+            return rc;
+        }
+        if (!got) return 0;
+        snprintf(last, sizeof last, "%s", w->xkeys[w->n - 1]);
+        if ((rc = flush(w))) return rc;
+    }
 }
 
 static void *worker(void *arg) {
@@ -395,8 +409,7 @@ static void *worker(void *arg) {
     const char *last = jstr(j->job, "last_key");
     char *last_copy = igc_strdup(last ? last : "");
     walk_ctx w = {.j = j, .last = last_copy, .nthreads = j->threads};
-    int rc = igc_store_exemplar_foreach(j->app->store, walk_cb, &w);
-    if (!rc) rc = flush(&w);
+    int rc = walk(&w);
     free_batch(&w);
     free(last_copy);
     set_num(j->job, "elapsed_ms", jnum(j->job, "elapsed_ms") + igc_now_ms() - t0);

@@ -111,6 +111,13 @@ int igc_store_exemplar_foreach(igc_store *s,
                                int (*cb)(void *ud, const char *key, const char *json, size_t len),
                                void *ud);
 
+/* Calls cb for at most max exemplars whose key sorts after `after` ("" or NULL: from the
+ * first), in key order, inside one short read transaction; *n (may be NULL) gets how
+ * many. A long walk done page by page holds no snapshot between pages, so LMDB can reuse
+ * freed pages meanwhile (a long read transaction makes the file grow). */
+int igc_store_exemplar_page(igc_store *s, const char *after, size_t max,
+                            int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud,
+                            size_t *n);
 /* Reads a metadata string; *val is malloc'ed. IGC_ENOTFOUND if absent. */
 int igc_store_meta_get(igc_store *s, const char *key, char **val);
 /* Sets a metadata string (UTF-8). Keys starting with "store." are reserved. */

@@ -544,6 +544,45 @@ int igc_store_exemplar_put_many(igc_store *s, const char *const *keys, const cha
     return lrc ? map_err(lrc, "put exemplars") : 0;
 }
 
+int igc_store_exemplar_page(igc_store *s, const char *after, size_t max,
+                            int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud,
+                            size_t *n) {
+    if (n) *n = 0;
+    if (!s || !cb || !max) return IGC_EINVAL;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc) return map_err(rc, "list exemplars");
+    if ((rc = mdb_cursor_open(txn, s->exem, &c))) {
+        mdb_txn_abort(txn);
+        return map_err(rc, "list exemplars");
+    }
+    size_t al = after ? strlen(after) : 0;
+    MDB_val k = mval(after, al), v;
+    rc = mdb_cursor_get(c, &k, &v, al ? MDB_SET_RANGE : MDB_FIRST);
+    /* SET_RANGE lands on the key itself when present: skip it */
+    if (rc == 0 && al && k.mv_size == al && memcmp(k.mv_data, after, al) == 0) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    igc_buf key = {0}, val = {0};
+    int ret = 0;
+    size_t got = 0;
+    for (; rc == 0 && got < max; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        key.len = val.len = 0;
+        if (igc_buf_append(&key, k.mv_data, k.mv_size) || igc_buf_append(&val, v.mv_data, v.mv_size)) {
+            ret = IGC_ENOMEM;
+            break;
+        }
+        got++;
+        if ((ret = cb(ud, key.data, val.data, val.len))) break;
+    }
+    if (!ret && rc && rc != MDB_NOTFOUND) ret = map_err(rc, "list exemplars");
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    igc_buf_free(&key);
+    igc_buf_free(&val);
+    if (n) *n = got;
+    return ret;
+}
+
 int igc_store_exemplar_del(igc_store *s, const char *key) {
     if (!s) return IGC_EINVAL;
     int rc = check_key(key, IGC_STORE_MAX_KEY);
