@@ -868,6 +868,8 @@ async function showItem(code) {
 // Relations of the crosswalk between revisions, in words.
 const RELATION_LABELS = {
   same: '동일', renamed: '명칭 변경', revised: '범위 변경', split: '분할', merged: '통합', new: '신설', removed: '삭제',
+  // re-classification only: saved as 해당 없음, saved under the revision itself, no crosswalk row
+  not_applicable: '해당 없음', current: '현 개편', unknown: '대응 없음', unreadable: '읽을 수 없음',
 };
 
 /** Where the item came from in the previous revision and where it goes in the next (crosswalk). */
