@@ -450,6 +450,10 @@ static int launch(igc_app *a, cJSON *job, int background, size_t batch,
     j->app = a;
     j->b = igc_app_bundle_ref(a);
     j->job = job;
+    /* IGC_RECLASS_BATCH: results per transaction when the caller leaves it (1..64): smaller
+     * batches lose less work to a crash and cost one fsync each */
+    const char *env = getenv("IGC_RECLASS_BATCH");
+    if (!batch && env && *env) batch = strtoul(env, NULL, 10);
     j->batch = batch && batch <= BATCH ? batch : BATCH;
     long nc = sysconf(_SC_NPROCESSORS_ONLN);
     j->threads = nc < 1 ? 1 : nc > MAX_THREADS ? MAX_THREADS : (int)nc;

@@ -600,6 +600,63 @@ TEST(taxonomy_check_cli) {
     free(t);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(taxonomy_check_cli), TEST_ENTRY(malformed_revision_or_crosswalk_refused), TEST_ENTRY(rules_naming_removed_code_block_activation),
+/* The same through igcd: a server killed in the middle of the job resumes it at start. */
+TEST(killed_igcd_resumes_job_at_start) {
+    REQUIRE(setup());
+    setenv("IGC_RECLASS_BATCH", "1", 1); /* one fsync per judgment: the job lasts long enough to be cut */
+    REQUIRE(start("igcd-kill", NULL) == 0);
+    int st;
+    char *body = revision_body(v7_text, cw_text);
+    cJSON *o = post_text(srv.port, "/api/v1/taxonomy/revisions", body, &st);
+    free(body);
+    cJSON_Delete(o);
+    REQUIRE(strcmp(wait_staged(srv.port), "ready") == 0);
+    char act[128];
+    snprintf(act, sizeof act, "{\"version\": \"%s\"}", jstr(v7, "version"));
+    o = post_text(srv.port, "/api/v1/taxonomy/activate", act, &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    o = post_text(srv.port, "/api/v1/reclassify", "{}", &st);
+    CHECK_EQ_INT(st, 202);
+    cJSON_Delete(o);
+    double done = 0, total = 0;
+    for (int i = 0; i < 3000 && done < 20; i++) {
+        o = http_get_json(srv.port, "/api/v1/reclassify/latest", &st);
+        done = jnum(o, "done", 0), total = jnum(o, "total", 0);
+        cJSON_Delete(o);
+        sleep_ms(10);
+    }
+    igcd_proc keep = srv;
+    igcd_kill(&srv);
+    fprintf(stderr, "  igcd killed with the job at %.0f or more of %.0f\n", done, total);
+    unsetenv("IGC_RECLASS_BATCH");
+    REQUIRE(igcd_start_ex(&srv, keep.db, keep.log, 1, NULL) == 0);
+    /* the activated revision is back, and the job goes on by itself */
+    o = http_get_json(srv.port, "/api/v1/taxonomy", &st);
+    CHECK(strcmp(jstr(o, "version"), jstr(v7, "version")) == 0);
+    cJSON_Delete(o);
+    const char *state = NULL;
+    for (int i = 0; i < 1200; i++) {
+        o = http_get_json(srv.port, "/api/v1/reclassify/latest", &st);
+        state = jstr(o, "state");
+        if (state && strcmp(state, "running") != 0) break;
+        cJSON_Delete(o);
+        o = NULL;
+        sleep_ms(100);
+    }
+    REQUIRE(o);
+    CHECK(strcmp(jstr(o, "state"), "done") == 0);
+    CHECK(done < total);
+    CHECK_EQ_INT((int)jnum(o, "done", -1), (int)total);
+    CHECK_EQ_INT((int)jnum(jget(o, "report"), "judgments", -1), (int)total);
+    cJSON_Delete(o);
+    size_t n;
+    char *t = slurp(keep.log, &n);
+    CHECK(t && strstr(t, "resumes after"));
+    free(t);
+    igcd_kill(&srv);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(taxonomy_check_cli), TEST_ENTRY(killed_igcd_resumes_job_at_start), TEST_ENTRY(malformed_revision_or_crosswalk_refused), TEST_ENTRY(rules_naming_removed_code_block_activation),
               TEST_ENTRY(swap_and_rollback_under_load_then_reclassify),
               TEST_ENTRY(killed_job_resumes_without_loss_or_duplicates))
