@@ -216,7 +216,8 @@ void igc_app_revisions_close(igc_app *a);
 int igc_reclass_start(igc_app *a, int background, size_t batch, void (*progress)(void *ud, size_t done, size_t total),
                       void *ud, char id[32]);
 /* Resumes the latest job when it was left running and is for the active revision;
- * IGC_ENOTFOUND when there is none to resume, IGC_ESTATE when it is for another revision. */
+ * IGC_ENOTFOUND when there is none to resume, IGC_ESTATE when it is for another revision
+ * (the job is then marked failed, with the reason). */
 int igc_reclass_resume(igc_app *a, int background, size_t batch,
                        void (*progress)(void *ud, size_t done, size_t total), void *ud, char id[32]);
 /* 1 while the app's job is running. */

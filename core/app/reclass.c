@@ -528,8 +528,16 @@ int igc_reclass_resume(igc_app *a, int background, size_t batch, void (*progress
     int same = strcmp(jstr(job, "to") ? jstr(job, "to") : "", b->version) == 0;
     igc_app_bundle_unref(b);
     if (!same) {
-        igc_log(IGC_LOG_WARN, "re-classification %s was for revision %s, not the active one: left as it is", id,
+        /* its revision is no longer active: it cannot finish, so it says so instead of
+         * showing "running" for ever; a new job re-classifies under the active one */
+        igc_log(IGC_LOG_WARN, "re-classification %s was for revision %s, not the active one: stopped", id,
                 jstr(job, "to"));
+        set_str(job, "state", "failed");
+        char msg[256];
+        snprintf(msg, sizeof msg, "작업 대상 개편(%s)이 더 이상 활성 개편이 아니어서 멈췄습니다. 새 재분류 작업을 시작하십시오.",
+                 jstr(job, "to"));
+        set_str(job, "error", msg);
+        save_job(a->store, job, NULL, NULL, 0);
         cJSON_Delete(job);
         return IGC_ESTATE;
     }
