@@ -59,6 +59,8 @@ typedef struct igc_http_config {
     const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "localhost:0"; NULL: 127.0.0.1:8080 */
     size_t max_header_bytes;     /* 0: 16 KiB; beyond -> 431 */
     size_t max_body_bytes;       /* 0: 256 KiB; beyond -> 413 */
+    const char *large_body_path; /* NULL, or one exact path (no query) allowed a larger body: */
+    size_t large_body_bytes;     /* its limit (an administrator's upload of a whole revision) */
     unsigned header_timeout_ms;  /* 0: 10000; headers must complete in time -> 408 + close */
     unsigned body_timeout_ms;    /* 0: 30000; body must complete in time after the headers -> 408 */
     unsigned idle_timeout_ms;    /* 0: 60000; keep-alive idle connections are closed after it */

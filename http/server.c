@@ -62,6 +62,7 @@ struct conn {
     int keep_alive; /* of the request being dispatched */
     int err_status; /* protocol error found by a parser callback */
     int have_method, have_url;
+    size_t max_body; /* this request's body limit (body_limit), set when its headers are read */
     size_t hdr_bytes, linger_bytes;
     igc_buf url, hdrs, body;
     char *stash; /* unparsed input kept while output is backed up */
@@ -642,11 +643,21 @@ static int check_head(conn *c, llhttp_t *p) {
     return 0;
 }
 
+/* The body limit of this request: the larger one for the one path configured with it
+ * (an upload of a whole taxonomy revision), the server's everywhere else. */
+static size_t body_limit(const igc_http_server *s, const conn *c) {
+    const char *lp = s->cfg.large_body_path;
+    if (!lp || !s->cfg.large_body_bytes || !c->url.data) return s->cfg.max_body_bytes;
+    size_t n = strcspn(c->url.data, "?#");
+    return strlen(lp) == n && strncmp(c->url.data, lp, n) == 0 ? s->cfg.large_body_bytes : s->cfg.max_body_bytes;
+}
+
 static int on_headers_complete(llhttp_t *p) {
     conn *c = pconn(p);
     igc_http_server *s = c->srv;
     if (check_head(c, p)) return -1;
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s->cfg.max_body_bytes) {
+    c->max_body = body_limit(s, c);
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->max_body) {
         c->err_status = 413;
         return -1;
     }
@@ -667,7 +678,7 @@ static int on_headers_complete(llhttp_t *p) {
 
 static int on_body(llhttp_t *p, const char *at, size_t n) {
     conn *c = pconn(p);
-    if (c->body.len + n > c->srv->cfg.max_body_bytes) {
+    if (c->body.len + n > (c->max_body ? c->max_body : c->srv->cfg.max_body_bytes)) {
         c->err_status = 413;
         return HPE_USER;
     }
@@ -678,7 +689,8 @@ static int on_body(llhttp_t *p, const char *at, size_t n) {
  * not after waiting for its bytes. */
 static int on_chunk_header(llhttp_t *p) {
     conn *c = pconn(p);
-    if (p->content_length > c->srv->cfg.max_body_bytes - c->body.len) {
+    size_t lim = c->max_body ? c->max_body : c->srv->cfg.max_body_bytes;
+    if (c->body.len > lim || p->content_length > lim - c->body.len) {
         c->err_status = 413;
         return HPE_USER;
     }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,15 @@ static int mkdirs(const char *dir) {
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
+    pthread_mutex_init(&a->bundle_mu, NULL);
+    /* writers first: a save on the loop's thread must not wait behind a stream of
+     * re-classification readers */
+    pthread_rwlockattr_t rwa;
+    pthread_rwlockattr_init(&rwa);
+    pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&a->engine_rw, &rwa);
+    pthread_rwlockattr_destroy(&rwa);
+    a->bundle_mu_ready = 1;
     igc_iso_now(a->loaded_at);
     igc_log_set_level(cfg->log_level);
     int rc = igc_ksic_load(cfg->data_dir, &a->ksic);
@@ -76,6 +86,12 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     a->tx = NULL;
     igc_taxonomy_unref(tx);
     if (rc) return fail(err, rc, "engine: %s%s", "");
+    /* the revision the service starts with: its own bundle, no crosswalk */
+    a->bundle = calloc(1, sizeof *a->bundle);
+    if (!a->bundle) return fail(err, IGC_ENOMEM, "engine: %s%s", "");
+    a->bundle->refs = 1;
+    a->bundle->engine = igc_engine_ref(a->engine);
+    snprintf(a->bundle->version, sizeof a->bundle->version, "%s", igc_engine_taxonomy(a->engine)->version);
 
     igc_rules_limits lim = {0};
     lim.load_ms = cfg->rules_load_ms > 600000 ? 600000 : (unsigned)cfg->rules_load_ms;
@@ -155,7 +171,21 @@ static igc_exemplar row_exemplar(const igc_row *r, const char *prefix, char *key
 
 /* The case dictionary into engine e: every labelled row of cfg.cases (default
  * <data>/labeled/synthetic.csv; "none" leaves it out). */
-static int load_cases(igc_app *a, igc_engine *e, size_t *n) {
+/* A case's labels through the crosswalk cw (when given): labels that became one item
+ * are mapped; split and removed ones are left out (a case is written for one item). */
+static void map_case_labels(const igc_crosswalk *cw, igc_exemplar *x) {
+    if (!cw) return;
+    for (int k = 0; k < 3; k++) {
+        const igc_xw_row *rows[2];
+        if (!x->labels[k] || !*x->labels[k]) continue;
+        size_t n = igc_crosswalk_targets(cw, x->labels[k], rows, 2);
+        x->labels[k] = n == 1 && rows[0]->relation != IGC_XW_REMOVED && rows[0]->relation != IGC_XW_SPLIT
+                           ? rows[0]->to
+                           : NULL;
+    }
+}
+
+static int load_cases(igc_app *a, igc_engine *e, const igc_crosswalk *cw, size_t *n) {
     char path[PATH_MAX + 32];
     *n = 0;
     if (strcmp(a->cfg.cases, "none") == 0) return 0;
@@ -171,6 +201,7 @@ static int load_cases(igc_app *a, igc_engine *e, size_t *n) {
     while ((rc = igc_rows_next(rows, &r)) == 1) {
         char key[300];
         igc_exemplar x = row_exemplar(&r, "case:", key, sizeof key);
+        map_case_labels(cw, &x);
         int arc = igc_engine_add_case(e, &x);
         if (arc == IGC_ENOMEM) {
             rc = arc;
@@ -183,28 +214,35 @@ static int load_cases(igc_app *a, igc_engine *e, size_t *n) {
     return rc < 0 ? rc : 0;
 }
 
-int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_params *p, igc_engine **out) {
-    igc_taxonomy *tx = a->engine ? igc_engine_taxonomy(a->engine) : a->tx;
+int igc_app_engine_build(igc_app *a, igc_taxonomy *tx, igc_lexicon *lx, const igc_crosswalk *cw,
+                         const igc_encoder *enc, const igc_engine_params *p, igc_engine **out, size_t *ncases) {
     igc_engine *e;
     int rc = igc_engine_new(tx, a->ksic, enc, p, a->cfg.index_factory, a->cfg.index_params, &e);
     if (rc) return rc;
     size_t n = 0;
-    if ((rc = load_cases(a, e, &n)) == 0 && a->lexicon) rc = igc_engine_set_lexicon(e, a->lexicon);
+    if ((rc = load_cases(a, e, cw, &n)) == 0 && lx) rc = igc_engine_set_lexicon(e, lx);
     if (rc) {
         igc_engine_unref(e);
         return rc;
     }
-    a->ncases = n;
+    if (ncases) *ncases = n;
     *out = e;
     return 0;
 }
 
+int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_params *p, igc_engine **out) {
+    igc_taxonomy *tx = a->engine ? igc_engine_taxonomy(a->engine) : a->tx;
+    return igc_app_engine_build(a, tx, a->lexicon, NULL, enc, p, out, &a->ncases);
+}
+
 void igc_app_close(igc_app *a) {
+    if (a->bundle_mu_ready) igc_reclass_stop(a);
     if (a->store) igc_app_audit_flush(a);
     igc_auth_sessions_free(a->sessions);
     igc_auth_rate_free(a->save_rate);
     free(a->api_routes);
     cJSON_Delete(a->audit_queue);
+    igc_app_revisions_close(a);
     igc_engine_unref(a->engine);
     igc_lexicon_unref(a->lexicon);
     igc_encoder_free(a->enc);
@@ -212,6 +250,10 @@ void igc_app_close(igc_app *a) {
     if (a->programmes) igc_rules_close(a->programmes);
     if (a->store) igc_store_close(a->store);
     igc_ksic_free(a->ksic);
+    if (a->bundle_mu_ready) {
+        pthread_mutex_destroy(&a->bundle_mu);
+        pthread_rwlock_destroy(&a->engine_rw);
+    }
     memset(a, 0, sizeof *a);
 }
 
@@ -222,8 +264,10 @@ static const char *jstr(const cJSON *o, const char *k) {
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Exemplar from its stored JSON: {key fields..., labels:[..], none_reason}. */
-static int add_exemplar_json(igc_engine *e, const char *key, const cJSON *o) {
+/* Exemplar from its stored JSON: {key fields..., labels:[..], none_reason,
+ * taxonomy_version}, its labels seen through the active revision (igc_app_bundle_labels:
+ * a label of the revision it replaced goes through the crosswalk). */
+static int add_exemplar_json(igc_app *a, igc_engine *e, const char *key, const cJSON *o) {
     igc_exemplar x = {0};
     x.key = key;
     x.in.company_name = jstr(o, "company");
@@ -237,13 +281,16 @@ static int add_exemplar_json(igc_engine *e, const char *key, const cJSON *o) {
     x.confidence = jstr(o, "confidence");
     const char *owner = jstr(o, "owner");
     if (owner) x.in.owner = strtoull(owner, NULL, 16);
-    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels"), *l;
-    int k = 0;
-    cJSON_ArrayForEach(l, labels) if (cJSON_IsString(l) && k < 3) x.labels[k++] = l->valuestring;
+    const char *split_from = NULL;
+    int n = igc_app_bundle_labels(a->bundle, a->previous, o, x.labels, &split_from);
+    if (split_from) x.labels[0] = igc_app_resolve_split(a->bundle, split_from, &x.in);
+    else if (!n && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "labels")) > 0)
+        return IGC_ENOTFOUND; /* a removed item is evidence for nothing */
     return igc_engine_add_exemplar(e, &x);
 }
 
 typedef struct {
+    igc_app *a;
     igc_engine *e;
     size_t n;
 } load_ctx;
@@ -253,7 +300,7 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     if (igc_engine_has_exemplar(c->e, key)) return 0;
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o) return 0; /* a damaged exemplar is skipped, not fatal */
-    int rc = add_exemplar_json(c->e, key, o);
+    int rc = add_exemplar_json(c->a, c->e, key, o);
     cJSON_Delete(o);
     if (rc == 0) c->n++;
     return rc == IGC_ENOMEM ? rc : 0;
@@ -262,8 +309,10 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
 /* Adds the store's exemplars the engine lacks; count is the store's exemplar count
  * read before the walk (an exemplar put meanwhile is picked up by the next sync). */
 static int scan_store(igc_app *a, size_t count, size_t *n) {
-    load_ctx c = {a->engine, 0};
+    load_ctx c = {a, a->engine, 0};
+    pthread_rwlock_wrlock(&a->engine_rw);
     int rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
+    pthread_rwlock_unlock(&a->engine_rw);
     if (!rc) a->store_exemplars = count;
     if (c.n) a->engine_dirty = 1;
     *n = c.n;
@@ -287,7 +336,12 @@ int igc_app_sync(igc_app *a, size_t *added) {
     int rc = 0;
     if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 && st.exemplars != a->store_exemplars)
         rc = scan_store(a, st.exemplars, &n);
-    if (!rc && a->engine_dirty && (rc = igc_engine_commit(a->engine)) == 0) a->engine_dirty = 0;
+    if (!rc && a->engine_dirty) {
+        pthread_rwlock_wrlock(&a->engine_rw);
+        rc = igc_engine_commit(a->engine);
+        pthread_rwlock_unlock(&a->engine_rw);
+        if (!rc) a->engine_dirty = 0;
+    }
     if (a->store) {
         igc_app_audit_policy(a, NULL);
         int arc = igc_app_audit_flush(a);
@@ -355,6 +409,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
             continue;
         }
         cJSON *o = igc_exemplar_json(r.uid, &r.in, r.labels, r.none_reason, r.confidence, "history");
+        if (o) cJSON_AddStringToObject(o, "taxonomy_version", igc_engine_taxonomy(a->engine)->version);
         char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
         cJSON_Delete(o);
         arc = !txt ? IGC_ENOMEM : t ? 0 : igc_store_txn_begin(a->store, &t);

@@ -40,6 +40,8 @@ static const struct opt {
     {"--index-params", "IGC_INDEX_PARAMS", S(index_params), "FAISS search parameters (nprobe=8)"},
     {"--map-mb", "IGC_MAP_MB", N(map_mb), "LMDB map size in MiB (1024)"},
     {"--max-body", "IGC_MAX_BODY", N(max_body), "largest request body in bytes (262144)"},
+    {"--max-revision-body", "IGC_MAX_REVISION_BODY", N(max_revision_body),
+     "largest body of POST /api/v1/taxonomy/revisions (8388608)"},
     {"--max-conn", "IGC_MAX_CONN", N(max_connections), "most concurrent connections (256)"},
     {"--log-level", "IGC_LOG_LEVEL", N(log_level), "0 debug, 1 info, 2 warn, 3 error (1)"},
     {"--token-days", "IGC_TOKEN_DAYS", N(token_days), "days a new user's token is valid (90)"},
@@ -97,6 +99,7 @@ void igc_config_init(igc_config *c) {
     set(c->index_params, sizeof c->index_params, "nprobe=8");
     c->map_mb = 1024;
     c->max_body = 256 * 1024;
+    c->max_revision_body = 8 * 1024 * 1024; /* a whole revision (~350 KB) with its crosswalk, and room */
     c->max_connections = 256;
     c->max_conn_per_client = 64;
     c->rate_limit = 100;

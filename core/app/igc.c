@@ -29,6 +29,10 @@ static const char *usage =
     "       [--errors N] [--json] [--loo]        the client's metrics on a labelled file (--loo: leave\n"
     "                                            each row's own past judgment out, for history files)\n"
     "  eval --in LABELLED.csv --predictions F.jsonl  the same metrics for another system's answers\n"
+    "  eval --in LABELLED.csv --revision FILE --crosswalk FILE [--history FILE.csv]\n"
+    "                                            the same under a new revision: history and labels mapped\n"
+    "                                            through the crosswalk (a split label is right when the answer\n"
+    "                                            is any of its parts, also reported apart)\n"
     "  train [--out FILE] [--if-missing] [--seed N] [--epochs N] [--dim N] [--sources LIST]\n"
     "                                            train the embedding model from the data directory\n"
     "  tune --history FILE.csv [--out FILE] [--folds N] [--if-missing] [--signals LIST] [--rows-out F.tsv]\n"
@@ -50,6 +54,14 @@ static const char *usage =
     "  audit export [--since DATE]               the audit log, one JSON object a line\n"
     "  judgments purge --before DATE [--all]     retention: delete superseded and voided judgments saved\n"
     "                                            before DATE (--all: every judgment), logged and audited\n"
+    "  taxonomy check FILE --crosswalk FILE [--json]  validate a new revision with its crosswalk from the\n"
+    "                                            current one (schema, codes, completeness both ways) and\n"
+    "                                            list rules and dictionary entries naming codes it lacks;\n"
+    "                                            exit 0 when valid, 1 with the report otherwise\n"
+    "  reclassify [--revision FILE --crosswalk FILE] [--batch N] [--json]\n"
+    "                                            re-classify every stored judgment under the active revision\n"
+    "                                            (or FILE, staged over the store's exemplars); resumes a job\n"
+    "                                            left running; report files under <db>/reclass/\n"
     "options (environment variable in the second column):\n";
 
 static void help(FILE *f) { fprintf(f, "%s%s  %-20s %-22s %s\n", usage, igc_config_help(), "--help", "", "this text"); }
@@ -95,6 +107,16 @@ static const struct {
     {"judgments",
      "purge --before DATE [--all]: 보존 기한 정리. DATE 전에 저장된 판별 중 대체되었거나 무효인 것을(--all:\n"
      "  모두) 지우고, 지운 id를 감사 기록과 로그에 남김. 이 명령 말고는 판별이 지워지지 않음.\n"},
+    {"taxonomy",
+     "check FILE --crosswalk FILE: 새 개편 파일(같은 형식의 JSON)과 지금 개편에서의 대응표(CSV: <이전>_code,\n"
+     "  <이전>_name, <새>_code, <새>_name, relation, note)를 검사. 분류체계 형식, 대응표의 줄마다 코드·관계,\n"
+     "  두 개편의 모든 품목이 대응표에 있는지, 규칙 파일(--rules)과 색인어 사전이 새 개편에 없는 코드를 쓰는지.\n"
+     "  올바르면 0, 아니면 보고서와 함께 1. 운영 절차: docs/operations.md (개편 전환).\n"},
+    {"reclassify",
+     "저장소의 모든 판별(가져온 과거 판별 포함)을 활성 개편으로 다시 분류. 원래 기록은 그대로 두고 결과는\n"
+     "  따로(reclass) 저장. --revision/--crosswalk를 주면 그 개편을 먼저 세우고(저장소 판별을 대응표로 옮겨)\n"
+     "  활성으로 삼음. 중간에 죽어도 다시 실행하면 이어서 함(진행 상황은 저장소에). 끝나면 관계별 건수,\n"
+     "  일치율, 검토 목록을 화면에 요약하고 <db>/reclass/<작업>.json, .csv에 씀.\n"},
     {"rules",
      "test [DIR]: 규칙 폴더(기본 --rules)를 새로 읽어 *_test.lua 시험을 모두 돌림. 모두 통과하면 0,\n"
      "  규칙을 읽지 못했거나 시험이 실패하면 1.\n"},
@@ -144,6 +166,8 @@ typedef struct {
     const char *role, *since, *before; /* users add, audit export, judgments purge */
     long days;
     int all;
+    const char *crosswalk, *revision; /* taxonomy check, reclassify, eval under a new revision */
+    long batch;
 } args;
 
 /* On a terminal every call; in a log each thousand rows and at the end. */
@@ -517,11 +541,88 @@ static int read_predictions(const char *path, cJSON **out) {
     return 0;
 }
 
+static void print_report(FILE *f, const cJSON *r);
+static int load_revision(igc_app *a, const char *file, const char *cwfile, cJSON **report, igc_taxonomy **tx,
+                         igc_crosswalk **cw, char **txt, size_t *tlen, char **csv, size_t *clen);
+
+/* eval --revision FILE --crosswalk FILE: the engine of that revision over the history
+ * seen through the crosswalk (history file, else the store). */
+static int eval_revision(igc_app *a, const args *ar) {
+    cJSON *report = NULL;
+    igc_taxonomy *tx = NULL;
+    igc_crosswalk *cw = NULL;
+    char *txt = NULL, *csv = NULL;
+    size_t tl = 0, cl = 0;
+    int rc = load_revision(a, ar->revision, ar->crosswalk, &report, &tx, &cw, &txt, &tl, &csv, &cl);
+    free(txt), free(csv);
+    if (rc) {
+        if (report) print_report(stderr, report);
+        cJSON_Delete(report);
+        return rc;
+    }
+    if (!ar->history && !ar->no_history) {
+        struct stat st;
+        if (stat(a->cfg.db_dir, &st) == 0 && (rc = igc_store_open(a->cfg.db_dir, a->cfg.map_mb, &a->store))) return rc;
+    }
+    igc_bundle *b = NULL;
+    rc = igc_app_bundle_build_from(a, tx, cw, report, ar->no_history ? NULL : ar->history, &b);
+    if (!rc) {
+        const cJSON *ex = cJSON_GetObjectItem(report, "exemplars"), *e;
+        fprintf(stderr, "revision %s: history seen through the crosswalk:", tx->version);
+        cJSON_ArrayForEach(e, ex) fprintf(stderr, " %s %d", e->string, e->valueint);
+        fputc('\n', stderr);
+        b->report = report;
+        report = NULL;
+        igc_app_bundle_install(a, b);
+    }
+    cJSON_Delete(report);
+    igc_taxonomy_unref(tx);
+    return rc;
+}
+
+/* The labels of a labelled row under the active revision's crosswalk: one new item
+ * where the old one became one; for a split item the part the answer ranks highest
+ * when it ranks any (right when the answer is any part), else the first part; removed
+ * items drop out. *split (may be NULL) is set when a label was split, *gone when every
+ * label was removed. Strings live in the crosswalk. */
+static void map_row_labels(const igc_crosswalk *cw, const char *const in[3], const char *const *pred, size_t np,
+                           const char *out[3], int *split, int *gone) {
+    int n = 0, had = 0;
+    *split = 0;
+    for (int k = 0; k < 3; k++) {
+        out[k] = "";
+        const igc_xw_row *rows[64];
+        if (!in[k] || !*in[k]) continue;
+        had = 1;
+        size_t nr = igc_crosswalk_targets(cw, in[k], rows, 64);
+        if (nr > 64) nr = 64;
+        const char *m = NULL;
+        if (nr == 1 && rows[0]->relation != IGC_XW_REMOVED) m = rows[0]->to;
+        else if (nr > 1) {
+            *split = 1;
+            for (size_t p = 0; p < np && !m; p++)
+                for (size_t j = 0; j < nr; j++)
+                    if (strcmp(pred[p], rows[j]->to) == 0) m = rows[j]->to;
+            if (!m) m = rows[0]->to;
+        }
+        if (m) out[n++] = m;
+    }
+    for (int k = n; k < 3; k++) out[k] = "";
+    *gone = had && n == 0;
+}
+
 static int cmd_eval(igc_app *a, const args *ar) {
     if (!ar->in) return die("eval needs --in LABELLED.csv", NULL);
     int rc;
     if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior,lexicon,cases)", NULL);
-    if ((rc = load_history(a, ar))) return die("cannot load history", igc_strerror(rc));
+    if (ar->revision || ar->crosswalk) {
+        if (!ar->revision || !ar->crosswalk) return die("eval needs both --revision FILE and --crosswalk FILE", NULL);
+        if ((rc = eval_revision(a, ar))) return die("cannot build the revision", igc_strerror(rc));
+    } else if ((rc = load_history(a, ar))) {
+        return die("cannot load history", igc_strerror(rc));
+    }
+    const igc_crosswalk *xw = ar->revision ? a->bundle->crosswalk : NULL;
+    size_t split_rows = 0, split_top1 = 0, removed_rows = 0;
     igc_rows *rows;
     igc_buf msg = {0};
     if ((rc = igc_rows_open_msg(ar->in, &rows, &msg))) {
@@ -586,6 +687,23 @@ static int cmd_eval(igc_app *a, const args *ar) {
             igc_req_free(&req);
         }
         const char *const *labels = r.labels;
+        const char *mapped[3];
+        if (xw) {
+            int split = 0, gone = 0;
+            map_row_labels(xw, r.labels, pred, np, mapped, &split, &gone);
+            if (gone) {
+                /* its item was removed: the row's truth under the new revision is unknown */
+                removed_rows++;
+                cJSON_Delete(res);
+                cJSON_Delete(doc);
+                continue;
+            }
+            labels = mapped;
+            if (split) {
+                split_rows++;
+                split_top1 += app && np && strcmp(pred[0], mapped[0]) == 0;
+            }
+        }
         int has = *labels[0] || *labels[1] || *labels[2];
         int hit1 = has && np && (!strcmp(pred[0], labels[0]) || !strcmp(pred[0], labels[1]) || !strcmp(pred[0], labels[2]));
         if (res) {
@@ -609,6 +727,12 @@ static int cmd_eval(igc_app *a, const args *ar) {
         progress("eval", ++done, 0);
     }
     fputc('\n', stderr);
+    if (xw)
+        fprintf(stderr,
+                "under %s: labels mapped through the crosswalk; %zu rows with a split label (right when the answer is any "
+                "of its parts): top-1 %zu of %zu (%.3f); %zu rows left out (their item was removed)\n",
+                a->bundle->version, split_rows, split_top1, split_rows, split_rows ? (double)split_top1 / (double)split_rows : 0.0,
+                removed_rows);
     igc_eval_metrics m, mr, mu;
     igc_eval_compute(ev, &m);
     igc_eval_compute(ev_rank, &mr);
@@ -620,10 +744,12 @@ static int cmd_eval(igc_app *a, const args *ar) {
                "\"micro_f1\":%.4f,\"weighted_f1\":%.4f,"
                "\"na_precision\":%.4f,\"na_recall\":%.4f,\"rank_top1\":%.4f,\"rank_top3\":%.4f,\"needs_review\":%zu,"
                "\"accuracy_unflagged\":%.4f,\"auto_share\":%.4f,\"auto_accuracy\":%.4f,"
-               "\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"ms_per_row\":%.4f}\n",
+               "\"ece_applicable\":%.4f,\"ece_rank1\":%.4f,\"split_rows\":%zu,\"split_top1\":%zu,\"removed_rows\":%zu,"
+               "\"taxonomy_version\":\"%s\",\"ms_per_row\":%.4f}\n",
                m.rows, m.labelled, m.accuracy, m.top1, m.top3, m.macro_f1, m.micro_f1, m.weighted_f1, m.na_precision,
                m.na_recall, mr.top1, mr.top3, flagged, mu.accuracy, auto_share, mu.accuracy, igc_calib_ece(&cal_app),
-               igc_calib_ece(&cal_rank1), done ? ms / (double)done : 0.0);
+               igc_calib_ece(&cal_rank1), split_rows, split_top1, removed_rows, a->bundle->version,
+               done ? ms / (double)done : 0.0);
     } else {
         printf("file        %s\nengine      %s\nrules       %s\nrows        %zu (%zu with an item, %zu not applicable)\n"
                "accuracy    %.3f\ntop-1       %.3f\ntop-3       %.3f\nmacro-F1    %.3f (%zu items)\n"
@@ -1034,6 +1160,162 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
     return ret;
 }
 
+/* Prints a staging report for people: what is wrong, then what staff should review. */
+static void print_report(FILE *f, const cJSON *r) {
+    const cJSON *tj = cJSON_GetObjectItem(r, "taxonomy"), *cj = cJSON_GetObjectItem(r, "crosswalk"), *e;
+    fprintf(f, "개편 검사 / revision check: %s -> %s\n",
+            cJSON_GetStringValue(cJSON_GetObjectItem(r, "from")) ? cJSON_GetStringValue(cJSON_GetObjectItem(r, "from")) : "?",
+            cJSON_GetStringValue(cJSON_GetObjectItem(r, "version")) ? cJSON_GetStringValue(cJSON_GetObjectItem(r, "version")) : "?");
+    if (cJSON_GetObjectItem(tj, "error")) fprintf(f, "분류체계 오류: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(tj, "error")));
+    else if (tj)
+        fprintf(f, "분류체계: 테마 %d, 분야 %d, 품목 %d\n", cJSON_GetObjectItem(tj, "themes")->valueint,
+                cJSON_GetObjectItem(tj, "fields")->valueint, cJSON_GetObjectItem(tj, "items")->valueint);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(cj, "errors")) fprintf(f, "대응표 오류: %s\n", e->valuestring);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(cj, "warnings")) fprintf(f, "대응표 경고: %s\n", e->valuestring);
+    const cJSON *sum = cJSON_GetObjectItem(cj, "summary");
+    if (sum) {
+        fprintf(f, "대응표: %d줄 (", cJSON_GetObjectItem(sum, "rows")->valueint);
+        int first = 1;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(sum, "relations")) fprintf(f, "%s%s %d", first ? "" : ", ", e->string, e->valueint), first = 0;
+        fprintf(f, ")\n");
+    }
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "rules")) fprintf(f, "규칙 오류: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")));
+    const cJSON *lx = cJSON_GetObjectItem(r, "lexicon");
+    if (lx && cJSON_GetObjectItem(lx, "version")) {
+        fprintf(f, "색인어 사전 %s: 새 개편에 없는 코드의 품목 %d개 (대응표로 옮김), 삭제 품목 %d개의 색인어는 옮기지 않음, 품목 연결(confusable) %d개 빠짐\n",
+                cJSON_GetStringValue(cJSON_GetObjectItem(lx, "version")),
+                cJSON_GetObjectItem(lx, "items_with_codes_the_revision_lacks")->valueint,
+                cJSON_GetObjectItem(lx, "removed_items_with_terms")->valueint,
+                cJSON_GetObjectItem(lx, "confusable_links_dropped")->valueint);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(lx, "removed_items"))
+            fprintf(f, "  삭제 품목 %s %s: 색인어 %d개 (사전 %d번째 줄)\n", cJSON_GetStringValue(cJSON_GetObjectItem(e, "code")),
+                    cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")), cJSON_GetObjectItem(e, "terms")->valueint,
+                    cJSON_GetObjectItem(e, "line")->valueint);
+    }
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(lx, "review"))
+        fprintf(f, "검토 (%s) %s %s: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(e, "code")), cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")));
+    const cJSON *ex = cJSON_GetObjectItem(r, "exemplars");
+    if (ex) {
+        fprintf(f, "과거 판별:");
+        cJSON_ArrayForEach(e, ex) fprintf(f, " %s %d", e->string, e->valueint);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "%s\n", cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "결과: 올바름 / valid" : "결과: 고칠 것이 있음 / NOT valid");
+}
+
+/* Reads the revision and crosswalk files and checks them against the app's revision. */
+static int load_revision(igc_app *a, const char *file, const char *cwfile, cJSON **report, igc_taxonomy **tx,
+                         igc_crosswalk **cw, char **txt, size_t *tlen, char **csv, size_t *clen) {
+    int rc = igc_read_file(file, txt, tlen);
+    if (rc) return die("cannot read the revision file", file), rc;
+    rc = igc_read_file(cwfile, csv, clen);
+    if (rc) return die("cannot read the crosswalk", cwfile), rc;
+    size_t skip = *clen >= 3 && memcmp(*csv, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    return igc_app_revision_check(a, *txt, *tlen, *csv + skip, *clen - skip, report, tx, cw);
+}
+
+static int cmd_taxonomy_check(const igc_config *cfg, const char *file, const args *ar) {
+    if (!file || !ar->crosswalk) return die("taxonomy check needs FILE --crosswalk FILE", NULL);
+    igc_config c = *cfg;
+    c.no_rules = 1; /* the rules are read as files here, never run */
+    igc_app app;
+    igc_buf err = {0};
+    int rc = igc_app_open(&app, &c, 0, &err);
+    if (rc) {
+        die("cannot start", err.data);
+        igc_buf_free(&err);
+        igc_app_close(&app);
+        return 2;
+    }
+    igc_buf_free(&err);
+    app.cfg.no_rules = cfg->no_rules;
+    cJSON *report = NULL;
+    char *txt = NULL, *csv = NULL;
+    size_t tl = 0, cl = 0;
+    rc = load_revision(&app, file, ar->crosswalk, &report, NULL, NULL, &txt, &tl, &csv, &cl);
+    free(txt), free(csv);
+    int ok = rc == 0 && report && cJSON_IsTrue(cJSON_GetObjectItem(report, "ok"));
+    if (report && ar->json) {
+        char *j = cJSON_Print(report);
+        if (j) puts(j);
+        free(j);
+    } else if (report) {
+        print_report(stdout, report);
+    }
+    cJSON_Delete(report);
+    igc_app_close(&app);
+    return ok ? 0 : 1;
+}
+
+static void reclass_progress(void *ud, size_t done, size_t total) {
+    (void)ud;
+    fprintf(stderr, "reclassify: %zu/%zu\n", done, total);
+}
+
+static int cmd_reclassify(igc_app *a, const args *ar) {
+    int rc;
+    if (ar->revision || ar->crosswalk) {
+        if (!ar->revision || !ar->crosswalk) return die("reclassify needs both --revision FILE and --crosswalk FILE", NULL);
+        cJSON *report = NULL;
+        igc_taxonomy *tx = NULL;
+        igc_crosswalk *cw = NULL;
+        char *txt = NULL, *csv = NULL;
+        size_t tl = 0, cl = 0;
+        rc = load_revision(a, ar->revision, ar->crosswalk, &report, &tx, &cw, &txt, &tl, &csv, &cl);
+        if (rc) {
+            if (report) print_report(stderr, report);
+            cJSON_Delete(report);
+            free(txt), free(csv);
+            return 2;
+        }
+        double t0 = igc_now_ms();
+        /* kept with the store, so a later run (or igcd) finds the revision again */
+        if (igc_app_revision_save(a, tx->version, txt, tl, csv, cl))
+            fprintf(stderr, "igc: the revision's files could not be kept under %s/revisions\n", a->cfg.db_dir);
+        rc = igc_app_revision_stage(a, NULL, tx, cw, report);
+        char ver[64];
+        snprintf(ver, sizeof ver, "%s", tx->version);
+        if (!rc) rc = igc_app_revision_activate(a, ver);
+        free(txt), free(csv);
+        if (rc) return die("cannot build the revision", igc_strerror(rc));
+        fprintf(stderr, "reclassify: revision %s built over %zu exemplars in %.0f ms\n", ver,
+                igc_engine_exemplar_count(a->engine), igc_now_ms() - t0);
+    } else {
+        igc_app_revision_restore(a);
+    }
+    char id[32];
+    rc = igc_reclass_resume(a, 0, (size_t)ar->batch, reclass_progress, NULL, id);
+    if (rc == IGC_ENOTFOUND || rc == IGC_ESTATE) rc = igc_reclass_start(a, 0, (size_t)ar->batch, reclass_progress, NULL, id);
+    if (rc) return die("re-classification failed", igc_strerror(rc));
+    cJSON *job = igc_reclass_json(a, id);
+    if (!job) return die("re-classification job not found", id);
+    if (ar->json) {
+        char *j = cJSON_Print(job);
+        if (j) puts(j);
+        free(j);
+    } else {
+        const cJSON *rep = cJSON_GetObjectItem(job, "report"), *e;
+        printf("재분류 작업 %s (%s -> %s): %s, %d건\n", id, cJSON_GetStringValue(cJSON_GetObjectItem(job, "from")) ? cJSON_GetStringValue(cJSON_GetObjectItem(job, "from")) : "-",
+               cJSON_GetStringValue(cJSON_GetObjectItem(job, "to")), cJSON_GetStringValue(cJSON_GetObjectItem(job, "state")),
+               cJSON_GetObjectItem(job, "done")->valueint);
+        if (rep) {
+            printf("엔진과 대응표 일치 %d건 (%.1f%%), 검토 필요 %d건\n", cJSON_GetObjectItem(rep, "agree")->valueint,
+                   100 * cJSON_GetObjectItem(rep, "agreement")->valuedouble, cJSON_GetObjectItem(rep, "needs_review")->valueint);
+            printf("%-16s %8s %8s %8s\n", "relation", "judgments", "agree", "review");
+            cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "by_relation"))
+                printf("%-16s %8d %8d %8d\n", e->string, cJSON_GetObjectItem(e, "judgments")->valueint,
+                       cJSON_GetObjectItem(e, "agree")->valueint, cJSON_GetObjectItem(e, "needs_review")->valueint);
+            printf("보고서: %s, %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(rep, "json")),
+                   cJSON_GetStringValue(cJSON_GetObjectItem(rep, "csv")));
+        }
+    }
+    int ok = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(job, "state")), "done") == 0;
+    cJSON_Delete(job);
+    return ok ? 0 : 2;
+}
+
 int main(int argc, char **argv) {
     igc_config cfg;
     igc_config_init(&cfg);
@@ -1067,7 +1349,7 @@ int main(int argc, char **argv) {
             continue;
         }
         OPT("--in", in) OPT("--out", out) OPT("--predictions", predictions) OPT("--history", history) OPT("--signals", signals) OPT("--sources", sources)
-        OPT("--rows-out", rows_out)
+        OPT("--rows-out", rows_out) OPT("--crosswalk", crosswalk) OPT("--revision", revision) NUM("--batch", batch)
         OPT("--format", format) OPT("--role", role) OPT("--since", since) OPT("--before", before)
         NUM("--days", days)
         if (strcmp(a, "--all") == 0) { ar.all = 1; i++; continue; }
@@ -1118,8 +1400,14 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "users") == 0 || strcmp(cmd, "audit") == 0 || strcmp(cmd, "judgments") == 0)
         return cmd_store(&cfg, cmd, npos > 1 ? pos[1] : NULL, npos > 2 ? pos[2] : NULL, &ar);
+    if (strcmp(cmd, "taxonomy") == 0) {
+        if (npos < 2 || strcmp(pos[1], "check") != 0) return die("taxonomy needs 'check FILE --crosswalk FILE'", NULL);
+        return cmd_taxonomy_check(&cfg, npos > 2 ? pos[2] : NULL, &ar);
+    }
     int flags = IGC_APP_RULES;
-    if (strcmp(cmd, "history") == 0) {
+    if (strcmp(cmd, "reclassify") == 0) {
+        flags = IGC_APP_STORE | IGC_APP_EXEMPLARS;
+    } else if (strcmp(cmd, "history") == 0) {
         /* import writes to the store only (re-importing replaces by key); stats reads it */
         flags = IGC_APP_STORE | (npos > 1 && strcmp(pos[1], "stats") == 0 ? IGC_APP_EXEMPLARS : 0);
         if (npos > 2 && !ar.in) ar.in = pos[2];
@@ -1141,9 +1429,13 @@ int main(int argc, char **argv) {
     }
     igc_buf_free(&oerr);
     int ret;
+    /* batch classification answers under the revision the service has active */
+    if (strcmp(cmd, "classify") == 0 && igc_app_revision_restore(&app))
+        fprintf(stderr, "igc: the active revision could not be restored; classifying under %s\n", app.bundle->version);
     if (strcmp(cmd, "classify") == 0) ret = cmd_classify(&app, &ar);
     else if (strcmp(cmd, "eval") == 0) ret = cmd_eval(&app, &ar);
     else if (strcmp(cmd, "tune") == 0) ret = cmd_tune(&app, &ar);
+    else if (strcmp(cmd, "reclassify") == 0) ret = cmd_reclassify(&app, &ar);
     else ret = cmd_history(&app, npos > 1 ? pos[1] : NULL, &ar);
     igc_app_close(&app);
     return ret;

@@ -5,6 +5,8 @@
 #include "igc_app.h"
 #include "igc_http.h"
 
+/* The one route allowed a body over --max-body (a whole taxonomy revision). */
+#define IGC_API_REVISIONS_PATH "/api/v1/taxonomy/revisions"
 /* Registers every route on the router; a stays borrowed and must outlive it. */
 int igc_api_register(igc_http_router *r, igc_app *a);
 

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <pthread.h>
 
 #include "igc_auth.h"
 #include "igc_base.h"
@@ -38,6 +39,7 @@ typedef struct igc_config {
     char index_params[64];     /* its search parameters ("nprobe=8") */
     size_t map_mb;             /* LMDB map size */
     size_t max_body;           /* HTTP body limit */
+    size_t max_revision_body;  /* body limit of POST /api/v1/taxonomy/revisions only */
     int max_connections;
     int log_level;
     int no_rules;              /* evaluation/ablation: skip the rules */
@@ -71,6 +73,23 @@ int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err
 /* Help text for the common options. */
 const char *igc_config_help(void);
 
+/* One revision as the service uses it: the taxonomy, its index-term dictionary and the
+ * engine over both (the engine holds the other two), and the crosswalk from the revision
+ * it replaced (NULL for the revision the service started with). Built aside, immutable
+ * once published, reference-counted (atomic) and swapped in by one pointer
+ * (igc_app.bundle); a caller keeps the bundle it took for its whole work, so nothing it
+ * reads can change revision under it. */
+typedef struct igc_bundle {
+    int refs;
+    char version[64];            /* the taxonomy's version, named in every answer and judgment */
+    igc_engine *engine;
+    igc_crosswalk *crosswalk;    /* from the previous revision; NULL for the first */
+    cJSON *report;               /* the staging report (NULL for the first) */
+} igc_bundle;
+
+struct igc_app_staging;
+struct igc_reclass;
+
 typedef struct igc_app {
     igc_config cfg;
     igc_ksic *ksic;
@@ -99,6 +118,18 @@ typedef struct igc_app {
     void *api_routes;          /* igc_api_register's per-route table */
     cJSON *audit_queue;        /* classify and read records, written by igc_app_audit_flush */
     char audit_rules[128], audit_lexicon[128], audit_programmes[128]; /* versions last logged */
+    /* revisions (revision.c): bundle is the active one and `engine` above is always its
+     * engine (both change together, under bundle_mu, on the loop's thread); previous is
+     * kept for rollback; staged is being built or waits for activation */
+    pthread_mutex_t bundle_mu;
+    int bundle_mu_ready;
+    igc_bundle *bundle, *previous;
+    struct igc_app_staging *staged;
+    /* writers of the active engine (saved judgments, sync) hold it for writing, a
+     * re-classification worker for reading, since igc_engine_add_exemplar must not run
+     * during a classification on another thread */
+    pthread_rwlock_t engine_rw;
+    struct igc_reclass *reclass;   /* the running re-classification job, NULL when none */
 } igc_app;
 
 enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
@@ -115,6 +146,10 @@ void igc_app_lexicon_path(const igc_app *a, const igc_taxonomy *tx, char *out, s
  * loaded with the case dictionary (cfg.cases) and handed the app's lexicon: how
  * every engine of the app is made (start, ablations, tuning folds). */
 int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_params *p, igc_engine **out);
+/* The same over any revision tx with dictionary lx (may be NULL); the case dictionary's
+ * labels go through cw when given (those that became one item). */
+int igc_app_engine_build(igc_app *a, igc_taxonomy *tx, igc_lexicon *lx, const igc_crosswalk *cw,
+                         const igc_encoder *enc, const igc_engine_params *p, igc_engine **out, size_t *ncases);
 /* Adds the store's exemplars to the current engine; *n receives how many. */
 int igc_app_load_exemplars(igc_app *a, size_t *n);
 /* Brings a long-running engine up to date: adds exemplars another process (such as
@@ -126,7 +161,104 @@ int igc_app_sync(igc_app *a, size_t *added);
  * store when to_store. Returns rows added in *n, rows skipped in *skipped. */
 int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped);
 
+/* ---- revisions (revision.c) ---- */
+/* The active bundle with one more reference (igc_app_bundle_unref it). Thread-safe. */
+igc_bundle *igc_app_bundle_ref(igc_app *a);
+void igc_app_bundle_unref(igc_bundle *b);
+/* The labels of a stored exemplar (its JSON) as seen by bundle b: labels saved under
+ * b's revision as they are; labels of the revision b's crosswalk maps from (or of a
+ * judgment with no recorded revision, saved before revisions were recorded) through the
+ * crosswalk: same, renamed, revised and merged to their new item, split resolved later
+ * (the old code goes to split_from), removed to nothing; labels of `other` (may be
+ * NULL), a later revision whose crosswalk maps from b's (after a rollback), back where
+ * one old item answers; labels of any other revision are left out, never guessed.
+ * out[3] get codes of b's revision (NULL when absent). Returns the number set. */
+int igc_app_bundle_labels(const igc_bundle *b, const igc_bundle *other, const cJSON *exemplar, const char *out[3],
+                          const char **split_from);
+/* The part of split item `from` (an old code of b's crosswalk) that b's engine ranks
+ * best for this input among the parts only; NULL when it ranks none of them. */
+const char *igc_app_resolve_split(const igc_bundle *b, const char *from, const igc_engine_input *in);
+/* Validates a new revision (its JSON text) with its crosswalk (CSV text) from the active
+ * revision and checks the rules and the dictionary against it: the report (Korean
+ * messages) goes to *report, {ok, version, from, taxonomy, crosswalk:{summary, errors,
+ * warnings}, rules:[{file, line, code, relation}], ...}. *tx and *cw (may be NULL) get the
+ * loaded revision and crosswalk when valid. Returns 0 when the pair is valid (the report
+ * may still list rules naming codes the revision lacks: ok false then), IGC_EPARSE or
+ * IGC_EINVAL otherwise. */
+int igc_app_revision_check(igc_app *a, const char *tx_json, size_t tx_len, const char *cw_csv, size_t cw_len,
+                           cJSON **report, igc_taxonomy **tx, igc_crosswalk **cw);
+/* Stages a checked revision: the bundle (dictionary carried over, engine with the
+ * stored exemplars seen through the crosswalk) is built on a libuv worker thread when
+ * loop is given, at once otherwise. One staging at a time: IGC_ESTATE while one builds.
+ * Takes the references on tx and cw. The report is completed when the build ends. */
+int igc_app_revision_stage(igc_app *a, uv_loop_t *loop, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report);
+/* {version, state: building|ready|failed, report} of the staged revision, or NULL. */
+cJSON *igc_app_staged_json(igc_app *a);
+/* Makes the staged revision active (one pointer swap; the old bundle is kept for
+ * rollback). IGC_ENOTFOUND when no staged revision has this version, IGC_ESTATE while
+ * it is still being built or failed. Call on the loop's thread. */
+int igc_app_revision_activate(igc_app *a, const char *version);
+/* The rules (their Lua files, read again now) that name item codes the staged revision
+ * `version` lacks: *out gets [{file, line, code, relation, message}] (empty when none).
+ * IGC_ENOTFOUND when no staged revision has this version. Activation refuses while
+ * the list is not empty. */
+int igc_app_revision_rules_check(igc_app *a, const char *version, cJSON **out);
+/* Makes the previous revision active again (the current one becomes the previous).
+ * IGC_ENOTFOUND when there is none. Call on the loop's thread. */
+int igc_app_revision_rollback(igc_app *a);
+/* {version, crosswalk summary or null, since} for the status page. */
+cJSON *igc_app_revisions_json(igc_app *a);
+/* Builds the bundle for revision tx with crosswalk cw from the active one, synchronously
+ * (what staging runs on its worker; igc reclassify and igc eval use it directly).
+ * *stats (may be NULL) gets what the exemplars became. */
+int igc_app_bundle_build(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report, igc_bundle **out);
+/* The same with the past judgments of a labelled CSV (old revision's labels) instead of
+ * the store's (igc eval under a new revision). */
+int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, cJSON *report, const char *history_csv,
+                              igc_bundle **out);
+/* Makes b the active bundle at once (for offline tools). Takes the reference. */
+void igc_app_bundle_install(igc_app *a, igc_bundle *b);
+/* Keeps a staged revision's files under <db>/revisions/<version>/ so that an active one
+ * comes back after a restart. */
+int igc_app_revision_save(igc_app *a, const char *version, const char *tx_json, size_t tx_len, const char *cw_csv,
+                          size_t cw_len);
+/* At start: when the store says another revision was active (meta "taxonomy.active"),
+ * builds and activates it from its saved files (the one started with becomes the
+ * previous). 0 when nothing is to be done or it worked. */
+int igc_app_revision_restore(igc_app *a);
+/* Frees the bundles and the staging (igc_app_close does it). */
+void igc_app_revisions_close(igc_app *a);
+
+/* ---- re-classification of stored judgments (reclass.c) ----
+ * A job re-classifies every stored judgment (every exemplar in the store, imported past
+ * judgments included) under the active revision; results go to the store's "reclass"
+ * sub-database and its record (meta "reclass.job.<id>": {job, state: running|done|failed,
+ * from, to, total, done, last_key, started_at, finished_at, elapsed_ms, report}) is
+ * updated with every batch in the same transaction, so a killed job resumes. */
+/* Starts a job over the active revision: on a thread when background, else before it
+ * returns. batch: results per transaction (0: 64). progress (may be NULL) is called after
+ * each batch, on the worker. id gets the job id. IGC_ESTATE when one is running (id is
+ * that one). */
+int igc_reclass_start(igc_app *a, int background, size_t batch, void (*progress)(void *ud, size_t done, size_t total),
+                      void *ud, char id[32]);
+/* Resumes the latest job when it was left running and is for the active revision;
+ * IGC_ENOTFOUND when there is none to resume, IGC_ESTATE when it is for another revision
+ * (the job is then marked failed, with the reason). */
+int igc_reclass_resume(igc_app *a, int background, size_t batch,
+                       void (*progress)(void *ud, size_t done, size_t total), void *ud, char id[32]);
+/* 1 while the app's job is running. */
+int igc_reclass_running(igc_app *a);
+/* The job record, or NULL when unknown. */
+cJSON *igc_reclass_json(igc_app *a, const char *id);
+/* Id of the latest job; IGC_ENOTFOUND when none. */
+int igc_reclass_latest(igc_app *a, char id[32]);
+/* Stops the worker after its current batch and waits for it (the job stays resumable). */
+void igc_reclass_stop(igc_app *a);
+
 /* ---- the index-term dictionary at run time (lexicon.c) ---- */
+/* Makes lx (its reference passes to the app) the app's dictionary after a revision
+ * switch, so reloads and the status follow the active revision. */
+void igc_app_lexicon_adopt(igc_app *a, igc_lexicon *lx);
 /* The current lexicon with one more reference (the caller unrefs), or NULL when off:
  * a classification holding it keeps it through a reload. Thread-safe. */
 igc_lexicon *igc_app_lexicon_ref(igc_app *a);

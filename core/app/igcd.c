@@ -122,6 +122,11 @@ int main(int argc, char **argv) {
                 cfg.db_dir);
     igc_app_audit_policy(&app, NULL); /* the versions in force at start */
     uv_loop_t *loop = uv_default_loop();
+    /* a revision activated before a restart is active again, and its unfinished
+     * re-classification goes on */
+    igc_app_revision_restore(&app);
+    char job[32];
+    igc_reclass_resume(&app, 1, 0, NULL, NULL, job);
     igc_http_router *router;
     if (igc_http_router_new(&router) || igc_api_register(router, &app)) {
         fprintf(stderr, "igcd: out of memory\n");
@@ -135,6 +140,8 @@ int main(int argc, char **argv) {
         igc_log(IGC_LOG_WARN, "lexicon: cannot watch %s; use POST /api/v1/lexicon/reload", cfg.lexicon_dir);
     igc_http_config hc = {.listen = cfg.listen,
                           .max_body_bytes = cfg.max_body,
+                          .large_body_path = IGC_API_REVISIONS_PATH,
+                          .large_body_bytes = cfg.max_revision_body,
                           .max_connections = cfg.max_connections,
                           .max_conn_per_client = cfg.max_conn_per_client,
                           .rate_per_client = cfg.rate_limit ? (double)cfg.rate_limit : -1.0,

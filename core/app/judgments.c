@@ -143,6 +143,9 @@ static int put_exemplar(igc_store_txn *t, const cJSON *doc, const char *id) {
     if (xo) {
         const char *ex = jstr(doc, "examiner");
         if (ex) cJSON_AddStringToObject(xo, "examiner", ex);
+        /* the revision its item code belongs to: read through the crosswalk after a switch */
+        const char *tv = jstr(doc, "taxonomy_version");
+        if (tv) cJSON_AddStringToObject(xo, "taxonomy_version", tv);
     }
     char *xt = xo ? cJSON_PrintUnformatted(xo) : NULL;
     cJSON_Delete(xo);
@@ -154,7 +157,10 @@ static int put_exemplar(igc_store_txn *t, const cJSON *doc, const char *id) {
 static void engine_add(igc_app *a, const cJSON *doc, const char *id) {
     igc_exemplar x;
     doc_exemplar(doc, id, &x);
+    /* a re-classification worker may be reading the engine */
+    pthread_rwlock_wrlock(&a->engine_rw);
     int rc = igc_engine_add_exemplar(a->engine, &x);
+    pthread_rwlock_unlock(&a->engine_rw);
     if (rc == 0) {
         /* found as a neighbour from now on; the statistics are refitted by the
          * server's next sync (igc_app_sync), once for a burst of saves */
@@ -166,7 +172,10 @@ static void engine_add(igc_app *a, const cJSON *doc, const char *id) {
 }
 
 static void engine_remove(igc_app *a, const char *id) {
-    if (igc_engine_remove_exemplar(a->engine, id) == 0) a->engine_dirty = 1;
+    pthread_rwlock_wrlock(&a->engine_rw);
+    int rc = igc_engine_remove_exemplar(a->engine, id);
+    pthread_rwlock_unlock(&a->engine_rw);
+    if (rc == 0) a->engine_dirty = 1;
 }
 
 /* ---- save ---- */

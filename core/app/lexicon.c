@@ -30,6 +30,16 @@ igc_lexicon *igc_app_lexicon_ref(igc_app *a) {
     return lx;
 }
 
+void igc_app_lexicon_adopt(igc_app *a, igc_lexicon *lx) {
+    lex_lock(a);
+    igc_lexicon *old = a->lexicon;
+    a->lexicon = lx;
+    a->lexicon_error[0] = a->lexicon_error_at[0] = '\0';
+    igc_iso_now(a->lexicon_loaded_at);
+    lex_unlock(a);
+    igc_lexicon_unref(old);
+}
+
 static void log_lines(int level, const char *text) {
     for (const char *p = text; p && *p;) {
         const char *nl = strchr(p, '\n');

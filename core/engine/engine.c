@@ -1158,8 +1158,8 @@ done:
     return rc;
 }
 
-static int score_items(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, igc_ksic_match *km,
-                       scoring *sc) {
+static int score_items(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
+                       igc_ksic_match *km, scoring *sc) {
     memset(sc, 0, sizeof *sc);
     const igc_engine_params *p = &e->p;
     const igc_taxonomy *t = e->tx;
@@ -1258,7 +1258,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         }
     }
     if (p->use[IGC_SIG_KNN] && e->nex) {
-        if (self) {
+        if (self && retrain_text) {
             float *w = malloc((NA_BUCKETS + 1) * sizeof *w);
             if (!w) {
                 rc = IGC_ENOMEM;
@@ -1286,7 +1286,7 @@ int igc_engine_features(const igc_engine *e, const igc_engine_input *in, const c
                         double *na) {
     scoring sc;
     igc_ksic_match km;
-    int rc = score_items(e, in, exclude_key, &km, &sc);
+    int rc = score_items(e, in, exclude_key, 1, &km, &sc);
     if (rc) return rc;
     memcpy(feat, sc.feat, e->tx->nitems * IGC_FT_N * sizeof *feat);
     memcpy(na, sc.na, sizeof sc.na);
@@ -1585,13 +1585,26 @@ static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, con
     return 0;
 }
 
+static int classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
+                    igc_engine_result *r);
+
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r) {
+    return classify(e, in, exclude_key, 1, r);
+}
+
+int igc_engine_classify_stored(const igc_engine *e, const igc_engine_input *in, const char *key,
+                               igc_engine_result *r) {
+    return classify(e, in, key, 0, r);
+}
+
+static int classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
+                    igc_engine_result *r) {
     memset(r, 0, sizeof *r);
     const igc_engine_params *p = &e->p;
     size_t ni = e->tx->nitems;
     scoring sc;
-    int rc = score_items(e, in, exclude_key, &r->ksic, &sc);
+    int rc = score_items(e, in, exclude_key, retrain_text, &r->ksic, &sc);
     if (rc) return rc;
     double *prob = calloc(ni, sizeof *prob);
     float *lexc = calloc(sc.q.f.n + 1, sizeof *lexc);

@@ -199,6 +199,12 @@ int igc_engine_commit(igc_engine *e);
 /* Classifies one company. exclude_key skips that exemplar (leave-one-out tuning). */
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r);
+/* Classifies a stored exemplar again (re-classification): like igc_engine_classify with
+ * exclude_key = key, its own vote left out of the neighbours, prototypes and priors, but
+ * the applicability text classifier is the one trained on all exemplars (retraining it
+ * per call costs O(exemplars); the item ranking does not use it). */
+int igc_engine_classify_stored(const igc_engine *e, const igc_engine_input *in, const char *key,
+                               igc_engine_result *r);
 /* Features of every item for one company (feat[nitems * IGC_FT_N], row per item in
  * taxonomy order) and the applicability evidence na[IGC_NA_N] (IGC_NA_TOP left 0):
  * what igc tune fits the parameters on. Signals switched off give 0. */

@@ -131,4 +131,16 @@ int igc_lexicon_check(const igc_lexicon *lx, const igc_ksic *ksic, igc_buf *repo
  * not_applicable_cues:[...]} of one item line (ksic may be NULL: codes only). */
 cJSON *igc_lexicon_item_json(const igc_lexicon *lx, const igc_lex_item *li, const igc_ksic *ksic);
 
+/* Carries the dictionary text of the crosswalk's old revision (old_text, JSONL) over to
+ * its new revision, writing the new JSONL text to out (load it with igc_lexicon_parse
+ * against igc_crosswalk_to(cw)): same, renamed and revised items keep their terms,
+ * typical KSIC codes and cues; merged items take the union of their sources; the terms
+ * of a split item go to the part whose name, definition and examples they resemble most
+ * (syllable bigrams; a term like none goes to every part); new items start from their
+ * name and examples; confusable items are mapped when they became one item. Every item
+ * staff should look at is appended to review_list as {kind: new|split|merged|revised|
+ * removed, code, name, message (Korean)}. Returns 0, IGC_EPARSE (a line is not JSON,
+ * named in err) or IGC_ENOMEM. */
+int igc_lexicon_carry(const char *old_text, size_t len, const igc_crosswalk *cw, igc_buf *out, cJSON *review_list,
+                      igc_buf *err);
 #endif

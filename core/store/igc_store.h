@@ -5,7 +5,7 @@
  * Layout (schema version 2; also described in docs/store.md)
  * ----------------------------------------------------------
  * One environment directory (data.mdb + lock.mdb, created 0700/0600) with
- * six named sub-databases, all with the default bytewise key order:
+ * seven named sub-databases ("reclass" is described below), all with the default bytewise key order:
  *
  *   "judgments"   key   judgment id: 32 lowercase hex digits of 128 random bits
  *                       (igc_store_new_id), so ids cannot be guessed or
@@ -110,6 +110,8 @@ int igc_store_judgment_foreach(igc_store *s,
 
 /* Saves an exemplar (a JSON object) under key, replacing an existing one. */
 int igc_store_exemplar_put(igc_store *s, const char *key, const char *json, size_t len);
+/* Saves n exemplars in one transaction (all or none): bulk loads. */
+int igc_store_exemplar_put_many(igc_store *s, const char *const *keys, const char *const *docs, size_t n);
 /* Deletes an exemplar. IGC_ENOTFOUND if absent. */
 int igc_store_exemplar_del(igc_store *s, const char *key);
 /* Calls cb for every exemplar in key order, like igc_store_judgment_foreach. */
@@ -163,11 +165,31 @@ int igc_store_audit_append(igc_store *s, const char *json, size_t len);
 int igc_store_audit_foreach(igc_store *s, int (*cb)(void *ud, const char *key, const char *json, size_t len),
                             void *ud);
 
+/* Calls cb for at most max exemplars whose key sorts after `after` ("" or NULL: from the
+ * first), in key order, inside one short read transaction; *n (may be NULL) gets how
+ * many. A long walk done page by page holds no snapshot between pages, so LMDB can reuse
+ * freed pages meanwhile (a long read transaction makes the file grow). */
+int igc_store_exemplar_page(igc_store *s, const char *after, size_t max,
+                            int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud,
+                            size_t *n);
 /* Reads a metadata string; *val is malloc'ed. IGC_ENOTFOUND if absent. */
 int igc_store_meta_get(igc_store *s, const char *key, char **val);
 /* Sets a metadata string (UTF-8). Keys starting with "store." are reserved. */
 int igc_store_meta_set(igc_store *s, const char *key, const char *val);
 
+/* ---- re-classification results: sub-database "reclass" ----
+ * key   "<job id>/<exemplar key>", value the JSON result for that judgment under the
+ *       job's revision. Results never touch the judgments or exemplars they came from.
+ * Writes n results and (when meta_key is given) one "meta" key in ONE transaction, so a
+ * job's progress and its results are durable together: after a crash either both or
+ * neither are there. Keys are 1..464 bytes. */
+int igc_store_reclass_put(igc_store *s, const char *const *keys, const char *const *docs, size_t n,
+                          const char *meta_key, const char *meta_val);
+/* One result (*json malloc'ed). IGC_ENOTFOUND if absent. */
+int igc_store_reclass_get(igc_store *s, const char *key, char **json);
+/* Calls cb for every result whose key starts with prefix, in key order (one snapshot). */
+int igc_store_reclass_foreach(igc_store *s, const char *prefix,
+                              int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud);
 typedef struct {
     size_t judgments, exemplars;
     size_t user_keys, audit;   /* entries of "users" and "audit" */

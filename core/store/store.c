@@ -28,7 +28,7 @@
 
 struct igc_store {
     MDB_env *env;
-    MDB_dbi judg, by_brn, exem, meta, users, audit;
+    MDB_dbi judg, by_brn, exem, meta, users, audit, recl;
     pid_t pid; /* opener; a fork child must not touch the environment */
     dev_t dev;
     ino_t ino;
@@ -261,7 +261,8 @@ static int init_dbs(igc_store *s) {
         (rc = mdb_dbi_open(txn, "exemplars", MDB_CREATE, &s->exem)) ||
         (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
         (rc = mdb_dbi_open(txn, "users", MDB_CREATE, &s->users)) ||
-        (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit))) {
+        (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit)) ||
+        (rc = mdb_dbi_open(txn, "reclass", MDB_CREATE, &s->recl))) {
         mdb_txn_abort(txn);
         return map_err(rc, "open sub-databases");
     }
@@ -627,6 +628,61 @@ int igc_store_exemplar_put(igc_store *s, const char *key, const char *json, size
     return put_one(s, s->exem, key, json, len, "put exemplar");
 }
 
+int igc_store_exemplar_put_many(igc_store *s, const char *const *keys, const char *const *docs, size_t n) {
+    if (!s || (n && (!keys || !docs))) return IGC_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_key(keys[i], IGC_STORE_MAX_KEY);
+        if (!rc) rc = check_doc(docs[i], strlen(docs[i]));
+        if (rc) return rc;
+    }
+    MDB_txn *txn;
+    int lrc = txn_begin(s, 0, &txn);
+    if (lrc) return map_err(lrc, "put exemplars");
+    for (size_t i = 0; i < n && !lrc; i++) lrc = put_raw(txn, s->exem, keys[i], strlen(keys[i]), docs[i], strlen(docs[i]), 0);
+    if (lrc) mdb_txn_abort(txn);
+    else lrc = mdb_txn_commit(txn);
+    return lrc ? map_err(lrc, "put exemplars") : 0;
+}
+
+int igc_store_exemplar_page(igc_store *s, const char *after, size_t max,
+                            int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud,
+                            size_t *n) {
+    if (n) *n = 0;
+    if (!s || !cb || !max) return IGC_EINVAL;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc) return map_err(rc, "list exemplars");
+    if ((rc = mdb_cursor_open(txn, s->exem, &c))) {
+        mdb_txn_abort(txn);
+        return map_err(rc, "list exemplars");
+    }
+    size_t al = after ? strlen(after) : 0;
+    MDB_val k = mval(after, al), v;
+    rc = mdb_cursor_get(c, &k, &v, al ? MDB_SET_RANGE : MDB_FIRST);
+    /* SET_RANGE lands on the key itself when present: skip it */
+    if (rc == 0 && al && k.mv_size == al && memcmp(k.mv_data, after, al) == 0) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    igc_buf key = {0}, val = {0};
+    int ret = 0;
+    size_t got = 0;
+    for (; rc == 0 && got < max; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        key.len = val.len = 0;
+        if (igc_buf_append(&key, k.mv_data, k.mv_size) || igc_buf_append(&val, v.mv_data, v.mv_size)) {
+            ret = IGC_ENOMEM;
+            break;
+        }
+        got++;
+        if ((ret = cb(ud, key.data, val.data, val.len))) break;
+    }
+    if (!ret && rc && rc != MDB_NOTFOUND) ret = map_err(rc, "list exemplars");
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    igc_buf_free(&key);
+    igc_buf_free(&val);
+    if (n) *n = got;
+    return ret;
+}
+
 int igc_store_exemplar_del(igc_store *s, const char *key) {
     if (!s) return IGC_EINVAL;
     int rc = check_key(key, IGC_STORE_MAX_KEY);
@@ -810,6 +866,69 @@ int igc_store_meta_set(igc_store *s, const char *key, const char *val) {
     if (n > IGC_STORE_MAX_META_VAL) return IGC_ETOOBIG;
     if (!igc_utf8_valid(val, n)) return IGC_EUTF8;
     return put_one(s, s->meta, key, val, n, "set meta");
+}
+
+/* ---- re-classification results ---- */
+
+int igc_store_reclass_put(igc_store *s, const char *const *keys, const char *const *docs, size_t n,
+                          const char *meta_key, const char *meta_val) {
+    if (!s || (n && (!keys || !docs))) return IGC_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_key(keys[i], IGC_STORE_MAX_KEY + 64);
+        if (!rc) rc = check_doc(docs[i], strlen(docs[i]));
+        if (rc) return rc;
+    }
+    if (meta_key && (check_key(meta_key, IGC_STORE_MAX_META_KEY) || !meta_val || strncmp(meta_key, "store.", 6) == 0 ||
+                     strlen(meta_val) > IGC_STORE_MAX_META_VAL))
+        return IGC_EINVAL;
+    MDB_txn *txn;
+    int lrc = txn_begin(s, 0, &txn);
+    if (lrc) return map_err(lrc, "put re-classification");
+    for (size_t i = 0; i < n && !lrc; i++) lrc = put_raw(txn, s->recl, keys[i], strlen(keys[i]), docs[i], strlen(docs[i]), 0);
+    if (!lrc && meta_key) lrc = put_raw(txn, s->meta, meta_key, strlen(meta_key), meta_val, strlen(meta_val), 0);
+    if (lrc) mdb_txn_abort(txn);
+    else lrc = mdb_txn_commit(txn);
+    return lrc ? map_err(lrc, "put re-classification") : 0;
+}
+
+int igc_store_reclass_get(igc_store *s, const char *key, char **json) {
+    if (json) *json = NULL;
+    if (!s || !json) return IGC_EINVAL;
+    int rc = check_key(key, IGC_STORE_MAX_KEY + 64);
+    return rc ? rc : get_copy(s, s->recl, key, json, NULL, "get re-classification");
+}
+
+int igc_store_reclass_foreach(igc_store *s, const char *prefix,
+                              int (*cb)(void *ud, const char *key, const char *json, size_t len), void *ud) {
+    if (!s || !cb || !prefix) return IGC_EINVAL;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    int rc = txn_begin(s, MDB_RDONLY, &txn);
+    if (rc) return map_err(rc, "list re-classifications");
+    if ((rc = mdb_cursor_open(txn, s->recl, &c))) {
+        mdb_txn_abort(txn);
+        return map_err(rc, "list re-classifications");
+    }
+    size_t pl = strlen(prefix);
+    igc_buf key = {0}, val = {0};
+    int ret = 0;
+    MDB_val k = mval(prefix, pl), v;
+    for (rc = mdb_cursor_get(c, &k, &v, pl ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0) break;
+        key.len = val.len = 0;
+        if (igc_buf_append(&key, k.mv_data, k.mv_size) || igc_buf_append(&val, v.mv_data, v.mv_size)) {
+            ret = IGC_ENOMEM;
+            break;
+        }
+        if ((ret = cb(ud, key.data, val.data, val.len))) break;
+    }
+    if (!ret && rc && rc != MDB_NOTFOUND) ret = map_err(rc, "list re-classifications");
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    igc_buf_free(&key);
+    igc_buf_free(&val);
+    return ret;
 }
 
 /* ---- status ---- */

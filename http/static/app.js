@@ -888,9 +888,33 @@ async function showItem(code) {
   if (it.definition) append(box, h('h3', null, '정의'), paragraphs(it.definition));
   if (it.examples) append(box, h('h3', null, '예시'), paragraphs(it.examples));
   if (it.notes) append(box, h('h3', null, '참고'), paragraphs(it.notes));
+  const xw = crosswalkSection(it.crosswalk);
+  if (xw) box.append(xw);
   box.append(lexiconSection(lx));
   if (pendingDetailFocus) title.focus();
   pendingDetailFocus = false;
+}
+
+// Relations of the crosswalk between revisions, in words.
+const RELATION_LABELS = {
+  same: '동일', renamed: '명칭 변경', revised: '범위 변경', split: '분할', merged: '통합', new: '신설', removed: '삭제',
+  // re-classification only: saved as 해당 없음, saved under the revision itself, no crosswalk row
+  not_applicable: '해당 없음', current: '현 개편', unknown: '대응 없음', unreadable: '읽을 수 없음',
+};
+
+/** Where the item came from in the previous revision and where it goes in the next (crosswalk). */
+function crosswalkSection(xw) {
+  const from = Array.isArray(xw?.from) ? xw.from : [];
+  const to = Array.isArray(xw?.to) ? xw.to : [];
+  if (!from.length && !to.length) return null;
+  const line = (x) => h('li', null, h('span', { class: 'badge badge-muted' }, RELATION_LABELS[x.relation] || x.relation), ' ',
+    x.code ? h('span', { class: 'code' }, x.code) : '—', ` ${x.name || ''}`,
+    h('span', { class: 'muted small' }, ` (${x.version}${x.note ? ` · ${x.note}` : ''})`));
+  const sec = h('section', { class: 'crosswalk', id: 'item-crosswalk', 'aria-labelledby': 'crosswalk-title' },
+    h('h3', { id: 'crosswalk-title' }, '개편 대응표'));
+  if (from.length) sec.append(h('h4', null, '이전 개편에서'), h('ul', { class: 'plain', id: 'crosswalk-from' }, from.map(line)));
+  if (to.length) sec.append(h('h4', null, '다음 개편에서'), h('ul', { class: 'plain', id: 'crosswalk-to' }, to.map(line)));
+  return sec;
 }
 
 /** The item's line of the index-term dictionary (GET /api/v1/lexicon/items/{code}). */
@@ -995,8 +1019,11 @@ async function loadHistory(brn, openId) {
   status.textContent = rows.length ? `${brnFormat(brn)}: ${rows.length}건 (최신순)` : `${brnFormat(brn)}: 저장된 판별이 없습니다.`;
   const withComment = rows.some((j) => !isBlank(j.comment));
   const withTop = rows.some((j) => j.top_item || j.applicable === false);
-  const head = ['판별번호', '저장일시', '기업명', '심사역 판단', ...(withTop ? ['당시 1순위 추천'] : []),
-    ...(withComment ? ['의견'] : [])];
+  const withRe = rows.some((j) => j.reclassification);
+  // the revision column once there is more than one revision to tell apart (the detail always shows it)
+  const withRev = withRe || new Set(rows.map((j) => j.taxonomy_version)).size > 1;
+  const head = ['판별번호', '저장일시', '기업명', '심사역 판단', ...(withRev ? ['분류체계'] : []), ...(withRe ? ['재분류'] : []),
+    ...(withTop ? ['당시 1순위 추천'] : []), ...(withComment ? ['의견'] : [])];
   append(clear($('thead', table)), h('tr', null, head.map((t) => h('th', { scope: 'col' }, t))));
   const tbody = clear($('tbody', table));
   // data-label: narrow screens show each row as a card of label: value lines
@@ -1008,12 +1035,30 @@ async function loadHistory(brn, openId) {
       td('저장일시', 'c-date', formatSeoul(j.saved_at), j.examiner ? h('span', { class: 'muted' }, ` · ${j.examiner}`) : null),
       td('기업명', 'c-company', j.company_name || j.company?.name || ''),
       td('심사역 판단', 'c-choice', choiceLabel(j.chosen_item, j.chosen_item_name, j.none_reason)),
+      withRev ? td('분류체계', 'c-rev', j.taxonomy_version || '—') : null,
+      withRe ? td('재분류', 'c-reclass', reclassLabel(j.reclassification)) : null,
       withTop ? td('당시 1순위 추천', 'c-top', j.applicable === false ? h('span', { class: 'badge badge-na' }, '해당 없음 판정')
         : j.top_item ? choiceLabel(j.top_item) : '—') : null,
       withComment ? td('의견', 'c-comment', j.comment || '') : null));
   }
   show(table, rows.length > 0);
   if (openId) await openJudgment(openId);
+}
+
+// A judgment's re-classification under a later revision: the new code (or none) and
+// whether staff should review it.
+const RECLASS_REASONS = {
+  removed: '품목이 삭제됨', split_unresolved: '나뉜 품목 중 고를 수 없음', engine_outside_split: '엔진 추천이 나뉜 품목 밖',
+  engine_disagrees: '엔진 추천과 대응표가 다름', engine_finds_item: '엔진은 품목이 있다고 봄', no_crosswalk: '대응표 없음',
+  not_in_crosswalk: '대응표에 없음', unreadable: '기록을 읽을 수 없음',
+};
+function reclassLabel(rc) {
+  if (!rc) return '—';
+  const code = rc.new_code ? [h('span', { class: 'code' }, rc.new_code), ` ${rc.new_name || ''}`]
+    : [h('span', { class: 'badge badge-na' }, rc.relation === 'not_applicable' ? '해당 없음' : '대응 품목 없음')];
+  return [h('span', { class: 'badge badge-muted' }, RELATION_LABELS[rc.relation] || rc.relation), ' ', ...code,
+    rc.needs_review ? h('span', { class: 'badge badge-warn' }, ` 검토: ${RECLASS_REASONS[rc.reason] || rc.reason}`) : null,
+    h('span', { class: 'muted small' }, ` (${rc.taxonomy_version})`)];
 }
 
 async function openJudgment(id) {
@@ -1048,6 +1093,9 @@ async function openJudgment(id) {
       j.status === 'voided' ? ` (${j.voided_by || ''}: ${j.void_reason || ''})` : '')],
     ['확정', h('span', { id: 'judgment-confirmed' }, j.confirmed === false ? '검토 대기 (학습에 쓰이지 않음)'
       : j.confirmed_by ? `확정 (${j.confirmed_by})` : '확정')],
+    ['분류체계', h('span', { id: 'judgment-revision' }, j.taxonomy_version || res.taxonomy_version || '—')],
+    ...(j.reclassification ? [['재분류', h('span', { id: 'judgment-reclass' }, reclassLabel(j.reclassification),
+      j.reclassification.engine_code ? ` · 엔진 1순위 ${j.reclassification.engine_code}` : '')]] : []),
   ]);
   box.append(dl);
   if (session.role === 'reviewer' && j.status !== 'voided') box.append(reviewActions(j, id));
@@ -1235,8 +1283,73 @@ async function enterStatus() {
         return dl;
       })()));
   }
+  if (s.revisions) cards.append(revisionsCard(s.revisions));
+  if (s.reclassify) cards.append(reclassCard(s.reclassify));
   const other = scalarRows(s, ['taxonomy_version', 'engine_version']);
   if (other.length) cards.append(statusCard('기타', null, other));
+}
+
+const STAGED_STATES = { building: '준비 중', ready: '활성화 가능', failed: '준비 실패' };
+
+/** Active, previous and staged revisions (administrators switch them through the API: docs/operations.md). */
+function revisionsCard(rv) {
+  const act = rv.active || {};
+  const st = rv.staged;
+  const rows = [
+    ['활성 개편', h('span', { id: 'rev-active' }, `${act.version || '—'} (품목 ${act.items ?? '—'}개)`)],
+    ['되돌릴 개편', h('span', { id: 'rev-previous' }, rv.previous || '없음')],
+    ['준비된 개편', h('span', { id: 'rev-staged' }, st ? `${st.version} · ${STAGED_STATES[st.state] || st.state}` : '없음')],
+  ];
+  if (act.crosswalk?.relations) {
+    rows.push(['대응표', Object.entries(act.crosswalk.relations).map(([k, v]) => `${RELATION_LABELS[k] || k} ${v}`).join(', ')]);
+  }
+  const rep = st?.report;
+  if (rep?.lexicon?.review) rows.push(['색인어 검토', `${rep.lexicon.review.length}건`]);
+  if (Array.isArray(rep?.rules) && rep.rules.length) {
+    rows.push(['규칙', h('span', { class: 'err-text' }, rep.rules.map((x) => x.message).join(' / '))]);
+  }
+  if (st?.error) rows.push(['오류', h('span', { class: 'err-text' }, st.error)]);
+  const dl = h('dl', { class: 'dl' });
+  dlRows(dl, rows);
+  return h('div', { class: 'card', id: 'status-revisions' }, h('h2', { class: 'sec-title' }, '분류체계 개편'),
+    h('p', { class: 'big' }, act.version || '—'), dl);
+}
+
+const JOB_STATES = { running: '진행 중', done: '완료', failed: '실패' };
+
+/** The latest re-classification job: progress, then the report's summary. */
+function reclassCard(job) {
+  const total = Number(job.total) || 0;
+  const done = Number(job.done) || 0;
+  const rows = [
+    ['상태', h('span', { id: 'reclass-state' }, JOB_STATES[job.state] || job.state)],
+    ['진행', h('span', { id: 'reclass-progress' }, `${done.toLocaleString('ko-KR')} / ${total.toLocaleString('ko-KR')}건`)],
+    ['개편', `${job.from || '—'} → ${job.to || '—'}`],
+    ['시작', formatSeoul(job.started_at)],
+  ];
+  const rep = job.report;
+  if (rep) {
+    rows.push(['엔진과 대응표 일치', `${rep.agree}건 (${Math.round((rep.agreement || 0) * 1000) / 10}%)`]);
+    rows.push(['검토 필요', h('span', { id: 'reclass-review' }, `${rep.needs_review}건`)]);
+    rows.push(['관계별', Object.entries(rep.by_relation || {}).map(([k, v]) =>
+      `${RELATION_LABELS[k] || k} ${v.judgments}건(검토 ${v.needs_review})`).join(', ')]);
+    if (rep.csv) {
+      const base = `/api/v1/reclassify/${enc(job.job)}/report`;
+      rows.push(['보고서', h('span', null, h('a', { href: `${base}?format=csv`, id: 'reclass-csv' }, 'CSV (엑셀)'), ' · ',
+        h('a', { href: `${base}?format=json` }, 'JSON'))]);
+    }
+  }
+  const dl = h('dl', { class: 'dl' });
+  dlRows(dl, rows);
+  const card = h('div', { class: 'card', id: 'status-reclass' }, h('h2', { class: 'sec-title' }, `재분류 작업 ${job.job || ''}`),
+    total ? h('progress', { max: String(total), value: String(done), 'aria-label': '재분류 진행' }) : null, dl);
+  if (rep?.review?.length) {
+    card.append(h('details', null, h('summary', null, `검토 목록 (앞 ${rep.review.length}건)`),
+      h('ul', null, rep.review.map((x) => h('li', null, h('span', { class: 'code' }, x.key), ` ${x.company || ''}: `,
+        `${x.old_code || '—'} → ${x.new_code || '—'} (${RELATION_LABELS[x.relation] || x.relation}, 엔진 ${x.engine_code || '—'}) `,
+        h('span', { class: 'muted' }, RECLASS_REASONS[x.reason] || x.reason || ''))))));
+  }
+  return card;
 }
 
 function initStatus() {

@@ -885,6 +885,56 @@ if (ctx) {
     });
   }
 
+  // The revision switch (operations.md 10a) through the admin API, then what the screens show of it. The
+  // new revision and its crosswalk come from the data directory; codes are read from them, never written here.
+  const revFile = join(dataDir, 'taxonomy', 'igc-v7-draft.json');
+  const cwFile = join(dataDir, 'taxonomy', 'crosswalk-v6-v7.csv');
+  if (!/\.[cm]?js$/.test(igcd) && existsSync(revFile) && existsSync(cwFile)) {
+    await step('after a revision switch: 상태 shows both revisions and the job, 품목 찾기 the crosswalk, 판별 이력 the re-classification', async () => {
+      const rev = JSON.parse(readFileSync(revFile, 'utf8'));
+      const cwText = readFileSync(cwFile, 'utf8');
+      const post = (path, body) => fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body) });
+      let r = await post('/api/v1/taxonomy/revisions', { taxonomy: rev, crosswalk: cwText });
+      expect(r.status === 201, `staging answered ${r.status}`);
+      for (let i = 0; i < 300; i++) {
+        const st = await (await fetch(`${base}/api/v1/taxonomy/revisions`)).json();
+        if (st.staged?.state !== 'building') break;
+        await sleep(100);
+      }
+      r = await post('/api/v1/taxonomy/activate', { version: rev.version });
+      expect(r.status === 200, `activation answered ${r.status}`);
+      r = await post('/api/v1/reclassify', {});
+      expect(r.status === 202, `the job answered ${r.status}`);
+      const { job } = await r.json();
+      for (let i = 0; i < 600; i++) {
+        const j = await (await fetch(`${base}/api/v1/reclassify/${job}`)).json();
+        if (j.state !== 'running') break;
+        await sleep(100);
+      }
+      await page.click('.nav a[data-route="status"]');
+      await page.click('#btn-status-refresh');
+      await page.waitForSelector('#status-reclass');
+      expect((await page.textContent('#rev-active')).includes(rev.version), 'status does not show the active revision');
+      expect((await page.textContent('#rev-previous')).includes(taxonomy.version), 'status does not show the previous revision');
+      expect((await page.textContent('#reclass-state')) === '완료', 'the job is not shown done');
+      // an item of the new revision that came from a split: its crosswalk names the old item
+      const splitRow = cwText.split('\n').map((l) => l.split(',')).find((c) => c[4] === 'split');
+      await page.goto(`${base}/#/items?code=${encodeURIComponent(splitRow[2])}`);
+      await page.waitForSelector('#crosswalk-from');
+      const from = await page.textContent('#crosswalk-from');
+      expect(from.includes(splitRow[0]) && from.includes('분할'), `the item's crosswalk reads "${from}"`);
+      // the company's current judgment (the 해당 없음 one superseded the first) keeps its revision and
+      // shows its re-classification
+      await page.goto(`${base}/#/history?brn=${validBrn}&id=${naId || savedId}`);
+      await page.waitForSelector('#judgment-reclass');
+      expect((await page.textContent('#judgment-revision')).includes(taxonomy.version), 'the judgment lost its revision');
+      expect((await page.textContent('#judgment-reclass')).includes(rev.version), 'the re-classification names no revision');
+      expect(await page.$('#history-table td.c-reclass'), 'the history list has no re-classification column');
+      await shot(page, 'screen-history-reclass.png');
+    });
+  }
+
   await step('no script errors on any screen', async () => {
     expect(pageErrors.length === 0, pageErrors.join('; '));
   });

@@ -793,6 +793,53 @@ TEST(limits_413_431) {
     CHECK_EQ_INT(fixture_stop(&f), 0);
 }
 
+/* One path may be allowed a larger body (an upload of a whole revision); every other
+ * path keeps the server's limit. */
+TEST(large_body_path_only) {
+    fixture f;
+    igc_http_config cfg = {.max_body_bytes = 1024, .large_body_path = "/echo", .large_body_bytes = 4096};
+    REQUIRE(fixture_start(&f, &cfg) == 0);
+    resp r;
+    char v[128];
+    char *big = malloc(8192);
+    REQUIRE(big != NULL);
+    int hl = snprintf(big, 8192, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n");
+    memset(big + hl, 'x', 3000);
+    big[hl + 3000] = '\0';
+    CHECK_EQ_INT(one_shot(f.port, big, &r), 200);
+    CHECK_EQ_INT(r.body_len, 3000);
+    resp_free(&r);
+    /* over the larger limit */
+    client *c = cli_open(f.port);
+    REQUIRE(c != NULL);
+    cli_sends(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+    CHECK_EQ_INT(cli_read_resp(c, &r), 413);
+    CHECK_EQ_STR(err_code(&r, v, sizeof v), "body_too_large");
+    resp_free(&r);
+    cli_close(c);
+    /* another path: the server's limit (its route does not even exist: refused first) */
+    hl = snprintf(big, 8192, "POST /echo2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n");
+    memset(big + hl, 'x', 3000);
+    big[hl + 3000] = '\0';
+    CHECK_EQ_INT(one_shot(f.port, big, &r), 413);
+    resp_free(&r);
+    /* the larger limit follows the request on a kept-alive connection: the next one is small again */
+    c = cli_open(f.port);
+    REQUIRE(c != NULL);
+    hl = snprintf(big, 8192, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n");
+    memset(big + hl, 'x', 2000);
+    big[hl + 2000] = '\0';
+    cli_sends(c, big);
+    CHECK_EQ_INT(cli_read_resp(c, &r), 200);
+    resp_free(&r);
+    cli_sends(c, "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n");
+    CHECK_EQ_INT(cli_read_resp(c, &r), 413);
+    resp_free(&r);
+    cli_close(c);
+    free(big);
+    CHECK_EQ_INT(fixture_stop(&f), 0);
+}
+
 TEST(garbage_400) {
     fixture f;
     REQUIRE(fixture_start(&f, NULL) == 0);
@@ -1260,6 +1307,6 @@ IGC_TEST_MAIN(TEST_ENTRY(per_client_connection_limit), TEST_ENTRY(per_client_rat
               TEST_ENTRY(request_head_checks), TEST_ENTRY(security_headers), TEST_ENTRY(query_param_decoding), TEST_ENTRY(error_body_json), TEST_ENTRY(router_unit),
               TEST_ENTRY(url_decode_and_header_lookup), TEST_ENTRY(start_errors), TEST_ENTRY(get_200),
               TEST_ENTRY(router_params_404_405), TEST_ENTRY(keep_alive_and_pipelining), TEST_ENTRY(pipelining_backpressure),
-              TEST_ENTRY(post_body_chunked_expect), TEST_ENTRY(limits_413_431), TEST_ENTRY(garbage_400),
+              TEST_ENTRY(post_body_chunked_expect), TEST_ENTRY(limits_413_431), TEST_ENTRY(large_body_path_only), TEST_ENTRY(garbage_400),
               TEST_ENTRY(timeouts_408), TEST_ENTRY(connection_limit_503), TEST_ENTRY(client_disconnects),
               TEST_ENTRY(access_log_has_no_query_or_body))
