@@ -3,15 +3,10 @@
 # uids) into a new store with `igc history import`.
 #   bench/import.sh IGC_BINARY [N] -- [common igc options]
 set -euo pipefail
-igc=$1
-n=${2:-100000}
-shift
-[ $# -gt 0 ] && [ "$1" != -- ] && shift
-[ "${1:-}" = -- ] && shift
-data=../shared/data
-for ((i = 1; i <= $#; i++)); do [ "${!i}" = --data ] && { j=$((i + 1)); data=${!j}; }; done
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+. "$(dirname "$0")/args.sh"
+bench_args 100000 "$@"
+igc=$prog n=$num
+set -- "${opts[@]}"
 python3 - "$data/labeled/history.csv" "$out/rows.csv" "$n" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))

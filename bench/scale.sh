@@ -4,15 +4,10 @@
 # recombined synthetic ones), medians of RUNS runs each, and each size's ratio to 700.
 #   bench/scale.sh BENCH [RUNS] -- [common igc-bench options]
 set -euo pipefail
-bench=$1
-runs=${2:-1}
-shift
-[ $# -gt 0 ] && [ "$1" != -- ] && shift
-[ "${1:-}" = -- ] && shift
-data=../shared/data
-for ((i = 1; i <= $#; i++)); do [ "${!i}" = --data ] && { j=$((i + 1)); data=${!j}; }; done
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+. "$(dirname "$0")/args.sh"
+bench_args 1 "$@"
+bench=$prog runs=$num
+set -- "${opts[@]}"
 head -n 701 "$data/labeled/history.csv" >"$out/history700.csv"
 for r in $(seq 1 "$runs"); do
     "$bench" "$@" --history "$out/history700.csv" --exemplars 700 --batch 2000 --reps 3 2>/dev/null | grep '^{' >>"$out/700.jsonl"
