@@ -573,17 +573,35 @@ static int parse_request(igc_app *a, const igc_http_request *req, igc_http_respo
     return 0;
 }
 
-static void h_classify(void *ud, const igc_http_request *req, igc_http_response *res) {
-    igc_app *a = ud;
+/* What the answer to a classification is written from once the work is done: the
+ * caller's identity is captured on the loop (g_user is the loop thread's). */
+typedef struct classify_job {
+    uv_work_t work;
+    igc_http_deferred *d;
+    igc_app *a;
+    igc_bundle *b;   /* held for the whole classification: a revision switch cannot free its engine */
     igc_req r;
-    cJSON *doc;
-    if (parse_request(a, req, res, &r, &doc)) return;
-    cJSON *out;
-    int rc = igc_app_classify(a, &r, 1, &out);
-    if (rc) {
-        cJSON_Delete(doc);
-        igc_req_free(&r);
-        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(rc));
+    cJSON *doc, *out;
+    int rc;
+    int see_previous; /* the caller may read the company's earlier judgments */
+    char user[128];
+} classify_job;
+
+/* The worker's part: the engine, the rules and the store reads. Under the engine's read
+ * lock, since a save may add an exemplar to the active engine from another thread. */
+static void classify_work(classify_job *j) {
+    igc_app *a = j->a;
+    pthread_rwlock_rdlock(&a->engine_rw);
+    j->rc = igc_app_classify_engine(a, j->b ? j->b->engine : a->engine, &j->r, NULL, 1, &j->out);
+    pthread_rwlock_unlock(&a->engine_rw);
+}
+
+/* The loop's part: the decision log (the audit queue is the loop's) and the answer. */
+static void classify_answer(classify_job *j, igc_http_response *res) {
+    igc_app *a = j->a;
+    cJSON *out = j->out;
+    if (j->rc) {
+        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(j->rc));
         igc_http_error(res, 500, "internal_error", "분류 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", NULL, 0);
         return;
     }
@@ -591,13 +609,13 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
     char did[40] = "", ih[65], brnm[32];
     igc_random_hex(16, did);
     cJSON *in = cJSON_CreateObject();
-    cJSON_AddItemToObject(in, "company", igc_req_company_json(&r));
-    cJSON_AddItemToObject(in, "tech", igc_req_tech_json(&r));
+    cJSON_AddItemToObject(in, "company", igc_req_company_json(&j->r));
+    cJSON_AddItemToObject(in, "tech", igc_req_tech_json(&j->r));
     char *it = cJSON_PrintUnformatted(in);
     cJSON_Delete(in);
     igc_sha256_hex(it ? it : "", it ? strlen(it) : 0, ih);
     free(it);
-    igc_app_mask_brn(r.brn10, brnm);
+    igc_app_mask_brn(j->r.brn10, brnm);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "decision_id", did);
     cJSON_AddStringToObject(f, "brn", brnm);
@@ -616,15 +634,68 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, vers[i]));
         if (v) cJSON_AddStringToObject(f, vers[i], v);
     }
-    if (a->store) igc_app_audit(a, NULL, "classify", who(), f);
+    if (a->store) igc_app_audit(a, NULL, "classify", j->user[0] ? j->user : NULL, f);
     else cJSON_Delete(f);
     /* the company's earlier judgments are for those who may read judgments */
-    if (g_user && !(g_user->role & (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER)))
-        cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
+    if (!j->see_previous) cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
     cJSON_AddStringToObject(out, "decision_id", did);
-    cJSON_Delete(doc);
-    igc_req_free(&r);
+    j->out = NULL;
     send_json(res, 200, out);
+}
+
+static void classify_job_free(classify_job *j) {
+    cJSON_Delete(j->out);
+    cJSON_Delete(j->doc);
+    igc_req_free(&j->r);
+    igc_app_bundle_unref(j->b);
+    free(j);
+}
+
+static void classify_work_cb(uv_work_t *w) { classify_work(w->data); }
+
+static void classify_done_cb(uv_work_t *w, int status) {
+    classify_job *j = w->data;
+    igc_http_response res = {.status = 200};
+    if (status) igc_http_error(&res, 503, "shutting_down", "서버가 종료 중입니다.", NULL, 0);
+    else classify_answer(j, &res);
+    igc_http_deferred_finish(j->d, &res);
+    classify_job_free(j);
+}
+
+/* Validation on the loop (cheap), the classification on libuv's thread pool
+ * (UV_THREADPOOL_SIZE, set by igcd to the cores), the answer back on the loop: the
+ * loop stays free for /healthz, the screens and other requests meanwhile. */
+static void h_classify(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    classify_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+        return;
+    }
+    if (parse_request(a, req, res, &j->r, &j->doc)) {
+        free(j);
+        return;
+    }
+    j->a = a;
+    j->b = igc_app_bundle_ref(a);
+    j->see_previous = !g_user || (g_user->role & (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER));
+    snprintf(j->user, sizeof j->user, "%s", who() ? who() : "");
+    j->work.data = j;
+    j->d = igc_http_defer(req);
+    if (j->d && uv_queue_work(igc_http_deferred_loop(j->d), &j->work, classify_work_cb, classify_done_cb) == 0) return;
+    if (j->d) {
+        /* no worker: answer on the loop after all */
+        classify_work(j);
+        igc_http_response now = {.status = 200};
+        classify_answer(j, &now);
+        igc_http_deferred_finish(j->d, &now);
+        classify_job_free(j);
+        return;
+    }
+    /* not from a server connection: here */
+    classify_work(j);
+    classify_answer(j, res);
+    classify_job_free(j);
 }
 
 /* ---- judgments ---- */

@@ -349,6 +349,12 @@ cJSON *igc_verr_json(const igc_verr *e);
 int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
 /* Same, skipping the past judgment stored under exclude_key (leave-one-out evaluation). */
 int igc_app_classify_excluding(igc_app *a, const igc_req *r, const char *exclude_key, int with_input, cJSON **out);
+/* The same on engine eng (the caller holds it, e.g. through a bundle reference): what a
+ * worker thread runs, so that a revision switch on the loop cannot change the engine
+ * under it. Safe on several threads at once; the caller holds a->engine_rw for reading
+ * when eng may be written meanwhile (the active engine). */
+int igc_app_classify_engine(igc_app *a, igc_engine *eng, const igc_req *r, const char *exclude_key, int with_input,
+                            cJSON **out);
 
 /* ---- regions (regions.c): the optional company address ---- */
 typedef struct igc_region {

@@ -1,5 +1,6 @@
-/* igcd: the classification service. One process, one libuv loop: HTTP API and
- * web screens, the engine, the Lua rules (hot-reloaded) and the LMDB store. */
+/* igcd: the classification service. One process, one libuv loop for I/O (HTTP API
+ * and web screens, the Lua rules' hot reload, timers) and libuv's thread pool for the
+ * work (classifications, saves, the engine's refit): see docs/architecture.md. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,20 @@ static int loopback(const char *listen) {
     return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "[::1]:", 6) == 0 || strncmp(listen, "localhost:", 10) == 0;
 }
 
+/* Classifications run on libuv's thread pool, which reads UV_THREADPOOL_SIZE once,
+ * when first used: unless the operator set it, one thread per core (at least 4, so a
+ * rule reload or a revision build beside them never takes the last ones). */
+static void size_thread_pool(void) {
+    const char *v = getenv("UV_THREADPOOL_SIZE");
+    if (v && *v) return;
+    unsigned n = uv_available_parallelism();
+    char buf[16];
+    snprintf(buf, sizeof buf, "%u", n < 4 ? 4 : n > 1024 ? 1024 : n);
+    setenv("UV_THREADPOOL_SIZE", buf, 1);
+}
+
 int main(int argc, char **argv) {
+    size_thread_pool();
     igc_config cfg;
     igc_config_init(&cfg);
     igc_buf err = {0};
