@@ -96,7 +96,7 @@ static void *classify_client(void *arg) {
 }
 
 typedef struct {
-    int port;
+    int port, every_ms;
     volatile int stop;
     double max_ms;
     int n, failed;
@@ -113,7 +113,7 @@ static void *probe(void *arg) {
         if (st != 200) p->failed++;
         if (ms > p->max_ms) p->max_ms = ms;
         p->n++;
-        sleep_ms(5);
+        sleep_ms(p->every_ms);
     }
     return NULL;
 }
@@ -144,7 +144,7 @@ TEST(classify_runs_off_the_loop) {
     enum { NC = 4, PER = 10 };
     client cl[NC];
     pthread_t th[NC], pt;
-    prober pr = {.port = p.port};
+    prober pr = {.port = p.port, .every_ms = 5};
     double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
     REQUIRE(pthread_create(&pt, NULL, probe, &pr) == 0);
     for (int i = 0; i < NC; i++) {
@@ -177,4 +177,107 @@ TEST(classify_runs_off_the_loop) {
     unlink(log);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(classify_runs_off_the_loop))
+
+/* A store of n past judgments: the history rows repeated under new uids, imported
+ * with igc history import. */
+static int big_store(const char *db, size_t n) {
+    char src[PATH_MAX], rows[PATH_MAX + 16], log[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/labeled/history.csv", igc_test_data_dir());
+    snprintf(rows, sizeof rows, "%s.csv", db);
+    snprintf(log, sizeof log, "%s.import.log", db);
+    igc_csv *c;
+    if (igc_csv_open(src, &c)) return -1;
+    FILE *out = fopen(rows, "w");
+    char **f;
+    size_t nf, nhead = 0, nrow = 0;
+    /* the header, then every row with its uid made unique, n rows in all */
+    cJSON *body = cJSON_CreateArray();
+    while (out && igc_csv_next(c, &f, &nf) == 1) {
+        cJSON *r = cJSON_CreateArray();
+        for (size_t i = 0; i < nf; i++) cJSON_AddItemToArray(r, cJSON_CreateString(f[i]));
+        cJSON_AddItemToArray(body, r);
+        if (!nhead) nhead = nf;
+    }
+    igc_csv_close(c);
+    int rows_in = cJSON_GetArraySize(body);
+    for (size_t k = 0; out && rows_in > 1 && nrow <= n; k++) {
+        const cJSON *r = cJSON_GetArrayItem(body, k == 0 ? 0 : (int)(1 + (k - 1) % (size_t)(rows_in - 1)));
+        const cJSON *v;
+        int col = 0;
+        cJSON_ArrayForEach(v, r) {
+            if (col++) fputc(',', out);
+            fputc('"', out);
+            for (const char *p = v->valuestring; *p; p++) {
+                if (*p == '"') fputc('"', out);
+                fputc(*p, out);
+            }
+            if (k && col == 1) fprintf(out, "-%zu", k);
+            fputc('"', out);
+        }
+        fputc('\n', out);
+        nrow++;
+    }
+    cJSON_Delete(body);
+    if (!out || fclose(out)) return -1;
+    const char *argv[] = {IGC_BIN, "--db", db, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                          "history", "import", rows, NULL};
+    int rc = run_wait((char *const *)argv, NULL, log, log);
+    unlink(rows);
+    unlink(log);
+    return rc;
+}
+
+/* Each save makes the next sync refit the engine (0.6 s at 100,000 past judgments):
+ * at a store of 30,000 the refits of three saves run off the loop's thread (before,
+ * each took the loop for its whole length), and /healthz is answered meanwhile. */
+TEST(refit_after_saves_runs_off_the_loop) {
+    char db[PATH_MAX], log[PATH_MAX];
+    REQUIRE(make_tmpdir(db, "db") == 0);
+    snprintf(log, sizeof log, "%.4000s.log", db);
+    REQUIRE(big_store(db, 30000) == 0);
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 1, NULL) == 0);
+    dev_row row;
+    REQUIRE(dev_row_pick(3, &row) == 0);
+    prober pr = {.port = p.port, .every_ms = 50}; /* each answer costs the loop a little CPU too */
+    pthread_t pt;
+    sleep_ms(1500); /* the first sync after the start is done */
+    double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
+    REQUIRE(pthread_create(&pt, NULL, probe, &pr) == 0);
+    int saved = 0;
+    for (int i = 0; i < 3; i++) {
+        char brn[11];
+        brn_make(200000000UL + (unsigned long)i * 7919, brn);
+        cJSON *req = dev_request(&row, brn, "홍길동");
+        int st;
+        cJSON *res = http_post_obj(p.port, "/api/v1/classify", req, &st);
+        const cJSON *top = cJSON_GetArrayItem(jget(res, "items"), 0);
+        cJSON *j = cJSON_Duplicate(req, 1);
+        cJSON_AddItemToObject(j, "result", cJSON_Duplicate(res, 1));
+        cJSON_AddItemToObject(j, "chosen_item", jstr(top, "code") ? cJSON_CreateString(jstr(top, "code")) : cJSON_CreateNull());
+        cJSON_AddStringToObject(j, "comment", "");
+        cJSON *o = http_post_obj(p.port, "/api/v1/judgments", j, &st);
+        saved += st == 201;
+        cJSON_Delete(o);
+        cJSON_Delete(j);
+        cJSON_Delete(res);
+        cJSON_Delete(req);
+        sleep_ms(1500); /* the sync (every second) refits meanwhile */
+    }
+    pr.stop = 1;
+    pthread_join(pt, NULL);
+    double loop = cpu_ms(p.pid, p.pid) - loop0, all = cpu_ms(p.pid, 0) - all0;
+    fprintf(stderr, "  3 saves at 30,000 past judgments: process CPU %.0f ms, loop thread %.0f ms; /healthz beside "
+                    "them: slowest %.1f ms of %d\n", all, loop, pr.max_ms, pr.n);
+    CHECK_EQ_INT(saved, 3);
+    CHECK_EQ_INT(pr.failed, 0);
+    /* three refits cost real CPU (over 100 ms at this size), and not on the loop's thread */
+    CHECK(all - loop >= 100);
+    CHECK(loop >= 0 && loop < 60);
+    CHECK(pr.max_ms < 100.0 * SLOW);
+    CHECK_EQ_INT(igcd_term(&p, 10000), 0);
+    rm_tmp(db);
+    unlink(log);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(classify_runs_off_the_loop), TEST_ENTRY(refit_after_saves_runs_off_the_loop))
