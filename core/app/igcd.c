@@ -80,15 +80,15 @@ static int loopback(const char *listen) {
 }
 
 /* Classifications run on libuv's thread pool, which reads UV_THREADPOOL_SIZE once,
- * when first used: unless the operator set it, one thread per core (at least 2, so a
- * rule reload or a revision build beside them leaves one for classifications). More
- * threads than cores add no throughput and only compete with the loop's thread. */
+ * when first used: unless the operator set it, one thread per core, at least 4: the
+ * refit after saves (0.6 s at 100,000 past judgments) and a save waiting for it may
+ * hold two threads, a rule reload a third, and classifications must still find one. */
 static void size_thread_pool(void) {
     const char *v = getenv("UV_THREADPOOL_SIZE");
     if (v && *v) return;
     unsigned n = uv_available_parallelism();
     char buf[16];
-    snprintf(buf, sizeof buf, "%u", n < 2 ? 2 : n > 1024 ? 1024 : n);
+    snprintf(buf, sizeof buf, "%u", n < 4 ? 4 : n > 1024 ? 1024 : n);
     setenv("UV_THREADPOOL_SIZE", buf, 1);
 }
 
