@@ -591,9 +591,11 @@ typedef struct classify_job {
  * lock, since a save may add an exemplar to the active engine from another thread. */
 static void classify_work(classify_job *j) {
     igc_app *a = j->a;
+    igc_engine *e = j->b ? igc_engine_ref(j->b->engine) : igc_app_engine_ref(a);
     pthread_rwlock_rdlock(&a->engine_rw);
-    j->rc = igc_app_classify_engine(a, j->b ? j->b->engine : a->engine, &j->r, NULL, 1, &j->out);
+    j->rc = igc_app_classify_engine(a, e, &j->r, NULL, 1, &j->out);
     pthread_rwlock_unlock(&a->engine_rw);
+    igc_engine_unref(e);
 }
 
 /* The loop's part: the decision log (the audit queue is the loop's) and the answer. */
