@@ -573,17 +573,37 @@ static int parse_request(igc_app *a, const igc_http_request *req, igc_http_respo
     return 0;
 }
 
-static void h_classify(void *ud, const igc_http_request *req, igc_http_response *res) {
-    igc_app *a = ud;
+/* What the answer to a classification is written from once the work is done: the
+ * caller's identity is captured on the loop (g_user is the loop thread's). */
+typedef struct classify_job {
+    uv_work_t work;
+    igc_http_deferred *d;
+    igc_app *a;
+    igc_bundle *b;   /* held for the whole classification: a revision switch cannot free its engine */
     igc_req r;
-    cJSON *doc;
-    if (parse_request(a, req, res, &r, &doc)) return;
-    cJSON *out;
-    int rc = igc_app_classify(a, &r, 1, &out);
-    if (rc) {
-        cJSON_Delete(doc);
-        igc_req_free(&r);
-        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(rc));
+    cJSON *doc, *out;
+    int rc;
+    int see_previous; /* the caller may read the company's earlier judgments */
+    char user[128];
+} classify_job;
+
+/* The worker's part: the engine, the rules and the store reads. Under the engine's read
+ * lock, since a save may add an exemplar to the active engine from another thread. */
+static void classify_work(classify_job *j) {
+    igc_app *a = j->a;
+    igc_engine *e = j->b ? igc_engine_ref(j->b->engine) : igc_app_engine_ref(a);
+    pthread_rwlock_rdlock(&a->engine_rw);
+    j->rc = igc_app_classify_engine(a, e, &j->r, NULL, 1, &j->out);
+    pthread_rwlock_unlock(&a->engine_rw);
+    igc_engine_unref(e);
+}
+
+/* The loop's part: the decision log (the audit queue is the loop's) and the answer. */
+static void classify_answer(classify_job *j, igc_http_response *res) {
+    igc_app *a = j->a;
+    cJSON *out = j->out;
+    if (j->rc) {
+        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(j->rc));
         igc_http_error(res, 500, "internal_error", "분류 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", NULL, 0);
         return;
     }
@@ -591,13 +611,13 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
     char did[40] = "", ih[65], brnm[32];
     igc_random_hex(16, did);
     cJSON *in = cJSON_CreateObject();
-    cJSON_AddItemToObject(in, "company", igc_req_company_json(&r));
-    cJSON_AddItemToObject(in, "tech", igc_req_tech_json(&r));
+    cJSON_AddItemToObject(in, "company", igc_req_company_json(&j->r));
+    cJSON_AddItemToObject(in, "tech", igc_req_tech_json(&j->r));
     char *it = cJSON_PrintUnformatted(in);
     cJSON_Delete(in);
     igc_sha256_hex(it ? it : "", it ? strlen(it) : 0, ih);
     free(it);
-    igc_app_mask_brn(r.brn10, brnm);
+    igc_app_mask_brn(j->r.brn10, brnm);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "decision_id", did);
     cJSON_AddStringToObject(f, "brn", brnm);
@@ -616,15 +636,118 @@ static void h_classify(void *ud, const igc_http_request *req, igc_http_response 
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, vers[i]));
         if (v) cJSON_AddStringToObject(f, vers[i], v);
     }
-    if (a->store) igc_app_audit(a, NULL, "classify", who(), f);
+    if (a->store) igc_app_audit(a, NULL, "classify", j->user[0] ? j->user : NULL, f);
     else cJSON_Delete(f);
     /* the company's earlier judgments are for those who may read judgments */
-    if (g_user && !(g_user->role & (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER)))
-        cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
+    if (!j->see_previous) cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
     cJSON_AddStringToObject(out, "decision_id", did);
-    cJSON_Delete(doc);
-    igc_req_free(&r);
+    j->out = NULL;
     send_json(res, 200, out);
+}
+
+static void classify_job_free(classify_job *j) {
+    cJSON_Delete(j->out);
+    cJSON_Delete(j->doc);
+    igc_req_free(&j->r);
+    igc_app_bundle_unref(j->b);
+    free(j);
+}
+
+static void classify_work_cb(uv_work_t *w) { classify_work(w->data); }
+
+static void classify_done_cb(uv_work_t *w, int status) {
+    classify_job *j = w->data;
+    igc_http_response res = {.status = 200};
+    if (status) igc_http_error(&res, 503, "shutting_down", "서버가 종료 중입니다.", NULL, 0);
+    else classify_answer(j, &res);
+    igc_http_deferred_finish(j->d, &res);
+    classify_job_free(j);
+}
+
+/* Validation on the loop (cheap), the classification on libuv's thread pool
+ * (UV_THREADPOOL_SIZE, set by igcd to the cores), the answer back on the loop: the
+ * loop stays free for /healthz, the screens and other requests meanwhile. */
+static void h_classify(void *ud, const igc_http_request *req, igc_http_response *res) {
+    igc_app *a = ud;
+    classify_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+        return;
+    }
+    if (parse_request(a, req, res, &j->r, &j->doc)) {
+        free(j);
+        return;
+    }
+    j->a = a;
+    j->b = igc_app_bundle_ref(a);
+    j->see_previous = !g_user || (g_user->role & (IGC_ROLE_EXAMINER | IGC_ROLE_REVIEWER));
+    snprintf(j->user, sizeof j->user, "%s", who() ? who() : "");
+    j->work.data = j;
+    j->d = igc_http_defer(req);
+    if (j->d && uv_queue_work(igc_http_deferred_loop(j->d), &j->work, classify_work_cb, classify_done_cb) == 0) return;
+    if (j->d) {
+        /* no worker: answer on the loop after all */
+        classify_work(j);
+        igc_http_response now = {.status = 200};
+        classify_answer(j, &now);
+        igc_http_deferred_finish(j->d, &now);
+        classify_job_free(j);
+        return;
+    }
+    /* not from a server connection: here */
+    classify_work(j);
+    classify_answer(j, res);
+    classify_job_free(j);
+}
+
+/* ---- work off the loop ---- */
+
+/* A job run on libuv's thread pool: run() on a worker (no g_user there: capture the
+ * caller first), answer() back on the loop's thread, then done() frees the job. When
+ * the answer cannot be deferred (no server connection) or no worker can be queued, all
+ * three run at once, here. */
+typedef struct offload {
+    uv_work_t w;
+    igc_http_deferred *d;
+    void *job;
+    void (*run)(void *job);
+    void (*answer)(void *job, igc_http_response *res);
+    void (*done)(void *job);
+} offload;
+
+static void offload_work_cb(uv_work_t *w) {
+    offload *o = w->data;
+    o->run(o->job);
+}
+
+static void offload_done_cb(uv_work_t *w, int status) {
+    offload *o = w->data;
+    igc_http_response res = {.status = 200};
+    if (status) igc_http_error(&res, 503, "shutting_down", "서버가 종료 중입니다.", NULL, 0);
+    else o->answer(o->job, &res);
+    igc_http_deferred_finish(o->d, &res);
+    o->done(o->job);
+    free(o);
+}
+
+static void offload_run(const igc_http_request *req, igc_http_response *res, void *job, void (*run)(void *),
+                        void (*answer)(void *, igc_http_response *), void (*done)(void *)) {
+    offload *o = calloc(1, sizeof *o);
+    igc_http_deferred *d = o ? igc_http_defer(req) : NULL;
+    if (d) {
+        *o = (offload){.d = d, .job = job, .run = run, .answer = answer, .done = done};
+        o->w.data = o;
+        if (uv_queue_work(igc_http_deferred_loop(d), &o->w, offload_work_cb, offload_done_cb) == 0) return;
+        run(job);
+        igc_http_response now = {.status = 200};
+        answer(job, &now);
+        igc_http_deferred_finish(d, &now);
+    } else {
+        run(job);
+        answer(job, res);
+    }
+    free(o);
+    done(job);
 }
 
 /* ---- judgments ---- */
@@ -666,6 +789,57 @@ static cJSON *saved_programmes(const cJSON *result) {
         cJSON_AddItemToArray(out, x);
     }
     return out;
+}
+
+/* A save on a worker: judgment, superseding, exemplar and audit record in one store
+ * transaction, then the running engine under its write lock (never on the loop, which
+ * would wait for the classifications reading it). */
+typedef struct save_job {
+    igc_app *a;
+    igc_req r;
+    cJSON *doc, *j;
+    char user[128];
+    char id[IGC_STORE_ID_SIZE];
+    int rc;
+} save_job;
+
+static void save_run(void *p) {
+    save_job *sj = p;
+    sj->rc = igc_app_judgment_save(sj->a, sj->user[0] ? sj->user : NULL, &sj->r, sj->j, sj->id);
+}
+
+static void save_answer(void *p, igc_http_response *res) {
+    save_job *sj = p;
+    if (sj->rc == IGC_EFULL) {
+        igc_http_error(res, 507, "storage_full",
+                       "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요 (이미 저장된 판별은 안전합니다).", NULL, 0);
+        return;
+    }
+    if (sj->rc) {
+        igc_http_error(res, 500, "storage_error", "판별 결과를 저장하지 못했습니다.", NULL, 0);
+        return;
+    }
+    char brnm[32];
+    igc_mask(sj->r.brn10, brnm, sizeof brnm);
+    const char *item = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sj->j, "chosen_item"));
+    igc_log(IGC_LOG_INFO, "judgment %s saved by %s (brn %s, item %s)", sj->id, sj->user[0] ? sj->user : "(open)",
+            brnm, item ? item : "none");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", sj->id);
+    static const char *copy[] = {"examiner", "status", "confirmed", "supersedes"};
+    for (int k = 0; k < 4; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sj->j, copy[k]);
+        if (v) cJSON_AddItemToObject(o, copy[k], cJSON_Duplicate(v, 1));
+    }
+    send_json(res, 201, o);
+}
+
+static void save_free(void *p) {
+    save_job *sj = p;
+    cJSON_Delete(sj->j);
+    cJSON_Delete(sj->doc);
+    igc_req_free(&sj->r);
+    free(sj);
 }
 
 static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_response *res) {
@@ -743,34 +917,22 @@ static void h_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         cJSON_AddStringToObject(j, "programmes_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);
         cJSON_AddStringToObject(j, "engine_version", igc_engine_version(e));
-        char id[IGC_STORE_ID_SIZE];
-        /* judgment, superseding, exemplar and audit record: one transaction */
-        int rc = igc_app_judgment_save(a, who(), &r, j, id);
-        if (rc == IGC_EFULL) {
+        save_job *sj = calloc(1, sizeof *sj);
+        if (!sj) {
             cJSON_Delete(j);
-            igc_http_error(res, 507, "storage_full",
-                           "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요 (이미 저장된 판별은 안전합니다).", NULL, 0);
+            igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
             goto out;
         }
-        if (rc) {
-            cJSON_Delete(j);
-            igc_http_error(res, 500, "storage_error", "판별 결과를 저장하지 못했습니다.", NULL, 0);
-            goto out;
-        }
-        char brnm[32];
-        igc_mask(r.brn10, brnm, sizeof brnm);
-        const char *item = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "chosen_item"));
-        igc_log(IGC_LOG_INFO, "judgment %s saved by %s (brn %s, item %s)", id, who() ? who() : "(open)", brnm,
-                item ? item : "none");
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", id);
-        static const char *copy[] = {"examiner", "status", "confirmed", "supersedes"};
-        for (int k = 0; k < 4; k++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, copy[k]);
-            if (v) cJSON_AddItemToObject(o, copy[k], cJSON_Duplicate(v, 1));
-        }
-        cJSON_Delete(j);
-        send_json(res, 201, o);
+        sj->a = a;
+        sj->r = r;
+        sj->doc = doc;
+        sj->j = j;
+        snprintf(sj->user, sizeof sj->user, "%s", who() ? who() : "");
+        igc_engine_unref(e);
+        /* the store's transaction and the engine's update on a worker; the request is
+         * the job's now */
+        offload_run(req, res, sj, save_run, save_answer, save_free);
+        return;
     }
 out:
     igc_engine_unref(e);
@@ -787,6 +949,51 @@ static void audit_read(igc_app *a, const char *id, const cJSON *doc) {
     cJSON_AddStringToObject(f, "judgment", id);
     cJSON_AddStringToObject(f, "brn", brnm);
     igc_app_audit(a, NULL, "judgment.read", who(), f);
+}
+
+/* A confirmation or a voiding on a worker (store transaction, then the engine under
+ * its write lock). */
+typedef struct review_job {
+    igc_app *a;
+    int action, rc;
+    char id[256], user[128], reason[2048];
+    cJSON *doc;
+    const char *why;
+} review_job;
+
+static void review_run(void *p) {
+    review_job *rj = p;
+    rj->rc = igc_app_judgment_review(rj->a, rj->user[0] ? rj->user : NULL, rj->id, rj->action, rj->reason, &rj->doc,
+                                     &rj->why);
+}
+
+static void review_answer(void *p, igc_http_response *res) {
+    review_job *rj = p;
+    int rc = rj->rc;
+    if (rc == IGC_ENOTFOUND || rc == IGC_EINVAL) {
+        igc_http_error(res, 404, "unknown_judgment", "해당 판별 기록을 찾을 수 없습니다.", NULL, 0);
+    } else if (rc == IGC_ESTATE) {
+        const char *why = rj->why ? rj->why : "judgment_confirmed";
+        const char *msg = strcmp(why, "judgment_voided") == 0        ? "이미 무효 처리된 판별입니다."
+                          : strcmp(why, "judgment_superseded") == 0 ? "이후의 판별로 대체된 판별은 확정할 수 없습니다."
+                                                                    : "이미 확정된 판별입니다.";
+        igc_http_error(res, 409, why, msg, NULL, 0);
+    } else if (rc == IGC_EFULL) {
+        igc_http_error(res, 507, "storage_full", "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요.", NULL, 0);
+    } else if (rc) {
+        igc_http_error(res, 500, "storage_error", "판별 기록을 고치지 못했습니다.", NULL, 0);
+    } else {
+        igc_log(IGC_LOG_INFO, "judgment %s %s by %s", rj->id,
+                rj->action == IGC_JUDGMENT_CONFIRM ? "confirmed" : "voided", rj->user[0] ? rj->user : "(open)");
+        send_json(res, 200, rj->doc);
+        rj->doc = NULL;
+    }
+}
+
+static void review_free(void *p) {
+    review_job *rj = p;
+    cJSON_Delete(rj->doc);
+    free(rj);
 }
 
 /* Confirms (reviewer) or voids (reviewer, with a reason) a judgment. */
@@ -810,27 +1017,18 @@ static void judgment_review(igc_app *a, const igc_http_request *req, igc_http_re
             return;
         }
     }
-    cJSON *doc = NULL;
-    const char *why = NULL;
-    int rc = igc_app_judgment_review(a, who(), req->params[0], action, reason, &doc, &why);
-    if (rc == IGC_ENOTFOUND || rc == IGC_EINVAL) {
-        igc_http_error(res, 404, "unknown_judgment", "해당 판별 기록을 찾을 수 없습니다.", NULL, 0);
-    } else if (rc == IGC_ESTATE) {
-        const char *msg = strcmp(why, "judgment_voided") == 0        ? "이미 무효 처리된 판별입니다."
-                          : strcmp(why, "judgment_superseded") == 0 ? "이후의 판별로 대체된 판별은 확정할 수 없습니다."
-                                                                    : "이미 확정된 판별입니다.";
-        igc_http_error(res, 409, why, msg, NULL, 0);
-    } else if (rc == IGC_EFULL) {
-        igc_http_error(res, 507, "storage_full", "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요.", NULL, 0);
-    } else if (rc) {
-        igc_http_error(res, 500, "storage_error", "판별 기록을 고치지 못했습니다.", NULL, 0);
-    } else {
-        igc_log(IGC_LOG_INFO, "judgment %s %s by %s", req->params[0],
-                action == IGC_JUDGMENT_CONFIRM ? "confirmed" : "voided", who() ? who() : "(open)");
-        send_json(res, 200, doc);
+    review_job *rj = calloc(1, sizeof *rj);
+    if (!rj) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
         return;
     }
-    cJSON_Delete(doc);
+    rj->a = a;
+    rj->action = action;
+    snprintf(rj->reason, sizeof rj->reason, "%s", reason);
+    snprintf(rj->user, sizeof rj->user, "%s", who() ? who() : "");
+    /* longer than any id: unknown (said by the store's own check of the cut id) */
+    if (snprintf(rj->id, sizeof rj->id, "%s", req->params[0]) >= (int)sizeof rj->id) rj->id[0] = '\0';
+    offload_run(req, res, rj, review_run, review_answer, review_free);
 }
 
 static void h_judgment_confirm(void *ud, const igc_http_request *req, igc_http_response *res) {

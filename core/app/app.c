@@ -37,6 +37,7 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     pthread_rwlockattr_init(&rwa);
     pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&a->engine_rw, &rwa);
+    pthread_mutex_init(&a->engine_wmu, NULL);
     pthread_rwlockattr_destroy(&rwa);
     a->bundle_mu_ready = 1;
     igc_iso_now(a->loaded_at);
@@ -253,6 +254,7 @@ void igc_app_close(igc_app *a) {
     if (a->bundle_mu_ready) {
         pthread_mutex_destroy(&a->bundle_mu);
         pthread_rwlock_destroy(&a->engine_rw);
+        pthread_mutex_destroy(&a->engine_wmu);
     }
     memset(a, 0, sizeof *a);
 }
@@ -308,14 +310,43 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
 
 /* Adds the store's exemplars the engine lacks; count is the store's exemplar count
  * read before the walk (an exemplar put meanwhile is picked up by the next sync). */
-static int scan_store(igc_app *a, size_t count, size_t *n) {
-    load_ctx c = {a, a->engine, 0};
+static int scan_store(igc_app *a, igc_engine *e, size_t count, size_t *n) {
+    load_ctx c = {a, e, 0};
+    pthread_mutex_lock(&a->engine_wmu);
     pthread_rwlock_wrlock(&a->engine_rw);
     int rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
     pthread_rwlock_unlock(&a->engine_rw);
-    if (!rc) a->store_exemplars = count;
-    if (c.n) a->engine_dirty = 1;
+    pthread_mutex_unlock(&a->engine_wmu);
+    if (!rc) __atomic_store_n(&a->store_exemplars, count, __ATOMIC_RELAXED);
+    if (c.n) __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
     *n = c.n;
+    return rc;
+}
+
+/* The active engine with a reference: read under bundle_mu, since the loop swaps it at
+ * a revision switch while workers read it. */
+igc_engine *igc_app_engine_ref(igc_app *a) {
+    if (!a->bundle_mu_ready) return igc_engine_ref(a->engine);
+    pthread_mutex_lock(&a->bundle_mu);
+    igc_engine *e = igc_engine_ref(a->engine);
+    pthread_mutex_unlock(&a->bundle_mu);
+    return e;
+}
+
+/* igc_engine_commit without stalling the readers: the new statistics are computed
+ * aside under engine_wmu alone (no save can change the engine meanwhile, the
+ * classifications go on) and installed under the write lock in a moment. */
+static int refit(igc_app *a, igc_engine *e) {
+    pthread_mutex_lock(&a->engine_wmu);
+    igc_engine_refit *r;
+    int rc = igc_engine_refit_prepare(e, &r);
+    if (!rc) {
+        pthread_rwlock_wrlock(&a->engine_rw);
+        rc = igc_engine_refit_apply(e, r);
+        pthread_rwlock_unlock(&a->engine_rw);
+        if (rc) igc_engine_refit_free(r); /* cannot happen under engine_wmu; kept for safety */
+    }
+    pthread_mutex_unlock(&a->engine_wmu);
     return rc;
 }
 
@@ -323,25 +354,34 @@ int igc_app_load_exemplars(igc_app *a, size_t *n) {
     igc_store_stats st = {0};
     size_t k = 0;
     int rc = a->store ? igc_store_stat(a->store, &st) : 0;
-    if (!rc && a->store) rc = scan_store(a, st.exemplars, &k);
+    if (!rc && a->store) rc = scan_store(a, a->engine, st.exemplars, &k);
     if (!rc) rc = igc_engine_commit(a->engine);
     if (!rc) a->engine_dirty = 0;
     if (n) *n = k;
     return rc;
 }
 
-int igc_app_sync(igc_app *a, size_t *added) {
+int igc_app_sync_engine(igc_app *a, size_t *added) {
     igc_store_stats st = {0};
     size_t n = 0;
     int rc = 0;
-    if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 && st.exemplars != a->store_exemplars)
-        rc = scan_store(a, st.exemplars, &n);
-    if (!rc && a->engine_dirty) {
-        pthread_rwlock_wrlock(&a->engine_rw);
-        rc = igc_engine_commit(a->engine);
-        pthread_rwlock_unlock(&a->engine_rw);
-        if (!rc) a->engine_dirty = 0;
+    igc_engine *e = igc_app_engine_ref(a);
+    if (a->store && (rc = igc_store_stat(a->store, &st)) == 0 &&
+        st.exemplars != __atomic_load_n(&a->store_exemplars, __ATOMIC_RELAXED))
+        rc = scan_store(a, e, st.exemplars, &n);
+    /* a save after the exchange marks it dirty again: refitted at the next sync */
+    if (!rc && __atomic_exchange_n(&a->engine_dirty, 0, __ATOMIC_ACQ_REL)) {
+        rc = refit(a, e);
+        if (rc) __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
     }
+    igc_engine_unref(e);
+    if (added) *added = n;
+    return rc;
+}
+
+int igc_app_sync(igc_app *a, size_t *added) {
+    size_t n = 0;
+    int rc = igc_app_sync_engine(a, &n);
     if (a->store) {
         igc_app_audit_policy(a, NULL);
         int arc = igc_app_audit_flush(a);

@@ -125,10 +125,14 @@ typedef struct igc_app {
     int bundle_mu_ready;
     igc_bundle *bundle, *previous;
     struct igc_app_staging *staged;
-    /* writers of the active engine (saved judgments, sync) hold it for writing, a
-     * re-classification worker for reading, since igc_engine_add_exemplar must not run
-     * during a classification on another thread */
+    /* writers of the active engine (saved judgments, sync) hold it for writing, the
+     * classifications (thread pool) and a re-classification worker for reading, since
+     * igc_engine_add_exemplar must not run during a classification on another thread.
+     * Writers first take engine_wmu, which the refit after saves holds (without
+     * engine_rw) while it computes aside: one writer at a time, readers never wait for
+     * the long part (docs/architecture.md, "Threads") */
     pthread_rwlock_t engine_rw;
+    pthread_mutex_t engine_wmu;
     struct igc_reclass *reclass;   /* the running re-classification job, NULL when none */
 } igc_app;
 
@@ -150,6 +154,8 @@ int igc_app_engine_new(igc_app *a, const igc_encoder *enc, const igc_engine_para
  * labels go through cw when given (those that became one item). */
 int igc_app_engine_build(igc_app *a, igc_taxonomy *tx, igc_lexicon *lx, const igc_crosswalk *cw,
                          const igc_encoder *enc, const igc_engine_params *p, igc_engine **out, size_t *ncases);
+/* The active engine with one more reference (igc_engine_unref it). Thread-safe. */
+igc_engine *igc_app_engine_ref(igc_app *a);
 /* Adds the store's exemplars to the current engine; *n receives how many. */
 int igc_app_load_exemplars(igc_app *a, size_t *n);
 /* Brings a long-running engine up to date: adds exemplars another process (such as
@@ -157,6 +163,10 @@ int igc_app_load_exemplars(igc_app *a, size_t *n);
  * added since the last commit. Cheap when nothing changed; *added (may be NULL)
  * gets how many came from the store. */
 int igc_app_sync(igc_app *a, size_t *added);
+/* The engine's part of igc_app_sync (the store's new exemplars, then the refit, computed
+ * under engine_wmu while classifications go on and installed under a brief write lock),
+ * without the audit queue: what igcd runs on a worker thread, one at a time. */
+int igc_app_sync_engine(igc_app *a, size_t *added);
 /* Adds every labelled row of a CSV (labeled/ format) to the engine, and to the
  * store when to_store. Returns rows added in *n, rows skipped in *skipped. */
 int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n, size_t *skipped);
@@ -349,6 +359,12 @@ cJSON *igc_verr_json(const igc_verr *e);
 int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
 /* Same, skipping the past judgment stored under exclude_key (leave-one-out evaluation). */
 int igc_app_classify_excluding(igc_app *a, const igc_req *r, const char *exclude_key, int with_input, cJSON **out);
+/* The same on engine eng (the caller holds it, e.g. through a bundle reference): what a
+ * worker thread runs, so that a revision switch on the loop cannot change the engine
+ * under it. Safe on several threads at once; the caller holds a->engine_rw for reading
+ * when eng may be written meanwhile (the active engine). */
+int igc_app_classify_engine(igc_app *a, igc_engine *eng, const igc_req *r, const char *exclude_key, int with_input,
+                            cJSON **out);
 
 /* ---- regions (regions.c): the optional company address ---- */
 typedef struct igc_region {

@@ -157,14 +157,18 @@ static int put_exemplar(igc_store_txn *t, const cJSON *doc, const char *id) {
 static void engine_add(igc_app *a, const cJSON *doc, const char *id) {
     igc_exemplar x;
     doc_exemplar(doc, id, &x);
-    /* a re-classification worker may be reading the engine */
+    /* classifications and a re-classification worker may be reading the engine */
+    igc_engine *e = igc_app_engine_ref(a);
+    pthread_mutex_lock(&a->engine_wmu);
     pthread_rwlock_wrlock(&a->engine_rw);
-    int rc = igc_engine_add_exemplar(a->engine, &x);
+    int rc = igc_engine_add_exemplar(e, &x);
     pthread_rwlock_unlock(&a->engine_rw);
+    pthread_mutex_unlock(&a->engine_wmu);
+    igc_engine_unref(e);
     if (rc == 0) {
         /* found as a neighbour from now on; the statistics are refitted by the
          * server's next sync (igc_app_sync), once for a burst of saves */
-        a->engine_dirty = 1;
+        __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
     } else if (rc != IGC_EEXIST) {
         igc_log(IGC_LOG_WARN, "judgment %s: not added to the running engine (%s); a restart loads it", id,
                 igc_strerror(rc));
@@ -172,10 +176,14 @@ static void engine_add(igc_app *a, const cJSON *doc, const char *id) {
 }
 
 static void engine_remove(igc_app *a, const char *id) {
+    igc_engine *e = igc_app_engine_ref(a);
+    pthread_mutex_lock(&a->engine_wmu);
     pthread_rwlock_wrlock(&a->engine_rw);
-    int rc = igc_engine_remove_exemplar(a->engine, id);
+    int rc = igc_engine_remove_exemplar(e, id);
     pthread_rwlock_unlock(&a->engine_rw);
-    if (rc == 0) a->engine_dirty = 1;
+    pthread_mutex_unlock(&a->engine_wmu);
+    igc_engine_unref(e);
+    if (rc == 0) __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
 }
 
 /* ---- save ---- */
@@ -319,15 +327,15 @@ int igc_app_judgment_save(igc_app *a, const char *user, const igc_req *r, cJSON 
     /* the store is the truth; the running engine follows it */
     if (prev_exemplar) {
         engine_remove(a, prev);
-        a->store_exemplars--;
+        __atomic_sub_fetch(&a->store_exemplars, 1, __ATOMIC_RELAXED);
     }
     if (same[0]) {
         engine_remove(a, same);
-        a->store_exemplars--;
+        __atomic_sub_fetch(&a->store_exemplars, 1, __ATOMIC_RELAXED);
     }
     if (on_save) {
         engine_add(a, doc, id);
-        a->store_exemplars++;
+        __atomic_add_fetch(&a->store_exemplars, 1, __ATOMIC_RELAXED);
     }
     return 0;
 }
@@ -399,10 +407,10 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
     }
     if (action == IGC_JUDGMENT_CONFIRM) {
         engine_add(a, doc, id);
-        a->store_exemplars++;
+        __atomic_add_fetch(&a->store_exemplars, 1, __ATOMIC_RELAXED);
     } else if (had_exemplar) {
         engine_remove(a, id);
-        a->store_exemplars--;
+        __atomic_sub_fetch(&a->store_exemplars, 1, __ATOMIC_RELAXED);
     }
     if (out) *out = doc;
     else cJSON_Delete(doc);

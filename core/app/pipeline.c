@@ -406,9 +406,17 @@ static cJSON *previous_judgments(igc_app *a, const char *brn10) {
 }
 
 int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclude_key, int with_input, cJSON **out) {
+    igc_engine *eng = igc_engine_ref(a->engine);
+    int rc = igc_app_classify_engine(a, eng, req, exclude_key, with_input, out);
+    igc_engine_unref(eng);
+    return rc;
+}
+
+int igc_app_classify_engine(igc_app *a, igc_engine *engine, const igc_req *req, const char *exclude_key,
+                            int with_input, cJSON **out) {
     double t0 = igc_now_ms();
     *out = NULL;
-    igc_engine *eng = igc_engine_ref(a->engine);
+    igc_engine *eng = igc_engine_ref(engine);
     igc_taxonomy *tx = igc_engine_taxonomy(eng);
     igc_engine_input in;
     igc_req_engine_input(req, &in);

@@ -77,8 +77,9 @@ void igc_app_bundle_install(igc_app *a, igc_bundle *b) {
     igc_bundle *old = swap_active(a, b);
     if (old) igc_engine_unref(old->engine);
     igc_app_bundle_unref(old);
-    a->store_exemplars = (size_t)-1; /* the next sync walks the store for judgments saved meanwhile */
-    a->engine_dirty = 1;
+    /* the next sync walks the store for judgments saved meanwhile */
+    __atomic_store_n(&a->store_exemplars, (size_t)-1, __ATOMIC_RELAXED);
+    __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
 }
 
 /* ---- labels through a crosswalk ---- */

@@ -91,6 +91,7 @@ struct igc_engine {
     unsigned *nfirms3;      /* [NGROUPS]: past judgments of the group */
     unsigned *nlabel;       /* [nitems+1]: exemplars carrying the item (any rank); last = none */
     float *natxt;           /* [NA_BUCKETS + 1]: text classifier weights, last = bias */
+    unsigned long gen;      /* changes of the exemplars (add, remove): a prepared refit is for one */
     float *isum;            /* [nitems][dim]: label-weighted sum of exemplar vectors */
     float *iw;              /* [nitems]: label weight of exemplars per item */
     float total;
@@ -679,6 +680,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     if (!rc && ex->vec && (rc = igc_index_add(e->ex_vidx, ex->vec, 1))) exemplar_clear(ex);
     if (rc) return rc;
     e->nex++;
+    e->gen++;
     key_seen(&e->exkeys, ex->key, 1);
     count_exemplar(e, ex, nl, 1.0f);
     return 0;
@@ -693,6 +695,7 @@ int igc_engine_remove_exemplar(igc_engine *e, const char *key) {
         count_exemplar(e, ex, nl, -1.0f);
         ex->off = 1;
         e->noff++;
+        e->gen++;
         return 0;
     }
     return IGC_ENOTFOUND;
@@ -810,6 +813,47 @@ static double natext_logit(const float *w, const query *q) {
 int igc_engine_commit(igc_engine *e) {
     lex_finish(e->ex_lex);
     train_natext(e, NULL, e->natxt);
+    return 0;
+}
+
+struct igc_engine_refit {
+    unsigned long gen;
+    lex_stats *lex;
+    float *natxt;
+};
+
+void igc_engine_refit_free(igc_engine_refit *r) {
+    if (!r) return;
+    lex_stats_free(r->lex);
+    free(r->natxt);
+    free(r);
+}
+
+int igc_engine_refit_prepare(const igc_engine *e, igc_engine_refit **out) {
+    *out = NULL;
+    igc_engine_refit *r = calloc(1, sizeof *r);
+    if (!r) return IGC_ENOMEM;
+    r->gen = e->gen;
+    int rc = lex_prepare(e->ex_lex, &r->lex);
+    if (!rc && !(r->natxt = malloc((NA_BUCKETS + 1) * sizeof *r->natxt))) rc = IGC_ENOMEM;
+    if (rc) {
+        igc_engine_refit_free(r);
+        return rc;
+    }
+    train_natext(e, NULL, r->natxt);
+    *out = r;
+    return 0;
+}
+
+int igc_engine_refit_apply(igc_engine *e, igc_engine_refit *r) {
+    if (r->gen != e->gen) return IGC_ESTATE;
+    int rc = lex_apply(e->ex_lex, r->lex);
+    if (rc) return rc;
+    r->lex = NULL;
+    float *old = e->natxt;
+    e->natxt = r->natxt;
+    r->natxt = old;
+    igc_engine_refit_free(r);
     return 0;
 }
 

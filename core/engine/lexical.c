@@ -161,6 +161,65 @@ void lex_finish(lex_index *x) {
     }
 }
 
+struct lex_stats {
+    size_t ndocs, tcap, nset;
+    double avglen;
+    float *dnorm; /* [ndocs + 1] */
+    uint32_t *slot; /* [nset]: term slots, in table order */
+    float *idf;     /* [nset] */
+};
+
+void lex_stats_free(lex_stats *st) {
+    if (!st) return;
+    free(st->dnorm);
+    free(st->slot);
+    free(st->idf);
+    free(st);
+}
+
+int lex_prepare(const lex_index *x, lex_stats **out) {
+    *out = NULL;
+    lex_stats *st = calloc(1, sizeof *st);
+    if (!st) return IGC_ENOMEM;
+    st->ndocs = x->ndocs;
+    st->tcap = x->tcap;
+    st->dnorm = malloc((x->ndocs + 1) * sizeof *st->dnorm);
+    st->slot = malloc((x->nterms + 1) * sizeof *st->slot);
+    st->idf = malloc((x->nterms + 1) * sizeof *st->idf);
+    if (!st->dnorm || !st->slot || !st->idf) {
+        lex_stats_free(st);
+        return IGC_ENOMEM;
+    }
+    /* the same arithmetic as lex_finish: the answers must not depend on which ran */
+    double total = 0;
+    for (size_t i = 0; i < x->ndocs; i++) total += x->doclen[i];
+    double avg = x->ndocs ? total / (double)x->ndocs : 1;
+    if (avg <= 0) avg = 1;
+    st->avglen = avg;
+    for (size_t i = 0; i < x->ndocs; i++)
+        st->dnorm[i] = (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[i] / avg));
+    for (size_t i = 0; i < x->tcap && st->nset < x->nterms; i++) {
+        const term *t = &x->terms[i];
+        if (!t->feat) continue;
+        st->slot[st->nset] = (uint32_t)i;
+        st->idf[st->nset++] = bm25_idf(x->ndocs, t->n);
+    }
+    *out = st;
+    return 0;
+}
+
+int lex_apply(lex_index *x, lex_stats *st) {
+    if (st->ndocs != x->ndocs || st->tcap != x->tcap) return IGC_ESTATE;
+    x->avglen = st->avglen;
+    free(x->dnorm);
+    x->dnorm = st->dnorm;
+    x->nnorm = st->ndocs;
+    st->dnorm = NULL;
+    for (size_t k = 0; k < st->nset; k++) x->terms[st->slot[k]].idf = st->idf[k];
+    lex_stats_free(st);
+    return 0;
+}
+
 size_t lex_ndocs(const lex_index *x) { return x->ndocs; }
 
 float lex_idf(const lex_index *x, uint64_t feat) {

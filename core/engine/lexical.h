@@ -21,6 +21,14 @@ int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id
 /* Recomputes idf and length norms after adds (documents added since are still
  * found, weighed with the statistics of the last finish); call after a batch. */
 void lex_finish(lex_index *x);
+/* lex_finish in two steps, for an index read by other threads meanwhile: prepare only
+ * reads the index (the statistics go to *out); apply, with no reader, installs them when
+ * the index got no document since (IGC_ESTATE otherwise: prepare again). Free what
+ * prepare made with lex_stats_free (apply takes it over on success). */
+typedef struct lex_stats lex_stats;
+int lex_prepare(const lex_index *x, lex_stats **out);
+int lex_apply(lex_index *x, lex_stats *st);
+void lex_stats_free(lex_stats *st);
 size_t lex_ndocs(const lex_index *x);
 /* Scores all documents for a query into scores[ndocs] (zeroed first);
  * qweight[i] weighs query feature i (NULL: all 1). */

@@ -956,6 +956,43 @@ TEST(deterministic) {
     }
 }
 
+/* The refit in two steps (computed aside, then installed) answers exactly as
+ * igc_engine_commit, and refuses to install statistics an add has made stale. */
+TEST(refit_matches_commit) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *a = build(NULL, NULL, -1, 1);
+    igc_engine *b = build(NULL, NULL, -1, 0);
+    REQUIRE(a && b);
+    igc_engine_refit *r;
+    REQUIRE(igc_engine_refit_prepare(b, &r) == 0);
+    CHECK_EQ_INT(igc_engine_refit_apply(b, r), 0);
+    size_t ni = g_tx->nitems, differ = 0;
+    float *fa = malloc(ni * IGC_FT_N * sizeof *fa), *fb = malloc(ni * IGC_FT_N * sizeof *fb);
+    REQUIRE(fa && fb);
+    for (size_t i = 0; i < g_nrows; i += 7) {
+        igc_engine_input in = row_input(&g_rows[i]);
+        double na_a[IGC_NA_N], na_b[IGC_NA_N];
+        REQUIRE(igc_engine_features(a, &in, g_rows[i].uid, fa, na_a) == 0);
+        REQUIRE(igc_engine_features(b, &in, g_rows[i].uid, fb, na_b) == 0);
+        differ += memcmp(fa, fb, ni * IGC_FT_N * sizeof *fa) != 0 || memcmp(na_a, na_b, sizeof na_a) != 0;
+    }
+    CHECK_EQ_INT(differ, 0);
+    free(fa), free(fb);
+    /* an exemplar added between the two steps: the prepared refit is stale */
+    igc_engine *c = build(NULL, NULL, 0, 0);
+    REQUIRE(c);
+    REQUIRE(igc_engine_refit_prepare(c, &r) == 0);
+    igc_exemplar x = row_exemplar(&g_rows[0]);
+    REQUIRE(igc_engine_add_exemplar(c, &x) == 0);
+    CHECK_EQ_INT(igc_engine_refit_apply(c, r), IGC_ESTATE);
+    igc_engine_refit_free(r);
+    REQUIRE(igc_engine_refit_prepare(c, &r) == 0);
+    CHECK_EQ_INT(igc_engine_refit_apply(c, r), 0);
+    igc_engine_unref(a);
+    igc_engine_unref(b);
+    igc_engine_unref(c);
+}
+
 /* Invariants of every result, over the history (left out) and both engines. */
 TEST(result_invariants) {
     REQUIRE(fixtures() == 0);
@@ -1542,7 +1579,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
-              TEST_ENTRY(deterministic), TEST_ENTRY(result_invariants),
+              TEST_ENTRY(deterministic), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
               TEST_ENTRY(blank_input), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),

@@ -1,0 +1,283 @@
+/*
+ * Work off the event loop (docs/architecture.md, "Threads"): classifications run
+ * on the thread pool while the loop answers other requests, with the same answers;
+ * saves and the engine's refit after them leave the loop free too.
+ *
+ * Wall-clock times on a shared machine are noisy, so the tests measure the CPU time
+ * of igcd's main thread (the loop's) against the whole process's.
+ */
+#include "app_test_util.h"
+
+#include <dirent.h>
+#include <pthread.h>
+
+#include "igc_test.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SLOW 8.0
+#else
+#define SLOW 1.0
+#endif
+
+/* CPU time (ms, 10 ms resolution) of igcd's thread tid (tid == pid: the loop's) or,
+ * with tid 0, of the whole process; -1 when unknown. */
+static double cpu_ms(pid_t pid, pid_t tid) {
+    char path[64], buf[1024];
+    if (tid) snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    else snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A copy of the shipped rules plus one that spends most of its instruction budget
+ * on every classification: a slow-ish classification (tens of ms). */
+static int slow_rules(char out[PATH_MAX]) {
+    if (make_tmpdir(out, "rules")) return -1;
+    DIR *d = opendir(IGC_TEST_SOURCE_DIR "/rules");
+    if (!d) return -1;
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".lua")) continue;
+        char from[PATH_MAX * 2], to[PATH_MAX * 2];
+        snprintf(from, sizeof from, "%s/rules/%s", IGC_TEST_SOURCE_DIR, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", out, e->d_name);
+        size_t len;
+        char *t = slurp(from, &len);
+        rc = !t || write_text(to, t, len);
+        free(t);
+    }
+    closedir(d);
+    const char *slow = "rule{ id='slow', description='느린 규칙', apply=function(ctx)\n"
+                       "  if (ctx.company.name or '') == '' then return end -- the rule tests give no company\n"
+                       "  local s = string.rep('a', 160)\n"
+                       "  if s:find('.-.-.-b') then ctx:needs_review('b') end\n"
+                       "end }\n";
+    char p[PATH_MAX * 2];
+    snprintf(p, sizeof p, "%s/slow.lua", out);
+    return rc || write_text(p, slow, strlen(slow));
+}
+
+/* The answer without what differs from call to call. */
+static char *stable_answer(cJSON *o) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "elapsed_ms");
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "decision_id");
+    return cJSON_PrintUnformatted(o);
+}
+
+typedef struct {
+    int port, n, ok, same;
+    const cJSON *req;
+    const char *want;
+} client;
+
+static void *classify_client(void *arg) {
+    client *c = arg;
+    for (int i = 0; i < c->n; i++) {
+        int st;
+        cJSON *o = http_post_obj(c->port, "/api/v1/classify", c->req, &st);
+        if (st == 200 && o) {
+            c->ok++;
+            char *s = stable_answer(o);
+            c->same += s && strcmp(s, c->want) == 0;
+            free(s);
+        }
+        cJSON_Delete(o);
+    }
+    return NULL;
+}
+
+typedef struct {
+    int port, every_ms;
+    volatile int stop;
+    double max_ms;
+    int n, failed;
+} prober;
+
+static void *probe(void *arg) {
+    prober *p = arg;
+    while (!p->stop) {
+        double t0 = ms_now();
+        int st;
+        cJSON *o = http_get_json(p->port, "/healthz", &st);
+        double ms = ms_now() - t0;
+        cJSON_Delete(o);
+        if (st != 200) p->failed++;
+        if (ms > p->max_ms) p->max_ms = ms;
+        p->n++;
+        sleep_ms(p->every_ms);
+    }
+    return NULL;
+}
+
+/* Four clients classify at once: the loop's thread spends almost nothing on them
+ * (before, it ran every classification: all of the process's CPU), /healthz is
+ * answered beside them, and every answer equals the one given alone. */
+TEST(classify_runs_off_the_loop) {
+    char dir[PATH_MAX], db[PATH_MAX], log[PATH_MAX];
+    REQUIRE(slow_rules(dir) == 0);
+    REQUIRE(make_tmpdir(db, "db") == 0);
+    snprintf(log, sizeof log, "%.4000s.log", db);
+    igcd_proc p;
+    const char *extra[] = {"--rules", dir, NULL};
+    REQUIRE(igcd_start_ex(&p, db, log, 1, extra) == 0);
+    dev_row row;
+    REQUIRE(dev_row_pick(0, &row) == 0);
+    char brn[11];
+    brn_make(123456789, brn);
+    cJSON *req = dev_request(&row, brn, "홍길동");
+    int st;
+    cJSON *o = http_post_obj(p.port, "/api/v1/classify", req, &st);
+    REQUIRE(st == 200 && o);
+    char *want = stable_answer(o);
+    cJSON_Delete(o);
+    REQUIRE(want);
+
+    enum { NC = 4, PER = 10 };
+    client cl[NC];
+    pthread_t th[NC], pt;
+    prober pr = {.port = p.port, .every_ms = 5};
+    double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
+    REQUIRE(pthread_create(&pt, NULL, probe, &pr) == 0);
+    for (int i = 0; i < NC; i++) {
+        cl[i] = (client){.port = p.port, .n = PER, .req = req, .want = want};
+        REQUIRE(pthread_create(&th[i], NULL, classify_client, &cl[i]) == 0);
+    }
+    int ok = 0, same = 0;
+    for (int i = 0; i < NC; i++) {
+        pthread_join(th[i], NULL);
+        ok += cl[i].ok;
+        same += cl[i].same;
+    }
+    pr.stop = 1;
+    pthread_join(pt, NULL);
+    double loop = cpu_ms(p.pid, p.pid) - loop0, all = cpu_ms(p.pid, 0) - all0;
+    fprintf(stderr, "  %d classifications from %d clients: process CPU %.0f ms, loop thread %.0f ms; /healthz beside "
+                    "them: slowest %.1f ms of %d\n", NC * PER, NC, all, loop, pr.max_ms, pr.n);
+    CHECK_EQ_INT(ok, NC * PER);
+    CHECK_EQ_INT(same, NC * PER);
+    CHECK_EQ_INT(pr.failed, 0);
+    /* the classifications cost real CPU, and the loop's thread did little of it */
+    CHECK(all >= 100);
+    CHECK(loop >= 0 && loop < all * 0.25);
+    CHECK(pr.max_ms < 250.0 * SLOW);
+    free(want);
+    cJSON_Delete(req);
+    CHECK_EQ_INT(igcd_term(&p, 10000), 0);
+    rm_tmp(db);
+    rm_tmp(dir);
+    unlink(log);
+}
+
+
+/* A store of n past judgments: the history rows repeated under new uids, imported
+ * with igc history import. */
+static int big_store(const char *db, size_t n) {
+    char src[PATH_MAX], rows[PATH_MAX + 16], log[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/labeled/history.csv", igc_test_data_dir());
+    snprintf(rows, sizeof rows, "%s.csv", db);
+    snprintf(log, sizeof log, "%s.import.log", db);
+    igc_csv *c;
+    if (igc_csv_open(src, &c)) return -1;
+    FILE *out = fopen(rows, "w");
+    char **f;
+    size_t nf, nhead = 0, nrow = 0;
+    /* the header, then every row with its uid made unique, n rows in all */
+    cJSON *body = cJSON_CreateArray();
+    while (out && igc_csv_next(c, &f, &nf) == 1) {
+        cJSON *r = cJSON_CreateArray();
+        for (size_t i = 0; i < nf; i++) cJSON_AddItemToArray(r, cJSON_CreateString(f[i]));
+        cJSON_AddItemToArray(body, r);
+        if (!nhead) nhead = nf;
+    }
+    igc_csv_close(c);
+    int rows_in = cJSON_GetArraySize(body);
+    for (size_t k = 0; out && rows_in > 1 && nrow <= n; k++) {
+        const cJSON *r = cJSON_GetArrayItem(body, k == 0 ? 0 : (int)(1 + (k - 1) % (size_t)(rows_in - 1)));
+        const cJSON *v;
+        int col = 0;
+        cJSON_ArrayForEach(v, r) {
+            if (col++) fputc(',', out);
+            fputc('"', out);
+            for (const char *p = v->valuestring; *p; p++) {
+                if (*p == '"') fputc('"', out);
+                fputc(*p, out);
+            }
+            if (k && col == 1) fprintf(out, "-%zu", k);
+            fputc('"', out);
+        }
+        fputc('\n', out);
+        nrow++;
+    }
+    cJSON_Delete(body);
+    if (!out || fclose(out)) return -1;
+    const char *argv[] = {IGC_BIN, "--db", db, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                          "history", "import", rows, NULL};
+    int rc = run_wait((char *const *)argv, NULL, log, log);
+    unlink(rows);
+    unlink(log);
+    return rc;
+}
+
+/* Each save makes the next sync refit the engine (0.6 s at 100,000 past judgments):
+ * at a store of 30,000 the refits of three saves run off the loop's thread (before,
+ * each took the loop for its whole length), and /healthz is answered meanwhile. */
+TEST(refit_after_saves_runs_off_the_loop) {
+    char db[PATH_MAX], log[PATH_MAX];
+    REQUIRE(make_tmpdir(db, "db") == 0);
+    snprintf(log, sizeof log, "%.4000s.log", db);
+    REQUIRE(big_store(db, 30000) == 0);
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 1, NULL) == 0);
+    dev_row row;
+    REQUIRE(dev_row_pick(3, &row) == 0);
+    prober pr = {.port = p.port, .every_ms = 50}; /* each answer costs the loop a little CPU too */
+    pthread_t pt;
+    sleep_ms(1500); /* the first sync after the start is done */
+    double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
+    REQUIRE(pthread_create(&pt, NULL, probe, &pr) == 0);
+    int saved = 0;
+    for (int i = 0; i < 3; i++) {
+        char brn[11];
+        brn_make(200000000UL + (unsigned long)i * 7919, brn);
+        cJSON *req = dev_request(&row, brn, "홍길동");
+        int st;
+        cJSON *res = http_post_obj(p.port, "/api/v1/classify", req, &st);
+        const cJSON *top = cJSON_GetArrayItem(jget(res, "items"), 0);
+        cJSON *j = cJSON_Duplicate(req, 1);
+        cJSON_AddItemToObject(j, "result", cJSON_Duplicate(res, 1));
+        cJSON_AddItemToObject(j, "chosen_item", jstr(top, "code") ? cJSON_CreateString(jstr(top, "code")) : cJSON_CreateNull());
+        cJSON_AddStringToObject(j, "comment", "");
+        cJSON *o = http_post_obj(p.port, "/api/v1/judgments", j, &st);
+        saved += st == 201;
+        cJSON_Delete(o);
+        cJSON_Delete(j);
+        cJSON_Delete(res);
+        cJSON_Delete(req);
+        sleep_ms(1500); /* the sync (every second) refits meanwhile */
+    }
+    pr.stop = 1;
+    pthread_join(pt, NULL);
+    double loop = cpu_ms(p.pid, p.pid) - loop0, all = cpu_ms(p.pid, 0) - all0;
+    fprintf(stderr, "  3 saves at 30,000 past judgments: process CPU %.0f ms, loop thread %.0f ms; /healthz beside "
+                    "them: slowest %.1f ms of %d\n", all, loop, pr.max_ms, pr.n);
+    CHECK_EQ_INT(saved, 3);
+    CHECK_EQ_INT(pr.failed, 0);
+    /* three refits cost real CPU (over 100 ms at this size), and not on the loop's thread */
+    CHECK(all - loop >= 100);
+    CHECK(loop >= 0 && loop < 60);
+    CHECK(pr.max_ms < 100.0 * SLOW);
+    CHECK_EQ_INT(igcd_term(&p, 10000), 0);
+    rm_tmp(db);
+    unlink(log);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(classify_runs_off_the_loop), TEST_ENTRY(refit_after_saves_runs_off_the_loop))
