@@ -246,6 +246,31 @@ static inline cJSON *http_get_json(int port, const char *path, int *status) {
     return o;
 }
 
+/* A thread watching the event loop: GET /healthz every every_ms (10 when 0) until
+ * stop, counting answers and failures and keeping the slowest. */
+typedef struct {
+    int port, every_ms;
+    volatile int stop;
+    double max_ms;
+    int n, failed;
+} prober;
+
+static inline void *probe_loop(void *arg) {
+    prober *p = arg;
+    while (!p->stop) {
+        double t0 = ms_now();
+        int st;
+        cJSON *o = http_get_json(p->port, "/healthz", &st);
+        double ms = ms_now() - t0;
+        cJSON_Delete(o);
+        if (st != 200) p->failed++;
+        if (ms > p->max_ms) p->max_ms = ms;
+        p->n++;
+        sleep_ms(p->every_ms ? p->every_ms : 10);
+    }
+    return NULL;
+}
+
 /* POST of a JSON text; returns the parsed body and sets *status. */
 static inline cJSON *http_post_json(int port, const char *path, const char *json, int *status) {
     http_resp r;

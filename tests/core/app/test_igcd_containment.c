@@ -65,31 +65,7 @@ static double loop_cpu_ms(pid_t pid) {
     return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* ---- a concurrent probe of the loop ---- */
-
-typedef struct {
-    int port;
-    volatile int stop;
-    double max_ms;
-    int n, failed;
-} prober;
-
-/* GET /healthz every 10 ms, recording the slowest answer. */
-static void *probe_loop(void *arg) {
-    prober *p = arg;
-    while (!p->stop) {
-        double t0 = ms_now();
-        int st;
-        cJSON *o = http_get_json(p->port, "/healthz", &st);
-        double ms = ms_now() - t0;
-        cJSON_Delete(o);
-        if (st != 200) p->failed++;
-        if (ms > p->max_ms) p->max_ms = ms;
-        p->n++;
-        sleep_ms(10);
-    }
-    return NULL;
-}
+/* the loop is watched by probe_loop (app_test_util.h) */
 
 static cJSON *classify_body(unsigned long brn_body) {
     dev_row row;

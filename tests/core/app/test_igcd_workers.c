@@ -95,28 +95,6 @@ static void *classify_client(void *arg) {
     return NULL;
 }
 
-typedef struct {
-    int port, every_ms;
-    volatile int stop;
-    double max_ms;
-    int n, failed;
-} prober;
-
-static void *probe(void *arg) {
-    prober *p = arg;
-    while (!p->stop) {
-        double t0 = ms_now();
-        int st;
-        cJSON *o = http_get_json(p->port, "/healthz", &st);
-        double ms = ms_now() - t0;
-        cJSON_Delete(o);
-        if (st != 200) p->failed++;
-        if (ms > p->max_ms) p->max_ms = ms;
-        p->n++;
-        sleep_ms(p->every_ms);
-    }
-    return NULL;
-}
 
 /* Four clients classify at once: the loop's thread spends almost nothing on them
  * (before, it ran every classification: all of the process's CPU), /healthz is
@@ -146,7 +124,7 @@ TEST(classify_runs_off_the_loop) {
     pthread_t th[NC], pt;
     prober pr = {.port = p.port, .every_ms = 5};
     double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
-    REQUIRE(pthread_create(&pt, NULL, probe, &pr) == 0);
+    REQUIRE(pthread_create(&pt, NULL, probe_loop, &pr) == 0);
     for (int i = 0; i < NC; i++) {
         cl[i] = (client){.port = p.port, .n = PER, .req = req, .want = want};
         REQUIRE(pthread_create(&th[i], NULL, classify_client, &cl[i]) == 0);
@@ -243,7 +221,7 @@ TEST(refit_after_saves_runs_off_the_loop) {
     pthread_t pt;
     sleep_ms(1500); /* the first sync after the start is done */
     double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
-    REQUIRE(pthread_create(&pt, NULL, probe, &pr) == 0);
+    REQUIRE(pthread_create(&pt, NULL, probe_loop, &pr) == 0);
     int saved = 0;
     for (int i = 0; i < 3; i++) {
         char brn[11];
