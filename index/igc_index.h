@@ -20,6 +20,9 @@ typedef struct igc_index_opts {
     const char *factory; /* FAISS factory string; NULL or "" = "Flat" */
     int use_gpu;         /* -1 auto (default), 0 never, 1 require (error if unavailable) */
     const char *search_params; /* FAISS parameter string applied once trained, e.g. "nprobe=8"; NULL: none */
+    int manual_recluster; /* 1: an IVF searched on the CPU re-clusters as it grows only through
+                             igc_index_recluster_prepare/apply (built aside, then swapped); 0: inside
+                             the igc_index_add that makes it due */
 } igc_index_opts;
 
 /* Creates an empty inner-product index of dimension dim. */
@@ -32,6 +35,16 @@ int igc_index_add(igc_index *x, const float *vecs, size_t n);
 size_t igc_index_size(const igc_index *x);
 /* k nearest by inner product for nq queries: sims[nq*k], ids[nq*k] (-1 where fewer). */
 int igc_index_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids);
+/* Re-clustering built aside: when the collection is due for more lists (it doubled since
+ * the last clustering), prepare computes the new centroids and lists from x without
+ * changing it (searches may run meanwhile; no add may), *out NULL when nothing is due.
+ * apply puts them in place and takes p over; IGC_ESTATE (p freed, x unchanged) when
+ * vectors were added since prepare. */
+typedef struct igc_index_plan igc_index_plan;
+int igc_index_recluster_prepare(const igc_index *x, igc_index_plan **out);
+int igc_index_recluster_apply(igc_index *x, igc_index_plan *p);
+/* Frees a plan that will not be applied. NULL is fine. */
+void igc_index_plan_free(igc_index_plan *p);
 /* 1 when searches run on a GPU. */
 int igc_index_on_gpu(const igc_index *x);
 /* Human-readable description: "Flat/cpu", "IVF256,Flat/gpu0". */

@@ -61,6 +61,7 @@ struct igc_index {
     ivlist *lists;
     size_t ntotal;
     size_t trained_at;   /* size at the last clustering */
+    int manual_recluster; /* re-clustering only through igc_index_recluster_prepare/apply */
 #ifdef IGC_HAVE_FAISS_GPU
     FaissStandardGpuResources *res;
 #endif
@@ -199,9 +200,10 @@ static float *gather(const igc_index *x) {
     return all;
 }
 
-/* Re-buckets every vector under new centroids (nlist of them; cent NULL for one list).
- * Takes cent over. On failure the index is unchanged. */
-static int rebucket(igc_index *x, float *cent, size_t nlist) {
+/* Every vector bucketed under new centroids (nlist of them; cent NULL for one list)
+ * into new lists; x is only read. */
+static int rebucket_plan(const igc_index *x, const float *cent, size_t nlist, ivlist **out) {
+    *out = NULL;
     float *all = gather(x);
     size_t *which = malloc((x->ntotal ? x->ntotal : 1) * sizeof *which);
     ivlist *ls = calloc(nlist, sizeof *ls);
@@ -211,9 +213,14 @@ static int rebucket(igc_index *x, float *cent, size_t nlist) {
     free(all), free(which);
     if (rc) {
         lists_free(ls, nlist);
-        free(cent);
         return rc;
     }
+    *out = ls;
+    return 0;
+}
+
+/* Puts new centroids and lists in place (takes both over). */
+static void install(igc_index *x, float *cent, ivlist *ls, size_t nlist) {
     lists_free(x->lists, x->nlist);
     free(x->cent);
     x->lists = ls;
@@ -221,6 +228,18 @@ static int rebucket(igc_index *x, float *cent, size_t nlist) {
     x->nlist = nlist;
     x->trained_at = x->ntotal;
     describe(x);
+}
+
+/* Re-buckets every vector under new centroids. Takes cent over. On failure the index
+ * is unchanged. */
+static int rebucket(igc_index *x, float *cent, size_t nlist) {
+    ivlist *ls;
+    int rc = rebucket_plan(x, cent, nlist, &ls);
+    if (rc) {
+        free(cent);
+        return rc;
+    }
+    install(x, cent, ls, nlist);
     return 0;
 }
 
@@ -268,12 +287,17 @@ static int train_first(igc_index *x) {
 }
 
 /* Once the collection has doubled since the last clustering and its lists have grown
- * well past LIST_TARGET, clusters again into more lists, so a query keeps scanning
- * about nprobe * LIST_TARGET vectors. k-means on a sample (FAISS's Clustering). */
-static int maybe_retrain(igc_index *x) {
-    if (!x->ivf || x->nlist < 2 || x->ntotal < 2 * x->trained_at) return 0;
+ * well past LIST_TARGET, it is clustered again into more lists, so a query keeps
+ * scanning about nprobe * LIST_TARGET vectors: the new list count, 0 when not due. */
+static size_t recluster_want(const igc_index *x) {
+    if (!x->own || !x->ivf || x->nlist < 2 || x->ntotal < 2 * x->trained_at) return 0;
     size_t want = x->ntotal / LIST_TARGET;
-    if (want < x->factory_nlist || want * 2 < x->nlist * 3) return 0;
+    return want < x->factory_nlist || want * 2 < x->nlist * 3 ? 0 : want;
+}
+
+/* want unit centroids by k-means on a sample (FAISS's Clustering); x is only read. */
+static int cluster(const igc_index *x, size_t want, float **out) {
+    *out = NULL;
     float *all = gather(x), *cent = malloc(want * (size_t)x->dim * sizeof *cent);
     FaissClustering *cl = NULL;
     FaissIndexFlatIP *assigner = NULL;
@@ -284,6 +308,7 @@ static int maybe_retrain(igc_index *x) {
         cp.niter = RETRAIN_ITER;
         cp.max_points_per_centroid = RETRAIN_POINTS;
         cp.spherical = 1; /* inner-product search: unit centroids */
+        one_thread();
         if (faiss_Clustering_new_with_params(&cl, x->dim, (int)want, &cp) ||
             faiss_IndexFlatIP_new_with(&assigner, x->dim) ||
             faiss_Clustering_train(cl, (idx_t)x->ntotal, all, (FaissIndex *)assigner))
@@ -299,12 +324,62 @@ static int maybe_retrain(igc_index *x) {
     if (cl) faiss_Clustering_free(cl);
     if (assigner) faiss_Index_free((FaissIndex *)assigner);
     free(all);
-    if (rc) {
-        free(cent);
-        return rc;
-    }
+    if (rc) free(cent);
+    else *out = cent;
+    return rc;
+}
+
+static int maybe_retrain(igc_index *x) {
+    size_t want = x->manual_recluster ? 0 : recluster_want(x);
+    if (!want) return 0;
+    float *cent;
+    int rc = cluster(x, want, &cent);
+    if (rc) return rc;
     igc_log(IGC_LOG_INFO, "index: %zu vectors re-clustered from %zu into %zu lists", x->ntotal, x->nlist, want);
     return rebucket(x, cent, want);
+}
+
+struct igc_index_plan {
+    size_t ntotal, nlist;
+    float *cent;
+    ivlist *lists;
+};
+
+void igc_index_plan_free(igc_index_plan *p) {
+    if (!p) return;
+    lists_free(p->lists, p->nlist);
+    free(p->cent);
+    free(p);
+}
+
+int igc_index_recluster_prepare(const igc_index *x, igc_index_plan **out) {
+    *out = NULL;
+    size_t want = recluster_want(x);
+    if (!want) return 0;
+    igc_index_plan *p = calloc(1, sizeof *p);
+    if (!p) return IGC_ENOMEM;
+    p->ntotal = x->ntotal;
+    p->nlist = want;
+    int rc = cluster(x, want, &p->cent);
+    if (!rc) rc = rebucket_plan(x, p->cent, want, &p->lists);
+    if (rc) {
+        igc_index_plan_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int igc_index_recluster_apply(igc_index *x, igc_index_plan *p) {
+    if (!p) return 0;
+    if (p->ntotal != x->ntotal || !x->own) {
+        igc_index_plan_free(p);
+        return IGC_ESTATE;
+    }
+    igc_log(IGC_LOG_INFO, "index: %zu vectors re-clustered from %zu into %zu lists", x->ntotal, x->nlist, p->nlist);
+    install(x, p->cent, p->lists, p->nlist);
+    free(p);
+    return 0;
 }
 
 static int own_add(igc_index *x, const float *v, size_t n) {
@@ -395,6 +470,7 @@ int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
         return rc;
     }
     x->factory_nlist = ivf_flat_lists(x->factory);
+    x->manual_recluster = o ? o->manual_recluster : 0;
     x->ivf = x->factory_nlist > 0;
     int rc = 0;
     if (faiss_Index_is_trained(x->idx)) {

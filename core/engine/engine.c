@@ -458,7 +458,8 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
         e->has_enc = 1;
         /* Past judgments grow without bound: a FAISS index. Item sentences are a
          * few thousand: one exact matrix-vector product scores them all. */
-        igc_index_opts io = {e->factory, -1, index_params};
+        /* re-clustering as the judgments grow is built aside by the refit, not in a save */
+        igc_index_opts io = {e->factory, -1, index_params, 1};
         rc = igc_index_new(enc->dim, &io, &e->ex_vidx);
     }
     if (!rc) rc = build_items(e);
@@ -813,6 +814,8 @@ static double natext_logit(const float *w, const query *q) {
 int igc_engine_commit(igc_engine *e) {
     lex_finish(e->ex_lex);
     train_natext(e, NULL, e->natxt);
+    igc_index_plan *ix = NULL;
+    if (e->ex_vidx && igc_index_recluster_prepare(e->ex_vidx, &ix) == 0) igc_index_recluster_apply(e->ex_vidx, ix);
     return 0;
 }
 
@@ -820,11 +823,13 @@ struct igc_engine_refit {
     unsigned long gen;
     lex_stats *lex;
     float *natxt;
+    igc_index_plan *ix; /* the exemplar index's new lists when it is due for more, else NULL */
 };
 
 void igc_engine_refit_free(igc_engine_refit *r) {
     if (!r) return;
     lex_stats_free(r->lex);
+    igc_index_plan_free(r->ix);
     free(r->natxt);
     free(r);
 }
@@ -841,6 +846,10 @@ int igc_engine_refit_prepare(const igc_engine *e, igc_engine_refit **out) {
         return rc;
     }
     train_natext(e, NULL, r->natxt);
+    if (e->ex_vidx && (rc = igc_index_recluster_prepare(e->ex_vidx, &r->ix))) {
+        igc_engine_refit_free(r);
+        return rc;
+    }
     *out = r;
     return 0;
 }
@@ -850,6 +859,12 @@ int igc_engine_refit_apply(igc_engine *e, igc_engine_refit *r) {
     int rc = lex_apply(e->ex_lex, r->lex);
     if (rc) return rc;
     r->lex = NULL;
+    if (r->ix) {
+        /* no exemplar came in since prepare (same generation), so the new lists cover
+         * the index; were it otherwise they would be dropped and built again next time */
+        igc_index_recluster_apply(e->ex_vidx, r->ix);
+        r->ix = NULL;
+    }
     float *old = e->natxt;
     e->natxt = r->natxt;
     r->natxt = old;

@@ -202,7 +202,10 @@ int igc_engine_commit(igc_engine *e);
  * the new statistics and weights aside; apply installs them in a moment (no
  * classification may run then, like add_exemplar) and takes r over. Apply returns
  * IGC_ESTATE, leaving the engine as it was, when an exemplar was added or removed since
- * prepare: prepare again. The engine answers exactly as after igc_engine_commit. */
+ * prepare: prepare again. The engine answers exactly as after igc_engine_commit. When
+ * the past judgments have doubled since the exemplar index was last clustered, prepare
+ * also builds its new lists (seconds at 100,000) and apply swaps them in; commit does
+ * both at once. */
 typedef struct igc_engine_refit igc_engine_refit;
 int igc_engine_refit_prepare(const igc_engine *e, igc_engine_refit **out);
 int igc_engine_refit_apply(igc_engine *e, igc_engine_refit *r);

@@ -266,6 +266,44 @@ TEST(ivf_reclusters_as_it_grows) {
     free(base);
 }
 
+/* With manual re-clustering, adds never re-cluster (a save must not stall); the new
+ * lists are built aside by prepare, which leaves the index searchable and unchanged,
+ * and swapped in by apply; a plan made stale by an add is refused. */
+TEST(ivf_recluster_built_aside) {
+    enum { D = 8, N = 9000 };
+    float *base = random_vecs(N + 1, D);
+    REQUIRE(base);
+    igc_index_opts o = {"IVF16,Flat", 0, "nprobe=4", 1};
+    igc_index *x = NULL;
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    for (size_t i = 0; i < N; i += 600) REQUIRE(igc_index_add(x, base + i * D, N - i < 600 ? N - i : 600) == 0);
+    CHECK_EQ_STR(igc_index_describe(x), "IVF16,Flat nprobe=4/cpu");
+    igc_index_plan *p = NULL;
+    REQUIRE(igc_index_recluster_prepare(x, &p) == 0);
+    REQUIRE(p != NULL);
+    CHECK_EQ_STR(igc_index_describe(x), "IVF16,Flat nprobe=4/cpu");
+    /* stale after an add: refused, nothing changed */
+    REQUIRE(igc_index_add(x, base + (size_t)N * D, 1) == 0);
+    CHECK_EQ_INT(igc_index_recluster_apply(x, p), IGC_ESTATE);
+    CHECK_EQ_STR(igc_index_describe(x), "IVF16,Flat nprobe=4/cpu");
+    REQUIRE(igc_index_recluster_prepare(x, &p) == 0);
+    REQUIRE(p != NULL);
+    CHECK_EQ_INT(igc_index_recluster_apply(x, p), 0);
+    CHECK(strtol(igc_index_describe(x) + 3, NULL, 10) > 16);
+    static const size_t probe[] = {0, 4095, 4096, 8999, N};
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        float s[1];
+        int64_t id[1];
+        REQUIRE(igc_index_search(x, base + probe[i] * D, 1, 1, s, id) == 0);
+        CHECK_EQ_INT(id[0], (long long)probe[i]);
+    }
+    /* nothing due right after: no plan */
+    REQUIRE(igc_index_recluster_prepare(x, &p) == 0);
+    CHECK(p == NULL);
+    igc_index_free(x);
+    free(base);
+}
+
 TEST(bad_arguments_are_errors) {
     igc_index *x = (igc_index *)1;
     igc_index_opts o = {"NotAnIndexType,,", 0};
@@ -320,4 +358,5 @@ IGC_TEST_MAIN(TEST_ENTRY(flat_matches_brute_force), TEST_ENTRY(ids_follow_insert
               TEST_ENTRY(k_larger_than_size), TEST_ENTRY(ivf_below_training_threshold_is_exact),
               TEST_ENTRY(ivf_empty_search_finds_nothing), TEST_ENTRY(ivf_trains_past_threshold),
               TEST_ENTRY(ivf_probing_every_list_is_exact), TEST_ENTRY(ivf_reclusters_as_it_grows),
+              TEST_ENTRY(ivf_recluster_built_aside),
               TEST_ENTRY(bad_arguments_are_errors), TEST_ENTRY(describe_and_gpu_choice))
