@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -244,6 +245,48 @@ static inline cJSON *http_get_json(int port, const char *path, int *status) {
     cJSON *o = cJSON_ParseWithLength(r.body, r.body_len);
     http_resp_free(&r);
     return o;
+}
+
+/* CPU time (ms, 10 ms resolution) of igcd's thread tid (tid == pid: the loop's) or,
+ * with tid 0, of the whole process; -1 when unknown. */
+static inline double proc_cpu_ms(pid_t pid, pid_t tid) {
+    char path[64], buf[1024];
+    if (tid) snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    else snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A copy of the shipped rules in a fresh directory (out). */
+static inline int rules_copy(char out[PATH_MAX]) {
+    if (make_tmpdir(out, "rules")) return -1;
+    DIR *d = opendir(IGC_TEST_SOURCE_DIR "/rules");
+    if (!d) return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".lua")) continue;
+        char from[PATH_MAX * 2], to[PATH_MAX * 2];
+        snprintf(from, sizeof from, "%s/rules/%s", IGC_TEST_SOURCE_DIR, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", out, e->d_name);
+        size_t len;
+        char *t = slurp(from, &len);
+        if (!t || write_text(to, t, len)) {
+            free(t);
+            closedir(d);
+            return -1;
+        }
+        free(t);
+    }
+    closedir(d);
+    return 0;
 }
 
 /* A thread watching the event loop: GET /healthz every every_ms (10 when 0) until

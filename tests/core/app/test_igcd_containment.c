@@ -18,54 +18,11 @@
 #define SLOW 1.0
 #endif
 
-/* A copy of the shipped rules in a fresh directory (out). */
-static int rules_copy(char out[PATH_MAX]) {
-    if (make_tmpdir(out, "rules")) return -1;
-    DIR *d = opendir(IGC_TEST_SOURCE_DIR "/rules");
-    if (!d) return -1;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".lua")) continue;
-        char from[PATH_MAX * 2], to[PATH_MAX * 2];
-        snprintf(from, sizeof from, "%s/rules/%s", IGC_TEST_SOURCE_DIR, e->d_name);
-        snprintf(to, sizeof to, "%s/%s", out, e->d_name);
-        size_t len;
-        char *t = slurp(from, &len);
-        if (!t || write_text(to, t, len)) {
-            free(t);
-            closedir(d);
-            return -1;
-        }
-        free(t);
-    }
-    closedir(d);
-    return 0;
-}
-
 static int put_file(const char *dir, const char *name, const char *text) {
     char p[PATH_MAX * 2];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return write_text(p, text, strlen(text));
 }
-
-/* CPU time (ms) igcd's main thread, the one that runs the loop, has used so far
- * (10 ms resolution); -1 when unknown. */
-static double loop_cpu_ms(pid_t pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* fields after the command name */
-    unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
-    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* the loop is watched by probe_loop (app_test_util.h) */
 
 static cJSON *classify_body(unsigned long brn_body) {
     dev_row row;
@@ -97,7 +54,7 @@ TEST(hostile_rule_does_not_stall) {
     prober pr = {.port = p.port};
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, probe_loop, &pr) == 0);
-    double worst = 0, cpu0 = loop_cpu_ms(p.pid);
+    double worst = 0, cpu0 = proc_cpu_ms(p.pid, p.pid);
     for (int i = 0; i < 20; i++) {
         int st;
         double t0 = ms_now();
@@ -107,7 +64,7 @@ TEST(hostile_rule_does_not_stall) {
         CHECK_EQ_INT(st, 200);
         cJSON_Delete(o);
     }
-    double cpu = loop_cpu_ms(p.pid) - cpu0;
+    double cpu = proc_cpu_ms(p.pid, p.pid) - cpu0;
     pr.stop = 1;
     pthread_join(th, NULL);
     fprintf(stderr, "  20 classifications with a backtracking rule: loop thread CPU %.0f ms in all, slowest %.1f ms; "
@@ -153,9 +110,9 @@ TEST(hostile_reload_does_not_stall) {
     pthread_t th;
     REQUIRE(pthread_create(&th, NULL, probe_loop, &pr) == 0);
     http_resp r;
-    double t0 = ms_now(), cpu0 = loop_cpu_ms(p.pid);
+    double t0 = ms_now(), cpu0 = proc_cpu_ms(p.pid, p.pid);
     CHECK(http_req(p.port, "POST", "/api/v1/rules/reload", "application/json", "", 0, &r) == 0);
-    double ms = ms_now() - t0, cpu = loop_cpu_ms(p.pid) - cpu0;
+    double ms = ms_now() - t0, cpu = proc_cpu_ms(p.pid, p.pid) - cpu0;
     sleep_ms(50);
     pr.stop = 1;
     pthread_join(th, NULL);

@@ -19,43 +19,10 @@
 #define SLOW 1.0
 #endif
 
-/* CPU time (ms, 10 ms resolution) of igcd's thread tid (tid == pid: the loop's) or,
- * with tid 0, of the whole process; -1 when unknown. */
-static double cpu_ms(pid_t pid, pid_t tid) {
-    char path[64], buf[1024];
-    if (tid) snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-    else snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
-    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* A copy of the shipped rules plus one that spends most of its instruction budget
  * on every classification: a slow-ish classification (tens of ms). */
 static int slow_rules(char out[PATH_MAX]) {
-    if (make_tmpdir(out, "rules")) return -1;
-    DIR *d = opendir(IGC_TEST_SOURCE_DIR "/rules");
-    if (!d) return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (!rc && (e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".lua")) continue;
-        char from[PATH_MAX * 2], to[PATH_MAX * 2];
-        snprintf(from, sizeof from, "%s/rules/%s", IGC_TEST_SOURCE_DIR, e->d_name);
-        snprintf(to, sizeof to, "%s/%s", out, e->d_name);
-        size_t len;
-        char *t = slurp(from, &len);
-        rc = !t || write_text(to, t, len);
-        free(t);
-    }
-    closedir(d);
+    int rc = rules_copy(out);
     const char *slow = "rule{ id='slow', description='느린 규칙', apply=function(ctx)\n"
                        "  if (ctx.company.name or '') == '' then return end -- the rule tests give no company\n"
                        "  local s = string.rep('a', 160)\n"
@@ -123,7 +90,7 @@ TEST(classify_runs_off_the_loop) {
     client cl[NC];
     pthread_t th[NC], pt;
     prober pr = {.port = p.port, .every_ms = 5};
-    double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
+    double loop0 = proc_cpu_ms(p.pid, p.pid), all0 = proc_cpu_ms(p.pid, 0);
     REQUIRE(pthread_create(&pt, NULL, probe_loop, &pr) == 0);
     for (int i = 0; i < NC; i++) {
         cl[i] = (client){.port = p.port, .n = PER, .req = req, .want = want};
@@ -137,7 +104,7 @@ TEST(classify_runs_off_the_loop) {
     }
     pr.stop = 1;
     pthread_join(pt, NULL);
-    double loop = cpu_ms(p.pid, p.pid) - loop0, all = cpu_ms(p.pid, 0) - all0;
+    double loop = proc_cpu_ms(p.pid, p.pid) - loop0, all = proc_cpu_ms(p.pid, 0) - all0;
     fprintf(stderr, "  %d classifications from %d clients: process CPU %.0f ms, loop thread %.0f ms; /healthz beside "
                     "them: slowest %.1f ms of %d\n", NC * PER, NC, all, loop, pr.max_ms, pr.n);
     CHECK_EQ_INT(ok, NC * PER);
@@ -220,7 +187,7 @@ TEST(refit_after_saves_runs_off_the_loop) {
     prober pr = {.port = p.port, .every_ms = 50}; /* each answer costs the loop a little CPU too */
     pthread_t pt;
     sleep_ms(1500); /* the first sync after the start is done */
-    double loop0 = cpu_ms(p.pid, p.pid), all0 = cpu_ms(p.pid, 0);
+    double loop0 = proc_cpu_ms(p.pid, p.pid), all0 = proc_cpu_ms(p.pid, 0);
     REQUIRE(pthread_create(&pt, NULL, probe_loop, &pr) == 0);
     int saved = 0;
     for (int i = 0; i < 3; i++) {
@@ -244,7 +211,7 @@ TEST(refit_after_saves_runs_off_the_loop) {
     }
     pr.stop = 1;
     pthread_join(pt, NULL);
-    double loop = cpu_ms(p.pid, p.pid) - loop0, all = cpu_ms(p.pid, 0) - all0;
+    double loop = proc_cpu_ms(p.pid, p.pid) - loop0, all = proc_cpu_ms(p.pid, 0) - all0;
     fprintf(stderr, "  3 saves at 30,000 past judgments: process CPU %.0f ms, loop thread %.0f ms; /healthz beside "
                     "them: slowest %.1f ms of %d\n", all, loop, pr.max_ms, pr.n);
     CHECK_EQ_INT(saved, 3);
