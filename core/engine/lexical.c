@@ -238,35 +238,35 @@ static float bm25(const lex_index *x, const term *t, const posting *p) {
     return (float)(idf_of(x, t) * (x->k1 + 1.0)) * p->tf / (p->tf + doc_norm(x, p->doc));
 }
 
-void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores) {
-    memset(scores, 0, x->ndocs * sizeof *scores);
-    for (size_t i = 0; i < q->n; i++) {
-        const term *t = find(x, q->f[i].id);
-        if (!t) continue;
-        /* hot loop: the term's factor once, the document's norm from the table */
-        float a = (qweight ? qweight[i] : 1.0f) * (float)(idf_of(x, t) * (x->k1 + 1.0));
-        for (uint32_t j = 0; j < t->n; j++) {
-            const posting *p = &t->p[j];
-            scores[p->doc] += a * p->tf / (p->tf + doc_norm(x, p->doc));
-        }
-    }
-}
-
-void lex_score_touched(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
+/* The BM25 loop of both scorers. With touched, documents are recorded as they are first
+ * reached and features of no positive weight are passed over, so "score > 0" means
+ * "touched"; without it every feature is added, as it always was. */
+static void score_into(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
                        uint32_t *touched, size_t *ntouched) {
     size_t nt = 0;
     for (size_t i = 0; i < q->n; i++) {
         const term *t = find(x, q->f[i].id);
         if (!t) continue;
+        /* hot loop: the term's factor once, the document's norm from the table */
         float a = (qweight ? qweight[i] : 1.0f) * (float)(idf_of(x, t) * (x->k1 + 1.0));
-        if (!(a > 0)) continue; /* keeps "score > 0" meaning "touched" */
+        if (touched && !(a > 0)) continue;
         for (uint32_t j = 0; j < t->n; j++) {
             const posting *p = &t->p[j];
-            if (scores[p->doc] == 0) touched[nt++] = p->doc;
+            if (touched && scores[p->doc] == 0) touched[nt++] = p->doc;
             scores[p->doc] += a * p->tf / (p->tf + doc_norm(x, p->doc));
         }
     }
-    *ntouched = nt;
+    if (ntouched) *ntouched = nt;
+}
+
+void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores) {
+    memset(scores, 0, x->ndocs * sizeof *scores);
+    score_into(x, q, qweight, scores, NULL, NULL);
+}
+
+void lex_score_touched(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
+                       uint32_t *touched, size_t *ntouched) {
+    score_into(x, q, qweight, scores, touched, ntouched);
 }
 
 void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out) {
