@@ -200,17 +200,16 @@ static float *gather(const igc_index *x) {
     return all;
 }
 
-/* Every vector bucketed under new centroids (nlist of them; cent NULL for one list)
- * into new lists; x is only read. */
-static int rebucket_plan(const igc_index *x, const float *cent, size_t nlist, ivlist **out) {
+/* Every vector (all: gather()'s copy) bucketed under new centroids (nlist of them; cent
+ * NULL for one list) into new lists; x is only read. */
+static int rebucket_plan(const igc_index *x, const float *all, const float *cent, size_t nlist, ivlist **out) {
     *out = NULL;
-    float *all = gather(x);
     size_t *which = malloc((x->ntotal ? x->ntotal : 1) * sizeof *which);
     ivlist *ls = calloc(nlist, sizeof *ls);
     int rc = all && which && ls ? assign(x, cent, nlist, all, x->ntotal, which) : IGC_ENOMEM;
     for (size_t i = 0; !rc && i < x->ntotal; i++)
         rc = list_push(&ls[which[i]], x->dim, all + i * (size_t)x->dim, (int64_t)i);
-    free(all), free(which);
+    free(which);
     if (rc) {
         lists_free(ls, nlist);
         return rc;
@@ -230,11 +229,11 @@ static void install(igc_index *x, float *cent, ivlist *ls, size_t nlist) {
     describe(x);
 }
 
-/* Re-buckets every vector under new centroids. Takes cent over. On failure the index
- * is unchanged. */
-static int rebucket(igc_index *x, float *cent, size_t nlist) {
+/* Re-buckets every vector (all) under new centroids. Takes cent over. On failure the
+ * index is unchanged. */
+static int rebucket(igc_index *x, const float *all, float *cent, size_t nlist) {
     ivlist *ls;
-    int rc = rebucket_plan(x, cent, nlist, &ls);
+    int rc = rebucket_plan(x, all, cent, nlist, &ls);
     if (rc) {
         free(cent);
         return rc;
@@ -267,8 +266,10 @@ static int train_first(igc_index *x) {
         free(all);
         return rc;
     }
-    free(all);
-    if (rc) return rc;
+    if (rc) {
+        free(all);
+        return rc;
+    }
     FaissIndexIVF *ivf = faiss_IndexIVF_cast(x->idx);
     FaissIndexFlat *q = ivf ? faiss_IndexFlat_cast(faiss_IndexIVF_quantizer(ivf)) : NULL;
     float *xb = NULL;
@@ -277,13 +278,19 @@ static int train_first(igc_index *x) {
     size_t nlist = ivf ? faiss_IndexIVF_nlist(ivf) : 0;
     if (!xb || !nlist || sz != nlist * (size_t)x->dim) {
         igc_log(IGC_LOG_ERROR, "index: %s has no flat coarse quantizer to scan with", x->factory);
+        free(all);
         return IGC_EUNSUP;
     }
     x->nprobe = faiss_IndexIVF_nprobe(ivf);
     float *cent = malloc(sz * sizeof *cent);
-    if (!cent) return IGC_ENOMEM;
+    if (!cent) {
+        free(all);
+        return IGC_ENOMEM;
+    }
     memcpy(cent, xb, sz * sizeof *cent);
-    return rebucket(x, cent, nlist);
+    rc = rebucket(x, all, cent, nlist);
+    free(all);
+    return rc;
 }
 
 /* Once the collection has doubled since the last clustering and its lists have grown
@@ -295,10 +302,11 @@ static size_t recluster_want(const igc_index *x) {
     return want < x->factory_nlist || want * 2 < x->nlist * 3 ? 0 : want;
 }
 
-/* want unit centroids by k-means on a sample (FAISS's Clustering); x is only read. */
-static int cluster(const igc_index *x, size_t want, float **out) {
+/* want unit centroids by k-means on a sample (FAISS's Clustering) of all, the index's
+ * vectors (gather()). */
+static int cluster(const igc_index *x, const float *all, size_t want, float **out) {
     *out = NULL;
-    float *all = gather(x), *cent = malloc(want * (size_t)x->dim * sizeof *cent);
+    float *cent = malloc(want * (size_t)x->dim * sizeof *cent);
     FaissClustering *cl = NULL;
     FaissIndexFlatIP *assigner = NULL;
     int rc = all && cent ? 0 : IGC_ENOMEM;
@@ -323,7 +331,6 @@ static int cluster(const igc_index *x, size_t want, float **out) {
     }
     if (cl) faiss_Clustering_free(cl);
     if (assigner) faiss_Index_free((FaissIndex *)assigner);
-    free(all);
     if (rc) free(cent);
     else *out = cent;
     return rc;
@@ -332,11 +339,14 @@ static int cluster(const igc_index *x, size_t want, float **out) {
 static int maybe_retrain(igc_index *x) {
     size_t want = x->manual_recluster ? 0 : recluster_want(x);
     if (!want) return 0;
-    float *cent;
-    int rc = cluster(x, want, &cent);
-    if (rc) return rc;
-    igc_log(IGC_LOG_INFO, "index: %zu vectors re-clustered from %zu into %zu lists", x->ntotal, x->nlist, want);
-    return rebucket(x, cent, want);
+    float *cent, *all = gather(x);
+    int rc = all ? cluster(x, all, want, &cent) : IGC_ENOMEM;
+    if (!rc) {
+        igc_log(IGC_LOG_INFO, "index: %zu vectors re-clustered from %zu into %zu lists", x->ntotal, x->nlist, want);
+        rc = rebucket(x, all, cent, want);
+    }
+    free(all);
+    return rc;
 }
 
 struct igc_index_plan {
@@ -360,8 +370,10 @@ int igc_index_recluster_prepare(const igc_index *x, igc_index_plan **out) {
     if (!p) return IGC_ENOMEM;
     p->ntotal = x->ntotal;
     p->nlist = want;
-    int rc = cluster(x, want, &p->cent);
-    if (!rc) rc = rebucket_plan(x, p->cent, want, &p->lists);
+    float *all = gather(x);
+    int rc = all ? cluster(x, all, want, &p->cent) : IGC_ENOMEM;
+    if (!rc) rc = rebucket_plan(x, all, p->cent, want, &p->lists);
+    free(all);
     if (rc) {
         igc_index_plan_free(p);
         return rc;
