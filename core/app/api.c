@@ -1105,23 +1105,13 @@ static void h_judgment_list(void *ud, const igc_http_request *req, igc_http_resp
         return;
     }
     cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "judgments");
+    static const char *copy[] = {"saved_at",   "chosen_item",  "chosen_item_name", "none_reason",
+                                 "comment",    "taxonomy_version", "rules_version", "examiner",
+                                 "status",     "confirmed",    "confirmed_by",     "supersedes",
+                                 "superseded_by", "voided_by", "void_reason"};
     for (size_t i = 0; i < ids.n; i++) {
-        char *json;
-        size_t len;
-        if (igc_store_judgment_get(a->store, ids.ids[i], &json, &len)) continue;
-        cJSON *j = cJSON_ParseWithLength(json, len);
-        free(json);
-        if (!j) continue;
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "id", ids.ids[i]);
-        static const char *copy[] = {"saved_at",   "chosen_item",  "chosen_item_name", "none_reason",
-                                     "comment",    "taxonomy_version", "rules_version", "examiner",
-                                     "status",     "confirmed",    "confirmed_by",     "supersedes",
-                                     "superseded_by", "voided_by", "void_reason"};
-        for (int k = 0; k < (int)(sizeof copy / sizeof copy[0]); k++) {
-            cJSON *v = cJSON_GetObjectItemCaseSensitive(j, copy[k]);
-            if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
-        }
+        cJSON *j, *x = igc_app_judgment_brief(a, ids.ids[i], copy, sizeof copy / sizeof copy[0], &j);
+        if (!x) continue;
         add_reclassification(a, ids.ids[i], x);
         cJSON *co = cJSON_GetObjectItemCaseSensitive(j, "company");
         cJSON *nm = co ? cJSON_GetObjectItemCaseSensitive(co, "name") : NULL;

@@ -405,6 +405,10 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
  * (all when all_states), with their exemplars; logs and audits it. *n gets how
  * many. */
 int igc_app_judgment_purge(igc_app *a, const char *user, const char *before, int all_states, size_t *n);
+/* A stored judgment in brief for lists: {id, and those of the ncopy fields it has}.
+ * *doc gets the whole parsed document (the caller deletes it). NULL when it cannot be
+ * read. */
+cJSON *igc_app_judgment_brief(igc_app *a, const char *id, const char *const *copy, size_t ncopy, cJSON **doc);
 
 /* ---- the audit log (judgments.c) ---- */
 /* A record {at, action, user, ...fields} (fields consumed). With t, written in

@@ -485,3 +485,21 @@ int igc_app_judgment_purge(igc_app *a, const char *user, const char *before, int
     free(c.brns);
     return rc;
 }
+
+cJSON *igc_app_judgment_brief(igc_app *a, const char *id, const char *const *copy, size_t ncopy, cJSON **doc) {
+    *doc = NULL;
+    char *txt;
+    size_t len;
+    if (igc_store_judgment_get(a->store, id, &txt, &len)) return NULL;
+    cJSON *d = cJSON_ParseWithLength(txt, len);
+    free(txt);
+    if (!d) return NULL;
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "id", id);
+    for (size_t k = 0; k < ncopy; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, copy[k]);
+        if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
+    }
+    *doc = d;
+    return x;
+}

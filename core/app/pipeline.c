@@ -382,21 +382,11 @@ static cJSON *previous_judgments(igc_app *a, const char *brn10) {
     cJSON *arr = cJSON_CreateArray();
     igc_store_ids ids;
     if (igc_store_judgment_list_brn(a->store, brn10, 5, &ids)) return arr;
+    static const char *copy[] = {"saved_at", "chosen_item", "chosen_item_name", "none_reason", "examiner",
+                                 "status", "confirmed", "confirmed_by", "void_reason"};
     for (size_t i = 0; i < ids.n; i++) {
-        char *txt;
-        size_t len;
-        if (igc_store_judgment_get(a->store, ids.ids[i], &txt, &len)) continue;
-        cJSON *d = cJSON_ParseWithLength(txt, len);
-        free(txt);
-        if (!d) continue;
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "id", ids.ids[i]);
-        static const char *copy[] = {"saved_at", "chosen_item", "chosen_item_name", "none_reason", "examiner",
-                                     "status", "confirmed", "confirmed_by", "void_reason"};
-        for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, copy[k]);
-            if (v) cJSON_AddItemToObject(x, copy[k], cJSON_Duplicate(v, 1));
-        }
+        cJSON *d, *x = igc_app_judgment_brief(a, ids.ids[i], copy, sizeof copy / sizeof copy[0], &d);
+        if (!x) continue;
         if (!cJSON_GetObjectItemCaseSensitive(x, "status")) cJSON_AddStringToObject(x, "status", "current");
         cJSON_AddItemToArray(arr, x);
         cJSON_Delete(d);
