@@ -1198,6 +1198,7 @@ const STATUS_LABELS = {
   last_rule_error: '마지막 규칙 오류',
   map_size: '저장 공간', map_used: '사용량', uptime_s: '가동 시간(초)', started_at: '시작 시각',
   model: '인코더 모델', encoder: '인코더', index: '검색 색인', terms: '색인어 수',
+  kind: '종류', alarm_pct: '경보 기준(%)', audit_records: '감사 기록 수', reclassify: '재분류 작업',
 };
 function scalarRows(obj, skip) {
   return Object.entries(obj || {})
