@@ -6,7 +6,10 @@
  * the index and the neighbour search work at the requested size. Queries are the
  * rows of a labelled file (dev.csv by default). Prints medians and p99 in ms,
  * companies per second and peak memory, how often the answers agree with those of
- * an exact (Flat) index over the same exemplars, and one JSON line for scripts. */
+ * an exact (Flat) index over the same exemplars, checksums of the answers (the
+ * engine's to 1e-6, the whole answer as the API gives it) and one JSON line for
+ * scripts. --answers-out F writes each query's answers in full for
+ * bench/same_answers.py, which compares two builds' answers with a tolerance. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -148,6 +151,41 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ULL;
     return h;
 }
+/* The pipeline's answer as the API gives it, less what changes from run to run
+ * (elapsed_ms, classified_on): detached from o, printed unformatted. */
+static char *answer_text(cJSON *o) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "elapsed_ms");
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "classified_on");
+    return cJSON_PrintUnformatted(o);
+}
+
+/* One line of --answers-out: the engine's answer to full precision and the
+ * pipeline's, for bench/same_answers.py. */
+static void write_answer(FILE *f, const row *r, const igc_engine_result *res, const char *full) {
+    cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "engine");
+    cJSON_AddStringToObject(o, "uid", r->f[0]);
+    cJSON_AddBoolToObject(e, "applicable", res->applicable);
+    cJSON_AddBoolToObject(e, "needs_review", res->needs_review);
+    cJSON_AddNumberToObject(e, "p_applicable", res->p_applicable);
+    cJSON *cs = cJSON_AddArrayToObject(e, "cands");
+    for (size_t c = 0; c < res->ncands; c++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "code", res->cands[c].item->code);
+        cJSON_AddNumberToObject(x, "score", res->cands[c].score);
+        cJSON *kw = cJSON_AddArrayToObject(x, "keywords");
+        for (size_t k = 0; k < res->cands[c].nkeywords; k++) cJSON_AddItemToArray(kw, cJSON_CreateString(res->cands[c].keywords[k]));
+        cJSON *tm = cJSON_AddArrayToObject(x, "terms");
+        for (size_t k = 0; k < res->cands[c].nterms; k++) cJSON_AddItemToArray(tm, cJSON_CreateString(res->cands[c].terms[k]));
+        cJSON_AddStringToObject(x, "basis", res->cands[c].basis ? res->cands[c].basis : "");
+        cJSON_AddItemToArray(cs, x);
+    }
+    cJSON_AddItemToObject(o, "answer", full ? cJSON_Parse(full) : cJSON_CreateNull());
+    char *t = cJSON_PrintUnformatted(o);
+    if (t) fprintf(f, "%s\n", t);
+    free(t);
+    cJSON_Delete(o);
+}
+
 static uint64_t answer_hash(uint64_t h, const igc_engine_result *r) {
     long long v[3] = {r->applicable, r->needs_review, llround(r->p_applicable * 1e6)};
     h = fnv(h, v, sizeof v);
@@ -183,7 +221,7 @@ static double throughput(igc_app *a, row *q, size_t nq, size_t total, int thread
 int main(int argc, char **argv) {
     igc_config cfg;
     igc_config_init(&cfg);
-    const char *queries = NULL, *history = NULL;
+    const char *queries = NULL, *history = NULL, *answers_out = NULL;
     long nex = 10000, threads = 2, batch = 20000, reps = 5;
     igc_buf err = {0};
     for (int i = 1; i < argc;) {
@@ -196,7 +234,7 @@ int main(int argc, char **argv) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "usage: igc-bench [--queries F.csv] [--history F.csv] [--exemplars N] [--threads T] "
-                            "[--batch N] [--reps N] [common options]\n%s", igc_config_help());
+                            "[--batch N] [--reps N] [--answers-out F.jsonl] [common options]\n%s", igc_config_help());
             return 2;
         }
         if (!strcmp(argv[i], "--queries")) queries = v;
@@ -205,6 +243,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--threads")) threads = strtol(v, NULL, 10);
         else if (!strcmp(argv[i], "--batch")) batch = strtol(v, NULL, 10);
         else if (!strcmp(argv[i], "--reps")) reps = strtol(v, NULL, 10);
+        else if (!strcmp(argv[i], "--answers-out")) answers_out = v;
         else {
             fprintf(stderr, "igc-bench: unknown option %s\n", argv[i]);
             return 2;
@@ -238,7 +277,12 @@ int main(int argc, char **argv) {
     size_t n = nq * (size_t)reps;
     double *eng = malloc(n * sizeof *eng), *full = malloc(n * sizeof *full);
     double *engc = malloc(n * sizeof *engc), *fullc = malloc(n * sizeof *fullc);
-    uint64_t answers = 0xcbf29ce484222325ULL;
+    uint64_t answers = 0xcbf29ce484222325ULL, full_answers = answers;
+    FILE *af = answers_out ? fopen(answers_out, "w") : NULL;
+    if (answers_out && !af) {
+        fprintf(stderr, "igc-bench: cannot write %s\n", answers_out);
+        return 1;
+    }
     for (size_t k = 0; k < n; k++) {
         const row *r = &q[k % nq];
         igc_engine_input in = {r->f[1], r->f[2], r->f[3], r->f[4], r->f[5], r->f[6], r->f[7]};
@@ -247,18 +291,22 @@ int main(int argc, char **argv) {
         int crc = igc_engine_classify(app.engine, &in, NULL, &res);
         engc[k] = cpu_ms() - sc;
         eng[k] = igc_now_ms() - s;
-        if (!crc) {
-            if (k < nq) answers = answer_hash(answers, &res);
-            igc_engine_result_free(&res);
-        }
+        if (!crc && k < nq) answers = answer_hash(answers, &res);
         igc_req req;
         req_of(r, &req);
         cJSON *o;
         s = igc_now_ms(), sc = cpu_ms();
-        if (igc_app_classify(&app, &req, 1, &o) == 0) cJSON_Delete(o);
+        int frc = igc_app_classify(&app, &req, 1, &o);
         fullc[k] = cpu_ms() - sc;
         full[k] = igc_now_ms() - s;
+        char *text = !frc && k < nq ? answer_text(o) : NULL;
+        if (text) full_answers = fnv(full_answers, text, strlen(text) + 1);
+        if (af && !crc && k < nq) write_answer(af, r, &res, text);
+        free(text);
+        if (!frc) cJSON_Delete(o);
+        if (!crc) igc_engine_result_free(&res);
     }
+    if (af) fclose(af);
     double e50 = pct(eng, n, 0.5), e99 = pct(eng, n, 0.99), f50 = pct(full, n, 0.5), f99 = pct(full, n, 0.99);
     double ec50 = pct(engc, n, 0.5), fc50 = pct(fullc, n, 0.5);
     double tp1 = throughput(&app, q, nq, (size_t)batch, 1, 0);
@@ -336,14 +384,15 @@ int main(int argc, char **argv) {
     printf("peak memory (max RSS)                %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
     printf("same answer as an exact index        rank 1 and applicability %.1f%%, top-3 set %.1f%%\n",
            agree[0] * 100, agree[1] * 100);
-    printf("answers checksum                     %016llx\n", (unsigned long long)answers);
+    printf("answers checksum                     %016llx (engine), %016llx (whole answer as the API gives it)\n",
+           (unsigned long long)answers, (unsigned long long)full_answers);
     printf("{\"exemplars\":%zu,\"engine_p50_ms\":%.4f,\"engine_p99_ms\":%.4f,\"full_p50_ms\":%.4f,\"full_p99_ms\":%.4f,"
            "\"batch_1t\":%.0f,\"batch_%ldt\":%.0f,\"batch_full_%ldt\":%.0f,\"max_rss_mib\":%.1f,"
            "\"agree_exact_top1\":%.3f,\"agree_exact_top3\":%.3f,\"add_exemplar_p50_ms\":%.3f,\"commit_p50_ms\":%.3f,"
            "\"engine_cpu_p50_ms\":%.4f,\"full_cpu_p50_ms\":%.4f,\"refit_apply_p50_ms\":%.4f,\"refit_apply_max_ms\":%.4f,"
-           "\"answers\":\"%016llx\"}\n",
+           "\"answers\":\"%016llx\",\"full_answers\":\"%016llx\"}\n",
            total_ex, e50, e99, f50, f99, tp1, threads, tpn, threads, tpf, (double)ru.ru_maxrss / 1024.0, agree[0],
-           agree[1], s50, r50, ec50, fc50, i50, inst_max, (unsigned long long)answers);
+           agree[1], s50, r50, ec50, fc50, i50, inst_max, (unsigned long long)answers, (unsigned long long)full_answers);
     free(engc), free(fullc);
     free(eng), free(full);
     free_rows(hist, nhr), free_rows(q, nq);
