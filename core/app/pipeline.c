@@ -411,7 +411,8 @@ int igc_app_classify_engine(igc_app *a, igc_engine *engine, const igc_req *req, 
     igc_engine_input in;
     igc_req_engine_input(req, &in);
     igc_engine_result res;
-    int rc = igc_engine_classify(eng, &in, exclude_key, &res);
+    /* 분류근거 only for the items shown, once the rules have chosen them */
+    int rc = igc_engine_classify_ex(eng, &in, exclude_key, IGC_ENGINE_DEFER_BASIS, &res);
     if (rc) {
         igc_engine_unref(eng);
         return rc;
@@ -492,6 +493,8 @@ int igc_app_classify_engine(igc_app *a, igc_engine *engine, const igc_req *req, 
     cJSON *items = cJSON_AddArrayToObject(o, "items");
     for (size_t k = 0; k < n && k < IGC_TOP; k++) {
         size_t i = order[k];
+        int brc = igc_engine_result_basis(eng, &res, i);
+        if (brc) igc_log(IGC_LOG_WARN, "classify: 분류근거 not written (%s)", igc_strerror(brc));
         const igc_engine_cand *c = &res.cands[i];
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "rank", (double)(k + 1));

@@ -1569,14 +1569,36 @@ static size_t query_weights(const igc_engine *e, const query *q, qweight *out) {
     return m;
 }
 
+/* What 분류근거 needs of a classification's scoring, kept with a result whose bases
+ * are written later (IGC_ENGINE_DEFER_BASIS). */
+struct igc_engine_why {
+    qweight *qw; /* the query's weights for quoting (query_weights) */
+    size_t nqw;
+    int group;   /* KSIC group, -1 when unknown */
+    nb *nbs;     /* the neighbours, as in scoring */
+    size_t nnb;
+    igc_lexicon *lx; /* the dictionary the classification held (a reference) */
+};
+
+static void why_free(struct igc_engine_why *w) {
+    if (!w) return;
+    free(w->qw);
+    free(w->nbs);
+    igc_lexicon_unref(w->lx);
+    free(w);
+}
+
 /* 분류근거: the item sentence that shares most with the input, the similar past
  * judgments that carry the item, and the KSIC group's history. */
-static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, const scoring *sc,
-                         const igc_engine_result *r, size_t ci, const igc_ksic_match *km) {
+static int explain_basis(const igc_engine *e, const struct igc_engine_why *why, const igc_engine_result *r,
+                         size_t ci) {
     igc_engine_cand *c = (igc_engine_cand *)&r->cands[ci];
-    int ii = (int)(c->item - e->tx->items), group = sc->group;
-    const nb *nbs = sc->nbs;
-    size_t nnb = sc->nnb;
+    int ii = (int)(c->item - e->tx->items), group = why->group;
+    const nb *nbs = why->nbs;
+    size_t nnb = why->nnb;
+    const qweight *qw = why->qw;
+    size_t nqw = why->nqw;
+    const igc_ksic_match *km = &r->ksic;
     const item_text *t = &e->itext[ii];
     double best = 0;
     size_t bs = t->nsent;
@@ -1631,7 +1653,7 @@ static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, con
                            km->first ? km->first->grp3_name : "", tot, with);
     }
     /* an item easily mixed up with another shown candidate: the dictionary's cue */
-    const igc_lex_item *li = sc->lx ? igc_lexicon_item(sc->lx, (size_t)ii) : NULL;
+    const igc_lex_item *li = why->lx ? igc_lexicon_item(why->lx, (size_t)ii) : NULL;
     for (size_t k = 0; li && k < li->nconfusable; k++) {
         int also = 0;
         for (size_t o = 0; o < r->ncands && o < 3; o++) also |= o != ci && r->cands[o].item == li->confusable[k].item;
@@ -1645,20 +1667,32 @@ static int explain_basis(const igc_engine *e, const qweight *qw, size_t nqw, con
 }
 
 static int classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
-                    igc_engine_result *r);
+                    int flags, igc_engine_result *r);
 
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r) {
-    return classify(e, in, exclude_key, 1, r);
+    return classify(e, in, exclude_key, 1, 0, r);
+}
+
+int igc_engine_classify_ex(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int flags,
+                           igc_engine_result *r) {
+    return classify(e, in, exclude_key, 1, flags, r);
 }
 
 int igc_engine_classify_stored(const igc_engine *e, const igc_engine_input *in, const char *key,
                                igc_engine_result *r) {
-    return classify(e, in, key, 0, r);
+    return classify(e, in, key, 0, 0, r);
+}
+
+int igc_engine_result_basis(const igc_engine *e, igc_engine_result *r, size_t c) {
+    if (c >= r->ncands) return IGC_EINVAL;
+    if (r->cands[c].basis) return 0;
+    if (!r->why) return IGC_ESTATE;
+    return explain_basis(e, r->why, r, c);
 }
 
 static int classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
-                    igc_engine_result *r) {
+                    int flags, igc_engine_result *r) {
     memset(r, 0, sizeof *r);
     const igc_engine_params *p = &e->p;
     size_t ni = e->tx->nitems;
@@ -1738,6 +1772,15 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
         n->sim = sc.nbs[j].sim;
     }
     size_t nqw = query_weights(e, &sc.q, qw);
+    /* what 분류근거 needs, kept with the result (moved out of sc and qw) */
+    struct igc_engine_why *why = calloc(1, sizeof *why);
+    if (!why) {
+        rc = IGC_ENOMEM;
+        goto done;
+    }
+    *why = (struct igc_engine_why){qw, nqw, sc.group, sc.nbs, sc.nnb, sc.lx ? igc_lexicon_ref(sc.lx) : NULL};
+    qw = NULL;
+    r->why = why; /* sc.nbs is why's now: scoring_free below leaves it */
     /* the words that made each candidate's cosine with its closest item sentence: one
      * call to the encoder for all candidates */
     size_t nw = sc.q.w.n;
@@ -1750,10 +1793,17 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
             int ii = (int)(r->cands[c].item - e->tx->items);
             size_t best = e->item_vec0[ii];
             double bs = -2;
-            for (size_t v = e->item_vec0[ii]; v < e->item_vec0[ii + 1]; v++) {
-                double dot = 0;
-                for (size_t k = 0; k < d; k++) dot += sc.qv[k] * e->item_vecs[v * d + k];
-                if (dot > bs) bs = dot, best = v;
+            /* four sentences' dot products side by side, each summed in order as
+             * before, then compared in sentence order: the same choice, ties included */
+            for (size_t v0 = e->item_vec0[ii]; v0 < e->item_vec0[ii + 1]; v0 += 4) {
+                size_t nv = e->item_vec0[ii + 1] - v0 < 4 ? e->item_vec0[ii + 1] - v0 : 4;
+                double dot[4] = {0};
+                const float *iv[4];
+                for (size_t l = 0; l < 4; l++) iv[l] = e->item_vecs + (v0 + (l < nv ? l : 0)) * d;
+                for (size_t k = 0; k < d; k++)
+                    for (size_t l = 0; l < 4; l++) dot[l] += sc.qv[k] * iv[l][k]; /* a float product, as before */
+                for (size_t l = 0; l < nv; l++)
+                    if (dot[l] > bs) bs = dot[l], best = v0 + l;
             }
             if (e->item_vec0[ii] == e->item_vec0[ii + 1]) memset(targets + c * d, 0, d * sizeof *targets);
             else memcpy(targets + c * d, e->item_vecs + best * d, d * sizeof *targets);
@@ -1769,11 +1819,17 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
         lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
         if (sc.lx) rc = explain_terms(e, in, &sc, ii, &r->cands[c]);
         if (!rc) rc = explain_keywords(e, in, &sc, lexc, dcontrib ? dcontrib + c * nw : NULL, ii, &r->cands[c]);
-        if (!rc) rc = explain_basis(e, qw, nqw, &sc, r, c, &r->ksic);
+        if (!rc && !(flags & IGC_ENGINE_DEFER_BASIS)) rc = explain_basis(e, why, r, c);
+    }
+    if (!(flags & IGC_ENGINE_DEFER_BASIS)) {
+        sc.nbs = NULL; /* freed with why */
+        why_free(r->why);
+        r->why = NULL;
     }
     free(dcontrib);
 done:
     free(prob), free(lexc), free(qw);
+    if (r->why) sc.nbs = NULL;
     scoring_free(&sc);
     if (rc) igc_engine_result_free(r);
     return rc;
@@ -1789,4 +1845,6 @@ void igc_engine_result_free(igc_engine_result *r) {
         r->cands[c].basis = NULL;
     }
     r->ncands = 0;
+    why_free(r->why);
+    r->why = NULL;
 }

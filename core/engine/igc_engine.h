@@ -146,6 +146,7 @@ typedef struct igc_engine_result {
     igc_ksic_match ksic;        /* resolved KSIC (level 0 when unknown/blank) */
     char lexicon_version[64];   /* the index-term dictionary this answer used, "none" without */
     char na_cue[192];           /* a not-applicable cue of the dictionary found in the input, "" when none */
+    struct igc_engine_why *why; /* what a deferred 분류근거 needs (IGC_ENGINE_DEFER_BASIS), else NULL */
 } igc_engine_result;
 
 typedef struct igc_engine igc_engine;
@@ -214,6 +215,17 @@ void igc_engine_refit_free(igc_engine_refit *r);
 /* Classifies one company. exclude_key skips that exemplar (leave-one-out tuning). */
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r);
+/* igc_engine_classify_ex() flags. DEFER_BASIS: the candidates' 분류근거 are left NULL
+ * and written by igc_engine_result_basis() for the ones shown (the rest of the answer,
+ * keywords included, is complete and the same). */
+#define IGC_ENGINE_DEFER_BASIS 1
+/* igc_engine_classify with flags. */
+int igc_engine_classify_ex(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int flags,
+                           igc_engine_result *r);
+/* Writes candidate c's 분류근거 (r->cands[c].basis) when the classification deferred it;
+ * 0 at once when it is there. e is the engine that classified, unchanged since (the
+ * caller still holds it as it did for the classification). */
+int igc_engine_result_basis(const igc_engine *e, igc_engine_result *r, size_t c);
 /* Classifies a stored exemplar again (re-classification): like igc_engine_classify with
  * exclude_key = key, its own vote left out of the neighbours, prototypes and priors, but
  * the applicability text classifier is the one trained on all exemplars (retraining it

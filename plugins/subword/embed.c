@@ -325,21 +325,35 @@ static float sum_rows(const igc_embed_model *m, const occ *o, size_t n, float *u
 }
 
 /* contrib[w] = sum over w's occurrences of (tfidf/c) * dot(row, target) / norm. */
-static void split(const igc_embed_model *m, const occ *o, size_t n, const float *target, float norm,
+/* Each word's share of the cosine between the text (its occurrences o, norm) and
+ * each of nt targets, into contrib[t * nwords + word]. A row's vector is read once
+ * for all targets, and the targets' dot products run side by side: each is still
+ * summed in the same order, so the result does not depend on nt. */
+static void split(const igc_embed_model *m, const occ *o, size_t n, const float *targets, size_t nt, float norm,
                   float *contrib, size_t nwords) {
-    memset(contrib, 0, nwords * sizeof *contrib);
+    memset(contrib, 0, nt * nwords * sizeof *contrib);
     if (norm <= 0) return;
     int d = m->dim;
+    enum { LANES = 4 };
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && o[j].row == o[i].row) j++;
         float c = (float)(j - i);
         float share = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]) / c;
         const float *v = m->w + (size_t)o[i].row * (size_t)d;
-        double dot = 0;
-        for (int k = 0; k < d; k++) dot += (double)v[k] * target[k];
-        for (size_t t = i; t < j; t++)
-            if (o[t].word < nwords) contrib[o[t].word] += (float)(share * dot / norm);
+        for (size_t t0 = 0; t0 < nt; t0 += LANES) {
+            size_t nl = nt - t0 < LANES ? nt - t0 : LANES;
+            double dot[LANES] = {0};
+            const float *tg[LANES];
+            for (size_t l = 0; l < LANES; l++) tg[l] = targets + (t0 + (l < nl ? l : 0)) * (size_t)d;
+            for (int k = 0; k < d; k++) {
+                double vk = v[k];
+                for (size_t l = 0; l < LANES; l++) dot[l] += vk * tg[l][k];
+            }
+            for (size_t l = 0; l < nl; l++)
+                for (size_t t = i; t < j; t++)
+                    if (o[t].word < nwords) contrib[(t0 + l) * nwords + o[t].word] += (float)(share * dot[l] / norm);
+        }
         i = j;
     }
 }
@@ -370,7 +384,7 @@ int igc_embed_encode_words(const igc_embed_model *m, const igc_words *words, flo
     int rc = encode_occ(m, words, out, &norm, &o, &n);
     if (contrib) {
         if (rc) memset(contrib, 0, words->n * sizeof *contrib);
-        else split(m, o, n, out, norm, contrib, words->n);
+        else split(m, o, n, out, 1, norm, contrib, words->n);
     }
     free(o);
     return rc;
@@ -386,11 +400,8 @@ int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const fl
     float norm;
     /* the words are encoded once, whatever the number of targets */
     int rc = encode_occ(m, words, u, &norm, &o, &n);
-    for (size_t t = 0; t < ntargets; t++) {
-        float *c = contrib + t * words->n;
-        if (rc) memset(c, 0, words->n * sizeof *c);
-        else split(m, o, n, targets + t * (size_t)m->dim, norm, c, words->n);
-    }
+    if (rc) memset(contrib, 0, ntargets * words->n * sizeof *contrib);
+    else split(m, o, n, targets, ntargets, norm, contrib, words->n);
     free(o);
     free(u);
     return rc;

@@ -956,6 +956,36 @@ TEST(deterministic) {
     }
 }
 
+/* A deferred 분류근거 (IGC_ENGINE_DEFER_BASIS) is the same answer: no basis until asked,
+ * then each one written on demand equals the one written at once; the rest equal too. */
+TEST(deferred_basis) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *e = full_enc();
+    REQUIRE(e);
+    size_t differ = 0, asked = 0;
+    for (size_t i = 0; i < g_nrows; i += 17) {
+        igc_engine_input in = row_input(&g_rows[i]);
+        igc_engine_result ra, rb;
+        REQUIRE(igc_engine_classify(e, &in, NULL, &ra) == 0);
+        REQUIRE(igc_engine_classify_ex(e, &in, NULL, IGC_ENGINE_DEFER_BASIS, &rb) == 0);
+        CHECK(ra.why == NULL);
+        for (size_t c = 0; c < rb.ncands; c++) differ += rb.cands[c].basis != NULL;
+        /* in an order other than the candidates' own, and twice */
+        for (size_t k = rb.ncands; k-- > 0;) {
+            CHECK_EQ_INT(igc_engine_result_basis(e, &rb, k), 0);
+            CHECK_EQ_INT(igc_engine_result_basis(e, &rb, k), 0);
+            asked++;
+        }
+        CHECK_EQ_INT(igc_engine_result_basis(e, &rb, rb.ncands), IGC_EINVAL);
+        differ += !same_result(&ra, &rb);
+        igc_engine_result_free(&ra);
+        igc_engine_result_free(&rb);
+        CHECK(rb.why == NULL);
+    }
+    CHECK(asked > 0);
+    CHECK_EQ_INT(differ, 0);
+}
+
 /* The refit in two steps (computed aside, then installed) answers exactly as
  * igc_engine_commit, and refuses to install statistics an add has made stale. */
 TEST(refit_matches_commit) {
@@ -1579,7 +1609,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
-              TEST_ENTRY(deterministic), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
+              TEST_ENTRY(deterministic), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
               TEST_ENTRY(blank_input), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
