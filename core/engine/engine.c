@@ -986,19 +986,48 @@ static int compute_priors(const igc_engine *e, int group, const exemplar *self, 
  * removed exemplars and the company's own (owner, when not 0). */
 static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, size_t skip, uint64_t owner, nb *out,
                             size_t *n) {
-    size_t want = kk + e->noff + (owner ? 4 : 0); /* room for the ones left out below */
-    int k = (int)(want < e->nex ? want : e->nex);
-    float sims[128];
-    int64_t ids[128];
-    if (k > 128) k = 128;
-    *n = 0;
-    if (igc_index_search(e->ex_vidx, qv, 1, k, sims, ids)) return IGC_EINVAL;
-    for (int j = 0; j < k; j++)
-        if (ids[j] >= 0 && (size_t)ids[j] != skip && (size_t)ids[j] < e->nex && !e->ex[ids[j]].off &&
-            !(owner && e->ex[ids[j]].owner == owner) && *n < kk)
-            out[(*n)++] = (nb){(int)ids[j], sims[j], 0};
+    /* Removed exemplars stay in the index and the company's own are left out here: ask
+     * for room for them, and when the ones left out still fill it (a company judged
+     * many times, many superseded near-duplicates), ask again for twice as many, so
+     * that the kk - 1 nearest usable ones are always found. */
+    size_t want = kk + e->noff + (owner ? 4 : 0);
+    float sbuf[128];
+    int64_t ibuf[128];
+    float *sims = sbuf;
+    int64_t *ids = ibuf;
+    int rc = 0;
+    for (;;) {
+        size_t k = want < e->nex ? want : e->nex;
+        if (k > 128 && sims == sbuf) k = 128;
+        *n = 0;
+        if (igc_index_search(e->ex_vidx, qv, 1, (int)k, sims, ids)) {
+            rc = IGC_EINVAL;
+            break;
+        }
+        size_t used = 0;
+        for (size_t j = 0; j < k; j++) {
+            if (ids[j] < 0) break;
+            used++;
+            if ((size_t)ids[j] != skip && (size_t)ids[j] < e->nex && !e->ex[ids[j]].off &&
+                !(owner && e->ex[ids[j]].owner == owner) && *n < kk)
+                out[(*n)++] = (nb){(int)ids[j], sims[j], 0};
+        }
+        /* enough found, or the index has no more to give */
+        if (*n >= kk - 1 || used < k || k >= e->nex) break;
+        want = k * 2;
+        if (sims != sbuf) free(sims), free(ids);
+        sims = malloc((want < e->nex ? want : e->nex) * sizeof *sims);
+        ids = malloc((want < e->nex ? want : e->nex) * sizeof *ids);
+        if (!sims || !ids) {
+            free(sims), free(ids);
+            sims = sbuf, ids = ibuf; /* nothing left to free */
+            rc = IGC_ENOMEM;
+            break;
+        }
+    }
+    if (sims != sbuf) free(sims), free(ids);
     if (*n > kk - 1) *n = kk - 1;
-    return 0;
+    return rc;
 }
 
 /* k nearest past judgments by BM25 among the documents the query touched, scaled so

@@ -1605,6 +1605,57 @@ TEST(remove_exemplar_and_owner) {
     remove_and_owner_case(&g_tenc);
 }
 
+/* The dense neighbours are the nearest usable past judgments however many nearer ones
+ * are left out: a company judged 140 times (its own never count) and 140 superseded
+ * near-duplicates (removed) once filled every slot the index was asked for, leaving
+ * no dense neighbour at all. */
+TEST(dense_neighbours_past_left_out_ones) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *e;
+    REQUIRE(igc_engine_new(g_tx, g_ks, &g_tenc, NULL, NULL, NULL, &e) == 0);
+    const char *text = "리튬이온 배터리 양극재 및 전구체";
+    char key[64];
+    for (int i = 0; i < 280; i++) {
+        snprintf(key, sizeof key, "test:dup%d", i);
+        /* the first 140 the company's own, the rest another's, superseded below */
+        igc_exemplar x = {.key = key, .in = {.main_product = text, .owner = i < 140 ? 7 : 8},
+                          .labels = {g_tx->items[0].code}};
+        REQUIRE(igc_engine_add_exemplar(e, &x) == 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "test:other%d", i);
+        igc_exemplar x = {.key = key, .in = {.main_product = "리튬이온 배터리 양극재 소재", .owner = 100 + i},
+                          .labels = {g_tx->items[1].code}};
+        REQUIRE(igc_engine_add_exemplar(e, &x) == 0);
+    }
+    for (int i = 140; i < 280; i++) {
+        snprintf(key, sizeof key, "test:dup%d", i);
+        REQUIRE(igc_engine_remove_exemplar(e, key) == 0);
+    }
+    REQUIRE(igc_engine_commit(e) == 0);
+    float *ft = malloc(g_tx->nitems * IGC_FT_N * sizeof *ft);
+    double na[IGC_NA_N];
+    REQUIRE(ft);
+    /* the company itself: its 140 own judgments are nearest */
+    igc_engine_input own = {.main_product = text, .owner = 7};
+    REQUIRE(igc_engine_features(e, &own, NULL, ft, na) == 0);
+    CHECK(ft[1 * IGC_FT_N + IGC_FT_KNN] > 0.99);
+    /* another company: 140 removed near-duplicates are nearest */
+    igc_engine_input other = {.main_product = text, .owner = 9};
+    REQUIRE(igc_engine_features(e, &other, NULL, ft, na) == 0);
+    CHECK(ft[0 * IGC_FT_N + IGC_FT_KNN] > 0.99);
+    CHECK(ft[1 * IGC_FT_N + IGC_FT_KNN] < 0.01);
+    for (int i = 0; i < 140; i++) {
+        snprintf(key, sizeof key, "test:dup%d", i);
+        REQUIRE(igc_engine_remove_exemplar(e, key) == 0);
+    }
+    REQUIRE(igc_engine_commit(e) == 0);
+    REQUIRE(igc_engine_features(e, &other, NULL, ft, na) == 0);
+    CHECK(ft[1 * IGC_FT_N + IGC_FT_KNN] > 0.99);
+    free(ft);
+    igc_engine_unref(e);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_first),
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
@@ -1613,4 +1664,5 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(blank_input), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
-              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner))
+              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner),
+              TEST_ENTRY(dense_neighbours_past_left_out_ones))
