@@ -325,37 +325,50 @@ static float sum_rows(const igc_embed_model *m, const occ *o, size_t n, float *u
 }
 
 /* contrib[w] = sum over w's occurrences of (tfidf/c) * dot(row, target) / norm. */
+/* Four doubles, one AVX register where the CPU has them (two SSE2 ones elsewhere). */
+typedef double emb_v4d __attribute__((vector_size(32)));
+
 /* Each word's share of the cosine between the text (its occurrences o, norm) and
- * each of nt targets, into contrib[t * nwords + word]. A row's vector is read once
- * for all targets, and the targets' dot products run side by side: each is still
- * summed in the same order, so the result does not depend on nt. */
-static void split(const igc_embed_model *m, const occ *o, size_t n, const float *targets, size_t nt, float norm,
-                  float *contrib, size_t nwords) {
+ * each of nt targets, into contrib[t * nwords + word]. The targets are laid out as
+ * doubles four to a vector, so one pass over a row's vector advances four dot
+ * products at once; each is still summed in dimension order from exact products, so
+ * the result is the same as one dot product at a time, whatever nt. */
+__attribute__((target_clones("avx2", "default"))) static int split(const igc_embed_model *m, const occ *o, size_t n,
+                                                                   const float *targets, size_t nt, float norm,
+                                                                   float *contrib, size_t nwords) {
     memset(contrib, 0, nt * nwords * sizeof *contrib);
-    if (norm <= 0) return;
-    int d = m->dim;
-    enum { LANES = 4 };
+    if (norm <= 0 || !nt) return 0;
+    size_t d = (size_t)m->dim, ng = (nt + 3) / 4;
+    /* tt[k * ng + g][l] = target (4g + l), dimension k; the last group padded with 0 */
+    emb_v4d *tt = aligned_alloc(32, d * ng * sizeof *tt), *acc = aligned_alloc(32, ng * sizeof *acc);
+    if (!tt || !acc) {
+        free(tt), free(acc);
+        return IGC_ENOMEM;
+    }
+    for (size_t k = 0; k < d; k++)
+        for (size_t g = 0; g < ng; g++)
+            for (size_t l = 0; l < 4; l++) tt[k * ng + g][l] = 4 * g + l < nt ? (double)targets[(4 * g + l) * d + k] : 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && o[j].row == o[i].row) j++;
         float c = (float)(j - i);
         float share = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]) / c;
-        const float *v = m->w + (size_t)o[i].row * (size_t)d;
-        for (size_t t0 = 0; t0 < nt; t0 += LANES) {
-            size_t nl = nt - t0 < LANES ? nt - t0 : LANES;
-            double dot[LANES] = {0};
-            const float *tg[LANES];
-            for (size_t l = 0; l < LANES; l++) tg[l] = targets + (t0 + (l < nl ? l : 0)) * (size_t)d;
-            for (int k = 0; k < d; k++) {
-                double vk = v[k];
-                for (size_t l = 0; l < LANES; l++) dot[l] += vk * tg[l][k];
-            }
-            for (size_t l = 0; l < nl; l++)
-                for (size_t t = i; t < j; t++)
-                    if (o[t].word < nwords) contrib[(t0 + l) * nwords + o[t].word] += (float)(share * dot[l] / norm);
+        const float *v = m->w + (size_t)o[i].row * d;
+        for (size_t g = 0; g < ng; g++) acc[g] = (emb_v4d){0, 0, 0, 0};
+        for (size_t k = 0; k < d; k++) {
+            double vk = v[k];
+            emb_v4d b = {vk, vk, vk, vk};
+            for (size_t g = 0; g < ng; g++) acc[g] += b * tt[k * ng + g];
+        }
+        for (size_t t = 0; t < nt; t++) {
+            double dot = acc[t / 4][t % 4];
+            for (size_t w = i; w < j; w++)
+                if (o[w].word < nwords) contrib[t * nwords + o[w].word] += (float)(share * dot / norm);
         }
         i = j;
     }
+    free(tt), free(acc);
+    return 0;
 }
 
 static int encode_occ(const igc_embed_model *m, const igc_words *words, float *out, float *norm_out,
@@ -384,7 +397,7 @@ int igc_embed_encode_words(const igc_embed_model *m, const igc_words *words, flo
     int rc = encode_occ(m, words, out, &norm, &o, &n);
     if (contrib) {
         if (rc) memset(contrib, 0, words->n * sizeof *contrib);
-        else split(m, o, n, out, 1, norm, contrib, words->n);
+        else if (split(m, o, n, out, 1, norm, contrib, words->n)) memset(contrib, 0, words->n * sizeof *contrib);
     }
     free(o);
     return rc;
@@ -400,8 +413,8 @@ int igc_embed_explain(const igc_embed_model *m, const igc_words *words, const fl
     float norm;
     /* the words are encoded once, whatever the number of targets */
     int rc = encode_occ(m, words, u, &norm, &o, &n);
+    if (!rc) rc = split(m, o, n, targets, ntargets, norm, contrib, words->n);
     if (rc) memset(contrib, 0, ntargets * words->n * sizeof *contrib);
-    else split(m, o, n, targets, ntargets, norm, contrib, words->n);
     free(o);
     free(u);
     return rc;
