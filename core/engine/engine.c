@@ -75,7 +75,6 @@ struct igc_engine {
     lex_index *names_lex;   /* item names only */
     item_text *itext;
     float *item_vecs;       /* [nvec][dim] vectors of item sentences, searched exactly */
-    int *vec_item;          /* vector id -> item index */
     size_t *item_vec0;      /* [nitems + 1]: an item's vectors are item_vec0[i] .. item_vec0[i+1]-1 */
     size_t nvec;
     exemplar *ex;
@@ -340,7 +339,9 @@ static int encode(const igc_engine *e, const igc_words *w, float *out, float *co
 
 /* ---------------- construction ---------------- */
 
-static int add_item_vectors(igc_engine *e, size_t ii, const char *text) {
+/* Appends text's sentence vector to item_vecs (an item's are appended together:
+ * item_vec0 says where they start). */
+static int add_item_vectors(igc_engine *e, const char *text) {
     igc_words w = {0};
     int rc = igc_text_words(text, &w);
     if (rc || !w.n) {
@@ -360,14 +361,9 @@ static int add_item_vectors(igc_engine *e, size_t ii, const char *text) {
     }
     size_t d = (size_t)e->enc->dim;
     float *iv = rc ? NULL : realloc(e->item_vecs, (e->nvec + 1) * d * sizeof *iv);
-    int *vi = iv ? realloc(e->vec_item, (e->nvec + 1) * sizeof *vi) : NULL;
     if (iv) e->item_vecs = iv;
-    if (vi) e->vec_item = vi;
-    if (!rc && (!iv || !vi)) rc = IGC_ENOMEM;
-    if (!rc) {
-        memcpy(e->item_vecs + e->nvec * d, v, d * sizeof *v);
-        e->vec_item[e->nvec++] = (int)ii;
-    }
+    if (!rc && !iv) rc = IGC_ENOMEM;
+    if (!rc) memcpy(e->item_vecs + e->nvec++ * d, v, d * sizeof *v);
     free(v);
     return rc;
 }
@@ -416,14 +412,14 @@ static int build_items(igc_engine *e) {
         if (e->has_enc) {
             e->item_vec0[i] = e->nvec;
             /* Several vectors per item: its name, name + definition, each example sentence. */
-            if ((rc = add_item_vectors(e, i, it->name))) return rc;
+            if ((rc = add_item_vectors(e, it->name))) return rc;
             igc_buf b = {0};
             igc_buf_printf(&b, "%s %s", it->name, it->definition);
-            rc = add_item_vectors(e, i, b.data ? b.data : "");
+            rc = add_item_vectors(e, b.data ? b.data : "");
             igc_buf_free(&b);
             if (rc) return rc;
             for (size_t s = 0; s < e->itext[i].nsent; s++)
-                if ((rc = add_item_vectors(e, i, e->itext[i].sent[s]))) return rc;
+                if ((rc = add_item_vectors(e, e->itext[i].sent[s]))) return rc;
         }
     }
     lex_finish(e->items_lex);
@@ -523,7 +519,6 @@ void igc_engine_unref(igc_engine *e) {
     pthread_mutex_destroy(&e->lx_mu);
     free(e->exkeys.slot);
     free(e->cskeys.slot);
-    free(e->vec_item);
     free(e->cnt3);
     free(e->cnt2);
     free(e->firms3);
@@ -1186,19 +1181,19 @@ static int score_lexicon(const igc_engine *e, const igc_ksic_match *km, scoring 
     for (size_t i = 0; i < ni; i++) {
         sc->feat[i * IGC_FT_N + IGC_FT_TERM] = (float)log1p(sum[i]);
         best = sum[i] > best ? sum[i] : best;
-        const igc_lex_item *li = km->level >= 2 ? igc_lexicon_item(sc->lx, i) : NULL;
-        double kw = 0;
-        for (size_t c = 0; li && c < li->nksic; c++) {
-            const char *code = li->ksic[c];
-            /* most codes differ in the first two digits: settle those without a call */
-            if (code[0] != km->code[0] || !code[0] || code[1] != km->code[1]) continue;
-            double w = km->level == 5 && strcmp(code, km->code) == 0       ? 1.0
-                       : km->level >= 3 && strncmp(code, km->code, 3) == 0 ? 0.6
-                       : strncmp(code, km->code, 2) == 0                   ? 0.25
-                                                                             : 0;
-            kw = w > kw ? w : kw;
-        }
-        sc->feat[i * IGC_FT_N + IGC_FT_TERM_KSIC] = (float)kw;
+    }
+    /* the firm's KSIC code against the typical codes of its division (the others
+     * differ in the first two digits and weigh 0): each item's best match */
+    size_t nk = 0;
+    const igc_lex_ksic *kd = km->level >= 2 ? igc_lexicon_ksic_division(sc->lx, km->code, &nk) : NULL;
+    for (size_t c = 0; c < nk; c++) {
+        const char *code = kd[c].code;
+        double w = km->level == 5 && strcmp(code, km->code) == 0       ? 1.0
+                   : km->level >= 3 && strncmp(code, km->code, 3) == 0 ? 0.6
+                   : strncmp(code, km->code, 2) == 0                   ? 0.25
+                                                                         : 0;
+        float *f = &sc->feat[kd[c].item * IGC_FT_N + IGC_FT_TERM_KSIC];
+        if ((float)w > *f) *f = (float)w;
     }
     sc->na[IGC_NA_TERM] = log1p(best);
     sc->na[IGC_NA_CUE] = log1p((double)sc->cues.n);
@@ -1291,12 +1286,16 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         }
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)e->nvec, e->enc->dim, 1.0f, e->item_vecs, e->enc->dim, qv,
                     1, 0.0f, sims, 1);
-        for (size_t v = 0; v < e->nvec; v++) {
-            size_t ii = (size_t)e->vec_item[v];
-            float sv = sims[v] > 0 ? sims[v] : 0;
-            if (sv > sc->feat[ii * IGC_FT_N + IGC_FT_DENSE]) sc->feat[ii * IGC_FT_N + IGC_FT_DENSE] = sv;
-            if (sv > sc->dense_max) sc->dense_max = sv;
+        /* an item's vectors are contiguous: its best one, then the best of all */
+        double dmax = 0;
+        for (size_t i = 0; i < ni; i++) {
+            float best = 0;
+            for (size_t v = e->item_vec0[i]; v < e->item_vec0[i + 1]; v++)
+                if (sims[v] > best) best = sims[v];
+            sc->feat[i * IGC_FT_N + IGC_FT_DENSE] = best;
+            if (best > dmax) dmax = best;
         }
+        sc->dense_max = dmax;
         free(sims);
         sc->na[IGC_NA_DENSE] = sc->dense_max;
     }

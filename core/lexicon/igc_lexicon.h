@@ -51,6 +51,11 @@ typedef struct igc_lex_item {           /* one line of the file */
     size_t line;                        /* 1-based line in the file */
 } igc_lex_item;
 
+typedef struct igc_lex_ksic {          /* an item's typical KSIC code */
+    uint32_t item;                      /* taxonomy item index */
+    const char *code;                   /* 5-digit KSIC-11 */
+} igc_lex_ksic;
+
 typedef struct igc_lex_term {           /* a distinct term (by normalised form) */
     const char *text;                   /* as first written */
     const uint32_t *items;              /* taxonomy item indices that list it, ascending */
@@ -89,6 +94,9 @@ void igc_lexicon_unref(igc_lexicon *lx);
 const char *igc_lexicon_version(const igc_lexicon *lx);
 /* The taxonomy it was loaded against (borrowed; take a reference to keep it). */
 igc_taxonomy *igc_lexicon_taxonomy(const igc_lexicon *lx);
+/* The typical KSIC codes (of every item) that share code's first two digits, the
+ * KSIC division ("26..."): *n entries, none when code does not start with two digits. */
+const igc_lex_ksic *igc_lexicon_ksic_division(const igc_lexicon *lx, const char *code, size_t *n);
 /* The line of taxonomy item item_index, or NULL when the file has none for it. */
 const igc_lex_item *igc_lexicon_item(const igc_lexicon *lx, size_t item_index);
 /* Number of items with a line in the file. */

@@ -7,6 +7,7 @@
  * by first word (sequence matches start there) and by compound key (the Hangul form
  * without spaces, >= 3 syllables) for matches inside a longer input word.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,8 +635,40 @@ static int build_terms(load_ctx *c) {
     return 0;
 }
 
+/* kdiv: the typical KSIC codes of every item, grouped by division (first two digits),
+ * so a firm's code is compared with its division's codes only. */
+static int build_ksic_index(igc_lexicon *lx) {
+    size_t cnt[101] = {0}, total = 0;
+    for (size_t i = 0; i < lx->tx->nitems; i++)
+        for (size_t c = 0; lx->items[i].item && c < lx->items[i].nksic; c++) {
+            const char *k = lx->items[i].ksic[c];
+            if (isdigit((unsigned char)k[0]) && isdigit((unsigned char)k[1])) cnt[(k[0] - '0') * 10 + (k[1] - '0')]++, total++;
+        }
+    lx->kdiv = malloc((total ? total : 1) * sizeof *lx->kdiv);
+    if (!lx->kdiv) return IGC_ENOMEM;
+    size_t fill[100];
+    lx->kdiv0[0] = 0;
+    for (int d = 0; d < 100; d++) lx->kdiv0[d + 1] = lx->kdiv0[d] + cnt[d], fill[d] = lx->kdiv0[d];
+    for (size_t i = 0; i < lx->tx->nitems; i++)
+        for (size_t c = 0; lx->items[i].item && c < lx->items[i].nksic; c++) {
+            const char *k = lx->items[i].ksic[c];
+            if (isdigit((unsigned char)k[0]) && isdigit((unsigned char)k[1]))
+                lx->kdiv[fill[(k[0] - '0') * 10 + (k[1] - '0')]++] = (igc_lex_ksic){(uint32_t)i, k};
+        }
+    return 0;
+}
+
+const igc_lex_ksic *igc_lexicon_ksic_division(const igc_lexicon *lx, const char *code, size_t *n) {
+    *n = 0;
+    if (!lx || !code || !isdigit((unsigned char)code[0]) || !isdigit((unsigned char)code[1])) return NULL;
+    int d = (code[0] - '0') * 10 + (code[1] - '0');
+    *n = lx->kdiv0[d + 1] - lx->kdiv0[d];
+    return lx->kdiv + lx->kdiv0[d];
+}
+
 static void lexicon_free(igc_lexicon *lx) {
     if (!lx) return;
+    free(lx->kdiv);
     dict_free(&lx->tdict);
     dict_free(&lx->cdict);
     free(lx->byform.s);
@@ -688,6 +721,7 @@ int igc_lexicon_parse(const char *text, size_t len, const char *name, igc_taxono
     if (c.nerr > MAX_ERRORS && err && c.rc != IGC_ENOMEM)
         igc_buf_printf(err, "\n… 오류 %zu건 중 처음 %d건만 표시했습니다", c.nerr, MAX_ERRORS);
     if (!c.rc) c.rc = build_terms(&c);
+    if (!c.rc) c.rc = build_ksic_index(lx);
     free(c.line_of);
     free(c.pairs);
     if (c.rc) {

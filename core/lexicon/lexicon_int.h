@@ -57,6 +57,8 @@ struct igc_lexicon {
     size_t ncues, cuecap;
     lex_dict cdict;
     lex_arena ar;
+    igc_lex_ksic *kdiv;      /* every item's typical KSIC codes, by their first two digits */
+    size_t kdiv0[101];       /* division d's entries: kdiv[kdiv0[d] .. kdiv0[d + 1]) */
 };
 
 #endif

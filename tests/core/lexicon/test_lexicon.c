@@ -421,6 +421,41 @@ TEST(match_speed) {
     igc_lexicon_unref(lx);
 }
 
+/* The typical KSIC codes by division are exactly the items' own codes with those two
+ * first digits, each once; other input finds none. */
+TEST(ksic_by_division) {
+    REQUIRE(setup());
+    igc_lexicon *lx = NULL;
+    REQUIRE(igc_lexicon_load(lex_path(), tx, ksic, &lx, NULL) == 0);
+    size_t total = 0, n;
+    for (int d = 0; d < 100; d++) {
+        char code[8];
+        snprintf(code, sizeof code, "%02d123", d);
+        const igc_lex_ksic *k = igc_lexicon_ksic_division(lx, code, &n);
+        size_t want = 0;
+        for (size_t i = 0; i < tx->nitems; i++) {
+            const igc_lex_item *li = igc_lexicon_item(lx, i);
+            for (size_t c = 0; li && c < li->nksic; c++) {
+                if (strncmp(li->ksic[c], code, 2)) continue;
+                want++;
+                size_t found = 0;
+                for (size_t j = 0; j < n; j++) found += k[j].item == i && k[j].code == li->ksic[c];
+                CHECK_EQ_INT(found, 1);
+            }
+        }
+        CHECK_EQ_INT(n, want);
+        total += n;
+    }
+    size_t all = 0;
+    for (size_t i = 0; i < tx->nitems; i++) all += igc_lexicon_item(lx, i)->nksic;
+    CHECK_EQ_INT(total, all);
+    CHECK(igc_lexicon_ksic_division(lx, "2", &n) == NULL && n == 0);
+    CHECK(igc_lexicon_ksic_division(lx, "A1234", &n) == NULL && n == 0);
+    CHECK(igc_lexicon_ksic_division(lx, "", &n) == NULL && n == 0);
+    CHECK(igc_lexicon_ksic_division(NULL, "26", &n) == NULL && n == 0);
+    igc_lexicon_unref(lx);
+}
+
 TEST(teardown) {
     igc_taxonomy_unref(tx);
     igc_ksic_free(ksic);
@@ -431,4 +466,4 @@ TEST(teardown) {
 IGC_TEST_MAIN(TEST_ENTRY(load_shared_file), TEST_ENTRY(idf_and_shared_terms), TEST_ENTRY(latin_whole_tokens_only),
               TEST_ENTRY(hangul_compounds), TEST_ENTRY(sequences_and_fields), TEST_ENTRY(not_applicable_cues),
               TEST_ENTRY(load_errors_name_the_line), TEST_ENTRY(refcount_keeps_taxonomy),
-              TEST_ENTRY(check_reports_collisions), TEST_ENTRY(match_speed), TEST_ENTRY(teardown))
+              TEST_ENTRY(check_reports_collisions), TEST_ENTRY(match_speed), TEST_ENTRY(ksic_by_division), TEST_ENTRY(teardown))
