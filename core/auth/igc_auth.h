@@ -1,5 +1,5 @@
 /*
- * igc_auth: who calls igcd (part of igc_app). Users live in the store ("users"
+ * igc_auth: who calls igcd. Users live in the store ("users"
  * database: "u:NAME" -> {name, role, created_at, expires, token_sha256,
  * revoked_at}, "t:<sha256 of the token>" -> {name}); a bearer token is shown
  * once, when the user is added, and only its SHA-256 is kept. Screens log in
