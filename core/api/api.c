@@ -17,7 +17,6 @@ _Thread_local const igc_user *igc__api_user;
 /* The caller's name for records, NULL in open mode. */
 const char *igc__api_who(void) { return igc__api_user && igc__api_user->name[0] ? igc__api_user->name : NULL; }
 
-
 void igc__api_send_json(igc_http_response *res, int status, cJSON *o) {
     res->status = status;
     char *txt = o ? cJSON_PrintUnformatted(o) : NULL;

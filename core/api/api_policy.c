@@ -5,7 +5,7 @@
 
 #include "api_int.h"
 
-/* ---- rules and status ---- */
+/* ---- rules ---- */
 
 /* 1 when the rules are on; otherwise answers 503 and returns 0. */
 static int rules_on(const igc_app *a, igc_http_response *res) {
