@@ -11,6 +11,7 @@
 # loader). The corpus grows in build-fuzz/fuzz-corpus/<target>, seeded from
 # tests/fuzz/corpus/<target>; a crash is saved as build-fuzz/fuzz-crashes/<target>/crash-*
 # and makes the script fail. Replay one with: build-fuzz/tests/core/app/fuzz_<target> FILE
+# (build-fuzz/tests/core/api/fuzz_http for http)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IGC_FUZZ_BUILD_DIR:-$root/build-fuzz}

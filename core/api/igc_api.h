@@ -1,4 +1,4 @@
-/* igc_api: the HTTP JSON API and the web screens of igcd (part of igc_app). */
+/* igc_api: the HTTP JSON API and the web screens of igcd, over an igc_app. */
 #ifndef IGC_API_H
 #define IGC_API_H
 

@@ -1,4 +1,4 @@
-/* igc_tune: fitting engine parameters on past judgments (part of igc_app). */
+/* igc_tune: fitting engine parameters on past judgments (over igc_app, for `igc tune`). */
 #ifndef IGC_TUNE_H
 #define IGC_TUNE_H
 
@@ -17,8 +17,10 @@ typedef struct igc_tune_opts {
 
 /* Observations (per-item features and applicability evidence of labelled rows). */
 typedef struct igc_tune_set igc_tune_set;
+/* An empty set: 0 or IGC_ENOMEM. */
 int igc_tune_set_new(igc_tune_set **out);
 void igc_tune_set_free(igc_tune_set *s);
+/* Rows collected so far. */
 size_t igc_tune_set_size(const igc_tune_set *s);
 /* Adds the rows of o->history_csv (already added to e as exemplars), each scored
  * leave-one-out (its own exemplar excluded). */

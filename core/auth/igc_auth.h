@@ -1,5 +1,5 @@
 /*
- * igc_auth: who calls igcd (part of igc_app). Users live in the store ("users"
+ * igc_auth: who calls igcd. Users live in the store ("users"
  * database: "u:NAME" -> {name, role, created_at, expires, token_sha256,
  * revoked_at}, "t:<sha256 of the token>" -> {name}); a bearer token is shown
  * once, when the user is added, and only its SHA-256 is kept. Screens log in
@@ -58,6 +58,7 @@ int igc_auth_name_user(igc_store *s, const char *name, igc_user *u);
 
 /* ---- screen sessions (in memory, one table per igcd) ---- */
 typedef struct igc_auth_sessions igc_auth_sessions;
+/* An empty table whose sessions end after idle_minutes unused (0: 480). */
 int igc_auth_sessions_new(unsigned idle_minutes, igc_auth_sessions **out);
 void igc_auth_sessions_free(igc_auth_sessions *t);
 /* Opens a session for a user signed in with token (kept hashed, to re-check it
@@ -66,12 +67,14 @@ int igc_auth_session_open(igc_auth_sessions *t, const char *token_sha256, char s
 /* Finds a live session by id: *token_sha256 and csrf point into the table until
  * the next call. IGC_ENOTFOUND when unknown or idle too long. */
 int igc_auth_session_find(igc_auth_sessions *t, const char *sid, const char **token_sha256, const char **csrf);
+/* Ends a session (logout); nothing when unknown. */
 void igc_auth_session_close(igc_auth_sessions *t, const char *sid);
 /* The user behind a session's stored token hash (re-checked each time). */
 int igc_auth_hash_user(igc_store *s, const char *token_sha256, igc_user *u);
 
 /* ---- saves per user per minute ---- */
 typedef struct igc_auth_rate igc_auth_rate;
+/* An empty counter table: 0 or IGC_ENOMEM. */
 int igc_auth_rate_new(igc_auth_rate **out);
 void igc_auth_rate_free(igc_auth_rate *r);
 /* 1 when who may do one more within the minute (and counts it), 0 when the limit
