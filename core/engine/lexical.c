@@ -25,6 +25,10 @@ typedef struct {
                    * per class, sum of class weight x tf / (tf + norm) over its documents not removed */
 } term;
 
+/* Up to this many documents, lex_top_k scores them all, feature by feature: cheaper
+ * than bounding when the index is small (the case dictionary, a young store). */
+#define EXHAUSTIVE_MAX 8192
+
 struct lex_index {
     double k1, b;
     term *terms;      /* open addressing on feat */
@@ -38,6 +42,7 @@ struct lex_index {
     size_t nclass;    /* 0: documents carry no classes (cls NULL) */
     lex_classes *cls; /* [dcap] */
     unsigned long gen; /* changes of the documents (add, remove): prepared statistics are for one */
+    size_t exhaustive_max; /* lex_top_k scores every document up to this many */
 };
 
 int lex_new(double k1, double b, lex_index **out) {
@@ -45,6 +50,7 @@ int lex_new(double k1, double b, lex_index **out) {
     if (!x) return IGC_ENOMEM;
     x->k1 = k1;
     x->b = b;
+    x->exhaustive_max = EXHAUSTIVE_MAX;
     x->tcap = 1024;
     if (!(x->terms = calloc(x->tcap, sizeof *x->terms))) {
         free(x);
@@ -500,24 +506,10 @@ typedef struct {
     float a;        /* the feature's factor */
     double ub;      /* bound on its share of a score */
     uint32_t pos;   /* into t->p */
+    uint32_t doc;   /* t->p[pos].doc, UINT32_MAX past the end */
     uint32_t stamp; /* the document val is of */
     float val;
 } cursor;
-
-static uint32_t cur_doc(const cursor *c) { return c->t->p[c->pos].doc; }
-
-/* Min-heap of cursor indices on their current document. */
-static void cheap_down(const cursor *cur, uint32_t *h, size_t n, size_t i) {
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && cur_doc(&cur[h[l]]) < cur_doc(&cur[h[m]])) m = l;
-        if (l + 1 < n && cur_doc(&cur[h[l + 1]]) < cur_doc(&cur[h[m]])) m = l + 1;
-        if (m == i) return;
-        uint32_t tmp = h[i];
-        h[i] = h[m], h[m] = tmp;
-        i = m;
-    }
-}
 
 /* The worse of two hits: lower score, or the same score and a later document. */
 static int worse(const lex_hit *a, const lex_hit *b) { return a->score < b->score || (a->score == b->score && a->doc > b->doc); }
@@ -562,10 +554,105 @@ static int cmp_u32(const void *a, const void *b) {
 
 static int cmp_hit(const void *a, const void *b) { return worse(b, a) ? -1 : worse(a, b) ? 1 : 0; }
 
+/* Postings summed for the first threshold: a few thousand, so that it costs little. */
+#define SEED_POSTINGS 4096
+
+/* A first threshold, below the k-th best score: the documents of the features of
+ * largest bound (the rarest), as long as their postings stay few, scored on those
+ * features alone. Scores only grow with more features, so k documents scoring s here
+ * score at least s (less the rounding slack) in full. The walk then starts with the
+ * common features out of it, instead of raising the threshold document by document.
+ * 0 when fewer than k documents turn up (or out of memory). */
+static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_t *order, size_t L, size_t k,
+                            const uint32_t *ex, size_t nexcl, double slack) {
+    size_t budget = SEED_POSTINGS, cap = 2 * SEED_POSTINGS;
+    uint32_t *doc = malloc(cap * sizeof *doc);
+    double *acc = malloc(cap * sizeof *acc), *best = malloc(k * sizeof *best);
+    float thr = 0;
+    if (!doc || !acc || !best) goto done;
+    memset(doc, 0xff, cap * sizeof *doc); /* UINT32_MAX: an empty slot */
+    size_t used = 0;
+    for (size_t j = L; j-- > 0;) {
+        const cursor *c = &cur[order[j]];
+        if (c->t->n > budget) continue;
+        budget -= c->t->n;
+        for (uint32_t i = 0; i < c->t->n; i++) {
+            const posting *p = &c->t->p[i];
+            if (x->dead[p->doc] || (nexcl && bsearch(&p->doc, ex, nexcl, sizeof *ex, cmp_u32))) continue;
+            size_t s = (size_t)(p->doc * 0x9E3779B1u) & (cap - 1);
+            while (doc[s] != UINT32_MAX && doc[s] != p->doc) s = (s + 1) & (cap - 1);
+            if (doc[s] == UINT32_MAX) doc[s] = p->doc, acc[s] = 0, used++;
+            acc[s] += part(x, c->a, p);
+        }
+    }
+    if (used < k) goto done;
+    /* the k-th largest partial score: a min-heap of the k largest */
+    size_t nb = 0;
+    for (size_t s = 0; s < cap; s++) {
+        if (doc[s] == UINT32_MAX) continue;
+        double v = acc[s];
+        if (nb == k && v <= best[0]) continue;
+        size_t i;
+        if (nb < k) {
+            i = nb++;
+            while (i && best[(i - 1) / 2] > v) best[i] = best[(i - 1) / 2], i = (i - 1) / 2;
+        } else {
+            i = 0;
+            for (;;) {
+                size_t l = 2 * i + 1, m = l + 1 < k && best[l + 1] < best[l] ? l + 1 : l;
+                if (l >= k || best[m] >= v) break;
+                best[i] = best[m], i = m;
+            }
+        }
+        best[i] = v;
+    }
+    thr = (float)(best[0] * (2.0 - slack) * (1.0 - 1e-6)); /* below, by more than the rounding */
+done:
+    free(doc), free(acc), free(best);
+    return thr;
+}
+
+void lex_set_exhaustive_max(lex_index *x, size_t n) { x->exhaustive_max = n; }
+
+/* Puts hit h among the k best in out[*cnt] (a min-heap on worse()). */
+static void keep_best(lex_hit *out, size_t k, size_t *cnt, lex_hit h) {
+    if (*cnt < k) {
+        out[*cnt] = h;
+        rheap_up(out, (*cnt)++);
+    } else if (worse(&out[0], &h)) {
+        out[0] = h;
+        rheap_down(out, *cnt, 0);
+    }
+}
+
+/* lex_top_k on a small index: every document's score, in lex_score's order. */
+static int top_k_exhaustive(const lex_index *x, const igc_feats *q, const float *qweight, size_t k,
+                            const uint32_t *excl, size_t nexcl, lex_hit *out, size_t *n) {
+    float *s = calloc(x->ndocs + 1, sizeof *s);
+    if (!s) return IGC_ENOMEM;
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        float a = factor(x, t, qweight, i);
+        if (!(a > 0)) continue;
+        for (uint32_t j = 0; j < t->n; j++) s[t->p[j].doc] += part(x, a, &t->p[j]);
+    }
+    for (size_t j = 0; j < nexcl; j++)
+        if (excl[j] < x->ndocs) s[excl[j]] = 0;
+    size_t cnt = 0;
+    for (uint32_t d = 0; d < x->ndocs; d++)
+        if (s[d] > 0 && !x->dead[d]) keep_best(out, k, &cnt, (lex_hit){d, s[d]});
+    free(s);
+    qsort(out, cnt, sizeof *out, cmp_hit);
+    *n = cnt;
+    return 0;
+}
+
 int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size_t k, const uint32_t *excl,
               size_t nexcl, lex_hit *out, size_t *n) {
     *n = 0;
     if (!k || !q->n) return 0;
+    if (x->ndocs <= x->exhaustive_max) return top_k_exhaustive(x, q, qweight, k, excl, nexcl, out, n);
     size_t L = 0, nh = 0, cnt = 0;
     cursor *cur = malloc(q->n * sizeof *cur);
     uint32_t *order = malloc(q->n * sizeof *order), *rank = malloc(q->n * sizeof *rank);
@@ -582,7 +669,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         if (!t || !t->n) continue;
         float a = factor(x, t, qweight, i);
         if (!(a > 0)) continue;
-        cur[L++] = (cursor){t, a, 0, 0, UINT32_MAX, 0};
+        cur[L++] = (cursor){t, a, 0, 0, 0, UINT32_MAX, 0};
     }
     /* Slack on the bounds: a float sum of L terms can exceed the exact one by about
      * L x 2^-24 of itself, a float term its real value by an ulp or two. */
@@ -602,29 +689,41 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     qsort(ex, nexcl, sizeof *ex, cmp_u32);
     ex[nexcl] = UINT32_MAX;
     size_t ei = 0;
-    for (size_t l = 0; l < L; l++) h[nh++] = (uint32_t)l;
-    for (size_t i = nh / 2; i-- > 0;) cheap_down(cur, h, nh, i);
-    float thr = 0;  /* a document enters with a score above it */
+    float thr = seed_threshold(x, cur, order, L, k, ex, nexcl, slack);
     size_t ness = 0; /* order[0 .. ness-1] are non-essential */
-    while (nh) {
-        uint32_t d = cur_doc(&cur[h[0]]);
-        double partial = 0;
-        int any = 0;
-        /* the essential features holding d, each moved past it */
-        while (nh && cur_doc(&cur[h[0]]) == d) {
-            cursor *c = &cur[h[0]];
-            c->val = part(x, c->a, &c->t->p[c->pos]);
-            c->stamp = d;
-            partial += c->val;
-            any = 1;
-            if (++c->pos < c->t->n) cheap_down(cur, h, nh, 0);
-            else if (--nh) h[0] = h[nh], cheap_down(cur, h, nh, 0);
+    while (ness < L && cum[ness] <= thr) ness++;
+    for (size_t l = 0; l < L; l++) {
+        cur[l].doc = cur[l].t->p[0].doc;
+        if (rank[l] >= ness) h[nh++] = (uint32_t)l;
+    }
+    for (;;) {
+        /* the next document of the essential features: a few, scanned */
+        uint32_t d = UINT32_MAX;
+        double reach = 0;
+        for (size_t i = 0; i < nh; i++) d = cur[h[i]].doc < d ? cur[h[i]].doc : d;
+        if (d == UINT32_MAX) break;
+        for (size_t i = 0; i < nh; i++)
+            if (cur[h[i]].doc == d) reach += cur[h[i]].ub;
+        int skip = x->dead[d] || reach + (ness ? cum[ness - 1] : 0) <= thr;
+        if (!skip) {
+            while (ex[ei] < d) ei++;
+            skip = ex[ei] == d;
         }
-        if (!any || x->dead[d]) continue;
-        while (ex[ei] < d) ei++;
-        if (ex[ei] == d) continue;
+        /* the essential features holding d, each moved past it (their shares unless
+         * d is out of reach already) */
+        double partial = 0;
+        for (size_t i = 0; i < nh; i++) {
+            cursor *c = &cur[h[i]];
+            if (c->doc != d) continue;
+            if (!skip) {
+                c->val = part(x, c->a, &c->t->p[c->pos]);
+                c->stamp = d;
+                partial += c->val;
+            }
+            c->doc = ++c->pos < c->t->n ? c->t->p[c->pos].doc : UINT32_MAX;
+        }
+        if (skip || partial * slack + (ness ? cum[ness - 1] : 0) <= thr) continue;
         int out_of_reach = 0;
-        if (partial * slack + (ness ? cum[ness - 1] : 0) <= thr) continue;
         /* the non-essential ones, by lookup, while d can still pass the threshold */
         for (size_t j = ness; j-- > 0;) {
             cursor *c = &cur[order[j]];
@@ -645,25 +744,18 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         for (size_t l = 0; l < L; l++)
             if (cur[l].stamp == d) s += cur[l].val;
         if (!(s > thr)) continue; /* equal: an earlier document holds the place */
-        lex_hit hit = {d, s};
-        if (cnt < k) {
-            out[cnt] = hit;
-            rheap_up(out, cnt++);
-        } else {
-            out[0] = hit;
-            rheap_down(out, cnt, 0);
-        }
+        keep_best(out, k, &cnt, (lex_hit){d, s});
         if (cnt < k || !(out[0].score > thr)) continue;
         thr = out[0].score;
         size_t was = ness;
         while (ness < L && cum[ness] <= thr) ness++;
         if (ness == was) continue;
-        /* features that became non-essential leave the walk */
+        /* features that became non-essential leave the walk: looked up from where
+         * they are (all past d) */
         size_t m = 0;
         for (size_t i = 0; i < nh; i++)
             if (rank[h[i]] >= ness) h[m++] = h[i];
         nh = m;
-        for (size_t i = nh / 2; i-- > 0;) cheap_down(cur, h, nh, i);
     }
     qsort(out, cnt, sizeof *out, cmp_hit);
     *n = cnt;

@@ -63,6 +63,9 @@ typedef struct {
  * query's features whose bound could still lift a document into the k best. */
 int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size_t k, const uint32_t *excl,
               size_t nexcl, lex_hit *out, size_t *n);
+/* Up to n documents, lex_top_k scores every document instead of bounding (the
+ * default suits the engine; a test sets 0 to exercise the bounds on a small index). */
+void lex_set_exhaustive_max(lex_index *x, size_t n);
 /* Adds to sums[nclass] each class's sum of weight x score over the documents not
  * removed (the same sums as from lex_score's scores, to rounding). */
 void lex_class_sums(const lex_index *x, const igc_feats *q, const float *qweight, double *sums);
