@@ -554,64 +554,6 @@ static int cmp_u32(const void *a, const void *b) {
 
 static int cmp_hit(const void *a, const void *b) { return worse(b, a) ? -1 : worse(a, b) ? 1 : 0; }
 
-/* Postings summed for the first threshold: a few thousand, so that it costs little. */
-#define SEED_POSTINGS 4096
-
-/* A first threshold, below the k-th best score: the documents of the features of
- * largest bound (the rarest), as long as their postings stay few, scored on those
- * features alone. Scores only grow with more features, so k documents scoring s here
- * score at least s (less the rounding slack) in full. The walk then starts with the
- * common features out of it, instead of raising the threshold document by document.
- * 0 when fewer than k documents turn up (or out of memory). */
-static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_t *order, size_t L, size_t k,
-                            const uint32_t *ex, size_t nexcl, double slack) {
-    size_t budget = SEED_POSTINGS, cap = 2 * SEED_POSTINGS;
-    uint32_t *doc = malloc(cap * sizeof *doc);
-    double *acc = malloc(cap * sizeof *acc), *best = malloc(k * sizeof *best);
-    float thr = 0;
-    if (!doc || !acc || !best) goto done;
-    memset(doc, 0xff, cap * sizeof *doc); /* UINT32_MAX: an empty slot */
-    size_t used = 0;
-    for (size_t j = L; j-- > 0;) {
-        const cursor *c = &cur[order[j]];
-        if (c->t->n > budget) continue;
-        budget -= c->t->n;
-        for (uint32_t i = 0; i < c->t->n; i++) {
-            const posting *p = &c->t->p[i];
-            if (x->dead[p->doc] || (nexcl && bsearch(&p->doc, ex, nexcl, sizeof *ex, cmp_u32))) continue;
-            size_t s = (size_t)(p->doc * 0x9E3779B1u) & (cap - 1);
-            while (doc[s] != UINT32_MAX && doc[s] != p->doc) s = (s + 1) & (cap - 1);
-            if (doc[s] == UINT32_MAX) doc[s] = p->doc, acc[s] = 0, used++;
-            acc[s] += part(x, c->a, p);
-        }
-    }
-    if (used < k) goto done;
-    /* the k-th largest partial score: a min-heap of the k largest */
-    size_t nb = 0;
-    for (size_t s = 0; s < cap; s++) {
-        if (doc[s] == UINT32_MAX) continue;
-        double v = acc[s];
-        if (nb == k && v <= best[0]) continue;
-        size_t i;
-        if (nb < k) {
-            i = nb++;
-            while (i && best[(i - 1) / 2] > v) best[i] = best[(i - 1) / 2], i = (i - 1) / 2;
-        } else {
-            i = 0;
-            for (;;) {
-                size_t l = 2 * i + 1, m = l + 1 < k && best[l + 1] < best[l] ? l + 1 : l;
-                if (l >= k || best[m] >= v) break;
-                best[i] = best[m], i = m;
-            }
-        }
-        best[i] = v;
-    }
-    thr = (float)(best[0] * (2.0 - slack) * (1.0 - 1e-6)); /* below, by more than the rounding */
-done:
-    free(doc), free(acc), free(best);
-    return thr;
-}
-
 void lex_set_exhaustive_max(lex_index *x, size_t n) { x->exhaustive_max = n; }
 
 /* Puts hit h among the k best in out[*cnt] (a min-heap on worse()). */
@@ -646,6 +588,67 @@ static int top_k_exhaustive(const lex_index *x, const igc_feats *q, const float 
     qsort(out, cnt, sizeof *out, cmp_hit);
     *n = cnt;
     return 0;
+}
+
+/* Postings summed for the first threshold: a few thousand, so that it costs little. */
+#define SEED_POSTINGS 4096
+
+/* The exact score of document d: the float sum in query order, as lex_score adds it
+ * (each cursor found again from the start of its postings). */
+static float exact_score(const lex_index *x, const cursor *cur, size_t L, uint32_t d) {
+    float s = 0;
+    for (size_t l = 0; l < L; l++) {
+        uint32_t j = seek(cur[l].t, 0, d);
+        if (j < cur[l].t->n && cur[l].t->p[j].doc == d) s += part(x, cur[l].a, &cur[l].t->p[j]);
+    }
+    return s;
+}
+
+/* A first threshold, below the k-th best score: the documents of the features of
+ * largest bound (the rarest), as long as their postings stay few, summed on those
+ * features alone, and the k best of these scored in full. k documents scoring s or
+ * more exist, so the k-th best scores at least s: the walk then starts with the
+ * common features out of it, instead of raising the threshold document by document.
+ * Just below s, so that a document scoring s still enters (a tie goes to the earlier
+ * document). 0 when fewer than k documents turn up (or out of memory). */
+static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_t *order, size_t L, size_t k,
+                            const uint32_t *ex, size_t nexcl) {
+    size_t budget = SEED_POSTINGS, cap = 2 * SEED_POSTINGS;
+    uint32_t *doc = malloc(cap * sizeof *doc);
+    double *acc = malloc(cap * sizeof *acc);
+    lex_hit *best = malloc(k * sizeof *best);
+    float thr = 0;
+    if (!doc || !acc || !best) goto done;
+    memset(doc, 0xff, cap * sizeof *doc); /* UINT32_MAX: an empty slot */
+    size_t used = 0;
+    for (size_t j = L; j-- > 0;) {
+        const cursor *c = &cur[order[j]];
+        if (c->t->n > budget) continue;
+        budget -= c->t->n;
+        for (uint32_t i = 0; i < c->t->n; i++) {
+            const posting *p = &c->t->p[i];
+            if (x->dead[p->doc] || (nexcl && bsearch(&p->doc, ex, nexcl, sizeof *ex, cmp_u32))) continue;
+            size_t s = (size_t)(p->doc * 0x9E3779B1u) & (cap - 1);
+            while (doc[s] != UINT32_MAX && doc[s] != p->doc) s = (s + 1) & (cap - 1);
+            if (doc[s] == UINT32_MAX) doc[s] = p->doc, acc[s] = 0, used++;
+            acc[s] += part(x, c->a, p);
+        }
+    }
+    if (used < k) goto done;
+    /* the k largest partial sums (a heap on worse(), the partial sum as score) ... */
+    size_t nb = 0;
+    for (size_t s = 0; s < cap; s++)
+        if (doc[s] != UINT32_MAX) keep_best(best, k, &nb, (lex_hit){doc[s], (float)acc[s]});
+    /* ... scored in full: the k-th of them */
+    float kth = INFINITY;
+    for (size_t i = 0; i < nb; i++) {
+        float v = exact_score(x, cur, L, best[i].doc);
+        kth = v < kth ? v : kth;
+    }
+    if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
+done:
+    free(doc), free(acc), free(best);
+    return thr;
 }
 
 int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size_t k, const uint32_t *excl,
@@ -689,7 +692,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     qsort(ex, nexcl, sizeof *ex, cmp_u32);
     ex[nexcl] = UINT32_MAX;
     size_t ei = 0;
-    float thr = seed_threshold(x, cur, order, L, k, ex, nexcl, slack);
+    float thr = seed_threshold(x, cur, order, L, k, ex, nexcl);
     size_t ness = 0; /* order[0 .. ness-1] are non-essential */
     while (ness < L && cum[ness] <= thr) ness++;
     for (size_t l = 0; l < L; l++) {
@@ -699,18 +702,17 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     for (;;) {
         /* the next document of the essential features: a few, scanned */
         uint32_t d = UINT32_MAX;
-        double reach = 0;
         for (size_t i = 0; i < nh; i++) d = cur[h[i]].doc < d ? cur[h[i]].doc : d;
         if (d == UINT32_MAX) break;
-        for (size_t i = 0; i < nh; i++)
-            if (cur[h[i]].doc == d) reach += cur[h[i]].ub;
-        int skip = x->dead[d] || reach + (ness ? cum[ness - 1] : 0) <= thr;
+        /* (no cheaper bound first: an essential feature's bound alone passes thr, by
+         * the choice of ness) */
+        int skip = x->dead[d];
         if (!skip) {
             while (ex[ei] < d) ei++;
             skip = ex[ei] == d;
         }
-        /* the essential features holding d, each moved past it (their shares unless
-         * d is out of reach already) */
+        /* the essential features holding d, each moved past it (their shares unless d
+         * is left out) */
         double partial = 0;
         for (size_t i = 0; i < nh; i++) {
             cursor *c = &cur[h[i]];
