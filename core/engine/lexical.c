@@ -591,7 +591,7 @@ static int top_k_exhaustive(const lex_index *x, const igc_feats *q, const float 
 }
 
 /* Postings summed for the first threshold: a few thousand, so that it costs little. */
-#define SEED_POSTINGS 4096
+#define SEED_POSTINGS 2048
 
 /* The exact score of document d: the float sum in query order, as lex_score adds it
  * (each cursor found again from the start of its postings). */
@@ -614,11 +614,11 @@ static float exact_score(const lex_index *x, const cursor *cur, size_t L, uint32
 static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_t *order, size_t L, size_t k,
                             const uint32_t *ex, size_t nexcl) {
     size_t budget = SEED_POSTINGS, cap = 2 * SEED_POSTINGS;
-    uint32_t *doc = malloc(cap * sizeof *doc);
-    double *acc = malloc(cap * sizeof *acc);
+    double *acc = malloc(cap * (sizeof *acc + sizeof(uint32_t)));
+    uint32_t *doc = acc ? (uint32_t *)(acc + cap) : NULL;
     lex_hit *best = malloc(k * sizeof *best);
     float thr = 0;
-    if (!doc || !acc || !best) goto done;
+    if (!acc || !best) goto done;
     memset(doc, 0xff, cap * sizeof *doc); /* UINT32_MAX: an empty slot */
     size_t used = 0;
     for (size_t j = L; j-- > 0;) {
@@ -647,7 +647,7 @@ static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_
     }
     if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
 done:
-    free(doc), free(acc), free(best);
+    free(acc), free(best);
     return thr;
 }
 
