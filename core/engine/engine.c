@@ -47,6 +47,7 @@ typedef struct {
     float *vec;        /* sentence vector (encoder present) */
     float vote_w;      /* weight of its vote as a neighbour, from the examiner's confidence */
     uint64_t owner;    /* the company's opaque key (igc_engine_input.owner), 0 when unknown */
+    size_t own_prev;   /* the company's exemplar before this one, SIZE_MAX for none */
     int off;           /* removed (igc_engine_remove_exemplar): counts nowhere */
 } exemplar;
 
@@ -62,6 +63,14 @@ typedef struct {
     uint64_t *slot;
     size_t cap, n;
 } key_set;
+
+/* Open-addressed map of nonzero 64-bit keys to indices (key 0 = empty slot): what a
+ * request looks up among the exemplars without a scan. */
+typedef struct {
+    uint64_t *key;
+    size_t *val;
+    size_t cap, n;
+} idx_map;
 
 struct igc_engine {
     int refs;
@@ -81,7 +90,9 @@ struct igc_engine {
     size_t nex, excap;
     size_t noff;            /* exemplars removed (still in ex[], flagged off) */
     key_set exkeys;         /* keys of the exemplars */
-    lex_index *ex_lex;
+    idx_map exidx;          /* key hash -> exemplar index */
+    idx_map owners;         /* owner -> the company's latest exemplar (then own_prev) */
+    lex_index *ex_lex;      /* doc i = ex[i]; classes: its labels, with label_weight */
     igc_index *ex_vidx;
     float *cnt3;            /* [NGROUPS][nitems+1], last column = none */
     float *cnt2;            /* [NDIVS][nitems+1], 2-digit divisions */
@@ -460,6 +471,7 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     }
     if (!rc) rc = build_items(e);
     if (!rc) rc = lex_new(1.2, 0.75, &e->ex_lex);
+    if (!rc) rc = lex_set_nclass(e->ex_lex, tx->nitems); /* for the prototype sums */
     if (!rc) rc = lex_new(1.2, 0.75, &e->cs_lex);
     pthread_mutex_init(&e->lx_mu, NULL);
     size_t ni = tx->nitems + 1;
@@ -519,6 +531,8 @@ void igc_engine_unref(igc_engine *e) {
     pthread_mutex_destroy(&e->lx_mu);
     free(e->exkeys.slot);
     free(e->cskeys.slot);
+    free(e->exidx.key), free(e->exidx.val);
+    free(e->owners.key), free(e->owners.val);
     free(e->cnt3);
     free(e->cnt2);
     free(e->firms3);
@@ -539,6 +553,44 @@ static size_t key_slot(const key_set *ks, uint64_t h) {
     size_t j = (size_t)h & (ks->cap - 1);
     while (ks->slot[j] && ks->slot[j] != h) j = (j + 1) & (ks->cap - 1);
     return j;
+}
+
+static size_t idx_slot(const idx_map *m, uint64_t k) {
+    size_t j = (size_t)(k * 0x9E3779B97F4A7C15ULL) & (m->cap - 1);
+    while (m->key[j] && m->key[j] != k) j = (j + 1) & (m->cap - 1);
+    return j;
+}
+
+/* The index stored for k (not 0), SIZE_MAX when none. */
+static size_t idx_get(const idx_map *m, uint64_t k) {
+    if (!m->cap) return SIZE_MAX;
+    size_t j = idx_slot(m, k);
+    return m->key[j] ? m->val[j] : SIZE_MAX;
+}
+
+/* Stores v for k (not 0), replacing what was there. IGC_ENOMEM when out of memory. */
+static int idx_put(idx_map *m, uint64_t k, size_t v) {
+    if (m->cap < 2 * (m->n + 1)) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *nk = calloc(cap, sizeof *nk);
+        size_t *nv = malloc(cap * sizeof *nv);
+        if (!nk || !nv) {
+            free(nk), free(nv);
+            return IGC_ENOMEM;
+        }
+        idx_map g = {nk, nv, cap, 0};
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->key[i]) {
+                size_t j = idx_slot(&g, m->key[i]);
+                nk[j] = m->key[i], nv[j] = m->val[i];
+            }
+        free(m->key), free(m->val);
+        m->key = nk, m->val = nv, m->cap = cap;
+    }
+    size_t j = idx_slot(m, k);
+    if (!m->key[j]) m->key[j] = k, m->n++;
+    m->val[j] = v;
+    return 0;
 }
 
 /* 1 when the key is in the set; with insert, adds it when it is not. -1 when out of memory. */
@@ -606,7 +658,9 @@ static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, e
         for (size_t i = 0; i < q.f.n; i++)
             if (!u || ex->feats[u - 1] != ex->feats[i]) ex->feats[u++] = ex->feats[i];
         ex->nfeats = u;
-        rc = lex_add(lx, &q.f, q.fw, NULL);
+        /* its labels as classes, weighed as label_weight weighs them */
+        lex_classes cls = {{lab[0], lab[1], lab[2]}, {1.0f, 0.5f, 0.5f}};
+        rc = lex_add_classed(lx, &q.f, q.fw, &cls, NULL);
     }
     if (!rc && e->has_enc) {
         float *v = calloc((size_t)e->enc->dim, sizeof *v);
@@ -670,11 +724,17 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         e->ex = n;
         e->excap = cap;
     }
+    /* room in the maps first: past this point the exemplar is in the indexes */
+    if (idx_put(&e->exidx, key_hash(x->key ? x->key : ""), e->nex) ||
+        (x->in.owner && idx_put(&e->owners, x->in.owner, idx_get(&e->owners, x->in.owner))))
+        return IGC_ENOMEM;
     exemplar *ex = &e->ex[e->nex];
     int nl = 0;
     int rc = exemplar_build(e, x, e->ex_lex, ex, &nl);
     if (!rc && ex->vec && (rc = igc_index_add(e->ex_vidx, ex->vec, 1))) exemplar_clear(ex);
-    if (rc) return rc;
+    if (rc) return rc; /* the key maps to an index no exemplar holds: find_exemplar checks */
+    ex->own_prev = ex->owner ? idx_get(&e->owners, ex->owner) : SIZE_MAX;
+    if (ex->owner) idx_put(&e->owners, ex->owner, e->nex); /* the key is there: no allocation */
     e->nex++;
     e->gen++;
     key_seen(&e->exkeys, ex->key, 1);
@@ -682,19 +742,24 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     return 0;
 }
 
+static const exemplar *find_exemplar(const igc_engine *e, const char *key) {
+    if (!key) return NULL;
+    size_t i = idx_get(&e->exidx, key_hash(key));
+    return i < e->nex && strcmp(e->ex[i].key, key) == 0 ? &e->ex[i] : NULL;
+}
+
 int igc_engine_remove_exemplar(igc_engine *e, const char *key) {
     if (!e || !key) return IGC_EINVAL;
-    for (size_t i = 0; i < e->nex; i++) {
-        exemplar *ex = &e->ex[i];
-        if (ex->off || strcmp(ex->key, key) != 0) continue;
-        int nl = (ex->label[0] >= 0) + (ex->label[1] >= 0) + (ex->label[2] >= 0);
-        count_exemplar(e, ex, nl, -1.0f);
-        ex->off = 1;
-        e->noff++;
-        e->gen++;
-        return 0;
-    }
-    return IGC_ENOTFOUND;
+    exemplar *ex = (exemplar *)find_exemplar(e, key);
+    if (!ex || ex->off) return IGC_ENOTFOUND;
+    int nl = (ex->label[0] >= 0) + (ex->label[1] >= 0) + (ex->label[2] >= 0);
+    count_exemplar(e, ex, nl, -1.0f);
+    /* out of the lexical neighbours and the prototype sums */
+    lex_remove(e->ex_lex, (uint32_t)(ex - e->ex), ex->feats, ex->nfeats);
+    ex->off = 1;
+    e->noff++;
+    e->gen++;
+    return 0;
 }
 
 int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
@@ -905,13 +970,6 @@ static void scoring_free(scoring *sc) {
     memset(sc, 0, sizeof *sc);
 }
 
-static const exemplar *find_exemplar(const igc_engine *e, const char *key) {
-    if (!key) return NULL;
-    for (size_t i = 0; i < e->nex; i++)
-        if (strcmp(e->ex[i].key, key) == 0) return &e->ex[i];
-    return NULL;
-}
-
 /* Count of category j (an item, or ni for "not applicable") in a counts row, less
  * the excluded exemplar's own share. */
 static double count_less_self(const float *row, size_t j, size_t ni, const exemplar *self, int in_row) {
@@ -1025,28 +1083,25 @@ static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, siz
     return rc;
 }
 
-/* k nearest past judgments by BM25 among the documents the query touched, scaled so
- * the best is 1; `skip` (an exemplar index, or SIZE_MAX) is left out. Ranked by score,
- * then by index, whatever order the documents were touched in. A sorted insertion
- * keeps the k best: k is small. */
-static void neighbours_lexical(const float *es, const uint32_t *touched, size_t nt, size_t kk, size_t skip, nb *out,
-                               size_t *n) {
-    float m = 0;
-    for (size_t t = 0; t < nt; t++)
-        if (es[touched[t]] > m && touched[t] != skip) m = es[touched[t]];
-    size_t cnt = 0, k = kk - 1;
-    double inv = 1.0 / ((double)m + 1e-9);
-    for (size_t t = 0; t < nt; t++) {
-        size_t i = touched[t];
-        if (es[i] <= 0 || i == skip) continue;
-        double s = es[i] * inv;
-        if (cnt == k && (s < out[k - 1].sim || (s == out[k - 1].sim && (int)i > out[k - 1].idx))) continue;
-        size_t j = cnt < k ? cnt++ : k - 1;
-        while (j > 0 && (out[j - 1].sim < s || (out[j - 1].sim == s && out[j - 1].idx > (int)i)))
-            out[j] = out[j - 1], j--;
-        out[j] = (nb){(int)i, s, 0};
-    }
-    *n = cnt;
+/* The k nearest past judgments by BM25 (lex_top_k's, best first), scaled so the best is 1. */
+static void neighbours_lexical(const lex_hit *top, size_t ntop, nb *out, size_t *n) {
+    double inv = ntop ? 1.0 / ((double)top[0].score + 1e-9) : 0;
+    for (size_t j = 0; j < ntop; j++) out[j] = (nb){(int)top[j].doc, top[j].score * inv, 0};
+    *n = ntop;
+}
+
+/* The exemplars a request leaves out besides the removed ones, into *out (free it):
+ * the excluded one (skip, or SIZE_MAX) and the company's own (owner, when not 0). */
+static int left_out(const igc_engine *e, size_t skip, uint64_t owner, uint32_t **out, size_t *n) {
+    size_t cnt = skip < e->nex && !e->ex[skip].off;
+    size_t head = owner ? idx_get(&e->owners, owner) : SIZE_MAX;
+    for (size_t i = head; i < e->nex; i = e->ex[i].own_prev) cnt += !e->ex[i].off && i != skip;
+    *n = 0;
+    if (!(*out = malloc((cnt + 1) * sizeof **out))) return IGC_ENOMEM;
+    if (skip < e->nex && !e->ex[skip].off) (*out)[(*n)++] = (uint32_t)skip;
+    for (size_t i = head; i < e->nex; i = e->ex[i].own_prev)
+        if (!e->ex[i].off && i != skip) (*out)[(*n)++] = (uint32_t)i;
+    return 0;
 }
 
 /* Label weight of exemplar x for item i: 1 for its primary label, 0.5 for others. */
@@ -1055,20 +1110,18 @@ static float label_weight(const exemplar *x, int i) {
 }
 
 /* Prototype features: mean similarity to each item's past judgments, leaving the
- * excluded exemplar out. es: BM25 of the query against the exemplars, nonzero only for
- * the nt touched ones. */
-static void prototypes(const igc_engine *e, const float *qv, const float *es, const uint32_t *touched, size_t nt,
-                       const exemplar *self, float *feat) {
+ * excluded exemplar out. The lexical one sums label weight x BM25 / the best score
+ * over the past judgments not left out: from the index's class sums (which hold the
+ * common features' shares ahead of time), less the shares of the left-out ones
+ * (excl[nexcl], not removed), divided by the best score (top[0], from the same set). */
+static int prototypes(const igc_engine *e, const float *qv, const query *q, const lex_hit *top, size_t ntop,
+                      const uint32_t *excl, size_t nexcl, const exemplar *self, float *feat) {
     size_t ni = e->tx->nitems;
-    size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
-    float m = 0;
-    for (size_t t = 0; t < nt; t++)
-        if (es[touched[t]] > m && touched[t] != skip) m = es[touched[t]];
     double *lsum = calloc(ni, sizeof *lsum);
     float *dots = qv && e->isum ? malloc(ni * sizeof *dots) : NULL;
     if (!lsum || (qv && e->isum && !dots)) {
         free(lsum), free(dots);
-        return;
+        return IGC_ENOMEM;
     }
     /* one BLAS product for every item's summed vector; the left-out exemplar's own
      * share is taken off per item below */
@@ -1079,22 +1132,30 @@ static void prototypes(const igc_engine *e, const float *qv, const float *es, co
         if (self && self->vec)
             for (int d = 0; d < dim; d++) qself += (double)qv[d] * self->vec[d];
     }
-    for (size_t t = 0; t < nt && m > 0; t++) {
-        size_t x = touched[t];
-        const exemplar *ex = &e->ex[x];
-        if (es[x] <= 0 || x == skip || ex->none_reason) continue;
-        for (int k = 0; k < 3; k++)
-            if (ex->label[k] >= 0) lsum[ex->label[k]] += label_weight(ex, ex->label[k]) * es[x] / m;
+    if (ntop && top[0].score > 0) { /* else no past judgment shares a feature with the query */
+        lex_class_sums(e->ex_lex, &q->f, q->fw, lsum);
+        for (size_t j = 0; j < nexcl; j++) {
+            const exemplar *ex = &e->ex[excl[j]];
+            if (ex->none_reason) continue;
+            double s = lex_doc_score(e->ex_lex, &q->f, q->fw, excl[j]);
+            for (int k = 0; k < 3 && s > 0; k++)
+                if (ex->label[k] >= 0) lsum[ex->label[k]] -= label_weight(ex, ex->label[k]) * s;
+        }
+        for (size_t i = 0; i < ni; i++) lsum[i] /= top[0].score;
     }
     for (size_t i = 0; i < ni; i++) {
         double w = e->iw[i] - (self ? label_weight(self, (int)i) : 0);
         if (w <= 1e-6) continue;
-        feat[i * IGC_FT_N + IGC_FT_PROTO_LEX] = (float)(lsum[i] / w);
+        /* in [0, 1] as each score is at most the best: the sums, in another order than
+         * the scores' float ones and less the left-out shares, can miss by a rounding */
+        double pl = lsum[i] / w;
+        feat[i * IGC_FT_N + IGC_FT_PROTO_LEX] = (float)(pl < 0 ? 0 : pl > 1 ? 1 : pl);
         if (!dots) continue;
         double sw = self && self->vec ? label_weight(self, (int)i) : 0;
         feat[i * IGC_FT_N + IGC_FT_PROTO_DENSE] = (float)((dots[i] - sw * qself) / w);
     }
     free(lsum), free(dots);
+    return 0;
 }
 
 /* Similarity- and confidence-weighted label votes of neighbours into votes[item] and
@@ -1206,20 +1267,18 @@ static int score_lexicon(const igc_engine *e, const igc_ksic_match *km, scoring 
 static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
     size_t ni = e->tx->nitems, kk = (size_t)e->p.knn_k + 1, d = e->has_enc ? (size_t)e->enc->dim : 0;
     nb *ln = calloc(kk, sizeof *ln), *dn = calloc(kk, sizeof *dn);
-    float *es = calloc(e->ncs, sizeof *es);
-    uint32_t *touched = malloc(e->ncs * sizeof *touched);
+    lex_hit *top = malloc(kk * sizeof *top);
     double *votes = calloc(ni + e->tx->nfields, sizeof *votes);
     float *sims = qv ? malloc((e->ncs > ni ? e->ncs : ni) * sizeof *sims) : NULL;
     int rc = 0;
-    if (!ln || !dn || !es || !touched || !votes || (qv && !sims)) {
+    if (!ln || !dn || !top || !votes || (qv && !sims)) {
         rc = IGC_ENOMEM;
         goto done;
     }
-    size_t nln = 0, ndn = 0;
+    size_t nln = 0, ndn = 0, ntop = 0;
     double na_l = 0, na_d = 0;
-    size_t nt = 0;
-    lex_score_touched(e->cs_lex, &sc->q.f, sc->q.fw, es, touched, &nt);
-    neighbours_lexical(es, touched, nt, kk, SIZE_MAX, ln, &nln);
+    if ((rc = lex_top_k(e->cs_lex, &sc->q.f, sc->q.fw, kk - 1, NULL, 0, top, &ntop))) goto done;
+    neighbours_lexical(top, ntop, ln, &nln);
     double wl = vote(e, e->cs, ln, nln, votes, &na_l);
     for (size_t i = 0; i < ni && wl > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_CASE_LEX] = (float)(votes[i] / wl);
     sc->na[IGC_NA_CASE] = na_l;
@@ -1237,7 +1296,7 @@ static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
             if (e->cw[i] > 0) sc->feat[i * IGC_FT_N + IGC_FT_CASE_PROTO] = sims[i] / e->cw[i];
     }
 done:
-    free(ln), free(dn), free(es), free(touched), free(votes), free(sims);
+    free(ln), free(dn), free(top), free(votes), free(sims);
     return rc;
 }
 
@@ -1306,23 +1365,19 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         size_t ndn = 0, nln = 0;
         size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
         if (have_qv && (rc = neighbours_dense(e, qv, kk, skip, in->owner, dn, &ndn))) goto done;
-        float *es = calloc(e->nex, sizeof *es);
-        uint32_t *touched = malloc(e->nex * sizeof *touched);
-        if (!es || !touched) {
-            free(es), free(touched);
-            rc = IGC_ENOMEM;
-            goto done;
-        }
-        size_t nt = 0;
-        lex_score_touched(e->ex_lex, &sc->q.f, sc->q.fw, es, touched, &nt);
-        /* removed exemplars and the company's own judgments are no neighbours */
-        for (size_t j = 0; j < nt; j++) {
-            const exemplar *x = &e->ex[touched[j]];
-            if (x->off || (in->owner && x->owner == in->owner)) es[touched[j]] = 0;
-        }
-        neighbours_lexical(es, touched, nt, kk, skip, ln, &nln);
-        prototypes(e, have_qv ? qv : NULL, es, touched, nt, self, sc->feat);
-        free(es), free(touched);
+        /* removed exemplars, the excluded one and the company's own judgments are no
+         * neighbours and count in no prototype: the work follows the query's rare
+         * features, not the number of past judgments */
+        uint32_t *excl = NULL;
+        size_t nexcl = 0, ntop = 0;
+        lex_hit *top = malloc(kk * sizeof *top);
+        if (!top) rc = IGC_ENOMEM;
+        if (!rc) rc = left_out(e, skip, in->owner, &excl, &nexcl);
+        if (!rc) rc = lex_top_k(e->ex_lex, &sc->q.f, sc->q.fw, kk - 1, excl, nexcl, top, &ntop);
+        if (!rc) neighbours_lexical(top, ntop, ln, &nln);
+        if (!rc) rc = prototypes(e, have_qv ? qv : NULL, &sc->q, top, ntop, excl, nexcl, self, sc->feat);
+        free(top), free(excl);
+        if (rc) goto done;
         double wd = vote(e, e->ex, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
         for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN] = (float)(votes[i] / wd);
         memcpy(fvotes, votes + ni, t->nfields * sizeof *fvotes);

@@ -10,12 +10,24 @@ typedef struct {
     float tf; /* weighted term frequency */
 } posting;
 
+/* A term of at least this many postings has its class sums kept (csum): summing them at
+ * query time would walk a large share of the documents; below it, walking is cheaper
+ * than the 8 x nclass bytes. */
+#define CSUM_MIN 64
+
 typedef struct {
     uint64_t feat;
     uint32_t n, cap;
     posting *p;
     float idf;
+    float maxr;   /* the largest tf / (tf + norm) of its postings: a bound on its share of any score */
+    double *csum; /* [nclass] when n >= CSUM_MIN (NULL otherwise, or out of memory: then walked):
+                   * per class, sum of class weight x tf / (tf + norm) over its documents not removed */
 } term;
+
+/* Up to this many documents, lex_top_k scores them all, feature by feature: cheaper
+ * than bounding when the index is small (the case dictionary, a young store). */
+#define EXHAUSTIVE_MAX 8192
 
 struct lex_index {
     double k1, b;
@@ -26,6 +38,11 @@ struct lex_index {
     double avglen;
     float *dnorm;     /* per document k1 (1 - b + b len / avglen), as of the last lex_finish() */
     size_t nnorm;     /* documents dnorm covers; later ones are normalised on the fly */
+    unsigned char *dead; /* [dcap]: removed by lex_remove */
+    size_t nclass;    /* 0: documents carry no classes (cls NULL) */
+    lex_classes *cls; /* [dcap] */
+    unsigned long gen; /* changes of the documents (add, remove): prepared statistics are for one */
+    size_t exhaustive_max; /* lex_top_k scores every document up to this many */
 };
 
 int lex_new(double k1, double b, lex_index **out) {
@@ -33,6 +50,7 @@ int lex_new(double k1, double b, lex_index **out) {
     if (!x) return IGC_ENOMEM;
     x->k1 = k1;
     x->b = b;
+    x->exhaustive_max = EXHAUSTIVE_MAX;
     x->tcap = 1024;
     if (!(x->terms = calloc(x->tcap, sizeof *x->terms))) {
         free(x);
@@ -44,10 +62,15 @@ int lex_new(double k1, double b, lex_index **out) {
 
 void lex_free(lex_index *x) {
     if (!x) return;
-    for (size_t i = 0; i < x->tcap; i++) free(x->terms[i].p);
+    for (size_t i = 0; i < x->tcap; i++) {
+        free(x->terms[i].p);
+        free(x->terms[i].csum);
+    }
     free(x->terms);
     free(x->doclen);
     free(x->dnorm);
+    free(x->dead);
+    free(x->cls);
     free(x);
 }
 
@@ -93,19 +116,80 @@ static term *intern(lex_index *x, uint64_t f) {
     return &x->terms[i];
 }
 
+int lex_set_nclass(lex_index *x, size_t nclass) {
+    if (x->ndocs || nclass > INT32_MAX) return IGC_ESTATE;
+    x->nclass = nclass;
+    return 0;
+}
+
 int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id) {
-    if (x->ndocs == x->dcap) {
-        size_t cap = x->dcap ? x->dcap * 2 : 256;
-        float *d = realloc(x->doclen, cap * sizeof *d);
-        if (!d) return IGC_ENOMEM;
-        x->doclen = d;
-        x->dcap = cap;
+    return lex_add_classed(x, f, weights, NULL, id);
+}
+
+static float doc_norm(const lex_index *x, uint32_t doc);
+
+/* tf / (tf + norm): a posting's share of k1 + 1 in its BM25 term, under the norms dn
+ * (NULL: the index's own). */
+static double share(const lex_index *x, const posting *p, const float *dn) {
+    return (double)p->tf / ((double)p->tf + (dn ? dn[p->doc] : doc_norm(x, p->doc)));
+}
+
+/* Adds sign x a posting's class shares to the term's sums. */
+static void csum_add(const lex_index *x, double *csum, const posting *p, const float *dn, double sign) {
+    const lex_classes *c = &x->cls[p->doc];
+    double r = sign * share(x, p, dn);
+    for (int k = 0; k < LEX_NCLS; k++)
+        if (c->c[k] >= 0) csum[c->c[k]] += c->w[k] * r;
+}
+
+/* A term's bound (*maxr) and, when csum is not NULL, its class sums, from its
+ * postings under the norms dn (NULL: the index's own). */
+static void term_stats(const lex_index *x, const term *t, const float *dn, float *maxr, double *csum) {
+    double m = 0;
+    if (csum) memset(csum, 0, x->nclass * sizeof *csum);
+    for (uint32_t j = 0; j < t->n; j++) {
+        double r = share(x, &t->p[j], dn);
+        if (r > m) m = r;
+        if (csum && !x->dead[t->p[j].doc]) csum_add(x, csum, &t->p[j], dn, 1.0);
     }
+    *maxr = (float)m;
+}
+
+static int cmp_ptr(const void *a, const void *b) {
+    uintptr_t p = (uintptr_t)*(void *const *)a, q = (uintptr_t)*(void *const *)b;
+    return p < q ? -1 : p > q;
+}
+
+static int grow_docs(lex_index *x) {
+    size_t cap = x->dcap ? x->dcap * 2 : 256;
+    float *d = realloc(x->doclen, cap * sizeof *d);
+    if (!d) return IGC_ENOMEM;
+    x->doclen = d;
+    unsigned char *dd = realloc(x->dead, cap);
+    if (!dd) return IGC_ENOMEM;
+    x->dead = dd;
+    if (x->nclass) {
+        lex_classes *c = realloc(x->cls, cap * sizeof *c);
+        if (!c) return IGC_ENOMEM;
+        x->cls = c;
+    }
+    x->dcap = cap;
+    return 0;
+}
+
+int lex_add_classed(lex_index *x, const igc_feats *f, const float *weights, const lex_classes *cls, uint32_t *id) {
+    if (x->ndocs == x->dcap && grow_docs(x)) return IGC_ENOMEM;
+    if (x->ndocs >= UINT32_MAX) return IGC_ENOMEM;
     uint32_t doc = (uint32_t)x->ndocs;
+    term **touched = malloc((f->n + 1) * sizeof *touched);
+    if (!touched) return IGC_ENOMEM;
     float len = 0;
     for (size_t i = 0; i < f->n; i++) {
         term *t = intern(x, f->f[i].id);
-        if (!t) return IGC_ENOMEM;
+        if (!t) {
+            free(touched);
+            return IGC_ENOMEM;
+        }
         float w = weights ? weights[i] : 1.0f;
         len += w;
         if (t->n && t->p[t->n - 1].doc == doc) {
@@ -115,14 +199,43 @@ int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id
         if (t->n == t->cap) {
             uint32_t cap = t->cap ? t->cap * 2 : 4;
             posting *p = realloc(t->p, cap * sizeof *p);
-            if (!p) return IGC_ENOMEM;
+            if (!p) {
+                free(touched);
+                return IGC_ENOMEM;
+            }
             t->p = p;
             t->cap = cap;
         }
         t->p[t->n++] = (posting){doc, w};
     }
     x->doclen[doc] = len;
+    x->dead[doc] = 0;
+    if (x->nclass) {
+        lex_classes none = {{-1, -1, -1}, {0, 0, 0}};
+        x->cls[doc] = cls ? *cls : none;
+        for (int k = 0; k < LEX_NCLS; k++)
+            if (x->cls[doc].c[k] >= (int)x->nclass) x->cls[doc].c[k] = -1;
+    }
     x->ndocs++;
+    x->gen++;
+    /* its terms once each, looked up again: interning a later feature may have moved the table */
+    size_t nt = 0;
+    for (size_t i = 0; i < f->n; i++) touched[nt++] = find(x, f->f[i].id);
+    qsort(touched, nt, sizeof *touched, cmp_ptr);
+    for (size_t i = 0; i < nt; i++) {
+        term *t = touched[i];
+        if (i && t == touched[i - 1]) continue;
+        const posting *p = &t->p[t->n - 1];
+        /* the norm of a document added since the last finish stays what it is now
+         * (the average length changes only then), so the bound and sums hold */
+        float r = (float)share(x, p, NULL);
+        if (r > t->maxr) t->maxr = r;
+        if (!x->nclass) continue;
+        if (t->csum) csum_add(x, t->csum, p, NULL, 1.0);
+        else if (t->n >= CSUM_MIN && (t->csum = malloc(x->nclass * sizeof *t->csum)))
+            term_stats(x, t, NULL, &t->maxr, t->csum);
+    }
+    free(touched);
     if (id) *id = doc;
     return 0;
 }
@@ -158,15 +271,22 @@ void lex_finish(lex_index *x) {
         term *t = &x->terms[i];
         if (!t->feat) continue;
         t->idf = bm25_idf(x->ndocs, t->n);
+        /* the norms changed: bounds and class sums again (a term whose sums cannot be
+         * kept is walked at query time) */
+        if (x->nclass && t->n >= CSUM_MIN && !t->csum) t->csum = malloc(x->nclass * sizeof *t->csum);
+        term_stats(x, t, NULL, &t->maxr, t->csum);
     }
 }
 
 struct lex_stats {
     size_t ndocs, tcap, nset;
+    unsigned long gen;
     double avglen;
     float *dnorm; /* [ndocs + 1] */
     uint32_t *slot; /* [nset]: term slots, in table order */
     float *idf;     /* [nset] */
+    float *maxr;    /* [nset] */
+    double **csum;  /* [nset]: the class sums of terms that keep them, else NULL */
 };
 
 void lex_stats_free(lex_stats *st) {
@@ -174,6 +294,9 @@ void lex_stats_free(lex_stats *st) {
     free(st->dnorm);
     free(st->slot);
     free(st->idf);
+    free(st->maxr);
+    for (size_t k = 0; st->csum && k < st->nset; k++) free(st->csum[k]);
+    free(st->csum);
     free(st);
 }
 
@@ -183,10 +306,13 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
     if (!st) return IGC_ENOMEM;
     st->ndocs = x->ndocs;
     st->tcap = x->tcap;
+    st->gen = x->gen;
     st->dnorm = malloc((x->ndocs + 1) * sizeof *st->dnorm);
     st->slot = malloc((x->nterms + 1) * sizeof *st->slot);
     st->idf = malloc((x->nterms + 1) * sizeof *st->idf);
-    if (!st->dnorm || !st->slot || !st->idf) {
+    st->maxr = malloc((x->nterms + 1) * sizeof *st->maxr);
+    st->csum = calloc(x->nterms + 1, sizeof *st->csum);
+    if (!st->dnorm || !st->slot || !st->idf || !st->maxr || !st->csum) {
         lex_stats_free(st);
         return IGC_ENOMEM;
     }
@@ -202,20 +328,36 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
         const term *t = &x->terms[i];
         if (!t->feat) continue;
         st->slot[st->nset] = (uint32_t)i;
-        st->idf[st->nset++] = bm25_idf(x->ndocs, t->n);
+        st->idf[st->nset] = bm25_idf(x->ndocs, t->n);
+        /* bounds and class sums under the new norms, aside: the index is still read */
+        double *cs = NULL;
+        if (x->nclass && t->n >= CSUM_MIN && !(cs = st->csum[st->nset] = malloc(x->nclass * sizeof *cs))) {
+            st->nset++;
+            lex_stats_free(st);
+            return IGC_ENOMEM;
+        }
+        term_stats(x, t, st->dnorm, &st->maxr[st->nset], cs);
+        st->nset++;
     }
     *out = st;
     return 0;
 }
 
 int lex_apply(lex_index *x, lex_stats *st) {
-    if (st->ndocs != x->ndocs || st->tcap != x->tcap) return IGC_ESTATE;
+    if (st->ndocs != x->ndocs || st->tcap != x->tcap || st->gen != x->gen) return IGC_ESTATE;
     x->avglen = st->avglen;
     free(x->dnorm);
     x->dnorm = st->dnorm;
     x->nnorm = st->ndocs;
     st->dnorm = NULL;
-    for (size_t k = 0; k < st->nset; k++) x->terms[st->slot[k]].idf = st->idf[k];
+    for (size_t k = 0; k < st->nset; k++) {
+        term *t = &x->terms[st->slot[k]];
+        t->idf = st->idf[k];
+        t->maxr = st->maxr[k];
+        double *old = t->csum;
+        t->csum = st->csum[k];
+        st->csum[k] = old; /* freed with st */
+    }
     lex_stats_free(st);
     return 0;
 }
@@ -238,35 +380,26 @@ static float bm25(const lex_index *x, const term *t, const posting *p) {
     return (float)(idf_of(x, t) * (x->k1 + 1.0)) * p->tf / (p->tf + doc_norm(x, p->doc));
 }
 
-/* The BM25 loop of both scorers. With touched, documents are recorded as they are first
- * reached and features of no positive weight are passed over, so "score > 0" means
- * "touched"; without it every feature is added, as it always was. */
-static void score_into(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
-                       uint32_t *touched, size_t *ntouched) {
-    size_t nt = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        const term *t = find(x, q->f[i].id);
-        if (!t) continue;
-        /* hot loop: the term's factor once, the document's norm from the table */
-        float a = (qweight ? qweight[i] : 1.0f) * (float)(idf_of(x, t) * (x->k1 + 1.0));
-        if (touched && !(a > 0)) continue;
-        for (uint32_t j = 0; j < t->n; j++) {
-            const posting *p = &t->p[j];
-            if (touched && scores[p->doc] == 0) touched[nt++] = p->doc;
-            scores[p->doc] += a * p->tf / (p->tf + doc_norm(x, p->doc));
-        }
-    }
-    if (ntouched) *ntouched = nt;
+/* A query feature's factor: its weight x idf x (k1 + 1). */
+static float factor(const lex_index *x, const term *t, const float *qweight, size_t i) {
+    return (qweight ? qweight[i] : 1.0f) * (float)(idf_of(x, t) * (x->k1 + 1.0));
+}
+
+/* One posting's BM25 term, for a feature of factor a: every scorer computes it so,
+ * which keeps their sums bit for bit the same. */
+static float part(const lex_index *x, float a, const posting *p) {
+    return a * p->tf / (p->tf + doc_norm(x, p->doc));
 }
 
 void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, float *scores) {
     memset(scores, 0, x->ndocs * sizeof *scores);
-    score_into(x, q, qweight, scores, NULL, NULL);
-}
-
-void lex_score_touched(const lex_index *x, const igc_feats *q, const float *qweight, float *scores,
-                       uint32_t *touched, size_t *ntouched) {
-    score_into(x, q, qweight, scores, touched, ntouched);
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        /* hot loop: the term's factor once, the document's norm from the table */
+        float a = factor(x, t, qweight, i);
+        for (uint32_t j = 0; j < t->n; j++) scores[t->p[j].doc] += part(x, a, &t->p[j]);
+    }
 }
 
 void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out) {
@@ -283,4 +416,351 @@ void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, u
         }
         if (lo < t->n && t->p[lo].doc == doc) out[i] = (qweight ? qweight[i] : 1.0f) * bm25(x, t, &t->p[lo]);
     }
+}
+
+/* Index of the first posting of t at or after doc, searching from lo (postings are in
+ * doc order): galloping, as the documents asked for only grow. */
+static uint32_t seek(const term *t, uint32_t lo, uint32_t doc) {
+    const posting *p = t->p;
+    uint32_t n = t->n;
+    if (lo >= n || p[lo].doc >= doc) return lo;
+    uint32_t step = 1, hi = lo + 1;
+    while (hi < n && p[hi].doc < doc) {
+        lo = hi;
+        step *= 2;
+        hi = n - lo > step ? lo + step : n;
+    }
+    /* p[lo].doc < doc, and hi == n or p[hi].doc >= doc */
+    lo++;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p[mid].doc < doc) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int lex_remove(lex_index *x, uint32_t doc, const uint64_t *feats, size_t n) {
+    if (doc >= x->ndocs || x->dead[doc]) return IGC_ENOTFOUND;
+    for (size_t i = 0; x->nclass && i < n; i++) {
+        term *t = find(x, feats[i]);
+        if (!t || !t->csum) continue;
+        uint32_t j = seek(t, 0, doc);
+        if (j < t->n && t->p[j].doc == doc) csum_add(x, t->csum, &t->p[j], NULL, -1.0);
+    }
+    x->dead[doc] = 1;
+    x->gen++;
+    return 0;
+}
+
+float lex_doc_score(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc) {
+    float s = 0;
+    if (doc >= x->ndocs) return 0;
+    /* the features and their order of lex_top_k, so the same float sum */
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        float a = factor(x, t, qweight, i);
+        if (!(a > 0)) continue;
+        uint32_t j = seek(t, 0, doc);
+        if (j < t->n && t->p[j].doc == doc) s += part(x, a, &t->p[j]);
+    }
+    return s;
+}
+
+void lex_class_sums(const lex_index *x, const igc_feats *q, const float *qweight, double *sums) {
+    if (!x->nclass) return;
+    /* BM25 is linear in each feature's factor: per feature, its factor x its class sums,
+     * kept for a common feature, summed from the postings of a rare one */
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        float a = factor(x, t, qweight, i);
+        if (!(a > 0)) continue;
+        if (t->csum) {
+            for (size_t c = 0; c < x->nclass; c++) sums[c] += a * t->csum[c];
+            continue;
+        }
+        for (uint32_t j = 0; j < t->n; j++) {
+            const posting *p = &t->p[j];
+            if (x->dead[p->doc]) continue;
+            const lex_classes *c = &x->cls[p->doc];
+            double r = a * share(x, p, NULL);
+            for (int k = 0; k < LEX_NCLS; k++)
+                if (c->c[k] >= 0) sums[c->c[k]] += c->w[k] * r;
+        }
+    }
+}
+
+/* ---- top k: MaxScore (Turtle & Flood) over the query's features ----
+ * Each feature gets a bound on its share of any score (factor x maxr). With the k-th
+ * best score so far as threshold, the features of smallest bounds whose bounds sum to
+ * no more than it are "non-essential": a document found in those alone cannot enter
+ * the k best, so only the postings of the others are walked (in document order, all at
+ * once), and the non-essential ones are looked up for the documents found there,
+ * highest bound first, while the document can still make it. As the threshold rises,
+ * the common features (small idf, long postings) drop out of the walk. */
+
+typedef struct {
+    const term *t;
+    float a;        /* the feature's factor */
+    double ub;      /* bound on its share of a score */
+    uint32_t pos;   /* into t->p */
+    uint32_t doc;   /* t->p[pos].doc, UINT32_MAX past the end */
+    uint32_t stamp; /* the document val is of */
+    float val;
+} cursor;
+
+/* The worse of two hits: lower score, or the same score and a later document. */
+static int worse(const lex_hit *a, const lex_hit *b) { return a->score < b->score || (a->score == b->score && a->doc > b->doc); }
+
+/* Min-heap of the k best on worse(): the root is the one to drop. */
+static void rheap_down(lex_hit *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && worse(&h[l], &h[m])) m = l;
+        if (l + 1 < n && worse(&h[l + 1], &h[m])) m = l + 1;
+        if (m == i) return;
+        lex_hit tmp = h[i];
+        h[i] = h[m], h[m] = tmp;
+        i = m;
+    }
+}
+
+static void rheap_up(lex_hit *h, size_t i) {
+    while (i) {
+        size_t up = (i - 1) / 2;
+        if (!worse(&h[i], &h[up])) return;
+        lex_hit tmp = h[i];
+        h[i] = h[up], h[up] = tmp;
+        i = up;
+    }
+}
+
+typedef struct {
+    double ub;
+    uint32_t l;
+} by_ub;
+
+static int cmp_ub(const void *a, const void *b) {
+    const by_ub *x = a, *y = b;
+    return x->ub < y->ub ? -1 : x->ub > y->ub ? 1 : x->l < y->l ? -1 : x->l > y->l;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_hit(const void *a, const void *b) { return worse(b, a) ? -1 : worse(a, b) ? 1 : 0; }
+
+void lex_set_exhaustive_max(lex_index *x, size_t n) { x->exhaustive_max = n; }
+
+/* Puts hit h among the k best in out[*cnt] (a min-heap on worse()). */
+static void keep_best(lex_hit *out, size_t k, size_t *cnt, lex_hit h) {
+    if (*cnt < k) {
+        out[*cnt] = h;
+        rheap_up(out, (*cnt)++);
+    } else if (worse(&out[0], &h)) {
+        out[0] = h;
+        rheap_down(out, *cnt, 0);
+    }
+}
+
+/* lex_top_k on a small index: every document's score, in lex_score's order. */
+static int top_k_exhaustive(const lex_index *x, const igc_feats *q, const float *qweight, size_t k,
+                            const uint32_t *excl, size_t nexcl, lex_hit *out, size_t *n) {
+    float *s = calloc(x->ndocs + 1, sizeof *s);
+    if (!s) return IGC_ENOMEM;
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        float a = factor(x, t, qweight, i);
+        if (!(a > 0)) continue;
+        for (uint32_t j = 0; j < t->n; j++) s[t->p[j].doc] += part(x, a, &t->p[j]);
+    }
+    for (size_t j = 0; j < nexcl; j++)
+        if (excl[j] < x->ndocs) s[excl[j]] = 0;
+    size_t cnt = 0;
+    for (uint32_t d = 0; d < x->ndocs; d++)
+        if (s[d] > 0 && !x->dead[d]) keep_best(out, k, &cnt, (lex_hit){d, s[d]});
+    free(s);
+    qsort(out, cnt, sizeof *out, cmp_hit);
+    *n = cnt;
+    return 0;
+}
+
+/* Postings summed for the first threshold: a few thousand, so that it costs little. */
+#define SEED_POSTINGS 2048
+
+/* The exact score of document d: the float sum in query order, as lex_score adds it
+ * (each cursor found again from the start of its postings). */
+static float exact_score(const lex_index *x, const cursor *cur, size_t L, uint32_t d) {
+    float s = 0;
+    for (size_t l = 0; l < L; l++) {
+        uint32_t j = seek(cur[l].t, 0, d);
+        if (j < cur[l].t->n && cur[l].t->p[j].doc == d) s += part(x, cur[l].a, &cur[l].t->p[j]);
+    }
+    return s;
+}
+
+/* A first threshold, below the k-th best score: the documents of the features of
+ * largest bound (the rarest), as long as their postings stay few, summed on those
+ * features alone, and the k best of these scored in full. k documents scoring s or
+ * more exist, so the k-th best scores at least s: the walk then starts with the
+ * common features out of it, instead of raising the threshold document by document.
+ * Just below s, so that a document scoring s still enters (a tie goes to the earlier
+ * document). 0 when fewer than k documents turn up (or out of memory). */
+static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_t *order, size_t L, size_t k,
+                            const uint32_t *ex, size_t nexcl) {
+    size_t budget = SEED_POSTINGS, cap = 2 * SEED_POSTINGS;
+    double *acc = malloc(cap * (sizeof *acc + sizeof(uint32_t)));
+    uint32_t *doc = acc ? (uint32_t *)(acc + cap) : NULL;
+    lex_hit *best = malloc(k * sizeof *best);
+    float thr = 0;
+    if (!acc || !best) goto done;
+    memset(doc, 0xff, cap * sizeof *doc); /* UINT32_MAX: an empty slot */
+    size_t used = 0;
+    for (size_t j = L; j-- > 0;) {
+        const cursor *c = &cur[order[j]];
+        if (c->t->n > budget) continue;
+        budget -= c->t->n;
+        for (uint32_t i = 0; i < c->t->n; i++) {
+            const posting *p = &c->t->p[i];
+            if (x->dead[p->doc] || (nexcl && bsearch(&p->doc, ex, nexcl, sizeof *ex, cmp_u32))) continue;
+            size_t s = (size_t)(p->doc * 0x9E3779B1u) & (cap - 1);
+            while (doc[s] != UINT32_MAX && doc[s] != p->doc) s = (s + 1) & (cap - 1);
+            if (doc[s] == UINT32_MAX) doc[s] = p->doc, acc[s] = 0, used++;
+            acc[s] += part(x, c->a, p);
+        }
+    }
+    if (used < k) goto done;
+    /* the k largest partial sums (a heap on worse(), the partial sum as score) ... */
+    size_t nb = 0;
+    for (size_t s = 0; s < cap; s++)
+        if (doc[s] != UINT32_MAX) keep_best(best, k, &nb, (lex_hit){doc[s], (float)acc[s]});
+    /* ... scored in full: the k-th of them */
+    float kth = INFINITY;
+    for (size_t i = 0; i < nb; i++) {
+        float v = exact_score(x, cur, L, best[i].doc);
+        kth = v < kth ? v : kth;
+    }
+    if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
+done:
+    free(acc), free(best);
+    return thr;
+}
+
+int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size_t k, const uint32_t *excl,
+              size_t nexcl, lex_hit *out, size_t *n) {
+    *n = 0;
+    if (!k || !q->n) return 0;
+    if (x->ndocs <= x->exhaustive_max) return top_k_exhaustive(x, q, qweight, k, excl, nexcl, out, n);
+    size_t L = 0, nh = 0, cnt = 0;
+    cursor *cur = malloc(q->n * sizeof *cur);
+    uint32_t *order = malloc(q->n * sizeof *order), *rank = malloc(q->n * sizeof *rank);
+    uint32_t *h = malloc(q->n * sizeof *h), *ex = malloc((nexcl + 1) * sizeof *ex);
+    double *cum = malloc(q->n * sizeof *cum);
+    by_ub *srt = malloc(q->n * sizeof *srt);
+    if (!cur || !order || !rank || !h || !ex || !cum || !srt) {
+        free(cur), free(order), free(rank), free(h), free(ex), free(cum), free(srt);
+        return IGC_ENOMEM;
+    }
+    /* the cursors in query order, the order lex_score adds the features in */
+    for (size_t i = 0; i < q->n; i++) {
+        const term *t = find(x, q->f[i].id);
+        if (!t || !t->n) continue;
+        float a = factor(x, t, qweight, i);
+        if (!(a > 0)) continue;
+        cur[L++] = (cursor){t, a, 0, 0, 0, UINT32_MAX, 0};
+    }
+    /* Slack on the bounds: a float sum of L terms can exceed the exact one by about
+     * L x 2^-24 of itself, a float term its real value by an ulp or two. */
+    double slack = 1.0 + 1e-4 + (double)L * 1.2e-7;
+    for (size_t l = 0; l < L; l++) {
+        cur[l].ub = (double)cur[l].a * cur[l].t->maxr * slack;
+        srt[l] = (by_ub){cur[l].ub, (uint32_t)l};
+    }
+    qsort(srt, L, sizeof *srt, cmp_ub);
+    for (size_t j = 0; j < L; j++) order[j] = srt[j].l;
+    free(srt);
+    for (size_t j = 0; j < L; j++) {
+        rank[order[j]] = (uint32_t)j;
+        cum[j] = (j ? cum[j - 1] : 0) + cur[order[j]].ub;
+    }
+    memcpy(ex, excl, nexcl * sizeof *ex);
+    qsort(ex, nexcl, sizeof *ex, cmp_u32);
+    ex[nexcl] = UINT32_MAX;
+    size_t ei = 0;
+    float thr = seed_threshold(x, cur, order, L, k, ex, nexcl);
+    size_t ness = 0; /* order[0 .. ness-1] are non-essential */
+    while (ness < L && cum[ness] <= thr) ness++;
+    for (size_t l = 0; l < L; l++) {
+        cur[l].doc = cur[l].t->p[0].doc;
+        if (rank[l] >= ness) h[nh++] = (uint32_t)l;
+    }
+    for (;;) {
+        /* the next document of the essential features: a few, scanned */
+        uint32_t d = UINT32_MAX;
+        for (size_t i = 0; i < nh; i++) d = cur[h[i]].doc < d ? cur[h[i]].doc : d;
+        if (d == UINT32_MAX) break;
+        /* (no cheaper bound first: an essential feature's bound alone passes thr, by
+         * the choice of ness) */
+        int skip = x->dead[d];
+        if (!skip) {
+            while (ex[ei] < d) ei++;
+            skip = ex[ei] == d;
+        }
+        /* the essential features holding d, each moved past it (their shares unless d
+         * is left out) */
+        double partial = 0;
+        for (size_t i = 0; i < nh; i++) {
+            cursor *c = &cur[h[i]];
+            if (c->doc != d) continue;
+            if (!skip) {
+                c->val = part(x, c->a, &c->t->p[c->pos]);
+                c->stamp = d;
+                partial += c->val;
+            }
+            c->doc = ++c->pos < c->t->n ? c->t->p[c->pos].doc : UINT32_MAX;
+        }
+        if (skip || partial * slack + (ness ? cum[ness - 1] : 0) <= thr) continue;
+        int out_of_reach = 0;
+        /* the non-essential ones, by lookup, while d can still pass the threshold */
+        for (size_t j = ness; j-- > 0;) {
+            cursor *c = &cur[order[j]];
+            c->pos = seek(c->t, c->pos, d);
+            if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
+                c->val = part(x, c->a, &c->t->p[c->pos]);
+                c->stamp = d;
+                partial += c->val;
+            }
+            if (partial * slack + (j ? cum[j - 1] : 0) <= thr) {
+                out_of_reach = 1;
+                break;
+            }
+        }
+        if (out_of_reach) continue;
+        /* the exact score: the float sum in query order, as lex_score adds it */
+        float s = 0;
+        for (size_t l = 0; l < L; l++)
+            if (cur[l].stamp == d) s += cur[l].val;
+        if (!(s > thr)) continue; /* equal: an earlier document holds the place */
+        keep_best(out, k, &cnt, (lex_hit){d, s});
+        if (cnt < k || !(out[0].score > thr)) continue;
+        thr = out[0].score;
+        size_t was = ness;
+        while (ness < L && cum[ness] <= thr) ness++;
+        if (ness == was) continue;
+        /* features that became non-essential leave the walk: looked up from where
+         * they are (all past d) */
+        size_t m = 0;
+        for (size_t i = 0; i < nh; i++)
+            if (rank[h[i]] >= ness) h[m++] = h[i];
+        nh = m;
+    }
+    qsort(out, cnt, sizeof *out, cmp_hit);
+    *n = cnt;
+    free(cur), free(order), free(rank), free(h), free(ex), free(cum);
+    return 0;
 }

@@ -285,6 +285,255 @@ TEST(empty_cases) {
     lex_free(NULL);
 }
 
+/* ---- top k and class sums over an index of many documents ---- */
+
+static uint64_t rnd(uint64_t *st) {
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return *st;
+}
+
+/* A feature drawn so that small ids are common (some in most documents, past the
+ * length at which class sums are kept) and large ones rare. */
+static uint64_t zipf_feat(uint64_t *st) { return 1 + (uint64_t)exp((double)(rnd(st) % 10000) / 10000.0 * log(20000.0)); }
+
+#define NCLS 12
+
+/* Adds a random document: 5..44 features (some repeated), field-like weights,
+ * 0..3 classes. */
+static void add_random_doc(lex_index *x, uint64_t *st, lex_classes *out) {
+    size_t n = 5 + rnd(st) % 40;
+    uint64_t ids[64];
+    float w[64];
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = zipf_feat(st);
+        w[i] = (float)(1 + rnd(st) % 4) * 0.25f;
+    }
+    igc_feats f;
+    feats_of_ids(&f, ids, n);
+    lex_classes c = {{-1, -1, -1}, {1.0f, 0.5f, 0.5f}};
+    int nc = (int)(rnd(st) % 4);
+    for (int k = 0; k < nc; k++) c.c[k] = (int)((rnd(st) % NCLS + (uint64_t)k * 5) % NCLS); /* distinct */
+    CHECK(lex_add_classed(x, &f, w, &c, NULL) == 0);
+    igc_text_feats_free(&f);
+    *out = c;
+}
+
+/* Removes document d, its features found again from the generator's state before it. */
+static void remove_doc(lex_index *x, uint64_t st_before, uint32_t d) {
+    uint64_t st = st_before;
+    size_t n = 5 + rnd(&st) % 40;
+    uint64_t ids[64];
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = zipf_feat(&st);
+        rnd(&st);
+        int seen = 0;
+        for (size_t j = 0; j < u; j++) seen |= ids[j] == id;
+        if (!seen) ids[u++] = id; /* distinct, as lex_remove wants them */
+    }
+    n = u;
+    CHECK(lex_remove(x, d, ids, n) == 0);
+    CHECK(lex_remove(x, d, ids, n) == IGC_ENOTFOUND);
+}
+
+static void random_query(uint64_t *st, igc_feats *q, float *qw) {
+    uint64_t ids[40];
+    size_t n = 1 + rnd(st) % 40;
+    for (size_t i = 0; i < n; i++) {
+        /* now and then a feature twice, or one no document has */
+        ids[i] = i && rnd(st) % 8 == 0 ? ids[i - 1] : rnd(st) % 16 == 0 ? 900000 + i : zipf_feat(st);
+        qw[i] = (float)(1 + rnd(st) % 5) * 0.2f;
+    }
+    feats_of_ids(q, ids, n);
+}
+
+/* The k best by an exhaustive lex_score, leaving out removed[] and excl[]. */
+static size_t exhaustive_top(const lex_index *x, const igc_feats *q, const float *qw, const unsigned char *out_set,
+                             size_t k, lex_hit *top) {
+    size_t nd = lex_ndocs(x), n = 0;
+    float *s = malloc((nd + 1) * sizeof *s);
+    lex_score(x, q, qw, s);
+    for (size_t d = 0; d < nd; d++) {
+        if (out_set[d] || !(s[d] > 0)) continue;
+        lex_hit h = {(uint32_t)d, s[d]};
+        size_t j = n < k ? n++ : k;
+        if (j == k && (h.score < top[k - 1].score || h.score == top[k - 1].score)) continue;
+        if (j == k) j = k - 1;
+        while (j > 0 && top[j - 1].score < h.score) top[j] = top[j - 1], j--;
+        top[j] = h;
+    }
+    free(s);
+    return n;
+}
+
+/* The class sums recomputed from lex_score's scores. */
+static void exhaustive_sums(const lex_index *x, const igc_feats *q, const float *qw, const unsigned char *removed,
+                            const lex_classes *cls, double *sums) {
+    size_t nd = lex_ndocs(x);
+    float *s = malloc((nd + 1) * sizeof *s);
+    lex_score(x, q, qw, s);
+    memset(sums, 0, NCLS * sizeof *sums);
+    for (size_t d = 0; d < nd; d++)
+        for (int k = 0; k < 3 && !removed[d]; k++)
+            if (cls[d].c[k] >= 0) sums[cls[d].c[k]] += cls[d].w[k] * (double)s[d];
+    free(s);
+}
+
+/* Compares lex_top_k with the exhaustive top k (the same documents in the same
+ * order, the same float scores) and lex_class_sums and lex_doc_score with sums and
+ * scores from lex_score, on nq random queries; returns the mismatches. */
+static size_t compare_queries(const lex_index *x, uint64_t *st, size_t nq, const unsigned char *removed,
+                              const lex_classes *cls) {
+    size_t nd = lex_ndocs(x), bad = 0;
+    unsigned char *out_set = malloc(nd + 1);
+    float *s = malloc((nd + 1) * sizeof *s);
+    for (size_t qi = 0; qi < nq; qi++) {
+        igc_feats q;
+        float qw[40];
+        random_query(st, &q, qw);
+        const float *w = qi % 3 ? qw : NULL;
+        /* left out: the removed ones, and now and then a few more */
+        memcpy(out_set, removed, nd);
+        uint32_t excl[4];
+        size_t nexcl = qi % 2 ? rnd(st) % 4 : 0;
+        for (size_t j = 0; j < nexcl; j++) out_set[excl[j] = (uint32_t)(rnd(st) % nd)] = 1;
+        const size_t ks[] = {1, 3, 10, 40, 5000};
+        size_t k = ks[qi % 5];
+        lex_hit *a = malloc(k * sizeof *a), *b = malloc(k * sizeof *b);
+        size_t na = 99, nb = exhaustive_top(x, &q, w, out_set, k, b);
+        CHECK(lex_top_k(x, &q, w, k, excl, nexcl, a, &na) == 0);
+        int same = na == nb;
+        for (size_t j = 0; same && j < na; j++) same = a[j].doc == b[j].doc && a[j].score == b[j].score;
+        if (!same && bad < 3)
+            fprintf(stderr, "  query %zu, k %zu: top-k of %zu, exhaustive %zu (first %u %g / %u %g)\n", qi, k, na, nb,
+                    na ? a[0].doc : 0, na ? (double)a[0].score : 0, nb ? b[0].doc : 0, nb ? (double)b[0].score : 0);
+        bad += !same;
+        double got[NCLS] = {0}, want[NCLS];
+        lex_class_sums(x, &q, w, got);
+        exhaustive_sums(x, &q, w, removed, cls, want);
+        for (int c = 0; c < NCLS; c++)
+            if (fabs(got[c] - want[c]) > 1e-5 * (fabs(want[c]) + 1e-3)) {
+                if (bad < 3) fprintf(stderr, "  query %zu class %d: sum %.9g, from the scores %.9g\n", qi, c, got[c], want[c]);
+                bad++;
+            }
+        lex_score(x, &q, w, s);
+        for (size_t j = 0; j < 20; j++) {
+            uint32_t d = (uint32_t)(rnd(st) % nd);
+            bad += lex_doc_score(x, &q, w, d) != s[d];
+        }
+        free(a), free(b);
+        igc_text_feats_free(&q);
+    }
+    free(out_set), free(s);
+    return bad;
+}
+
+/* lex_top_k gives exactly the exhaustive k best, and lex_class_sums the sums of the
+ * scores, on random queries: after a finish, with documents added since (normalised
+ * on the fly, their class sums kept as they come, some terms reaching the length at
+ * which sums are kept), after removals, and after the statistics were refreshed by
+ * lex_finish or by lex_prepare/lex_apply (which agree bit for bit). */
+TEST(top_k_and_class_sums) {
+    lex_index *x, *y;
+    REQUIRE(lex_new(1.2, 0.75, &x) == 0);
+    REQUIRE(lex_new(1.2, 0.75, &y) == 0);
+    CHECK(lex_set_nclass(x, NCLS) == 0);
+    CHECK(lex_set_nclass(y, NCLS) == 0);
+    /* x bounds (MaxScore) at any size, y scores every document: both must give the
+     * exhaustive top k */
+    lex_set_exhaustive_max(x, 0);
+    enum { ND = 4000 };
+    uint64_t st = 88172645463325252ULL, sq = 12345, *before = calloc(ND, sizeof *before);
+    lex_classes *cls = calloc(ND, sizeof *cls);
+    unsigned char *removed = calloc(ND, 1);
+    /* x and its twin y get the same documents */
+    for (size_t d = 0; d < ND / 2; d++) {
+        uint64_t sy = before[d] = st;
+        add_random_doc(x, &st, &cls[d]);
+        add_random_doc(y, &sy, &cls[d]);
+    }
+    lex_finish(x);
+    lex_finish(y);
+    CHECK_EQ_INT(compare_queries(x, &sq, 100, removed, cls), 0);
+    /* more documents, scored before the next finish */
+    for (size_t d = ND / 2; d < ND; d++) {
+        uint64_t sy = before[d] = st;
+        add_random_doc(x, &st, &cls[d]);
+        add_random_doc(y, &sy, &cls[d]);
+    }
+    CHECK_EQ_INT(compare_queries(x, &sq, 100, removed, cls), 0);
+    /* removals: out of the top k and of the sums */
+    for (uint32_t d = 7; d < ND; d += 13) {
+        remove_doc(x, before[d], d);
+        remove_doc(y, before[d], d);
+        removed[d] = 1;
+    }
+    CHECK_EQ_INT(compare_queries(x, &sq, 100, removed, cls), 0);
+    /* statistics refreshed: in one step on x, in two on y, the same sums either way */
+    lex_stats *sts = NULL;
+    REQUIRE(lex_prepare(y, &sts) == 0);
+    lex_finish(x);
+    CHECK_EQ_INT(lex_apply(y, sts), 0);
+    CHECK_EQ_INT(compare_queries(x, &sq, 100, removed, cls), 0);
+    CHECK_EQ_INT(compare_queries(y, &sq, 50, removed, cls), 0);
+    size_t differ = 0;
+    for (size_t qi = 0; qi < 50; qi++) {
+        igc_feats q;
+        float qw[40];
+        random_query(&sq, &q, qw);
+        double a[NCLS] = {0}, b[NCLS] = {0};
+        lex_class_sums(x, &q, qw, a);
+        lex_class_sums(y, &q, qw, b);
+        differ += memcmp(a, b, sizeof a) != 0;
+        igc_text_feats_free(&q);
+    }
+    CHECK_EQ_INT(differ, 0);
+    /* a removal between the two steps: the prepared statistics are stale */
+    REQUIRE(lex_prepare(y, &sts) == 0);
+    remove_doc(y, before[8], 8);
+    CHECK_EQ_INT(lex_apply(y, sts), IGC_ESTATE);
+    lex_stats_free(sts);
+    CHECK(lex_set_nclass(y, 3) == IGC_ESTATE); /* classes are set before the first document */
+    free(cls), free(removed), free(before);
+    lex_free(x), lex_free(y);
+}
+
+/* The top k of an index without classes, of an empty one, for an empty query. */
+TEST(top_k_edges) {
+    lex_index *x;
+    REQUIRE(lex_new(1.2, 0.75, &x) == 0);
+    lex_finish(x);
+    igc_feats q;
+    const uint64_t qi[] = {1, 2};
+    feats_of_ids(&q, qi, 2);
+    lex_hit h[3];
+    size_t n = 99;
+    CHECK(lex_top_k(x, &q, NULL, 3, NULL, 0, h, &n) == 0 && n == 0);
+    const uint64_t d[3][2] = {{1, 5}, {2, 6}, {1, 2}};
+    for (int i = 0; i < 3; i++) {
+        igc_feats f;
+        feats_of_ids(&f, d[i], 2);
+        CHECK(lex_add(x, &f, NULL, NULL) == 0);
+        igc_text_feats_free(&f);
+    }
+    CHECK(lex_top_k(x, &q, NULL, 3, NULL, 0, h, &n) == 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(h[0].doc, 2); /* both features */
+    CHECK(h[1].score == h[2].score && h[1].doc == 0 && h[2].doc == 1); /* a tie: the earlier first */
+    const uint32_t ex[] = {2};
+    CHECK(lex_top_k(x, &q, NULL, 1, ex, 1, h, &n) == 0 && n == 1 && h[0].doc == 0);
+    double sums[1] = {0};
+    lex_class_sums(x, &q, NULL, sums); /* no classes: nothing added */
+    CHECK(sums[0] == 0);
+    igc_feats empty = {0};
+    CHECK(lex_top_k(x, &empty, NULL, 3, NULL, 0, h, &n) == 0 && n == 0);
+    igc_text_feats_free(&q);
+    lex_free(x);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(bm25_monotonic_in_tf), TEST_ENTRY(bm25_weighted_tf), TEST_ENTRY(idf),
               TEST_ENTRY(contributions_sum_to_score), TEST_ENTRY(empty_cases),
-              TEST_ENTRY(documents_added_after_finish), TEST_ENTRY(new_words_after_finish))
+              TEST_ENTRY(documents_added_after_finish), TEST_ENTRY(new_words_after_finish),
+              TEST_ENTRY(top_k_and_class_sums), TEST_ENTRY(top_k_edges))
