@@ -344,7 +344,7 @@ static int refit(igc_app *a, igc_engine *e) {
         pthread_rwlock_wrlock(&a->engine_rw);
         rc = igc_engine_refit_apply(e, r);
         pthread_rwlock_unlock(&a->engine_rw);
-        if (rc) igc_engine_refit_free(r); /* cannot happen under engine_wmu; kept for safety */
+        igc_engine_refit_free(r); /* what it replaced, once the readers are back */
     }
     pthread_mutex_unlock(&a->engine_wmu);
     return rc;

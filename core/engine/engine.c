@@ -918,7 +918,7 @@ int igc_engine_refit_apply(igc_engine *e, igc_engine_refit *r) {
     if (r->gen != e->gen) return IGC_ESTATE;
     int rc = lex_apply(e->ex_lex, r->lex);
     if (rc) return rc;
-    r->lex = NULL;
+    /* r->lex holds the replaced statistics now: freed with r, outside the lock */
     if (r->ix) {
         /* no exemplar came in since prepare (same generation), so the new lists cover
          * the index; were it otherwise they would be dropped and built again next time */
@@ -928,7 +928,6 @@ int igc_engine_refit_apply(igc_engine *e, igc_engine_refit *r) {
     float *old = e->natxt;
     e->natxt = r->natxt;
     r->natxt = old;
-    igc_engine_refit_free(r);
     return 0;
 }
 

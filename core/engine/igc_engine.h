@@ -201,16 +201,18 @@ int igc_engine_commit(igc_engine *e);
  * exemplars) runs while other threads classify: prepare only reads the engine (run it
  * where adds and removes cannot happen, e.g. under the caller's read lock) and computes
  * the new statistics and weights aside; apply installs them in a moment (no
- * classification may run then, like add_exemplar) and takes r over. Apply returns
+ * classification may run then, like add_exemplar) and leaves in r what they replaced:
+ * free r with igc_engine_refit_free after letting the classifications in again, so
+ * that they do not wait for the freeing (a megabyte of sums at 100,000). Apply returns
  * IGC_ESTATE, leaving the engine as it was, when an exemplar was added or removed since
- * prepare: prepare again. The engine answers exactly as after igc_engine_commit. When
+ * prepare: prepare again (free r too). The engine answers exactly as after igc_engine_commit. When
  * the past judgments have doubled since the exemplar index was last clustered, prepare
  * also builds its new lists (seconds at 100,000) and apply swaps them in; commit does
  * both at once. */
 typedef struct igc_engine_refit igc_engine_refit;
 int igc_engine_refit_prepare(const igc_engine *e, igc_engine_refit **out);
 int igc_engine_refit_apply(igc_engine *e, igc_engine_refit *r);
-/* Frees a prepared refit that was not applied. NULL is fine. */
+/* Frees a prepared refit, applied or not. NULL is fine. */
 void igc_engine_refit_free(igc_engine_refit *r);
 /* Classifies one company. exclude_key skips that exemplar (leave-one-out tuning). */
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,

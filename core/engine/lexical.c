@@ -346,10 +346,10 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
 int lex_apply(lex_index *x, lex_stats *st) {
     if (st->ndocs != x->ndocs || st->tcap != x->tcap || st->gen != x->gen) return IGC_ESTATE;
     x->avglen = st->avglen;
-    free(x->dnorm);
+    float *dn = x->dnorm;
     x->dnorm = st->dnorm;
     x->nnorm = st->ndocs;
-    st->dnorm = NULL;
+    st->dnorm = dn; /* freed with st */
     for (size_t k = 0; k < st->nset; k++) {
         term *t = &x->terms[st->slot[k]];
         t->idf = st->idf[k];
@@ -358,7 +358,6 @@ int lex_apply(lex_index *x, lex_stats *st) {
         t->csum = st->csum[k];
         st->csum[k] = old; /* freed with st */
     }
-    lex_stats_free(st);
     return 0;
 }
 

@@ -42,8 +42,9 @@ int lex_remove(lex_index *x, uint32_t doc, const uint64_t *feats, size_t n);
 void lex_finish(lex_index *x);
 /* lex_finish in two steps, for an index read by other threads meanwhile: prepare only
  * reads the index (the statistics go to *out); apply, with no reader, installs them when
- * the index got no document since (IGC_ESTATE otherwise: prepare again). Free what
- * prepare made with lex_stats_free (apply takes it over on success). */
+ * the index got no document since (IGC_ESTATE otherwise: prepare again). On success st
+ * holds what it replaced: free it with lex_stats_free after the readers are let in
+ * again, so that freeing is not done while they wait. */
 typedef struct lex_stats lex_stats;
 int lex_prepare(const lex_index *x, lex_stats **out);
 int lex_apply(lex_index *x, lex_stats *st);

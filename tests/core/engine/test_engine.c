@@ -996,6 +996,7 @@ TEST(refit_matches_commit) {
     igc_engine_refit *r;
     REQUIRE(igc_engine_refit_prepare(b, &r) == 0);
     CHECK_EQ_INT(igc_engine_refit_apply(b, r), 0);
+    igc_engine_refit_free(r); /* what the refit replaced */
     size_t ni = g_tx->nitems, differ = 0;
     float *fa = malloc(ni * IGC_FT_N * sizeof *fa), *fb = malloc(ni * IGC_FT_N * sizeof *fb);
     REQUIRE(fa && fb);
@@ -1018,6 +1019,7 @@ TEST(refit_matches_commit) {
     igc_engine_refit_free(r);
     REQUIRE(igc_engine_refit_prepare(c, &r) == 0);
     CHECK_EQ_INT(igc_engine_refit_apply(c, r), 0);
+    igc_engine_refit_free(r);
     igc_engine_unref(a);
     igc_engine_unref(b);
     igc_engine_unref(c);
