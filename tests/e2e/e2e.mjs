@@ -177,8 +177,10 @@ const srvArgs = ['--listen', `127.0.0.1:${port}`, '--db', dbDir, '--lexicon-dir'
 const server = /\.[cm]?js$/.test(igcd)
   ? spawn(process.execPath, [igcd, ...srvArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   : spawn(igcd, srvArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-server.stdout.pipe(log);
-server.stderr.pipe(log);
+// Two servers write here in turn (the second in the authentication check): neither may end
+// the log when its own output ends, or the other's next line is written after the end.
+server.stdout.pipe(log, { end: false });
+server.stderr.pipe(log, { end: false });
 let serverExit = null;
 server.on('exit', (code, sig) => { serverExit = { code, sig }; });
 // Last resort when something throws past cleanup(): never leave igcd running.
@@ -821,8 +823,8 @@ if (ctx) {
       const base2 = `http://127.0.0.1:${port2}`;
       const srv2 = spawn(igcd, ['--listen', `127.0.0.1:${port2}`, '--db', authDb, '--lexicon-dir', join(tmp, 'lexicon2'),
         '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-      srv2.stdout.pipe(log);
-      srv2.stderr.pipe(log);
+      srv2.stdout.pipe(log, { end: false });
+      srv2.stderr.pipe(log, { end: false });
       try {
         const t0 = Date.now();
         for (;;) {
