@@ -42,6 +42,7 @@ typedef struct rules_state {
     unsigned deadline_ms; /* the limit it came from, for the message */
     int exhausted;
     igc_rules_input *cur; /* input of the evaluation in progress, for item lookups */
+    unsigned long seq;    /* evaluations begun on this state: names the ctx of each */
     struct rules_state *next_free;
     void *free_blocks[SMALL_CLASSES]; /* recycled small blocks, by size class */
 } rules_state;
@@ -124,6 +125,13 @@ void igc__rules_charge(lua_State *L, unsigned long steps);
 /* Replaces string.find/match/gmatch/gsub/rep and table.sort of the state's
  * libraries with versions that charge their work (pattern.c). */
 void igc__rules_install_bounded(lua_State *L);
+/* The read-only views' shared metamethods and text.trim / text.segments,
+ * handed to the prelude (views.c). */
+int igc__rules_ro_newindex(lua_State *L);
+int igc__rules_ro_len(lua_State *L);
+int igc__rules_ro_pairs(lua_State *L);
+int igc__rules_trim(lua_State *L);
+int igc__rules_segments(lua_State *L);
 /* Copies src into dst (size n), cutting at a UTF-8 character boundary. */
 void igc__rules_copy(char *dst, size_t n, const char *src);
 

@@ -542,6 +542,85 @@ static int l_all_matches(lua_State *L) {
     }
 }
 
+/* The prelude's wordlist(words, fname) for the text helpers below: a string
+ * becomes a list of one word; anything but a table is an error pointing at
+ * the rule that called. */
+static void words_arg(lua_State *L, int idx, const char *fname) {
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        lua_createtable(L, 1, 0);
+        lua_pushvalue(L, idx);
+        lua_rawseti(L, -2, 1);
+        lua_replace(L, idx);
+    } else if (lua_type(L, idx) != LUA_TTABLE) {
+        luaL_error(L, "%s: 단어 목록(표)이 필요합니다 (a list of words is required)", fname);
+    }
+}
+
+/* text.has_any(s, words): the first word of words found in s (folded), or
+ * nil; what the prelude did with wordlist, fold and first_match. */
+static int l_text_has_any(lua_State *L) {
+    lua_settop(L, 2);
+    words_arg(L, 2, "text.has_any");
+    size_t n;
+    push_norm(L, ver_of(L), 1, NORM_FOLD, &n);
+    if (n == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_replace(L, 1);
+    return l_first_match(L);
+}
+
+/* text.find_all(s, words): every word of words found in s, in list order. */
+static int l_text_find_all(lua_State *L) {
+    lua_settop(L, 2);
+    words_arg(L, 2, "text.find_all");
+    size_t n;
+    push_norm(L, ver_of(L), 1, NORM_FOLD, &n);
+    if (n == 0) {
+        lua_newtable(L);
+        return 1;
+    }
+    lua_replace(L, 1);
+    return l_all_matches(L);
+}
+
+/* host_keywords(i, seq) and host_signals(i, seq): the keywords (a list) and
+ * signals (name -> number) of candidate i of the host's input, made when a
+ * rule first reads them. seq is the evaluation the ctx was built for: a view
+ * kept past its evaluation gets empty tables, never another input's data. */
+static const igc_rules_candidate *host_cand(lua_State *L) {
+    rules_state *v = ver_of(L);
+    lua_Integer i = luaL_checkinteger(L, 1);
+    if (!v->cur || luaL_checkinteger(L, 2) != (lua_Integer)v->seq || i < 1 || (size_t)i > v->cur->ncands)
+        return NULL;
+    return &v->cur->cands[i - 1];
+}
+
+static int l_host_keywords(lua_State *L) {
+    const igc_rules_candidate *c = host_cand(L);
+    size_t nk = c && c->keywords ? c->nkeywords : 0;
+    lua_createtable(L, (int)(nk < 100000 ? nk : 0), 0);
+    for (size_t k = 0, n = 0; k < nk; k++) {
+        if (!c->keywords[k]) continue;
+        lua_pushstring(L, c->keywords[k]);
+        lua_rawseti(L, -2, (lua_Integer)++n);
+    }
+    return 1;
+}
+
+static int l_host_signals(lua_State *L) {
+    const igc_rules_candidate *c = host_cand(L);
+    int ns = c && c->nsignals > 0 ? c->nsignals : 0;
+    lua_createtable(L, 0, ns);
+    for (int k = 0; k < ns && k < 8; k++) {
+        if (!c->signal_names[k]) continue;
+        lua_pushnumber(L, c->signals[k]);
+        lua_setfield(L, -2, c->signal_names[k]);
+    }
+    return 1;
+}
+
 /* The internal functions, kept as registry references so fetching one never
  * allocates (and so can never fail outside a protected call). */
 static const char *const fnames[F_COUNT] = {"new_env", "new_ctx", "finish", "run", "rollback", "result",
@@ -603,6 +682,15 @@ static int p_setup(lua_State *L) {
                                        {"set_compounds", l_set_compounds},
                                        {"first_match", l_first_match},
                                        {"all_matches", l_all_matches},
+                                       {"text_has_any", l_text_has_any},
+                                       {"text_find_all", l_text_find_all},
+                                       {"host_keywords", l_host_keywords},
+                                       {"host_signals", l_host_signals},
+                                       {"ro_newindex", igc__rules_ro_newindex},
+                                       {"ro_len", igc__rules_ro_len},
+                                       {"ro_pairs", igc__rules_ro_pairs},
+                                       {"trim", igc__rules_trim},
+                                       {"segments", igc__rules_segments},
                                        {NULL, NULL}};
     luaL_newlib(L, helpers);
     lua_call(L, 1, 1);
@@ -1003,7 +1091,7 @@ static void state_ready(rules_state *s) {
     push_internal(s, F_CLEAR_TESTS);
     if (lua_pcall(s->L, 0, 0, 0) != LUA_OK) lua_pop(s->L, 1);
     lua_gc(s->L, LUA_GCCOLLECT);
-    lua_gc(s->L, LUA_GCGEN, 0, 0);
+    lua_gc(s->L, LUA_GCGEN, getenv("GCMIN") ? atoi(getenv("GCMIN")) : 0, getenv("GCMAJ") ? atoi(getenv("GCMAJ")) : 0);
 }
 
 static int default_states(void) {
@@ -1151,7 +1239,7 @@ static void pool_give(igc_rules_version *v, rules_state *s) {
  * descriptions are short, and it bounds what a rule's pattern can chew on. */
 #define MAX_FIELD_BYTES ((size_t)16 << 10)
 
-static void push_field(lua_State *L, const char *key, const char *val) {
+static void push_text(lua_State *L, const char *val) {
     if (!val) val = "";
     size_t len = strlen(val);
     if (len > MAX_FIELD_BYTES) {
@@ -1159,67 +1247,40 @@ static void push_field(lua_State *L, const char *key, const char *val) {
         while (len > 0 && ((unsigned char)val[len] & 0xC0) == 0x80) len--;
     }
     lua_pushlstring(L, val, len);
-    lua_setfield(L, -2, key);
 }
 
+/* Calls the prelude's new_ctx with the input as plain arguments (the texts,
+ * then the candidates' codes, scores and dropped flags as lists): building
+ * the tables there, with constant keys, costs less than here. The keywords
+ * and signals stay in the input until a rule reads them (l_host_keywords). */
 static int p_build_ctx(lua_State *L) {
     rules_state *v = ver_of(L);
     igc_rules_input *in = lua_touserdata(L, 1);
+    luaL_checkstack(L, 24, NULL);
     push_internal(v, F_NEW_CTX);
-    lua_createtable(L, 0, 4);
-
-    lua_createtable(L, 0, 1);
-    push_field(L, "name", in->company_name);
-    lua_setfield(L, -2, "company");
-
-    lua_createtable(L, 0, 6);
-    push_field(L, "ksic_code", in->ksic_code);
-    push_field(L, "ksic_name", in->ksic_name);
-    push_field(L, "main_product", in->main_product);
-    push_field(L, "product_use", in->product_use);
-    push_field(L, "tech_business_name", in->tech_business_name);
-    push_field(L, "tech_class", in->tech_class);
-    lua_setfield(L, -2, "tech");
-
-    lua_createtable(L, 0, 6);
-    push_field(L, "section", in->ksic_section);
-    push_field(L, "section_name", in->ksic_section_name);
-    push_field(L, "division", in->ksic_division);
-    push_field(L, "division_name", in->ksic_division_name);
-    push_field(L, "group", in->ksic_group);
-    push_field(L, "group_name", in->ksic_group_name);
-    lua_setfield(L, -2, "ksic");
-
-    lua_createtable(L, (int)(in->ncands < 1000000 ? in->ncands : 0), 0);
+    lua_pushinteger(L, (lua_Integer)++v->seq);
+    const char *texts[] = {in->company_name, in->ksic_code, in->ksic_name, in->main_product, in->product_use,
+                           in->tech_business_name, in->tech_class, in->ksic_section, in->ksic_section_name,
+                           in->ksic_division, in->ksic_division_name, in->ksic_group, in->ksic_group_name};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) push_text(L, texts[k]);
+    int hint = (int)(in->ncands < 1000000 ? in->ncands : 0);
+    lua_createtable(L, hint, 0);
+    lua_createtable(L, hint, 0);
+    lua_createtable(L, hint, 0);
+    int codes = lua_gettop(L) - 2, scores = codes + 1, dropped = codes + 2;
     for (size_t i = 0; i < in->ncands; i++) {
         igc_rules_candidate *c = &in->cands[i];
-        lua_createtable(L, 0, 5);
         lua_pushlstring(L, c->code, strnlen(c->code, sizeof c->code));
-        lua_setfield(L, -2, "code");
-        lua_pushnumber(L, c->score);
-        lua_setfield(L, -2, "score");
+        lua_rawseti(L, codes, (lua_Integer)i + 1);
+        double sc = c->score; /* as the prelude clamped it: NaN and below 0 are 0 */
+        if (sc != sc || sc < 0) sc = 0;
+        else if (sc > 1) sc = 1;
+        lua_pushnumber(L, sc);
+        lua_rawseti(L, scores, (lua_Integer)i + 1);
         lua_pushboolean(L, c->dropped != 0);
-        lua_setfield(L, -2, "dropped");
-        lua_createtable(L, 0, c->nsignals > 0 ? c->nsignals : 0);
-        for (int k = 0; k < c->nsignals && k < 8; k++) {
-            if (!c->signal_names[k]) continue;
-            lua_pushnumber(L, c->signals[k]);
-            lua_setfield(L, -2, c->signal_names[k]);
-        }
-        lua_setfield(L, -2, "signals");
-        lua_createtable(L, (int)(c->nkeywords < 100000 ? c->nkeywords : 0), 0);
-        for (size_t k = 0, n = 0; c->keywords && k < c->nkeywords; k++) {
-            if (!c->keywords[k]) continue;
-            lua_pushstring(L, c->keywords[k]);
-            lua_rawseti(L, -2, (lua_Integer)++n);
-        }
-        lua_setfield(L, -2, "keywords");
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, dropped, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "candidates");
-    lua_pushboolean(L, 1); /* lookup items through the host */
-    lua_pushboolean(L, 1); /* trusted: every field is already a string */
-    lua_call(L, 3, 1);
+    lua_call(L, 17, 1);
     return 1;
 }
 
