@@ -1091,7 +1091,7 @@ static void state_ready(rules_state *s) {
     push_internal(s, F_CLEAR_TESTS);
     if (lua_pcall(s->L, 0, 0, 0) != LUA_OK) lua_pop(s->L, 1);
     lua_gc(s->L, LUA_GCCOLLECT);
-    lua_gc(s->L, LUA_GCGEN, getenv("GCMIN") ? atoi(getenv("GCMIN")) : 0, getenv("GCMAJ") ? atoi(getenv("GCMAJ")) : 0);
+    lua_gc(s->L, LUA_GCGEN, 0, 0);
 }
 
 static int default_states(void) {
