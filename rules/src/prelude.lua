@@ -310,6 +310,8 @@ local CTX_MT = {
 }
 
 local save_state
+-- Keys of a candidate record that no rule can name (see REC_MT below).
+local K_ST, K_I = {}, {}
 
 local function priv(self, fname)
   local st = PRIV[self]
@@ -391,7 +393,13 @@ function CTX:add_basis(code, sentence)
   local rec = need_rec(st, code, "add_basis")
   need_string(sentence, "sentence", "add_basis")
   if st.pending then save_state(st) end
-  rec.basis[#rec.basis + 1] = sentence
+  local i = rec[K_I]
+  local b = st.basis[i]
+  if b == nil then
+    b = {}
+    st.basis[i] = b
+  end
+  b[#b + 1] = sentence
 end
 
 function CTX:needs_review(note)
@@ -410,7 +418,7 @@ local view_of
 function CTX:candidate(code)
   local st = priv(self, "candidate")
   local rec = st.by_code[code]
-  return rec and (rec.view or view_of(rec)) or nil
+  return rec and view_of(rec) or nil
 end
 
 local DEFAULT_FIELDS = {"main_product", "product_use", "tech_business_name", "tech_class"}
@@ -600,63 +608,63 @@ end
 
 local host_keywords, host_signals, host_item = C.host_keywords, C.host_signals, C.item
 
--- A candidate's read-only view. The item, signals and keywords views are
--- made on first use (most rules never look at signals); a candidate of the
--- host's input (rec.ci set) fetches its keywords and signals from the host
--- then, and its item through the host's lookup, which fills every field of
--- the item with a string (so the table needs no copy).
-local function make_view(rec)
-  local view = {}
-  setmetatable(view, {
-    __index = function(_, k)
-      if k == "score" then return rec.score
-      elseif k == "dropped" then return rec.dropped
-      elseif k == "drop_reason" then return rec.drop_reason
-      elseif k == "basis" then return readonly(copy(rec.basis), "basis")
-      elseif k == "item" then
-        local it = rec.item
-        if it == nil then
-          if rec.lookup then
-            it = readonly(host_item(rec.code) or EMPTY_ITEM, "item")
-          else
-            it = item_table(rec.given_item or EMPTY_ITEM)
-          end
-          rec.item = it
-        end
-        return it
-      elseif k == "code" then return rec.code
-      elseif k == "keywords" then
-        local v = rec.keywords_view
-        if v == nil then
-          local kw = rec.keywords
-          if kw == nil then kw = host_keywords(rec.ci, rec.seq) end
-          v = readonly(kw, "keywords")
-          rec.keywords_view = v
-        end
-        return v
-      elseif k == "signals" then
-        local v = rec.signals_view
-        if v == nil then
-          local sg = rec.signals
-          if sg == nil then sg = host_signals(rec.ci, rec.seq) end
-          v = readonly(sg, "signals")
-          rec.signals_view = v
-        end
-        return v
+-- A candidate's record holds what its view shows under the names rules read
+-- (code, score, dropped, drop_reason; item, keywords and signals once made),
+-- so a view reads through to it without a call. What rules must not see
+-- (its ctx and position) sits under keys no rule can name. Its 분류근거
+-- sentences are the ctx's (st.basis[i]); the views of item, keywords and
+-- signals are made on first use by REC_MT (most rules never look at
+-- signals): a candidate of the host's input fetches its keywords and signals
+-- from the host then, and its item through the host's lookup, which fills
+-- every field of the item with a string (so the table needs no copy).
+local REC_MT = {
+  __index = function(rec, k)
+    if k == "basis" then
+      local b = rec[K_ST].basis[rec[K_I]]
+      return readonly(b and copy(b) or {}, "basis")
+    elseif k == "item" then
+      local st, it = rec[K_ST], nil
+      if st.lookup then
+        it = readonly(host_item(rec.code) or EMPTY_ITEM, "item")
+      else
+        it = item_table(st.given[rec[K_I]].item or EMPTY_ITEM)
       end
-      return nil
-    end,
-    __newindex = view_newindex,
-    __metatable = false,
-  })
-  return view
+      rec.item = it
+      return it
+    elseif k == "keywords" then
+      local st, kw = rec[K_ST], nil
+      if st.lookup then kw = host_keywords(rec[K_I], st.seq) else kw = st.given[rec[K_I]].keywords end
+      local v = readonly(kw, "keywords")
+      rec.keywords = v
+      return v
+    elseif k == "signals" then
+      local st, sg = rec[K_ST], nil
+      if st.lookup then sg = host_signals(rec[K_I], st.seq) else sg = st.given[rec[K_I]].signals end
+      local v = readonly(sg, "signals")
+      rec.signals = v
+      return v
+    end
+    return nil
+  end,
+}
+
+local function new_rec(st, i, code, score, dropped)
+  return setmetatable({code = code, score = score, dropped = dropped, drop_reason = "", [K_ST] = st, [K_I] = i},
+    REC_MT)
+end
+
+-- 분류근거 sentences of rec so far (a list; do not change it).
+local NO_BASIS = {}
+local function basis_of(st, rec)
+  return st.basis[rec[K_I]] or NO_BASIS
 end
 
 view_of = function(rec)
-  local v = rec.view
+  local st, i = rec[K_ST], rec[K_I]
+  local v = st.views[i]
   if v == nil then
-    v = make_view(rec)
-    rec.view = v
+    v = setmetatable({}, {__index = rec, __newindex = view_newindex, __metatable = false})
+    st.views[i] = v
   end
   return v
 end
@@ -670,7 +678,7 @@ candidate_views = function(st)
 end
 
 local function new_state(tech, ksic)
-  return {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {}, ntech = {},
+  return {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {}, ntech = {}, basis = {}, views = {},
           verdict = {applicable = true, reason = "", message = "", rule = ""}}
 end
 
@@ -690,6 +698,7 @@ local function new_ctx(input)
   for _, k in ipairs(TECH_KEYS_LIST) do tech[k] = str(input.tech and input.tech[k]) end
   for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(input.ksic and input.ksic[k]) end
   local st = new_state(tech, ksic)
+  st.lookup, st.given = false, {}
   for i, c in ipairs(input.candidates or {}) do
     local code, signals, keywords = str(c.code), {}, {}
     for k, v in pairs(c.signals or {}) do
@@ -698,8 +707,8 @@ local function new_ctx(input)
     for _, w in ipairs(c.keywords or {}) do keywords[#keywords + 1] = str(w) end
     local score = tonumber(c.score) or 0
     if score ~= score or score < 0 then score = 0 elseif score > 1 then score = 1 end
-    local rec = {code = code, score = score, dropped = c.dropped == true, drop_reason = "",
-                 basis = {}, lookup = false, given_item = c.item, signals = signals, keywords = keywords}
+    st.given[i] = {item = c.item, signals = signals, keywords = keywords}
+    local rec = new_rec(st, i, code, score, c.dropped == true)
     st.recs[i] = rec
     if st.by_code[code] == nil then st.by_code[code] = rec end
   end
@@ -718,11 +727,12 @@ local function new_host_ctx(seq, name, ksic_code, ksic_name, main_product, produ
   local ksic = {section = section, section_name = section_name, division = division,
                 division_name = division_name, group = group, group_name = group_name}
   local st = new_state(tech, ksic)
+  st.lookup, st.seq = true, seq
   local recs, by_code = st.recs, st.by_code
   for i = 1, #codes do
     local code = codes[i]
-    local rec = {code = code, score = scores[i], dropped = dropped[i], drop_reason = "", basis = {},
-                 lookup = true, ci = i, seq = seq}
+    local rec = setmetatable({code = code, score = scores[i], dropped = dropped[i], drop_reason = "",
+                              [K_ST] = st, [K_I] = i}, REC_MT)
     recs[i] = rec
     if by_code[code] == nil then by_code[code] = rec end
   end
@@ -764,7 +774,8 @@ save_state = function(st)
   local n = 0
   for j = 1, #recs do
     local rec = recs[j]
-    snap[n + 1], snap[n + 2], snap[n + 3], snap[n + 4] = rec.score, rec.dropped, rec.drop_reason, #rec.basis
+    local b = st.basis[j]
+    snap[n + 1], snap[n + 2], snap[n + 3], snap[n + 4] = rec.score, rec.dropped, rec.drop_reason, b and #b or 0
     n = n + 4
   end
   st.snap = snap
@@ -794,18 +805,22 @@ function I.rollback(ctx)
   for j, rec in ipairs(st.recs) do
     local o = (j - 1) * 4
     rec.score, rec.dropped, rec.drop_reason = snap[o + 1], snap[o + 2], snap[o + 3]
-    for k = #rec.basis, snap[o + 4] + 1, -1 do rec.basis[k] = nil end
+    local b = st.basis[j]
+    if b then
+      for k = #b, snap[o + 4] + 1, -1 do b[k] = nil end
+    end
   end
   st.snap = nil
 end
 
 -- cands are the candidate records themselves: the C side reads only their
--- score, dropped, drop_reason and basis.
+-- score, dropped and drop_reason; basis[i] (may be nil) lists candidate i's
+-- 분류근거 sentences.
 function I.result(ctx)
   local st = PRIV[ctx]
   local v = st.verdict
   return {applicable = v.applicable, reason = v.reason, message = v.message, rule = v.rule,
-          review = tconcat(st.review, " / "), cands = st.recs}
+          review = tconcat(st.review, " / "), cands = st.recs, basis = st.basis}
 end
 
 function I.ntests() return #TESTS end
@@ -890,7 +905,7 @@ function I.check(i, ctx)
   for code, want in pairs(e.basis or {}) do
     local rec = st.by_code[code]
     local found = false
-    for _, b in ipairs(rec and rec.basis or {}) do
+    for _, b in ipairs(rec and basis_of(st, rec) or {}) do
       if sfind(b, str(want), 1, true) then found = true end
     end
     if not found then

@@ -1320,6 +1320,8 @@ static int p_extract(lua_State *L) {
         igc__rules_copy(a->out->review_note, sizeof a->out->review_note, review);
     }
 
+    lua_getfield(L, res, "basis");
+    int bases = lua_gettop(L);
     lua_getfield(L, res, "cands");
     for (size_t i = 0; i < a->in->ncands; i++) {
         igc_rules_candidate *c = &a->in->cands[i];
@@ -1337,7 +1339,10 @@ static int p_extract(lua_State *L) {
             c->dropped = 1;
             igc__rules_copy(c->drop_reason, sizeof c->drop_reason, field_str(L, -1, "drop_reason"));
         }
-        lua_getfield(L, -1, "basis");
+        if (lua_type(L, bases) == LUA_TTABLE)
+            lua_geti(L, bases, (lua_Integer)i + 1);
+        else
+            lua_pushnil(L);
         lua_Integer nb = lua_type(L, -1) == LUA_TTABLE ? luaL_len(L, -1) : 0;
         for (lua_Integer k = 1; k <= nb; k++) {
             lua_geti(L, -1, k);
@@ -1348,7 +1353,7 @@ static int p_extract(lua_State *L) {
         }
         lua_pop(L, 2);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 3);
     return 0;
 }
 
