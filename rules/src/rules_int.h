@@ -34,6 +34,8 @@ typedef struct rules_state {
     int memo_ref[2]; /* registry references of the memo tables, one per text form (norm_kind) */
     int wl_ref;      /* registry reference of the word-list cache (weak keys) */
     int cmp_ref;     /* registry reference of the userdata behind cmp, or LUA_NOREF */
+    int item_ref;    /* registry reference of the item tables made so far, by code (l_item) */
+    size_t item_bytes;
     size_t memo_bytes[2];
     const struct igc__rules_compounds *cmp; /* compounds the rule files declared, or NULL */
     size_t mem_used, mem_limit;

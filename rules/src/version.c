@@ -205,10 +205,16 @@ static int l_where(lua_State *L) {
     return 1;
 }
 
-static void set_str(lua_State *L, const char *key, const char *val) {
-    lua_pushstring(L, val ? val : "");
-    lua_setfield(L, -2, key);
-}
+/* Items of the taxonomy repeat from one evaluation to the next, and their
+ * definitions and examples are long: the tables l_item made are kept per
+ * state (up to ITEM_CACHE_BYTES of text, then the cache starts over) and
+ * handed out again while the host's lookup still gives the same strings
+ * (compared in full, so a new taxonomy shows at once). Rules only ever see
+ * such a table through a read-only view, so sharing it is safe. */
+#define ITEM_CACHE_BYTES ((size_t)512 << 10)
+
+static const char *const ITEM_KEYS[8] = {"code",       "name",       "theme",      "theme_name",
+                                         "field",      "field_name", "definition", "examples"};
 
 static int l_item(lua_State *L) {
     const char *code = luaL_checkstring(L, 1);
@@ -218,15 +224,45 @@ static int l_item(lua_State *L) {
     igc_rules_item it;
     memset(&it, 0, sizeof it);
     if (in->item_lookup(in->lookup_ud, code, &it) != 0) return 0;
-    lua_createtable(L, 0, 8);
-    set_str(L, "code", it.code ? it.code : code);
-    set_str(L, "name", it.name);
-    set_str(L, "theme", it.theme);
-    set_str(L, "theme_name", it.theme_name);
-    set_str(L, "field", it.field);
-    set_str(L, "field_name", it.field_name);
-    set_str(L, "definition", it.definition);
-    set_str(L, "examples", it.examples);
+    const char *vals[8] = {it.code ? it.code : code, it.name, it.theme, it.theme_name,
+                           it.field, it.field_name, it.definition, it.examples};
+    size_t lens[8], bytes = lua_rawlen(L, 1);
+    for (int k = 0; k < 8; k++) {
+        if (!vals[k]) vals[k] = "";
+        lens[k] = strlen(vals[k]);
+        bytes += lens[k];
+    }
+    lua_settop(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, v->item_ref); /* 2: the cache */
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, 2) == LUA_TTABLE) {
+        int same = 1;
+        for (int k = 0; k < 8 && same; k++) {
+            size_t n;
+            lua_getfield(L, 3, ITEM_KEYS[k]);
+            const char *s = lua_tolstring(L, -1, &n);
+            same = s && n == lens[k] && memcmp(s, vals[k], n) == 0;
+            lua_pop(L, 1);
+        }
+        if (same) return 1;
+    }
+    lua_settop(L, 2);
+    lua_createtable(L, 0, 8); /* 3 */
+    for (int k = 0; k < 8; k++) {
+        lua_pushlstring(L, vals[k], lens[k]);
+        lua_setfield(L, 3, ITEM_KEYS[k]);
+    }
+    if (v->item_bytes + bytes > ITEM_CACHE_BYTES) { /* the full cache goes */
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, v->item_ref);
+        lua_replace(L, 2);
+        v->item_bytes = 0;
+    }
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, 2);
+    v->item_bytes += bytes;
     return 1;
 }
 
@@ -664,6 +700,8 @@ static int p_setup(lua_State *L) {
         v->memo_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     v->cmp_ref = LUA_NOREF;
+    lua_newtable(L);
+    v->item_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L); /* word lists, weak keys */
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");

@@ -130,6 +130,14 @@ TEST(patterns_match_lua) {
         {"AbC 123\t_", "[%u%d]", "#"},
         {"AbC 123\t_", "[%L%S]", "#"},
         {"a\tb", "%c", "#"},
+        /* plain words with a plain replacement (the literal fast path) */
+        {"aaaa", "aa", "x"},
+        {"제조판매제조 도매", "제조", ""},
+        {"abc", "abcd", "x"},
+        {"abcabc", "bc", "]"},
+        {"a]b]", "]", "("},
+        {"x^y", "^y", "z"},
+        {"제조", "제조", "%1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         CHECK(same(ref, bnd, cases[i][0], strlen(cases[i][0]), cases[i][1], strlen(cases[i][1]), cases[i][2]));
