@@ -289,6 +289,9 @@ local candidate_views
 
 local CTX_MT = {
   __index = function(self, k)
+    -- Methods first: no method is named like a field.
+    local m = CTX[k]
+    if m ~= nil then return m end
     local st = PRIV[self]
     local v = st.fields[k]
     if v ~= nil then return v end
@@ -300,7 +303,7 @@ local CTX_MT = {
       st.fields[k] = v
       return v
     end
-    return CTX[k]
+    return nil
   end,
   __newindex = function(_, k)
     error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:rescore(), ctx:drop() 등을 쓰세요",
@@ -478,8 +481,8 @@ end
 -- First word of `words` found in the firm's texts (main_product, product_use,
 -- tech_business_name, tech_class unless `fields` names others), or nil.
 function CTX:has_any(words, fields)
-  local st = priv(self, "has_any")
-  words = wordlist(words, "ctx:has_any")
+  local st = PRIV[self] or priv(self, "has_any")
+  if type(words) ~= "table" then words = wordlist(words, "ctx:has_any") end
   if fields == nil then
     for _, ns in ipairs(st.ndefault or field_norms(st, nil, "has_any")) do
       if ns ~= "" then

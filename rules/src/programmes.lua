@@ -10,8 +10,8 @@ local P = ...
 local C, TEXT, readonly, str, set, check_keys, base_env =
     P.C, P.TEXT, P.readonly, P.str, P.set, P.check_keys, P.base_env
 
-local type, pairs, ipairs, error, tostring, tonumber, select, setmetatable =
-    type, pairs, ipairs, error, tostring, tonumber, select, setmetatable
+local type, pairs, ipairs, next, error, tostring, tonumber, select, setmetatable =
+    type, pairs, ipairs, next, error, tostring, tonumber, select, setmetatable
 local sformat, smatch, sfind, ssub, sgmatch = string.format, string.match, string.find, string.sub, string.gmatch
 local tconcat, tsort = table.concat, table.sort
 local ulen = utf8.len
@@ -157,6 +157,9 @@ local LAZY -- ctx fields made on first use
 
 local CTX_MT = {
   __index = function(self, k)
+    -- Methods first: no method is named like a field.
+    local m = CTX[k]
+    if m ~= nil then return m end
     local st = PRIV[self]
     if k == "programme" then return st.cur and st.cur.view end
     local v = st.fields[k]
@@ -167,7 +170,7 @@ local CTX_MT = {
       st.fields[k] = v
       return v
     end
-    return CTX[k]
+    return nil
   end,
   __newindex = function(_, k)
     error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:eligible(), ctx:needs_info()를 쓰세요",
