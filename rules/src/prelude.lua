@@ -16,6 +16,7 @@ local sfind, sgsub, ssub, slower, sformat, smatch, sgmatch =
 local tinsert, tconcat, tsort, tunpack = table.insert, table.concat, table.sort, table.unpack
 local mhuge = math.huge
 local ulen = utf8.len
+local utf8_ok = C.utf8_ok -- ulen(s) ~= nil for a string, in C
 local VERSION = _VERSION
 local LIBS = {string = string, table = table, math = math, utf8 = utf8}
 
@@ -328,7 +329,7 @@ local function need_string(v, what, fname)
   if type(v) ~= "string" or v == "" then
     error(sformat("ctx:%s: %s 문자열이 필요합니다 (%s must be a non-empty string)", fname, what, what), 3)
   end
-  if not ulen(v) then
+  if not utf8_ok(v) then
     error(sformat("ctx:%s: %s가 올바른 UTF-8이 아닙니다 (%s is not valid UTF-8)", fname, what, what), 3)
   end
   return v

@@ -14,7 +14,7 @@ local type, pairs, ipairs, next, error, tostring, tonumber, select, setmetatable
     type, pairs, ipairs, next, error, tostring, tonumber, select, setmetatable
 local sformat, smatch, sfind, ssub, sgmatch = string.format, string.match, string.find, string.sub, string.gmatch
 local tconcat, tsort = table.concat, table.sort
-local ulen = utf8.len
+local utf8_ok = C.utf8_ok
 local mhuge = math.huge
 
 local PROGS = {}     -- in definition order
@@ -23,7 +23,7 @@ local SORTED = nil   -- by order, then file, then definition order
 local TESTS = {}
 
 local function is_text(v)
-  return type(v) == "string" and v ~= "" and ulen(v) ~= nil
+  return type(v) == "string" and v ~= "" and utf8_ok(v)
 end
 
 local function is_date(v)

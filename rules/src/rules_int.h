@@ -134,6 +134,8 @@ int igc__rules_ro_len(lua_State *L);
 int igc__rules_ro_pairs(lua_State *L);
 int igc__rules_trim(lua_State *L);
 int igc__rules_segments(lua_State *L);
+/* utf8_ok(s): utf8.len(s) ~= nil for a string s (views.c). */
+int igc__rules_utf8_ok(lua_State *L);
 /* Copies src into dst (size n), cutting at a UTF-8 character boundary. */
 void igc__rules_copy(char *dst, size_t n, const char *src);
 

@@ -729,6 +729,7 @@ static int p_setup(lua_State *L) {
                                        {"ro_pairs", igc__rules_ro_pairs},
                                        {"trim", igc__rules_trim},
                                        {"segments", igc__rules_segments},
+                                       {"utf8_ok", igc__rules_utf8_ok},
                                        {NULL, NULL}};
     luaL_newlib(L, helpers);
     lua_call(L, 1, 1);

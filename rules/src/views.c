@@ -6,6 +6,7 @@
  * replaces did; prelude.lua says where they are used.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -186,5 +187,41 @@ int igc__rules_segments(lua_State *L) {
         }
     }
     push_segment(L, s, start, n, &count);
+    return 1;
+}
+
+/* ---- UTF-8 check ---- */
+
+/* utf8.len(s) ~= nil, as Lua 5.4's strict decoder reads it (no surrogates,
+ * nothing past U+10FFFF, no overlong forms), without counting. s must be a
+ * Lua string: the decoder may look at its terminating NUL. */
+static int utf8_valid(const char *s, size_t len) {
+    static const uint32_t limits[] = {~(uint32_t)0, 0x80, 0x800, 0x10000u, 0x200000u, 0x4000000u};
+    const char *end = s + len;
+    while (s < end) {
+        unsigned int c = (unsigned char)s[0];
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        uint32_t res = 0;
+        int count = 0;
+        for (; c & 0x40; c <<= 1) {
+            unsigned int cc = (unsigned char)s[++count];
+            if ((cc & 0xC0) != 0x80) return 0;
+            res = (res << 6) | (cc & 0x3F);
+        }
+        res |= ((uint32_t)(c & 0x7F) << (count * 5));
+        if (count > 5 || res > 0x7FFFFFFFu || res < limits[count]) return 0;
+        if (res > 0x10FFFFu || (res >= 0xD800u && res <= 0xDFFFu)) return 0;
+        s += count + 1;
+    }
+    return 1;
+}
+
+int igc__rules_utf8_ok(lua_State *L) {
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    lua_pushboolean(L, utf8_valid(s, n));
     return 1;
 }
