@@ -360,7 +360,21 @@ end
 local I = {}
 
 I.new_env = new_env
-I.new_ctx = function(input) return new_ctx(input, true) end
+-- The host's input (programmes.c), as plain arguments: every text a string,
+-- the items as parallel lists (code, name, theme, theme_name, field,
+-- field_name, score) built into tables here, with constant keys.
+I.new_ctx = function(applicable, reason, codes, names, themes, theme_names, fields, field_names, scores,
+                     code, section, section_name, division, division_name, group, group_name, sido, sigungu, date)
+  local items = {}
+  for i = 1, #codes do
+    items[i] = {code = codes[i], name = names[i], theme = themes[i], theme_name = theme_names[i],
+                field = fields[i], field_name = field_names[i], score = scores[i]}
+  end
+  return new_ctx({verdict = {applicable = applicable, reason = reason, items = items},
+                  ksic = {code = code, section = section, section_name = section_name, division = division,
+                          division_name = division_name, group = group, group_name = group_name},
+                  address = {sido = sido, sigungu = sigungu}, date = date}, true)
+end
 
 function I.finish()
   SORTED = {}
