@@ -485,7 +485,9 @@ function CTX:has_any(words, fields)
   local st = PRIV[self] or priv(self, "has_any")
   if type(words) ~= "table" then words = wordlist(words, "ctx:has_any") end
   if fields == nil then
-    for _, ns in ipairs(st.ndefault or field_norms(st, nil, "has_any")) do
+    local nd = st.ndefault or field_norms(st, nil, "has_any")
+    for i = 1, #nd do
+      local ns = nd[i]
       if ns ~= "" then
         local w = first_match(ns, words)
         if w then return w end
@@ -495,17 +497,24 @@ function CTX:has_any(words, fields)
   end
   -- Rules name their fields in a new table on every call: fold (and check)
   -- them all first, as field_norms does, without building its list.
+  -- (Indexed loops: what ipairs does, without its calls.)
   if type(fields) == "string" then fields = {fields} end
   local ntech = st.ntech
-  for _, f in ipairs(fields) do
+  local i, f = 1, fields[1]
+  while f ~= nil do
     if ntech[f] == nil then field_norm(st, f, "has_any") end
+    i = i + 1
+    f = fields[i]
   end
-  for _, f in ipairs(fields) do
+  i, f = 1, fields[1]
+  while f ~= nil do
     local ns = ntech[f]
     if ns ~= "" then
       local w = first_match(ns, words)
       if w then return w end
     end
+    i = i + 1
+    f = fields[i]
   end
   return nil
 end
