@@ -6,7 +6,6 @@
  * replaces did; prelude.lua says where they are used.
  */
 #include <ctype.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -192,29 +191,35 @@ int igc__rules_segments(lua_State *L) {
 
 /* ---- UTF-8 check ---- */
 
-/* utf8.len(s) ~= nil, as Lua 5.4's strict decoder reads it (no surrogates,
- * nothing past U+10FFFF, no overlong forms), without counting. s must be a
- * Lua string: the decoder may look at its terminating NUL. */
-static int utf8_valid(const char *s, size_t len) {
-    static const uint32_t limits[] = {~(uint32_t)0, 0x80, 0x800, 0x10000u, 0x200000u, 0x4000000u};
-    const char *end = s + len;
-    while (s < end) {
-        unsigned int c = (unsigned char)s[0];
+/* utf8.len(s) ~= nil, as Lua 5.4's strict decoder reads it: no surrogates,
+ * nothing past U+10FFFF, no overlong forms, no sequence cut short (the
+ * decoder would meet the string's terminating NUL) -- which is well-formed
+ * UTF-8 as RFC 3629 has it, checked here by lead byte. */
+static int utf8_valid(const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
         if (c < 0x80) {
-            s++;
+            i++;
             continue;
         }
-        uint32_t res = 0;
-        int count = 0;
-        for (; c & 0x40; c <<= 1) {
-            unsigned int cc = (unsigned char)s[++count];
-            if ((cc & 0xC0) != 0x80) return 0;
-            res = (res << 6) | (cc & 0x3F);
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= len || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+            if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)) return 0;
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= len || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+                (s[i + 3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)) return 0;
+            i += 4;
+        } else {
+            return 0;
         }
-        res |= ((uint32_t)(c & 0x7F) << (count * 5));
-        if (count > 5 || res > 0x7FFFFFFFu || res < limits[count]) return 0;
-        if (res > 0x10FFFFu || (res >= 0xD800u && res <= 0xDFFFu)) return 0;
-        s += count + 1;
     }
     return 1;
 }

@@ -203,8 +203,10 @@ TEST(utf8_check_matches_lua) {
     static const char *const pieces[] = {"a", "\0", "가", "\xea", "\xea\xb0", "\x80", "\xbf", "\xc0\x80", "\xc2\xa0",
                                          "\xed\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
                                          "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
-                                         "\xfe", "\xff", "\xe0\x80\x80", "\xf0\x80\x80\x80", "·"};
-    static const size_t lens[] = {1, 1, 3, 1, 2, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 1, 1, 3, 4, 2};
+                                         "\xfe", "\xff", "\xe0\x80\x80", "\xf0\x80\x80\x80", "·", "\xc1\xbf",
+                                         "\xe0\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf0\x90", "\xf5\x80\x80\x80",
+                                         "\xdf\xbf", "\xee\x80\x80"};
+    static const size_t lens[] = {1, 1, 3, 1, 2, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 1, 1, 3, 4, 2, 2, 3, 4, 2, 4, 2, 3};
     uint64_t x = 0x9E3779B97F4A7C15u;
     int agree = 0, valid = 0;
     for (int n = 0; n < 4000; n++) {
