@@ -458,7 +458,31 @@ typedef struct wl_entry {
     const void *w; /* the word's string object, kept alive by the uservalue */
     const char *nw;
     size_t nwlen;
+    size_t minlen;   /* its bytes but spaces: a match takes at least these from the text */
+    uint64_t set[4]; /* which byte values it has but space */
 } wl_entry;
+
+/* The byte values of s[0..n), space left out, as a 256-bit set. */
+static void byte_set(const char *s, size_t n, uint64_t set[4]) {
+    set[0] = set[1] = set[2] = set[3] = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != ' ') set[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
+}
+
+/* Texts up to this long get the byte-set test below before a word is looked
+ * for; in longer ones most bytes are present anyway. */
+#define SHORT_TEXT 96
+
+/* Whether word e may occur in a text of tn bytes with byte set ts: every
+ * byte of the word but a space is matched by an equal byte of the text
+ * (match.c), so a word with a byte the text lacks, or more such bytes than
+ * the text has, cannot occur. */
+static int may_occur(const wl_entry *e, size_t tn, const uint64_t ts[4]) {
+    return e->minlen <= tn && !(e->set[0] & ~ts[0]) && !(e->set[1] & ~ts[1]) && !(e->set[2] & ~ts[2]) &&
+           !(e->set[3] & ~ts[3]);
+}
 
 typedef struct word_list {
     lua_Integer n;
@@ -509,8 +533,12 @@ static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
         wl->e[i - 1].w = lua_topointer(L, -1);
         lua_rawseti(L, -2, 2 * i - 1);
         lua_rawgeti(L, idx, i);
-        push_norm(L, v, -1, NORM_FOLD, &wl->e[i - 1].nwlen);
-        wl->e[i - 1].nw = lua_tostring(L, -1);
+        wl_entry *e = &wl->e[i - 1];
+        push_norm(L, v, -1, NORM_FOLD, &e->nwlen);
+        e->nw = lua_tostring(L, -1);
+        byte_set(e->nw, e->nwlen, e->set);
+        e->minlen = 0;
+        for (size_t k = 0; k < e->nwlen; k++) e->minlen += e->nw[k] != ' ';
         lua_rawseti(L, -3, 2 * i);
         lua_pop(L, 1);
     }
@@ -533,6 +561,9 @@ static int l_first_match(lua_State *L) {
     luaL_checkstack(L, 12, NULL);
     word_list *wl = wl_get(L, v, 2, 0);
     if (wl) {
+        uint64_t ts[4];
+        int short_text = ftlen <= SHORT_TEXT;
+        if (short_text) byte_set(ft, ftlen, ts);
         for (lua_Integer i = 1;; i++) {
             int t = lua_rawgeti(L, 2, i);
             if (i > wl->n || t != LUA_TSTRING || lua_topointer(L, -1) != wl->e[i - 1].w) {
@@ -542,7 +573,9 @@ static int l_first_match(lua_State *L) {
                 break;
             }
             const wl_entry *e = &wl->e[i - 1];
-            if (e->nwlen && igc__rules_find(ft, ftlen, e->nw, e->nwlen, v->cmp)) return 1;
+            if (e->nwlen && (!short_text || may_occur(e, ftlen, ts)) &&
+                igc__rules_find(ft, ftlen, e->nw, e->nwlen, v->cmp))
+                return 1;
             lua_pop(L, 1);
         }
     }
