@@ -57,20 +57,40 @@ static const char *field_str(lua_State *L, int idx, const char *key) {
     return s;
 }
 
+/* Adds the string val to o under key, a string literal: cJSON keeps the
+ * pointer instead of copying the key (cJSON_Delete knows not to free it). */
+static int add_str(cJSON *o, const char *key, const char *val) {
+    cJSON *x = cJSON_CreateString(val);
+    if (!x) return -1;
+    if (!cJSON_AddItemToObjectCS(o, key, x)) {
+        cJSON_Delete(x);
+        return -1;
+    }
+    return 0;
+}
+
+static cJSON *add_item(cJSON *o, const char *key, cJSON *x) {
+    if (x && !cJSON_AddItemToObjectCS(o, key, x)) {
+        cJSON_Delete(x);
+        return NULL;
+    }
+    return x;
+}
+
 /* Copies one result row (a table at the top) into a JSON object. */
 static int row_json(lua_State *L, cJSON *o) {
     int row = lua_gettop(L);
     static const char *const keys[] = {"id", "name", "agency", "benefit", "kind", "status", "why"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (!cJSON_AddStringToObject(o, keys[k], field_str(L, row, keys[k]))) return -1;
+        if (add_str(o, keys[k], field_str(L, row, keys[k]))) return -1;
     const char *from = field_str(L, row, "period_from"), *to = field_str(L, row, "period_to");
     if (*from || *to) {
-        cJSON *p = cJSON_AddObjectToObject(o, "period");
-        if (!p || !cJSON_AddStringToObject(p, "from", from) || !cJSON_AddStringToObject(p, "to", to)) return -1;
-    } else if (!cJSON_AddNullToObject(o, "period")) {
+        cJSON *p = add_item(o, "period", cJSON_CreateObject());
+        if (!p || add_str(p, "from", from) || add_str(p, "to", to)) return -1;
+    } else if (!add_item(o, "period", cJSON_CreateNull())) {
         return -1;
     }
-    cJSON *tc = cJSON_AddArrayToObject(o, "to_check");
+    cJSON *tc = add_item(o, "to_check", cJSON_CreateArray());
     if (!tc) return -1;
     lua_getfield(L, row, "to_check");
     lua_Integer n = lua_type(L, -1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : 0;
