@@ -3,9 +3,13 @@
  * inputs built from the labelled dev rows (tech fields, the KSIC hierarchy of
  * the row's 3-digit group, 10 candidates with keywords and taxonomy lookups).
  * Prints a checksum of every verdict so rule-engine changes can be shown to
- * decide exactly the same; --expect HEX makes a mismatch an error.
+ * decide exactly the same; --expect HEX makes a mismatch an error. Then the
+ * same for the support programmes (igc_rules_programmes_eval on each row's
+ * verdict, first three items and one of a few addresses; --programmes none
+ * skips them), with a checksum of every answer as JSON.
  *
- *   igc-rules-bench [--rules DIR] [--data DIR] [--reps N] [--threads N] [--seconds S] [--expect HEX]
+ *   igc-rules-bench [--rules DIR] [--programmes DIR|none] [--data DIR] [--reps N] [--threads N]
+ *                   [--seconds S] [--expect HEX]
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -258,6 +262,45 @@ static uint64_t eval_row(igc_rules *rs, size_t i, int stats) {
     return h;
 }
 
+/* ---- programmes ---- */
+
+static const char *const SIDO[][2] = {{"강원특별자치도", "정선군"}, {"서울특별시", "강남구"}, {"", ""},
+                                     {"경상남도", "고성군"}, {"대전광역시", "중구"}};
+
+/* Evaluates the programmes for row i (as if its verdict were applicable
+ * unless i % 7 == 0); returns the hash of the answer (0 on an error). */
+static uint64_t eval_programmes(igc_rules *ps, size_t i) {
+    const row *r = &rows[i];
+    igc_rules_prog_item its[3];
+    for (int j = 0; j < 3; j++) {
+        item key = {.code = (char *)r->codes[j]};
+        const item *it = bsearch(&key, items, nitems, sizeof *items, cmp_item);
+        its[j] = (igc_rules_prog_item){r->codes[j], it ? it->name : "", it ? it->theme : "", "",
+                                       it ? it->field : "", "", 0.9 - 0.1 * j};
+    }
+    const ksic_grp *k = r->k;
+    const char *const *addr = SIDO[i % (sizeof SIDO / sizeof SIDO[0])];
+    igc_rules_prog_input in = {
+        .applicable = i % 7 != 0, .reason = i % 7 ? "" : "wholesale_retail", .items = its, .nitems = 3,
+        .ksic_code = r->ksic_code, .ksic_section = k ? k->sec : "", .ksic_section_name = k ? k->sec_name : "",
+        .ksic_division = k ? k->div : "", .ksic_division_name = k ? k->div_name : "",
+        .ksic_group = k ? k->grp : "", .ksic_group_name = k ? k->grp_name : "", .sido = addr[0],
+        .sigungu = addr[1], .date = i % 11 ? "2025-06-01" : "2027-01-05"};
+    cJSON *out = NULL;
+    igc_rules_version *v = igc_rules_acquire(ps);
+    int rc = igc_rules_programmes_eval(v, &in, &out);
+    igc_rules_release(v);
+    uint64_t h = 0;
+    char *txt = rc == 0 && out ? cJSON_PrintUnformatted(out) : NULL;
+    if (txt) {
+        h = igc_hash64(txt, strlen(txt), 1);
+        if (!h) h = 1;
+    }
+    free(txt);
+    cJSON_Delete(out);
+    return h;
+}
+
 static double now_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -312,12 +355,14 @@ static double throughput(igc_rules *rs, const uint64_t *expect, int nthreads, do
 }
 
 int main(int argc, char **argv) {
-    const char *rules_dir = IGC_BENCH_RULES, *data = IGC_BENCH_DATA, *expect_hex = NULL;
+    const char *rules_dir = IGC_BENCH_RULES, *data = IGC_BENCH_DATA, *expect_hex = NULL,
+               *prog_dir = IGC_BENCH_PROGRAMMES;
     int reps = 20, nthreads = 2;
     double seconds = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--rules")) rules_dir = argv[i + 1];
         else if (!strcmp(argv[i], "--data")) data = argv[i + 1];
+        else if (!strcmp(argv[i], "--programmes")) prog_dir = argv[i + 1];
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--threads")) nthreads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
@@ -372,10 +417,40 @@ int main(int argc, char **argv) {
     double cn = throughput(rs, expect, nthreads, seconds, &mism);
     printf("throughput: 1 thread %.0f calls/s, %d threads %.0f calls/s\n", c1, nthreads, cn);
     printf("verdict checksum %016" PRIx64 " (eval errors %ld, mismatches on repeat %ld)\n", sum, errors, mism);
+    int bad = errors || mism;
+
+    igc_rules *ps = NULL;
+    if (strcmp(prog_dir, "none") != 0) {
+        if (igc_rules_open_kind(prog_dir, IGC_RULES_KIND_PROGRAMMES, NULL, &ps)) {
+            fprintf(stderr, "cannot load programmes from %s\n", prog_dir);
+            return 1;
+        }
+        uint64_t psum = 0, *pexp = calloc(nrows, sizeof *pexp);
+        long perr = 0, pmism = 0;
+        for (size_t i = 0; i < nrows; i++) {
+            pexp[i] = eval_programmes(ps, i);
+            if (!pexp[i]) perr++;
+            psum = igc_hash64(&pexp[i], sizeof pexp[i], psum);
+        }
+        m = 0;
+        for (int r = 0; r < reps; r++)
+            for (size_t i = 0; i < nrows; i++) {
+                double t0 = now_us();
+                uint64_t h = eval_programmes(ps, i);
+                lat[m++] = now_us() - t0;
+                if (h != pexp[i]) pmism++;
+            }
+        qsort(lat, n, sizeof *lat, cmp_d);
+        printf("programmes, single thread: median %.1f us, p99 %.1f us\n", lat[n / 2], lat[n * 99 / 100]);
+        printf("programmes checksum %016" PRIx64 " (eval errors %ld, mismatches on repeat %ld)\n", psum, perr,
+               pmism);
+        bad |= perr || pmism;
+        free(pexp);
+        igc_rules_close(ps);
+    }
     free(lat);
     free(expect);
     igc_rules_close(rs);
-    int bad = errors || mism;
     if (expect_hex) {
         char got[17];
         snprintf(got, sizeof got, "%016" PRIx64, sum);

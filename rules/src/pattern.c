@@ -489,6 +489,33 @@ static int b_gsub(lua_State *L) {
         lp--;
     }
     luaL_Buffer b;
+    /* A plain word replaced by a plain string (rules strip words this way):
+     * the matcher would find exactly the non-overlapping occurrences from
+     * left to right, so memmem finds them. ')' would be a pattern error. */
+    size_t lr;
+    const char *r = tr == LUA_TSTRING ? lua_tolstring(L, 3, &lr) : NULL;
+    if (r && !anchor && lp > 0 && no_specials(p, lp) && !memchr(p, ')', lp) && !memchr(r, ESC, lr)) {
+        igc__rules_charge(L, ((unsigned long)ls + 1) * PM_STEP_COST);
+        const char *s = src, *end = src + ls;
+        lua_Integer n = 0;
+        luaL_buffinit(L, &b);
+        while (n < max_n) {
+            const char *hit = memmem(s, (size_t)(end - s), p, lp);
+            if (!hit) break;
+            luaL_addlstring(&b, s, (size_t)(hit - s));
+            luaL_addlstring(&b, r, lr);
+            s = hit + lp;
+            n++;
+        }
+        if (n == 0) {
+            lua_pushvalue(L, 1);
+        } else {
+            luaL_addlstring(&b, s, (size_t)(end - s));
+            luaL_pushresult(&b);
+        }
+        lua_pushinteger(L, n);
+        return 2;
+    }
     luaL_buffinit(L, &b);
     pm m;
     pm_init(&m, L, src, ls, p, lp);

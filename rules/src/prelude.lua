@@ -16,6 +16,7 @@ local sfind, sgsub, ssub, slower, sformat, smatch, sgmatch =
 local tinsert, tconcat, tsort, tunpack = table.insert, table.concat, table.sort, table.unpack
 local mhuge = math.huge
 local ulen = utf8.len
+local utf8_ok = C.utf8_ok -- ulen(s) ~= nil for a string, in C
 local VERSION = _VERSION
 local LIBS = {string = string, table = table, math = math, utf8 = utf8}
 
@@ -27,25 +28,12 @@ local TESTS = {}
 ---------------------------------------------------------------------------
 -- read-only views: rules read the input through these, and write only
 -- through ctx actions, so one rule cannot corrupt what the next one sees.
+-- The metamethods are C functions shared by every view (rules/src/views.c);
+-- they reach t and what through the metatable.
+local RO_NEWINDEX, RO_LEN, RO_PAIRS = C.ro_newindex, C.ro_len, C.ro_pairs
 local function readonly(t, what)
-  local proxy = {}
-  setmetatable(proxy, {
-    __index = t,
-    __newindex = function(_, k)
-      error(sformat("%s은(는) 읽기 전용입니다 (%s is read-only): %s", what, what, tostring(k)), 2)
-    end,
-    __len = function() return #t end,
-    __pairs = function()
-      local k
-      return function()
-        local v
-        k, v = next(t, k)
-        return k, v
-      end, proxy, nil
-    end,
-    __metatable = false,
-  })
-  return proxy
+  return setmetatable({}, {__index = t, __newindex = RO_NEWINDEX, __len = RO_LEN, __pairs = RO_PAIRS,
+                           __metatable = false, what = what})
 end
 
 local function str(v)
@@ -63,9 +51,7 @@ local TEXT = {}
 -- U+00A0, then lower, in that order) with a bounded per-state memo, since the
 -- same words are normalised on every call.
 local cnorm, cfold, first_match, all_matches = C.normalize, C.fold, C.first_match, C.all_matches
-function TEXT.normalize(s)
-  return cnorm(s)
-end
+TEXT.normalize = cnorm
 local normalize = cnorm
 
 local function wordlist(words, fname)
@@ -84,89 +70,17 @@ end
 -- and an occurrence inside a declared compound ("제조" in "제조사") does not
 -- count unless a declared exception covers that compound ("제조사업").
 
--- First word of `words` found in s, or nil.
-function TEXT.has_any(s, words)
-  words = wordlist(words, "text.has_any")
-  local fs = cfold(s)
-  if fs == "" then return nil end
-  return first_match(fs, words)
-end
+-- text.has_any(s, words): first word of `words` found in s, or nil.
+-- text.find_all(s, words): every word of `words` found in s, in list order.
+-- text.trim(s): strips ASCII spaces and U+3000 at both ends.
+-- All three in C (version.c, views.c).
+TEXT.has_any, TEXT.find_all, TEXT.trim = C.text_has_any, C.text_find_all, C.trim
 
--- Every word of `words` found in s, in list order.
-function TEXT.find_all(s, words)
-  words = wordlist(words, "text.find_all")
-  local fs = cfold(s)
-  if fs == "" then return {} end
-  return all_matches(fs, words)
-end
-
--- Strips ASCII spaces and U+3000 (a 3-byte sequence, so not a [set]) at both ends.
-function TEXT.trim(s)
-  s = str(s)
-  local changed = true
-  while changed do
-    changed = false
-    local t = sgsub(sgsub(s, "^%s+", ""), "%s+$", "")
-    if ssub(t, 1, 3) == "\227\128\128" then t = ssub(t, 4) end
-    if #t >= 3 and ssub(t, -3) == "\227\128\128" then t = ssub(t, 1, -4) end
-    if t ~= s then
-      s, changed = t, true
-    end
-  end
-  return s
-end
-
-local SEPS = {",", "/", ";", "|", "\n", "\194\183", "\227\134\141", "\239\188\140", "\227\128\129"}
-local AND = "및"  -- a separator only next to a space: "초정및소형모터" is one product
-local TAILS = {"등등", "등", "외"}
-local SEG_STARTS = "[%(%)%[%],/;|\n\194\227\235\239]"
-
--- Splits a product list ("A, B 및 C 등") into its items. Separators inside
--- brackets are kept, so "부품(볼트, 너트)" stays one item; trailing 등/외 go.
-function TEXT.segments(s)
-  s = str(s)
-  local out, depth, start, i, n = {}, 0, 1, 1, #s
-  local function push(j)
-    local seg = TEXT.trim(ssub(s, start, j))
-    for _ = 1, 2 do
-      for _, t in ipairs(TAILS) do
-        if #seg > #t and ssub(seg, -#t) == t then
-          seg = TEXT.trim(ssub(seg, 1, #seg - #t))
-        end
-      end
-    end
-    if seg ~= "" then out[#out + 1] = seg end
-  end
-  while i <= n do
-    -- Only these bytes can start a bracket, a separator or 및; skip the rest.
-    local at = sfind(s, SEG_STARTS, i)
-    if not at then break end
-    i = at
-    local c = ssub(s, i, i)
-    if c == "(" or c == "[" then
-      depth = depth + 1
-    elseif (c == ")" or c == "]") and depth > 0 then
-      depth = depth - 1
-    elseif depth == 0 and ssub(s, i, i + #AND - 1) == AND and
-        (ssub(s, i - 1, i - 1) == " " or ssub(s, i + #AND, i + #AND) == " ") then
-      push(i - 1)
-      start = i + #AND
-      i = i + #AND - 1
-    elseif depth == 0 then
-      for _, sep in ipairs(SEPS) do
-        if ssub(s, i, i + #sep - 1) == sep then
-          push(i - 1)
-          start = i + #sep
-          i = i + #sep - 1
-          break
-        end
-      end
-    end
-    i = i + 1
-  end
-  push(n)
-  return out
-end
+-- Splits a product list ("A, B 및 C 등") into its items. Separators (, / ; |
+-- newline · ㆍ ， 、) inside brackets are kept, so "부품(볼트, 너트)" stays one
+-- item; 및 separates only next to a space ("초정및소형모터" is one product);
+-- trailing 등/외 go. In C (views.c).
+TEXT.segments = C.segments
 
 ---------------------------------------------------------------------------
 -- sandbox environments: each file gets its own, with fresh copies of the
@@ -372,18 +286,25 @@ local PRIV = setmetatable({}, {__mode = "k"})
 local FIELD_WHAT = {company = "ctx.company", tech = "ctx.tech", ksic = "ctx.ksic",
                     candidates = "ctx.candidates"}
 
+local candidate_views
+
 local CTX_MT = {
   __index = function(self, k)
+    -- Methods first: no method is named like a field.
+    local m = CTX[k]
+    if m ~= nil then return m end
     local st = PRIV[self]
     local v = st.fields[k]
     if v ~= nil then return v end
     local what = FIELD_WHAT[k]
     if what then
-      v = readonly(st.raw_fields[k], what)
+      local raw = st.raw_fields[k]
+      if raw == nil then raw = candidate_views(st) end -- candidates: views made on first use
+      v = readonly(raw, what)
       st.fields[k] = v
       return v
     end
-    return CTX[k]
+    return nil
   end,
   __newindex = function(_, k)
     error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:rescore(), ctx:drop() 등을 쓰세요",
@@ -391,6 +312,10 @@ local CTX_MT = {
   end,
   __metatable = false,
 }
+
+local save_state
+-- Keys of a candidate record that no rule can name (see REC_MT below).
+local K_ST, K_I = {}, {}
 
 local function priv(self, fname)
   local st = PRIV[self]
@@ -404,7 +329,7 @@ local function need_string(v, what, fname)
   if type(v) ~= "string" or v == "" then
     error(sformat("ctx:%s: %s 문자열이 필요합니다 (%s must be a non-empty string)", fname, what, what), 3)
   end
-  if not ulen(v) then
+  if not utf8_ok(v) then
     error(sformat("ctx:%s: %s가 올바른 UTF-8이 아닙니다 (%s is not valid UTF-8)", fname, what, what), 3)
   end
   return v
@@ -427,6 +352,7 @@ function CTX:not_applicable(reason, message)
   end
   need_string(message, "message", "not_applicable")
   if st.verdict.applicable then
+    if st.pending then save_state(st) end
     st.verdict = {applicable = false, reason = reason, message = message, rule = st.rule or ""}
   end
 end
@@ -436,6 +362,7 @@ function CTX:drop(code, reason)
   local rec = need_rec(st, code, "drop")
   if reason ~= nil then need_string(reason, "reason", "drop") end
   if not rec.dropped then
+    if st.pending then save_state(st) end
     rec.dropped = true
     rec.drop_reason = reason or st.rule or ""
   end
@@ -445,6 +372,7 @@ end
 function CTX:drop_all(reason)
   local st = priv(self, "drop_all")
   if reason ~= nil then need_string(reason, "reason", "drop_all") end
+  if st.pending then save_state(st) end
   for _, rec in ipairs(st.recs) do
     if not rec.dropped then
       rec.dropped = true
@@ -460,6 +388,7 @@ function CTX:rescore(code, score)
     error("ctx:rescore: 점수는 0~1 사이 숫자입니다 (score must be a number in [0,1])", 2)
   end
   if score < 0 then score = 0 elseif score > 1 then score = 1 end
+  if st.pending then save_state(st) end
   rec.score = score
 end
 
@@ -467,12 +396,20 @@ function CTX:add_basis(code, sentence)
   local st = priv(self, "add_basis")
   local rec = need_rec(st, code, "add_basis")
   need_string(sentence, "sentence", "add_basis")
-  rec.basis[#rec.basis + 1] = sentence
+  if st.pending then save_state(st) end
+  local i = rec[K_I]
+  local b = st.basis[i]
+  if b == nil then
+    b = {}
+    st.basis[i] = b
+  end
+  b[#b + 1] = sentence
 end
 
 function CTX:needs_review(note)
   local st = priv(self, "needs_review")
   need_string(note, "note", "needs_review")
+  if st.pending then save_state(st) end
   st.review[#st.review + 1] = note
 end
 
@@ -480,10 +417,12 @@ function CTX:is_applicable()
   return priv(self, "is_applicable").verdict.applicable
 end
 
+local view_of
+
 function CTX:candidate(code)
   local st = priv(self, "candidate")
   local rec = st.by_code[code]
-  return rec and rec.view or nil
+  return rec and view_of(rec) or nil
 end
 
 local DEFAULT_FIELDS = {"main_product", "product_use", "tech_business_name", "tech_class"}
@@ -501,6 +440,19 @@ local function field_texts(st, fields, fname)
     out[#out + 1] = v
   end
   return out
+end
+
+-- The folded text of field f, kept in st.ntech (called by a ctx method: the
+-- error points at the rule).
+local function field_norm(st, f, fname)
+  local v = st.tech[f]
+  if v == nil then
+    error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
+      tconcat(TECH_KEYS_LIST, ", ")), 3)
+  end
+  local nv = cfold(v)
+  st.ntech[f] = nv
+  return nv
 end
 
 -- Like field_texts, but the folded texts (what word matching reads),
@@ -530,13 +482,39 @@ end
 -- First word of `words` found in the firm's texts (main_product, product_use,
 -- tech_business_name, tech_class unless `fields` names others), or nil.
 function CTX:has_any(words, fields)
-  local st = priv(self, "has_any")
-  words = wordlist(words, "ctx:has_any")
-  for _, ns in ipairs(field_norms(st, fields, "has_any")) do
+  local st = PRIV[self] or priv(self, "has_any")
+  if type(words) ~= "table" then words = wordlist(words, "ctx:has_any") end
+  if fields == nil then
+    local nd = st.ndefault or field_norms(st, nil, "has_any")
+    for i = 1, #nd do
+      local ns = nd[i]
+      if ns ~= "" then
+        local w = first_match(ns, words)
+        if w then return w end
+      end
+    end
+    return nil
+  end
+  -- Rules name their fields in a new table on every call: fold (and check)
+  -- them all first, as field_norms does, without building its list.
+  -- (Indexed loops: what ipairs does, without its calls.)
+  if type(fields) == "string" then fields = {fields} end
+  local ntech = st.ntech
+  local i, f = 1, fields[1]
+  while f ~= nil do
+    if ntech[f] == nil then field_norm(st, f, "has_any") end
+    i = i + 1
+    f = fields[i]
+  end
+  i, f = 1, fields[1]
+  while f ~= nil do
+    local ns = ntech[f]
     if ns ~= "" then
       local w = first_match(ns, words)
       if w then return w end
     end
+    i = i + 1
+    f = fields[i]
   end
   return nil
 end
@@ -641,84 +619,137 @@ local function view_newindex(_, k)
     tostring(k)), 2)
 end
 
--- The signals and keywords views are made on first use: most rules never
--- look at signals.
-local function make_view(rec, static, signals, keywords)
-  local view = {}
-  setmetatable(view, {
-    __index = function(_, k)
-      if k == "score" then return rec.score
-      elseif k == "dropped" then return rec.dropped
-      elseif k == "drop_reason" then return rec.drop_reason
-      elseif k == "basis" then return readonly(copy(rec.basis), "basis")
-      elseif k == "item" then
-        if rec.item == nil then
-          local raw = rec.given_item
-          if rec.lookup then raw = C.item(rec.code) end
-          rec.item = item_table(raw or EMPTY_ITEM)
-        end
-        return rec.item
+local host_keywords, host_signals, host_item = C.host_keywords, C.host_signals, C.item
+
+-- A candidate's record holds what its view shows under the names rules read
+-- (code, score, dropped, drop_reason; item, keywords and signals once made),
+-- so a view reads through to it without a call. What rules must not see
+-- (its ctx and position) sits under keys no rule can name. Its 분류근거
+-- sentences are the ctx's (st.basis[i]); the views of item, keywords and
+-- signals are made on first use by REC_MT (most rules never look at
+-- signals): a candidate of the host's input fetches its keywords and signals
+-- from the host then, and its item through the host's lookup, which fills
+-- every field of the item with a string (so the table needs no copy).
+local REC_MT = {
+  __index = function(rec, k)
+    if k == "basis" then
+      local b = rec[K_ST].basis[rec[K_I]]
+      return readonly(b and copy(b) or {}, "basis")
+    elseif k == "item" then
+      local st, it = rec[K_ST], nil
+      if st.lookup then
+        it = readonly(host_item(rec.code) or EMPTY_ITEM, "item")
+      else
+        it = item_table(st.given[rec[K_I]].item or EMPTY_ITEM)
       end
-      local v = static[k]
-      if v == nil then
-        if k == "keywords" then
-          v = readonly(keywords, "keywords")
-          static.keywords = v
-        elseif k == "signals" then
-          v = readonly(signals, "signals")
-          static.signals = v
-        end
-      end
+      rec.item = it
+      return it
+    elseif k == "keywords" then
+      local st, kw = rec[K_ST], nil
+      if st.lookup then kw = host_keywords(rec[K_I], st.seq) else kw = st.given[rec[K_I]].keywords end
+      local v = readonly(kw, "keywords")
+      rec.keywords = v
       return v
-    end,
-    __newindex = view_newindex,
-    __metatable = false,
-  })
-  return view
+    elseif k == "signals" then
+      local st, sg = rec[K_ST], nil
+      if st.lookup then sg = host_signals(rec[K_I], st.seq) else sg = st.given[rec[K_I]].signals end
+      local v = readonly(sg, "signals")
+      rec.signals = v
+      return v
+    end
+    return nil
+  end,
+}
+
+local function new_rec(st, i, code, score, dropped)
+  return setmetatable({code = code, score = score, dropped = dropped, drop_reason = "", [K_ST] = st, [K_I] = i},
+    REC_MT)
 end
 
--- input: {company = {name}, tech = {...}, ksic = {...}, candidates = {...}}.
--- trusted (the C side): every field is already a string, signals map names
--- to numbers and keywords are strings, so the tables are used as they are
--- instead of being copied.
-local function new_ctx(input, lookup, trusted)
-  local company, tech, ksic
-  if trusted then
-    company, tech, ksic = input.company, input.tech, input.ksic
-  else
-    company = {name = str(input.company and input.company.name)}
-    tech, ksic = {}, {}
-    for _, k in ipairs(TECH_KEYS_LIST) do tech[k] = str(input.tech and input.tech[k]) end
-    for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(input.ksic and input.ksic[k]) end
+-- 분류근거 sentences of rec so far (a list; do not change it).
+local NO_BASIS = {}
+local function basis_of(st, rec)
+  return st.basis[rec[K_I]] or NO_BASIS
+end
+
+view_of = function(rec)
+  local st, i = rec[K_ST], rec[K_I]
+  local v = st.views[i]
+  if v == nil then
+    v = setmetatable({}, {__index = rec, __newindex = view_newindex, __metatable = false})
+    st.views[i] = v
   end
-  local st = {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {}, ntech = {},
-              verdict = {applicable = true, reason = "", message = "", rule = ""}}
+  return v
+end
+
+-- The list behind ctx.candidates, made on first use.
+candidate_views = function(st)
   local views = {}
-  for i, c in ipairs(input.candidates or {}) do
-    local code, signals, keywords
-    if trusted then
-      code, signals, keywords = c.code, c.signals, c.keywords
-    else
-      code, signals, keywords = str(c.code), {}, {}
-      for k, v in pairs(c.signals or {}) do
-        if type(k) == "string" and type(v) == "number" then signals[k] = v end
-      end
-      for _, w in ipairs(c.keywords or {}) do keywords[#keywords + 1] = str(w) end
-    end
-    local score = tonumber(c.score) or 0
-    if score ~= score or score < 0 then score = 0 elseif score > 1 then score = 1 end
-    local rec = {code = code, score = score, dropped = c.dropped == true, drop_reason = "",
-                 basis = {}, lookup = lookup, given_item = (not lookup) and c.item or nil}
-    rec.view = make_view(rec, {code = code}, signals, keywords)
-    st.recs[i] = rec
-    if st.by_code[code] == nil then st.by_code[code] = rec end
-    views[i] = rec.view
-  end
-  st.raw_fields = {company = company, tech = tech, ksic = ksic, candidates = views}
+  for i, rec in ipairs(st.recs) do views[i] = view_of(rec) end
+  st.raw_fields.candidates = views
+  return views
+end
+
+local function new_state(tech, ksic)
+  return {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {}, ntech = {}, basis = {}, views = {},
+          verdict = {applicable = true, reason = "", message = "", rule = ""}}
+end
+
+local function finish_ctx(st, company)
+  st.raw_fields = {company = company, tech = st.tech, ksic = st.ksic}
   st.fields = {}
   local ctx = setmetatable({}, CTX_MT)
   PRIV[ctx] = st
   return ctx
+end
+
+-- A test's given: {company = {name}, tech = {...}, ksic = {...}, candidates
+-- = {...}}, every value checked and copied.
+local function new_ctx(input)
+  local company = {name = str(input.company and input.company.name)}
+  local tech, ksic = {}, {}
+  for _, k in ipairs(TECH_KEYS_LIST) do tech[k] = str(input.tech and input.tech[k]) end
+  for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(input.ksic and input.ksic[k]) end
+  local st = new_state(tech, ksic)
+  st.lookup, st.given = false, {}
+  for i, c in ipairs(input.candidates or {}) do
+    local code, signals, keywords = str(c.code), {}, {}
+    for k, v in pairs(c.signals or {}) do
+      if type(k) == "string" and type(v) == "number" then signals[k] = v end
+    end
+    for _, w in ipairs(c.keywords or {}) do keywords[#keywords + 1] = str(w) end
+    local score = tonumber(c.score) or 0
+    if score ~= score or score < 0 then score = 0 elseif score > 1 then score = 1 end
+    st.given[i] = {item = c.item, signals = signals, keywords = keywords}
+    local rec = new_rec(st, i, code, score, c.dropped == true)
+    st.recs[i] = rec
+    if st.by_code[code] == nil then st.by_code[code] = rec end
+  end
+  return finish_ctx(st, company)
+end
+
+-- The host's input (version.c): every text already a string (cut to size),
+-- candidates as parallel lists of codes, scores (already in [0,1]) and
+-- dropped flags; keywords, signals and items are fetched from the host when
+-- a rule first reads them (seq names this evaluation, see version.c).
+local function new_host_ctx(seq, name, ksic_code, ksic_name, main_product, product_use, tech_business_name,
+                            tech_class, section, section_name, division, division_name, group, group_name,
+                            codes, scores, dropped)
+  local tech = {ksic_code = ksic_code, ksic_name = ksic_name, main_product = main_product,
+                product_use = product_use, tech_business_name = tech_business_name, tech_class = tech_class}
+  local ksic = {section = section, section_name = section_name, division = division,
+                division_name = division_name, group = group, group_name = group_name}
+  local st = new_state(tech, ksic)
+  st.lookup, st.seq = true, seq
+  local recs, by_code = st.recs, st.by_code
+  for i = 1, #codes do
+    local code = codes[i]
+    local rec = setmetatable({code = code, score = scores[i], dropped = dropped[i], drop_reason = "",
+                              [K_ST] = st, [K_I] = i}, REC_MT)
+    recs[i] = rec
+    if by_code[code] == nil then by_code[code] = rec end
+  end
+  return finish_ctx(st, {name = name})
 end
 
 ---------------------------------------------------------------------------
@@ -744,25 +775,35 @@ function I.finish()
 end
 
 I.new_env = new_env
-I.new_ctx = new_ctx
+I.new_ctx = new_host_ctx
 
--- Runs rule i on ctx after saving what a failure must undo.
-function I.run(ctx, i)
-  local st, r = PRIV[ctx], SORTED[i]
-  -- One flat table: score, dropped, drop_reason, #basis per candidate.
+-- What a failing rule must undo is saved before its first change (most
+-- rules change nothing): one flat table, score, dropped, drop_reason and
+-- #basis per candidate. The ctx actions call this before they change st.
+save_state = function(st)
+  st.pending = false
   local recs = st.recs
   local snap = {verdict = st.verdict, nreview = #st.review}
   local n = 0
   for j = 1, #recs do
     local rec = recs[j]
-    snap[n + 1], snap[n + 2], snap[n + 3], snap[n + 4] = rec.score, rec.dropped, rec.drop_reason, #rec.basis
+    local b = st.basis[j]
+    snap[n + 1], snap[n + 2], snap[n + 3], snap[n + 4] = rec.score, rec.dropped, rec.drop_reason, b and #b or 0
     n = n + 4
   end
   st.snap = snap
+end
+
+-- Runs rule i on ctx.
+function I.run(ctx, i)
+  local st, r = PRIV[ctx], SORTED[i]
+  st.snap = nil
+  st.pending = true
   st.rule = r.id
   r.apply(ctx)
   st.rule = nil
   st.snap = nil
+  st.pending = false
 end
 
 -- Undoes the partial effects of a rule that failed.
@@ -770,24 +811,29 @@ function I.rollback(ctx)
   local st = PRIV[ctx]
   local snap = st.snap
   st.rule = nil
-  if not snap then return end
+  st.pending = false
+  if not snap then return end -- it changed nothing
   st.verdict = snap.verdict
   for j = #st.review, snap.nreview + 1, -1 do st.review[j] = nil end
   for j, rec in ipairs(st.recs) do
     local o = (j - 1) * 4
     rec.score, rec.dropped, rec.drop_reason = snap[o + 1], snap[o + 2], snap[o + 3]
-    for k = #rec.basis, snap[o + 4] + 1, -1 do rec.basis[k] = nil end
+    local b = st.basis[j]
+    if b then
+      for k = #b, snap[o + 4] + 1, -1 do b[k] = nil end
+    end
   end
   st.snap = nil
 end
 
 -- cands are the candidate records themselves: the C side reads only their
--- score, dropped, drop_reason and basis.
+-- score, dropped and drop_reason; basis[i] (may be nil) lists candidate i's
+-- 분류근거 sentences.
 function I.result(ctx)
   local st = PRIV[ctx]
   local v = st.verdict
   return {applicable = v.applicable, reason = v.reason, message = v.message, rule = v.rule,
-          review = tconcat(st.review, " / "), cands = st.recs}
+          review = tconcat(st.review, " / "), cands = st.recs, basis = st.basis}
 end
 
 function I.ntests() return #TESTS end
@@ -798,7 +844,7 @@ function I.test_info(i)
 end
 
 function I.test_ctx(i)
-  return new_ctx(TESTS[i].given, false)
+  return new_ctx(TESTS[i].given)
 end
 
 local function show(v)
@@ -872,7 +918,7 @@ function I.check(i, ctx)
   for code, want in pairs(e.basis or {}) do
     local rec = st.by_code[code]
     local found = false
-    for _, b in ipairs(rec and rec.basis or {}) do
+    for _, b in ipairs(rec and basis_of(st, rec) or {}) do
       if sfind(b, str(want), 1, true) then found = true end
     end
     if not found then

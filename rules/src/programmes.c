@@ -16,56 +16,37 @@ typedef struct prog_arg {
     int nomem;
 } prog_arg;
 
-static void set_str(lua_State *L, const char *key, const char *val) {
-    lua_pushstring(L, val ? val : "");
-    lua_setfield(L, -2, key);
-}
+static void push_str(lua_State *L, const char *val) { lua_pushstring(L, val ? val : ""); }
 
+/* Calls the layer's new_ctx with the input as plain arguments (see
+ * programmes.lua): tables with constant keys are cheaper to build there. */
 static int p_build(lua_State *L) {
     prog_arg *a = lua_touserdata(L, 1);
     const igc_rules_prog_input *in = a->in;
     rules_state *s = NULL;
     lua_getallocf(L, (void **)&s);
+    luaL_checkstack(L, 30, NULL);
     igc__rules_push_internal(s, F_NEW_CTX);
-    lua_createtable(L, 0, 4);
-
-    lua_createtable(L, 0, 3);
     lua_pushboolean(L, in->applicable != 0);
-    lua_setfield(L, -2, "applicable");
-    set_str(L, "reason", in->reason);
-    lua_createtable(L, (int)(in->nitems < 64 ? in->nitems : 64), 0);
-    for (size_t i = 0; in->items && i < in->nitems && i < 64; i++) {
+    push_str(L, in->reason);
+    size_t n = in->items ? (in->nitems < 64 ? in->nitems : 64) : 0;
+    int first = lua_gettop(L) + 1;
+    for (int k = 0; k < 7; k++) lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
         const igc_rules_prog_item *it = &in->items[i];
-        lua_createtable(L, 0, 7);
-        set_str(L, "code", it->code);
-        set_str(L, "name", it->name);
-        set_str(L, "theme", it->theme);
-        set_str(L, "theme_name", it->theme_name);
-        set_str(L, "field", it->field);
-        set_str(L, "field_name", it->field_name);
+        const char *f[6] = {it->code, it->name, it->theme, it->theme_name, it->field, it->field_name};
+        for (int k = 0; k < 6; k++) {
+            push_str(L, f[k]);
+            lua_rawseti(L, first + k, (lua_Integer)i + 1);
+        }
         lua_pushnumber(L, it->score);
-        lua_setfield(L, -2, "score");
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, first + 6, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "items");
-    lua_setfield(L, -2, "verdict");
-
-    lua_createtable(L, 0, 7);
-    set_str(L, "code", in->ksic_code);
-    set_str(L, "section", in->ksic_section);
-    set_str(L, "section_name", in->ksic_section_name);
-    set_str(L, "division", in->ksic_division);
-    set_str(L, "division_name", in->ksic_division_name);
-    set_str(L, "group", in->ksic_group);
-    set_str(L, "group_name", in->ksic_group_name);
-    lua_setfield(L, -2, "ksic");
-
-    lua_createtable(L, 0, 2);
-    set_str(L, "sido", in->sido);
-    set_str(L, "sigungu", in->sigungu);
-    lua_setfield(L, -2, "address");
-    set_str(L, "date", in->date);
-    lua_call(L, 1, 1);
+    const char *texts[] = {in->ksic_code,         in->ksic_section, in->ksic_section_name, in->ksic_division,
+                           in->ksic_division_name, in->ksic_group,   in->ksic_group_name,   in->sido,
+                           in->sigungu,            in->date};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) push_str(L, texts[k]);
+    lua_call(L, 19, 1);
     return 1;
 }
 
@@ -76,20 +57,40 @@ static const char *field_str(lua_State *L, int idx, const char *key) {
     return s;
 }
 
+/* Adds the string val to o under key, a string literal: cJSON keeps the
+ * pointer instead of copying the key (cJSON_Delete knows not to free it). */
+static int add_str(cJSON *o, const char *key, const char *val) {
+    cJSON *x = cJSON_CreateString(val);
+    if (!x) return -1;
+    if (!cJSON_AddItemToObjectCS(o, key, x)) {
+        cJSON_Delete(x);
+        return -1;
+    }
+    return 0;
+}
+
+static cJSON *add_item(cJSON *o, const char *key, cJSON *x) {
+    if (x && !cJSON_AddItemToObjectCS(o, key, x)) {
+        cJSON_Delete(x);
+        return NULL;
+    }
+    return x;
+}
+
 /* Copies one result row (a table at the top) into a JSON object. */
 static int row_json(lua_State *L, cJSON *o) {
     int row = lua_gettop(L);
     static const char *const keys[] = {"id", "name", "agency", "benefit", "kind", "status", "why"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (!cJSON_AddStringToObject(o, keys[k], field_str(L, row, keys[k]))) return -1;
+        if (add_str(o, keys[k], field_str(L, row, keys[k]))) return -1;
     const char *from = field_str(L, row, "period_from"), *to = field_str(L, row, "period_to");
     if (*from || *to) {
-        cJSON *p = cJSON_AddObjectToObject(o, "period");
-        if (!p || !cJSON_AddStringToObject(p, "from", from) || !cJSON_AddStringToObject(p, "to", to)) return -1;
-    } else if (!cJSON_AddNullToObject(o, "period")) {
+        cJSON *p = add_item(o, "period", cJSON_CreateObject());
+        if (!p || add_str(p, "from", from) || add_str(p, "to", to)) return -1;
+    } else if (!add_item(o, "period", cJSON_CreateNull())) {
         return -1;
     }
-    cJSON *tc = cJSON_AddArrayToObject(o, "to_check");
+    cJSON *tc = add_item(o, "to_check", cJSON_CreateArray());
     if (!tc) return -1;
     lua_getfield(L, row, "to_check");
     lua_Integer n = lua_type(L, -1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : 0;

@@ -10,11 +10,11 @@ local P = ...
 local C, TEXT, readonly, str, set, check_keys, base_env =
     P.C, P.TEXT, P.readonly, P.str, P.set, P.check_keys, P.base_env
 
-local type, pairs, ipairs, error, tostring, tonumber, select, setmetatable =
-    type, pairs, ipairs, error, tostring, tonumber, select, setmetatable
+local type, pairs, ipairs, next, error, tostring, tonumber, select, setmetatable =
+    type, pairs, ipairs, next, error, tostring, tonumber, select, setmetatable
 local sformat, smatch, sfind, ssub, sgmatch = string.format, string.match, string.find, string.sub, string.gmatch
 local tconcat, tsort = table.concat, table.sort
-local ulen = utf8.len
+local utf8_ok = C.utf8_ok
 local mhuge = math.huge
 
 local PROGS = {}     -- in definition order
@@ -23,7 +23,7 @@ local SORTED = nil   -- by order, then file, then definition order
 local TESTS = {}
 
 local function is_text(v)
-  return type(v) == "string" and v ~= "" and ulen(v) ~= nil
+  return type(v) == "string" and v ~= "" and utf8_ok(v)
 end
 
 local function is_date(v)
@@ -153,13 +153,24 @@ end
 local CTX = {}
 local PRIV = setmetatable({}, {__mode = "k"})
 
+local LAZY -- ctx fields made on first use
+
 local CTX_MT = {
   __index = function(self, k)
+    -- Methods first: no method is named like a field.
+    local m = CTX[k]
+    if m ~= nil then return m end
     local st = PRIV[self]
     if k == "programme" then return st.cur and st.cur.view end
     local v = st.fields[k]
     if v ~= nil then return v end
-    return CTX[k]
+    local make = LAZY[k]
+    if make then
+      v = make(st)
+      st.fields[k] = v
+      return v
+    end
+    return nil
   end,
   __newindex = function(_, k)
     error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:eligible(), ctx:needs_info()를 쓰세요",
@@ -259,42 +270,86 @@ function CTX:ksic_code_starts(...)
   return false
 end
 
--- input: {verdict = {applicable, reason, items = {...}}, ksic = {...},
--- address = {sido, sigungu}, date}. Copied into plain strings whether it came
--- from the host or a test's given.
-local function new_ctx(input)
-  local vin = type(input.verdict) == "table" and input.verdict or {}
-  local items, themes, fields, seen_t, seen_f = {}, {}, {}, {}, {}
-  for i, it in ipairs(type(vin.items) == "table" and vin.items or {}) do
-    local t = {}
-    for _, k in ipairs(ITEM_KEYS_LIST) do t[k] = str(type(it) == "table" and it[k] or nil) end
-    t.score = tonumber(type(it) == "table" and it.score or nil) or 0
-    items[i] = t
-    if t.theme_name ~= "" and not seen_t[t.theme_name] then
-      seen_t[t.theme_name] = true
-      themes[#themes + 1] = t.theme_name
+-- The list behind ctx.verdict.items: like readonly(item views), but each
+-- item's view is made when first read (programmes mostly read the first).
+local function item_list(items)
+  local views = {}
+  local function view(i)
+    local v = views[i]
+    if v == nil then
+      local t = items[i]
+      if t == nil then return nil end
+      v = readonly(t, "item")
+      views[i] = v
     end
-    if t.field_name ~= "" and not seen_f[t.field_name] then
-      seen_f[t.field_name] = true
-      fields[#fields + 1] = t.field_name
-    end
+    return v
   end
-  local item_views = {}
-  for i, t in ipairs(items) do item_views[i] = readonly(t, "item") end
-  local applicable = vin.applicable ~= false
-  local verdict = readonly({applicable = applicable, reason = str(vin.reason),
-                            items = readonly(item_views, "verdict.items"),
-                            themes = readonly(themes, "verdict.themes"),
-                            fields = readonly(fields, "verdict.fields")}, "verdict")
-  local kin = type(input.ksic) == "table" and input.ksic or {}
-  local ksic = {}
-  for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(kin[k]) end
+  return setmetatable({}, {
+    __index = function(_, i) return view(i) end,
+    __newindex = function(_, k)
+      error(sformat("verdict.items은(는) 읽기 전용입니다 (verdict.items is read-only): %s", tostring(k)), 2)
+    end,
+    __len = function() return #items end,
+    __pairs = function(proxy)
+      local k
+      return function()
+        k = next(items, k)
+        if k == nil then return nil, nil end
+        return k, view(k)
+      end, proxy, nil
+    end,
+    __metatable = false,
+  })
+end
+
+LAZY = {
+  verdict = function(st)
+    local themes, fields, seen_t, seen_f = {}, {}, {}, {}
+    for _, t in ipairs(st.items_raw) do
+      if t.theme_name ~= "" and not seen_t[t.theme_name] then
+        seen_t[t.theme_name] = true
+        themes[#themes + 1] = t.theme_name
+      end
+      if t.field_name ~= "" and not seen_f[t.field_name] then
+        seen_f[t.field_name] = true
+        fields[#fields + 1] = t.field_name
+      end
+    end
+    return readonly({applicable = st.applicable, reason = st.reason,
+                     items = item_list(st.items_raw),
+                     themes = readonly(themes, "verdict.themes"),
+                     fields = readonly(fields, "verdict.fields")}, "verdict")
+  end,
+  ksic = function(st) return readonly(st.ksic_raw, "ctx.ksic") end,
+  address = function(st) return readonly(st.address_raw, "ctx.address") end,
+}
+
+-- input: {verdict = {applicable, reason, items = {...}}, ksic = {...},
+-- address = {sido, sigungu}, date}. A test's given is copied into plain
+-- strings; the host's input (trusted, programmes.c) already holds them. The
+-- views (ctx.verdict, ctx.ksic, ctx.address) are made on first use.
+local function new_ctx(input, trusted)
+  local vin = type(input.verdict) == "table" and input.verdict or {}
+  local items, ksic
+  if trusted then
+    items, ksic = vin.items, input.ksic
+  else
+    items = {}
+    for i, it in ipairs(type(vin.items) == "table" and vin.items or {}) do
+      local t = {}
+      for _, k in ipairs(ITEM_KEYS_LIST) do t[k] = str(type(it) == "table" and it[k] or nil) end
+      t.score = tonumber(type(it) == "table" and it.score or nil) or 0
+      items[i] = t
+    end
+    local kin = type(input.ksic) == "table" and input.ksic or {}
+    ksic = {}
+    for _, k in ipairs(KSIC_KEYS_LIST) do ksic[k] = str(kin[k]) end
+  end
   local ain = type(input.address) == "table" and input.address or {}
   local address = {sido = TEXT.trim(str(ain.sido)), sigungu = TEXT.trim(str(ain.sigungu))}
-  local st = {applicable = applicable, items_raw = items, ksic_raw = ksic, address_raw = address,
-              date = str(input.date), results = {},
-              fields = {verdict = verdict, ksic = readonly(ksic, "ctx.ksic"),
-                        address = readonly(address, "ctx.address"), date = str(input.date)}}
+  local date = str(input.date)
+  local st = {applicable = vin.applicable ~= false, reason = str(vin.reason), items_raw = items,
+              ksic_raw = ksic, address_raw = address, date = date, results = {}, fields = {date = date}}
   local ctx = setmetatable({}, CTX_MT)
   PRIV[ctx] = st
   return ctx
@@ -305,7 +360,21 @@ end
 local I = {}
 
 I.new_env = new_env
-I.new_ctx = new_ctx
+-- The host's input (programmes.c), as plain arguments: every text a string,
+-- the items as parallel lists (code, name, theme, theme_name, field,
+-- field_name, score) built into tables here, with constant keys.
+I.new_ctx = function(applicable, reason, codes, names, themes, theme_names, fields, field_names, scores,
+                     code, section, section_name, division, division_name, group, group_name, sido, sigungu, date)
+  local items = {}
+  for i = 1, #codes do
+    items[i] = {code = codes[i], name = names[i], theme = themes[i], theme_name = theme_names[i],
+                field = fields[i], field_name = field_names[i], score = scores[i]}
+  end
+  return new_ctx({verdict = {applicable = applicable, reason = reason, items = items},
+                  ksic = {code = code, section = section, section_name = section_name, division = division,
+                          division_name = division_name, group = group, group_name = group_name},
+                  address = {sido = sido, sigungu = sigungu}, date = date}, true)
+end
 
 function I.finish()
   SORTED = {}

@@ -34,6 +34,8 @@ typedef struct rules_state {
     int memo_ref[2]; /* registry references of the memo tables, one per text form (norm_kind) */
     int wl_ref;      /* registry reference of the word-list cache (weak keys) */
     int cmp_ref;     /* registry reference of the userdata behind cmp, or LUA_NOREF */
+    int item_ref;    /* registry reference of the item tables made so far, by code (l_item) */
+    size_t item_bytes;
     size_t memo_bytes[2];
     const struct igc__rules_compounds *cmp; /* compounds the rule files declared, or NULL */
     size_t mem_used, mem_limit;
@@ -42,6 +44,7 @@ typedef struct rules_state {
     unsigned deadline_ms; /* the limit it came from, for the message */
     int exhausted;
     igc_rules_input *cur; /* input of the evaluation in progress, for item lookups */
+    unsigned long seq;    /* evaluations begun on this state: names the ctx of each */
     struct rules_state *next_free;
     void *free_blocks[SMALL_CLASSES]; /* recycled small blocks, by size class */
 } rules_state;
@@ -124,6 +127,15 @@ void igc__rules_charge(lua_State *L, unsigned long steps);
 /* Replaces string.find/match/gmatch/gsub/rep and table.sort of the state's
  * libraries with versions that charge their work (pattern.c). */
 void igc__rules_install_bounded(lua_State *L);
+/* The read-only views' shared metamethods and text.trim / text.segments,
+ * handed to the prelude (views.c). */
+int igc__rules_ro_newindex(lua_State *L);
+int igc__rules_ro_len(lua_State *L);
+int igc__rules_ro_pairs(lua_State *L);
+int igc__rules_trim(lua_State *L);
+int igc__rules_segments(lua_State *L);
+/* utf8_ok(s): utf8.len(s) ~= nil for a string s (views.c). */
+int igc__rules_utf8_ok(lua_State *L);
 /* Copies src into dst (size n), cutting at a UTF-8 character boundary. */
 void igc__rules_copy(char *dst, size_t n, const char *src);
 

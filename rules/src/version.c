@@ -205,10 +205,16 @@ static int l_where(lua_State *L) {
     return 1;
 }
 
-static void set_str(lua_State *L, const char *key, const char *val) {
-    lua_pushstring(L, val ? val : "");
-    lua_setfield(L, -2, key);
-}
+/* Items of the taxonomy repeat from one evaluation to the next, and their
+ * definitions and examples are long: the tables l_item made are kept per
+ * state (up to ITEM_CACHE_BYTES of text, then the cache starts over) and
+ * handed out again while the host's lookup still gives the same strings
+ * (compared in full, so a new taxonomy shows at once). Rules only ever see
+ * such a table through a read-only view, so sharing it is safe. */
+#define ITEM_CACHE_BYTES ((size_t)512 << 10)
+
+static const char *const ITEM_KEYS[8] = {"code",       "name",       "theme",      "theme_name",
+                                         "field",      "field_name", "definition", "examples"};
 
 static int l_item(lua_State *L) {
     const char *code = luaL_checkstring(L, 1);
@@ -218,15 +224,45 @@ static int l_item(lua_State *L) {
     igc_rules_item it;
     memset(&it, 0, sizeof it);
     if (in->item_lookup(in->lookup_ud, code, &it) != 0) return 0;
-    lua_createtable(L, 0, 8);
-    set_str(L, "code", it.code ? it.code : code);
-    set_str(L, "name", it.name);
-    set_str(L, "theme", it.theme);
-    set_str(L, "theme_name", it.theme_name);
-    set_str(L, "field", it.field);
-    set_str(L, "field_name", it.field_name);
-    set_str(L, "definition", it.definition);
-    set_str(L, "examples", it.examples);
+    const char *vals[8] = {it.code ? it.code : code, it.name, it.theme, it.theme_name,
+                           it.field, it.field_name, it.definition, it.examples};
+    size_t lens[8], bytes = lua_rawlen(L, 1);
+    for (int k = 0; k < 8; k++) {
+        if (!vals[k]) vals[k] = "";
+        lens[k] = strlen(vals[k]);
+        bytes += lens[k];
+    }
+    lua_settop(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, v->item_ref); /* 2: the cache */
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, 2) == LUA_TTABLE) {
+        int same = 1;
+        for (int k = 0; k < 8 && same; k++) {
+            size_t n;
+            lua_getfield(L, 3, ITEM_KEYS[k]);
+            const char *s = lua_tolstring(L, -1, &n);
+            same = s && n == lens[k] && memcmp(s, vals[k], n) == 0;
+            lua_pop(L, 1);
+        }
+        if (same) return 1;
+    }
+    lua_settop(L, 2);
+    lua_createtable(L, 0, 8); /* 3 */
+    for (int k = 0; k < 8; k++) {
+        lua_pushlstring(L, vals[k], lens[k]);
+        lua_setfield(L, 3, ITEM_KEYS[k]);
+    }
+    if (v->item_bytes + bytes > ITEM_CACHE_BYTES) { /* the full cache goes */
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, v->item_ref);
+        lua_replace(L, 2);
+        v->item_bytes = 0;
+    }
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, 2);
+    v->item_bytes += bytes;
     return 1;
 }
 
@@ -422,7 +458,31 @@ typedef struct wl_entry {
     const void *w; /* the word's string object, kept alive by the uservalue */
     const char *nw;
     size_t nwlen;
+    size_t minlen;   /* its bytes but spaces: a match takes at least these from the text */
+    uint64_t set[4]; /* which byte values it has but space */
 } wl_entry;
+
+/* The byte values of s[0..n), space left out, as a 256-bit set. */
+static void byte_set(const char *s, size_t n, uint64_t set[4]) {
+    set[0] = set[1] = set[2] = set[3] = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != ' ') set[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
+}
+
+/* Texts up to this long get the byte-set test below before a word is looked
+ * for; in longer ones most bytes are present anyway. */
+#define SHORT_TEXT 96
+
+/* Whether word e may occur in a text of tn bytes with byte set ts: every
+ * byte of the word but a space is matched by an equal byte of the text
+ * (match.c), so a word with a byte the text lacks, or more such bytes than
+ * the text has, cannot occur. */
+static int may_occur(const wl_entry *e, size_t tn, const uint64_t ts[4]) {
+    return e->minlen <= tn && !(e->set[0] & ~ts[0]) && !(e->set[1] & ~ts[1]) && !(e->set[2] & ~ts[2]) &&
+           !(e->set[3] & ~ts[3]);
+}
 
 typedef struct word_list {
     lua_Integer n;
@@ -473,8 +533,12 @@ static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
         wl->e[i - 1].w = lua_topointer(L, -1);
         lua_rawseti(L, -2, 2 * i - 1);
         lua_rawgeti(L, idx, i);
-        push_norm(L, v, -1, NORM_FOLD, &wl->e[i - 1].nwlen);
-        wl->e[i - 1].nw = lua_tostring(L, -1);
+        wl_entry *e = &wl->e[i - 1];
+        push_norm(L, v, -1, NORM_FOLD, &e->nwlen);
+        e->nw = lua_tostring(L, -1);
+        byte_set(e->nw, e->nwlen, e->set);
+        e->minlen = 0;
+        for (size_t k = 0; k < e->nwlen; k++) e->minlen += e->nw[k] != ' ';
         lua_rawseti(L, -3, 2 * i);
         lua_pop(L, 1);
     }
@@ -497,6 +561,9 @@ static int l_first_match(lua_State *L) {
     luaL_checkstack(L, 12, NULL);
     word_list *wl = wl_get(L, v, 2, 0);
     if (wl) {
+        uint64_t ts[4];
+        int short_text = ftlen <= SHORT_TEXT;
+        if (short_text) byte_set(ft, ftlen, ts);
         for (lua_Integer i = 1;; i++) {
             int t = lua_rawgeti(L, 2, i);
             if (i > wl->n || t != LUA_TSTRING || lua_topointer(L, -1) != wl->e[i - 1].w) {
@@ -506,7 +573,9 @@ static int l_first_match(lua_State *L) {
                 break;
             }
             const wl_entry *e = &wl->e[i - 1];
-            if (e->nwlen && igc__rules_find(ft, ftlen, e->nw, e->nwlen, v->cmp)) return 1;
+            if (e->nwlen && (!short_text || may_occur(e, ftlen, ts)) &&
+                igc__rules_find(ft, ftlen, e->nw, e->nwlen, v->cmp))
+                return 1;
             lua_pop(L, 1);
         }
     }
@@ -540,6 +609,85 @@ static int l_all_matches(lua_State *L) {
         else
             lua_pop(L, 1);
     }
+}
+
+/* The prelude's wordlist(words, fname) for the text helpers below: a string
+ * becomes a list of one word; anything but a table is an error pointing at
+ * the rule that called. */
+static void words_arg(lua_State *L, int idx, const char *fname) {
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        lua_createtable(L, 1, 0);
+        lua_pushvalue(L, idx);
+        lua_rawseti(L, -2, 1);
+        lua_replace(L, idx);
+    } else if (lua_type(L, idx) != LUA_TTABLE) {
+        luaL_error(L, "%s: 단어 목록(표)이 필요합니다 (a list of words is required)", fname);
+    }
+}
+
+/* text.has_any(s, words): the first word of words found in s (folded), or
+ * nil; what the prelude did with wordlist, fold and first_match. */
+static int l_text_has_any(lua_State *L) {
+    lua_settop(L, 2);
+    words_arg(L, 2, "text.has_any");
+    size_t n;
+    push_norm(L, ver_of(L), 1, NORM_FOLD, &n);
+    if (n == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_replace(L, 1);
+    return l_first_match(L);
+}
+
+/* text.find_all(s, words): every word of words found in s, in list order. */
+static int l_text_find_all(lua_State *L) {
+    lua_settop(L, 2);
+    words_arg(L, 2, "text.find_all");
+    size_t n;
+    push_norm(L, ver_of(L), 1, NORM_FOLD, &n);
+    if (n == 0) {
+        lua_newtable(L);
+        return 1;
+    }
+    lua_replace(L, 1);
+    return l_all_matches(L);
+}
+
+/* host_keywords(i, seq) and host_signals(i, seq): the keywords (a list) and
+ * signals (name -> number) of candidate i of the host's input, made when a
+ * rule first reads them. seq is the evaluation the ctx was built for: a view
+ * kept past its evaluation gets empty tables, never another input's data. */
+static const igc_rules_candidate *host_cand(lua_State *L) {
+    rules_state *v = ver_of(L);
+    lua_Integer i = luaL_checkinteger(L, 1);
+    if (!v->cur || luaL_checkinteger(L, 2) != (lua_Integer)v->seq || i < 1 || (size_t)i > v->cur->ncands)
+        return NULL;
+    return &v->cur->cands[i - 1];
+}
+
+static int l_host_keywords(lua_State *L) {
+    const igc_rules_candidate *c = host_cand(L);
+    size_t nk = c && c->keywords ? c->nkeywords : 0;
+    lua_createtable(L, (int)(nk < 100000 ? nk : 0), 0);
+    for (size_t k = 0, n = 0; k < nk; k++) {
+        if (!c->keywords[k]) continue;
+        lua_pushstring(L, c->keywords[k]);
+        lua_rawseti(L, -2, (lua_Integer)++n);
+    }
+    return 1;
+}
+
+static int l_host_signals(lua_State *L) {
+    const igc_rules_candidate *c = host_cand(L);
+    int ns = c && c->nsignals > 0 ? c->nsignals : 0;
+    lua_createtable(L, 0, ns);
+    for (int k = 0; k < ns && k < 8; k++) {
+        if (!c->signal_names[k]) continue;
+        lua_pushnumber(L, c->signals[k]);
+        lua_setfield(L, -2, c->signal_names[k]);
+    }
+    return 1;
 }
 
 /* The internal functions, kept as registry references so fetching one never
@@ -585,6 +733,8 @@ static int p_setup(lua_State *L) {
         v->memo_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     v->cmp_ref = LUA_NOREF;
+    lua_newtable(L);
+    v->item_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L); /* word lists, weak keys */
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
@@ -603,6 +753,16 @@ static int p_setup(lua_State *L) {
                                        {"set_compounds", l_set_compounds},
                                        {"first_match", l_first_match},
                                        {"all_matches", l_all_matches},
+                                       {"text_has_any", l_text_has_any},
+                                       {"text_find_all", l_text_find_all},
+                                       {"host_keywords", l_host_keywords},
+                                       {"host_signals", l_host_signals},
+                                       {"ro_newindex", igc__rules_ro_newindex},
+                                       {"ro_len", igc__rules_ro_len},
+                                       {"ro_pairs", igc__rules_ro_pairs},
+                                       {"trim", igc__rules_trim},
+                                       {"segments", igc__rules_segments},
+                                       {"utf8_ok", igc__rules_utf8_ok},
                                        {NULL, NULL}};
     luaL_newlib(L, helpers);
     lua_call(L, 1, 1);
@@ -1151,7 +1311,7 @@ static void pool_give(igc_rules_version *v, rules_state *s) {
  * descriptions are short, and it bounds what a rule's pattern can chew on. */
 #define MAX_FIELD_BYTES ((size_t)16 << 10)
 
-static void push_field(lua_State *L, const char *key, const char *val) {
+static void push_text(lua_State *L, const char *val) {
     if (!val) val = "";
     size_t len = strlen(val);
     if (len > MAX_FIELD_BYTES) {
@@ -1159,67 +1319,40 @@ static void push_field(lua_State *L, const char *key, const char *val) {
         while (len > 0 && ((unsigned char)val[len] & 0xC0) == 0x80) len--;
     }
     lua_pushlstring(L, val, len);
-    lua_setfield(L, -2, key);
 }
 
+/* Calls the prelude's new_ctx with the input as plain arguments (the texts,
+ * then the candidates' codes, scores and dropped flags as lists): building
+ * the tables there, with constant keys, costs less than here. The keywords
+ * and signals stay in the input until a rule reads them (l_host_keywords). */
 static int p_build_ctx(lua_State *L) {
     rules_state *v = ver_of(L);
     igc_rules_input *in = lua_touserdata(L, 1);
+    luaL_checkstack(L, 24, NULL);
     push_internal(v, F_NEW_CTX);
-    lua_createtable(L, 0, 4);
-
-    lua_createtable(L, 0, 1);
-    push_field(L, "name", in->company_name);
-    lua_setfield(L, -2, "company");
-
-    lua_createtable(L, 0, 6);
-    push_field(L, "ksic_code", in->ksic_code);
-    push_field(L, "ksic_name", in->ksic_name);
-    push_field(L, "main_product", in->main_product);
-    push_field(L, "product_use", in->product_use);
-    push_field(L, "tech_business_name", in->tech_business_name);
-    push_field(L, "tech_class", in->tech_class);
-    lua_setfield(L, -2, "tech");
-
-    lua_createtable(L, 0, 6);
-    push_field(L, "section", in->ksic_section);
-    push_field(L, "section_name", in->ksic_section_name);
-    push_field(L, "division", in->ksic_division);
-    push_field(L, "division_name", in->ksic_division_name);
-    push_field(L, "group", in->ksic_group);
-    push_field(L, "group_name", in->ksic_group_name);
-    lua_setfield(L, -2, "ksic");
-
-    lua_createtable(L, (int)(in->ncands < 1000000 ? in->ncands : 0), 0);
+    lua_pushinteger(L, (lua_Integer)++v->seq);
+    const char *texts[] = {in->company_name, in->ksic_code, in->ksic_name, in->main_product, in->product_use,
+                           in->tech_business_name, in->tech_class, in->ksic_section, in->ksic_section_name,
+                           in->ksic_division, in->ksic_division_name, in->ksic_group, in->ksic_group_name};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) push_text(L, texts[k]);
+    int hint = (int)(in->ncands < 1000000 ? in->ncands : 0);
+    lua_createtable(L, hint, 0);
+    lua_createtable(L, hint, 0);
+    lua_createtable(L, hint, 0);
+    int codes = lua_gettop(L) - 2, scores = codes + 1, dropped = codes + 2;
     for (size_t i = 0; i < in->ncands; i++) {
         igc_rules_candidate *c = &in->cands[i];
-        lua_createtable(L, 0, 5);
         lua_pushlstring(L, c->code, strnlen(c->code, sizeof c->code));
-        lua_setfield(L, -2, "code");
-        lua_pushnumber(L, c->score);
-        lua_setfield(L, -2, "score");
+        lua_rawseti(L, codes, (lua_Integer)i + 1);
+        double sc = c->score; /* as the prelude clamped it: NaN and below 0 are 0 */
+        if (sc != sc || sc < 0) sc = 0;
+        else if (sc > 1) sc = 1;
+        lua_pushnumber(L, sc);
+        lua_rawseti(L, scores, (lua_Integer)i + 1);
         lua_pushboolean(L, c->dropped != 0);
-        lua_setfield(L, -2, "dropped");
-        lua_createtable(L, 0, c->nsignals > 0 ? c->nsignals : 0);
-        for (int k = 0; k < c->nsignals && k < 8; k++) {
-            if (!c->signal_names[k]) continue;
-            lua_pushnumber(L, c->signals[k]);
-            lua_setfield(L, -2, c->signal_names[k]);
-        }
-        lua_setfield(L, -2, "signals");
-        lua_createtable(L, (int)(c->nkeywords < 100000 ? c->nkeywords : 0), 0);
-        for (size_t k = 0, n = 0; c->keywords && k < c->nkeywords; k++) {
-            if (!c->keywords[k]) continue;
-            lua_pushstring(L, c->keywords[k]);
-            lua_rawseti(L, -2, (lua_Integer)++n);
-        }
-        lua_setfield(L, -2, "keywords");
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+        lua_rawseti(L, dropped, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "candidates");
-    lua_pushboolean(L, 1); /* lookup items through the host */
-    lua_pushboolean(L, 1); /* trusted: every field is already a string */
-    lua_call(L, 3, 1);
+    lua_call(L, 17, 1);
     return 1;
 }
 
@@ -1259,6 +1392,8 @@ static int p_extract(lua_State *L) {
         igc__rules_copy(a->out->review_note, sizeof a->out->review_note, review);
     }
 
+    lua_getfield(L, res, "basis");
+    int bases = lua_gettop(L);
     lua_getfield(L, res, "cands");
     for (size_t i = 0; i < a->in->ncands; i++) {
         igc_rules_candidate *c = &a->in->cands[i];
@@ -1276,7 +1411,10 @@ static int p_extract(lua_State *L) {
             c->dropped = 1;
             igc__rules_copy(c->drop_reason, sizeof c->drop_reason, field_str(L, -1, "drop_reason"));
         }
-        lua_getfield(L, -1, "basis");
+        if (lua_type(L, bases) == LUA_TTABLE)
+            lua_geti(L, bases, (lua_Integer)i + 1);
+        else
+            lua_pushnil(L);
         lua_Integer nb = lua_type(L, -1) == LUA_TTABLE ? luaL_len(L, -1) : 0;
         for (lua_Integer k = 1; k <= nb; k++) {
             lua_geti(L, -1, k);
@@ -1287,7 +1425,7 @@ static int p_extract(lua_State *L) {
         }
         lua_pop(L, 2);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 3);
     return 0;
 }
 

@@ -160,6 +160,93 @@ local function ref_has(s, words)
   end
 end
 
+-- text.trim and text.segments as the prelude first wrote them in Lua (they
+-- are C now, rules/src/views.c).
+local function ref_trim(s)
+  s = tostr(s)
+  local changed = true
+  while changed do
+    changed = false
+    local t = s:gsub("^%s+", ""):gsub("%s+$", "")
+    if t:sub(1, 3) == "\227\128\128" then t = t:sub(4) end
+    if #t >= 3 and t:sub(-3) == "\227\128\128" then t = t:sub(1, -4) end
+    if t ~= s then
+      s, changed = t, true
+    end
+  end
+  return s
+end
+
+local SEPS = {",", "/", ";", "|", "\n", "\194\183", "\227\134\141", "\239\188\140", "\227\128\129"}
+local AND, TAILS = "및", {"등등", "등", "외"}
+
+local function ref_segments(s)
+  s = tostr(s)
+  local out, depth, start, i, n = {}, 0, 1, 1, #s
+  local function push(j)
+    local seg = ref_trim(s:sub(start, j))
+    for _ = 1, 2 do
+      for _, t in ipairs(TAILS) do
+        if #seg > #t and seg:sub(-#t) == t then seg = ref_trim(seg:sub(1, #seg - #t)) end
+      end
+    end
+    if seg ~= "" then out[#out + 1] = seg end
+  end
+  while i <= n do
+    local at = s:find("[%(%)%[%],/;|\n\194\227\235\239]", i)
+    if not at then break end
+    i = at
+    local c = s:sub(i, i)
+    if c == "(" or c == "[" then
+      depth = depth + 1
+    elseif (c == ")" or c == "]") and depth > 0 then
+      depth = depth - 1
+    elseif depth == 0 and s:sub(i, i + #AND - 1) == AND and
+        (s:sub(i - 1, i - 1) == " " or s:sub(i + #AND, i + #AND) == " ") then
+      push(i - 1)
+      start = i + #AND
+      i = i + #AND - 1
+    elseif depth == 0 then
+      for _, sep in ipairs(SEPS) do
+        if s:sub(i, i + #sep - 1) == sep then
+          push(i - 1)
+          start = i + #sep
+          i = i + #sep - 1
+          break
+        end
+      end
+    end
+    i = i + 1
+  end
+  push(n)
+  return out
+end
+
+-- Product lists built from the pieces that matter to segments and trim
+-- (separators, brackets, 및, 등/외, U+3000, stray lead bytes), a fixed
+-- pseudo-random sequence.
+local PIECES = {"볼트", "나사", "모터", ",", ", ", " ", "/", ";", "|", "\n", "\194\183", "\227\134\141",
+  "\239\188\140", "\227\128\129", "(", ")", "[", "]", "및", " 및 ", "및 ", "등", " 등", "등등", "외", " 외",
+  "\227\128\128", "\t", "a", "\194\160", "\194", "\227", "\235", "\239", "\227\128", "x 등등 외"}
+local seed = 12345
+local function pick(n)
+  seed = (seed * 1103515245 + 12345) % 2147483648
+  return seed % n + 1
+end
+local LISTS = {"볼트, 나사 및 너트 등", "부품(볼트, 너트) 외", "초정및소형모터", "커넥터 및 광통신 모듈",
+  "\227\128\128 가 \227\128\128", "  ", "등", "A 등등", "[a,b],c", "a)b,c", "(a,(b,c)),d"}
+for _ = 1, 120 do
+  local parts = {}
+  for k = 1, pick(9) do parts[k] = PIECES[pick(#PIECES)] end
+  LISTS[#LISTS + 1] = table.concat(parts)
+end
+
+local function same_list(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do if a[i] ~= b[i] then return false end end
+  return true
+end
+
 local SAMPLES = {"", " ", "A b\tC", "판매 대행", "\227 \128\128x", "a\194\227\128\128\160b",
   "\227\128\128\227\128\128Y", "S/W 개발", "x\r\n\v\fy", "ÀÉ", 12, 1.5, true,
   string.rep("가 나 ", 200) .. "END", "해외 제조사 제품 판매", "제조사업 및 판매사이트", "총 판매량",
@@ -179,6 +266,17 @@ rule { id = "textprobe", description = "텍스트 비교", apply = function(ctx)
     if table.concat(all, ",") ~= table.concat(want, ",") then bad[#bad + 1] = "all" .. i end
   end
   if text.normalize(nil) ~= "" then bad[#bad + 1] = "nil" end
+  if calls == 1 then
+    for i, s in ipairs(SAMPLES) do
+      if text.trim(s) ~= ref_trim(s) then bad[#bad + 1] = "trim" .. i end
+      if not same_list(text.segments(s), ref_segments(s)) then bad[#bad + 1] = "seg" .. i end
+    end
+    for i, s in ipairs(LISTS) do
+      if text.trim(s) ~= ref_trim(s) then bad[#bad + 1] = "trimlist" .. i end
+      if not same_list(text.segments(s), ref_segments(s)) then bad[#bad + 1] = "seglist" .. i end
+    end
+    if text.trim() ~= "" or #text.segments() ~= 0 then bad[#bad + 1] = "none" end
+  end
   if ctx:has_any(W) ~= ref_has(ctx.tech.main_product, W) then bad[#bad + 1] = "ctx" end
   -- change the list in place; later calls must see the change
   if calls == 1 then W[2] = "zz"

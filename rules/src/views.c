@@ -1,0 +1,232 @@
+/*
+ * Parts of the prelude done in C because every evaluation runs them many
+ * times: the metamethods of the read-only views (shared by every view, so a
+ * view costs two tables instead of two tables and three closures) and the
+ * text helpers text.trim and text.segments. Each does exactly what the Lua it
+ * replaces did; prelude.lua says where they are used.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "rules_int.h"
+
+/* ---- read-only views ----
+ * A view is an empty table whose metatable is
+ *   {__index = t, __newindex = ro_newindex, __len = ro_len, __pairs = ro_pairs,
+ *    __metatable = false, what = "name used in the error"}
+ * (built by the prelude's readonly()). lua_getmetatable ignores __metatable,
+ * so these functions reach t and what through it. */
+
+/* Pushes the table behind the view at idx. */
+static void push_target(lua_State *L, int idx) {
+    if (!lua_getmetatable(L, idx)) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+int igc__rules_ro_newindex(lua_State *L) {
+    const char *what = "";
+    if (lua_getmetatable(L, 1)) {
+        lua_getfield(L, -1, "what");
+        what = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    }
+    const char *k = luaL_tolstring(L, 2, NULL);
+    /* The position of the code that assigned, as error(msg, 2) gave it. */
+    luaL_where(L, 1);
+    lua_pushfstring(L, "%s은(는) 읽기 전용입니다 (%s is read-only): %s", what, what, k);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+int igc__rules_ro_len(lua_State *L) {
+    push_target(L, 1);
+    lua_len(L, -1);
+    return 1;
+}
+
+/* The iterator pairs() hands out: stateful, like the closure it replaces
+ * (it ignores its arguments and starts over after the end). */
+static int ro_iter(lua_State *L) {
+    lua_settop(L, 0);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    if (lua_next(L, lua_upvalueindex(1))) {
+        lua_pushvalue(L, -2);
+        lua_replace(L, lua_upvalueindex(2));
+        return 2;
+    }
+    lua_pushnil(L);
+    lua_replace(L, lua_upvalueindex(2));
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 2;
+}
+
+int igc__rules_ro_pairs(lua_State *L) {
+    push_target(L, 1);
+    lua_pushnil(L);
+    lua_pushcclosure(L, ro_iter, 2);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* ---- text.trim and text.segments ---- */
+
+/* str(v): nil is "", strings are themselves, anything else tostring(v). */
+static const char *arg_str(lua_State *L, int idx, size_t *len) {
+    if (lua_isnoneornil(L, idx)) {
+        *len = 0;
+        return "";
+    }
+    if (lua_type(L, idx) == LUA_TSTRING) return lua_tolstring(L, idx, len);
+    return luaL_tolstring(L, idx, len); /* stays on the stack */
+}
+
+static int is_ideo_space(const char *s, size_t n) {
+    return n >= 3 && (unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80;
+}
+
+/* Strips ASCII white space (%s) and U+3000 at both ends of s[*b..*e): the
+ * fixed point of the prelude's loop, which took off every leading %s run and
+ * one U+3000, then the same at the end, until nothing changed. */
+static void trim_range(const char *s, size_t *b, size_t *e) {
+    for (;;) {
+        if (*b < *e && isspace((unsigned char)s[*b])) {
+            (*b)++;
+        } else if (is_ideo_space(s + *b, *e - *b)) {
+            *b += 3;
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (*e > *b && isspace((unsigned char)s[*e - 1])) {
+            (*e)--;
+        } else if (*e - *b >= 3 && is_ideo_space(s + *e - 3, 3)) {
+            *e -= 3;
+        } else {
+            break;
+        }
+    }
+}
+
+int igc__rules_trim(lua_State *L) {
+    size_t n, b = 0, e;
+    const char *s = arg_str(L, 1, &n);
+    e = n;
+    trim_range(s, &b, &e);
+    lua_pushlstring(L, s + b, e - b);
+    return 1;
+}
+
+static const char *const TAILS[] = {"등등", "등", "외"};
+static const char *const SEPS[] = {",", "/", ";", "|", "\n", "\302\267", "\343\206\215", "\357\274\214",
+                                   "\343\200\201"};
+#define AND "및"
+#define AND_LEN 3
+
+/* Appends the item s[b..e) (trimmed, trailing 등/외 taken off twice over)
+ * to the list at the top of the stack when something is left. */
+static void push_segment(lua_State *L, const char *s, size_t b, size_t e, lua_Integer *n) {
+    if (e < b) e = b;
+    trim_range(s, &b, &e);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < sizeof TAILS / sizeof TAILS[0]; k++) {
+            size_t tn = strlen(TAILS[k]);
+            if (e - b > tn && memcmp(s + e - tn, TAILS[k], tn) == 0) {
+                e -= tn;
+                trim_range(s, &b, &e);
+            }
+        }
+    if (e > b) {
+        lua_pushlstring(L, s + b, e - b);
+        lua_rawseti(L, -2, ++*n);
+    }
+}
+
+/* Splits a product list ("A, B 및 C 등") into its items; separators inside
+ * brackets do not split, and 및 splits only next to a space. */
+int igc__rules_segments(lua_State *L) {
+    size_t n;
+    const char *s = arg_str(L, 1, &n);
+    lua_newtable(L);
+    lua_Integer count = 0;
+    int depth = 0;
+    size_t start = 0; /* 0-based; the prelude's `start` less one */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* Only these bytes can start a bracket, a separator or 및. */
+        if (!(c == '(' || c == ')' || c == '[' || c == ']' || c == ',' || c == '/' || c == ';' || c == '|' ||
+              c == '\n' || c == 0xC2 || c == 0xE3 || c == 0xEB || c == 0xEF))
+            continue;
+        if (c == '(' || c == '[') {
+            depth++;
+        } else if ((c == ')' || c == ']') && depth > 0) {
+            depth--;
+        } else if (depth == 0 && i + AND_LEN <= n && memcmp(s + i, AND, AND_LEN) == 0 &&
+                   ((i > 0 && s[i - 1] == ' ') || (i + AND_LEN < n && s[i + AND_LEN] == ' '))) {
+            push_segment(L, s, start, i, &count);
+            start = i + AND_LEN;
+            i = i + AND_LEN - 1;
+        } else if (depth == 0) {
+            for (size_t k = 0; k < sizeof SEPS / sizeof SEPS[0]; k++) {
+                size_t sn = strlen(SEPS[k]);
+                if (i + sn <= n && memcmp(s + i, SEPS[k], sn) == 0) {
+                    push_segment(L, s, start, i, &count);
+                    start = i + sn;
+                    i = i + sn - 1;
+                    break;
+                }
+            }
+        }
+    }
+    push_segment(L, s, start, n, &count);
+    return 1;
+}
+
+/* ---- UTF-8 check ---- */
+
+/* utf8.len(s) ~= nil, as Lua 5.4's strict decoder reads it: no surrogates,
+ * nothing past U+10FFFF, no overlong forms, no sequence cut short (the
+ * decoder would meet the string's terminating NUL) -- which is well-formed
+ * UTF-8 as RFC 3629 has it, checked here by lead byte. */
+static int utf8_valid(const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= len || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+            if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)) return 0;
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= len || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+                (s[i + 3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)) return 0;
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int igc__rules_utf8_ok(lua_State *L) {
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    lua_pushboolean(L, utf8_valid(s, n));
+    return 1;
+}
