@@ -31,10 +31,14 @@ typedef struct classify_job {
     igc_bundle *b;   /* held for the whole classification: a revision switch cannot free its engine */
     igc_req r;
     cJSON *doc, *out;
+    cJSON *audit;     /* the decision log record (classify_prepare) */
+    char *body;       /* the answer's bytes (classify_prepare) */
     int rc;
     int see_previous; /* the caller may read the company's earlier judgments */
     char user[128];
 } classify_job;
+
+static void classify_prepare(classify_job *j);
 
 /* The worker's part: the engine, the rules and the store reads. Under the engine's read
  * lock, since a save may add an exemplar to the active engine from another thread. */
@@ -45,17 +49,16 @@ static void classify_work(classify_job *j) {
     j->rc = igc_app_classify_engine(a, e, &j->r, NULL, 1, &j->out);
     pthread_rwlock_unlock(&a->engine_rw);
     igc_engine_unref(e);
+    classify_prepare(j);
 }
 
 /* The loop's part: the decision log (the audit queue is the loop's) and the answer. */
-static void classify_answer(classify_job *j, igc_http_response *res) {
-    igc_app *a = j->a;
+/* The answer's bytes and its decision log record, made on the worker so that the loop
+ * only queues the record and writes the bytes (printing a 7 KB answer is most of what
+ * the loop did per classification). */
+static void classify_prepare(classify_job *j) {
     cJSON *out = j->out;
-    if (j->rc) {
-        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(j->rc));
-        igc_http_error(res, 500, "internal_error", "분류 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", NULL, 0);
-        return;
-    }
+    if (j->rc) return;
     /* the decision log: who asked what (hashed), what was answered, under which versions */
     char did[40] = "", ih[65], brnm[32];
     igc_random_hex(16, did);
@@ -85,17 +88,38 @@ static void classify_answer(classify_job *j, igc_http_response *res) {
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, vers[i]));
         if (v) cJSON_AddStringToObject(f, vers[i], v);
     }
-    if (a->store) igc_app_audit(a, NULL, "classify", j->user[0] ? j->user : NULL, f);
-    else cJSON_Delete(f);
+    j->audit = f;
     /* the company's earlier judgments are for those who may read judgments */
     if (!j->see_previous) cJSON_DeleteItemFromObjectCaseSensitive(out, "previous_judgments");
     cJSON_AddStringToObject(out, "decision_id", did);
-    j->out = NULL;
-    igc__api_send_json(res, 200, out);
+    j->body = cJSON_PrintUnformatted(out);
+}
+
+/* The loop's part: the record into the audit queue (the loop's), the bytes out. */
+static void classify_answer(classify_job *j, igc_http_response *res) {
+    igc_app *a = j->a;
+    if (j->rc) {
+        igc_log(IGC_LOG_ERROR, "classify failed: %s", igc_strerror(j->rc));
+        igc_http_error(res, 500, "internal_error", "분류 중 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", NULL, 0);
+        return;
+    }
+    if (!j->body || !j->audit) {
+        igc_http_error(res, 500, "out_of_memory", "서버 메모리가 부족합니다.", NULL, 0);
+        return;
+    }
+    if (a->store) igc_app_audit(a, NULL, "classify", j->user[0] ? j->user : NULL, j->audit);
+    else cJSON_Delete(j->audit);
+    j->audit = NULL;
+    res->status = 200;
+    res->body.len = 0;
+    igc_buf_puts(&res->body, j->body);
+    snprintf(res->extra_headers, sizeof res->extra_headers, "Cache-Control: no-store\r\n");
 }
 
 static void classify_job_free(classify_job *j) {
     cJSON_Delete(j->out);
+    cJSON_Delete(j->audit);
+    free(j->body);
     cJSON_Delete(j->doc);
     igc_req_free(&j->r);
     igc_app_bundle_unref(j->b);
