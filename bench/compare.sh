@@ -34,8 +34,13 @@ for k in b[0]:
     ma = statistics.median(x[k] for x in a)
     print("| %s | %.4g | %.4g | %s |" % (k, mb, ma, "%.2f" % (ma / mb) if mb else "–"))
 print("\n%d runs each, alternating" % len(b))
-if "answers" in b[0] and "answers" in a[0]:
-    same = {x["answers"] for x in b} == {x["answers"] for x in a} and len({x["answers"] for x in b}) == 1
-    print("answers checksum: %s" % ("identical (%s)" % b[0]["answers"] if same else
-          "DIFFERENT (before %s, after %s)" % (sorted({x["answers"] for x in b}), sorted({x["answers"] for x in a}))))
+# "answers": the engine's, scores to 1e-6 (a sum reordered moves a score by 1e-8 and may
+# cross a rounding step); "full_answers": the whole answer as the API gives it. Where
+# they differ, bench/same_answers.py on both builds' --answers-out says how.
+for key, what in (("answers", "engine answers checksum"), ("full_answers", "whole-answer checksum")):
+    if key not in b[0] or key not in a[0]:
+        continue
+    same = {x[key] for x in b} == {x[key] for x in a} and len({x[key] for x in b}) == 1
+    print("%s: %s" % (what, "identical (%s)" % b[0][key] if same else
+          "DIFFERENT (before %s, after %s)" % (sorted({x[key] for x in b}), sorted({x[key] for x in a}))))
 PY
