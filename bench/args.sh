@@ -16,3 +16,20 @@ bench_args() {
     out=$(mktemp -d)
     trap 'rm -rf "$out"' EXIT
 }
+
+# Writes N past judgments to OUT: the rows of DATA/labeled/history.csv repeated under new uids.
+history_rows() {
+    python3 - "$1/labeled/history.csv" "$2" "$3" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+head, body, n = rows[0], rows[1:], int(sys.argv[3])
+ui = head.index("uid")
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(head)
+    for k in range(n):
+        r = list(body[k % len(body)])
+        r[ui] = "%s-%d" % (r[ui], k)
+        w.writerow(r)
+PY
+}

@@ -7,19 +7,7 @@ set -euo pipefail
 bench_args 100000 "$@"
 igc=$prog n=$num
 set -- "${opts[@]}"
-python3 - "$data/labeled/history.csv" "$out/rows.csv" "$n" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-head, body, n = rows[0], rows[1:], int(sys.argv[3])
-ui = head.index("uid")
-with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(head)
-    for k in range(n):
-        r = list(body[k % len(body)])
-        r[ui] = "%s-%d" % (r[ui], k)
-        w.writerow(r)
-PY
+history_rows "$data" "$out/rows.csv" "$n"
 start=$(date +%s.%N)
 "$igc" history import "$out/rows.csv" --db "$out/db" "$@" 2>&1 | tail -n 1
 end=$(date +%s.%N)

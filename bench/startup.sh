@@ -17,19 +17,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 echo "| past judgments | start-up (s, median of $runs) | RSS after start-up (MiB) |"
 echo "| --- | --- | --- |"
 for n in $sizes; do
-    python3 - "$data/labeled/history.csv" "$out/rows.csv" "$n" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
-head, body, n = rows[0], rows[1:], int(sys.argv[3])
-ui = head.index("uid")
-with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(head)
-    for k in range(n):
-        r = list(body[k % len(body)])
-        r[ui] = "%s-%d" % (r[ui], k)
-        w.writerow(r)
-PY
+    history_rows "$data" "$out/rows.csv" "$n"
     rm -rf "$out/db"
     "$B/core/app/igc" history import "$out/rows.csv" --db "$out/db" "${model[@]}" "$@" >/dev/null 2>&1
     secs=() rss=()
