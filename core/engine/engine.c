@@ -89,7 +89,6 @@ struct igc_engine {
     exemplar *ex;
     size_t nex, excap;
     size_t noff;            /* exemplars removed (still in ex[], flagged off) */
-    key_set exkeys;         /* keys of the exemplars */
     idx_map exidx;          /* key hash -> exemplar index */
     idx_map owners;         /* owner -> the company's latest exemplar (then own_prev) */
     lex_index *ex_lex;      /* doc i = ex[i]; classes: its labels, with label_weight */
@@ -529,7 +528,6 @@ void igc_engine_unref(igc_engine *e) {
     free(e->cw);
     igc_lexicon_unref(e->lx);
     pthread_mutex_destroy(&e->lx_mu);
-    free(e->exkeys.slot);
     free(e->cskeys.slot);
     free(e->exidx.key), free(e->exidx.val);
     free(e->owners.key), free(e->owners.val);
@@ -713,10 +711,15 @@ static void count_exemplar(igc_engine *e, const exemplar *ex, int nl, float sign
     e->total += sign;
 }
 
+/* The exemplar of that key, removed or not (keys stay taken); NULL when none. */
+static const exemplar *find_exemplar(const igc_engine *e, const char *key) {
+    if (!key) return NULL;
+    size_t i = idx_get(&e->exidx, key_hash(key));
+    return i < e->nex && strcmp(e->ex[i].key, key) == 0 ? &e->ex[i] : NULL;
+}
+
 int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
-    int seen = key_seen(&e->exkeys, x->key ? x->key : "", 0);
-    if (seen < 0) return IGC_ENOMEM;
-    if (seen) return IGC_EEXIST;
+    if (find_exemplar(e, x->key ? x->key : "")) return IGC_EEXIST;
     if (e->nex == e->excap) {
         size_t cap = e->excap ? e->excap * 2 : 256;
         exemplar *n = realloc(e->ex, cap * sizeof *n);
@@ -737,15 +740,8 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
     if (ex->owner) idx_put(&e->owners, ex->owner, e->nex); /* the key is there: no allocation */
     e->nex++;
     e->gen++;
-    key_seen(&e->exkeys, ex->key, 1);
     count_exemplar(e, ex, nl, 1.0f);
     return 0;
-}
-
-static const exemplar *find_exemplar(const igc_engine *e, const char *key) {
-    if (!key) return NULL;
-    size_t i = idx_get(&e->exidx, key_hash(key));
-    return i < e->nex && strcmp(e->ex[i].key, key) == 0 ? &e->ex[i] : NULL;
 }
 
 int igc_engine_remove_exemplar(igc_engine *e, const char *key) {
@@ -819,9 +815,7 @@ igc_lexicon *igc_engine_lexicon_ref(const igc_engine *e) {
     return lx;
 }
 
-int igc_engine_has_exemplar(const igc_engine *e, const char *key) {
-    return e->exkeys.cap && e->exkeys.slot[key_slot(&e->exkeys, key_hash(key ? key : ""))] != 0;
-}
+int igc_engine_has_exemplar(const igc_engine *e, const char *key) { return find_exemplar(e, key ? key : "") != NULL; }
 
 size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex - e->noff; }
 igc_taxonomy *igc_engine_taxonomy(const igc_engine *e) { return e->tx; }
