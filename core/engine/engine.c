@@ -1033,47 +1033,30 @@ static int compute_priors(const igc_engine *e, int group, const exemplar *self, 
 static int neighbours_dense(const igc_engine *e, const float *qv, size_t kk, size_t skip, uint64_t owner, nb *out,
                             size_t *n) {
     /* Removed exemplars stay in the index and the company's own are left out here: ask
-     * for room for them, and when the ones left out still fill it (a company judged
-     * many times, many superseded near-duplicates), ask again for twice as many, so
-     * that the kk - 1 nearest usable ones are always found. */
+     * for room for them (at most 128 at first), and when the ones left out still fill
+     * it (a company judged many times, many superseded near-duplicates), ask again for
+     * twice as many, so that the kk - 1 nearest usable ones are always found. */
     size_t want = kk + e->noff + (owner ? 4 : 0);
-    float sbuf[128];
-    int64_t ibuf[128];
-    float *sims = sbuf;
-    int64_t *ids = ibuf;
-    int rc = 0;
+    if (want > 128) want = 128;
     for (;;) {
-        size_t k = want < e->nex ? want : e->nex;
-        if (k > 128 && sims == sbuf) k = 128;
+        size_t k = want < e->nex ? want : e->nex, used = 0;
+        float *sims = malloc(k * sizeof *sims);
+        int64_t *ids = malloc(k * sizeof *ids);
+        int rc = !sims || !ids ? IGC_ENOMEM : igc_index_search(e->ex_vidx, qv, 1, (int)k, sims, ids) ? IGC_EINVAL : 0;
         *n = 0;
-        if (igc_index_search(e->ex_vidx, qv, 1, (int)k, sims, ids)) {
-            rc = IGC_EINVAL;
-            break;
+        for (; !rc && used < k && ids[used] >= 0; used++) {
+            size_t id = (size_t)ids[used];
+            if (id != skip && id < e->nex && !e->ex[id].off && !(owner && e->ex[id].owner == owner) && *n < kk)
+                out[(*n)++] = (nb){(int)id, sims[used], 0};
         }
-        size_t used = 0;
-        for (size_t j = 0; j < k; j++) {
-            if (ids[j] < 0) break;
-            used++;
-            if ((size_t)ids[j] != skip && (size_t)ids[j] < e->nex && !e->ex[ids[j]].off &&
-                !(owner && e->ex[ids[j]].owner == owner) && *n < kk)
-                out[(*n)++] = (nb){(int)ids[j], sims[j], 0};
-        }
+        free(sims), free(ids);
+        if (rc) return rc;
         /* enough found, or the index has no more to give */
         if (*n >= kk - 1 || used < k || k >= e->nex) break;
         want = k * 2;
-        if (sims != sbuf) free(sims), free(ids);
-        sims = malloc((want < e->nex ? want : e->nex) * sizeof *sims);
-        ids = malloc((want < e->nex ? want : e->nex) * sizeof *ids);
-        if (!sims || !ids) {
-            free(sims), free(ids);
-            sims = sbuf, ids = ibuf; /* nothing left to free */
-            rc = IGC_ENOMEM;
-            break;
-        }
     }
-    if (sims != sbuf) free(sims), free(ids);
     if (*n > kk - 1) *n = kk - 1;
-    return rc;
+    return 0;
 }
 
 /* The k nearest past judgments by BM25 (lex_top_k's, best first), scaled so the best is 1. */
@@ -1848,15 +1831,21 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
         n->sim = sc.nbs[j].sim;
     }
     size_t nqw = query_weights(e, &sc.q, qw);
-    /* what 분류근거 needs, kept with the result (moved out of sc and qw) */
+    /* what 분류근거 needs, kept with the result (qw moved, the neighbours copied) */
     struct igc_engine_why *why = calloc(1, sizeof *why);
     if (!why) {
         rc = IGC_ENOMEM;
         goto done;
     }
-    *why = (struct igc_engine_why){qw, nqw, sc.group, sc.nbs, sc.nnb, sc.lx ? igc_lexicon_ref(sc.lx) : NULL};
+    *why = (struct igc_engine_why){qw, nqw, sc.group, malloc((sc.nnb + 1) * sizeof *sc.nbs), sc.nnb,
+                                   sc.lx ? igc_lexicon_ref(sc.lx) : NULL};
     qw = NULL;
-    r->why = why; /* sc.nbs is why's now: scoring_free below leaves it */
+    r->why = why;
+    if (!why->nbs) {
+        rc = IGC_ENOMEM;
+        goto done;
+    }
+    memcpy(why->nbs, sc.nbs, sc.nnb * sizeof *sc.nbs);
     /* the words that made each candidate's cosine with its closest item sentence: one
      * call to the encoder for all candidates */
     size_t nw = sc.q.w.n;
@@ -1898,14 +1887,12 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
         if (!rc && !(flags & IGC_ENGINE_DEFER_BASIS)) rc = explain_basis(e, why, r, c);
     }
     if (!(flags & IGC_ENGINE_DEFER_BASIS)) {
-        sc.nbs = NULL; /* freed with why */
         why_free(r->why);
         r->why = NULL;
     }
     free(dcontrib);
 done:
     free(prob), free(lexc), free(qw);
-    if (r->why) sc.nbs = NULL;
     scoring_free(&sc);
     if (rc) igc_engine_result_free(r);
     return rc;
