@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern int igc_test_failed_;
 
@@ -78,6 +79,17 @@ static inline int igc_test_main(int argc, char **argv, const igc_test_case *case
         static const igc_test_case cases_[] = {__VA_ARGS__};                      \
         return igc_test_main(argc, argv, cases_, sizeof cases_ / sizeof cases_[0]); \
     }
+
+/* Removes a test's LMDB environment directory (its data.mdb and lock.mdb, then the
+ * directory itself). */
+static inline void igc_test_rm_lmdb_dir(const char *dir) {
+    char p[4200];
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/lock.mdb", dir);
+    unlink(p);
+    rmdir(dir);
+}
 
 /* Directory of ../shared/data for tests (set by CMake), overridable by IGC_DATA. */
 static inline const char *igc_test_data_dir(void) {

@@ -20,12 +20,7 @@ static igc_store *open_store(char dir[64]) {
 
 static void close_store(igc_store *s, const char *dir) {
     igc_store_close(s);
-    char p[128];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 TEST(roles_and_names) {

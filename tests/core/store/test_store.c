@@ -26,15 +26,6 @@ static void tmp_dir(char out[64]) {
     }
 }
 
-static void rm_dir(const char *dir) {
-    char p[128];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
 /* Deterministic document for sequence n, with varying size so some land on
  * overflow pages. */
 static size_t make_doc(unsigned n, char *out, size_t outsz) {
@@ -122,7 +113,7 @@ TEST(test_put_get_update) {
     CHECK(l3.n == 1 && strcmp(l3.ids[0], id3) == 0);
     igc_store_ids_free(&l3);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 /* Ids are 128 random bits: unique, and the next one says nothing of the last
@@ -146,7 +137,7 @@ TEST(test_ids_random_unique) {
     /* time-ordered ids would increase 59 times out of 59 */
     CHECK(ordered > 10 && ordered < 49);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 /* Several writes in one transaction are all there after commit, none after abort. */
@@ -194,7 +185,7 @@ TEST(test_txn_all_or_nothing) {
     CHECK(ids.n == 1 && strcmp(ids.ids[0], id) == 0);
     igc_store_ids_free(&ids);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 TEST(test_list_brn_order_limit) {
@@ -237,7 +228,7 @@ TEST(test_list_brn_order_limit) {
     CHECK_EQ_INT(ids.n, 0);
     igc_store_ids_free(&ids);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 typedef struct {
@@ -300,7 +291,7 @@ TEST(test_foreach) {
     free(got);
     CHECK_EQ_INT(igc_store_judgment_foreach(s, NULL, NULL), IGC_EINVAL);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 typedef struct {
@@ -352,7 +343,7 @@ TEST(test_exemplars) {
     CHECK_EQ_INT(igc_store_stat(s, &st), 0);
     CHECK_EQ_INT(st.exemplars, 2);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 TEST(test_meta) {
@@ -382,7 +373,7 @@ TEST(test_meta) {
     CHECK_EQ_STR(v, "");
     free(v);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 /* Another schema version on disk must be refused, not reinterpreted. */
@@ -409,7 +400,7 @@ TEST(test_schema_mismatch) {
     CHECK(s == NULL);
     /* The refused open must not stay registered. */
     CHECK_EQ_INT(igc_store_open(dir, 16, &s), IGC_EVERSION);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 TEST(test_invalid_args) {
@@ -511,10 +502,10 @@ TEST(test_invalid_args) {
     CHECK_EQ_INT(st.judgments, 1);
     CHECK_EQ_INT(st.exemplars, 1);
     igc_store_close(s);
-    rm_dir(nested);
+    igc_test_rm_lmdb_dir(nested);
     snprintf(nested, sizeof nested, "%s/a", dir);
     rmdir(nested);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 /* ---- map full ---- */
@@ -578,7 +569,7 @@ TEST(test_map_full) {
     CHECK_EQ_INT(st.judgments, n + 1);
     CHECK(st.map_size == 4u * 1024 * 1024);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 /* ---- crash safety ---- */
@@ -712,7 +703,7 @@ TEST(test_kill9) {
     CHECK_EQ_INT(missing, 0);
     igc_store_ids_free(&list);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 static int hold_cb(void *ud, const char *id, const char *json, size_t len) {
@@ -776,7 +767,7 @@ TEST(test_stale_reader) {
     CHECK_EQ_INT(igc_store_reader_check(s, &dead), 0);
     CHECK_EQ_INT(dead, 0);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 /* ---- threads: parallel readers while one thread writes ---- */
@@ -835,7 +826,7 @@ TEST(test_threads) {
     CHECK_EQ_INT(st.judgments, 55);
     CHECK_EQ_INT(st.readers, 0);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(test_put_get_update), TEST_ENTRY(test_ids_random_unique), TEST_ENTRY(test_txn_all_or_nothing),

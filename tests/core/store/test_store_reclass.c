@@ -15,15 +15,6 @@ static void tmp_dir(char out[64]) {
     if (!mkdtemp(out)) exit(1);
 }
 
-static void rm_dir(const char *dir) {
-    char p[128];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
 typedef struct {
     char keys[2000][32];
     size_t n;
@@ -87,7 +78,7 @@ TEST(pages_cover_every_exemplar_once) {
     CHECK_EQ_INT(calls, 3);
     for (int i = 0; i < N; i++) free(keys[i]), free(docs[i]);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 TEST(results_and_progress_in_one_transaction) {
@@ -121,7 +112,7 @@ TEST(results_and_progress_in_one_transaction) {
     CHECK_EQ_INT(igc_store_reclass_foreach(s, "R1/", collect, &one), 0);
     CHECK_EQ_INT((int)one.n, 2);
     igc_store_close(s);
-    rm_dir(dir);
+    igc_test_rm_lmdb_dir(dir);
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(pages_cover_every_exemplar_once), TEST_ENTRY(results_and_progress_in_one_transaction))
