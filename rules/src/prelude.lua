@@ -644,17 +644,15 @@ local REC_MT = {
       end
       rec.item = it
       return it
-    elseif k == "keywords" then
-      local st, kw = rec[K_ST], nil
-      if st.lookup then kw = host_keywords(rec[K_I], st.seq) else kw = st.given[rec[K_I]].keywords end
-      local v = readonly(kw, "keywords")
-      rec.keywords = v
-      return v
-    elseif k == "signals" then
-      local st, sg = rec[K_ST], nil
-      if st.lookup then sg = host_signals(rec[K_I], st.seq) else sg = st.given[rec[K_I]].signals end
-      local v = readonly(sg, "signals")
-      rec.signals = v
+    elseif k == "keywords" or k == "signals" then
+      local st, t = rec[K_ST], nil
+      if st.lookup then
+        t = (k == "keywords" and host_keywords or host_signals)(rec[K_I], st.seq)
+      else
+        t = st.given[rec[K_I]][k]
+      end
+      local v = readonly(t, k)
+      rec[k] = v
       return v
     end
     return nil
