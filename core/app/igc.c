@@ -374,7 +374,7 @@ static void classify_row(igc_app *a, crow *cr, int csv) {
         csv_line(&cr->text, line, cr->company);
     } else {
         char *txt = cJSON_PrintUnformatted(line);
-        if (txt) igc_buf_printf(&cr->text, "%s\n", txt);
+        if (txt && !igc_buf_puts(&cr->text, txt)) igc_buf_append(&cr->text, "\n", 1);
         free(txt);
     }
     cJSON_Delete(line);

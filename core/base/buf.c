@@ -28,15 +28,27 @@ int igc_buf_append(igc_buf *b, const void *p, size_t n) {
 int igc_buf_puts(igc_buf *b, const char *s) { return igc_buf_append(b, s, strlen(s)); }
 
 int igc_buf_printf(igc_buf *b, const char *fmt, ...) {
+    /* Formatted once into the room already there; a second time only when it did
+     * not fit. */
+    if (grow(b, 128)) return IGC_ENOMEM;
+    size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n < 0) return IGC_EINVAL;
-    if (grow(b, (size_t)n)) return IGC_ENOMEM;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if (n < 0) {
+        b->data[b->len] = '\0';
+        return IGC_EINVAL;
+    }
+    if ((size_t)n >= room) {
+        if (grow(b, (size_t)n)) {
+            b->data[b->len] = '\0';
+            return IGC_ENOMEM;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
     return 0;
 }

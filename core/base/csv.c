@@ -68,6 +68,13 @@ static int push_field(igc_csv *c, size_t n) {
     return 0;
 }
 
+/* Counts the line breaks in [p, e): a quoted field may span lines. */
+static size_t newlines(const char *p, const char *e) {
+    size_t k = 0;
+    while ((p = memchr(p, '\n', (size_t)(e - p)))) p++, k++;
+    return k;
+}
+
 int igc_csv_next(igc_csv *c, char ***fields, size_t *nfields) {
     if (c->p >= c->end) return 0;
     c->field.len = 0;
@@ -75,38 +82,50 @@ int igc_csv_next(igc_csv *c, char ***fields, size_t *nfields) {
     size_t n = 0;
     if (push_field(c, n++)) return IGC_ENOMEM;
     int quoted = 0, at_start = 1;
+    /* Whole runs of plain bytes are copied at once: files of many thousand rows are
+     * read at every start. */
     while (c->p < c->end) {
-        char ch = *c->p++;
-        if (quoted) {
-            if (ch == '"') {
-                if (c->p < c->end && *c->p == '"') {
+        if (at_start && *c->p == '"') {
+            c->p++;
+            at_start = 0;
+            quoted = 1;
+            while (quoted) {
+                const char *q = memchr(c->p, '"', (size_t)(c->end - c->p));
+                const char *stop = q ? q : c->end;
+                c->next_line += newlines(c->p, stop);
+                if (igc_buf_append(&c->field, c->p, (size_t)(stop - c->p))) return IGC_ENOMEM;
+                c->p = stop;
+                if (!q) break; /* unterminated: refused below */
+                c->p++;
+                if (c->p < c->end && *c->p == '"') { /* "" is one quote */
                     c->p++;
                     if (igc_buf_append(&c->field, "\"", 1)) return IGC_ENOMEM;
                 } else {
                     quoted = 0;
                 }
-            } else {
-                if (ch == '\n') c->next_line++;
-                if (igc_buf_append(&c->field, &ch, 1)) return IGC_ENOMEM;
             }
             continue;
         }
-        if (ch == '"' && at_start) {
-            quoted = 1;
+        const char *s = c->p;
+        while (s < c->end && *s != ',' && *s != '\n' && *s != '\r') s++;
+        if (s > c->p) {
             at_start = 0;
-            continue;
+            if (igc_buf_append(&c->field, c->p, (size_t)(s - c->p))) return IGC_ENOMEM;
+            c->p = s;
         }
+        if (c->p >= c->end) break;
+        char ch = *c->p++;
         if (ch == ',') {
             if (igc_buf_append(&c->field, "", 1)) return IGC_ENOMEM;
             if (push_field(c, n++)) return IGC_ENOMEM;
             at_start = 1;
             continue;
         }
-        if (ch == '\r' && c->p < c->end && *c->p == '\n') continue;
         if (ch == '\n') {
             c->next_line++;
             break;
         }
+        if (c->p < c->end && *c->p == '\n') continue; /* CR LF */
         at_start = 0;
         if (igc_buf_append(&c->field, &ch, 1)) return IGC_ENOMEM;
     }
