@@ -34,6 +34,8 @@ struct lex_index {
     term *terms;      /* open addressing on feat */
     size_t nterms, tcap;
     float *doclen;
+    float *maxtf;     /* per document, its largest tf: with its norm, a bound on any of its
+                       * terms' tf / (tf + norm) (lex_top_k's per-document bound) */
     size_t ndocs, dcap;
     double avglen;
     float *dnorm;     /* per document k1 (1 - b + b len / avglen), as of the last lex_finish() */
@@ -68,6 +70,7 @@ void lex_free(lex_index *x) {
     }
     free(x->terms);
     free(x->doclen);
+    free(x->maxtf);
     free(x->dnorm);
     free(x->dead);
     free(x->cls);
@@ -126,7 +129,7 @@ int lex_add(lex_index *x, const igc_feats *f, const float *weights, uint32_t *id
     return lex_add_classed(x, f, weights, NULL, id);
 }
 
-static float doc_norm(const lex_index *x, uint32_t doc);
+static inline float doc_norm(const lex_index *x, uint32_t doc);
 
 /* tf / (tf + norm): a posting's share of k1 + 1 in its BM25 term, under the norms dn
  * (NULL: the index's own). */
@@ -165,6 +168,9 @@ static int grow_docs(lex_index *x) {
     float *d = realloc(x->doclen, cap * sizeof *d);
     if (!d) return IGC_ENOMEM;
     x->doclen = d;
+    float *mt = realloc(x->maxtf, cap * sizeof *mt);
+    if (!mt) return IGC_ENOMEM;
+    x->maxtf = mt;
     unsigned char *dd = realloc(x->dead, cap);
     if (!dd) return IGC_ENOMEM;
     x->dead = dd;
@@ -209,6 +215,7 @@ int lex_add_classed(lex_index *x, const igc_feats *f, const float *weights, cons
         t->p[t->n++] = (posting){doc, w};
     }
     x->doclen[doc] = len;
+    x->maxtf[doc] = 0;
     x->dead[doc] = 0;
     if (x->nclass) {
         lex_classes none = {{-1, -1, -1}, {0, 0, 0}};
@@ -226,6 +233,7 @@ int lex_add_classed(lex_index *x, const igc_feats *f, const float *weights, cons
         term *t = touched[i];
         if (i && t == touched[i - 1]) continue;
         const posting *p = &t->p[t->n - 1];
+        if (p->tf > x->maxtf[doc]) x->maxtf[doc] = p->tf;
         /* the norm of a document added since the last finish stays what it is now
          * (the average length changes only then), so the bound and sums hold */
         float r = (float)share(x, p, NULL);
@@ -368,11 +376,15 @@ float lex_idf(const lex_index *x, uint64_t feat) {
     return t ? idf_of(x, t) : 0.0f;
 }
 
-static float doc_norm(const lex_index *x, uint32_t doc) {
-    if (doc < x->nnorm) return x->dnorm[doc];
+static float doc_norm_late(const lex_index *x, uint32_t doc) {
     /* no statistics yet (an empty index when last finished): an average length */
     if (!x->nnorm) return (float)x->k1;
     return len_norm(x, x->doclen[doc]);
+}
+
+/* Inline: every posting a query touches reads it. */
+static inline float doc_norm(const lex_index *x, uint32_t doc) {
+    return doc < x->nnorm ? x->dnorm[doc] : doc_norm_late(x, doc);
 }
 
 static float bm25(const lex_index *x, const term *t, const posting *p) {
@@ -492,20 +504,21 @@ void lex_class_sums(const lex_index *x, const igc_feats *q, const float *qweight
 }
 
 /* ---- top k: MaxScore (Turtle & Flood) over the query's features ----
- * Each feature gets a bound on its share of any score (factor x maxr). With the k-th
- * best score so far as threshold, the features of smallest bounds whose bounds sum to
- * no more than it are "non-essential": a document found in those alone cannot enter
- * the k best, so only the postings of the others are walked (in document order, all at
- * once), and the non-essential ones are looked up for the documents found there,
- * highest bound first, while the document can still make it. As the threshold rises,
- * the common features (small idf, long postings) drop out of the walk. */
+ * Each feature gets a bound on its share of any score (factor x maxr). With a
+ * threshold below the k-th best score, the features of smallest bounds whose bounds
+ * sum to no more than it are "non-essential": a document found in those alone cannot
+ * enter the k best. The postings of the others are summed term by term (a dense
+ * accumulator, no merging of cursors); each document found there is bounded (its
+ * partial sum, plus what the non-essential features could add: their bounds, or their
+ * factors times the document's own largest share), and looked up in the non-essential
+ * features, highest bound first, while it can still make it. The threshold comes from
+ * the rarest features' documents first: their k best partial sums, scored in full. */
 
 typedef struct {
     const term *t;
     float a;        /* the feature's factor */
     double ub;      /* bound on its share of a score */
-    uint32_t pos;   /* into t->p */
-    uint32_t doc;   /* t->p[pos].doc, UINT32_MAX past the end */
+    uint32_t pos;   /* into t->p: lookups only move it forward */
     uint32_t stamp; /* the document val is of */
     float val;
 } cursor;
@@ -589,7 +602,16 @@ static int top_k_exhaustive(const lex_index *x, const igc_feats *q, const float 
     return 0;
 }
 
-/* Postings summed for the first threshold: a few thousand, so that it costs little. */
+/* Bound on what the features order[0 .. j-1] can add to a document whose shares are at
+ * most db (cum and acum: their bounds' and factors' running sums). */
+static double rest(const double *cum, const double *acum, size_t j, double db) {
+    if (!j) return 0;
+    double b = acum[j - 1] * db;
+    return b < cum[j - 1] ? b : cum[j - 1];
+}
+
+/* Postings summed before the first threshold is taken: a few thousand, so that it
+ * costs little. */
 #define SEED_POSTINGS 2048
 
 /* The exact score of document d: the float sum in query order, as lex_score adds it
@@ -603,51 +625,21 @@ static float exact_score(const lex_index *x, const cursor *cur, size_t L, uint32
     return s;
 }
 
-/* A first threshold, below the k-th best score: the documents of the features of
- * largest bound (the rarest), as long as their postings stay few, summed on those
- * features alone, and the k best of these scored in full. k documents scoring s or
- * more exist, so the k-th best scores at least s: the walk then starts with the
- * common features out of it, instead of raising the threshold document by document.
- * Just below s, so that a document scoring s still enters (a tie goes to the earlier
- * document). 0 when fewer than k documents turn up (or out of memory). */
-static float seed_threshold(const lex_index *x, const cursor *cur, const uint32_t *order, size_t L, size_t k,
-                            const uint32_t *ex, size_t nexcl) {
-    size_t budget = SEED_POSTINGS, cap = 2 * SEED_POSTINGS;
-    double *acc = malloc(cap * (sizeof *acc + sizeof(uint32_t)));
-    uint32_t *doc = acc ? (uint32_t *)(acc + cap) : NULL;
-    lex_hit *best = malloc(k * sizeof *best);
-    float thr = 0;
-    if (!acc || !best) goto done;
-    memset(doc, 0xff, cap * sizeof *doc); /* UINT32_MAX: an empty slot */
-    size_t used = 0;
-    for (size_t j = L; j-- > 0;) {
-        const cursor *c = &cur[order[j]];
-        if (c->t->n > budget) continue;
-        budget -= c->t->n;
-        for (uint32_t i = 0; i < c->t->n; i++) {
-            const posting *p = &c->t->p[i];
-            if (x->dead[p->doc] || (nexcl && bsearch(&p->doc, ex, nexcl, sizeof *ex, cmp_u32))) continue;
-            size_t s = (size_t)(p->doc * 0x9E3779B1u) & (cap - 1);
-            while (doc[s] != UINT32_MAX && doc[s] != p->doc) s = (s + 1) & (cap - 1);
-            if (doc[s] == UINT32_MAX) doc[s] = p->doc, acc[s] = 0, used++;
-            acc[s] += part(x, c->a, p);
+/* Adds a feature's shares of its documents to acc, marking them in seen (acc of a
+ * document not yet seen is not read). */
+static void accumulate(const lex_index *x, const cursor *c, float *acc, uint64_t *seen) {
+    const term *t = c->t;
+    for (uint32_t j = 0; j < t->n; j++) {
+        uint32_t d = t->p[j].doc;
+        uint64_t bit = 1ull << (d & 63);
+        float v = part(x, c->a, &t->p[j]);
+        if (seen[d >> 6] & bit) {
+            acc[d] += v;
+        } else {
+            seen[d >> 6] |= bit;
+            acc[d] = v;
         }
     }
-    if (used < k) goto done;
-    /* the k largest partial sums (a heap on worse(), the partial sum as score) ... */
-    size_t nb = 0;
-    for (size_t s = 0; s < cap; s++)
-        if (doc[s] != UINT32_MAX) keep_best(best, k, &nb, (lex_hit){doc[s], (float)acc[s]});
-    /* ... scored in full: the k-th of them */
-    float kth = INFINITY;
-    for (size_t i = 0; i < nb; i++) {
-        float v = exact_score(x, cur, L, best[i].doc);
-        kth = v < kth ? v : kth;
-    }
-    if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
-done:
-    free(acc), free(best);
-    return thr;
 }
 
 int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size_t k, const uint32_t *excl,
@@ -659,7 +651,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     cursor *cur = malloc(q->n * sizeof *cur);
     uint32_t *order = malloc(q->n * sizeof *order), *rank = malloc(q->n * sizeof *rank);
     uint32_t *h = malloc(q->n * sizeof *h), *ex = malloc((nexcl + 1) * sizeof *ex);
-    double *cum = malloc(q->n * sizeof *cum);
+    double *cum = malloc(2 * q->n * sizeof *cum), *acum = cum ? cum + q->n : NULL;
     by_ub *srt = malloc(q->n * sizeof *srt);
     if (!cur || !order || !rank || !h || !ex || !cum || !srt) {
         free(cur), free(order), free(rank), free(h), free(ex), free(cum), free(srt);
@@ -671,7 +663,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         if (!t || !t->n) continue;
         float a = factor(x, t, qweight, i);
         if (!(a > 0)) continue;
-        cur[L++] = (cursor){t, a, 0, 0, 0, UINT32_MAX, 0};
+        cur[L++] = (cursor){t, a, 0, 0, UINT32_MAX, 0};
     }
     /* Slack on the bounds: a float sum of L terms can exceed the exact one by about
      * L x 2^-24 of itself, a float term its real value by an ulp or two. */
@@ -686,78 +678,107 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     for (size_t j = 0; j < L; j++) {
         rank[order[j]] = (uint32_t)j;
         cum[j] = (j ? cum[j - 1] : 0) + cur[order[j]].ub;
+        acum[j] = (j ? acum[j - 1] : 0) + cur[order[j]].a;
     }
     memcpy(ex, excl, nexcl * sizeof *ex);
     qsort(ex, nexcl, sizeof *ex, cmp_u32);
     ex[nexcl] = UINT32_MAX;
     size_t ei = 0;
-    float thr = seed_threshold(x, cur, order, L, k, ex, nexcl);
-    size_t ness = 0; /* order[0 .. ness-1] are non-essential */
-    while (ness < L && cum[ness] <= thr) ness++;
-    for (size_t l = 0; l < L; l++) {
-        cur[l].doc = cur[l].t->p[0].doc;
-        if (rank[l] >= ness) h[nh++] = (uint32_t)l;
+    /* The essential features' postings are summed term by term into acc, the documents
+     * seen marked in seen: one pass over each list, no merging of cursors. The rarest
+     * features first, as long as their postings stay few: the k best of those partial
+     * sums, scored in full, give a first threshold (k documents score that much), and
+     * with it the common features that are not essential. Then the documents seen, in
+     * order, each bounded and looked up in the non-essential features like MaxScore's
+     * walk; the partial sums only bound (with slack), the score kept is summed again in
+     * query order. */
+    size_t nw = (x->ndocs + 63) / 64;
+    float *acc = malloc(x->ndocs * sizeof *acc);
+    uint64_t *seen = calloc(nw, sizeof *seen);
+    lex_hit *best = malloc(k * sizeof *best);
+    if (!acc || !seen || !best) {
+        free(acc), free(seen), free(best);
+        free(cur), free(order), free(rank), free(h), free(ex), free(cum);
+        return IGC_ENOMEM;
     }
-    for (;;) {
-        /* the next document of the essential features: a few, scanned */
-        uint32_t d = UINT32_MAX;
-        for (size_t i = 0; i < nh; i++) d = cur[h[i]].doc < d ? cur[h[i]].doc : d;
-        if (d == UINT32_MAX) break;
-        /* (no cheaper bound first: an essential feature's bound alone passes thr, by
-         * the choice of ness) */
-        int skip = x->dead[d];
-        if (!skip) {
+    size_t na = 0, budget = SEED_POSTINGS;
+    for (size_t j = L; j-- > 0;) {
+        const cursor *c = &cur[order[j]];
+        if (na && c->t->n > budget) break;
+        budget -= c->t->n < budget ? c->t->n : budget;
+        accumulate(x, c, acc, seen);
+        na++;
+    }
+    float thr = 0;
+    size_t nb = 0;
+    for (size_t w = 0; w < nw; w++)
+        for (uint64_t bits = seen[w]; bits; bits &= bits - 1) {
+            uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+            if (!x->dead[d] && !(nexcl && bsearch(&d, ex, nexcl, sizeof *ex, cmp_u32)))
+                keep_best(best, k, &nb, (lex_hit){d, acc[d]});
+        }
+    if (nb == k) {
+        float kth = INFINITY;
+        for (size_t i = 0; i < nb; i++) {
+            float v = exact_score(x, cur, L, best[i].doc);
+            kth = v < kth ? v : kth;
+        }
+        /* just below: a document scoring kth still enters (a tie goes to the earlier) */
+        if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
+    }
+    free(best);
+    size_t ness = 0; /* order[0 .. ness-1] are non-essential; the summed ones never */
+    while (ness < L - na && cum[ness] <= thr) ness++;
+    for (size_t j = ness; j < L; j++) {
+        h[nh++] = order[j];
+        if (j < L - na) accumulate(x, &cur[order[j]], acc, seen);
+    }
+    for (size_t w = 0; w < nw; w++) {
+        for (uint64_t bits = seen[w]; bits; bits &= bits - 1) {
+            uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+            if (x->dead[d]) continue;
             while (ex[ei] < d) ei++;
-            skip = ex[ei] == d;
-        }
-        /* the essential features holding d, each moved past it (their shares unless d
-         * is left out) */
-        double partial = 0;
-        for (size_t i = 0; i < nh; i++) {
-            cursor *c = &cur[h[i]];
-            if (c->doc != d) continue;
-            if (!skip) {
-                c->val = part(x, c->a, &c->t->p[c->pos]);
-                c->stamp = d;
-                partial += c->val;
+            if (ex[ei] == d) continue;
+            double partial = acc[d];
+            /* d's share of any of its features is at most maxtf / (maxtf + its norm):
+             * with the factors of the features left, often a tighter bound than theirs */
+            double db = ness ? (double)x->maxtf[d] / ((double)x->maxtf[d] + doc_norm(x, d)) * slack : 0;
+            if (partial * slack + rest(cum, acum, ness, db) <= thr) continue;
+            int out_of_reach = 0;
+            /* the non-essential ones, by lookup, while d can still pass the threshold */
+            for (size_t j = ness; j-- > 0;) {
+                cursor *c = &cur[order[j]];
+                c->pos = seek(c->t, c->pos, d);
+                if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
+                    c->val = part(x, c->a, &c->t->p[c->pos]);
+                    c->stamp = d;
+                    partial += c->val;
+                }
+                if (partial * slack + rest(cum, acum, j, db) <= thr) {
+                    out_of_reach = 1;
+                    break;
+                }
             }
-            c->doc = ++c->pos < c->t->n ? c->t->p[c->pos].doc : UINT32_MAX;
-        }
-        if (skip || partial * slack + (ness ? cum[ness - 1] : 0) <= thr) continue;
-        int out_of_reach = 0;
-        /* the non-essential ones, by lookup, while d can still pass the threshold */
-        for (size_t j = ness; j-- > 0;) {
-            cursor *c = &cur[order[j]];
-            c->pos = seek(c->t, c->pos, d);
-            if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
-                c->val = part(x, c->a, &c->t->p[c->pos]);
-                c->stamp = d;
-                partial += c->val;
+            if (out_of_reach) continue;
+            /* the essential ones' shares of d, their cursors moved up to it */
+            for (size_t i = 0; i < nh; i++) {
+                cursor *c = &cur[h[i]];
+                c->pos = seek(c->t, c->pos, d);
+                if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
+                    c->val = part(x, c->a, &c->t->p[c->pos]);
+                    c->stamp = d;
+                }
             }
-            if (partial * slack + (j ? cum[j - 1] : 0) <= thr) {
-                out_of_reach = 1;
-                break;
-            }
+            /* the exact score: the float sum in query order, as lex_score adds it */
+            float sc = 0;
+            for (size_t l = 0; l < L; l++)
+                if (cur[l].stamp == d) sc += cur[l].val;
+            if (!(sc > thr)) continue; /* equal: an earlier document holds the place */
+            keep_best(out, k, &cnt, (lex_hit){d, sc});
+            if (cnt == k && out[0].score > thr) thr = out[0].score;
         }
-        if (out_of_reach) continue;
-        /* the exact score: the float sum in query order, as lex_score adds it */
-        float s = 0;
-        for (size_t l = 0; l < L; l++)
-            if (cur[l].stamp == d) s += cur[l].val;
-        if (!(s > thr)) continue; /* equal: an earlier document holds the place */
-        keep_best(out, k, &cnt, (lex_hit){d, s});
-        if (cnt < k || !(out[0].score > thr)) continue;
-        thr = out[0].score;
-        size_t was = ness;
-        while (ness < L && cum[ness] <= thr) ness++;
-        if (ness == was) continue;
-        /* features that became non-essential leave the walk: looked up from where
-         * they are (all past d) */
-        size_t m = 0;
-        for (size_t i = 0; i < nh; i++)
-            if (rank[h[i]] >= ness) h[m++] = h[i];
-        nh = m;
     }
+    free(acc), free(seen);
     qsort(out, cnt, sizeof *out, cmp_hit);
     *n = cnt;
     free(cur), free(order), free(rank), free(h), free(ex), free(cum);
