@@ -84,6 +84,7 @@ struct igc_engine {
     lex_index *names_lex;   /* item names only */
     item_text *itext;
     float *item_vecs;       /* [nvec][dim] vectors of item sentences, searched exactly */
+    double item_vec_maxnorm; /* the largest norm among them (a bound on rounding) */
     size_t *item_vec0;      /* [nitems + 1]: an item's vectors are item_vec0[i] .. item_vec0[i+1]-1 */
     size_t nvec;
     exemplar *ex;
@@ -373,7 +374,13 @@ static int add_item_vectors(igc_engine *e, const char *text) {
     float *iv = rc ? NULL : realloc(e->item_vecs, (e->nvec + 1) * d * sizeof *iv);
     if (iv) e->item_vecs = iv;
     if (!rc && !iv) rc = IGC_ENOMEM;
-    if (!rc) memcpy(e->item_vecs + e->nvec++ * d, v, d * sizeof *v);
+    if (!rc) {
+        double n2 = 0;
+        for (size_t k = 0; k < d; k++) n2 += (double)v[k] * v[k];
+        n2 = sqrt(n2) * (1 + 1e-6);
+        if (n2 > e->item_vec_maxnorm) e->item_vec_maxnorm = n2;
+        memcpy(e->item_vecs + e->nvec++ * d, v, d * sizeof *v);
+    }
     free(v);
     return rc;
 }
@@ -944,6 +951,7 @@ typedef struct {
     double wsum;       /* sum of neighbour weights */
     double na[IGC_NA_N];
     float *qv;         /* the query's sentence vector, NULL without a model */
+    float *sims;       /* [nvec]: its cosine with each item sentence (NULL: not scored) */
     igc_lexicon *lx;   /* the dictionary this classification holds (a reference) */
     igc_lex_hits hits; /* its terms found in the query */
     double *hw;        /* per hit: specificity x field weight (0 for a term already counted) */
@@ -960,6 +968,7 @@ static void scoring_free(scoring *sc) {
     free(sc->lex);
     free(sc->nbs);
     free(sc->qv);
+    free(sc->sims);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -1331,7 +1340,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
             if (best > dmax) dmax = best;
         }
         sc->dense_max = dmax;
-        free(sims);
+        sc->sims = sims; /* kept for the explanation's choice of sentence */
         sc->na[IGC_NA_DENSE] = sc->dense_max;
     }
     /* neighbours among past judgments, by dense and by lexical similarity: each
@@ -1853,22 +1862,28 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
     if (sc.qv && p->use[IGC_SIG_DENSE] && e->nvec && nw && e->enc->explain && r->ncands) {
         size_t d = (size_t)e->enc->dim;
         float *targets = malloc(r->ncands * d * sizeof *targets);
+        double qnorm = 0;
+        for (size_t k = 0; k < d; k++) qnorm += (double)sc.qv[k] * sc.qv[k];
+        qnorm = sqrt(qnorm) * (1 + 1e-6);
         dcontrib = calloc(r->ncands * nw, sizeof *dcontrib);
         for (size_t c = 0; targets && dcontrib && c < r->ncands; c++) {
             int ii = (int)(r->cands[c].item - e->tx->items);
             size_t best = e->item_vec0[ii];
             double bs = -2;
-            /* four sentences' dot products side by side, each summed in order as
-             * before, then compared in sentence order: the same choice, ties included */
-            for (size_t v0 = e->item_vec0[ii]; v0 < e->item_vec0[ii + 1]; v0 += 4) {
-                size_t nv = e->item_vec0[ii + 1] - v0 < 4 ? e->item_vec0[ii + 1] - v0 : 4;
-                double dot[4] = {0};
-                const float *iv[4];
-                for (size_t l = 0; l < 4; l++) iv[l] = e->item_vecs + (v0 + (l < nv ? l : 0)) * d;
-                for (size_t k = 0; k < d; k++)
-                    for (size_t l = 0; l < 4; l++) dot[l] += sc.qv[k] * iv[l][k]; /* a float product, as before */
-                for (size_t l = 0; l < nv; l++)
-                    if (dot[l] > bs) bs = dot[l], best = v0 + l;
+            /* The sentence of largest dot product summed in double, in sentence order,
+             * ties to the first. Only those whose BLAS cosine is within the float
+             * rounding of the best BLAS cosine can be it (a float dot of d terms is
+             * off by at most d 2^-24 |q| |x|): the others are not summed again. */
+            float fmax = -INFINITY;
+            for (size_t v = e->item_vec0[ii]; sc.sims && v < e->item_vec0[ii + 1]; v++)
+                fmax = sc.sims[v] > fmax ? sc.sims[v] : fmax;
+            double margin = 2.0 * (double)d * 0x1p-23 * qnorm * e->item_vec_maxnorm;
+            for (size_t v = e->item_vec0[ii]; v < e->item_vec0[ii + 1]; v++) {
+                if (sc.sims && (double)sc.sims[v] < (double)fmax - margin) continue;
+                const float *iv = e->item_vecs + v * d;
+                double dot = 0;
+                for (size_t k = 0; k < d; k++) dot += sc.qv[k] * iv[k]; /* a float product, as before */
+                if (dot > bs) bs = dot, best = v;
             }
             if (e->item_vec0[ii] == e->item_vec0[ii + 1]) memset(targets + c * d, 0, d * sizeof *targets);
             else memcpy(targets + c * d, e->item_vecs + best * d, d * sizeof *targets);
