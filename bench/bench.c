@@ -1,9 +1,11 @@
 /* igc-bench: latency and throughput of classification, with the taxonomy's items
  * and a configurable number of past judgments (exemplars).
  *
- * Exemplars beyond the history file are synthetic: each recombines the product
- * text of one history row with the industry text of another of the same label, so
- * the index and the neighbour search work at the requested size. Queries are the
+ * Exemplars beyond the history file are synthetic: each joins the product text of
+ * one history row (whose label, industry and KSIC code it takes) with that of another,
+ * the partner shifting with every pass over the history, so that no two are the same
+ * text and the index and the neighbour search work at the requested size as on as
+ * many distinct judgments. Queries are the
  * rows of a labelled file (dev.csv by default). Prints medians and p99 in ms,
  * companies per second and peak memory, how often the answers agree with those of
  * an exact (Flat) index over the same exemplars, checksums of the answers (the
@@ -108,7 +110,9 @@ static void *worker(void *arg) {
 static size_t fill(igc_app *app, const row *hist, size_t nhr, size_t nh, long nex) {
     size_t added = 0;
     for (long i = 0; (long)(nh + added) < nex && i < nex * 4; i++) {
-        const row *a = &hist[(size_t)i % nhr], *b = &hist[((size_t)i * 7 + 3) % nhr];
+        /* the partner moves on each pass: repeated pairs would make the store one of
+         * copies, whose ties flatter the top-k bounds */
+        const row *a = &hist[(size_t)i % nhr], *b = &hist[((size_t)i * 7 + 3 + (size_t)i / nhr * 31) % nhr];
         char key[64], product[2048];
         snprintf(key, sizeof key, "synthetic:%ld", i);
         snprintf(product, sizeof product, "%s %s", a->f[4], b->f[4]);
