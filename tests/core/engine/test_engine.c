@@ -1549,6 +1549,7 @@ static void confidence_case(const char *ca, const char *cb, double want_ratio) {
 }
 
 TEST(confidence_weights_votes) {
+    REQUIRE(fixtures() == 0);
     confidence_case("low", "high", 0.4);
     confidence_case("medium", "high", 0.7);
     confidence_case("high", "low", 2.5);
@@ -1603,6 +1604,7 @@ static void remove_and_owner_case(const igc_encoder *enc) {
 }
 
 TEST(remove_exemplar_and_owner) {
+    REQUIRE(fixtures() == 0);
     remove_and_owner_case(NULL);
     remove_and_owner_case(&g_tenc);
 }
