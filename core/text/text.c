@@ -169,12 +169,14 @@ void igc_text_feats_free(igc_feats *f) {
     memset(f, 0, sizeof *f);
 }
 
+static int cmp_word(const void *a, const void *b) { return strcmp(a, *(const char *const *)b); }
+
 int igc_text_is_stopword(const char *w) {
+    /* in byte order, for bsearch: asked for every word of every candidate's keywords */
     static const char *const stop[] = {
-        "및", "등", "기타", "제조", "제조업", "서비스", "서비스업", "제품", "개발", "판매", "생산", "공급",
-        "사업", "기술", "관련", "위한", "이용", "활용", "기반", "시스템", "장비", "부품", "소재", "분야",
-        "외", "용", "것", "수", "the", "and", "of", "for", NULL};
-    for (int i = 0; stop[i]; i++)
-        if (strcmp(w, stop[i]) == 0) return 1;
-    return 0;
+        "and", "for", "of", "the", "개발", "것", "공급", "관련", "기반", "기술", "기타", "등",
+        "및", "부품", "분야", "사업", "생산", "서비스", "서비스업", "소재", "수",
+        "시스템", "외", "용", "위한", "이용", "장비", "제조", "제조업", "제품", "판매",
+        "활용"};
+    return bsearch(w, stop, sizeof stop / sizeof *stop, sizeof *stop, cmp_word) != NULL;
 }
