@@ -44,21 +44,27 @@ local ACTIVITY_WORDS = {
 -- 이 점수 이상인 후보는 빼지 않고 검토 필요로만 표시
 local STRONG_SCORE = 0.85
 
+-- (활동어는 규칙을 읽을 때 한 번만 정규화해 둡니다)
+local ACTIVITY_NORMALIZED = {}
+for i, w in ipairs(ACTIVITY_WORDS) do ACTIVITY_NORMALIZED[i] = text.normalize(w) end
+
 local function activity_only(seg)
   local s = text.normalize(seg)
-  for _, w in ipairs(ACTIVITY_WORDS) do
-    s = s:gsub(text.normalize(w), "")
+  for _, w in ipairs(ACTIVITY_NORMALIZED) do
+    s = s:gsub(w, "")
   end
   return s == ""
 end
 
 -- 후보를 이끈 단어가 모두 범용 제품이고 품목 설명에는 나오지 않는지
+-- (품목 설명은 범용 제품 단어가 나온 뒤에야 이어 붙입니다: 대부분의 후보는 첫 단어에서 끝납니다)
 local function only_generic_keywords(c)
   if #c.keywords == 0 then return false end
-  local item_text = c.item.name .. " " .. c.item.examples .. " " .. c.item.definition
+  local item_text
   for _, kw in ipairs(c.keywords) do
     local generic = text.has_any(kw, GENERIC_PRODUCTS)
     if not generic or text.has_any(kw, INNOVATION_HINTS) then return false end
+    item_text = item_text or (c.item.name .. " " .. c.item.examples .. " " .. c.item.definition)
     if text.has_any(item_text, {kw, generic}) then return false end
   end
   return true
