@@ -681,7 +681,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         cum[j] = (j ? cum[j - 1] : 0) + cur[order[j]].ub;
         acum[j] = (j ? acum[j - 1] : 0) + cur[order[j]].a;
     }
-    memcpy(ex, excl, nexcl * sizeof *ex);
+    if (nexcl) memcpy(ex, excl, nexcl * sizeof *ex); /* excl may be NULL when nexcl is 0 */
     qsort(ex, nexcl, sizeof *ex, cmp_u32);
     ex[nexcl] = UINT32_MAX;
     size_t ei = 0;
