@@ -135,7 +135,8 @@ TEST(malformed_revision_or_crosswalk_refused) {
     char *body = revision_body(v7_text, cw.data);
     cJSON *o = post_text(srv.port, "/api/v1/taxonomy/revisions", body, &st);
     CHECK(check_error(o, st, 422, "invalid_crosswalk", "crosswalk", "crosswalk missing an old item"));
-    CHECK(strstr(jstr(jget(o, "error"), "message"), row[0]) != NULL);
+    const char *msg = jstr(jget(o, "error"), "message");
+    CHECK(msg && strstr(msg, row[0]) != NULL);
     CHECK(jget(o, "report") && !cJSON_IsTrue(jget(jget(o, "report"), "ok")));
     cJSON_Delete(o);
     free(body);
@@ -229,7 +230,8 @@ TEST(rules_naming_removed_code_block_activation) {
     snprintf(act, sizeof act, "{\"version\": \"%s\"}", jstr(v7, "version"));
     o = post_text(srv.port, "/api/v1/taxonomy/activate", act, &st);
     CHECK(check_error(o, st, 409, "rules_name_missing_codes", NULL, "activation with a rule naming a removed code"));
-    CHECK(strstr(jstr(jget(o, "error"), "message"), row[0]) != NULL);
+    const char *msg = jstr(jget(o, "error"), "message");
+    CHECK(msg && strstr(msg, row[0]) != NULL);
     cJSON_Delete(o);
     /* fixed rules: activation goes through */
     char cmd[PATH_MAX * 4];
