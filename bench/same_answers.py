@@ -4,9 +4,11 @@
 gives them (every field, scores rounded to 0.001 as the API rounds them), how many
 engine answers name the same candidates in the same order with the same keywords,
 terms and 분류근거, and the largest difference of an engine score. Exits 1 when any
-whole answer differs or a score differs by more than --tol.
+whole answer differs or a score differs by more than --tol. --ignore FIELD leaves a
+field of the whole answer out of the comparison wherever it occurs (rules_version when
+only the wording of a rule file changed, say; repeatable).
 
-    bench/same_answers.py BEFORE.jsonl AFTER.jsonl [--tol 1e-6]
+    bench/same_answers.py BEFORE.jsonl AFTER.jsonl [--tol 1e-6] [--ignore rules_version]
 """
 import argparse
 import json
@@ -18,11 +20,20 @@ def load(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def without(o, keys):
+    if isinstance(o, dict):
+        return {k: without(v, keys) for k, v in o.items() if k not in keys}
+    if isinstance(o, list):
+        return [without(v, keys) for v in o]
+    return o
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--tol", type=float, default=1e-6, help="largest engine score difference accepted")
+    ap.add_argument("--ignore", action="append", default=[], help="a field left out of the whole answers")
     a = ap.parse_args()
     x, y = load(a.before), load(a.after)
     if len(x) != len(y) or any(p["uid"] != q["uid"] for p, q in zip(x, y)):
@@ -31,7 +42,7 @@ def main():
     same_answer = same_order = same_text = 0
     max_diff, worst = 0.0, None
     for p, q in zip(x, y):
-        same_answer += p["answer"] == q["answer"]
+        same_answer += without(p["answer"], set(a.ignore)) == without(q["answer"], set(a.ignore))
         pe, qe = p["engine"], q["engine"]
         order = [c["code"] for c in pe["cands"]] == [c["code"] for c in qe["cands"]]
         order = order and pe["applicable"] == qe["applicable"] and pe["needs_review"] == qe["needs_review"]
