@@ -646,7 +646,7 @@ static void accumulate(const lex_index *x, const cursor *c, float *acc, uint64_t
 int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size_t k, const uint32_t *excl,
               size_t nexcl, lex_hit *out, size_t *n) {
     *n = 0;
-    if (!k || !q->n) return 0;
+    if (!k || !q->n || !x->ndocs) return 0;
     if (x->ndocs <= x->exhaustive_max) return top_k_exhaustive(x, q, qweight, k, excl, nexcl, out, n);
     size_t L = 0, nh = 0, cnt = 0;
     cursor *cur = malloc(q->n * sizeof *cur);

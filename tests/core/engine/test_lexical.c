@@ -512,6 +512,10 @@ TEST(top_k_edges) {
     lex_hit h[3];
     size_t n = 99;
     CHECK(lex_top_k(x, &q, NULL, 3, NULL, 0, h, &n) == 0 && n == 0);
+    lex_set_exhaustive_max(x, 0); /* empty through the bounds too: no zero-sized buffers */
+    n = 99;
+    CHECK(lex_top_k(x, &q, NULL, 3, NULL, 0, h, &n) == 0 && n == 0);
+    lex_set_exhaustive_max(x, 2048);
     const uint64_t d[3][2] = {{1, 5}, {2, 6}, {1, 2}};
     for (int i = 0; i < 3; i++) {
         igc_feats f;
