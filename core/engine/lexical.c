@@ -648,14 +648,13 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     *n = 0;
     if (!k || !q->n || !x->ndocs) return 0;
     if (x->ndocs <= x->exhaustive_max) return top_k_exhaustive(x, q, qweight, k, excl, nexcl, out, n);
-    size_t L = 0, nh = 0, cnt = 0;
+    size_t L = 0, cnt = 0;
     cursor *cur = malloc(q->n * sizeof *cur);
-    uint32_t *order = malloc(q->n * sizeof *order), *rank = malloc(q->n * sizeof *rank);
-    uint32_t *h = malloc(q->n * sizeof *h), *ex = malloc((nexcl + 1) * sizeof *ex);
+    uint32_t *order = malloc(q->n * sizeof *order), *ex = malloc((nexcl + 1) * sizeof *ex);
     double *cum = malloc(2 * q->n * sizeof *cum), *acum = cum ? cum + q->n : NULL;
     by_ub *srt = malloc(q->n * sizeof *srt);
-    if (!cur || !order || !rank || !h || !ex || !cum || !srt) {
-        free(cur), free(order), free(rank), free(h), free(ex), free(cum), free(srt);
+    if (!cur || !order || !ex || !cum || !srt) {
+        free(cur), free(order), free(ex), free(cum), free(srt);
         return IGC_ENOMEM;
     }
     /* the cursors in query order, the order lex_score adds the features in */
@@ -677,7 +676,6 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     for (size_t j = 0; j < L; j++) order[j] = srt[j].l;
     free(srt);
     for (size_t j = 0; j < L; j++) {
-        rank[order[j]] = (uint32_t)j;
         cum[j] = (j ? cum[j - 1] : 0) + cur[order[j]].ub;
         acum[j] = (j ? acum[j - 1] : 0) + cur[order[j]].a;
     }
@@ -699,7 +697,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     lex_hit *best = malloc(k * sizeof *best);
     if (!acc || !seen || !best) {
         free(acc), free(seen), free(best);
-        free(cur), free(order), free(rank), free(h), free(ex), free(cum);
+        free(cur), free(order), free(ex), free(cum);
         return IGC_ENOMEM;
     }
     size_t na = 0, budget = SEED_POSTINGS;
@@ -730,10 +728,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     free(best);
     size_t ness = 0; /* order[0 .. ness-1] are non-essential; the summed ones never */
     while (ness < L - na && cum[ness] <= thr) ness++;
-    for (size_t j = ness; j < L; j++) {
-        h[nh++] = order[j];
-        if (j < L - na) accumulate(x, &cur[order[j]], acc, seen);
-    }
+    for (size_t j = ness; j < L - na; j++) accumulate(x, &cur[order[j]], acc, seen);
     for (size_t w = 0; w < nw; w++) {
         for (uint64_t bits = seen[w]; bits; bits &= bits - 1) {
             uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
@@ -762,8 +757,8 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
             }
             if (out_of_reach) continue;
             /* the essential ones' shares of d, their cursors moved up to it */
-            for (size_t i = 0; i < nh; i++) {
-                cursor *c = &cur[h[i]];
+            for (size_t j = ness; j < L; j++) {
+                cursor *c = &cur[order[j]];
                 c->pos = seek(c->t, c->pos, d);
                 if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
                     c->val = part(x, c->a, &c->t->p[c->pos]);
@@ -782,6 +777,6 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     free(acc), free(seen);
     qsort(out, cnt, sizeof *out, cmp_hit);
     *n = cnt;
-    free(cur), free(order), free(rank), free(h), free(ex), free(cum);
+    free(cur), free(order), free(ex), free(cum);
     return 0;
 }
