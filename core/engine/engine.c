@@ -350,6 +350,13 @@ static int encode(const igc_engine *e, const igc_words *w, float *out, float *co
 
 /* ---------------- construction ---------------- */
 
+/* A vector's Euclidean norm, rounded up a little (a bound for the rounding of dot products). */
+static double norm_above(const float *v, size_t d) {
+    double s = 0;
+    for (size_t k = 0; k < d; k++) s += (double)v[k] * v[k];
+    return sqrt(s) * (1 + 1e-6);
+}
+
 /* Appends text's sentence vector to item_vecs (an item's are appended together:
  * item_vec0 says where they start). */
 static int add_item_vectors(igc_engine *e, const char *text) {
@@ -375,9 +382,7 @@ static int add_item_vectors(igc_engine *e, const char *text) {
     if (iv) e->item_vecs = iv;
     if (!rc && !iv) rc = IGC_ENOMEM;
     if (!rc) {
-        double n2 = 0;
-        for (size_t k = 0; k < d; k++) n2 += (double)v[k] * v[k];
-        n2 = sqrt(n2) * (1 + 1e-6);
+        double n2 = norm_above(v, d);
         if (n2 > e->item_vec_maxnorm) e->item_vec_maxnorm = n2;
         memcpy(e->item_vecs + e->nvec++ * d, v, d * sizeof *v);
     }
@@ -1862,9 +1867,7 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
     if (sc.qv && p->use[IGC_SIG_DENSE] && e->nvec && nw && e->enc->explain && r->ncands) {
         size_t d = (size_t)e->enc->dim;
         float *targets = malloc(r->ncands * d * sizeof *targets);
-        double qnorm = 0;
-        for (size_t k = 0; k < d; k++) qnorm += (double)sc.qv[k] * sc.qv[k];
-        qnorm = sqrt(qnorm) * (1 + 1e-6);
+        double qnorm = norm_above(sc.qv, d);
         dcontrib = calloc(r->ncands * nw, sizeof *dcontrib);
         for (size_t c = 0; targets && dcontrib && c < r->ncands; c++) {
             int ii = (int)(r->cands[c].item - e->tx->items);
