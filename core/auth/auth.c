@@ -191,22 +191,36 @@ int igc_auth_active_users(igc_store *s, size_t *n) {
     return rc;
 }
 
+/* The user store's document under "<kind>:<id>" (kind 'u' a user, 't' a token), parsed
+ * into *out; IGC_ENOTFOUND when there is none. */
+static int user_doc(igc_store *s, char kind, const char *id, cJSON **out) {
+    char key[80], *txt = NULL;
+    size_t len = 0;
+    *out = NULL;
+    snprintf(key, sizeof key, "%c:%s", kind, id);
+    int rc = igc_store_user_get(s, key, &txt, &len);
+    if (rc) return rc == IGC_EINVAL ? IGC_ENOTFOUND : rc;
+    *out = parse(txt, len);
+    return 0;
+}
+
+/* u from the user document o of name when it can sign in now (a role, not revoked or
+ * expired); IGC_ENOTFOUND otherwise. */
+static int user_of(const cJSON *o, const char *name, igc_user *u) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "role");
+    int role = cJSON_IsString(r) ? igc_auth_role_parse(r->valuestring) : 0;
+    if (!active(o) || !role) return IGC_ENOTFOUND;
+    snprintf(u->name, sizeof u->name, "%s", name);
+    u->role = role;
+    return 0;
+}
+
 int igc_auth_name_user(igc_store *s, const char *name, igc_user *u) {
     memset(u, 0, sizeof *u);
     if (!igc_auth_name_ok(name)) return IGC_ENOTFOUND;
-    char ukey[80], *txt = NULL;
-    size_t len = 0;
-    snprintf(ukey, sizeof ukey, "u:%s", name);
-    int rc = igc_store_user_get(s, ukey, &txt, &len);
-    if (rc) return rc == IGC_EINVAL ? IGC_ENOTFOUND : rc;
-    cJSON *o = parse(txt, len);
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "role");
-    int role = cJSON_IsString(r) ? igc_auth_role_parse(r->valuestring) : 0;
-    rc = active(o) && role ? 0 : IGC_ENOTFOUND;
-    if (!rc) {
-        snprintf(u->name, sizeof u->name, "%s", name);
-        u->role = role;
-    }
+    cJSON *o;
+    int rc = user_doc(s, 'u', name, &o);
+    if (!rc) rc = user_of(o, name, u);
     cJSON_Delete(o);
     return rc;
 }
@@ -214,26 +228,20 @@ int igc_auth_name_user(igc_store *s, const char *name, igc_user *u) {
 int igc_auth_hash_user(igc_store *s, const char *hash, igc_user *u) {
     memset(u, 0, sizeof *u);
     if (!hash || strlen(hash) != 64) return IGC_ENOTFOUND;
-    char tkey[80], *txt = NULL;
-    size_t len = 0;
-    snprintf(tkey, sizeof tkey, "t:%s", hash);
-    int rc = igc_store_user_get(s, tkey, &txt, &len);
-    if (rc) return rc == IGC_EINVAL ? IGC_ENOTFOUND : rc;
-    cJSON *o = parse(txt, len);
+    cJSON *o;
+    int rc = user_doc(s, 't', hash, &o);
+    if (rc) return rc;
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
     char name[IGC_AUTH_NAME_MAX + 1] = "";
     if (cJSON_IsString(nm)) snprintf(name, sizeof name, "%s", nm->valuestring);
     cJSON_Delete(o);
-    if (!name[0]) return IGC_ENOTFOUND;
-    rc = igc_auth_name_user(s, name, u);
-    if (rc) return rc;
-    /* the user's current token must be this one (a re-added user has a new one) */
-    char ukey[80];
-    snprintf(ukey, sizeof ukey, "u:%s", name);
-    if (igc_store_user_get(s, ukey, &txt, &len)) return IGC_ENOTFOUND;
-    o = parse(txt, len);
+    if (!igc_auth_name_ok(name)) return IGC_ENOTFOUND;
+    /* the user's document, read once: signs in now, and its current token is this one
+     * (a re-added user has a new one) */
+    if ((rc = user_doc(s, 'u', name, &o))) return rc;
+    rc = user_of(o, name, u);
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "token_sha256");
-    rc = cJSON_IsString(h) && igc_const_eq(h->valuestring, hash) ? 0 : IGC_ENOTFOUND;
+    if (!rc && !(cJSON_IsString(h) && igc_const_eq(h->valuestring, hash))) rc = IGC_ENOTFOUND;
     cJSON_Delete(o);
     if (rc) memset(u, 0, sizeof *u);
     return rc;
