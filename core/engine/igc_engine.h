@@ -197,7 +197,7 @@ igc_lexicon *igc_engine_lexicon_ref(const igc_engine *e);
  * already found as a neighbour and counted in priors before this; call it after a
  * batch (about 18 ms at 10,000 exemplars: `igc-bench`). */
 int igc_engine_commit(igc_engine *e);
-/* igc_engine_commit in two steps, so that the long part (about 0.6 s at 100,000
+/* igc_engine_commit in two steps, so that the long part (about 0.3 s at 100,000
  * exemplars) runs while other threads classify: prepare only reads the engine (run it
  * where adds and removes cannot happen, e.g. under the caller's read lock) and computes
  * the new statistics and weights aside; apply installs them in a moment (no
