@@ -841,36 +841,36 @@ size_t igc_engine_none_count(const igc_engine *e) { return e->nlabel[e->tx->nite
 
 /* ---------------- applicability text classifier ---------------- */
 
-/* Logistic regression on hashed subword features: does a past judgment's text say
- * "not applicable"? Trained by SGD in exemplar order (deterministic), skipping
- * `skip` (leave-one-out). */
-/* The applicability text classifier: a logistic regression on the hashed features,
- * 20 epochs of SGD over the exemplars in store order (skip left out). Its epochs read
- * each exemplar's buckets from one contiguous array (2 bytes each) made here, not
- * through every exemplar's own feature list (8 bytes each): at 100,000 past judgments
- * that is the start-up's and each refit's largest cost. The same sums in the same
- * order: the same weights. */
+/* Whether exemplar ex takes part in training the text classifier. */
+static int trains(const exemplar *ex, const exemplar *skip) { return ex != skip && !ex->off && ex->nfeats; }
+
+/* The applicability text classifier: logistic regression on hashed subword features
+ * (does a past judgment's text say "not applicable"?), 20 epochs of SGD in exemplar
+ * order (deterministic), leaving `skip` out (leave-one-out). The epochs read each
+ * exemplar's buckets from one contiguous array (2 bytes each) made here rather than
+ * its own feature list (8 bytes each): a refit at 100,000 past judgments took 0.35 s
+ * instead of 0.60 (bench/scale.sh). The same sums in the same order: the same weights.
+ * IGC_ENOMEM leaves w as it was. */
 _Static_assert(NA_BUCKETS <= 65536, "buckets are kept as uint16_t");
 static int train_natext(const igc_engine *e, const exemplar *skip, float *w) {
     size_t n = 0, tot = 0;
     for (size_t x = 0; x < e->nex; x++) {
-        const exemplar *ex = &e->ex[x];
-        if (ex == skip || ex->off || !ex->nfeats) continue;
+        if (!trains(&e->ex[x], skip)) continue;
         n++;
-        tot += ex->nfeats;
+        tot += e->ex[x].nfeats;
     }
     uint16_t *bk = malloc((tot + 1) * sizeof *bk);
     size_t *off = malloc((n + 1) * sizeof *off);
     unsigned char *none = malloc(n + 1);
     if (!bk || !off || !none) {
         free(bk), free(off), free(none);
-        return IGC_ENOMEM; /* w as it was */
+        return IGC_ENOMEM;
     }
     memset(w, 0, (NA_BUCKETS + 1) * sizeof *w);
     off[0] = 0;
     for (size_t x = 0, i = 0; x < e->nex; x++) {
         const exemplar *ex = &e->ex[x];
-        if (ex == skip || ex->off || !ex->nfeats) continue;
+        if (!trains(ex, skip)) continue;
         for (size_t f = 0; f < ex->nfeats; f++) bk[off[i] + f] = (uint16_t)(ex->feats[f] & (NA_BUCKETS - 1));
         none[i] = ex->none_reason != NULL;
         off[i + 1] = off[i] + ex->nfeats;
