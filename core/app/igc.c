@@ -336,53 +336,79 @@ typedef struct {
     int csv;
 } cbatch;
 
-static void classify_row(igc_app *a, crow *cr, int csv) {
-    cJSON *line = cJSON_CreateObject();
-    cJSON_AddStringToObject(line, "uid", cr->uid);
-    igc_req req;
-    igc_verr ve;
-    if (igc_req_from_json(a, cr->doc, 0, &req, &ve)) {
-        cJSON *err = igc_verr_json(&ve);
-        cJSON_AddItemToObject(line, "error", cJSON_DetachItemFromObject(err, "error"));
-        cJSON_Delete(err);
+/* A classified row's output line: its answer res (taken), or its error. */
+static void row_answer(cJSON *line, crow *cr, int crc, cJSON *res) {
+    if (crc) {
+        cJSON *er = cJSON_AddObjectToObject(line, "error");
+        cJSON_AddStringToObject(er, "code", igc_errcode(crc));
+        cJSON_AddStringToObject(er, "message", "분류 중 오류가 발생했습니다.");
         cr->bad = 1;
-    } else {
-        cJSON *res;
-        int crc = igc_app_classify(a, &req, 0, &res);
-        if (crc) {
-            cJSON *er = cJSON_AddObjectToObject(line, "error");
-            cJSON_AddStringToObject(er, "code", igc_errcode(crc));
-            cJSON_AddStringToObject(er, "message", "분류 중 오류가 발생했습니다.");
+        return;
+    }
+    static const char *keep[] = {"applicable", "reasons", "needs_review", "review_note", "items",
+                                 "programmes", "taxonomy_version", "engine_version", "rules_version",
+                                 "lexicon_version", "programmes_version"};
+    for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
+        if (cJSON_HasObjectItem(res, keep[k]))
+            cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
+    cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
+        static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
+        for (int k = 0; k < 7; k++) cJSON_DeleteItemFromObject(it, drop[k]);
+    }
+    cJSON_Delete(res);
+}
+
+/* Rows a worker takes at a time: the engine's dense products are made for a block
+ * of rows together (igc_app_classify_many). */
+enum { CLI_BLOCK = 32 };
+
+/* Classifies rows[0..n) (n <= CLI_BLOCK) and writes their output lines. */
+static void classify_rows(igc_app *a, crow *rows, size_t n, int csv) {
+    cJSON *line[CLI_BLOCK], *res[CLI_BLOCK];
+    igc_req req[CLI_BLOCK];
+    const igc_req *valid[CLI_BLOCK];
+    size_t at[CLI_BLOCK], nv = 0;
+    int rcs[CLI_BLOCK];
+    for (size_t i = 0; i < n; i++) {
+        crow *cr = &rows[i];
+        line[i] = cJSON_CreateObject();
+        cJSON_AddStringToObject(line[i], "uid", cr->uid);
+        igc_verr ve;
+        if (igc_req_from_json(a, cr->doc, 0, &req[nv], &ve)) {
+            cJSON *err = igc_verr_json(&ve);
+            cJSON_AddItemToObject(line[i], "error", cJSON_DetachItemFromObject(err, "error"));
+            cJSON_Delete(err);
             cr->bad = 1;
-        } else {
-            static const char *keep[] = {"applicable", "reasons", "needs_review", "review_note", "items",
-                                         "programmes", "taxonomy_version", "engine_version", "rules_version",
-                                         "lexicon_version", "programmes_version"};
-            for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
-                if (cJSON_HasObjectItem(res, keep[k]))
-                    cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
-            cJSON *it;
-            cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
-                static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
-                for (int k = 0; k < 7; k++) cJSON_DeleteItemFromObject(it, drop[k]);
-            }
-            cJSON_Delete(res);
+            continue;
         }
-        igc_req_free(&req);
+        valid[nv] = &req[nv];
+        at[nv++] = i;
     }
-    if (csv) {
-        csv_line(&cr->text, line, cr->company);
-    } else {
-        char *txt = cJSON_PrintUnformatted(line);
-        if (txt && !igc_buf_puts(&cr->text, txt)) igc_buf_append(&cr->text, "\n", 1);
-        free(txt);
+    igc_engine *eng = igc_engine_ref(a->engine);
+    igc_app_classify_many(a, eng, valid, nv, res, rcs);
+    igc_engine_unref(eng);
+    for (size_t v = 0; v < nv; v++) {
+        row_answer(line[at[v]], &rows[at[v]], rcs[v], res[v]);
+        igc_req_free(&req[v]);
     }
-    cJSON_Delete(line);
+    for (size_t i = 0; i < n; i++) {
+        crow *cr = &rows[i];
+        if (csv) {
+            csv_line(&cr->text, line[i], cr->company);
+        } else {
+            char *txt = cJSON_PrintUnformatted(line[i]);
+            if (txt && !igc_buf_puts(&cr->text, txt)) igc_buf_append(&cr->text, "\n", 1);
+            free(txt);
+        }
+        cJSON_Delete(line[i]);
+    }
 }
 
 static void *classify_worker(void *arg) {
     cbatch *b = arg;
-    for (size_t i; (i = atomic_fetch_add(&b->next, 1)) < b->n;) classify_row(b->a, &b->rows[i], b->csv);
+    for (size_t i; (i = atomic_fetch_add(&b->next, CLI_BLOCK)) < b->n;)
+        classify_rows(b->a, &b->rows[i], b->n - i < CLI_BLOCK ? b->n - i : CLI_BLOCK, b->csv);
     return NULL;
 }
 

@@ -402,8 +402,31 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
     return rc;
 }
 
+/* One classification on engine, the dense part taken from slot bi of batch when given. */
+static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, const igc_engine_batch *batch, size_t bi,
+                         const char *exclude_key, int with_input, cJSON **out);
+
 int igc_app_classify_engine(igc_app *a, igc_engine *engine, const igc_req *req, const char *exclude_key,
                             int with_input, cJSON **out) {
+    return classify_with(a, engine, req, NULL, 0, exclude_key, with_input, out);
+}
+
+void igc_app_classify_many(igc_app *a, igc_engine *engine, const igc_req *const *reqs, size_t n, cJSON **out,
+                           int *rcs) {
+    igc_engine_input *in = calloc(n ? n : 1, sizeof *in);
+    igc_engine_batch *b = NULL;
+    if (in) {
+        for (size_t i = 0; i < n; i++) igc_req_engine_input(reqs[i], &in[i]);
+        /* without the batch (no memory for it) each is classified alone: the same answers */
+        if (igc_engine_batch_new(engine, in, n, &b)) b = NULL;
+    }
+    for (size_t i = 0; i < n; i++) rcs[i] = classify_with(a, engine, reqs[i], b, i, NULL, 0, &out[i]);
+    igc_engine_batch_free(b);
+    free(in);
+}
+
+static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, const igc_engine_batch *batch, size_t bi,
+                         const char *exclude_key, int with_input, cJSON **out) {
     double t0 = igc_now_ms();
     *out = NULL;
     igc_engine *eng = igc_engine_ref(engine);
@@ -412,7 +435,9 @@ int igc_app_classify_engine(igc_app *a, igc_engine *engine, const igc_req *req, 
     igc_req_engine_input(req, &in);
     igc_engine_result res;
     /* 분류근거 only for the items shown, once the rules have chosen them */
-    int rc = igc_engine_classify_ex(eng, &in, exclude_key, IGC_ENGINE_DEFER_BASIS, &res);
+    int rc = igc_engine_classify_in(eng, &in, batch, bi, exclude_key, IGC_ENGINE_DEFER_BASIS, &res);
+    /* the engine changed since the batch was made: this one alone */
+    if (rc == IGC_ESTATE) rc = igc_engine_classify_in(eng, &in, NULL, 0, exclude_key, IGC_ENGINE_DEFER_BASIS, &res);
     if (rc) {
         igc_engine_unref(eng);
         return rc;

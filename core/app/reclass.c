@@ -90,7 +90,8 @@ int igc_reclass_latest(igc_app *a, char id[32]) {
 
 /* ---- one judgment ---- */
 
-static cJSON *reclassify_one(igc_app *a, const igc_bundle *b, const char *key, const cJSON *x) {
+/* The engine input of stored exemplar x (its strings stay x's). */
+static igc_engine_input stored_input(const cJSON *x) {
     igc_engine_input in = {0};
     in.company_name = jstr(x, "company");
     in.ksic_code = jstr(x, "ksic_code");
@@ -99,6 +100,14 @@ static cJSON *reclassify_one(igc_app *a, const igc_bundle *b, const char *key, c
     in.product_use = jstr(x, "product_use");
     in.tech_business_name = jstr(x, "tech_business_name");
     in.tech_class = jstr(x, "tech_class");
+    return in;
+}
+
+/* Judgment key (stored exemplar x) classified again; its dense products from slot bi of
+ * batch eb when given (made on b->engine). */
+static cJSON *reclassify_one(igc_app *a, const igc_bundle *b, const char *key, const cJSON *x,
+                             const igc_engine_batch *eb, size_t bi) {
+    igc_engine_input in = stored_input(x);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(x, "labels");
     const cJSON *l0 = cJSON_GetArrayItem(labels, 0);
     const char *old = cJSON_IsString(l0) ? l0->valuestring : NULL;
@@ -109,7 +118,11 @@ static cJSON *reclassify_one(igc_app *a, const igc_bundle *b, const char *key, c
 
     igc_engine_result r;
     pthread_rwlock_rdlock(&a->engine_rw);
-    int rc = igc_engine_classify_stored(b->engine, &in, key, &r);
+    /* codes, scores and applicability only: no explanations */
+    int flags = IGC_ENGINE_STORED | IGC_ENGINE_NO_EXPLAIN;
+    int rc = igc_engine_classify_in(b->engine, &in, eb, bi, key, flags, &r);
+    /* a save changed the engine since the batch was made: this one alone */
+    if (rc == IGC_ESTATE) rc = igc_engine_classify_in(b->engine, &in, NULL, 0, key, flags, &r);
     pthread_rwlock_unlock(&a->engine_rw);
     if (rc) return NULL;
     const char *top = r.ncands ? r.cands[0].item->code : NULL;
@@ -309,13 +322,27 @@ typedef struct {
     int t;
 } part_arg;
 
+/* Thread t's contiguous part of the batch, its engine products made for the part at
+ * once (igc_engine_batch_new). */
 static void *classify_part(void *arg) {
     part_arg *p = arg;
     walk_ctx *w = p->w;
     struct igc_reclass *j = w->j;
-    for (size_t i = (size_t)p->t; i < w->n; i += (size_t)w->nthreads) {
-        cJSON *x = cJSON_Parse(w->xjson[i]);
-        cJSON *res = x ? reclassify_one(j->app, j->b, w->xkeys[i], x) : NULL;
+    size_t from = w->n * (size_t)p->t / (size_t)w->nthreads, to = w->n * (size_t)(p->t + 1) / (size_t)w->nthreads;
+    cJSON *xs[BATCH] = {0};
+    igc_engine_input in[BATCH];
+    size_t slot[BATCH], nin = 0;
+    for (size_t i = from; i < to; i++) {
+        xs[i - from] = cJSON_Parse(w->xjson[i]);
+        if (xs[i - from]) slot[i - from] = nin, in[nin++] = stored_input(xs[i - from]);
+    }
+    igc_engine_batch *eb = NULL;
+    pthread_rwlock_rdlock(&j->app->engine_rw);
+    if (igc_engine_batch_new(j->b->engine, in, nin, &eb)) eb = NULL; /* each alone then */
+    pthread_rwlock_unlock(&j->app->engine_rw);
+    for (size_t i = from; i < to; i++) {
+        cJSON *x = xs[i - from];
+        cJSON *res = x ? reclassify_one(j->app, j->b, w->xkeys[i], x, eb, slot[i - from]) : NULL;
         cJSON_Delete(x);
         if (!res) {
             /* a damaged exemplar still gets a result, so done reaches total */
@@ -332,6 +359,7 @@ static void *classify_part(void *arg) {
         w->docs[i] = cJSON_PrintUnformatted(res);
         cJSON_Delete(res);
     }
+    igc_engine_batch_free(eb);
     return NULL;
 }
 

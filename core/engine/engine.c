@@ -11,6 +11,7 @@
 #include "igc_base.h"
 #include "igc_engine.h"
 #include "igc_index.h"
+#include "dots.h"
 #include "lexical.h"
 
 const char *const igc_engine_signal_names[IGC_SIG_N] = {"lexical", "dense", "knn", "ksic_prior", "lexicon", "cases"};
@@ -470,7 +471,7 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     snprintf(e->factory, sizeof e->factory, "%s", index_factory && *index_factory ? index_factory : "Flat");
     int rc = 0;
     if (enc && enc->encode_words && enc->dim > 0) {
-        /* Parallelism is per request; BLAS threads would only compete with it. */
+        /* Parallelism is per request; BLAS threads (FAISS's) would only compete with it. */
         openblas_set_num_threads(1);
         e->enc = enc;
         e->has_enc = 1;
@@ -1136,8 +1137,8 @@ static float label_weight(const exemplar *x, int i) {
  * over the past judgments not left out: from the index's class sums (which hold the
  * common features' shares ahead of time), less the shares of the left-out ones
  * (excl[nexcl], not removed), divided by the best score (top[0], from the same set). */
-static int prototypes(const igc_engine *e, const float *qv, const query *q, const lex_hit *top, size_t ntop,
-                      const uint32_t *excl, size_t nexcl, const exemplar *self, float *feat) {
+static int prototypes(const igc_engine *e, const float *qv, const float *pre_dots, const query *q, const lex_hit *top,
+                      size_t ntop, const uint32_t *excl, size_t nexcl, const exemplar *self, float *feat) {
     size_t ni = e->tx->nitems;
     double *lsum = calloc(ni, sizeof *lsum);
     float *dots = qv && e->isum ? malloc(ni * sizeof *dots) : NULL;
@@ -1145,12 +1146,13 @@ static int prototypes(const igc_engine *e, const float *qv, const query *q, cons
         free(lsum), free(dots);
         return IGC_ENOMEM;
     }
-    /* one BLAS product for every item's summed vector; the left-out exemplar's own
+    /* one product for every item's summed vector; the left-out exemplar's own
      * share is taken off per item below */
     double qself = 0;
     if (dots) {
         int dim = e->enc->dim;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)ni, dim, 1.0f, e->isum, dim, qv, 1, 0.0f, dots, 1);
+        if (pre_dots) memcpy(dots, pre_dots, ni * sizeof *dots);
+        else dot_rows(e->isum, ni, (size_t)dim, qv, 1, dots);
         if (self && self->vec)
             for (int d = 0; d < dim; d++) qself += (double)qv[d] * self->vec[d];
     }
@@ -1284,9 +1286,84 @@ static int score_lexicon(const igc_engine *e, const igc_ksic_match *km, scoring 
     return 0;
 }
 
+/* The dense products of a block of inputs (igc_engine_batch_new), and one input's
+ * slot of them. */
+struct igc_engine_batch {
+    const igc_engine *e;
+    unsigned long gen;      /* e's exemplars (their per-item sums) when made */
+    size_t nvec, ncs;       /* e's item sentences and cases when made */
+    size_t n;
+    float *qv;              /* [n][dim] */
+    unsigned char *has_qv;  /* [n]: its text encoded (else the products are unused) */
+    float *item, *cs;       /* [n][nvec], [n][ncs] */
+    float *csum, *isum;     /* [n][nitems] each */
+};
+
+typedef struct {
+    const float *qv, *item, *cs, *csum, *isum;
+    int has_qv;
+} dense_pre;
+
+static dense_pre batch_slot(const igc_engine_batch *b, size_t i) {
+    const igc_engine *e = b->e;
+    size_t ni = e->tx->nitems, d = (size_t)e->enc->dim;
+    return (dense_pre){b->qv + i * d, b->item ? b->item + i * e->nvec : NULL, b->cs ? b->cs + i * e->ncs : NULL,
+                       b->csum ? b->csum + i * ni : NULL, b->isum ? b->isum + i * ni : NULL, b->has_qv[i]};
+}
+
+void igc_engine_batch_free(igc_engine_batch *b) {
+    if (!b) return;
+    free(b->qv), free(b->has_qv), free(b->item), free(b->cs), free(b->csum), free(b->isum);
+    free(b);
+}
+
+int igc_engine_batch_new(const igc_engine *e, const igc_engine_input *in, size_t n, igc_engine_batch **out) {
+    *out = NULL;
+    if (!e || (n && !in)) return IGC_EINVAL;
+    igc_engine_batch *b = calloc(1, sizeof *b);
+    if (!b) return IGC_ENOMEM;
+    b->e = e;
+    b->gen = e->gen, b->nvec = e->nvec, b->ncs = e->ncs;
+    b->n = n;
+    if (!e->has_enc || !n) {
+        *out = b; /* nothing dense to do: classifications compute what they need */
+        return 0;
+    }
+    size_t d = (size_t)e->enc->dim, ni = e->tx->nitems;
+    b->qv = calloc(n * d, sizeof *b->qv);
+    b->has_qv = calloc(n, 1);
+    if (e->nvec) b->item = malloc(n * e->nvec * sizeof *b->item);
+    if (e->ncs) b->cs = malloc(n * e->ncs * sizeof *b->cs);
+    if (e->ncs) b->csum = malloc(n * ni * sizeof *b->csum);
+    if (e->isum) b->isum = malloc(n * ni * sizeof *b->isum);
+    int rc = !b->qv || !b->has_qv || (e->nvec && !b->item) || (e->ncs && (!b->cs || !b->csum)) ||
+                     (e->isum && !b->isum)
+                 ? IGC_ENOMEM
+                 : 0;
+    /* each query encoded as score_items encodes it */
+    for (size_t i = 0; i < n && !rc; i++) {
+        query q;
+        if ((rc = query_build(&in[i], &q))) break;
+        b->has_qv[i] = encode(e, &q.w, b->qv + i * d, NULL) == 0;
+        query_free(&q);
+    }
+    if (!rc) {
+        if (b->item) dot_rows(e->item_vecs, e->nvec, d, b->qv, n, b->item);
+        if (b->cs) dot_rows(e->cs_vecs, e->ncs, d, b->qv, n, b->cs);
+        if (b->csum) dot_rows(e->csum, ni, d, b->qv, n, b->csum);
+        if (b->isum) dot_rows(e->isum, ni, d, b->qv, n, b->isum);
+    }
+    if (rc) {
+        igc_engine_batch_free(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
 /* The case dictionary: label shares among the nearest cases by BM25 and by
  * cosine, and the mean cosine with each item's cases. */
-static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
+static int score_cases(const igc_engine *e, const float *qv, const dense_pre *pre, scoring *sc) {
     size_t ni = e->tx->nitems, kk = (size_t)e->p.knn_k + 1, d = e->has_enc ? (size_t)e->enc->dim : 0;
     nb *ln = calloc(kk, sizeof *ln), *dn = calloc(kk, sizeof *dn);
     lex_hit *top = malloc(kk * sizeof *top);
@@ -1305,15 +1382,15 @@ static int score_cases(const igc_engine *e, const float *qv, scoring *sc) {
     for (size_t i = 0; i < ni && wl > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_CASE_LEX] = (float)(votes[i] / wl);
     sc->na[IGC_NA_CASE] = na_l;
     if (qv) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)e->ncs, (blasint)d, 1.0f, e->cs_vecs, (blasint)d, qv, 1,
-                    0.0f, sims, 1);
+        if (pre) memcpy(sims, pre->cs, e->ncs * sizeof *sims);
+        else dot_rows(e->cs_vecs, e->ncs, d, qv, 1, sims);
         select_top(sims, e->ncs, kk - 1, dn, &ndn);
         memset(votes, 0, (ni + e->tx->nfields) * sizeof *votes);
         double wd = vote(e, e->cs, dn, ndn, votes, &na_d);
         for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_CASE_KNN] = (float)(votes[i] / wd);
         sc->na[IGC_NA_CASE] = (na_l + na_d) / 2;
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)ni, (blasint)d, 1.0f, e->csum, (blasint)d, qv, 1, 0.0f,
-                    sims, 1);
+        if (pre) memcpy(sims, pre->csum, ni * sizeof *sims);
+        else dot_rows(e->csum, ni, d, qv, 1, sims);
         for (size_t i = 0; i < ni; i++)
             if (e->cw[i] > 0) sc->feat[i * IGC_FT_N + IGC_FT_CASE_PROTO] = sims[i] / e->cw[i];
     }
@@ -1322,8 +1399,9 @@ done:
     return rc;
 }
 
-static int score_items(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
-                       igc_ksic_match *km, scoring *sc) {
+/* pre: the dense products already made for this input in a batch, or NULL. */
+static int score_items(const igc_engine *e, const igc_engine_input *in, const dense_pre *pre, const char *exclude_key,
+                       int retrain_text, igc_ksic_match *km, scoring *sc) {
     memset(sc, 0, sizeof *sc);
     const igc_engine_params *p = &e->p;
     const igc_taxonomy *t = e->tx;
@@ -1358,15 +1436,20 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         sc->na[IGC_NA_LEX] = log1p(sc->lex_max);
     }
     /* dense */
-    have_qv = e->has_enc && encode(e, &sc->q.w, qv, NULL) == 0;
+    if (pre && e->has_enc) {
+        memcpy(qv, pre->qv, (size_t)e->enc->dim * sizeof *qv);
+        have_qv = pre->has_qv;
+    } else {
+        have_qv = e->has_enc && encode(e, &sc->q.w, qv, NULL) == 0;
+    }
     if (have_qv && p->use[IGC_SIG_DENSE] && e->nvec) {
         float *sims = malloc(e->nvec * sizeof *sims);
         if (!sims) {
             rc = IGC_ENOMEM;
             goto done;
         }
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)e->nvec, e->enc->dim, 1.0f, e->item_vecs, e->enc->dim, qv,
-                    1, 0.0f, sims, 1);
+        if (pre) memcpy(sims, pre->item, e->nvec * sizeof *sims);
+        else dot_rows(e->item_vecs, e->nvec, (size_t)e->enc->dim, qv, 1, sims);
         /* an item's vectors are contiguous: its best one, then the best of all */
         double dmax = 0;
         for (size_t i = 0; i < ni; i++) {
@@ -1397,7 +1480,8 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
         if (!rc) rc = left_out(e, skip, in->owner, &excl, &nexcl);
         if (!rc) rc = lex_top_k(e->ex_lex, &sc->q.f, sc->q.fw, kk - 1, excl, nexcl, top, &ntop);
         if (!rc) neighbours_lexical(top, ntop, ln, &nln);
-        if (!rc) rc = prototypes(e, have_qv ? qv : NULL, &sc->q, top, ntop, excl, nexcl, self, sc->feat);
+        if (!rc) rc = prototypes(e, have_qv ? qv : NULL, pre ? pre->isum : NULL, &sc->q, top, ntop, excl, nexcl, self,
+                                    sc->feat);
         free(top), free(excl);
         if (rc) goto done;
         double wd = vote(e, e->ex, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
@@ -1440,7 +1524,7 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const ch
     }
     if (!rc && p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, self, sc);
     if (!rc && p->use[IGC_SIG_LEXICON]) rc = score_lexicon(e, km, sc);
-    if (!rc && p->use[IGC_SIG_CASES] && e->ncs) rc = score_cases(e, have_qv ? qv : NULL, sc);
+    if (!rc && p->use[IGC_SIG_CASES] && e->ncs) rc = score_cases(e, have_qv ? qv : NULL, pre, sc);
 done:
     free(tmp), free(votes), free(fvotes);
     if (have_qv && !rc) sc->qv = qv;
@@ -1453,7 +1537,7 @@ int igc_engine_features(const igc_engine *e, const igc_engine_input *in, const c
                         double *na) {
     scoring sc;
     igc_ksic_match km;
-    int rc = score_items(e, in, exclude_key, 1, &km, &sc);
+    int rc = score_items(e, in, NULL, exclude_key, 1, &km, &sc);
     if (rc) return rc;
     memcpy(feat, sc.feat, e->tx->nitems * IGC_FT_N * sizeof *feat);
     memcpy(na, sc.na, sizeof sc.na);
@@ -1774,22 +1858,33 @@ static int explain_basis(const igc_engine *e, const struct igc_engine_why *why, 
     return 0;
 }
 
-static int classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
-                    int flags, igc_engine_result *r);
+static int classify(const igc_engine *e, const igc_engine_input *in, const dense_pre *pre, const char *exclude_key,
+                    int retrain_text, int flags, igc_engine_result *r);
 
 int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key,
                         igc_engine_result *r) {
-    return classify(e, in, exclude_key, 1, 0, r);
+    return classify(e, in, NULL, exclude_key, 1, 0, r);
 }
 
 int igc_engine_classify_ex(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int flags,
                            igc_engine_result *r) {
-    return classify(e, in, exclude_key, 1, flags, r);
+    return classify(e, in, NULL, exclude_key, 1, flags, r);
+}
+
+int igc_engine_classify_in(const igc_engine *e, const igc_engine_input *in, const igc_engine_batch *b, size_t i,
+                           const char *exclude_key, int flags, igc_engine_result *r) {
+    if (!b) return classify(e, in, NULL, exclude_key, !(flags & IGC_ENGINE_STORED), flags, r);
+    if (b->e != e || i >= b->n) return IGC_EINVAL;
+    /* an exemplar or case added since: the products are not this engine's any more */
+    if (b->gen != e->gen || b->nvec != e->nvec || b->ncs != e->ncs) return IGC_ESTATE;
+    dense_pre pre;
+    if (e->has_enc) pre = batch_slot(b, i);
+    return classify(e, in, e->has_enc ? &pre : NULL, exclude_key, !(flags & IGC_ENGINE_STORED), flags, r);
 }
 
 int igc_engine_classify_stored(const igc_engine *e, const igc_engine_input *in, const char *key,
                                igc_engine_result *r) {
-    return classify(e, in, key, 0, 0, r);
+    return classify(e, in, NULL, key, 0, 0, r);
 }
 
 int igc_engine_result_basis(const igc_engine *e, igc_engine_result *r, size_t c) {
@@ -1799,13 +1894,13 @@ int igc_engine_result_basis(const igc_engine *e, igc_engine_result *r, size_t c)
     return explain_basis(e, r->why, r, c);
 }
 
-static int classify(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int retrain_text,
-                    int flags, igc_engine_result *r) {
+static int classify(const igc_engine *e, const igc_engine_input *in, const dense_pre *pre, const char *exclude_key,
+                    int retrain_text, int flags, igc_engine_result *r) {
     memset(r, 0, sizeof *r);
     const igc_engine_params *p = &e->p;
     size_t ni = e->tx->nitems;
     scoring sc;
-    int rc = score_items(e, in, exclude_key, retrain_text, &r->ksic, &sc);
+    int rc = score_items(e, in, pre, exclude_key, retrain_text, &r->ksic, &sc);
     if (rc) return rc;
     double *prob = calloc(ni, sizeof *prob);
     float *lexc = calloc(sc.q.f.n + 1, sizeof *lexc);
@@ -1869,7 +1964,8 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
     /* Unsure: the applicability decision is close, or an applicable answer's best item
      * has little probability: an operating point igc tune chooses on history. */
     r->needs_review = fabs(r->p_applicable - p->apply_threshold) < p->review_margin ||
-                      (r->applicable && r->cands[0].score < p->review_min_score);    /* neighbours and explanations */
+                      (r->applicable && r->cands[0].score < p->review_min_score);
+    /* neighbours and explanations */
     for (size_t j = 0; j < sc.nnb && r->nneighbors < IGC_ENGINE_MAX_NEIGHBORS; j++) {
         const exemplar *x = &e->ex[sc.nbs[j].idx];
         igc_engine_neighbor *n = &r->neighbors[r->nneighbors++];
@@ -1879,6 +1975,7 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
         n->none_reason = x->none_reason;
         n->sim = sc.nbs[j].sim;
     }
+    if (flags & IGC_ENGINE_NO_EXPLAIN) goto done;
     size_t nqw = query_weights(e, &sc.q, qw);
     /* what 분류근거 needs, kept with the result (qw moved, the neighbours copied) */
     struct igc_engine_why *why = calloc(1, sizeof *why);
@@ -1909,8 +2006,8 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const char 
             size_t best = e->item_vec0[ii];
             double bs = -2;
             /* The sentence of largest dot product summed in double, in sentence order,
-             * ties to the first. Only those whose BLAS cosine is within the float
-             * rounding of the best BLAS cosine can be it (a float dot of d terms is
+             * ties to the first. Only those whose float cosine is within the float
+             * rounding of the best float cosine can be it (a float dot of d terms is
              * off by at most d 2^-24 |q| |x|): the others are not summed again. */
             float fmax = -INFINITY;
             for (size_t v = e->item_vec0[ii]; sc.sims && v < e->item_vec0[ii + 1]; v++)

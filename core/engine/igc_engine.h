@@ -221,9 +221,29 @@ int igc_engine_classify(const igc_engine *e, const igc_engine_input *in, const c
  * and written by igc_engine_result_basis() for the ones shown (the rest of the answer,
  * keywords included, is complete and the same). */
 #define IGC_ENGINE_DEFER_BASIS 1
+/* STORED (igc_engine_classify_in only): exclude_key is the input's own stored exemplar,
+ * classified again as igc_engine_classify_stored does. */
+#define IGC_ENGINE_STORED 2
+/* NO_EXPLAIN: no keywords, terms or 분류근거 (what re-classification, which keeps only
+ * the codes, scores and applicability, does not read); the rest the same. */
+#define IGC_ENGINE_NO_EXPLAIN 4
 /* igc_engine_classify with flags. */
 int igc_engine_classify_ex(const igc_engine *e, const igc_engine_input *in, const char *exclude_key, int flags,
                            igc_engine_result *r);
+/* The dense part of n classifications done together: each input's sentence vector and
+ * its dot products with every item sentence, case and per-item sum, each matrix read
+ * once for the block instead of once per input (batch work: `igc classify`). The
+ * products are summed as a lone classification sums them, so the answers are the same
+ * bits. The batch belongs to e: hold e (a reference) until it is freed. */
+typedef struct igc_engine_batch igc_engine_batch;
+int igc_engine_batch_new(const igc_engine *e, const igc_engine_input *in, size_t n, igc_engine_batch **out);
+/* Frees a batch. NULL is fine. */
+void igc_engine_batch_free(igc_engine_batch *b);
+/* igc_engine_classify_ex of in, which is input i of batch b (made on e), or alone when
+ * b is NULL; IGC_EINVAL when b is another engine's or i is past its end, IGC_ESTATE when
+ * e gained or lost an exemplar or case since b was made (make it again, or pass NULL). */
+int igc_engine_classify_in(const igc_engine *e, const igc_engine_input *in, const igc_engine_batch *b, size_t i,
+                           const char *exclude_key, int flags, igc_engine_result *r);
 /* Writes candidate c's 분류근거 (r->cands[c].basis) when the classification deferred it;
  * 0 at once when it is there. e is the engine that classified, unchanged since (the
  * caller still holds it as it did for the classification). */

@@ -1660,6 +1660,96 @@ TEST(dense_neighbours_past_left_out_ones) {
     igc_engine_unref(e);
 }
 
+/* A batch's classifications answer bit for bit as lone ones (stored judgments too,
+ * their own left out), whatever the block size and the slot, with cases in the engine
+ * (every product the batch makes is read); a
+ * batch is refused by another engine, past its end, and once an exemplar came in. */
+TEST(batch_matches_lone) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *e = build(&g_tenc, NULL, -1, 0);
+    REQUIRE(e);
+    size_t ncases = 0;
+    for (size_t i = 0; i < g_nrows; i += 5) {
+        char key[64];
+        snprintf(key, sizeof key, "case:%s", g_rows[i].uid);
+        igc_exemplar x = row_exemplar(&g_rows[i]);
+        x.key = key;
+        ncases += igc_engine_add_case(e, &x) == 0;
+    }
+    REQUIRE(ncases > 100);
+    REQUIRE(igc_engine_commit(e) == 0);
+    const size_t sizes[] = {1, 7, 40};
+    size_t compared = 0, differ = 0, keywords = 0;
+    for (size_t si = 0; si < 3; si++) {
+        size_t n = sizes[si];
+        igc_engine_input in[40];
+        const row *rw[40];
+        for (size_t k = 0; k < n; k++) rw[k] = &g_rows[(k * 37 + si * 11) % g_nrows], in[k] = row_input(rw[k]);
+        in[n - 1] = (igc_engine_input){.main_product = "", .ksic_code = "28202"}; /* nothing to encode */
+        igc_engine_batch *b;
+        REQUIRE(igc_engine_batch_new(e, in, n, &b) == 0);
+        /* in another order than the batch's */
+        for (size_t k = n; k-- > 0;) {
+            igc_engine_result lone, batched;
+            int ra = igc_engine_classify(e, &in[k], NULL, &lone), rb = igc_engine_classify_in(e, &in[k], b, k, NULL, 0, &batched);
+            CHECK_EQ_INT(rb, ra);
+            if (!ra && !rb) {
+                differ += !same_result(&lone, &batched);
+                compared++;
+            }
+            if (!ra) igc_engine_result_free(&lone);
+            if (!rb) igc_engine_result_free(&batched);
+            if (k == n - 1) continue;
+            /* a stored judgment classified again, as the re-classification job does */
+            ra = igc_engine_classify_stored(e, &in[k], rw[k]->uid, &lone);
+            rb = igc_engine_classify_in(e, &in[k], b, k, rw[k]->uid, IGC_ENGINE_STORED, &batched);
+            CHECK_EQ_INT(rb, ra);
+            if (!ra && !rb) {
+                differ += !same_result(&lone, &batched);
+                compared++;
+            }
+            if (!ra) igc_engine_result_free(&lone);
+            if (!rb) igc_engine_result_free(&batched);
+        }
+        igc_engine_result r;
+        CHECK_EQ_INT(igc_engine_classify_in(e, &in[0], b, n, NULL, 0, &r), IGC_EINVAL);
+        CHECK_EQ_INT(igc_engine_classify_in(full_enc(), &in[0], b, 0, NULL, 0, &r), IGC_EINVAL);
+        /* no batch: alone; without explanations: the same codes, scores and flags */
+        igc_engine_result lone, brief;
+        REQUIRE(igc_engine_classify(e, &in[0], NULL, &lone) == 0);
+        REQUIRE(igc_engine_classify_in(e, &in[0], NULL, 0, NULL, 0, &r) == 0);
+        differ += !same_result(&lone, &r);
+        igc_engine_result_free(&r);
+        REQUIRE(igc_engine_classify_in(e, &in[0], b, 0, NULL, IGC_ENGINE_NO_EXPLAIN, &brief) == 0);
+        CHECK(brief.ncands == lone.ncands && brief.applicable == lone.applicable &&
+              brief.needs_review == lone.needs_review && brief.nneighbors == lone.nneighbors && !brief.why);
+        for (size_t c = 0; c < brief.ncands && c < lone.ncands; c++) {
+            CHECK(brief.cands[c].item == lone.cands[c].item && brief.cands[c].score == lone.cands[c].score);
+            CHECK(!brief.cands[c].nkeywords && !brief.cands[c].basis && !brief.cands[c].nterms);
+            keywords += lone.cands[c].nkeywords;
+        }
+        CHECK_EQ_INT(igc_engine_result_basis(e, &brief, 0), IGC_ESTATE);
+        igc_engine_result_free(&lone);
+        igc_engine_result_free(&brief);
+        igc_engine_batch_free(b);
+    }
+    CHECK(compared >= 90);
+    CHECK(keywords > 0); /* the lone answers had what the brief ones leave out */
+    CHECK_EQ_INT(differ, 0);
+    /* made before an exemplar came in: its per-item sums are stale */
+    igc_engine_input one = row_input(&g_rows[3]);
+    igc_engine_batch *b;
+    REQUIRE(igc_engine_batch_new(e, &one, 1, &b) == 0);
+    igc_exemplar x = row_exemplar(&g_rows[3]);
+    x.key = "test:late";
+    REQUIRE(igc_engine_add_exemplar(e, &x) == 0);
+    igc_engine_result r;
+    CHECK_EQ_INT(igc_engine_classify_in(e, &one, b, 0, NULL, 0, &r), IGC_ESTATE);
+    igc_engine_batch_free(b);
+    igc_engine_batch_free(NULL);
+    igc_engine_unref(e);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_first),
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
@@ -1669,4 +1759,4 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
               TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner),
-              TEST_ENTRY(dense_neighbours_past_left_out_ones))
+              TEST_ENTRY(dense_neighbours_past_left_out_ones), TEST_ENTRY(batch_matches_lone))
