@@ -334,6 +334,7 @@ typedef struct {
     size_t n;
     atomic_size_t next;
     int csv;
+    size_t block; /* rows a worker takes at a time */
 } cbatch;
 
 /* A classified row's output line: its answer res (taken), or its error. */
@@ -407,14 +408,17 @@ static void classify_rows(igc_app *a, crow *rows, size_t n, int csv) {
 
 static void *classify_worker(void *arg) {
     cbatch *b = arg;
-    for (size_t i; (i = atomic_fetch_add(&b->next, CLI_BLOCK)) < b->n;)
-        classify_rows(b->a, &b->rows[i], b->n - i < CLI_BLOCK ? b->n - i : CLI_BLOCK, b->csv);
+    for (size_t i; (i = atomic_fetch_add(&b->next, b->block)) < b->n;)
+        classify_rows(b->a, &b->rows[i], b->n - i < b->block ? b->n - i : b->block, b->csv);
     return NULL;
 }
 
 /* Classifies rows[0..n) on `threads` threads (the calling one included). */
 static void classify_batch(igc_app *a, crow *rows, size_t n, int csv, int threads) {
-    cbatch b = {a, rows, n, 0, csv};
+    /* blocks small enough that every thread gets several (a short file is not left to
+     * one thread), at most CLI_BLOCK */
+    size_t block = n / ((size_t)threads * 4);
+    cbatch b = {a, rows, n, 0, csv, block < 1 ? 1 : block > CLI_BLOCK ? CLI_BLOCK : block};
     pthread_t th[IGC_CLI_MAX_THREADS];
     int started = 0;
     for (int t = 1; t < threads && (size_t)t < n; t++)
