@@ -1,4 +1,5 @@
 #include <cblas.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,40 @@ int igc_index_recluster_apply(igc_index *x, igc_index_plan *p) {
     igc_log(IGC_LOG_INFO, "index: %zu vectors re-clustered from %zu into %zu lists", x->ntotal, x->nlist, p->nlist);
     install(x, p->cent, p->lists, p->nlist);
     free(p);
+    return 0;
+}
+
+int igc_index_centroids(const igc_index *x, float **cent, size_t *nlist, size_t *trained_at) {
+    *cent = NULL, *nlist = 0, *trained_at = 0;
+    if (!x->own || !x->ivf || x->untrained || !x->cent || x->nlist < 1) return IGC_ENOTFOUND;
+    size_t sz = x->nlist * (size_t)x->dim;
+    float *c = malloc(sz * sizeof *c);
+    if (!c) return IGC_ENOMEM;
+    memcpy(c, x->cent, sz * sizeof *c);
+    *cent = c, *nlist = x->nlist, *trained_at = x->trained_at;
+    return 0;
+}
+
+int igc_index_recluster_with(igc_index *x, const float *cent, size_t nlist, size_t trained_at) {
+    if (!x->own || !x->ivf || x->untrained) return IGC_ESTATE;
+    if (!cent || nlist < 1 || nlist > x->ntotal || trained_at > x->ntotal || trained_at < nlist) return IGC_EINVAL;
+    size_t sz = nlist * (size_t)x->dim;
+    for (size_t i = 0; i < sz; i++)
+        if (!isfinite(cent[i])) return IGC_EINVAL;
+    /* the clustering x already has (it trained itself on the same vectors): nothing to do */
+    if (nlist == x->nlist && trained_at == x->trained_at && x->cent && !memcmp(cent, x->cent, sz * sizeof *cent))
+        return 0;
+    float *c = malloc(sz * sizeof *c), *all = gather(x);
+    if (!c || !all) {
+        free(c), free(all);
+        return IGC_ENOMEM;
+    }
+    memcpy(c, cent, sz * sizeof *c);
+    int rc = rebucket(x, all, c, nlist); /* takes c over */
+    free(all);
+    if (rc) return rc;
+    x->trained_at = trained_at; /* as when they were clustered: the next one is due at twice that */
+    igc_log(IGC_LOG_INFO, "index: %zu vectors put in %zu saved lists (clustered at %zu)", x->ntotal, nlist, trained_at);
     return 0;
 }
 

@@ -345,6 +345,8 @@ static int refit(igc_app *a, igc_engine *e) {
         rc = igc_engine_refit_apply(e, r);
         pthread_rwlock_unlock(&a->engine_rw);
         igc_engine_refit_free(r); /* what it replaced, once the readers are back */
+        /* a re-clustering (the judgments doubled) kept for the next start */
+        if (!rc) igc_app_index_save(a, e);
     }
     pthread_mutex_unlock(&a->engine_wmu);
     return rc;
@@ -355,8 +357,20 @@ int igc_app_load_exemplars(igc_app *a, size_t *n) {
     size_t k = 0;
     int rc = a->store ? igc_store_stat(a->store, &st) : 0;
     if (!rc && a->store) rc = scan_store(a, a->engine, st.exemplars, &k);
+    if (!rc && a->store) {
+        /* the last clustering, kept in the store: the commit need not do it again */
+        pthread_mutex_lock(&a->engine_wmu);
+        int irc = igc_app_index_restore(a, a->engine);
+        pthread_mutex_unlock(&a->engine_wmu);
+        if (irc == IGC_ENOMEM) rc = irc;
+    }
     if (!rc) rc = igc_engine_commit(a->engine);
     if (!rc) a->engine_dirty = 0;
+    if (!rc) { /* failure logged: the next start clusters again */
+        pthread_mutex_lock(&a->engine_wmu);
+        igc_app_index_save(a, a->engine);
+        pthread_mutex_unlock(&a->engine_wmu);
+    }
     if (n) *n = k;
     return rc;
 }
@@ -475,5 +489,10 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
     }
     igc_rows_close(rows);
     if (rc >= 0) rc = igc_engine_commit(a->engine);
+    if (rc >= 0) { /* the clustering the commit may have made, for the next start */
+        pthread_mutex_lock(&a->engine_wmu);
+        igc_app_index_save(a, a->engine);
+        pthread_mutex_unlock(&a->engine_wmu);
+    }
     return rc < 0 ? rc : 0;
 }

@@ -103,6 +103,7 @@ typedef struct igc_app {
     igc_store *store;          /* NULL unless opened */
     char loaded_at[21];
     int engine_dirty;          /* exemplars added since the last igc_engine_commit() */
+    size_t index_saved_nlist, index_saved_at; /* the index clustering saved (centroids.c) */
     size_t store_exemplars;    /* the store's exemplar count when last synced */
     /* index-term dictionary reloads (core/app/lexicon.c): lexicon and these fields are
      * read and swapped under lexicon_lock */
@@ -351,6 +352,17 @@ cJSON *igc_req_company_json(const igc_req *r);
 cJSON *igc_req_tech_json(const igc_req *r);
 /* {error:{code,message,fields}} */
 cJSON *igc_verr_json(const igc_verr *e);
+
+/* ---- the past judgments' index centroids beside the store (centroids.c) ---- */
+/* Puts e's past judgments in the lists of the centroids saved in <db>/index-centroids.bin
+ * (after they are added, before the commit), so the commit need not cluster them again.
+ * 0 when used; IGC_ENOTFOUND when none are saved, IGC_ESTATE when they are for another
+ * model or index kind, other codes (logged) when they are unreadable: e then clusters as
+ * before. */
+int igc_app_index_restore(igc_app *a, igc_engine *e);
+/* Saves e's index centroids there when they are not yet (after a clustering); 0 when
+ * there is nothing to save. The caller is e's only writer (holds engine_wmu). */
+int igc_app_index_save(igc_app *a, const igc_engine *e);
 
 /* ---- classification ---- */
 /* Runs engine and rules on a validated request; returns the answer object

@@ -834,6 +834,15 @@ size_t igc_engine_exemplar_count(const igc_engine *e) { return e->nex - e->noff;
 igc_taxonomy *igc_engine_taxonomy(const igc_engine *e) { return e->tx; }
 const igc_engine_params *igc_engine_get_params(const igc_engine *e) { return &e->p; }
 const char *igc_engine_version(const igc_engine *e) { return e->version; }
+int igc_engine_index_centroids(const igc_engine *e, float **cent, size_t *nlist, size_t *trained_at) {
+    *cent = NULL, *nlist = 0, *trained_at = 0;
+    return e->ex_vidx ? igc_index_centroids(e->ex_vidx, cent, nlist, trained_at) : IGC_ENOTFOUND;
+}
+
+int igc_engine_index_seed(igc_engine *e, const float *cent, size_t nlist, size_t trained_at) {
+    return e->ex_vidx ? igc_index_recluster_with(e->ex_vidx, cent, nlist, trained_at) : IGC_ESTATE;
+}
+
 const char *igc_engine_index_desc(const igc_engine *e) { return e->ex_vidx ? igc_index_describe(e->ex_vidx) : "none"; }
 size_t igc_engine_label_count(const igc_engine *e, const igc_tx_item *it) {
     return it ? e->nlabel[it - e->tx->items] : 0;

@@ -197,6 +197,14 @@ igc_lexicon *igc_engine_lexicon_ref(const igc_engine *e);
  * already found as a neighbour and counted in priors before this; call it after a
  * batch (about 18 ms at 10,000 exemplars: `igc-bench`). */
 int igc_engine_commit(igc_engine *e);
+/* The past judgments' index's centroids and its size when they were clustered, to be
+ * saved (igc_index_centroids); IGC_ENOTFOUND when it has none. */
+int igc_engine_index_centroids(const igc_engine *e, float **cent, size_t *nlist, size_t *trained_at);
+/* Puts the past judgments' vectors in the lists of saved centroids instead of clustering
+ * them (igc_index_recluster_with): after adding them, before igc_engine_commit, which
+ * then clusters only if they have doubled since trained_at. Same single-writer rule as
+ * igc_engine_add_exemplar. */
+int igc_engine_index_seed(igc_engine *e, const float *cent, size_t nlist, size_t trained_at);
 /* igc_engine_commit in two steps, so that the long part (about 0.3 s at 100,000
  * exemplars) runs while other threads classify: prepare only reads the engine (run it
  * where adds and removes cannot happen, e.g. under the caller's read lock) and computes

@@ -304,6 +304,61 @@ TEST(ivf_recluster_built_aside) {
     free(base);
 }
 
+/* Centroids saved from a clustering and given to another index of the same vectors
+ * make the same lists: every search answers as in the index that clustered, with no
+ * clustering of its own, and the next one is due as it was there. Centroids that do
+ * not fit are refused and leave the index as it was. */
+TEST(ivf_saved_centroids) {
+    enum { D = 8, N = 9000, NQ = 200, K = 5 };
+    float *base = random_vecs(N, D), *q = random_vecs(NQ, D);
+    REQUIRE(base && q);
+    igc_index_opts o = {"IVF16,Flat", 0, "nprobe=2", 1};
+    igc_index *x = NULL, *y = NULL;
+    REQUIRE(igc_index_new(D, &o, &x) == 0);
+    REQUIRE(igc_index_new(D, &o, &y) == 0);
+    float *cent;
+    size_t nlist, at;
+    CHECK_EQ_INT(igc_index_centroids(x, &cent, &nlist, &at), IGC_ENOTFOUND); /* untrained */
+    CHECK_EQ_INT(igc_index_recluster_with(y, base, 1, 1), IGC_ESTATE);
+    /* in parts, so that the lists are trained at 4,200 and due for more at 8,400 */
+    for (size_t i = 0; i < N; i += 600) {
+        REQUIRE(igc_index_add(x, base + i * D, N - i < 600 ? N - i : 600) == 0);
+        REQUIRE(igc_index_add(y, base + i * D, N - i < 600 ? N - i : 600) == 0);
+    }
+    igc_index_plan *p = NULL;
+    REQUIRE(igc_index_recluster_prepare(x, &p) == 0);
+    REQUIRE(p != NULL);
+    REQUIRE(igc_index_recluster_apply(x, p) == 0);
+    REQUIRE(igc_index_centroids(x, &cent, &nlist, &at) == 0);
+    CHECK(nlist > 16);
+    CHECK_EQ_INT(at, N);
+    const char *before = igc_strdup(igc_index_describe(y));
+    /* refused: more lists than vectors, a clustering size past the index's, not finite */
+    CHECK_EQ_INT(igc_index_recluster_with(y, cent, N + 1, N), IGC_EINVAL);
+    CHECK_EQ_INT(igc_index_recluster_with(y, cent, nlist, N + 1), IGC_EINVAL);
+    float keep = cent[3];
+    cent[3] = NAN;
+    CHECK_EQ_INT(igc_index_recluster_with(y, cent, nlist, at), IGC_EINVAL);
+    cent[3] = keep;
+    CHECK_EQ_STR(igc_index_describe(y), before);
+    REQUIRE(igc_index_recluster_with(y, cent, nlist, at) == 0);
+    CHECK_EQ_STR(igc_index_describe(y), igc_index_describe(x));
+    float sx[NQ * K], sy[NQ * K];
+    int64_t ix[NQ * K], iy[NQ * K];
+    REQUIRE(igc_index_search(x, q, NQ, K, sx, ix) == 0);
+    REQUIRE(igc_index_search(y, q, NQ, K, sy, iy) == 0);
+    CHECK(memcmp(ix, iy, sizeof ix) == 0);
+    CHECK(memcmp(sx, sy, sizeof sx) == 0);
+    /* as clustered at N: nothing due until twice that */
+    REQUIRE(igc_index_recluster_prepare(y, &p) == 0);
+    CHECK(p == NULL);
+    free((void *)before);
+    free(cent);
+    igc_index_free(x);
+    igc_index_free(y);
+    free(base), free(q);
+}
+
 TEST(bad_arguments_are_errors) {
     igc_index *x = (igc_index *)1;
     igc_index_opts o = {"NotAnIndexType,,", 0};
@@ -358,5 +413,5 @@ IGC_TEST_MAIN(TEST_ENTRY(flat_matches_brute_force), TEST_ENTRY(ids_follow_insert
               TEST_ENTRY(k_larger_than_size), TEST_ENTRY(ivf_below_training_threshold_is_exact),
               TEST_ENTRY(ivf_empty_search_finds_nothing), TEST_ENTRY(ivf_trains_past_threshold),
               TEST_ENTRY(ivf_probing_every_list_is_exact), TEST_ENTRY(ivf_reclusters_as_it_grows),
-              TEST_ENTRY(ivf_recluster_built_aside),
+              TEST_ENTRY(ivf_recluster_built_aside), TEST_ENTRY(ivf_saved_centroids),
               TEST_ENTRY(bad_arguments_are_errors), TEST_ENTRY(describe_and_gpu_choice))

@@ -802,6 +802,96 @@ TEST(command_help_and_rules_count) {
     CHECK(file_has(err, "no model at") && !file_has(err, "cannot read model"));
 }
 
+/* The past judgments' index clustering is kept beside the store: a start puts the
+ * judgments in the saved lists instead of clustering them, with the same answers; a
+ * damaged file is said, not used (the answers the same, from a fresh clustering) and
+ * written again. Needs past judgments enough to re-cluster (15,360: past twice the
+ * first training, into half as many lists again as its 64) and the trained model. */
+TEST(index_centroids_kept) {
+    REQUIRE(setup());
+    const char *model = IGC_TEST_BINARY_DIR "/model/igc-embed.bin";
+    struct stat sb;
+    if (stat(model, &sb) != 0) {
+        fprintf(stderr, "  skipped: %s does not exist (build the 'model' target to train it)\n", model);
+        return;
+    }
+    char rows[PATH_MAX + 16], db2[PATH_MAX + 16], cent[PATH_MAX + 48], err[PATH_MAX + 16];
+    char out[4][PATH_MAX + 16], errs[4][PATH_MAX + 16]; /* run_wait appends: a log per run */
+    snprintf(rows, sizeof rows, "%s/hist8.csv", tmp);
+    snprintf(db2, sizeof db2, "%s/db-cent", tmp);
+    snprintf(cent, sizeof cent, "%s/index-centroids.bin", db2);
+    snprintf(err, sizeof err, "%s/cent.err", tmp);
+    for (int i = 0; i < 4; i++) {
+        snprintf(out[i], sizeof out[i], "%s/cent%d.jsonl", tmp, i);
+        snprintf(errs[i], sizeof errs[i], "%s/cent%d.err", tmp, i);
+    }
+    /* the history eight times over under new uids: 15,736 judgments */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/labeled/history.csv", igc_test_data_dir());
+    igc_csv *c;
+    REQUIRE(igc_csv_open(path, &c) == 0);
+    char **f;
+    size_t nf;
+    REQUIRE(igc_csv_next(c, &f, &nf) == 1);
+    int cu = igc_csv_col(c, "uid");
+    REQUIRE(cu >= 0);
+    igc_buf head = {0}, body = {0};
+    for (size_t i = 0; i < nf; i++) igc_buf_puts(&head, i ? "," : ""), igc_csv_field(&head, f[i]);
+    igc_buf_puts(&head, "\n");
+    size_t n = 0;
+    while (igc_csv_next(c, &f, &nf) == 1) {
+        for (int k = 0; k < 8; k++) {
+            char uid[96];
+            snprintf(uid, sizeof uid, "%s-%d", f[cu], k);
+            for (size_t i = 0; i < nf; i++) igc_buf_puts(&body, i ? "," : ""), igc_csv_field(&body, (int)i == cu ? uid : f[i]);
+            igc_buf_puts(&body, "\n");
+        }
+        n++;
+    }
+    igc_csv_close(c);
+    igc_buf_append(&head, body.data, body.len);
+    REQUIRE(write_text(rows, head.data, head.len) == 0);
+    igc_buf_free(&head), igc_buf_free(&body);
+    CHECK(n * 8 > 15360);
+    const char *imp[] = {"history", "import", rows, "--db", db2, "--model", model, "--params", "none",
+                         "--data", igc_test_data_dir(), NULL};
+    REQUIRE(run_igc(imp, NULL, err) == 0);
+    CHECK(file_has(err, "re-clustered")); /* the import's clustering, kept */
+    CHECK(stat(cent, &sb) == 0 && sb.st_size > 1000);
+    const char *cls[] = {"classify", "--in", in20, "--out", NULL, "--db", db2, "--model", model, "--params", "none",
+                         "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", "--log-level", "1", NULL};
+    for (int i = 0; i < 2; i++) {
+        cls[4] = out[i];
+        REQUIRE(run_igc(cls, NULL, errs[i]) == 0);
+        CHECK(file_has(errs[i], "saved lists"));
+        CHECK(!file_has(errs[i], "re-clustered"));
+    }
+    /* a byte of the centroids changed: refused, clustered again, written again */
+    size_t len;
+    char *t = slurp(cent, &len);
+    REQUIRE(t && len > 1000);
+    t[len / 2] ^= 0x40;
+    REQUIRE(write_text(cent, t, len) == 0);
+    free(t);
+    cls[4] = out[2];
+    REQUIRE(run_igc(cls, NULL, errs[2]) == 0);
+    CHECK(file_has(errs[2], "not used"));
+    CHECK(file_has(errs[2], "re-clustered"));
+    cls[4] = out[3];
+    REQUIRE(run_igc(cls, NULL, errs[3]) == 0);
+    CHECK(file_has(errs[3], "saved lists"));
+    size_t n0;
+    char *a = slurp(out[0], &n0);
+    REQUIRE(a && n0 > 0);
+    for (int i = 1; i < 4; i++) {
+        size_t ni;
+        char *b = slurp(out[i], &ni);
+        CHECK(b && ni == n0 && memcmp(a, b, n0) == 0);
+        free(b);
+    }
+    free(a);
+}
+
 /* igcd on a store without past judgments: a WARN line at start naming the import,
  * and GET /api/v1/status warnings, gone once history arrives. */
 TEST(igcd_warns_without_history) {
@@ -922,4 +1012,4 @@ IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(classify_threads_same_outpu
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
               TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output),
               TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
-              TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target))
+              TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target), TEST_ENTRY(index_centroids_kept))
