@@ -73,8 +73,10 @@ int igc_app_index_restore(igc_app *a, igc_engine *e) {
     }
     if (!rc) rc = igc_engine_index_seed(e, cent, nlist, at);
     if (!rc) a->index_saved_nlist = nlist, a->index_saved_at = at;
+    /* damaged: said; made for a larger store (one restored from a backup, say): expected */
     if (rc && rc != IGC_ESTATE)
-        igc_log(IGC_LOG_WARN, "index: %s not used (%s); clustering again", path, igc_strerror(rc));
+        igc_log(rc == IGC_EINVAL ? IGC_LOG_INFO : IGC_LOG_WARN, "index: %s not used (%s); clustering again", path,
+                igc_strerror(rc));
     free(cent);
     free(data);
     return rc;

@@ -890,6 +890,30 @@ TEST(index_centroids_kept) {
         free(b);
     }
     free(a);
+    /* a store smaller than the one the file was made for (a backup put back, say):
+     * not used, said without a warning, and replaced by the store's own clustering */
+    char db3[PATH_MAX + 16], cent3[PATH_MAX + 48], err3[PATH_MAX + 16], half[PATH_MAX + 16];
+    snprintf(db3, sizeof db3, "%s/db-cent3", tmp);
+    snprintf(cent3, sizeof cent3, "%s/index-centroids.bin", db3);
+    snprintf(err3, sizeof err3, "%s/cent-small.err", tmp);
+    snprintf(half, sizeof half, "%s/hist-half.csv", tmp);
+    t = slurp(rows, &len);
+    REQUIRE(t);
+    size_t cut = 0;
+    for (size_t i = 0, lines = 0; i < len && !cut; i++)
+        if (t[i] == '\n' && ++lines == 1 + 9000) cut = i + 1; /* the header and 9,000 judgments */
+    REQUIRE(cut && write_text(half, t, cut) == 0);
+    free(t);
+    imp[2] = half, imp[4] = db3;
+    REQUIRE(run_igc(imp, NULL, err3) == 0);
+    t = slurp(cent, &len);
+    REQUIRE(t && write_text(cent3, t, len) == 0);
+    free(t);
+    cls[4] = out[0], cls[6] = db3;
+    REQUIRE(run_igc(cls, NULL, err3) == 0);
+    CHECK(file_has(err3, "info  index: ") && file_has(err3, "not used"));
+    CHECK(!file_has(err3, "warn  index: "));
+    CHECK(stat(cent3, &sb) == 0 && (size_t)sb.st_size != len); /* its own 64 lists now */
 }
 
 /* igcd on a store without past judgments: a WARN line at start naming the import,
