@@ -664,4 +664,14 @@ static inline int check_error(const cJSON *body, int status, int want_status, co
     return ok;
 }
 
+/* The trained model of this build, or NULL (said: the test is skipped) when the 'model'
+ * target has not been built. */
+static inline const char *test_model_or_skip(void) {
+    static const char model[] = IGC_TEST_BINARY_DIR "/model/igc-embed.bin";
+    struct stat sb;
+    if (stat(model, &sb) == 0) return model;
+    fprintf(stderr, "  skipped: %s does not exist (build the 'model' target to train it)\n", model);
+    return NULL;
+}
+
 #endif

@@ -809,12 +809,9 @@ TEST(command_help_and_rules_count) {
  * first training, into half as many lists again as its 64) and the trained model. */
 TEST(index_centroids_kept) {
     REQUIRE(setup());
-    const char *model = IGC_TEST_BINARY_DIR "/model/igc-embed.bin";
+    const char *model = test_model_or_skip();
+    if (!model) return;
     struct stat sb;
-    if (stat(model, &sb) != 0) {
-        fprintf(stderr, "  skipped: %s does not exist (build the 'model' target to train it)\n", model);
-        return;
-    }
     char rows[PATH_MAX + 16], db2[PATH_MAX + 16], cent[PATH_MAX + 48], err[PATH_MAX + 16];
     char out[4][PATH_MAX + 16], errs[4][PATH_MAX + 16]; /* run_wait appends: a log per run */
     snprintf(rows, sizeof rows, "%s/hist8.csv", tmp);

@@ -1566,12 +1566,7 @@ TEST(history_import_while_running) {
 
 TEST(classify_default_model) {
     REQUIRE(server());
-    const char *model = IGC_TEST_BINARY_DIR "/model/igc-embed.bin";
-    struct stat sb;
-    if (stat(model, &sb) != 0) {
-        fprintf(stderr, "  skipped: %s does not exist (build the 'model' target to train it)\n", model);
-        return;
-    }
+    if (!test_model_or_skip()) return;
     char db[PATH_MAX + 16], log[PATH_MAX + 32];
     snprintf(db, sizeof db, "%s/db-model", tmp);
     snprintf(log, sizeof log, "%s/igcd-model.log", tmp);

@@ -1660,6 +1660,17 @@ TEST(dense_neighbours_past_left_out_ones) {
     igc_engine_unref(e);
 }
 
+/* Two classifications of one input (return codes ra, rb) compared bit for bit and freed. */
+static void compare_pair(int ra, igc_engine_result *a, int rb, igc_engine_result *b, size_t *differ, size_t *compared) {
+    CHECK_EQ_INT(rb, ra);
+    if (!ra && !rb) {
+        *differ += !same_result(a, b);
+        (*compared)++;
+    }
+    if (!ra) igc_engine_result_free(a);
+    if (!rb) igc_engine_result_free(b);
+}
+
 /* A batch's classifications answer bit for bit as lone ones (stored judgments too,
  * their own left out), whatever the block size and the slot, with cases in the engine
  * (every product the batch makes is read); a
@@ -1691,25 +1702,14 @@ TEST(batch_matches_lone) {
         /* in another order than the batch's */
         for (size_t k = n; k-- > 0;) {
             igc_engine_result lone, batched;
-            int ra = igc_engine_classify(e, &in[k], NULL, &lone), rb = igc_engine_classify_in(e, &in[k], b, k, NULL, 0, &batched);
-            CHECK_EQ_INT(rb, ra);
-            if (!ra && !rb) {
-                differ += !same_result(&lone, &batched);
-                compared++;
-            }
-            if (!ra) igc_engine_result_free(&lone);
-            if (!rb) igc_engine_result_free(&batched);
+            int ra = igc_engine_classify(e, &in[k], NULL, &lone);
+            int rb = igc_engine_classify_in(e, &in[k], b, k, NULL, 0, &batched);
+            compare_pair(ra, &lone, rb, &batched, &differ, &compared);
             if (k == n - 1) continue;
             /* a stored judgment classified again, as the re-classification job does */
             ra = igc_engine_classify_stored(e, &in[k], rw[k]->uid, &lone);
             rb = igc_engine_classify_in(e, &in[k], b, k, rw[k]->uid, IGC_ENGINE_STORED, &batched);
-            CHECK_EQ_INT(rb, ra);
-            if (!ra && !rb) {
-                differ += !same_result(&lone, &batched);
-                compared++;
-            }
-            if (!ra) igc_engine_result_free(&lone);
-            if (!rb) igc_engine_result_free(&batched);
+            compare_pair(ra, &lone, rb, &batched, &differ, &compared);
         }
         igc_engine_result r;
         CHECK_EQ_INT(igc_engine_classify_in(e, &in[0], b, n, NULL, 0, &r), IGC_EINVAL);
