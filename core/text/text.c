@@ -25,10 +25,16 @@ static uint32_t fold(uint32_t cp) {
 /* Particles and light endings stripped from the end of Hangul words, longest first.
  * Only stripped when at least two syllables remain. 이/가/도/만/로/용 are left alone:
  * too many nouns end in them (디스플레이, 회로, 재활용). */
-static const char *const suffixes[] = {
-    "에서의", "으로서", "으로써", "에서는", "으로는", "에서", "으로", "에게", "부터", "까지", "처럼",
-    "보다", "하는", "되는", "하여", "위한", "대한", "관한", "에는", "과의", "와의", "들을", "들의", "들이",
-    "을", "를", "은", "는", "의", "에", "와", "과", "들", "등", NULL};
+#define SUF(s) {s, sizeof s - 1} /* with its length in bytes, known when compiled */
+static const struct {
+    const char *s;
+    size_t n;
+} suffixes[] = {
+    SUF("에서의"), SUF("으로서"), SUF("으로써"), SUF("에서는"), SUF("으로는"), SUF("에서"), SUF("으로"), SUF("에게"),
+    SUF("부터"),   SUF("까지"),   SUF("처럼"),   SUF("보다"),   SUF("하는"),   SUF("되는"), SUF("하여"), SUF("위한"),
+    SUF("대한"),   SUF("관한"),   SUF("에는"),   SUF("과의"),   SUF("와의"),   SUF("들을"), SUF("들의"), SUF("들이"),
+    SUF("을"),     SUF("를"),     SUF("은"),     SUF("는"),     SUF("의"),     SUF("에"),   SUF("와"),   SUF("과"),
+    SUF("들"),     SUF("등"),     {NULL, 0}};
 
 static size_t syllables(const char *s) { return igc_utf8_len(s); }
 
@@ -36,16 +42,17 @@ static void strip_particles(char *w) {
     size_t len = strlen(w);
     for (int round = 0; round < 2; round++) {
         int stripped = 0;
-        for (int i = 0; suffixes[i]; i++) {
-            size_t sl = strlen(suffixes[i]);
-            if (len > sl && memcmp(w + len - sl, suffixes[i], sl) == 0) {
+        for (int i = 0; suffixes[i].s; i++) {
+            size_t sl = suffixes[i].n;
+            /* the last byte first: it rules out almost every suffix without a call */
+            if (len > sl && w[len - 1] == suffixes[i].s[sl - 1] && memcmp(w + len - sl, suffixes[i].s, sl) == 0) {
                 w[len - sl] = '\0';
                 if (syllables(w) >= 2) {
                     len -= sl;
                     stripped = 1;
                     break;
                 }
-                w[len - sl] = suffixes[i][0];
+                w[len - sl] = suffixes[i].s[0];
             }
         }
         if (!stripped) break;
