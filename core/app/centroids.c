@@ -1,7 +1,7 @@
 /*
  * The past judgments' index centroids kept beside the store, so that a start does not
  * cluster again what the last clustering already did (a third of the start-up at
- * 100,000 judgments) and a restart leaves the neighbours as they were. One file,
+ * 100,000 judgments) and a restart keeps the centroids it had. One file,
  * <db>/index-centroids.bin, written atomically, all little-endian:
  *
  *   "IGCCENT1" | u32 dim | u32 nlist | u64 trained_at | u16 n + encoder version |
