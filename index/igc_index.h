@@ -45,9 +45,10 @@ int igc_index_recluster_prepare(const igc_index *x, igc_index_plan **out);
 int igc_index_recluster_apply(igc_index *x, igc_index_plan *p);
 /* Frees a plan that will not be applied. NULL is fine. */
 void igc_index_plan_free(igc_index_plan *p);
-/* The centroids of an IVF searched on the CPU (*nlist x dim floats, malloc'ed) and its
- * size when they were clustered, to be saved; IGC_ENOTFOUND when it has none (exact
- * search, not yet trained, or FAISS holds the vectors). */
+/* The centroids of an IVF searched on the CPU once it has re-clustered (*nlist x dim
+ * floats, malloc'ed) and its size when they were clustered, to be saved; IGC_ENOTFOUND
+ * when it has none of those (exact search, only its first training, or FAISS holds the
+ * vectors). */
 int igc_index_centroids(const igc_index *x, float **cent, size_t *nlist, size_t *trained_at);
 /* Puts every vector in the lists of saved centroids (igc_index_centroids of an index of
  * the same vectors' kind), without clustering, as if x had clustered them itself at size

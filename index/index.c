@@ -397,7 +397,9 @@ int igc_index_recluster_apply(igc_index *x, igc_index_plan *p) {
 
 int igc_index_centroids(const igc_index *x, float **cent, size_t *nlist, size_t *trained_at) {
     *cent = NULL, *nlist = 0, *trained_at = 0;
-    if (!x->own || !x->ivf || x->untrained || !x->cent || x->nlist < 1) return IGC_ENOTFOUND;
+    /* a re-clustering only: the factory's first lists are trained again by every start
+     * as they always were (and cost little) */
+    if (!x->own || !x->ivf || x->untrained || !x->cent || x->nlist <= x->factory_nlist) return IGC_ENOTFOUND;
     size_t sz = x->nlist * (size_t)x->dim;
     float *c = malloc(sz * sizeof *c);
     if (!c) return IGC_ENOMEM;

@@ -1,7 +1,8 @@
 /*
- * The past judgments' index centroids kept beside the store, so that a start does not
- * cluster again what the last clustering already did (a third of the start-up at
- * 100,000 judgments) and a restart keeps the centroids it had. One file,
+ * The past judgments' index centroids kept beside the store once it has re-clustered
+ * (15,360 judgments with the default factory), so that a start does not cluster again
+ * what the last clustering already did (a quarter of the start-up at 100,000 judgments)
+ * and a restart keeps the centroids it had. One file,
  * <db>/index-centroids.bin, written atomically, all little-endian:
  *
  *   "IGCCENT1" | u32 dim | u32 nlist | u64 trained_at | u16 n + encoder version |
@@ -73,10 +74,12 @@ int igc_app_index_restore(igc_app *a, igc_engine *e) {
     }
     if (!rc) rc = igc_engine_index_seed(e, cent, nlist, at);
     if (!rc) a->index_saved_nlist = nlist, a->index_saved_at = at;
-    /* damaged: said; made for a larger store (one restored from a backup, say): expected */
+    /* damaged: said; made for a larger store (one restored from a backup, say): expected,
+     * and it will not fit this one before a clustering of its own replaces it */
     if (rc && rc != IGC_ESTATE)
         igc_log(rc == IGC_EINVAL ? IGC_LOG_INFO : IGC_LOG_WARN, "index: %s not used (%s); clustering again", path,
                 igc_strerror(rc));
+    if (rc == IGC_EINVAL) remove(path);
     free(cent);
     free(data);
     return rc;

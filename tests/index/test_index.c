@@ -325,6 +325,8 @@ TEST(ivf_saved_centroids) {
         REQUIRE(igc_index_add(x, base + i * D, N - i < 600 ? N - i : 600) == 0);
         REQUIRE(igc_index_add(y, base + i * D, N - i < 600 ? N - i : 600) == 0);
     }
+    /* trained on its first 4,200 only: nothing to keep */
+    CHECK_EQ_INT(igc_index_centroids(x, &cent, &nlist, &at), IGC_ENOTFOUND);
     igc_index_plan *p = NULL;
     REQUIRE(igc_index_recluster_prepare(x, &p) == 0);
     REQUIRE(p != NULL);
