@@ -449,7 +449,7 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
     igc_rules_version *rv = a->rules ? igc_rules_acquire(a->rules) : NULL;
     for (size_t i = 0; i < res.ncands; i++) {
         igc_rules_candidate *c = &rc_[i];
-        snprintf(c->code, sizeof c->code, "%s", res.cands[i].item->code);
+        igc_strlcpy(c->code, res.cands[i].item->code, sizeof c->code);
         c->score = res.cands[i].score;
         for (int s = 0; s < IGC_SIG_N; s++) {
             c->signal_names[s] = igc_engine_signal_names[s];

@@ -131,6 +131,9 @@ void igc_iso_now(char out[21]);
 uint64_t igc_hash64(const void *p, size_t n, uint64_t seed);
 /* Duplicates a string; NULL stays NULL. */
 char *igc_strdup(const char *s);
+/* Copies src into dst[size] as snprintf(dst, size, "%s", src) would (cut to size - 1
+ * bytes, always terminated when size > 0), without its cost; returns strlen(src). */
+size_t igc_strlcpy(char *dst, const char *src, size_t size);
 /* Trims ASCII/U+3000 whitespace in place at both ends; returns s. */
 char *igc_trim(char *s);
 

@@ -63,6 +63,16 @@ uint64_t igc_hash64(const void *p, size_t n, uint64_t seed) {
     return h;
 }
 
+size_t igc_strlcpy(char *dst, const char *src, size_t size) {
+    size_t n = strlen(src);
+    if (size) {
+        size_t k = n < size ? n : size - 1;
+        memcpy(dst, src, k);
+        dst[k] = '\0';
+    }
+    return n;
+}
+
 char *igc_strdup(const char *s) {
     if (!s) return NULL;
     size_t n = strlen(s) + 1;

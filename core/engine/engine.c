@@ -1603,7 +1603,7 @@ static void keyword_text(const igc_engine *e, const igc_lexicon *lx, const igc_e
     surface(in, q, wi, out, outsz);
     if (!w->hangul) return;
     char stem[128];
-    snprintf(stem, sizeof stem, "%s", w->norm);
+    igc_strlcpy(stem, w->norm, sizeof stem); /* for every keyword: not snprintf */
     static const char *const ends[] = {"으로부터", "로부터", "로서", "로써", "로", NULL};
     size_t n = strlen(stem);
     for (int i = 0; ends[i]; i++) {

@@ -82,6 +82,20 @@ TEST(mask_respects_output_size) {
 
 /* ---- buffer ---- */
 
+/* igc_strlcpy writes what snprintf "%s" writes, for every size, cut included. */
+TEST(strlcpy_as_snprintf) {
+    const char *src[] = {"", "a", "양극재", "리튬이온배터리를", "0123456789abcdef"};
+    for (size_t i = 0; i < sizeof src / sizeof *src; i++)
+        for (size_t size = 0; size <= 24; size++) {
+            char a[32], b[32];
+            memset(a, 'x', sizeof a), memset(b, 'x', sizeof b);
+            size_t n = igc_strlcpy(a, src[i], size);
+            int m = snprintf(b, size, "%s", src[i]);
+            CHECK_EQ_INT(n, (size_t)m);
+            CHECK(memcmp(a, b, sizeof a) == 0);
+        }
+}
+
 TEST(buf_grows_and_stays_terminated) {
     igc_buf b = {0};
     for (int i = 0; i < 1000; i++) REQUIRE(igc_buf_append(&b, "ab", 2) == 0);
@@ -882,7 +896,7 @@ TEST(random_hex_differs) {
 
 IGC_TEST_MAIN(TEST_ENTRY(sha256_known_vectors), TEST_ENTRY(random_hex_differs), TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_is_never_null),
               TEST_ENTRY(mask_keeps_first_character), TEST_ENTRY(mask_respects_output_size),
-              TEST_ENTRY(buf_grows_and_stays_terminated), TEST_ENTRY(buf_puts_printf_binary),
+              TEST_ENTRY(strlcpy_as_snprintf), TEST_ENTRY(buf_grows_and_stays_terminated), TEST_ENTRY(buf_puts_printf_binary),
               TEST_ENTRY(utf8_valid_accepts_well_formed), TEST_ENTRY(utf8_valid_rejects_malformed),
               TEST_ENTRY(utf8_decode_lengths_and_values), TEST_ENTRY(utf8_encode_round_trips),
               TEST_ENTRY(utf8_len_counts_code_points), TEST_ENTRY(blank_detects_whitespace_only),
