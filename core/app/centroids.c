@@ -23,20 +23,10 @@
 
 static void path_of(const igc_app *a, char *out, size_t n) { snprintf(out, n, "%s/" FILE_NAME, a->cfg.db_dir); }
 
-static void put_le(unsigned char *p, uint64_t v, int nbytes) {
-    for (int i = 0; i < nbytes; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le(const unsigned char *p, int nbytes) {
-    uint64_t v = 0;
-    for (int i = 0; i < nbytes; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* A length-prefixed string at *p (within end) equal to want; advances *p. */
 static int take_str(const unsigned char **p, const unsigned char *end, const char *want) {
     if (end - *p < 2) return 0;
-    size_t n = (size_t)get_le(*p, 2);
+    size_t n = (size_t)igc_get_le(*p, 2);
     *p += 2;
     if ((size_t)(end - *p) < n) return 0;
     int same = n == strlen(want) && memcmp(*p, want, n) == 0;
@@ -55,10 +45,10 @@ int igc_app_index_restore(igc_app *a, igc_engine *e) {
     const unsigned char *p = (const unsigned char *)data, *end = p + len;
     float *cent = NULL;
     size_t dim = 0, nlist = 0, at = 0;
-    if (len < 8 + 16 + 8 || memcmp(p, MAGIC, 8) || get_le(end - 8, 8) != igc_hash64(data, len - 8, 0)) {
+    if (len < 8 + 16 + 8 || memcmp(p, MAGIC, 8) || igc_get_le(end - 8, 8) != igc_hash64(data, len - 8, 0)) {
         rc = IGC_EPARSE;
     } else {
-        dim = (size_t)get_le(p + 8, 4), nlist = (size_t)get_le(p + 12, 4), at = (size_t)get_le(p + 16, 8);
+        dim = (size_t)igc_get_le(p + 8, 4), nlist = (size_t)igc_get_le(p + 12, 4), at = (size_t)igc_get_le(p + 16, 8);
         p += 24;
         end -= 8;
         if (!take_str(&p, end, a->enc->version) || !take_str(&p, end, a->cfg.index_factory))
@@ -68,7 +58,7 @@ int igc_app_index_restore(igc_app *a, igc_engine *e) {
         else if (!(cent = malloc(nlist * dim * sizeof *cent)))
             rc = IGC_ENOMEM;
         for (size_t i = 0; !rc && i < nlist * dim; i++) {
-            uint32_t u = (uint32_t)get_le(p + i * 4, 4);
+            uint32_t u = (uint32_t)igc_get_le(p + i * 4, 4);
             memcpy(&cent[i], &u, sizeof u);
         }
     }
@@ -105,16 +95,16 @@ int igc_app_index_save(igc_app *a, const igc_engine *e) {
     }
     unsigned char *p = b;
     memcpy(p, MAGIC, 8);
-    put_le(p + 8, dim, 4), put_le(p + 12, nlist, 4), put_le(p + 16, at, 8);
+    igc_put_le(p + 8, dim, 4), igc_put_le(p + 12, nlist, 4), igc_put_le(p + 16, at, 8);
     p += 24;
-    put_le(p, nv, 2), memcpy(p + 2, ver, nv), p += 2 + nv;
-    put_le(p, nfac, 2), memcpy(p + 2, fac, nfac), p += 2 + nfac;
+    igc_put_le(p, nv, 2), memcpy(p + 2, ver, nv), p += 2 + nv;
+    igc_put_le(p, nfac, 2), memcpy(p + 2, fac, nfac), p += 2 + nfac;
     for (size_t i = 0; i < nlist * dim; i++, p += 4) {
         uint32_t u;
         memcpy(&u, &cent[i], sizeof u);
-        put_le(p, u, 4);
+        igc_put_le(p, u, 4);
     }
-    put_le(p, igc_hash64(b, len - 8, 0), 8);
+    igc_put_le(p, igc_hash64(b, len - 8, 0), 8);
     char path[PATH_MAX + 32];
     path_of(a, path, sizeof path);
     rc = igc_write_file_atomic(path, b, len);

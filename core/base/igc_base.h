@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 enum {
     IGC_OK = 0,
@@ -136,6 +137,29 @@ char *igc_strdup(const char *s);
 size_t igc_strlcpy(char *dst, const char *src, size_t size);
 /* Trims ASCII/U+3000 whitespace in place at both ends; returns s. */
 char *igc_trim(char *s);
+
+/* ---- little-endian fields of the project's binary files (inline: read per weight) ---- */
+/* The nbytes (1..8) at p as a little-endian unsigned value, whatever the host's order. */
+static inline uint64_t igc_get_le(const unsigned char *p, int nbytes) {
+    uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (nbytes == 4) { /* the bytes are the value: one load */
+        uint32_t v4;
+        memcpy(&v4, p, 4);
+        return v4;
+    }
+    if (nbytes == 8) {
+        memcpy(&v, p, 8);
+        return v;
+    }
+#endif
+    for (int i = 0; i < nbytes; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+/* The low nbytes (1..8) of v at p, little-endian. */
+static inline void igc_put_le(unsigned char *p, uint64_t v, int nbytes) {
+    for (int i = 0; i < nbytes; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
 
 /* ---- crypto.c: hashing tokens, drawing ids ---- */
 /* SHA-256 of n bytes into out (32 bytes). */

@@ -7,33 +7,6 @@
 
 enum { HDR = 40 };
 
-/* ---- little-endian helpers (the file is LE whatever the host) ---- */
-static void put32(unsigned char *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-/* On a little-endian host the bytes are the value: one load (the byte loop was most of
- * reading a model's 8.6 million weights). */
-static uint32_t get32(const unsigned char *p) {
-    uint32_t v = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(&v, p, sizeof v);
-#else
-    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-#endif
-    return v;
-}
-static uint64_t get64(const unsigned char *p) {
-    uint64_t v = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(&v, p, sizeof v);
-#else
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-#endif
-    return v;
-}
 static uint32_t f2u(float f) {
     uint32_t u;
     memcpy(&u, &f, 4);
@@ -160,16 +133,16 @@ int emb__serialize(const igc_embed_model *m, igc_buf *out) {
     unsigned char *p = malloc(size);
     if (!p) return IGC_ENOMEM;
     memcpy(p, IGC_EMBED_MAGIC, 8);
-    put32(p + 8, IGC_EMBED_FORMAT);
-    put32(p + 12, (uint32_t)m->dim);
-    put32(p + 16, m->nfeat);
-    put32(p + 20, 0);
-    put64(p + 24, m->hash);
-    put64(p + 32, m->textfp);
+    igc_put_le(p + 8, IGC_EMBED_FORMAT, 4);
+    igc_put_le(p + 12, (uint32_t)m->dim, 4);
+    igc_put_le(p + 16, m->nfeat, 4);
+    igc_put_le(p + 20, 0, 4);
+    igc_put_le(p + 24, m->hash, 8);
+    igc_put_le(p + 32, m->textfp, 8);
     unsigned char *q = p + HDR;
-    for (uint32_t i = 0; i < m->nfeat; i++, q += 8) put64(q, m->ids[i]);
-    for (uint32_t i = 0; i < m->nfeat; i++, q += 4) put32(q, f2u(m->idf[i]));
-    for (size_t i = 0; i < nw; i++, q += 4) put32(q, f2u(m->w[i]));
+    for (uint32_t i = 0; i < m->nfeat; i++, q += 8) igc_put_le(q, m->ids[i], 8);
+    for (uint32_t i = 0; i < m->nfeat; i++, q += 4) igc_put_le(q, f2u(m->idf[i]), 4);
+    for (size_t i = 0; i < nw; i++, q += 4) igc_put_le(q, f2u(m->w[i]), 4);
     int rc = igc_buf_append(out, p, size);
     free(p);
     return rc;
@@ -214,12 +187,12 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
         rc = refuse(path, IGC_EPARSE, "bad magic: not an igc embedding model");
         goto done;
     }
-    if (memcmp(p, IGC_EMBED_MAGIC, 8) != 0 || get32(p + 8) != IGC_EMBED_FORMAT) {
+    if (memcmp(p, IGC_EMBED_MAGIC, 8) != 0 || (uint32_t)igc_get_le(p + 8, 4) != IGC_EMBED_FORMAT) {
         rc = refuse(path, IGC_EVERSION, "unsupported format version (retrain or upgrade)");
         goto done;
     }
-    uint32_t dim = get32(p + 12), nfeat = get32(p + 16);
-    if (dim < 1 || dim > IGC_EMBED_MAX_DIM || nfeat < 1 || get32(p + 20) != 0) {
+    uint32_t dim = (uint32_t)igc_get_le(p + 12, 4), nfeat = (uint32_t)igc_get_le(p + 16, 4);
+    if (dim < 1 || dim > IGC_EMBED_MAX_DIM || nfeat < 1 || (uint32_t)igc_get_le(p + 20, 4) != 0) {
         rc = refuse(path, IGC_EPARSE, "bad header fields (dimension, feature count or reserved)");
         goto done;
     }
@@ -230,17 +203,17 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
         goto done;
     }
     if ((rc = emb__model_new((int)dim, nfeat, &m))) goto done;
-    m->textfp = get64(p + 32);
+    m->textfp = igc_get_le(p + 32, 8);
     const unsigned char *q = p + HDR;
     for (uint32_t i = 0; i < nfeat; i++, q += 8) {
-        m->ids[i] = get64(q);
+        m->ids[i] = igc_get_le(q, 8);
         if (i && m->ids[i] <= m->ids[i - 1]) {
             rc = refuse(path, IGC_EPARSE, "feature ids out of order (corrupt)");
             goto done;
         }
     }
     for (uint32_t i = 0; i < nfeat; i++, q += 4) {
-        m->idf[i] = u2f(get32(q));
+        m->idf[i] = u2f((uint32_t)igc_get_le(q, 4));
         if (!isfinite(m->idf[i]) || m->idf[i] <= 0) {
             rc = refuse(path, IGC_EPARSE, "bad idf value (corrupt)");
             goto done;
@@ -248,14 +221,14 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
     }
     size_t nw = (size_t)nfeat * dim;
     for (size_t i = 0; i < nw; i++, q += 4) {
-        m->w[i] = u2f(get32(q));
+        m->w[i] = u2f((uint32_t)igc_get_le(q, 4));
         if (!isfinite(m->w[i])) {
             rc = refuse(path, IGC_EPARSE, "non-finite weight (corrupt)");
             goto done;
         }
     }
     if ((rc = emb__model_finish(m))) goto done;
-    if (m->hash != get64(p + 24)) {
+    if (m->hash != igc_get_le(p + 24, 8)) {
         rc = refuse(path, IGC_EPARSE, "content hash mismatch (corrupt)");
         goto done;
     }
