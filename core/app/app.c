@@ -358,9 +358,12 @@ int igc_app_load_exemplars(igc_app *a, size_t *n) {
     int rc = a->store ? igc_store_stat(a->store, &st) : 0;
     if (!rc && a->store) rc = scan_store(a, a->engine, st.exemplars, &k);
     if (!rc && a->store) {
-        /* the last clustering, kept in the store: the commit need not do it again */
+        /* the last re-clustering, kept beside the store: the commit need not do it again
+         * (it changes the engine's index: the locks scan_store takes) */
         pthread_mutex_lock(&a->engine_wmu);
+        pthread_rwlock_wrlock(&a->engine_rw);
         int irc = igc_app_index_restore(a, a->engine);
+        pthread_rwlock_unlock(&a->engine_rw);
         pthread_mutex_unlock(&a->engine_wmu);
         if (irc == IGC_ENOMEM) rc = irc;
     }
