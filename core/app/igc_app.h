@@ -354,14 +354,15 @@ cJSON *igc_req_tech_json(const igc_req *r);
 cJSON *igc_verr_json(const igc_verr *e);
 
 /* ---- the past judgments' index centroids beside the store (centroids.c) ---- */
-/* Puts e's past judgments in the lists of the centroids saved in <db>/index-centroids.bin
- * (after they are added, before the commit), so the commit need not cluster them again.
- * 0 when used; IGC_ENOTFOUND when none are saved, IGC_ESTATE when they are for another
- * model or index kind, other codes (logged) when they are unreadable: e then clusters as
- * before. */
+/* Puts e's past judgments in the lists of the re-clustering saved in
+ * <db>/index-centroids.bin (after they are added, before the commit), so the commit need
+ * not cluster them again. The caller holds engine_wmu and engine_rw for writing. 0 when
+ * used; IGC_ENOTFOUND when none is saved, IGC_ESTATE when it is for another model or
+ * index kind, other codes (logged; one made for a larger store is removed) when it does
+ * not fit: e then clusters as before. */
 int igc_app_index_restore(igc_app *a, igc_engine *e);
-/* Saves e's index centroids there when they are not yet (after a clustering); 0 when
- * there is nothing to save. The caller is e's only writer (holds engine_wmu). */
+/* Saves e's index centroids there after a re-clustering not saved yet; 0 when there is
+ * nothing to save. The caller is e's only writer (holds engine_wmu). */
 int igc_app_index_save(igc_app *a, const igc_engine *e);
 
 /* ---- classification ---- */
