@@ -196,12 +196,14 @@ void igc__api_reclassify_get(void *ud, const igc_http_request *req, igc_http_res
 /* The job's full report file: ?format=csv (default; UTF-8 with BOM, one judgment a line) or json. */
 void igc__api_reclassify_report(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    char id[32], fmt[8] = "csv";
+    char id[32], fmt[8];
     const char *want = req->params[0];
     if (strcmp(want, "latest") == 0 && igc_reclass_latest(a, id) == 0) want = id;
     cJSON *job = igc_reclass_json(a, want);
     const cJSON *rep = job ? cJSON_GetObjectItem(job, "report") : NULL;
-    igc_http_query_param(req->query, "format", fmt, sizeof fmt);
+    /* absent or empty: the default; a value too long or badly escaped is refused below */
+    int qrc = igc_http_query_param(req->query, "format", fmt, sizeof fmt);
+    if (qrc == IGC_ENOTFOUND || (qrc == 0 && !fmt[0])) snprintf(fmt, sizeof fmt, "csv");
     const char *f = "format";
     if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0) {
         igc_http_error(res, 400, "invalid_format", "format은 csv 또는 json이어야 합니다.", &f, 1);

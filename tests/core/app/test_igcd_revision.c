@@ -423,6 +423,16 @@ TEST(swap_and_rollback_under_load_then_reclassify) {
     size_t lines = 0;
     for (size_t i = 0; i < hr.body_len; i++) lines += hr.body[i] == '\n';
     CHECK_EQ_INT((int)lines, (int)exemplars + 1);
+    /* without format (and with an empty one) the same CSV: csv is the default */
+    static const char *const plain[] = {"", "?format="};
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "/api/v1/reclassify/%s/report%s", job, plain[k]);
+        http_resp h2;
+        REQUIRE(http_req(srv.port, "GET", path, NULL, NULL, 0, &h2) == 0);
+        CHECK_EQ_INT(h2.status, 200);
+        CHECK(h2.body_len == hr.body_len && memcmp(h2.body, hr.body, hr.body_len) == 0);
+        http_resp_free(&h2);
+    }
     http_resp_free(&hr);
     snprintf(path, sizeof path, "/api/v1/reclassify/%s/report?format=xml", job);
     o = http_get_json(srv.port, path, &st);
