@@ -44,6 +44,17 @@ int igc__api_check_json_type(const igc_http_request *req, igc_http_response *res
     return 0;
 }
 
+cJSON *igc__api_body_object(const igc_http_request *req, igc_http_response *res) {
+    if (igc__api_check_json_type(req, res)) return NULL;
+    cJSON *doc = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : cJSON_CreateObject();
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        igc_http_error(res, 400, "invalid_json", "요청 본문이 JSON 객체가 아닙니다.", NULL, 0);
+        return NULL;
+    }
+    return doc;
+}
+
 /* ---- work off the loop ---- */
 
 /* A job run on libuv's thread pool: run() on a worker (no igc__api_user there: capture the

@@ -16,6 +16,9 @@ void igc__api_send_json(igc_http_response *res, int status, cJSON *o);
 void igc__api_send_verr(igc_http_response *res, const igc_verr *e);
 /* 0 when a POST's content type, if given, is JSON; else answers 415 and returns -1. */
 int igc__api_check_json_type(const igc_http_request *req, igc_http_response *res);
+/* A POST's body as a JSON object (an empty body is {}); NULL with the error sent
+ * (415 for another content type, 400 invalid_json for anything but an object). */
+cJSON *igc__api_body_object(const igc_http_request *req, igc_http_response *res);
 /* Content type, body and the screen's fields of a classify or save request; -1 with
  * the error already in res. */
 int igc__api_parse_request(igc_app *a, const igc_http_request *req, igc_http_response *res, igc_req *r, cJSON **doc);

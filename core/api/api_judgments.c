@@ -258,9 +258,14 @@ static void judgment_review(igc_app *a, const igc_http_request *req, igc_http_re
     char reason[2048] = "";
     if (action == IGC_JUDGMENT_VOID) {
         const char *f[] = {"reason"};
-        if (igc__api_check_json_type(req, res)) return;
-        cJSON *b = cJSON_ParseWithLength(req->body, req->body_len);
+        cJSON *b = igc__api_body_object(req, res);
+        if (!b) return;
         const cJSON *rs = cJSON_GetObjectItemCaseSensitive(b, "reason");
+        if (rs && !cJSON_IsNull(rs) && !cJSON_IsString(rs)) {
+            cJSON_Delete(b);
+            igc_http_error(res, 400, "invalid_type", "reason(무효 처리 사유)은 문자열이어야 합니다.", f, 1);
+            return;
+        }
         if (cJSON_IsString(rs)) snprintf(reason, sizeof reason, "%s", rs->valuestring);
         int too_long = cJSON_IsString(rs) && igc_utf8_len(rs->valuestring) > MAX_COMMENT_CHARS;
         cJSON_Delete(b);

@@ -103,21 +103,9 @@ void igc__api_revisions_get(void *ud, const igc_http_request *req, igc_http_resp
     igc__api_send_json(res, 200, igc_app_revisions_json(ud));
 }
 
-/* {"version": "..."} from a POST body; NULL with the error sent. */
-static cJSON *body_object(const igc_http_request *req, igc_http_response *res) {
-    if (igc__api_check_json_type(req, res)) return NULL;
-    cJSON *doc = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : cJSON_CreateObject();
-    if (!cJSON_IsObject(doc)) {
-        cJSON_Delete(doc);
-        igc_http_error(res, 400, "invalid_json", "요청 본문이 JSON 객체가 아닙니다.", NULL, 0);
-        return NULL;
-    }
-    return doc;
-}
-
 void igc__api_activate(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    cJSON *doc = body_object(req, res);
+    cJSON *doc = igc__api_body_object(req, res);
     if (!doc) return;
     const char *ver = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "version"));
     const char *f = "version";

@@ -55,10 +55,16 @@ void igc__api_session_get(void *ud, const igc_http_request *req, igc_http_respon
  * Secure behind TLS) and the CSRF token the screens send back on every change. */
 void igc__api_session_post(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
-    if (igc__api_check_json_type(req, res)) return;
-    cJSON *b = cJSON_ParseWithLength(req->body, req->body_len);
-    const char *tok = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "token"));
+    cJSON *b = igc__api_body_object(req, res);
+    if (!b) return;
+    const cJSON *tj = cJSON_GetObjectItemCaseSensitive(b, "token");
+    const char *tok = cJSON_GetStringValue(tj);
     const char *f[] = {"token"};
+    if (tj && !cJSON_IsNull(tj) && !tok) {
+        cJSON_Delete(b);
+        igc_http_error(res, 400, "invalid_type", "token(인증 토큰)은 문자열이어야 합니다.", f, 1);
+        return;
+    }
     if (!a->auth_on) {
         cJSON_Delete(b);
         cJSON *o = cJSON_CreateObject();

@@ -474,6 +474,12 @@ static void poison(int review) {
         st = call("POST", path, t_rev, "{\"reason\":\"  \"}", &o);
         CHECK(check_error(o, st, 400, "blank_field", "reason", "void without a reason"));
         cJSON_Delete(o);
+        st = call("POST", path, t_rev, "{\"reason\":5}", &o);
+        CHECK(check_error(o, st, 400, "invalid_type", "reason", "void with a number for a reason"));
+        cJSON_Delete(o);
+        st = call("POST", path, t_rev, "{\"reason\":", &o);
+        CHECK(check_error(o, st, 400, "invalid_json", NULL, "void with a broken body"));
+        cJSON_Delete(o);
         CHECK_EQ_INT(call("POST", path, t_rev, "{\"reason\":\"품목 오기\"}", &o), 200);
         CHECK_EQ_STR(jstr(o, "status"), "voided");
         CHECK_EQ_STR(jstr(o, "void_reason"), "품목 오기");
@@ -527,6 +533,18 @@ TEST(login_cookie_csrf) {
     CHECK(check_error(o, r.status, 401, "invalid_token", "token", "login with a wrong token"));
     cJSON_Delete(o);
     http_resp_free(&r);
+    /* a token that is not a string, or a body that is not JSON: said so, not "blank" */
+    static const char *const bad[][3] = {{"{\"token\":5}", "invalid_type", "token"},
+                                         {"{\"token\":[\"x\"]}", "invalid_type", "token"},
+                                         {"{\"token\":", "invalid_json", NULL},
+                                         {"[1]", "invalid_json", NULL}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        REQUIRE(areq("POST", "/api/v1/session", NULL, NULL, NULL, bad[k][0], &r) == 0);
+        o = cJSON_ParseWithLength(r.body, r.body_len);
+        CHECK(check_error(o, r.status, 400, bad[k][1], bad[k][2], bad[k][0]));
+        cJSON_Delete(o);
+        http_resp_free(&r);
+    }
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", t_exam);
     REQUIRE(areq("POST", "/api/v1/session", NULL, NULL, NULL, body, &r) == 0);
     CHECK_EQ_INT(r.status, 200);
