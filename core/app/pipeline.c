@@ -138,16 +138,18 @@ int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r
         }
         *slot(r, &fields[i]) = igc_trim(s);
     }
+    /* A field of only punctuation (".", "-") is as blank as an empty one: an answer
+     * made from it would look confident while resting on nothing. */
     char blanks[400] = "";
     if (strict) {
         for (size_t i = 0; i < NFIELDS; i++)
-            if (igc_blank(*slot(r, &fields[i]))) {
+            if (igc_no_content(*slot(r, &fields[i]))) {
                 e->fields[e->nfields++] = fields[i].path;
                 size_t l = strlen(blanks);
                 snprintf(blanks + l, sizeof blanks - l, "%s%s", l ? ", " : "", fields[i].label);
             }
-    } else if (igc_blank(r->ksic_name) && igc_blank(r->main_product) && igc_blank(r->product_use) &&
-               igc_blank(r->tech_business_name)) {
+    } else if (igc_no_content(r->ksic_name) && igc_no_content(r->main_product) && igc_no_content(r->product_use) &&
+               igc_no_content(r->tech_business_name)) {
         static const char *tech[] = {"tech.ksic_name", "tech.main_product", "tech.product_use", "tech.tech_business_name"};
         for (int i = 0; i < 4; i++) e->fields[e->nfields++] = tech[i];
         snprintf(blanks, sizeof blanks, "업종명, 주요제품, 제품용도, 기술사업명 중 하나 이상");

@@ -74,6 +74,9 @@ int igc_utf8_encode(uint32_t cp, char *out);
 size_t igc_utf8_len(const char *s);
 /* 1 if the string is empty or only whitespace (ASCII or U+3000). */
 int igc_blank(const char *s);
+/* 1 if the string has no letter or digit of any script: empty, blanks, or only
+ * punctuation and symbols (".", "-", "…", "※"); a field so filled says nothing. */
+int igc_no_content(const char *s);
 
 /* ---- files ---- */
 /* Reads a whole file into a fresh NUL-terminated buffer (*out, *len).

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <string.h>
 
 #include "igc_base.h"
@@ -71,6 +72,34 @@ int igc_blank(const char *s) {
     while (*s) {
         if (!is_space_at(s, &w)) return 0;
         s += w;
+    }
+    return 1;
+}
+
+/* Code points that carry no content of their own: punctuation and symbols of the
+ * Latin-1, General Punctuation, CJK and full-width blocks (letters and digits of any
+ * script, Hangul among them, count as content). */
+static int is_mark(uint32_t cp) {
+    return (cp >= 0xA0 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x206F) ||
+           (cp >= 0x2190 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65);
+}
+
+int igc_no_content(const char *s) {
+    if (!s) return 1;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (isalnum(c)) return 0;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int w = igc_utf8_decode(s + i, len - i, &cp);
+        if (w <= 0) return 0; /* not valid UTF-8: the caller's check says so */
+        if (!is_mark(cp)) return 0;
+        i += (size_t)w;
     }
     return 1;
 }

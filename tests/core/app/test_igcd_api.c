@@ -854,8 +854,9 @@ TEST(classify_ksic10_code) {
 TEST(validation_blank_fields) {
     REQUIRE(server());
     for (size_t i = 0; i < NALL; i++) {
-        const char *variants[] = {NULL, "", "   ", "\xE3\x80\x80\t"}; /* missing, empty, spaces, U+3000 */
-        for (int v = 0; v < 4; v++) {
+        /* missing, empty, spaces, U+3000, and only punctuation (a dot, a dash and U+2026) */
+        const char *variants[] = {NULL, "", "   ", "\xE3\x80\x80\t", ".", " - \xE2\x80\xA6"};
+        for (int v = 0; v < 6; v++) {
             cJSON *req = sample_request(123456789, NULL);
             REQUIRE(req);
             set_field(req, all_fields[i], variants[v]);

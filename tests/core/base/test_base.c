@@ -228,6 +228,23 @@ TEST(blank_detects_whitespace_only) {
     CHECK(!igc_blank(" \xE3\x80\x80 ."));
 }
 
+TEST(no_content_is_marks_only) {
+    CHECK(igc_no_content(NULL));
+    CHECK(igc_no_content(""));
+    CHECK(igc_no_content(" \xE3\x80\x80 "));
+    CHECK(igc_no_content("."));
+    CHECK(igc_no_content(" - / ... "));
+    CHECK(igc_no_content("\xE2\x80\xA6"));      /* U+2026 ellipsis */
+    CHECK(igc_no_content("\xE2\x80\xBB \xC2\xB7")); /* U+203B reference mark, U+00B7 middle dot */
+    CHECK(igc_no_content("\xEF\xBC\x8E"));      /* U+FF0E full-width full stop */
+    CHECK(!igc_no_content("a"));
+    CHECK(!igc_no_content("7"));
+    CHECK(!igc_no_content(". 가 ."));
+    CHECK(!igc_no_content("\xE4\xB8\x80"));     /* U+4E00 */
+    CHECK(!igc_no_content("\xEF\xBC\x91"));     /* U+FF11 full-width digit one */
+    CHECK(!igc_no_content("\xFF"));               /* not UTF-8: left to the UTF-8 check */
+}
+
 static void check_trim(const char *in, const char *want) {
     char *s = igc_strdup(in);
     if (!s) {
@@ -899,7 +916,7 @@ IGC_TEST_MAIN(TEST_ENTRY(sha256_known_vectors), TEST_ENTRY(random_hex_differs), 
               TEST_ENTRY(strlcpy_as_snprintf), TEST_ENTRY(buf_grows_and_stays_terminated), TEST_ENTRY(buf_puts_printf_binary),
               TEST_ENTRY(utf8_valid_accepts_well_formed), TEST_ENTRY(utf8_valid_rejects_malformed),
               TEST_ENTRY(utf8_decode_lengths_and_values), TEST_ENTRY(utf8_encode_round_trips),
-              TEST_ENTRY(utf8_len_counts_code_points), TEST_ENTRY(blank_detects_whitespace_only),
+              TEST_ENTRY(utf8_len_counts_code_points), TEST_ENTRY(blank_detects_whitespace_only), TEST_ENTRY(no_content_is_marks_only),
               TEST_ENTRY(trim_ascii_ideographic_and_nbsp), TEST_ENTRY(write_atomic_then_read_back),
               TEST_ENTRY(read_empty_file), TEST_ENTRY(file_errors), TEST_ENTRY(csv_simple_records),
               TEST_ENTRY(csv_no_trailing_newline), TEST_ENTRY(csv_quotes_doubled_quotes_newlines),
