@@ -296,12 +296,23 @@ static void add_reason(cJSON *reasons, const char *code, const char *msg, const 
 }
 
 /* Why needs_review is set, in words an examiner reads: review_reasons [{code, message}],
- * [] when it is not. The engine's two tests are those of igc_engine_classify() with the
- * operating point in force; a rule's note follows. */
+ * [] when it is not. First a rule that erred (rules_failed) and an input of unknown
+ * words; then the engine's two tests, those of igc_engine_classify() with the operating
+ * point in force; a rule's note last. */
 static void add_review_reasons(cJSON *o, const igc_engine_result *res, const igc_engine_params *p,
-                               const igc_rules_verdict *v) {
+                               const igc_rules_verdict *v, int rules_failed) {
     cJSON *arr = cJSON_AddArrayToObject(o, "review_reasons");
     char m[512];
+    if (rules_failed)
+        add_reason(arr, "rule_error",
+                   "적용원칙 규칙 가운데 오류로 끝난 것이 있어 그 규칙 없이 판별했습니다: 제외 사유가 빠졌을 수 있으니 "
+                   "확인해 주십시오 (상태 화면의 규칙 오류).",
+                   "rules");
+    if (!res->known_words)
+        add_reason(arr, "unknown_words",
+                   "입력한 업종명·주요제품·제품용도·기술사업명의 낱말을 품목 설명, 색인어 사전, 사례, 판별 이력 어디에서도 "
+                   "찾지 못했습니다: 업종코드와 낱말 조각만으로 낸 결과이니 내용을 확인해 주십시오.",
+                   "engine");
     if (!res->needs_review && !v->needs_review) return;
     if (res->needs_review && p && fabs(res->p_applicable - p->apply_threshold) < p->review_margin) {
         snprintf(m, sizeof m,
@@ -448,6 +459,7 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
     igc_rules_candidate rc_[IGC_ENGINE_MAX_CANDS];
     memset(rc_, 0, sizeof rc_);
     igc_rules_verdict verdict = {.applicable = 1};
+    int rules_failed = 0; /* a rule that errs is left out: the answer then needs a person */
     igc_rules_version *rv = a->rules ? igc_rules_acquire(a->rules) : NULL;
     for (size_t i = 0; i < res.ncands; i++) {
         igc_rules_candidate *c = &rc_[i];
@@ -477,6 +489,7 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
             .cands = rc_, .ncands = res.ncands, .item_lookup = lookup_item, .lookup_ud = tx};
         rc = igc_rules_eval(rv, &ri, &verdict);
         if (rc) igc_log(IGC_LOG_WARN, "rules: evaluation failed (%s); answering without them", igc_strerror(rc));
+        rules_failed = rc || verdict.failed;
         rc = 0;
     }
     /* Order the surviving candidates by (possibly re-scored) score. */
@@ -511,12 +524,14 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
     } else if (!n) {
         add_reason(reasons, "all_items_excluded", "적용원칙에 따라 후보 품목이 모두 제외되었습니다.", "rules");
     }
-    int review = res.needs_review || verdict.needs_review;
+    /* No word of the input known anywhere, or a rule that erred: whatever the scores
+     * say, the answer is left to the examiner (review_reasons says why). */
+    int review = res.needs_review || verdict.needs_review || rules_failed || !res.known_words;
     cJSON_AddBoolToObject(o, "needs_review", review);
     if (verdict.needs_review && verdict.review_note[0]) cJSON_AddStringToObject(o, "review_note", verdict.review_note);
     double gap = n > 1 ? rc_[order[0]].score - rc_[order[1]].score : n ? rc_[order[0]].score : 0;
     cJSON_AddNumberToObject(o, "confidence_gap", (double)(int)(gap * 1000 + 0.5) / 1000);
-    add_review_reasons(o, &res, igc_engine_get_params(eng), &verdict);
+    add_review_reasons(o, &res, igc_engine_get_params(eng), &verdict, rules_failed);
     cJSON *items = cJSON_AddArrayToObject(o, "items");
     for (size_t k = 0; k < n && k < IGC_TOP; k++) {
         size_t i = order[k];

@@ -1903,6 +1903,22 @@ int igc_engine_result_basis(const igc_engine *e, igc_engine_result *r, size_t c)
     return explain_basis(e, r->why, r, c);
 }
 
+/* The input's words that the item texts, the cases or the past judgments also hold
+ * (generic words such as 제조 or 기타, and single syllables, left out, as they are from
+ * the keywords), plus its dictionary terms and cues: 0 means the answer rests on
+ * fragments of unknown words and the KSIC code alone. */
+static size_t known_words(const igc_engine *e, const scoring *sc) {
+    size_t n = sc->hits.n + sc->cues.n;
+    for (size_t i = 0; i < sc->q.w.n && !n; i++) {
+        const igc_word *w = &sc->q.w.w[i];
+        if (igc_text_is_stopword(w->norm) || (w->hangul && igc_utf8_len(w->norm) < 2)) continue;
+        uint64_t id = igc_text_feat_id(IGC_FEAT_WORD, w->norm, strlen(w->norm));
+        n += lex_idf(e->items_lex, id) > 0 || (e->cs_lex && lex_idf(e->cs_lex, id) > 0) ||
+             (e->ex_lex && lex_idf(e->ex_lex, id) > 0);
+    }
+    return n;
+}
+
 static int classify(const igc_engine *e, const igc_engine_input *in, const dense_pre *pre, const char *exclude_key,
                     int retrain_text, int flags, igc_engine_result *r) {
     memset(r, 0, sizeof *r);
@@ -1967,6 +1983,7 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const dense
     r->na_knn = e->has_enc && e->nex ? sc.na[IGC_NA_KNN] : sc.na[IGC_NA_KNN_LEX];
     r->na_prior = sc.na[IGC_NA_PRIOR];
     r->lex_max = sc.lex_max;
+    r->known_words = known_words(e, &sc);
     r->dense_max = sc.dense_max;
     r->p_applicable = sc.q.f.n ? sigmoid(z) : 0;
     r->applicable = r->p_applicable >= p->apply_threshold && r->ncands > 0;

@@ -141,6 +141,8 @@ typedef struct igc_engine_result {
     double gap;                 /* score of rank 1 minus rank 2 */
     double na_knn, na_prior;    /* "no item" evidence from neighbours and KSIC group */
     double lex_max, dense_max;  /* strength of the best lexical and dense item match */
+    size_t known_words;         /* 0 when no word of the input is known to the item texts, the
+                                 * dictionary, the cases or the past judgments (else at least 1) */
     igc_engine_neighbor neighbors[IGC_ENGINE_MAX_NEIGHBORS];
     size_t nneighbors;
     igc_ksic_match ksic;        /* resolved KSIC (level 0 when unknown/blank) */

@@ -60,6 +60,8 @@ typedef struct igc_rules_verdict {
     char rule_id[64];             /* which rule decided */
     int needs_review;
     char review_note[256];
+    unsigned failed;              /* rules that threw or ran over a budget: skipped, their
+                                     exclusions missing from this verdict */
 } igc_rules_verdict;
 
 typedef struct igc_rules igc_rules;                 /* the manager */
@@ -103,8 +105,8 @@ const char *igc_rules_version_id(const igc_rules_version *v);
 /* Runs every rule, in priority order, on the input: fills out (always) and
  * may set cands[i].dropped/drop_reason/score and append to cands[i].basis.
  * A rule that throws or runs over its instruction or memory budget is rolled
- * back and skipped, logged and counted in the status. Returns 0, IGC_ERULES
- * when no rule could run, IGC_EINVAL or IGC_ENOMEM. Thread-safe: concurrent
+ * back and skipped, logged, counted in the status and in out->failed. Returns 0,
+ * IGC_ERULES when no rule could run, IGC_EINVAL or IGC_ENOMEM. Thread-safe: concurrent
  * calls each take a lua_State of the version's pool. */
 int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict *out);
 

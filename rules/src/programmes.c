@@ -135,7 +135,7 @@ int igc_rules_programmes_eval(igc_rules_version *v, const igc_rules_prog_input *
     if (!v || !in || (in->nitems && !in->items) || v->kind != IGC_RULES_KIND_PROGRAMMES) return IGC_EINVAL;
     prog_arg a = {in, cJSON_CreateArray(), 0};
     if (!a.out) return IGC_ENOMEM;
-    int rc = igc__rules_eval_with(v, NULL, p_build, p_extract, &a);
+    int rc = igc__rules_eval_with(v, NULL, p_build, p_extract, &a, NULL);
     if (a.nomem) {
         cJSON_Delete(a.out);
         return IGC_ENOMEM;

@@ -116,10 +116,11 @@ void igc__rules_push_internal(rules_state *s, int f);
 /* One evaluation on a state of v's pool: build(ud) (a protected C function,
  * called with ud as light userdata) must return the ctx; every rule or
  * programme then runs on it, one budget each (failures rolled back, recorded
- * in the status, logged); then extract(ud, ctx) reads the outcome. Returns 0,
- * or IGC_ERULES when the ctx could not be built or read or no rule could run. */
+ * in the status, logged, counted in *failed when not NULL); then extract(ud, ctx)
+ * reads the outcome. Returns 0, or IGC_ERULES when the ctx could not be built or
+ * read or no rule could run. */
 int igc__rules_eval_with(igc_rules_version *v, igc_rules_input *lookup, lua_CFunction build,
-                         lua_CFunction extract, void *ud);
+                         lua_CFunction extract, void *ud, unsigned *failed);
 void igc__rules_version_free(igc_rules_version *v);
 /* Charges steps of work done in C (pattern matching, sorting) to the rule
  * call in progress; raises the budget error when it is spent (pattern.c). */

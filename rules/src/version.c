@@ -1430,7 +1430,7 @@ static int p_extract(lua_State *L) {
 }
 
 int igc__rules_eval_with(igc_rules_version *v, igc_rules_input *lookup, lua_CFunction build,
-                         lua_CFunction extract, void *ud) {
+                         lua_CFunction extract, void *ud, unsigned *failed) {
     rules_state *s = pool_take(v);
     lua_State *L = s->L;
     int top = lua_gettop(L);
@@ -1455,6 +1455,7 @@ int igc__rules_eval_with(igc_rules_version *v, igc_rules_input *lookup, lua_CFun
         int ctx = lua_gettop(L);
         run_stats rs = {0};
         run_rules(s, ctx, &rs, 1);
+        if (failed) *failed = (unsigned)rs.failed;
         if (v->nrules && !rs.ok) rc = IGC_ERULES;
         budget_reset(s);
         lua_pushcfunction(L, extract);
@@ -1500,7 +1501,7 @@ int igc_rules_eval(igc_rules_version *v, igc_rules_input *in, igc_rules_verdict 
     out->applicable = 1;
     if (!v || !in || (in->ncands && !in->cands) || v->kind != IGC_RULES_KIND_POLICY) return IGC_EINVAL;
     eval_arg a = {in, {in, out, 0}};
-    int rc = igc__rules_eval_with(v, in, p_build_policy, p_extract_policy, &a);
+    int rc = igc__rules_eval_with(v, in, p_build_policy, p_extract_policy, &a, &out->failed);
     if (!rc && a.x.nomem) rc = IGC_ENOMEM;
     return rc;
 }

@@ -849,6 +849,31 @@ TEST(classify_ksic10_code) {
     cJSON_Delete(req);
 }
 
+/* An input whose words are known nowhere (item texts, dictionary, cases, history)
+ * is answered, but never as decided: it goes to review and says why. A real row
+ * gives no such reason. */
+TEST(classify_unknown_words) {
+    REQUIRE(server());
+    static const char *const tech[] = {"tech.ksic_name", "tech.main_product", "tech.product_use",
+                                       "tech.tech_business_name"};
+    for (int unknown = 0; unknown < 2; unknown++) {
+        cJSON *req = sample_request(779, NULL);
+        REQUIRE(req);
+        for (size_t i = 0; unknown && i < 4; i++) set_field(req, tech[i], "qwzx vbnm");
+        int st;
+        cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+        CHECK_EQ_INT(st, 200);
+        const cJSON *rr, *why = NULL;
+        cJSON_ArrayForEach(rr, jget(o, "review_reasons")) {
+            if (jstr(rr, "code") && strcmp(jstr(rr, "code"), "unknown_words") == 0) why = rr;
+        }
+        CHECK_EQ_INT(why != NULL, unknown);
+        if (unknown) CHECK(cJSON_IsTrue(jget(o, "needs_review")) && jstr(why, "message"));
+        cJSON_Delete(o);
+        cJSON_Delete(req);
+    }
+}
+
 /* ---- validation ---- */
 
 TEST(validation_blank_fields) {
@@ -2031,7 +2056,7 @@ IGC_TEST_MAIN(TEST_ENTRY(missing_model_is_not_an_error), TEST_ENTRY(port_in_use)
               TEST_ENTRY(judgment_none_reason), TEST_ENTRY(review_reasons_name_the_field),
               TEST_ENTRY(ksic_split_and_prefix_candidates), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
               TEST_ENTRY(classify_real_row), TEST_ENTRY(classify_long_word_keywords),
-              TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
+              TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(classify_unknown_words), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
               TEST_ENTRY(validation_ksic), TEST_ENTRY(validation_too_long), TEST_ENTRY(validation_types),
               TEST_ENTRY(validation_json_and_utf8),
               TEST_ENTRY(validation_json_trailing_garbage), TEST_ENTRY(judgment_list_brn_errors),

@@ -62,6 +62,13 @@ TEST(hostile_rule_does_not_stall) {
         double ms = ms_now() - t0;
         if (ms > worst) worst = ms;
         CHECK_EQ_INT(st, 200);
+        /* answered without the rule that erred, and said so: left to the examiner */
+        CHECK(cJSON_IsTrue(jget(o, "needs_review")));
+        const cJSON *rr, *why = NULL;
+        cJSON_ArrayForEach(rr, jget(o, "review_reasons")) {
+            if (jstr(rr, "code") && strcmp(jstr(rr, "code"), "rule_error") == 0) why = rr;
+        }
+        CHECK(why && jstr(why, "message") && strstr(jstr(why, "message"), "규칙"));
         cJSON_Delete(o);
     }
     double cpu = proc_cpu_ms(p.pid, p.pid) - cpu0;

@@ -1060,6 +1060,7 @@ TEST(blank_input) {
             REQUIRE(igc_engine_classify(es[k], &in, NULL, &r) == 0);
             CHECK(r.p_applicable == 0);
             CHECK(r.applicable == 0);
+            CHECK_EQ_INT((int)r.known_words, 0);
             CHECK_EQ_INT(check_result(es[k], &in, NULL, &r), 0);
             for (size_t c = 0; c < r.ncands; c++) CHECK_EQ_INT(r.cands[c].nkeywords, 0);
             igc_engine_result_free(&r);
@@ -1071,6 +1072,28 @@ TEST(blank_input) {
         CHECK_EQ_INT(check_result(es[k], &none, NULL, &r), 0);
         igc_engine_result_free(&r);
     }
+}
+
+/* known_words is 0 when no word of the input but generic ones is known to the
+ * engine's texts (the answer then rests on KSIC and word fragments), else positive. */
+TEST(known_words) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *es[2] = {full(), full_enc()};
+    REQUIRE(es[0] && es[1]);
+    static const struct {
+        const char *product;
+        int known;
+    } cases[] = {{"asdf qwer zxcv", 0}, {"제조 기타 판매", 0}, {"배터리 양극재", 1}, {"asdf 배터리", 1}};
+    for (int k = 0; k < 2; k++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            igc_engine_input in = {.ksic_code = "28202", .main_product = cases[c].product};
+            igc_engine_result r;
+            REQUIRE(igc_engine_classify(es[k], &in, NULL, &r) == 0);
+            if ((r.known_words > 0) != cases[c].known)
+                fprintf(stderr, "  '%s': known_words %zu\n", cases[c].product, r.known_words);
+            CHECK_EQ_INT(r.known_words > 0, cases[c].known);
+            igc_engine_result_free(&r);
+        }
 }
 
 static char g_tmpdir[256];
@@ -1755,7 +1778,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
               TEST_ENTRY(deterministic), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
-              TEST_ENTRY(blank_input), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
+              TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
               TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner),
