@@ -6,12 +6,28 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-# The address igcd will listen on: the last --listen given, else IGC_LISTEN, else its default.
+build=${IGC_BUILD_DIR:-$root/build}
+# The address, store and data igcd will use: the last --listen, --db, --data given
+# (igcd takes the last), else IGC_LISTEN, IGC_DB, IGC_DATA, else the defaults; the
+# history goes into the store igcd opens.
 listen=${IGC_LISTEN:-127.0.0.1:8080}
+db=${IGC_DB:-var/db}
+data=${IGC_DATA:-$root/../shared/data}
 prev=
 for a in "$@"; do
-    case $a in --listen=*) listen=${a#--listen=} ;; esac
-    if [ "$prev" = --listen ]; then listen=$a; fi
+    case $a in
+    --listen=*) listen=${a#--listen=} ;;
+    --db=*) db=${a#--db=} ;;
+    --data=*) data=${a#--data=} ;;
+    -h | --help)
+        echo "scripts/run.sh [igcd options]: installs what is missing, builds, imports the labelled history"
+        echo "into a new store, then starts igcd with the options given. igcd's options:"
+        if [ -x "$build/core/app/igcd" ]; then exec "$build/core/app/igcd" --help; fi
+        echo "  (igcd is not built yet: run scripts/build.sh, then $build/core/app/igcd --help)"
+        exit 0
+        ;;
+    esac
+    case $prev in --listen) listen=$a ;; --db) db=$a ;; --data) data=$a ;; esac
     prev=$a
 done
 # Says so and stops when something already listens there (a running igcd, most
@@ -36,10 +52,7 @@ check_port
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
-build=${IGC_BUILD_DIR:-$root/build}
 cd "$root"
-db=${IGC_DB:-var/db}
-data=${IGC_DATA:-$root/../shared/data}
 if [ ! -f "$db/data.mdb" ] && [ -f "$data/labeled/history.csv" ]; then
     "$build/core/app/igc" --db "$db" --data "$data" history import "$data/labeled/history.csv"
 fi
