@@ -75,8 +75,9 @@ void igc__api_item(void *ud, const igc_http_request *req, igc_http_response *res
     igc_engine *e = igc_engine_ref(a->engine);
     const igc_taxonomy *t = igc_engine_taxonomy(e);
     const igc_tx_item *it = igc__api_item_by_code(t, req->params[0]);
+    const char *f = "code";
     if (it) igc__api_send_json(res, 200, item_with_crosswalk(a, t, it));
-    else igc_http_error(res, 404, "unknown_item", "해당 품목코드를 찾을 수 없습니다.", NULL, 0);
+    else igc_http_error(res, 404, "unknown_item", "해당 품목코드를 찾을 수 없습니다.", &f, 1);
     igc_engine_unref(e);
 }
 
