@@ -65,12 +65,12 @@ static long find_field(const igc_taxonomy *t, const char *code) {
 }
 
 static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
-    if (!cJSON_IsObject(root)) return fail(err, "top level is not a JSON object");
+    if (!cJSON_IsObject(root)) return fail(err, "최상위가 JSON 객체가 아닙니다 / top level is not a JSON object");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     const cJSON *rev = cJSON_GetObjectItemCaseSensitive(root, "revision");
     if (!cJSON_IsString(ver) || igc_blank(ver->valuestring))
-        return fail(err, "missing string member 'version'");
-    if (!cJSON_IsNumber(rev)) return fail(err, "missing number member 'revision'");
+        return fail(err, "개편 이름 'version'(문자열)이 없습니다 / missing string member 'version'");
+    if (!cJSON_IsNumber(rev)) return fail(err, "차수 'revision'(숫자)이 없습니다 / missing number member 'revision'");
     t->version = igc_strdup(ver->valuestring);
     t->revision = rev->valueint;
     if (get_str(root, "standard", 0, &t->standard)) return IGC_ENOMEM;
@@ -78,11 +78,11 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
     const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
     if (!cJSON_IsArray(themes) || !cJSON_GetArraySize(themes))
-        return fail(err, "missing or empty array 'themes'");
+        return fail(err, "테마 목록 'themes'가 없거나 비었습니다 / missing or empty array 'themes'");
     if (!cJSON_IsArray(fields) || !cJSON_GetArraySize(fields))
-        return fail(err, "missing or empty array 'fields'");
+        return fail(err, "분야 목록 'fields'가 없거나 비었습니다 / missing or empty array 'fields'");
     if (!cJSON_IsArray(items) || !cJSON_GetArraySize(items))
-        return fail(err, "missing or empty array 'items'");
+        return fail(err, "품목 목록 'items'가 없거나 비었습니다 / missing or empty array 'items'");
 
     size_t n = (size_t)cJSON_GetArraySize(themes);
     if (!(t->themes = calloc(n, sizeof *t->themes))) return IGC_ENOMEM;
@@ -90,10 +90,10 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
     cJSON_ArrayForEach(e, themes) {
         igc_tx_theme *th = &t->themes[t->nthemes];
         if (!cJSON_IsObject(e) || get_str(e, "code", 1, &th->code) || get_str(e, "name", 1, &th->name))
-            return t->nthemes++, fail(err, "themes[%ld]: needs non-blank 'code' and 'name'", (long)t->nthemes - 1);
+            return t->nthemes++, fail(err, "themes[%ld]: 'code'와 'name'이 있어야 합니다 / needs non-blank 'code' and 'name'", (long)t->nthemes - 1);
         t->nthemes++;
         if (find_theme(t, th->code) != (long)t->nthemes - 1)
-            return fail(err, "themes[%ld]: duplicate code '%s'", (long)t->nthemes - 1, th->code);
+            return fail(err, "themes[%ld]: 코드 '%s'가 겹칩니다 / duplicate code", (long)t->nthemes - 1, th->code);
     }
     n = (size_t)cJSON_GetArraySize(fields);
     if (!(t->fields = calloc(n, sizeof *t->fields))) return IGC_ENOMEM;
@@ -102,31 +102,31 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
         long i = (long)t->nfields - 1;
         if (!cJSON_IsObject(e) || get_str(e, "code", 1, &f->code) || get_str(e, "name", 1, &f->name) ||
             get_str(e, "theme", 1, &f->theme))
-            return fail(err, "fields[%ld]: needs non-blank 'code', 'name' and 'theme'", i);
+            return fail(err, "fields[%ld]: 'code', 'name', 'theme'가 있어야 합니다 / needs non-blank 'code', 'name' and 'theme'", i);
         long th = find_theme(t, f->theme);
-        if (th < 0) return fail(err, "fields[%ld]: theme '%s' is not defined", i, f->theme);
+        if (th < 0) return fail(err, "fields[%ld]: 테마 '%s'가 정의되지 않았습니다 / theme is not defined", i, f->theme);
         f->theme_idx = (size_t)th;
-        if (find_field(t, f->code) != i) return fail(err, "fields[%ld]: duplicate code '%s'", i, f->code);
+        if (find_field(t, f->code) != i) return fail(err, "fields[%ld]: 코드 '%s'가 겹칩니다 / duplicate code", i, f->code);
     }
     n = (size_t)cJSON_GetArraySize(items);
     if (!(t->items = calloc(n, sizeof *t->items)) || !(t->order = calloc(n, sizeof *t->order))) return IGC_ENOMEM;
     cJSON_ArrayForEach(e, items) {
         igc_tx_item *it = &t->items[t->nitems++];
         long i = (long)t->nitems - 1;
-        if (!cJSON_IsObject(e)) return fail(err, "items[%ld]: not an object", i);
+        if (!cJSON_IsObject(e)) return fail(err, "items[%ld]: 객체가 아닙니다 / not an object", i);
         static const char *req[] = {"code", "name", "theme", "field", "definition"};
         char **dst[] = {&it->code, &it->name, &it->theme, &it->field, &it->definition};
         for (int k = 0; k < 5; k++)
             if (get_str(e, req[k], 1, dst[k]))
-                return fail(err, "items[%ld]: missing or blank '%s'", i, req[k]);
+                return fail(err, "items[%ld]: '%s'가 없거나 비었습니다 / missing or blank", i, req[k]);
         if (get_str(e, "examples", 0, &it->examples) || get_str(e, "notes", 0, &it->notes))
-            return fail(err, "items[%ld]: 'examples' and 'notes' must be strings", i);
+            return fail(err, "items[%ld]: 'examples'와 'notes'는 문자열이어야 합니다 / must be strings", i);
         it->text_damaged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "text_damaged"));
         long th = find_theme(t, it->theme), fi = find_field(t, it->field);
-        if (th < 0) return fail(err, "items[%ld]: theme '%s' is not defined", i, it->theme);
-        if (fi < 0) return fail(err, "items[%ld]: field '%s' is not defined", i, it->field);
+        if (th < 0) return fail(err, "items[%ld]: 테마 '%s'가 정의되지 않았습니다 / theme is not defined", i, it->theme);
+        if (fi < 0) return fail(err, "items[%ld]: 분야 '%s'가 정의되지 않았습니다 / field is not defined", i, it->field);
         if (t->fields[fi].theme_idx != (size_t)th)
-            return fail(err, "items[%ld]: field '%s' belongs to another theme", i, it->field);
+            return fail(err, "items[%ld]: 분야 '%s'는 다른 테마에 속합니다 / field belongs to another theme", i, it->field);
         it->theme_idx = (size_t)th;
         it->field_idx = (size_t)fi;
         t->order[i] = (size_t)i;
@@ -134,13 +134,13 @@ static int parse_doc(const cJSON *root, igc_taxonomy *t, igc_buf *err) {
     qsort_r(t->order, t->nitems, sizeof *t->order, cmp_code, t);
     for (size_t i = 1; i < t->nitems; i++)
         if (strcmp(t->items[t->order[i]].code, t->items[t->order[i - 1]].code) == 0)
-            return fail(err, "items: duplicate code '%s'", t->items[t->order[i]].code);
+            return fail(err, "items: 품목코드 '%s'가 겹칩니다 / duplicate code", t->items[t->order[i]].code);
     return 0;
 }
 
 int igc_taxonomy_parse(const char *json, size_t len, igc_taxonomy **out, igc_buf *err) {
     *out = NULL;
-    if (!igc_utf8_valid(json, len)) return fail(err, "file is not valid UTF-8");
+    if (!igc_utf8_valid(json, len)) return fail(err, "파일이 올바른 UTF-8이 아닙니다 / not valid UTF-8");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (root && end) {
@@ -149,13 +149,13 @@ int igc_taxonomy_parse(const char *json, size_t len, igc_taxonomy **out, igc_buf
         if (end < json + len && *end) {
             long off = (long)(end - json);
             cJSON_Delete(root);
-            return fail(err, "unexpected text after the JSON document at byte %ld", off);
+            return fail(err, "JSON 문서 뒤 %ld번째 바이트에 다른 글이 있습니다 / unexpected text after the JSON document", off);
         }
     }
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         long off = at && at >= json && at <= json + len ? (long)(at - json) : -1;
-        return fail(err, "malformed JSON near byte %ld", off);
+        return fail(err, "JSON 형식 오류(%ld번째 바이트 근처) / malformed JSON", off);
     }
     igc_taxonomy *t = calloc(1, sizeof *t);
     if (!t) {
