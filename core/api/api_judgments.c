@@ -9,17 +9,6 @@
 
 /* ---- judgments ---- */
 
-/* Why an examiner saved 해당 없음 (none_reason): the 적용원칙 1-3 with the rules' reason
- * codes, the engine's, too little information, or anything else (said in the comment). The
- * same codes label past judgments (labeled/history.csv). */
-static int none_reason_known(const char *s) {
-    static const char *const codes[] = {"generic_supplier", "wholesale_retail", "merchandise_only",
-                                        "not_innovation",   "insufficient_info", "other"};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (strcmp(s, codes[i]) == 0) return 1;
-    return 0;
-}
-
 /* What a saved judgment keeps of the programmes the shown result listed: id, name,
  * agency, benefit, status, why, period (strings and {from, to} only). */
 static cJSON *saved_programmes(const cJSON *result) {
@@ -128,7 +117,7 @@ void igc__api_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         bad = "comment", code = "invalid_type", msg = "comment는 문자열이어야 합니다.";
     else if (cJSON_IsString(comment) && igc_utf8_len(comment->valuestring) > MAX_COMMENT_CHARS)
         bad = "comment", code = "field_too_long", msg = "의견이 너무 깁니다 (최대 1000자).";
-    else if (none && !cJSON_IsNull(none) && (!cJSON_IsString(none) || !none_reason_known(none->valuestring)))
+    else if (none && !cJSON_IsNull(none) && (!cJSON_IsString(none) || !igc_none_reason_known(none->valuestring)))
         bad = "none_reason", code = "invalid_none_reason",
         msg = "none_reason은 generic_supplier, wholesale_retail, merchandise_only, not_innovation, "
               "insufficient_info, other 중 하나여야 합니다.";

@@ -439,7 +439,7 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
     if (rc) return rc;
     if (!igc_rows_labelled(rows)) {
         igc_rows_close(rows);
-        igc_log(IGC_LOG_ERROR, "%s: needs at least the columns uid and label1", csv);
+        igc_log(IGC_LOG_ERROR, "%s: 과거 판별 파일에는 uid와 label1 열이 있어야 합니다 / needs the columns uid and label1", csv);
         return IGC_EPARSE;
     }
     /* Rows reach the store in transactions of IMPORT_BATCH: one disk sync per batch, not

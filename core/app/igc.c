@@ -1,6 +1,7 @@
 /* igc: the command-line tool. Offline classification of many companies, the
  * client's metrics on a labelled file, model training and tuning, history import
  * and the rule tests, all with the same engine as the server. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -79,7 +80,7 @@ static const struct {
      "  모르는 열은 경고하고 읽지 않음. 읽을 열이 하나도 없거나, 따옴표가 닫히지 않았거나, 어느 인코딩으로도\n"
      "  읽을 수 없는 글자가 있으면 줄 번호와 함께 거부(종료 코드 2, 아무것도 분류하지 않음).\n"
      "출력 (--out FILE, '-'는 표준 출력): 임시 파일에 다 쓴 뒤 바꿔 넣으므로 실패해도 기존 파일은 그대로.\n"
-     "  줄 순서는 입력 순서 그대로. --threads N: 동시에 분류할 스레드 수(기본: 모든 CPU 코어).\n"
+     "  줄 순서는 입력 순서 그대로. --threads N: 동시에 분류할 스레드 수, 1 이상의 정수(기본: 모든 CPU 코어).\n"
      "  --format jsonl  (기본) 한 줄에 한 회사: {uid, applicable, reasons, needs_review, items:[{code, name,\n"
      "                  score, keywords}], taxonomy_version, engine_version, rules_version, ...} 또는 {uid, error}\n"
      "  --format csv    (FILE이 .csv로 끝나면 기본) 엑셀에서 바로 여는 UTF-8(BOM) CSV, 한 줄에 한 회사:\n"
@@ -90,10 +91,20 @@ static const struct {
     {"eval",
      "입력 파일은 classify와 같은 규칙(인코딩, 한국어 머리글, 줄 번호가 있는 거부)으로 읽고, 정답 열 label1\n"
      "(label2, label3, none_reason)이 있어야 함. --history를 주지 않으면 --db 저장소의 과거 판별을 씀.\n"
-     "결과: 정확도, top-1/top-3, macro-F1 등(--json: 한 줄 JSON). 정의는 docs/evaluation.md.\n"},
+     "결과: 정확도, top-1/top-3, macro-F1 등(--json: 한 줄 JSON). 정의는 docs/evaluation.md.\n"
+     "--history FILE은 history import와 같은 검사를 거침(틀린 행이 있으면 줄 번호와 함께 거부).\n"
+     "--predictions F.jsonl: 엔진 대신 다른 시스템의 답. 한 줄에 JSON 객체 하나(빈 줄은 건너뜀):\n"
+     "  {\"uid\": 문자열, \"applicable\": true|false, \"items\": [\"품목코드\", ...], \"needs_review\": true|false(없어도 됨)}\n"
+     "  --in의 모든 행에 그 uid의 줄이 하나씩 있어야 함. 형식이 틀린 줄(invalid_json, invalid_type, missing_field,\n"
+     "  invalid_encoding), 같은 uid 두 번(duplicate_uid), 빈 파일(empty_file), 답이 없는 행(missing_predictions)은\n"
+     "  줄 번호·코드와 함께 거부(종료 코드 2, 지표를 내지 않음). --in에 없는 uid의 줄은 채점하지 않고 그 수를 알림.\n"},
     {"history",
      "import FILE.csv: uid와 label1이 있는 CSV(labeled/ 형식; UTF-8 또는 CP949, classify와 같은 규칙)를\n"
      "  저장소(--db)에 과거 판별로 넣음. 같은 uid는 덮어씀. 실행 중인 igcd가 1초 안에 가져감.\n"
+     "  행마다 검사하고, 하나라도 틀리면 한 행도 넣지 않고 줄 번호·코드와 함께 거부(종료 코드 2):\n"
+     "  label1..3이 현재 분류체계에 없는 코드(unknown_item), none_reason이 generic_supplier, wholesale_retail,\n"
+     "  merchandise_only, not_innovation, insufficient_info, other가 아니거나 품목과 함께 옴(invalid_none_reason),\n"
+     "  confidence가 high, medium, low, 빈칸이 아님(invalid_confidence), label1 열이 없음(missing_label1).\n"
      "stats: 저장소의 품목별 사례 수.\n"},
     {"users",
      "add NAME --role ROLE [--days N]: 사용자를 만들고 인증 토큰을 표준 출력의 마지막 줄에 그것만 씀(다시 볼 수\n"
@@ -155,6 +166,16 @@ static int command_help(FILE *f, const char *cmd) {
 static int die(const char *msg, const char *detail) {
     fprintf(stderr, "igc: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
     return 2;
+}
+
+/* A whole decimal number and nothing else ("3x", "", "abc" are not). 0 or IGC_EINVAL. */
+static int parse_long(const char *v, long *out) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || errno) return IGC_EINVAL;
+    *out = n;
+    return 0;
 }
 
 typedef struct {
@@ -531,6 +552,67 @@ static int apply_signals(igc_app *a, const char *list) {
     return 0;
 }
 
+/* What is wrong with the labels of one row of a past-judgments file under taxonomy tx,
+ * into msg with the row's line and a stable code (the API's where it has one). 0, or
+ * IGC_EINVAL. */
+static int history_row_check(const igc_taxonomy *tx, const char *path, const igc_row *r, igc_buf *msg) {
+    static const char *const col[3] = {"label1", "label2", "label3"};
+    const char *item = NULL;
+    for (int k = 0; k < 3; k++) {
+        if (!*r->labels[k]) continue;
+        if (!igc_taxonomy_item(tx, r->labels[k])) {
+            igc_buf_printf(msg, "%s %zu번째 줄: %s의 품목코드 '%s'가 현재 분류체계(%s)에 없습니다 (unknown_item)", path,
+                           r->line, col[k], r->labels[k], tx->version);
+            return IGC_EINVAL;
+        }
+        if (!item) item = r->labels[k];
+    }
+    if (*r->none_reason && !igc_none_reason_known(r->none_reason)) {
+        igc_buf_printf(msg, "%s %zu번째 줄: none_reason '%s'을(를) 알 수 없습니다. generic_supplier, wholesale_retail, "
+                            "merchandise_only, not_innovation, insufficient_info, other 중 하나여야 합니다 "
+                            "(invalid_none_reason)", path, r->line, r->none_reason);
+        return IGC_EINVAL;
+    }
+    if (*r->none_reason && item) {
+        igc_buf_printf(msg, "%s %zu번째 줄: 품목(%s)과 해당 없음 사유(none_reason %s)를 함께 쓸 수 없습니다. 사유는 품목이 "
+                            "없을 때만 씁니다 (invalid_none_reason)", path, r->line, item, r->none_reason);
+        return IGC_EINVAL;
+    }
+    if (*r->confidence && strcmp(r->confidence, "high") && strcmp(r->confidence, "medium") && strcmp(r->confidence, "low")) {
+        igc_buf_printf(msg, "%s %zu번째 줄: confidence '%s'을(를) 알 수 없습니다. high, medium, low 중 하나이거나 "
+                            "빈칸(high)이어야 합니다 (invalid_confidence)", path, r->line, r->confidence);
+        return IGC_EINVAL;
+    }
+    return 0;
+}
+
+/* Checks a past-judgments file (history import, eval and tune --history) before any
+ * row of it is used: the reader's refusals (encoding, quotes, columns), the label1
+ * column, and every row's labels against the engine's taxonomy. All or nothing: a
+ * bad row refuses the file, with one message naming its line and code. 0, or 2 with
+ * the message printed. */
+static int history_file_check(igc_app *a, const char *path) {
+    igc_rows *rows = NULL;
+    igc_buf msg = {0};
+    /* the import reads the file again and warns then (unknown columns, CP949): once is enough */
+    igc_log_set_level(a->cfg.log_level > IGC_LOG_ERROR ? a->cfg.log_level : IGC_LOG_ERROR);
+    int rc = igc_rows_open_msg(path, &rows, &msg);
+    igc_log_set_level(a->cfg.log_level);
+    if (!rc && !igc_rows_labelled(rows)) {
+        igc_buf_printf(&msg, "%s 1번째 줄: 과거 판별 파일에는 uid와 label1 열이 있어야 하는데 label1 열이 없습니다 "
+                             "(missing_label1)", path);
+        rc = IGC_EPARSE;
+    }
+    const igc_taxonomy *tx = igc_engine_taxonomy(a->engine);
+    igc_row r;
+    while (!rc && (rc = igc_rows_next(rows, &r)) == 1) rc = history_row_check(tx, path, &r, &msg);
+    if (rc < 0 && !msg.len) igc_buf_puts(&msg, rows && *igc_rows_error(rows) ? igc_rows_error(rows) : igc_strerror(rc));
+    igc_rows_close(rows);
+    if (rc < 0) die("과거 판별 파일을 읽지 않았습니다 / past judgments refused", msg.data);
+    igc_buf_free(&msg);
+    return rc < 0 ? 2 : 0;
+}
+
 static int load_history(igc_app *a, const args *ar) {
     if (ar->no_history) return 0;
     if (ar->history) {
@@ -553,22 +635,128 @@ static int load_history(igc_app *a, const args *ar) {
     return 0;
 }
 
-/* Predictions of another system, one JSON object per line, into {uid: object}. */
-static int read_predictions(const char *path, cJSON **out) {
+/* Another system's answers (eval --predictions), one JSON object a line:
+ * {uid: string, applicable: boolean, items: [code strings], needs_review: boolean
+ * (optional)}. Sorted by uid for lookup; each remembers its line and whether a row of
+ * the input used it. */
+typedef struct {
+    const char *uid; /* in doc */
+    cJSON *doc;
+    size_t line;
+    int used;
+} pred_row;
+
+typedef struct {
+    pred_row *rows;
+    size_t n;
+} pred_set;
+
+static int pred_cmp(const void *x, const void *y) {
+    const pred_row *a = x, *b = y;
+    int c = strcmp(a->uid, b->uid);
+    return c ? c : a->line < b->line ? -1 : a->line > b->line;
+}
+
+static void pred_free(pred_set *p) {
+    for (size_t i = 0; i < p->n; i++) cJSON_Delete(p->rows[i].doc);
+    free(p->rows);
+    memset(p, 0, sizeof *p);
+}
+
+static pred_row *pred_find(pred_set *p, const char *uid) {
+    size_t lo = 0, hi = p->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->rows[mid].uid, uid);
+        if (c == 0) return &p->rows[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+/* What is wrong with one parsed line, as a Korean message and a stable code; NULL when
+ * it is an answer as documented. */
+static const char *pred_line_error(const cJSON *o, const char **code) {
+    const cJSON *uid = cJSON_GetObjectItemCaseSensitive(o, "uid"), *app = cJSON_GetObjectItemCaseSensitive(o, "applicable"),
+                *items = cJSON_GetObjectItemCaseSensitive(o, "items"), *rev = cJSON_GetObjectItemCaseSensitive(o, "needs_review"),
+                *it;
+    *code = "missing_field";
+    if (!uid) return "uid 항목이 없습니다";
+    if (!app) return "applicable 항목이 없습니다";
+    if (!items) return "items 항목이 없습니다";
+    *code = "invalid_type";
+    if (!cJSON_IsString(uid) || !*uid->valuestring) return "uid는 비어 있지 않은 문자열이어야 합니다";
+    if (!cJSON_IsBool(app)) return "applicable은 true 또는 false여야 합니다";
+    if (!cJSON_IsArray(items)) return "items는 품목코드 문자열의 배열이어야 합니다";
+    cJSON_ArrayForEach(it, items) if (!cJSON_IsString(it) || !*it->valuestring) return "items는 품목코드 문자열의 배열이어야 합니다";
+    if (rev && !cJSON_IsBool(rev)) return "needs_review는 true 또는 false여야 합니다";
+    return NULL;
+}
+
+/* Reads and checks the whole file before anything is scored: a line that is not one
+ * such object, a uid twice or a file without answers is refused with its line and
+ * code in msg (the caller's message, Korean). 0, or an IGC_E* code with msg set. */
+static int read_predictions(const char *path, pred_set *out, igc_buf *msg) {
+    memset(out, 0, sizeof *out);
     char *txt;
     size_t len;
     int rc = igc_read_file(path, &txt, &len);
-    if (rc) return rc;
-    cJSON *map = cJSON_CreateObject();
-    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-        cJSON *o = cJSON_Parse(line);
-        cJSON *uid = cJSON_GetObjectItem(o, "uid");
-        if (cJSON_IsString(uid)) cJSON_AddItemToObject(map, uid->valuestring, o);
-        else cJSON_Delete(o);
+    if (rc) {
+        igc_buf_printf(msg, "%s: %s (%s)", path, rc == IGC_ENOTFOUND ? "파일이 없습니다" : "파일을 읽을 수 없습니다",
+                       rc == IGC_ENOTFOUND ? "not_found" : "io_error");
+        return rc;
+    }
+    size_t cap = 0, line = 0;
+    for (char *p = txt, *nl; !rc && p < txt + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(txt + len - p));
+        if (!nl) nl = txt + len;
+        line++;
+        size_t ll = (size_t)(nl - p);
+        while (ll && (p[ll - 1] == '\r' || p[ll - 1] == ' ' || p[ll - 1] == '\t')) ll--;
+        size_t lead = 0;
+        while (lead < ll && (p[lead] == ' ' || p[lead] == '\t')) lead++;
+        if (lead == ll) continue; /* a blank line */
+        const char *code = NULL, *what = NULL;
+        cJSON *o = NULL;
+        const char *end = NULL;
+        if (!igc_utf8_valid(p, ll) || memchr(p, '\0', ll)) {
+            code = "invalid_encoding", what = "UTF-8 텍스트가 아닙니다";
+        } else if (!(o = cJSON_ParseWithLengthOpts(p, ll, &end, 0)) || !cJSON_IsObject(o) || end != p + ll) {
+            code = "invalid_json", what = "한 줄에 JSON 객체 하나가 있어야 합니다 ({\"uid\": ..., \"applicable\": ..., \"items\": [...]})";
+        } else {
+            what = pred_line_error(o, &code);
+        }
+        if (!what && out->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            pred_row *g = realloc(out->rows, cap * sizeof *g);
+            if (!g) rc = IGC_ENOMEM, what = "메모리가 부족합니다", code = "out_of_memory";
+            else out->rows = g;
+        }
+        if (what) {
+            igc_buf_printf(msg, "%s %zu번째 줄: %s (%s)", path, line, what, code);
+            cJSON_Delete(o);
+            if (!rc) rc = IGC_EPARSE;
+            break;
+        }
+        out->rows[out->n++] = (pred_row){cJSON_GetObjectItemCaseSensitive(o, "uid")->valuestring, o, line, 0};
     }
     free(txt);
-    *out = map;
-    return 0;
+    if (!rc && !out->n) {
+        igc_buf_printf(msg, "%s: 답이 한 줄도 없는 빈 파일입니다 (empty_file)", path);
+        rc = IGC_EPARSE;
+    }
+    if (!rc) {
+        qsort(out->rows, out->n, sizeof *out->rows, pred_cmp);
+        for (size_t i = 1; i < out->n && !rc; i++)
+            if (strcmp(out->rows[i].uid, out->rows[i - 1].uid) == 0) {
+                igc_buf_printf(msg, "%s %zu번째 줄: uid '%s'의 답이 %zu번째 줄에도 있습니다. 한 회사에 한 줄만 씁니다 (duplicate_uid)",
+                               path, out->rows[i].line, out->rows[i].uid, out->rows[i - 1].line);
+                rc = IGC_EPARSE;
+            }
+    }
+    if (rc) pred_free(out);
+    return rc;
 }
 
 static void print_report(FILE *f, const cJSON *r);
@@ -641,15 +829,40 @@ static void map_row_labels(const igc_crosswalk *cw, const char *const in[3], con
     *gone = had && n == 0;
 }
 
+static int eval_rows(igc_app *a, const args *ar, pred_set *preds);
+
 static int cmd_eval(igc_app *a, const args *ar) {
     if (!ar->in) return die("eval needs --in LABELLED.csv", NULL);
+    int rc;
+    pred_set preds = {0};
+    if (ar->predictions) {
+        igc_buf pmsg = {0};
+        rc = read_predictions(ar->predictions, &preds, &pmsg);
+        if (rc) {
+            die("예측 파일을 읽지 않았습니다 / predictions refused", pmsg.data ? pmsg.data : igc_strerror(rc));
+            igc_buf_free(&pmsg);
+            return 2;
+        }
+    }
+    /* the history file is of the revision in use, also when --revision maps it */
+    if (ar->history && !ar->no_history && history_file_check(a, ar->history)) {
+        pred_free(&preds);
+        return 2;
+    }
+    rc = eval_rows(a, ar, ar->predictions ? &preds : NULL);
+    pred_free(&preds);
+    return rc;
+}
+
+/* eval over the labelled rows of --in: the engine's answers, or preds (may be NULL). */
+static int eval_rows(igc_app *a, const args *ar, pred_set *preds) {
     int rc;
     if (ar->signals && (rc = apply_signals(a, ar->signals))) return die("bad --signals (lexical,dense,knn,ksic_prior,lexicon,cases)", NULL);
     if (ar->revision || ar->crosswalk) {
         if (!ar->revision || !ar->crosswalk) return die("eval needs both --revision FILE and --crosswalk FILE", NULL);
         if ((rc = eval_revision(a, ar))) return die("cannot build the revision", igc_strerror(rc));
     } else if ((rc = load_history(a, ar))) {
-        return die("cannot load history", igc_strerror(rc));
+        return die("과거 판별을 읽지 못했습니다 / cannot load history", igc_strerror(rc));
     }
     const igc_crosswalk *xw = ar->revision ? a->bundle->crosswalk : NULL;
     size_t split_rows = 0, split_top1 = 0, removed_rows = 0;
@@ -680,12 +893,8 @@ static int cmd_eval(igc_app *a, const args *ar) {
     igc_row r;
     double ms = 0;
     igc_buf errs = {0};
-    cJSON *preds = NULL;
-    if (ar->predictions && (rc = read_predictions(ar->predictions, &preds)) < 0) {
-        igc_rows_close(rows);
-        igc_eval_free(ev), igc_eval_free(ev_rank), igc_eval_free(ev_sure);
-        return die("cannot read --predictions (JSON lines: {uid, applicable, items:[codes]})", ar->predictions);
-    }
+    size_t uncovered = 0; /* rows preds has no answer for */
+    igc_buf uncovered_uids = {0};
     while ((rc = igc_rows_next(rows, &r)) == 1) {
         cJSON *doc = row_doc(&r);
         igc_req req;
@@ -696,7 +905,15 @@ static int cmd_eval(igc_app *a, const args *ar) {
         cJSON *res = NULL;
         if (preds) {
             /* another system's answers, looked up by uid: the same metrics for a peer */
-            cJSON *pr = cJSON_GetObjectItemCaseSensitive(preds, r.uid);
+            pred_row *pw = pred_find(preds, r.uid);
+            if (!pw) {
+                /* never scored as "not applicable": the run is refused below */
+                if (uncovered++ < 5) igc_buf_printf(&uncovered_uids, "%s%s", uncovered > 1 ? ", " : "", r.uid);
+                cJSON_Delete(doc);
+                continue;
+            }
+            pw->used = 1;
+            const cJSON *pr = pw->doc;
             app = cJSON_IsTrue(cJSON_GetObjectItem(pr, "applicable"));
             review = cJSON_IsTrue(cJSON_GetObjectItem(pr, "needs_review")); /* routing, when the peer has one */
             cJSON *it;
@@ -756,7 +973,28 @@ static int cmd_eval(igc_app *a, const args *ar) {
         cJSON_Delete(doc);
         progress("eval", ++done, 0);
     }
-    fputc('\n', stderr);
+    if (done) fputc('\n', stderr); /* after the progress counter */
+    if (uncovered && rc >= 0) {
+        igc_buf m = {0};
+        igc_buf_printf(&m, "%s: --in의 %zu행에 답이 없습니다 (uid %s%s). 모든 행에 한 줄씩 답이 있어야 합니다 "
+                           "(missing_predictions)", ar->predictions, uncovered, uncovered_uids.data,
+                       uncovered > 5 ? " ..." : "");
+        die("예측 파일을 채점하지 않았습니다 / predictions refused", m.data);
+        igc_buf_free(&m);
+        igc_buf_free(&uncovered_uids);
+        igc_buf_free(&errs);
+        igc_eval_free(ev), igc_eval_free(ev_rank), igc_eval_free(ev_sure);
+        igc_rows_close(rows);
+        return 2;
+    }
+    igc_buf_free(&uncovered_uids);
+    if (preds) {
+        size_t extra = 0;
+        for (size_t i = 0; i < preds->n; i++) extra += !preds->rows[i].used;
+        if (extra)
+            fprintf(stderr, "igc: 예측 파일의 %zu줄은 --in에 없는 uid라 채점하지 않았습니다 / %zu predictions for uids "
+                            "not in the input were left out\n", extra, extra);
+    }
     if (xw)
         fprintf(stderr,
                 "under %s: labels mapped through the crosswalk; %zu rows with a split label (right when the answer is any "
@@ -814,7 +1052,6 @@ static int cmd_eval(igc_app *a, const args *ar) {
         }
     }
     igc_buf_free(&errs);
-    cJSON_Delete(preds);
     igc_eval_free(ev);
     igc_eval_free(ev_rank);
     igc_eval_free(ev_sure);
@@ -926,6 +1163,8 @@ static int cmd_tune(igc_app *a, const args *ar) {
             return 0;
         }
     }
+    /* refused before minutes of training, not after */
+    if (history_file_check(a, ar->history)) return 2;
     if (folds > TUNE_HOLDOUT) folds = TUNE_HOLDOUT;
     igc_tune_set *set;
     if (igc_tune_set_new(&set)) return die("out of memory", NULL);
@@ -977,9 +1216,10 @@ static int cmd_tune(igc_app *a, const args *ar) {
 static int cmd_history(igc_app *a, const char *sub, const args *ar) {
     if (sub && strcmp(sub, "import") == 0) {
         if (!ar->in) return die("history import needs FILE.csv", NULL);
+        if (history_file_check(a, ar->in)) return 2;
         size_t n, skipped;
         int rc = igc_app_import_history(a, ar->in, 1, &n, &skipped);
-        if (rc) return die("import failed", igc_strerror(rc));
+        if (rc) return die("과거 판별을 저장하지 못했습니다 / import failed", igc_strerror(rc));
         igc_store_stats st = {0};
         igc_store_stat(a->store, &st);
         printf("imported %zu past judgments from %s (%zu rows skipped: no usable label); the store now holds %zu exemplars\n",
@@ -1235,15 +1475,39 @@ static void print_report(FILE *f, const cJSON *r) {
     fprintf(f, "%s\n", cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "결과: 올바름 / valid" : "결과: 고칠 것이 있음 / NOT valid");
 }
 
+/* The offset of the first byte of s[0..n) that is not well-formed UTF-8 (or a NUL);
+ * n when there is none. */
+static size_t utf8_invalid_at(const char *s, size_t n) {
+    uint32_t cp;
+    for (size_t i = 0; i < n;) {
+        int k = s[i] ? igc_utf8_decode(s + i, n - i, &cp) : 0;
+        if (k <= 0) return i;
+        i += (size_t)k;
+    }
+    return n;
+}
+
 /* Reads the revision and crosswalk files and checks them against the app's revision. */
 static int load_revision(igc_app *a, const char *file, const char *cwfile, cJSON **report, igc_taxonomy **tx,
                          igc_crosswalk **cw, char **txt, size_t *tlen, char **csv, size_t *clen) {
     int rc = igc_read_file(file, txt, tlen);
-    if (rc) return die("cannot read the revision file", file), rc;
+    if (rc) return die("개편 분류체계 파일을 읽을 수 없습니다 / cannot read the revision file", file), rc;
     rc = igc_read_file(cwfile, csv, clen);
-    if (rc) return die("cannot read the crosswalk", cwfile), rc;
+    if (rc) return die("대응표 파일을 읽을 수 없습니다 / cannot read the crosswalk", cwfile), rc;
     size_t skip = *clen >= 3 && memcmp(*csv, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    return igc_app_revision_check(a, *txt, *tlen, *csv + skip, *clen - skip, report, tx, cw);
+    rc = igc_app_revision_check(a, *txt, *tlen, *csv + skip, *clen - skip, report, tx, cw);
+    size_t bad = utf8_invalid_at(*txt, *tlen);
+    cJSON *tj = *report ? cJSON_GetObjectItem(*report, "taxonomy") : NULL;
+    if (bad < *tlen && cJSON_GetObjectItem(tj, "error")) {
+        /* the parser refuses the file without saying where: the line, for the people fixing it */
+        size_t line = 1;
+        for (size_t i = 0; i < bad; i++) line += (*txt)[i] == '\n';
+        char m[PATH_MAX + 200];
+        snprintf(m, sizeof m, "%s %zu번째 줄: UTF-8이 아닌 글자가 있습니다. UTF-8로 다시 저장해 주세요 (invalid_encoding)",
+                 file, line);
+        cJSON_ReplaceItemInObject(tj, "error", cJSON_CreateString(m));
+    }
+    return rc;
 }
 
 static int cmd_taxonomy_check(const igc_config *cfg, const char *file, const args *ar) {
@@ -1369,7 +1633,10 @@ int main(int argc, char **argv) {
 #define NUM(name, field)                                              \
     if (strcmp(a, name) == 0) {                                       \
         if (!v) return die(name " needs a value", NULL);              \
-        ar.field = strtol(v, NULL, 10);                               \
+        long n_;                                                      \
+        if (parse_long(v, &n_))                                       \
+            return die(name "에는 정수를 주십시오 / " name " needs a whole number", v); \
+        ar.field = n_;                                                \
         i += 2;                                                       \
         continue;                                                     \
     }
@@ -1383,7 +1650,14 @@ int main(int argc, char **argv) {
         OPT("--format", format) OPT("--role", role) OPT("--since", since) OPT("--before", before)
         NUM("--days", days)
         if (strcmp(a, "--all") == 0) { ar.all = 1; i++; continue; }
-        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds) NUM("--threads", threads)
+        NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
+        if (strcmp(a, "--threads") == 0) {
+            /* 0 would silently mean "every core", the default: refused like any count below 1 */
+            if (!v || parse_long(v, &ar.threads) || ar.threads < 1)
+                return die("--threads에는 1 이상의 정수를 주십시오 / --threads needs a whole number of at least 1", v ? v : "");
+            i += 2;
+            continue;
+        }
         if (strcmp(a, "--no-history") == 0) { ar.no_history = 1; i++; continue; }
         if (strcmp(a, "--no-rules") == 0) { cfg.no_rules = 1; i++; continue; }
         if (strcmp(a, "--no-lexicon") == 0) { cfg.no_lexicon = 1; i++; continue; }

@@ -405,6 +405,10 @@ void igc_req_engine_input(const igc_req *r, igc_engine_input *in);
 uint64_t igc_app_owner(const char *brn10);
 
 /* ---- the judgment record (judgments.c) ---- */
+/* 1 when s is a code for why no item applies (none_reason): the 적용원칙 1-3 with
+ * the rules' reason codes, the engine's, too little information, or anything else
+ * (said in the comment). Saved judgments and imported past judgments use the same. */
+int igc_none_reason_known(const char *s);
 /* Saves the judgment document doc (borrowed; id, examiner, status and
  * confirmation fields are added) for the validated request r in one store
  * transaction with: the superseding of the company's current judgment (kept,

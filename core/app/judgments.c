@@ -6,6 +6,14 @@
 
 #include "igc_app.h"
 
+int igc_none_reason_known(const char *s) {
+    static const char *const codes[] = {"generic_supplier", "wholesale_retail", "merchandise_only",
+                                        "not_innovation",   "insufficient_info", "other"};
+    for (size_t i = 0; s && i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(s, codes[i]) == 0) return 1;
+    return 0;
+}
+
 static const char *jstr(const cJSON *o, const char *k) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;

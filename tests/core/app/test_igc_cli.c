@@ -1011,6 +1011,310 @@ TEST(run_sh_port_busy) {
     close(fd);
 }
 
+/* ---- answers of another system, labels of past judgments, options, messages ---- */
+
+/* Writes one line per row of in20 whose uid is not skip (NULL: none): the answer
+ * its labels give (applicable with label1, else not), so that every metric is 1. */
+static int write_true_predictions(const char *path, const char *skip) {
+    igc_csv *c;
+    if (igc_csv_open(in20, &c)) return -1;
+    char **f;
+    size_t nf;
+    int ok = igc_csv_next(c, &f, &nf) == 1;
+    int cu = igc_csv_col(c, "uid"), cl = igc_csv_col(c, "label1");
+    ok &= cu >= 0 && cl >= 0;
+    igc_buf b = {0};
+    while (ok && igc_csv_next(c, &f, &nf) == 1) {
+        if (skip && strcmp(f[cu], skip) == 0) continue;
+        cJSON *o = cJSON_CreateObject(), *items = cJSON_CreateArray();
+        cJSON_AddStringToObject(o, "uid", f[cu]);
+        cJSON_AddBoolToObject(o, "applicable", f[cl][0] != '\0');
+        if (f[cl][0]) cJSON_AddItemToArray(items, cJSON_CreateString(f[cl]));
+        cJSON_AddItemToObject(o, "items", items);
+        char *t = cJSON_PrintUnformatted(o);
+        igc_buf_puts(&b, t);
+        igc_buf_puts(&b, "\n");
+        free(t);
+        cJSON_Delete(o);
+    }
+    igc_csv_close(c);
+    ok &= b.len > 0 && write_text(path, b.data, b.len) == 0;
+    igc_buf_free(&b);
+    return ok ? 0 : -1;
+}
+
+/* igc eval --predictions on in20 (no history): exit status, stdout to out, stderr to err. */
+static int eval_predictions(const char *pred, const char *out, const char *err) {
+    const char *args[] = {"eval", "--in", in20, "--predictions", pred, "--no-history", "--json", "--model", "none",
+                          "--params", "none", "--db", db, "--data", igc_test_data_dir(), "--rules",
+                          IGC_TEST_SOURCE_DIR "/rules", NULL};
+    unlink(out), unlink(err);
+    return run_igc(args, out, err);
+}
+
+/* Another system's answers are scored only when every line is one object with the
+ * documented members and every row of the input has its answer; anything else is
+ * refused with its line and a stable code, and no metric is printed. */
+TEST(eval_predictions_checked) {
+    REQUIRE(setup());
+    char p[PATH_MAX + 16], out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/pred.jsonl", tmp);
+    snprintf(out, sizeof out, "%s/pred.out", tmp);
+    snprintf(err, sizeof err, "%s/pred.err", tmp);
+    /* the labels themselves as answers: every metric is 1 */
+    REQUIRE(write_true_predictions(p, NULL) == 0);
+    int rc = eval_predictions(p, out, err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc) dump(err);
+    char *t = slurp(out, NULL);
+    cJSON *o = t ? cJSON_Parse(t) : NULL;
+    CHECK(o && (int)jnum(o, "rows", -1) == NROWS);
+    CHECK(o && jnum(o, "accuracy", -1) > 0.999 && jnum(o, "top1", -1) > 0.999);
+    cJSON_Delete(o);
+    free(t);
+    /* one row without its answer: refused, naming it, not counted as "not applicable" */
+    REQUIRE(write_true_predictions(p, uids[3]) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "missing_predictions") && file_has(err, uids[3]));
+    CHECK(!file_has(out, "accuracy"));
+    /* answers for other companies only */
+    static const char other[] = "{\"uid\":\"NOPE1\",\"applicable\":true,\"items\":[\"F10001\"]}\n"
+                                "{\"uid\":\"NOPE2\",\"applicable\":false,\"items\":[]}\n";
+    REQUIRE(write_text(p, other, sizeof other - 1) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "missing_predictions"));
+    CHECK(!file_has(out, "accuracy"));
+    /* wrong types on the second line */
+    igc_buf b = {0};
+    igc_buf_printf(&b, "{\"uid\":\"%s\",\"applicable\":false,\"items\":[]}\n", uids[0]);
+    igc_buf_printf(&b, "{\"uid\":\"%s\",\"applicable\":\"yes\",\"items\":\"x\"}\n", uids[1]);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "2번째 줄") && file_has(err, "invalid_type") && file_has(err, "applicable"));
+    CHECK(!file_has(out, "accuracy"));
+    /* items that are not codes */
+    b.len = 0;
+    igc_buf_printf(&b, "{\"uid\":\"%s\",\"applicable\":true,\"items\":[1,2]}\n", uids[0]);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "1번째 줄") && file_has(err, "invalid_type") && file_has(err, "items"));
+    /* a uid missing, a line that is not an object, a uid twice */
+    b.len = 0;
+    igc_buf_printf(&b, "{\"applicable\":true,\"items\":[]}\n");
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "1번째 줄") && file_has(err, "missing_field") && file_has(err, "uid"));
+    b.len = 0;
+    igc_buf_printf(&b, "{\"uid\":\"%s\",\"applicable\":false,\"items\":[]}\n\n[1,2,3]\n", uids[0]);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "3번째 줄") && file_has(err, "invalid_json"));
+    b.len = 0;
+    igc_buf_printf(&b, "{\"uid\":\"%s\",\"applicable\":false,\"items\":[]}\n", uids[0]);
+    igc_buf_printf(&b, "{\"uid\":\"%s\",\"applicable\":true,\"items\":[]}\n", uids[0]);
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "2번째 줄") && file_has(err, "duplicate_uid"));
+    igc_buf_free(&b);
+    /* an empty file, and 4 KB of random bytes */
+    REQUIRE(write_text(p, "", 0) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "empty_file"));
+    CHECK(!file_has(out, "accuracy"));
+    char rnd[4096];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < sizeof rnd; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        rnd[i] = (char)(x >> 24);
+    }
+    REQUIRE(write_text(p, rnd, sizeof rnd) == 0);
+    CHECK_EQ_INT(eval_predictions(p, out, err), 2);
+    CHECK(file_has(err, "번째 줄") && (file_has(err, "invalid_json") || file_has(err, "invalid_encoding")));
+    CHECK(!file_has(out, "accuracy"));
+}
+
+/* Writes the header and rows of in20 to path, with column col of data row row (0-based)
+ * set to v, and column col2 of that row to v2 when col2 is not NULL. */
+static int write_history_variant(const char *path, int row, const char *col, const char *v, const char *col2,
+                                 const char *v2) {
+    igc_csv *c;
+    if (igc_csv_open(in20, &c)) return -1;
+    char **f;
+    size_t nf;
+    int ok = igc_csv_next(c, &f, &nf) == 1;
+    int ci = igc_csv_col(c, col), ci2 = col2 ? igc_csv_col(c, col2) : -1;
+    ok &= ci >= 0 && (!col2 || ci2 >= 0);
+    igc_buf b = {0};
+    for (int r = -1; ok; r++) {
+        if (r >= 0 && igc_csv_next(c, &f, &nf) != 1) break;
+        for (size_t i = 0; i < nf; i++) {
+            const char *val = f[i];
+            if (r == row && (int)i == ci) val = v;
+            if (r == row && (int)i == ci2) val = v2;
+            igc_buf_puts(&b, i ? "," : ""), igc_csv_field(&b, val);
+        }
+        igc_buf_puts(&b, "\n");
+    }
+    igc_csv_close(c);
+    ok &= write_text(path, b.data, b.len) == 0;
+    igc_buf_free(&b);
+    return ok ? 0 : -1;
+}
+
+/* igc history import FILE into the store dir: exit status, stdout to out, stderr to err. */
+static int history_import(const char *dir, const char *file, const char *out, const char *err) {
+    const char *args[] = {"--db", dir, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                          "history", "import", file, NULL};
+    unlink(out), unlink(err);
+    return run_igc(args, out, err);
+}
+
+/* Exemplars in the store dir, as igc history stats counts them; -1 when it fails. */
+static long store_exemplars(const char *dir, const char *out, const char *err) {
+    const char *args[] = {"--db", dir, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                          "history", "stats", NULL};
+    long n = -1;
+    unlink(out);
+    if (run_igc(args, out, err) != 0) return -1;
+    char *t = slurp(out, NULL);
+    if (!t || sscanf(t, "exemplars %ld", &n) != 1) n = -1;
+    free(t);
+    return n;
+}
+
+/* Labels the API would refuse are refused by history import too, with the file's line
+ * and the API's code, and nothing of the file is stored; the shared history file still
+ * imports every row. */
+TEST(history_import_refuses_bad_labels) {
+    REQUIRE(setup());
+    char h[PATH_MAX + 16], hdb[PATH_MAX + 16], out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(h, sizeof h, "%s/hist-bad.csv", tmp);
+    snprintf(hdb, sizeof hdb, "%s/hist-bad-db", tmp);
+    snprintf(out, sizeof out, "%s/hist-bad.out", tmp);
+    snprintf(err, sizeof err, "%s/hist-bad.err", tmp);
+    static const struct {
+        const char *col, *v, *col2, *v2, *code;
+    } bad[] = {
+        {"none_reason", "bogus", "label1", "", "invalid_none_reason"},
+        {"label1", "F10001", "none_reason", "not_innovation", "invalid_none_reason"},
+        {"confidence", "sure", NULL, NULL, "invalid_confidence"},
+        {"label1", "Z99999", "none_reason", "", "unknown_item"},
+        {"label2", "F1000", NULL, NULL, "unknown_item"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        /* data row 4 is the file's 6th line (header, then rows 0..) */
+        REQUIRE(write_history_variant(h, 4, bad[k].col, bad[k].v, bad[k].col2, bad[k].v2) == 0);
+        int rc = history_import(hdb, h, out, err);
+        CHECK_EQ_INT(rc, 2);
+        CHECK(file_has(err, "6번째 줄") && file_has(err, bad[k].code) && file_has(err, bad[k].v));
+        if (!file_has(err, bad[k].code)) dump(err);
+        CHECK(!file_has(out, "imported"));
+        CHECK_EQ_INT(store_exemplars(hdb, out, err), 0);
+    }
+    /* the same file without the bad value imports every row */
+    REQUIRE(write_history_variant(h, 4, "uid", uids[4], NULL, NULL) == 0);
+    CHECK_EQ_INT(history_import(hdb, h, out, err), 0);
+    CHECK(file_has(out, "imported 20 past judgments"));
+    CHECK_EQ_INT(store_exemplars(hdb, out, err), NROWS);
+    /* the shared history file: every row */
+    char full[PATH_MAX], fdb[PATH_MAX + 16];
+    snprintf(full, sizeof full, "%s/labeled/history.csv", igc_test_data_dir());
+    snprintf(fdb, sizeof fdb, "%s/hist-full-db", tmp);
+    igc_csv *c;
+    REQUIRE(igc_csv_open(full, &c) == 0);
+    char **f;
+    size_t nf, rows = 0;
+    while (igc_csv_next(c, &f, &nf) == 1) rows++;
+    igc_csv_close(c);
+    REQUIRE(rows > 1);
+    rows--; /* the header */
+    CHECK_EQ_INT(history_import(fdb, full, out, err), 0);
+    size_t n = 0, skipped = 1;
+    char *t = slurp(out, NULL);
+    CHECK(t && sscanf(t, "imported %zu past judgments from %*s (%zu rows skipped", &n, &skipped) == 2);
+    free(t);
+    CHECK_EQ_INT(n, rows);
+    CHECK_EQ_INT(skipped, 0);
+}
+
+/* --threads takes a whole number of at least 1; anything else is refused before
+ * anything is read or written. */
+TEST(classify_threads_refused) {
+    REQUIRE(setup());
+    char o[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(o, sizeof o, "%s/threads.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/threads.err", tmp);
+    const char *vals[] = {"abc", "0", "-2", "3x", ""};
+    for (size_t k = 0; k < sizeof vals / sizeof *vals; k++) {
+        const char *extra[] = {"--threads", vals[k], NULL};
+        unlink(err);
+        CHECK_EQ_INT(classify_file(in20, o, err, extra), 2);
+        CHECK(file_has(err, "--threads") && file_has(err, "정수"));
+        struct stat st;
+        CHECK(stat(o, &st) != 0);
+    }
+    const char *two[] = {"--threads", "2", NULL};
+    CHECK_EQ_INT(classify_file(in20, o, err, two), 0);
+    CHECK(file_has(err, "2 threads"));
+}
+
+/* What the user reads when a file is refused: one Korean message with its code, no
+ * English or generic line after it. */
+TEST(cli_refusals_in_korean) {
+    REQUIRE(setup());
+    char p[PATH_MAX + 16], hdb[PATH_MAX + 16], out[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/nolabel.csv", tmp);
+    snprintf(hdb, sizeof hdb, "%s/msg-db", tmp);
+    snprintf(out, sizeof out, "%s/msg.out", tmp);
+    snprintf(err, sizeof err, "%s/msg.err", tmp);
+    static const char nolabel[] = "uid,company,ksic_code,main_product\n1,에이테크,28202,리튬이온 이차전지 양극재\n";
+    REQUIRE(write_text(p, nolabel, sizeof nolabel - 1) == 0);
+    CHECK_EQ_INT(history_import(hdb, p, out, err), 2);
+    CHECK(file_has(err, "missing_label1") && file_has(err, "label1 열"));
+    CHECK(!file_has(err, "needs at least") && !file_has(err, "malformed document") && !file_has(err, "import failed"));
+    static const char notutf8[] = "uid,company,ksic_code,main_product,label1\n1,\xFF\xFF,28202,양극재,F10001\n";
+    REQUIRE(write_text(p, notutf8, sizeof notutf8 - 1) == 0);
+    CHECK_EQ_INT(history_import(hdb, p, out, err), 2);
+    CHECK(file_has(err, "2번째 줄") && file_has(err, "invalid_encoding"));
+    CHECK(!file_has(err, "invalid UTF-8") && !file_has(err, "import failed"));
+    /* eval --history reads the file the same way */
+    const char *ev[] = {"eval", "--in", in20, "--history", p, "--json", "--model", "none", "--params", "none",
+                        "--db", db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
+    unlink(err);
+    CHECK_EQ_INT(run_igc(ev, out, err), 2);
+    CHECK(file_has(err, "2번째 줄") && file_has(err, "invalid_encoding") && !file_has(err, "cannot load history"));
+    /* a revision file that is not UTF-8: its line, in Korean */
+    char src[PATH_MAX], cw[PATH_MAX], rev[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/taxonomy/igc-v7-draft.json", igc_test_data_dir());
+    snprintf(cw, sizeof cw, "%s/taxonomy/crosswalk-v6-v7.csv", igc_test_data_dir());
+    snprintf(rev, sizeof rev, "%s/v7-latin1.json", tmp);
+    size_t n;
+    char *t = slurp(src, &n);
+    REQUIRE(t && n > 100);
+    char *l3 = strchr(strchr(t, '\n') + 1, '\n') + 1;
+    char *q = strchr(l3, '"');
+    REQUIRE(q && q[1] != '\n');
+    q[1] = (char)0xE9; /* Latin-1 é */
+    REQUIRE(write_text(rev, t, n) == 0);
+    free(t);
+    const char *tc[] = {"--db", hdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                        "--rules", IGC_TEST_SOURCE_DIR "/rules", "taxonomy", "check", rev, "--crosswalk", cw, NULL};
+    unlink(out), unlink(err);
+    CHECK_EQ_INT(run_igc(tc, out, err), 1);
+    CHECK(file_has(out, "3번째 줄") && file_has(out, "invalid_encoding") && file_has(out, "UTF-8"));
+    CHECK(!file_has(out, "file is not valid UTF-8") && !file_has(err, "file is not valid UTF-8"));
+    const char *tj[] = {"--db", hdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none", "--rules",
+                        IGC_TEST_SOURCE_DIR "/rules", "taxonomy", "check", rev, "--crosswalk", cw, "--json", NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(tj, out, err), 1);
+    t = slurp(out, NULL);
+    cJSON *o = t ? cJSON_Parse(t) : NULL;
+    const char *te = jstr(jget(o, "taxonomy"), "error");
+    CHECK(te && strstr(te, "invalid_encoding") && !strstr(te, "file is not valid"));
+    cJSON_Delete(o);
+    free(t);
+}
+
 /* cmake --install puts igc and igcd in <prefix>/bin, and they run from there. */
 TEST(install_target) {
     REQUIRE(setup());
@@ -1035,4 +1339,6 @@ IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(classify_threads_same_outpu
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
               TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output),
               TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
-              TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target), TEST_ENTRY(index_centroids_kept))
+              TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target), TEST_ENTRY(index_centroids_kept),
+              TEST_ENTRY(eval_predictions_checked), TEST_ENTRY(history_import_refuses_bad_labels),
+              TEST_ENTRY(classify_threads_refused), TEST_ENTRY(cli_refusals_in_korean))
