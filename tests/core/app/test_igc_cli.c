@@ -650,6 +650,33 @@ TEST(classify_columns) {
     igc_buf_free(&b);
 }
 
+/* A row whose technology fields hold only punctuation is a row error (blank_field),
+ * as a blank one is, while the rows beside it are classified. */
+TEST(classify_punctuation_only_row) {
+    REQUIRE(setup());
+    char p[PATH_MAX + 16], o[PATH_MAX + 16], err[PATH_MAX + 16];
+    snprintf(p, sizeof p, "%s/dots.csv", tmp);
+    snprintf(o, sizeof o, "%s/dots.jsonl", tmp);
+    snprintf(err, sizeof err, "%s/dots.err", tmp);
+    static const char csv[] = "uid,company,ksic_code,ksic_name,main_product,product_use,tech_business_name\n"
+                              "d1,에이테크,28202,.,.,-,\xE2\x80\xA6\n"
+                              "d2,비테크,28202,축전지 제조업,리튬이온 이차전지 양극재,,\n";
+    REQUIRE(write_text(p, csv, sizeof csv - 1) == 0);
+    CHECK_EQ_INT(classify_file(p, o, err, NULL), 0);
+    char *txt = slurp(o, NULL);
+    REQUIRE(txt);
+    char *nl = strchr(txt, '\n');
+    REQUIRE(nl);
+    *nl = '\0';
+    cJSON *d1 = cJSON_Parse(txt), *d2 = cJSON_Parse(nl + 1);
+    CHECK(d1 && d2);
+    CHECK_EQ_STR(jstr(jget(d1, "error"), "code"), "blank_field");
+    CHECK(jget(d2, "items") && !jget(d2, "error"));
+    cJSON_Delete(d1);
+    cJSON_Delete(d2);
+    free(txt);
+}
+
 /* A quote left open is reported with its line, and the output file of an earlier
  * run survives every failed run. */
 TEST(classify_broken_quote_keeps_output) {
@@ -1337,7 +1364,7 @@ TEST(install_target) {
 
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(classify_threads_same_output), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_broken_quote_keeps_output),
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_punctuation_only_row), TEST_ENTRY(classify_broken_quote_keeps_output),
               TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
               TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target), TEST_ENTRY(index_centroids_kept),
               TEST_ENTRY(eval_predictions_checked), TEST_ENTRY(history_import_refuses_bad_labels),
