@@ -1770,6 +1770,33 @@ static size_t query_weights(const igc_engine *e, const query *q, qweight *out) {
     return m;
 }
 
+/* Where sentence sent meets the query: the byte offset of its word (generic words and
+ * single syllables aside) that shares the heaviest feature with qw (sorted by id),
+ * *whole set when that feature is the whole word rather than a part of it. SIZE_MAX
+ * when no word does (or out of memory). */
+static size_t sentence_match(const char *sent, const qweight *qw, size_t nqw, int *whole) {
+    igc_words ws = {0};
+    size_t at = SIZE_MAX;
+    double best = 0;
+    *whole = 0;
+    if (igc_text_words(sent, &ws) == 0)
+        for (size_t i = 0; i < ws.n; i++) {
+            /* a generic word (시스템, 제조) or a single syllable met is no reason to quote */
+            if (igc_text_is_stopword(ws.w[i].norm) || (ws.w[i].hangul && igc_utf8_len(ws.w[i].norm) < 2)) continue;
+            igc_words one = {ws.w, i + 1, ws.cap}; /* word i alone */
+            igc_feats fs = {0};
+            if (igc_text_features(&one, i, &fs) == 0)
+                for (size_t f = 0; f < fs.n; f++) {
+                    qweight key = {fs.f[f].id, 0};
+                    const qweight *hit = bsearch(&key, qw, nqw, sizeof *qw, cmp_qweight);
+                    if (hit && hit->w > best) best = hit->w, at = ws.w[i].start, *whole = fs.f[f].kind == IGC_FEAT_WORD;
+                }
+            igc_text_feats_free(&fs);
+        }
+    igc_text_words_free(&ws);
+    return at;
+}
+
 /* What 분류근거 needs of a classification's scoring, kept with a result whose bases
  * are written later (IGC_ENGINE_DEFER_BASIS). */
 struct igc_engine_why {
@@ -1801,18 +1828,29 @@ static int explain_basis(const igc_engine *e, const struct igc_engine_why *why, 
     size_t nqw = why->nqw;
     const igc_ksic_match *km = &r->ksic;
     const item_text *t = &e->itext[ii];
-    double best = 0;
-    size_t bs = t->nsent;
+    /* the sentences by what they share with the query, best first; the first that
+     * meets it in a word of its own is quoted */
+    size_t bs = t->nsent, at = SIZE_MAX;
+    int whole = 0;
+    double *ms = calloc(t->nsent + 1, sizeof *ms);
+    if (!ms) return IGC_ENOMEM;
     for (size_t s = 0; s < t->nsent; s++) {
-        double ms = 0;
         const uint64_t *sf = t->sfeat[s];
         for (size_t a = 0, b = 0; a < nqw && b < t->nsfeat[s];) {
             if (qw[a].id < sf[b]) a++;
             else if (qw[a].id > sf[b]) b++;
-            else ms += qw[a++].w, b++;
+            else ms[s] += qw[a++].w, b++;
         }
-        if (ms > best) best = ms, bs = s;
     }
+    for (;;) {
+        double best = 0;
+        bs = t->nsent;
+        for (size_t s = 0; s < t->nsent; s++)
+            if (ms[s] > best) best = ms[s], bs = s;
+        if (bs == t->nsent || (at = sentence_match(t->sent[bs], qw, nqw, &whole)) != SIZE_MAX) break;
+        ms[bs] = 0; /* only generic words in common: the next one */
+    }
+    free(ms);
     igc_buf b = {0};
     const igc_tx_item *it = &e->tx->items[ii];
     if (c->nterms) {
@@ -1820,18 +1858,26 @@ static int explain_basis(const igc_engine *e, const struct igc_engine_why *why, 
         for (size_t k = 0; k < c->nterms && k < 3; k++) igc_buf_printf(&b, "%s'%s'", k ? ", " : "", c->terms[k]);
         igc_buf_printf(&b, "은(는) 품목 '%s'의 색인어입니다. ", it->name);
     }
-    if (bs < t->nsent) {
-        /* Quote at most ~60 characters of the sentence. */
+    if (at != SIZE_MAX) {
+        /* Quote about 60 characters around the word that meets the input (a long
+         * sentence's opening may share nothing with it), from up to 15 before it. */
         const char *sent = t->sent[bs];
+        size_t from = at, back = 0;
+        while (from > 0 && back < 15) {
+            do from--;
+            while (from > 0 && ((unsigned char)sent[from] & 0xC0) == 0x80);
+            back++;
+        }
         size_t bytes = 0, chars = 0;
-        while (sent[bytes] && chars < 60) {
+        while (sent[from + bytes] && chars < 60) {
             uint32_t cp;
-            int k = igc_utf8_decode(sent + bytes, strlen(sent + bytes), &cp);
+            int k = igc_utf8_decode(sent + from + bytes, strlen(sent + from + bytes), &cp);
             bytes += k > 0 ? (size_t)k : 1;
             chars++;
         }
-        igc_buf_printf(&b, "품목 '%s'의 정의·예시 중 \"%.*s%s\" 부분과 입력 내용이 일치합니다.", it->name, (int)bytes,
-                       sent, sent[bytes] ? "…" : "");
+        igc_buf_printf(&b, "품목 '%s'의 정의·예시 중 \"%s%.*s%s\" 부분이 입력 내용과 %s.", it->name, from ? "…" : "",
+                       (int)bytes, sent + from, sent[from + bytes] ? "…" : "",
+                       whole ? "같은 낱말로 일치합니다" : "낱말 일부가 겹칩니다");
     } else if (c->sig[IGC_SIG_DENSE] > 0) {
         igc_buf_printf(&b, "품목 '%s'의 정의와 의미상 유사합니다(문장 임베딩 유사도 %.2f).", it->name,
                        c->sig[IGC_SIG_DENSE]);

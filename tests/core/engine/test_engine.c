@@ -1096,6 +1096,43 @@ TEST(known_words) {
         }
 }
 
+/* 분류근거 quotes the part of an item sentence that meets the input in a word of its
+ * own: never a sentence's opening that shares nothing with it, never one met only in
+ * a generic word (시스템); a part of a word is said to be a part. */
+TEST(basis_quotes_the_words_met) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *e = full_enc();
+    REQUIRE(e);
+    static const char *const met[] = {"금융", "소프트웨어", "솔루션", "동기화"};
+    igc_engine_input in = {.ksic_code = "58221",
+                           .ksic_name = "시스템 소프트웨어 개발 및 공급업",
+                           .main_product = "금융솔루션,동기화솔루션",
+                           .product_use = "금융솔루션,동기화솔루션",
+                           .tech_business_name = "금융솔루션,동기화솔루션"};
+    igc_engine_result r;
+    REQUIRE(igc_engine_classify(e, &in, NULL, &r) == 0);
+    size_t quoted = 0;
+    for (size_t c = 0; c < r.ncands && c < 3; c++) {
+        const char *b = r.cands[c].basis, *q = b ? strstr(b, "정의·예시 중 \"") : NULL;
+        if (!q) continue;
+        q += strlen("정의·예시 중 \"");
+        const char *end = strchr(q, '"');
+        REQUIRE(end);
+        int has = 0;
+        for (size_t k = 0; k < 4; k++) {
+            const char *m = strstr(q, met[k]);
+            has |= m && m < end;
+        }
+        if (!has) fprintf(stderr, "  quote without the input's words: %s\n", b);
+        CHECK(has);
+        /* a part of a word met is not "the same word" */
+        if (has && !strstr(q, "금융") && !strstr(q, "소프트웨어")) CHECK(strstr(end, "낱말 일부가 겹칩니다") != NULL);
+        quoted++;
+    }
+    CHECK(quoted > 0);
+    igc_engine_result_free(&r);
+}
+
 static char g_tmpdir[256];
 static const char *tmp_path(const char *name) {
     static char p[512];
@@ -1778,7 +1815,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
               TEST_ENTRY(deterministic), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
-              TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
+              TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(basis_quotes_the_words_met), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
               TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner),
