@@ -105,7 +105,7 @@ rule {
         return
       end
       ctx:not_applicable("wholesale_retail", string.format(
-        "도소매 업종(%s)이며 주요제품에 제조·개발 활동이 나타나지 않아, " ..
+        "도소매 업종(%s)이며 주요제품·제품용도·기술사업명에 제조·개발 활동이 나타나지 않아, " ..
         "혁신성장 품목을 유통만 하는 기업으로 보고 제외합니다 (적용원칙 2).", industry))
       return
     end
@@ -115,8 +115,9 @@ rule {
       return
     end
     if trade and make then
-      keep_note(ctx, string.format("주요제품에 '%s' 표현이 있으나 '%s' 활동도 있어 제조 겸 판매 기업으로 보았습니다.",
-        trade, make))
+      -- 메모는 단어를 찾은 항목을 밝힙니다 ("제품용도에 '판매' 표현이 있으나 주요제품에 '제조' 활동도")
+      keep_note(ctx, string.format("%s에 '%s' 표현이 있으나 %s에 '%s' 활동도 있어 제조 겸 판매 기업으로 보았습니다.",
+        trade_field, trade, make_field, make))
     end
   end,
 }

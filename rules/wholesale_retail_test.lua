@@ -60,6 +60,17 @@ test {
 }
 
 test {
+  name = "제조 겸 판매의 메모는 단어를 찾은 항목을 밝힘",
+  given = {
+    tech = {ksic_code = "111", ksic_name = "알코올음료 제조업", main_product = "탁주 및 약주 제조",
+            product_use = "주류 판매"},
+    ksic = {section = "C", section_name = "제조업"},
+    candidates = {{code = "X1", score = 0.6}},
+  },
+  expect = {applicable = true, kept = {"X1"}, basis = {X1 = "제품용도에 '판매' 표현이 있으나 주요제품에 '제조' 활동도"}},
+}
+
+test {
   name = "제조·도매를 함께 적은 제조업체는 적용",
   given = {
     tech = {ksic_code = "212", ksic_name = "의약품 제조업", main_product = "의약품(항생제, 고지혈증치료제) 제조,도매"},
