@@ -252,7 +252,7 @@ static void judgment_review(igc_app *a, const igc_http_request *req, igc_http_re
         const cJSON *rs = cJSON_GetObjectItemCaseSensitive(b, "reason");
         if (rs && !cJSON_IsNull(rs) && !cJSON_IsString(rs)) {
             cJSON_Delete(b);
-            igc_http_error(res, 400, "invalid_type", "reason(무효 처리 사유)은 문자열이어야 합니다.", f, 1);
+            igc_http_error(res, 400, "invalid_type", "무효 처리 사유는 문자열이어야 합니다.", f, 1);
             return;
         }
         if (cJSON_IsString(rs)) snprintf(reason, sizeof reason, "%s", rs->valuestring);
@@ -264,7 +264,7 @@ static void judgment_review(igc_app *a, const igc_http_request *req, igc_http_re
             return;
         }
         if (!reason[0]) {
-            igc_http_error(res, 400, "blank_field", "공란 입력: 무효 처리 사유(reason)를 입력해 주세요.", f, 1);
+            igc_http_error(res, 400, "blank_field", "공란 입력: 무효 처리 사유를 입력해 주세요.", f, 1);
             return;
         }
     }

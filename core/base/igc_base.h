@@ -122,7 +122,7 @@ int igc_csv_decode(const char *data, size_t len, char **out, size_t *outlen, con
 
 /* ---- domain helpers ---- */
 /* Checks a 사업자등록번호: 10 digits (hyphens allowed as 3-2-5) with a valid
- * check digit. Writes the 10 bare digits to out (>= 11 bytes) when valid.
+ * check digit, not all zeros. Writes the 10 bare digits to out (>= 11 bytes) when valid.
  * Returns 0, or IGC_EINVAL. */
 int igc_brn_normalize(const char *in, char out[11]);
 /* Today's date in Asia/Seoul (UTC+9, no DST) as YYYY-MM-DD into out (>= 11). */

@@ -23,6 +23,8 @@ int igc_brn_normalize(const char *in, char out[11]) {
         }
     }
     if (n != 10 || hyphens == 1) return IGC_EINVAL;
+    /* 000-00-00000 passes the check digit: a placeholder typed to get past the field */
+    if (memcmp(d, "0000000000", 10) == 0) return IGC_EINVAL;
     int sum = 0;
     for (int k = 0; k < 9; k++) sum += (d[k] - '0') * w[k];
     sum += ((d[8] - '0') * 5) / 10;

@@ -740,6 +740,9 @@ TEST(brn_known_number) {
     CHECK_EQ_INT(igc_brn_normalize("1248100998", out), 0);
     CHECK_EQ_STR(out, "1248100998");
     CHECK_EQ_INT(igc_brn_normalize("1248100997", out), IGC_EINVAL);
+    /* all zeros pass the check digit but are no number */
+    CHECK_EQ_INT(igc_brn_normalize("000-00-00000", out), IGC_EINVAL);
+    CHECK_EQ_INT(igc_brn_normalize("0000000000", out), IGC_EINVAL);
 }
 
 TEST(brn_computed_numbers) {
