@@ -181,9 +181,8 @@ static int cmp_word(const void *a, const void *b) { return strcmp(a, *(const cha
 int igc_text_is_stopword(const char *w) {
     /* in byte order, for bsearch: asked for every word of every candidate's keywords */
     static const char *const stop[] = {
-        "and", "for", "of", "the", "개발", "것", "공급", "관련", "기반", "기술", "기타", "등",
-        "및", "부품", "분야", "사업", "생산", "서비스", "서비스업", "소재", "수",
-        "시스템", "외", "용", "위한", "이용", "장비", "제조", "제조업", "제품", "판매",
-        "활용"};
+        "and", "for", "of", "the", "개발", "개발업", "것", "공급", "공급업", "관련", "기반", "기술", "기타",
+        "도매업", "등", "목적용", "및", "부품", "분야", "사업", "생산", "서비스", "서비스업", "소매업", "소재", "수", "시스템",
+        "외", "용", "위한", "이용", "장비", "제조", "제조업", "제품", "특수", "판매", "판매업", "활용"};
     return bsearch(w, stop, sizeof stop / sizeof *stop, sizeof *stop, cmp_word) != NULL;
 }

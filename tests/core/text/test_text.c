@@ -273,9 +273,11 @@ TEST(long_word_ngrams_are_exact) {
 TEST(stopwords) {
     static const char *stop[] = {"및", "등", "기타", "제조", "제조업", "서비스", "서비스업", "제품", "개발", "판매",
                                  "생산", "공급", "사업", "기술", "관련", "위한", "이용", "활용", "기반", "시스템",
-                                 "장비", "부품", "소재", "분야", "외", "용", "것", "수", "the", "and", "of", "for"};
+                                 "장비", "부품", "소재", "분야", "외", "용", "것", "수", "the", "and", "of", "for",
+                                 /* words of KSIC names that say nothing of a product (특수 목적용 기계 제조업) */
+                                 "공급업", "도매업", "소매업", "판매업", "개발업", "특수", "목적용"};
     for (size_t i = 0; i < sizeof stop / sizeof stop[0]; i++) CHECK(igc_text_is_stopword(stop[i]));
-    static const char *keep[] = {"배터리", "반도체", "로봇", "bim", "", "제조장비", "a", "zz", "힣", "서비"};
+    static const char *keep[] = {"배터리", "반도체", "로봇", "bim", "", "제조장비", "a", "zz", "힣", "서비", "기계"};
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) CHECK(!igc_text_is_stopword(keep[i]));
 }
 
