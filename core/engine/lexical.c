@@ -615,15 +615,26 @@ static double rest(const double *cum, const double *acum, size_t j, double db) {
  * costs little. */
 #define SEED_POSTINGS 2048
 
-/* The exact score of document d: the float sum in query order, as lex_score adds it
- * (each cursor found again from the start of its postings). */
-static float exact_score(const lex_index *x, const cursor *cur, size_t L, uint32_t d) {
-    float s = 0;
+static int cmp_hit_doc(const void *a, const void *b) {
+    uint32_t x = ((const lex_hit *)a)->doc, y = ((const lex_hit *)b)->doc;
+    return x < y ? -1 : x > y;
+}
+
+/* The exact score of each of h[0..n) into its score, h left in document order: the
+ * float sum in query order, as lex_score adds it; each feature's postings walked
+ * forward once over the documents (a gallop from the last one found, not a search
+ * from the start for each). */
+static void exact_scores(const lex_index *x, const cursor *cur, size_t L, lex_hit *h, size_t n) {
+    qsort(h, n, sizeof *h, cmp_hit_doc);
+    for (size_t i = 0; i < n; i++) h[i].score = 0;
     for (size_t l = 0; l < L; l++) {
-        uint32_t j = seek(cur[l].t, 0, d);
-        if (j < cur[l].t->n && cur[l].t->p[j].doc == d) s += part(x, cur[l].a, &cur[l].t->p[j]);
+        const term *t = cur[l].t;
+        uint32_t j = 0;
+        for (size_t i = 0; i < n && j < t->n; i++) {
+            j = seek(t, j, h[i].doc);
+            if (j < t->n && t->p[j].doc == h[i].doc) h[i].score += part(x, cur[l].a, &t->p[j]);
+        }
     }
-    return s;
 }
 
 /* Adds a feature's shares of its documents to acc, marking them in seen (acc of a
@@ -718,10 +729,8 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         }
     if (nb == k) {
         float kth = INFINITY;
-        for (size_t i = 0; i < nb; i++) {
-            float v = exact_score(x, cur, L, best[i].doc);
-            kth = v < kth ? v : kth;
-        }
+        exact_scores(x, cur, L, best, nb);
+        for (size_t i = 0; i < nb; i++) kth = best[i].score < kth ? best[i].score : kth;
         /* just below: a document scoring kth still enters (a tie goes to the earlier) */
         if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
     }
