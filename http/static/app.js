@@ -4,7 +4,8 @@ import { get, post, del, enc, setCsrf } from './api.js';
 import {
   brnDigits, brnValid, brnFormat, todaySeoul, formatSeoul, isBlank,
   highlightSegments, scorePercent, fieldId, ALT_MIN_SCORE, visibleItems, probText, applicabilityWords, gapWords,
-  ksicInput, NONE_REASONS, noneReasonLabel, normalizeItemCode, searchMarks,
+  ksicInput, NONE_REASONS, noneReasonLabel, normalizeItemCode, searchMarks, reasonLabel, kindLabel, ruleOverride,
+  FIELD_LIMITS, charCount, tooLongMessage, techClassValid,
 } from './util.js';
 
 // ---------------------------------------------------------------- DOM helpers
@@ -67,11 +68,16 @@ const FIELDS = [
 ];
 const LABEL = Object.fromEntries(FIELDS);
 const BLANK_MSG = '공란 입력';
+const TECH_CLASS_MSG = '기술분류 코드 형식이 올바르지 않습니다. 영문 2자와 숫자 2~4자리로 적어 주세요 (예: EE01, EE0101).';
+// Fields with a character counter under them (the others are short codes checked by their format).
+const COUNTED = ['company.name', 'company.ceo', 'tech.ksic_name', 'tech.main_product', 'tech.product_use',
+  'tech.tech_business_name'];
 
 const state = {
   input: null,    // {company, tech} as last sent to /classify
   result: null,   // the /classify answer
   saved: null,    // {id} once the result is saved
+  justSaved: null, // the id saved on this screen just now (not one opened again)
   taxonomy: null, // GET /api/v1/taxonomy, loaded on demand
 };
 
@@ -150,6 +156,7 @@ function setFormValues(v) {
     const val = v?.[grp]?.[key];
     if (typeof val === 'string') control(path).value = val;
   }
+  for (const path of COUNTED) updateCount(path);
 }
 
 function describedBy(el, withError) {
@@ -202,11 +209,15 @@ function validate(v) {
     const [grp, key] = path.split('.');
     const val = v[grp][key];
     if (isBlank(val)) errs.push([path, BLANK_MSG]);
-    else if (path === 'company.brn' && !brnValid(val)) {
+    else if (charCount(val) > FIELD_LIMITS[path]) {
+      errs.push([path, tooLongMessage(LABEL[path], FIELD_LIMITS[path], charCount(val))]);
+    } else if (path === 'company.brn' && !brnValid(val)) {
       errs.push([path, '사업자등록번호가 올바르지 않습니다. 숫자 10자리와 검증번호를 확인해 주세요.']);
     } else if (path === 'tech.ksic_code') {
       const m = ksicCheck(val);
       if (m) errs.push([path, m]);
+    } else if (path === 'tech.tech_class' && !techClassValid(val)) {
+      errs.push([path, TECH_CLASS_MSG]);
     }
   }
   return errs;
@@ -259,6 +270,7 @@ async function onClassify(e) {
   state.input = body;
   state.result = r.data;
   state.saved = null;
+  state.justSaved = null;
   store.set('igc.last', { input: state.input, result: state.result, saved: null });
   go('#/result'); // the route change moves focus to the result heading
 }
@@ -378,6 +390,16 @@ async function lookupKsic(raw, code) {
   offerKsicName(k.name);
 }
 
+/** "123 / 1,000자" under a field (only the limit while it is empty); marked when over. */
+function updateCount(path) {
+  const el = document.getElementById(`${fieldId(path)}-count`);
+  if (!el) return;
+  const max = FIELD_LIMITS[path];
+  const n = charCount(control(path).value);
+  el.textContent = n ? `${n.toLocaleString('ko-KR')} / ${max.toLocaleString('ko-KR')}자` : `최대 ${max.toLocaleString('ko-KR')}자`;
+  el.classList.toggle('over', n > max);
+}
+
 function saveDraft() {
   store.set('igc.form', formValues());
 }
@@ -391,6 +413,13 @@ function initInput() {
   const draft = store.get('igc.form');
   if (draft) setFormValues(draft);
   form.addEventListener('submit', onClassify);
+  // Nothing typed or pasted is ever cut: the limit is shown under the field, a value over it is
+  // said at once and refused on 판별 (as the server's field_too_long would).
+  for (const path of COUNTED) {
+    const err = document.getElementById(`${fieldId(path)}-err`);
+    err.before(h('p', { class: 'count', id: `${fieldId(path)}-count` }));
+    updateCount(path);
+  }
   form.addEventListener('input', (e) => {
     const path = e.target.name;
     if (path && LABEL[path] && e.target.getAttribute('aria-invalid') === 'true' && !isBlank(e.target.value)) {
@@ -399,6 +428,11 @@ function initInput() {
       const box = $('#input-summary');
       $(`li[data-path="${CSS.escape(path)}"]`, box)?.remove();
       if (!$('li', box)) show(clear(box), false);
+    }
+    if (COUNTED.includes(path)) {
+      updateCount(path);
+      const n = charCount(e.target.value);
+      if (n > FIELD_LIMITS[path]) setFieldError(path, tooLongMessage(LABEL[path], FIELD_LIMITS[path], n));
     }
     saveDraft();
   });
@@ -410,6 +444,7 @@ function initInput() {
   if (!isBlank(control('tech.ksic_code').value)) onKsicInput(); // a restored draft
   $('#btn-clear').addEventListener('click', () => {
     for (const [path] of FIELDS) control(path).value = '';
+    for (const path of COUNTED) updateCount(path);
     clearErrors();
     onKsicInput();
     saveDraft();
@@ -477,7 +512,7 @@ function dlRows(dl, rows) {
 /** Why the answer needs review, in words (review_reasons; older answers: review_note). */
 function reviewReasons(res) {
   if (!res.needs_review) return [];
-  const rr = Array.isArray(res.review_reasons) ? res.review_reasons.map((r) => r.message || r.code).filter(Boolean) : [];
+  const rr = Array.isArray(res.review_reasons) ? res.review_reasons.map((r) => r.message || reasonLabel(r.code)).filter(Boolean) : [];
   if (rr.length) return rr;
   return [res.review_note || '해당 여부나 품목이 분명하지 않아 심사역의 확인이 필요합니다.'];
 }
@@ -493,7 +528,7 @@ function renderResult() {
     return;
   }
   const input = state.input || { company: res.company || {}, tech: res.tech || {} };
-  const { shown: items, hidden } = visibleItems(res.items);
+  const { shown: items, hidden, rest } = visibleItems(res.items);
   const marks = items.flatMap((it) => [...(Array.isArray(it.keywords) ? it.keywords : []),
     ...(Array.isArray(it.terms) ? it.terms : [])]);
   // examiners see the date and the standard's revision; engine and rule versions are folded below
@@ -509,9 +544,18 @@ function renderResult() {
   ]);
 
   const reasons = Array.isArray(res.reasons) ? res.reasons : [];
-  const reasonLi = (r) => h('li', null, r.message || r.code, r.code ? h('span', { class: 'code reason-code' }, r.code) : null);
+  // each reason ends with its short label (적용원칙 1 범용 제품 공급), never the API's code
+  const reasonLi = (r) => h('li', { dataset: { code: r.code || '' } }, r.message || reasonLabel(r.code),
+    r.code && r.message ? h('span', { class: 'badge badge-muted reason-code' }, reasonLabel(r.code)) : null);
   const na = res.applicable === false;
+  // rules made it 해당 없음 although the engine found it applicable: say so, or the verdict reads twice
+  const override = ruleOverride(res);
+  const overrideText = override
+    ? `엔진은 해당 가능성을 ${probText(res.p_applicable)}로 보았으나 적용원칙에 따라 해당 없음으로 판정했습니다 (${
+      [...new Set(override.map((r) => reasonLabel(r.code)))].join(', ')}).` : '';
   show($('#na-panel'), na);
+  $('#na-override').textContent = overrideText;
+  show($('#na-override'), !!override);
   append(clear($('#na-reasons')), na ? reasons.map(reasonLi) : []);
   show($('#notes-panel'), !na && reasons.length > 0);
   append(clear($('#notes-list')), !na ? reasons.map(reasonLi) : []);
@@ -519,32 +563,36 @@ function renderResult() {
   const why = reviewReasons(res);
   show($('#review-panel'), why.length > 0);
   append(clear($('#review-reasons')), why.map((m) => h('li', null, m)));
-  const second = items.length > 1;
   const summary = [];
   if (Number.isFinite(Number(res.p_applicable))) {
     summary.push(['해당 가능성', h('span', { id: 'summary-applicable' },
-      h('strong', null, probText(res.p_applicable)), ` — ${applicabilityWords(res.p_applicable)}`)]);
+      h('strong', null, probText(res.p_applicable)), ` — ${override ? overrideText : applicabilityWords(res.p_applicable)}`)]);
   }
   if (items.length && !na) {
+    // the answer's rank 2, shown or not: "no other candidate" only when the answer has none
     summary.push(['1·2순위 차이', h('span', { id: 'summary-gap' },
-      gapWords(res.confidence_gap, second))]);
+      gapWords(res.confidence_gap, items.length + hidden > 1, items.length > 1))]);
   }
   dlRows($('#summary-list'), summary);
   show($('#result-summary'), summary.length > 0);
 
   $('#items-title').textContent = na ? '참고: 유사 품목 (해당 없음 판정)' : '혁신성장 품목코드 추천';
   show($('#items-title'), !na || items.length > 0);
-  $('#items-note').textContent = items.length
-    ? '맞을 확률: 과거 판별에서 이만한 확률로 추천된 품목이 실제로 맞은 비율에 가깝습니다. 세 품목의 합은 100%를 넘지 않습니다.' : '';
+  $('#items-note').textContent = !items.length ? ''
+    : `${override ? '적용원칙에 따라 해당 없음으로 판정했으므로 아래 품목은 추천이 아니라 참고입니다. ' : ''
+    }맞을 확률: 과거 판별에서 이만한 확률로 추천된 품목이 실제로 맞은 비율에 가깝습니다. 세 품목의 합은 100%를 넘지 않습니다.`;
   show($('#items-note'), items.length > 0);
   const list = clear($('#result-items'));
   list.classList.toggle('na', na);
   if (!items.length && !na) list.append(h('li', { class: 'card muted' }, '추천할 품목이 없습니다.'));
   for (const it of items) list.append(renderItem(it, marks));
   if (items.length && hidden) {
-    list.append(h('li', { class: 'item none-more', id: 'no-more-candidates' },
-      h('strong', null, '다른 후보 없음'),
-      h('span', { class: 'muted' }, ` — 나머지 후보는 맞을 확률이 ${Math.round(ALT_MIN_SCORE * 100)}% 미만이라 보이지 않습니다.`)));
+    // the answer's later ranks below the floor: named in one line, not shown as candidates
+    list.append(h('li', { class: 'item none-more', id: 'minor-candidates' },
+      h('strong', null, `맞을 확률 ${Math.round(ALT_MIN_SCORE * 100)}% 미만인 후보 ${hidden}개`),
+      h('span', { class: 'muted' }, ' — 목록에서 뺐습니다: ',
+        rest.map((it, i) => [i ? ', ' : '', `${it.rank}순위 `, h('span', { class: 'code' }, it.code),
+          ` ${it.name || ''} ${probText(it.score)}`]))));
   }
 
   const c = input.company || {};
@@ -675,8 +723,7 @@ function renderSaveForm(items, na, res) {
   $('#save-form').classList.toggle('is-saved', !!saved);
   $('#save-title').textContent = saved ? '저장된 판별 (읽기 전용)' : '판별 저장';
   const note = $('#saved-note');
-  note.textContent = saved
-    ? `판별번호 ${saved.id}${saved.saved_at ? ` · 저장일시 ${formatSeoul(saved.saved_at)}` : ''}에 저장된 판단입니다. 바꾸려면 재분류해 새로 저장하십시오.` : '';
+  note.textContent = saved ? '저장된 판단을 읽기 전용으로 보여 줍니다. 바꾸려면 재분류해 새로 저장하십시오.' : '';
   show(note, !!saved);
   updateNoneReason();
   const msg = clear($('#save-msg'));
@@ -685,7 +732,7 @@ function renderSaveForm(items, na, res) {
   if (saved) {
     btn.disabled = true;
     btn.textContent = '저장됨';
-    showSaved(saved.id);
+    showSaved(saved, state.justSaved === saved.id);
   } else {
     btn.disabled = false;
     btn.textContent = '저장';
@@ -700,19 +747,30 @@ function savedFrom(j, id) {
   };
 }
 
-/** The reason list is shown while 해당 없음 is chosen; 기타 makes the comment required. */
+/**
+ * The reason list is shown while 해당 없음 is chosen; 기타 makes the comment required. 다른 품목코드
+ * takes input (and a Tab stop) only while its choice is chosen.
+ */
 function updateNoneReason() {
   const choice = $('input[name="choice"]:checked', $('#save-form'))?.value;
   show($('#none-reason-box'), choice === '');
+  $('#f-other-code').disabled = choice !== '__other';
   $('#f-comment-opt').textContent = choice === '' && $('#f-none-reason').value === 'other' ? '(기타 사유: 필수)' : '(선택)';
 }
 
-function showSaved(id) {
+/**
+ * The save message: "저장되었습니다" right after 저장 on this screen (fresh); for a judgment opened
+ * again (판별 이력, or this result shown later) that it is a stored one, with its number and time.
+ */
+function showSaved(saved, fresh) {
   const msg = clear($('#save-msg'));
-  msg.className = 'alert alert-ok';
-  const brn = state.input?.company?.brn || '';
-  msg.append('저장되었습니다. 판별번호 ', h('strong', { id: 'saved-id', class: 'code' }, id), ' ',
-    h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(id)}` }, '판별 이력에서 보기'));
+  msg.className = fresh ? 'alert alert-ok' : 'alert alert-info';
+  const brn = brnDigits(state.input?.company?.brn || '');
+  const when = saved.saved_at ? formatSeoul(saved.saved_at) : '';
+  append(msg, fresh ? '저장되었습니다. 판별번호 ' : '저장된 판별입니다. 판별번호 ',
+    h('strong', { id: fresh ? 'saved-id' : 'stored-id', class: 'code' }, saved.id),
+    when ? [' · 저장일시 ', h('span', { id: fresh ? null : 'stored-at' }, when)] : null, ' ',
+    h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(saved.id)}` }, '판별 이력에서 보기'));
 }
 
 function fieldFail(id, m) {
@@ -731,6 +789,7 @@ async function onSave(e) {
     $(`#${id}`).removeAttribute('aria-invalid');
   }
   const comment = $('#f-comment').value.trim();
+  if (charCount(comment) > 1000) return fieldFail('f-comment', `의견이 너무 깁니다 (최대 1,000자, 지금 ${charCount(comment).toLocaleString('ko-KR')}자).`);
   let chosen = choice || null;
   let chosenName = '';
   let noneReason = '';
@@ -763,11 +822,14 @@ async function onSave(e) {
   }
   state.saved = {
     id: String(r.data.id), chosen_item: chosen, chosen_item_name: chosenName, none_reason: noneReason,
-    comment, saved_at: new Date().toISOString(),
+    comment, saved_at: r.data.saved_at || new Date().toISOString(),
   };
+  state.justSaved = state.saved.id;
   store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
   const res = state.result;
   renderSaveForm(visibleItems(res.items).shown, res.applicable === false, res);
+  // the button just pressed is now disabled: keyboard focus goes to what happened
+  $('#save-msg').focus();
 }
 
 function enterResult() {
@@ -779,11 +841,6 @@ function initResult() {
   if (last && last.result) Object.assign(state, { input: last.input, result: last.result, saved: last.saved });
   $('#save-form').addEventListener('submit', onSave);
   $('#save-form').addEventListener('change', updateNoneReason);
-  $('#f-other-code').addEventListener('input', () => {
-    const other = $('input[name="choice"][value="__other"]');
-    if (other) other.checked = true;
-    updateNoneReason();
-  });
   $('#btn-reclassify').addEventListener('click', () => {
     // The form itself still holds what was typed (exactly, hyphens and spaces included).
     go('#/input');
@@ -1118,6 +1175,7 @@ async function openJudgment(id) {
         state.input = { company: { ...c }, tech: { ...t } };
         state.result = res;
         state.saved = savedFrom(j, id); // what was decided, shown read-only
+        state.justSaved = null;
         setFormValues(state.input);
         store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
         go('#/result');
@@ -1127,8 +1185,8 @@ async function openJudgment(id) {
 
 /** 검토자: confirm a judgment (it then counts for learning) or void it with a reason. */
 function reviewActions(j, id) {
-  const msg = h('p', { class: 'err', role: 'alert' });
-  const reason = h('input', { id: 'f-void-reason', type: 'text', maxlength: '1000', 'aria-describedby': 'void-hint' });
+  const msg = h('p', { class: 'err', id: 'void-err', role: 'alert' });
+  const reason = h('input', { id: 'f-void-reason', type: 'text', 'aria-describedby': 'void-hint void-err' });
   const done = async (r) => {
     if (!r.ok) {
       msg.textContent = r.error.message;
@@ -1145,7 +1203,22 @@ function reviewActions(j, id) {
     h('div', { class: 'field' }, h('label', { for: 'f-void-reason' }, '무효 처리 사유'), reason,
       h('p', { class: 'hint', id: 'void-hint' }, '무효 처리한 판별도 기록은 남고, 학습에서는 즉시 빠집니다.')),
     h('button', { type: 'button', class: 'btn btn-ghost', id: 'btn-void',
-      onclick: async () => done(await post(`/api/v1/judgments/${enc(id)}/void`, { reason: reason.value })) }, '무효 처리'),
+      onclick: async () => {
+        // a void needs its reason (kept with the record): asked here before the server refuses it
+        const why = reason.value.trim();
+        const bad = isBlank(why) ? '무효 처리 사유를 적어 주세요.'
+          : charCount(why) > 1000 ? `무효 처리 사유가 너무 깁니다 (최대 1,000자, 지금 ${charCount(why).toLocaleString('ko-KR')}자).` : '';
+        if (bad) {
+          msg.textContent = bad;
+          reason.setAttribute('aria-invalid', 'true');
+          reason.focus();
+          return;
+        }
+        reason.removeAttribute('aria-invalid');
+        msg.textContent = '';
+        done(await post(`/api/v1/judgments/${enc(id)}/void`, { reason: why }));
+      },
+    }, '무효 처리'),
     msg);
 }
 
@@ -1211,6 +1284,7 @@ function statusValue(k, v) {
   if (typeof v === 'number' && /^map_/.test(k)) return `${(v / 1048576).toLocaleString('ko-KR', { maximumFractionDigits: 1 })} MiB`;
   if (typeof v === 'number') return v.toLocaleString('ko-KR');
   if (typeof v === 'boolean') return v ? '예' : '아니오';
+  if (k === 'kind') return kindLabel(v);
   return String(v);
 }
 

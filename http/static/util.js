@@ -114,16 +114,20 @@ export function fieldId(path) {
 
 /**
  * Ranks 2 and 3 whose score (probability) is below this are not shown: a 1 % alternative is noise,
- * not a candidate. The API still answers three items (top-3 metrics read them); only the screen
- * leaves them out and says "다른 후보 없음" (docs/api.md, docs/screens.md).
+ * not a candidate. The API still answers three items (top-3 metrics read them); the screen leaves
+ * them out of the list and names them in one line with their probability (docs/screens.md).
  */
 export const ALT_MIN_SCORE = 0.05;
 
-/** The items to show, best first: rank 1 always, later ranks only at ALT_MIN_SCORE or more. */
+/**
+ * The items to show, best first: rank 1 always, later ranks only at ALT_MIN_SCORE or more.
+ * rest: the ones left out (the screen still names them, with their probability).
+ */
 export function visibleItems(items, floor = ALT_MIN_SCORE) {
   const all = (Array.isArray(items) ? items : []).slice().sort((a, b) => a.rank - b.rank);
   const shown = all.filter((it, i) => i === 0 || Number(it.score) >= floor);
-  return { shown, hidden: all.length - shown.length };
+  const rest = all.filter((it) => !shown.includes(it));
+  return { shown, hidden: rest.length, rest };
 }
 
 /** A probability in [0,1] as the screen writes it: "62%", "1% 미만", "-" when not a number. */
@@ -146,14 +150,17 @@ export function applicabilityWords(p) {
 }
 
 /**
- * The rank-1/rank-2 difference (confidence_gap, probabilities) in words. second: the rank-2
- * item is shown (not below the floor).
+ * The rank-1/rank-2 difference (confidence_gap, probabilities) in words. second: the answer has
+ * a rank-2 item at all; secondShown: it is shown (not below ALT_MIN_SCORE).
  */
-export function gapWords(gap, second = true) {
+export function gapWords(gap, second = true, secondShown = true) {
   const g = Number(gap);
   if (!second) return '다른 후보가 없어 1순위가 뚜렷합니다';
   if (!Number.isFinite(g)) return '';
   const pts = `${Math.round(Math.max(0, g) * 100)}%p`;
+  if (!secondShown) {
+    return `1순위가 2순위보다 ${pts} 높습니다: 2순위 이하 후보는 맞을 확률이 ${Math.round(ALT_MIN_SCORE * 100)}% 미만입니다`;
+  }
   if (g >= 0.5) return `1순위가 2순위보다 ${pts} 높아 뚜렷합니다`;
   if (g >= 0.2) return `1순위가 2순위보다 ${pts} 높습니다`;
   if (g >= 0.05) return `1순위가 2순위보다 ${pts}만 높습니다: 2순위도 함께 보십시오`;
@@ -219,4 +226,73 @@ export function searchMarks(q, partial = false) {
     }
   }
   return out;
+}
+
+// ---- codes the API sends, in the words an examiner reads ----
+
+/** Short labels of the answer's reason codes (reasons[].code, review_reasons[].code). */
+export const REASON_LABELS = {
+  not_innovation: '혁신성장 근거 부족',
+  generic_supplier: '적용원칙 1 범용 제품 공급',
+  wholesale_retail: '적용원칙 2 도소매(유통)',
+  merchandise_only: '적용원칙 3 상품 판매만',
+  insufficient_info: '정보 부족',
+  all_items_excluded: '후보 모두 제외',
+  near_threshold: '판정 기준에 가까움',
+  low_top_score: '1순위 확률 낮음',
+  rule: '적용원칙 규칙의 메모',
+  rule_error: '적용원칙 규칙 오류',
+  unknown_words: '알 수 없는 낱말',
+  other: '기타',
+};
+
+/** The label of a reason code, or the code itself when it has none. */
+export function reasonLabel(code) {
+  return REASON_LABELS[code] || String(code ?? '');
+}
+
+/** What a set of Lua files served by igcd is (status rules.kind). */
+export const RULES_KINDS = { rules: '적용원칙 규칙', programmes: '연계 우대지원' };
+
+/** The label of a rules kind, or the kind itself. */
+export function kindLabel(kind) {
+  return RULES_KINDS[kind] || String(kind ?? '');
+}
+
+/**
+ * When rules made the answer 해당 없음 although the engine found it applicable: the rule reasons
+ * (reasons[].rule other than "engine"), else null. The engine's own verdict of 해당 없음 always
+ * comes with a reason whose rule is "engine" (not_innovation).
+ */
+export function ruleOverride(res) {
+  if (!res || res.applicable !== false) return null;
+  const reasons = Array.isArray(res.reasons) ? res.reasons : [];
+  if (reasons.some((r) => r && r.rule === 'engine')) return null;
+  const byRule = reasons.filter((r) => r && r.rule && r.rule !== 'engine');
+  return byRule.length ? byRule : null;
+}
+
+// ---- the company form ----
+
+/** The longest value the server takes for each field, in characters (field_too_long). */
+export const FIELD_LIMITS = {
+  'company.name': 100, 'company.brn': 20, 'company.ceo': 50,
+  'tech.ksic_code': 10, 'tech.ksic_name': 100, 'tech.main_product': 1000, 'tech.product_use': 3000,
+  'tech.tech_business_name': 300, 'tech.tech_class': 20,
+};
+
+/** Characters of a value as the server counts them: after trimming, one per code point. */
+export function charCount(s) {
+  return [...String(s ?? '').trim()].length;
+}
+
+/** The message for a value over its limit, worded as the server's field_too_long. */
+export function tooLongMessage(label, max, count) {
+  const n = (x) => Number(x).toLocaleString('ko-KR');
+  return `${label} 항목이 너무 깁니다 (최대 ${n(max)}자${count != null ? `, 지금 ${n(count)}자` : ''}).`;
+}
+
+/** 기술분류 (국가과학기술표준분류): two letters and 2-4 digits ("EE01", "ee0101"). */
+export function techClassValid(s) {
+  return /^[A-Za-z]{2}\d{2,4}$/.test(String(s ?? '').trim());
 }

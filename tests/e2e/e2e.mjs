@@ -375,20 +375,66 @@ if (ctx) {
     expect(classifyCalls.length === before, 'a request was sent with an invalid 사업자등록번호');
   });
 
-  await step('server validation errors are shown on their field (기술분류)', async () => {
+  await step('기술분류 is checked on the page (two letters, 2-4 digits); server validation errors are shown on their field', async () => {
     await page.fill(sel('company.brn'), V['company.brn']);
-    await page.fill(sel('tech.tech_class'), '1234');
-    const [resp] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
-      page.click('#btn-classify'),
-    ]);
-    const body = await resp.json().catch(() => null);
-    expect(resp.status() === 400, `classify with 기술분류 1234 answered ${resp.status()}, expected 400`);
+    const hint = await page.textContent('#f-tech-tech_class-hint');
+    expect(!hint.includes('6자리') && hint.includes('EE01') && hint.includes('EE0101'), `기술분류 hint says "${hint}"`);
+    for (const bad of ['1234', 'EE1', 'EE01234', 'E0101']) {
+      await page.fill(sel('tech.tech_class'), bad);
+      const before = classifyCalls.length;
+      await page.click('#btn-classify');
+      const t = await errText('tech.tech_class');
+      expect(t.includes('기술분류') && t.includes('EE0101'), `기술분류 "${bad}": error "${t}"`);
+      expect(classifyCalls.length === before, `기술분류 "${bad}" was sent`);
+      expect(await page.evaluate(() => document.activeElement?.id) === 'f-tech-tech_class', `focus not on 기술분류 for "${bad}"`);
+    }
+    for (const good of ['EE01', 'ee0101']) {
+      await page.fill(sel('tech.tech_class'), good);
+      await page.route('**/api/v1/classify', (r) => r.abort());
+      await page.click('#btn-classify');
+      await page.waitForTimeout(100);
+      await page.unroute('**/api/v1/classify');
+      expect(await errText('tech.tech_class') === '', `기술분류 "${good}" refused: ${await errText('tech.tech_class')}`);
+    }
+    // the server's own answer to a bad 기술분류, shown on its field
+    const real = await fetch(`${base}/api/v1/classify`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ company: { name: V['company.name'], brn: validBrn, ceo: V['company.ceo'] },
+        tech: { ...Object.fromEntries(Object.entries(V).filter(([k]) => k.startsWith('tech.')).map(([k, v]) => [k.slice(5), v])),
+          tech_class: '1234' } }) });
+    const body = await real.json().catch(() => null);
+    expect(real.status === 400, `classify with 기술분류 1234 answered ${real.status}, expected 400`);
     expect(body?.error?.code === 'invalid_tech_class', `error.code is ${body?.error?.code}, expected invalid_tech_class`);
+    await page.fill(sel('tech.tech_class'), V['tech.tech_class']);
+    await page.route('**/api/v1/classify', (r) => r.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify(body) }));
+    await page.click('#btn-classify');
     await page.waitForFunction(() => document.querySelector('#f-tech-tech_class-err').textContent !== '');
+    await page.unroute('**/api/v1/classify');
+    expect(await errText('tech.tech_class') === body.error.message, `the server's message is not on 기술분류: ${await errText('tech.tech_class')}`);
     expect(await page.getAttribute(sel('tech.tech_class'), 'aria-invalid') === 'true', '기술분류 not marked invalid');
     expect(await page.isVisible('#view-input'), 'left the input screen on an error');
     await page.fill(sel('tech.tech_class'), V['tech.tech_class']);
+  });
+
+  await step('over-long text is kept whole, its limit shown, and refused before sending', async () => {
+    const cases = [['tech.main_product', '주요제품', 1000, 1500], ['tech.product_use', '제품용도', 3000, 4000],
+      ['company.name', '기업명', 100, 150]];
+    for (const [path, label, max, n] of cases) {
+      const long = '가'.repeat(n);
+      await page.fill(sel(path), long);
+      const kept = (await page.inputValue(sel(path))).length;
+      expect(kept === n, `${label}: ${n} characters typed, ${kept} kept`);
+      const count = await page.textContent(`${sel(path)}-count`);
+      expect(count.includes(max.toLocaleString('ko-KR')), `${label}: the counter says "${count}"`);
+      expect(await page.$eval(`${sel(path)}-count`, (e) => e.classList.contains('over')), `${label}: the counter is not marked over`);
+      const before = classifyCalls.length;
+      await page.click('#btn-classify');
+      const t = await errText(path);
+      expect(t.includes(label) && t.includes(`최대 ${max.toLocaleString('ko-KR')}자`), `${label}: error "${t}"`);
+      expect(classifyCalls.length === before, `${label} of ${n} characters was sent`);
+      expect(await page.evaluate(() => document.activeElement?.id) === sel(path).slice(1), `focus is not on ${label}`);
+      await page.fill(sel(path), V[path]);
+      expect(await errText(path) === '', `${label}: the error stays once the text is short enough`);
+    }
   });
 
   await step('an unknown 업종코드 is said once, under its field', async () => {
@@ -405,6 +451,55 @@ if (ctx) {
       && /등록되지|존재하지/.test(e.textContent)).map((e) => e.textContent));
     expect(said.length === 1, `the unknown code is reported ${said.length} times under the field: ${said.join(' | ')}`);
     expect(await page.getAttribute(sel('tech.ksic_code'), 'aria-invalid') === 'true', '업종코드 not marked invalid');
+  });
+
+  await step('a rule that overrides the engine says so beside 해당 가능성, and reasons carry Korean labels, not codes', async () => {
+    // 적용원칙 1: a capacitor maker with no innovation-field word; the engine alone finds it applicable
+    // (before any judgment is saved: a saved 해당 없음 would sway the engine's nearest neighbours)
+    const capKsic = ksic11.find((r) => r.name5.includes('축전기'));
+    expect(capKsic, 'no capacitor KSIC code in the data');
+    const nine2 = '220990001';
+    await page.click('.nav a[data-route="input"]');
+    await visible('view-input');
+    await fillAll();
+    await page.fill(sel('company.brn'), nine2 + brnCheckDigit(nine2));
+    await page.fill(sel('tech.ksic_code'), capKsic.ksic5);
+    await page.fill(sel('tech.ksic_name'), capKsic.name5);
+    await page.fill(sel('tech.main_product'), '콘덴서(축전기) 제조');
+    await page.fill(sel('tech.product_use'), '전자기기용 콘덴서');
+    await page.fill(sel('tech.tech_business_name'), '콘덴서 사업');
+    try {
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+        page.click('#btn-classify'),
+      ]);
+      const res = await resp.json();
+      await visible('view-result');
+      const ruleReasons = (res.reasons || []).filter((r) => r.rule !== 'engine');
+      console.log(`# override: applicable=${res.applicable} p=${res.p_applicable} reasons=${(res.reasons || []).map((r) => `${r.code}/${r.rule}`)}`);
+      expect(res.applicable === false && ruleReasons.some((r) => r.code === 'generic_supplier')
+        && !(res.reasons || []).some((r) => r.rule === 'engine'),
+      `the capacitor maker is not a rule's 해당 없음 over the engine: ${JSON.stringify(res.reasons)}`);
+      const said = await page.textContent('#summary-applicable');
+      expect(said.includes(`엔진은 해당 가능성을 ${probText(res.p_applicable)}로 보았으나 적용원칙에 따라 해당 없음으로 판정했습니다`),
+        `해당 가능성 says "${said}"`);
+      expect(!/가능성이 (다소 )?높습니다/.test(said), `해당 가능성 still reads as applicable: "${said}"`);
+      expect(await page.isVisible('#na-override'), 'the 해당 없음 panel does not say the rule overrode the engine');
+      expect((await page.textContent('#items-note')).includes('추천이 아니라 참고'), 'the items are not marked as reference only');
+      const na = await page.$$eval('#na-reasons li', (els) => els.map((e) => e.textContent));
+      expect(na.length === res.reasons.length, `${na.length} reasons shown, the answer has ${res.reasons.length}`);
+      for (const [i, r] of res.reasons.entries()) {
+        expect(!na[i].includes(r.code), `reason shows its code "${r.code}": ${na[i]}`);
+      }
+      expect(na.some((t) => t.includes('적용원칙 1 범용 제품 공급')), `no Korean label for generic_supplier: ${na.join(' | ')}`);
+      const panel = await page.textContent('#result-body');
+      expect(!/\b(not_innovation|generic_supplier|wholesale_retail|merchandise_only|insufficient_info|all_items_excluded|near_threshold|low_top_score|rule_error|unknown_words)\b/.test(panel),
+        'a reason code is shown on the result');
+    } finally {
+      // the steps after this one start from the input screen
+      await page.click('.nav a[data-route="input"]');
+      await visible('view-input');
+    }
   });
 
   await step('Enter submits; the result shows the items worth showing, as probabilities, with keywords and focus on its heading', async () => {
@@ -437,8 +532,22 @@ if (ctx) {
     // rank 1 always; ranks 2-3 only at ALT_MIN_SCORE or more, never padded with 0.00 fillers
     const want = result.items.filter((it) => it.rank === 1 || it.score >= ALT_MIN_SCORE);
     expect(items.length === want.length, `${items.length} items shown, expected ${want.length} (scores ${result.items.map((i) => i.score)})`);
-    expect(await page.isVisible('#no-more-candidates') === (want.length < result.items.length),
-      '"다른 후보 없음" does not match the items left out');
+    expect(await page.isVisible('#minor-candidates') === (want.length < result.items.length),
+      'the line naming the candidates left out does not match them');
+    if (want.length < result.items.length) {
+      const minor = await page.textContent('#minor-candidates');
+      for (const it of result.items.filter((x) => !want.includes(x))) {
+        expect(minor.includes(it.code) && minor.includes(probText(it.score)), `"${minor}" does not name ${it.code} ${probText(it.score)}`);
+      }
+    }
+    const listed = await page.textContent('#result-items');
+    expect(!(result.items.length > 1 && listed.includes('다른 후보 없음')), `"다른 후보 없음" while the answer has ${result.items.length} items`);
+    const gap = await page.textContent('#summary-gap');
+    expect(!(result.items.length > 1 && gap.includes('다른 후보가 없')), `the gap says "${gap}" while the answer has a 2순위`);
+    if (result.items.length > 1) {
+      const pts = `${Math.round(result.confidence_gap * 100)}%p`;
+      expect(gap.includes(pts), `the gap says "${gap}", expected ${pts}`);
+    }
     for (const [i, it] of items.entries()) {
       const t = taxItems.get(it.code);
       expect(t, `item ${it.code} is not in the taxonomy`);
@@ -460,7 +569,6 @@ if (ctx) {
     // 해당 가능성 and the rank-1/rank-2 gap in words
     const applicable = await page.textContent('#summary-applicable');
     expect(applicable.includes(probText(result.p_applicable)), `해당 가능성 shows "${applicable}", expected ${probText(result.p_applicable)}`);
-    expect((await page.textContent('#summary-gap')).length > 5, 'the rank-1/rank-2 gap is not said');
     // examiners' header and footer: no engine hash, rule hash or server path
     const chrome = `${await page.textContent('#result-meta')} ${await page.textContent('.foot')}`;
     for (const v of [result.engine_version, result.rules_version, result.lexicon_version]) {
@@ -489,10 +597,20 @@ if (ctx) {
     const unlabelled = await page.$$eval('#save-form input, #save-form textarea',
       (els) => els.filter((e) => !document.querySelector(`label[for="${e.id}"]`)).length);
     expect(unlabelled === 0, 'a save-form control has no label');
+    // 다른 품목코드 takes input, and a Tab stop, only once its choice is chosen
+    expect(await page.isDisabled('#f-other-code'), '다른 품목코드 is editable while not chosen');
+    await page.focus('#f-comment');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.id) !== 'f-other-code', '다른 품목코드 is in the Tab order while not chosen');
+    await page.check('#choice-list input[value="__other"]');
+    expect(await page.isEnabled('#f-other-code'), '다른 품목코드 stays disabled when chosen');
+    await page.check(`#choice-list input[value="${result.items[0].code}"]`);
+    expect(await page.isDisabled('#f-other-code'), '다른 품목코드 stays editable after choosing rank 1 again');
     await page.fill('#f-comment', '종단간 시험 저장');
+    await page.focus('#btn-save');
     const [resp] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
-      page.click('#btn-save'),
+      page.keyboard.press('Enter'),
     ]);
     expect(resp.status() === 201, `judgments answered ${resp.status()}, expected 201`);
     const sent = JSON.parse(resp.request().postData());
@@ -502,6 +620,9 @@ if (ctx) {
     await page.waitForSelector('#saved-id');
     savedId = (await page.textContent('#saved-id')).trim();
     expect(savedId && savedId === String(body.id), `shown id "${savedId}" vs answer "${body.id}"`);
+    expect((await page.textContent('#save-msg')).includes('저장되었습니다'), 'the save is not confirmed');
+    const focused = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+    expect(focused === 'save-msg', `after 저장 with Enter focus is on ${focused}, expected the confirmation`);
     console.log(`# saved ${savedId}`);
   });
 
@@ -570,6 +691,12 @@ if (ctx) {
     expect(await page.$eval('#f-comment', (e) => e.readOnly), 'the saved comment can be edited');
     expect(await page.isDisabled('#btn-save'), 'the saved judgment can be saved again');
     expect(!(await page.textContent('#choice-list')).includes('추천 확정'), 'a saved 해당 없음 still says 추천 확정');
+    const msg = await page.textContent('#save-msg');
+    expect(!msg.includes('저장되었습니다') && msg.includes('저장된 판별'), `a judgment opened again says "${msg}"`);
+    expect(await page.$('#saved-id') === null, 'a judgment opened again is shown as just saved');
+    expect((await page.textContent('#stored-id')) === naId, `the stored judgment's number is not ${naId}`);
+    const at = await page.textContent('#stored-at').catch(() => '');
+    expect(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(at), `the stored judgment's time is "${at}"`);
   });
 
   await step('판별 이력 reads at 1280 px (no word broken) and at 390 px (cards, 의견 visible)', async () => {
@@ -794,6 +921,9 @@ if (ctx) {
     for (const v of [result?.taxonomy_version, result?.engine_version, result?.rules_version]) {
       expect(v && text.includes(v), `status does not show version ${v}`);
     }
+    const kind = await page.$$eval('#status-rules dt', (els) => els.filter((e) => e.textContent === '종류')
+      .map((e) => e.nextElementSibling.textContent));
+    expect(kind.length === 1 && kind[0] === '적용원칙 규칙', `the rules' kind reads ${JSON.stringify(kind)}`);
     await shot(page, 'screen-status.png');
   });
 
@@ -869,6 +999,18 @@ if (ctx) {
         await page.goto(`${base2}/#/history?brn=${validBrn}&id=${sj.id}`);
         await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, sj.id);
         expect((await page.textContent('#judgment-examiner')) === 'e2e.kim', 'the examiner is not shown');
+        // an empty reason is asked for on the page, before the server refuses it
+        let voids = 0;
+        const onVoid = (q) => { if (q.url().endsWith('/void')) voids++; };
+        page.on('request', onVoid);
+        await page.fill('#f-void-reason', '  ');
+        await page.click('#btn-void');
+        await page.waitForTimeout(200);
+        page.off('request', onVoid);
+        expect(voids === 0, 'a void with an empty reason was sent');
+        expect((await page.textContent('#void-err')).includes('무효 처리 사유'), `no message for the empty reason: "${await page.textContent('#void-err')}"`);
+        expect(await page.evaluate(() => document.activeElement?.id) === 'f-void-reason', 'focus is not on the void reason');
+        expect(await page.getAttribute('#f-void-reason', 'aria-invalid') === 'true', 'the void reason is not marked invalid');
         await page.fill('#f-void-reason', '시험용 무효');
         const [voided] = await Promise.all([
           page.waitForResponse((r) => r.url().endsWith('/void')),

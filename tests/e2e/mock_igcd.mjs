@@ -205,7 +205,7 @@ const server = createServer(async (req, res) => {
     }
     if (p === '/api/v1/status') {
       return send(res, 200, { taxonomy_version: tx.version, engine_version: 'mock-0',
-        rules: { version: 'mock-rules-0', loaded_at: startedAt, last_error: null, count: 3 },
+        rules: { version: 'mock-rules-0', kind: 'rules', loaded_at: startedAt, last_error: null, count: 3 },
         store: { judgments: judgments.length },
         lexicon: { version: 'mock-lexicon-0', path: lexPath, loaded_at: startedAt, items: lexicon.size,
           terms: [...lexicon.values()].reduce((n, x) => n + x.terms.length, 0), last_error: null } });

@@ -136,7 +136,8 @@ test('visibleItems keeps rank 1 and leaves out later ranks below ALT_MIN_SCORE',
   const v = U.visibleItems(items);
   assert.deepEqual(v.shown.map((i) => i.rank), [1, 3]);
   assert.equal(v.hidden, 1);
-  assert.deepEqual(U.visibleItems(null), { shown: [], hidden: 0 });
+  assert.deepEqual(v.rest.map((i) => i.rank), [2]);
+  assert.deepEqual(U.visibleItems(null), { shown: [], hidden: 0, rest: [] });
   assert.equal(U.visibleItems([{ rank: 1, score: 0.9 }, { rank: 2, score: 0.001 }, { rank: 3, score: 0 }]).hidden, 2);
 });
 
@@ -159,6 +160,58 @@ test('applicabilityWords and gapWords say the numbers in words', () => {
   assert.match(U.gapWords(0.12), /12%p만 높습니다/);
   assert.match(U.gapWords(0.01), /거의 같습니다/);
   assert.match(U.gapWords(0.01, false), /다른 후보가 없어/);
+});
+
+test('gapWords says "no other candidate" only when the answer has no rank 2', () => {
+  // rank 2 at 2 %: left out of the list, but it is there
+  const hidden = U.gapWords(0.79, true, false);
+  assert.doesNotMatch(hidden, /다른 후보가 없/);
+  assert.match(hidden, /79%p/);
+  assert.match(hidden, /5% 미만/);
+  assert.match(U.gapWords(0.4, false, false), /다른 후보가 없어/);
+});
+
+test('reason and kind codes read as Korean labels; an unknown code falls back to itself', () => {
+  const want = {
+    not_innovation: '혁신성장 근거 부족', generic_supplier: '적용원칙 1 범용 제품 공급', wholesale_retail: '적용원칙 2 도소매(유통)',
+    merchandise_only: '적용원칙 3 상품 판매만', insufficient_info: '정보 부족', all_items_excluded: '후보 모두 제외',
+  };
+  for (const [c, l] of Object.entries(want)) assert.equal(U.reasonLabel(c), l, c);
+  for (const c of ['near_threshold', 'low_top_score', 'rule', 'rule_error', 'unknown_words']) {
+    assert.ok(U.reasonLabel(c) && !/[a-z_]/.test(U.reasonLabel(c)), c);
+  }
+  assert.equal(U.reasonLabel('new_code'), 'new_code');
+  assert.equal(U.kindLabel('rules'), '적용원칙 규칙');
+  assert.equal(U.kindLabel('programmes'), '연계 우대지원');
+  assert.equal(U.kindLabel('other'), 'other');
+});
+
+test('ruleOverride: rules made it 해당 없음 although the engine found it applicable', () => {
+  const gs = { code: 'generic_supplier', message: '…', rule: 'generic_supplier' };
+  const ni = { code: 'not_innovation', message: '…', rule: 'engine' };
+  assert.deepEqual(U.ruleOverride({ applicable: false, p_applicable: 0.74, reasons: [gs] }), [gs]);
+  assert.deepEqual(U.ruleOverride({ applicable: false, reasons: [{ code: 'all_items_excluded', rule: 'rules' }] }).map((r) => r.code),
+    ['all_items_excluded']);
+  assert.equal(U.ruleOverride({ applicable: false, p_applicable: 0.5, reasons: [gs, ni] }), null); // the engine said no too
+  assert.equal(U.ruleOverride({ applicable: false, reasons: [ni] }), null);
+  assert.equal(U.ruleOverride({ applicable: true, reasons: [] }), null);
+  assert.equal(U.ruleOverride(null), null);
+});
+
+test('field limits are the server\'s, counted as it counts (trimmed, code points), and said with the field', () => {
+  assert.deepEqual(U.FIELD_LIMITS, {
+    'company.name': 100, 'company.brn': 20, 'company.ceo': 50, 'tech.ksic_code': 10, 'tech.ksic_name': 100,
+    'tech.main_product': 1000, 'tech.product_use': 3000, 'tech.tech_business_name': 300, 'tech.tech_class': 20,
+  });
+  assert.equal(U.charCount('  가나다  '), 3);
+  assert.equal(U.charCount('𠀀a'), 2);
+  assert.equal(U.tooLongMessage('주요제품', 1000, 1500), '주요제품 항목이 너무 깁니다 (최대 1,000자, 지금 1,500자).');
+  assert.equal(U.tooLongMessage('기업명', 100), '기업명 항목이 너무 깁니다 (최대 100자).');
+});
+
+test('techClassValid: two letters and 2-4 digits', () => {
+  for (const t of ['EE01', 'EE0101', 'ee010', ' LB0302 ']) assert.equal(U.techClassValid(t), true, t);
+  for (const t of ['1234', 'EE1', 'EE01234', 'E0101', 'EEE01', 'EE01A', '', null]) assert.equal(U.techClassValid(t), false, String(t));
 });
 
 test('ksicInput keeps every code typed and looks up the most specific', () => {
@@ -216,6 +269,16 @@ test('index.html: form fields carry the API field names and error slots', () => 
     assert.ok(html.includes(`id="${id}" name="${f}"`), `control for ${f}`);
     assert.ok(html.includes(`id="${id}-err"`), `error slot for ${f}`);
   }
+});
+
+test('index.html: the company form cuts nothing (no maxlength); the limits are checked by the page', () => {
+  for (const f of Object.keys(U.FIELD_LIMITS)) {
+    const tag = html.match(new RegExp(`<(?:input|textarea) id="${U.fieldId(f)}"[^>]*>`))?.[0] || '';
+    assert.ok(tag, f);
+    assert.doesNotMatch(tag, /maxlength/, `${f} has a maxlength`);
+  }
+  assert.doesNotMatch(html.match(/<textarea id="f-comment"[^>]*>/)[0], /maxlength/, 'the comment has a maxlength');
+  assert.doesNotMatch(html, /코드 6자리/);
 });
 
 test('assets are local: no remote scripts, styles or fonts, and every reference exists', () => {
