@@ -54,10 +54,15 @@ typedef struct {
 
 typedef struct {
     char **sent;
-    uint64_t **sfeat; /* sorted unique word/trigram features of each sentence */
+    uint64_t **sfeat; /* sorted word/trigram features of each sentence */
+    uint32_t **spos;  /* beside each feature: its word's byte offset << 2, | SPOS_WHOLE when it
+                       * is the whole word, | SPOS_GENERIC when the word is generic (stop word,
+                       * single syllable): where 분류근거 quotes from */
     size_t *nsfeat;
     size_t nsent;
 } item_text;
+
+enum { SPOS_WHOLE = 1, SPOS_GENERIC = 2 };
 
 /* Open-addressed set of key hashes (0 = empty slot): unique keys without a scan. */
 typedef struct {
@@ -299,6 +304,18 @@ static int item_index(const igc_engine *e, const char *code) {
     return it ? (int)(it - e->tx->items) : -1;
 }
 
+typedef struct {
+    uint64_t id;
+    uint32_t pos;
+} sfeat_pos;
+
+/* By feature, then by position: a stable order for equal features. */
+static int cmp_sfeat_pos(const void *a, const void *b) {
+    const sfeat_pos *x = a, *y = b;
+    if (x->id != y->id) return x->id < y->id ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
 /* Splits item text into sentences for 분류근거: definition lines and example phrases. */
 static int split_sentences(const char *text, const char *seps, item_text *t) {
     if (!text) return 0;
@@ -314,24 +331,42 @@ static int split_sentences(const char *text, const char *seps, item_text *t) {
         if (igc_utf8_len(s) >= 2) {
             char **ns = realloc(t->sent, (t->nsent + 1) * sizeof *ns);
             uint64_t **nf = ns ? realloc(t->sfeat, (t->nsent + 1) * sizeof *nf) : NULL;
-            size_t *nn = nf ? realloc(t->nsfeat, (t->nsent + 1) * sizeof *nn) : NULL;
+            uint32_t **np = nf ? realloc(t->spos, (t->nsent + 1) * sizeof *np) : NULL;
+            size_t *nn = np ? realloc(t->nsfeat, (t->nsent + 1) * sizeof *nn) : NULL;
             if (ns) t->sent = ns;
             if (nf) t->sfeat = nf;
+            if (np) t->spos = np;
             if (nn) t->nsfeat = nn;
+            igc_words ws = {0};
             igc_feats f = {0};
+            sfeat_pos *fp = NULL;
             uint64_t *ids = NULL;
-            if (nn && !igc_text_features_of(s, &f) && (ids = malloc((f.n + 1) * sizeof *ids))) {
+            uint32_t *pos = NULL;
+            if (nn && !igc_text_words(s, &ws) && !igc_text_features(&ws, 0, &f) &&
+                (fp = malloc((f.n + 1) * sizeof *fp)) && (ids = malloc((f.n + 1) * sizeof *ids)) &&
+                (pos = malloc((f.n + 1) * sizeof *pos))) {
                 size_t u = 0;
-                for (size_t i = 0; i < f.n; i++)
-                    if (f.f[i].kind != IGC_FEAT_BI) ids[u++] = f.f[i].id;
-                qsort(ids, u, sizeof *ids, cmp_u64);
+                for (size_t i = 0; i < f.n; i++) {
+                    if (f.f[i].kind == IGC_FEAT_BI) continue;
+                    const igc_word *w = &ws.w[f.f[i].word];
+                    int generic = igc_text_is_stopword(w->norm) || (w->hangul && igc_utf8_len(w->norm) < 2);
+                    fp[u++] = (sfeat_pos){f.f[i].id, (uint32_t)w->start << 2 | (f.f[i].kind == IGC_FEAT_WORD ? SPOS_WHOLE : 0) |
+                                                         (generic ? SPOS_GENERIC : 0)};
+                }
+                qsort(fp, u, sizeof *fp, cmp_sfeat_pos);
+                for (size_t i = 0; i < u; i++) ids[i] = fp[i].id, pos[i] = fp[i].pos;
                 t->sent[t->nsent] = s;
                 t->sfeat[t->nsent] = ids;
+                t->spos[t->nsent] = pos;
                 t->nsfeat[t->nsent] = u;
                 t->nsent++;
+                free(fp);
                 igc_text_feats_free(&f);
+                igc_text_words_free(&ws);
             } else {
+                free(fp), free(ids), free(pos);
                 igc_text_feats_free(&f);
+                igc_text_words_free(&ws);
                 free(s);
                 return IGC_ENOMEM;
             }
@@ -524,9 +559,11 @@ void igc_engine_unref(igc_engine *e) {
     igc_index_free(e->ex_vidx);
     if (e->itext) {
         for (size_t i = 0; i < e->tx->nitems; i++) {
-            for (size_t s = 0; s < e->itext[i].nsent; s++) free(e->itext[i].sent[s]), free(e->itext[i].sfeat[s]);
+            for (size_t s = 0; s < e->itext[i].nsent; s++)
+                free(e->itext[i].sent[s]), free(e->itext[i].sfeat[s]), free(e->itext[i].spos[s]);
             free(e->itext[i].sent);
             free(e->itext[i].sfeat);
+            free(e->itext[i].spos);
             free(e->itext[i].nsfeat);
         }
         free(e->itext);
@@ -1770,33 +1807,6 @@ static size_t query_weights(const igc_engine *e, const query *q, qweight *out) {
     return m;
 }
 
-/* Where sentence sent meets the query: the byte offset of its word (generic words and
- * single syllables aside) that shares the heaviest feature with qw (sorted by id),
- * *whole set when that feature is the whole word rather than a part of it. SIZE_MAX
- * when no word does (or out of memory). */
-static size_t sentence_match(const char *sent, const qweight *qw, size_t nqw, int *whole) {
-    igc_words ws = {0};
-    size_t at = SIZE_MAX;
-    double best = 0;
-    *whole = 0;
-    if (igc_text_words(sent, &ws) == 0)
-        for (size_t i = 0; i < ws.n; i++) {
-            /* a generic word (시스템, 제조) or a single syllable met is no reason to quote */
-            if (igc_text_is_stopword(ws.w[i].norm) || (ws.w[i].hangul && igc_utf8_len(ws.w[i].norm) < 2)) continue;
-            igc_words one = {ws.w, i + 1, ws.cap}; /* word i alone */
-            igc_feats fs = {0};
-            if (igc_text_features(&one, i, &fs) == 0)
-                for (size_t f = 0; f < fs.n; f++) {
-                    qweight key = {fs.f[f].id, 0};
-                    const qweight *hit = bsearch(&key, qw, nqw, sizeof *qw, cmp_qweight);
-                    if (hit && hit->w > best) best = hit->w, at = ws.w[i].start, *whole = fs.f[f].kind == IGC_FEAT_WORD;
-                }
-            igc_text_feats_free(&fs);
-        }
-    igc_text_words_free(&ws);
-    return at;
-}
-
 /* What 분류근거 needs of a classification's scoring, kept with a result whose bases
  * are written later (IGC_ENGINE_DEFER_BASIS). */
 struct igc_engine_why {
@@ -1828,29 +1838,29 @@ static int explain_basis(const igc_engine *e, const struct igc_engine_why *why, 
     size_t nqw = why->nqw;
     const igc_ksic_match *km = &r->ksic;
     const item_text *t = &e->itext[ii];
-    /* the sentences by what they share with the query, best first; the first that
-     * meets it in a word of its own is quoted */
+    /* the sentence sharing the most with the query (idf-weighted) among those that meet
+     * it in a word of their own (a generic word met is no reason to quote); quoted
+     * around that word's heaviest feature */
     size_t bs = t->nsent, at = SIZE_MAX;
     int whole = 0;
-    double *ms = calloc(t->nsent + 1, sizeof *ms);
-    if (!ms) return IGC_ENOMEM;
+    double best = 0;
     for (size_t s = 0; s < t->nsent; s++) {
         const uint64_t *sf = t->sfeat[s];
+        const uint32_t *sp = t->spos[s];
+        double ms = 0, mw = 0;
+        uint32_t mp = 0;
         for (size_t a = 0, b = 0; a < nqw && b < t->nsfeat[s];) {
-            if (qw[a].id < sf[b]) a++;
-            else if (qw[a].id > sf[b]) b++;
-            else ms[s] += qw[a++].w, b++;
+            if (qw[a].id < sf[b]) {
+                a++;
+            } else if (qw[a].id > sf[b]) {
+                b++;
+            } else {
+                if (!(sp[b] & SPOS_GENERIC) && qw[a].w > mw) mw = qw[a].w, mp = sp[b];
+                ms += qw[a++].w, b++;
+            }
         }
+        if (mw > 0 && ms > best) best = ms, bs = s, at = mp >> 2, whole = (mp & SPOS_WHOLE) != 0;
     }
-    for (;;) {
-        double best = 0;
-        bs = t->nsent;
-        for (size_t s = 0; s < t->nsent; s++)
-            if (ms[s] > best) best = ms[s], bs = s;
-        if (bs == t->nsent || (at = sentence_match(t->sent[bs], qw, nqw, &whole)) != SIZE_MAX) break;
-        ms[bs] = 0; /* only generic words in common: the next one */
-    }
-    free(ms);
     igc_buf b = {0};
     const igc_tx_item *it = &e->tx->items[ii];
     if (c->nterms) {
