@@ -1359,18 +1359,18 @@ static void audit_user(igc_store *s, const char *action, const char *name, const
 static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, const char *arg, const args *ar) {
     int users = strcmp(cmd, "users") == 0, audit = strcmp(cmd, "audit") == 0;
     if (users && (!sub || (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "revoke"))))
-        return die("users needs 'add NAME --role ROLE', 'list' or 'revoke NAME'", NULL);
-    if (audit && (!sub || strcmp(sub, "export"))) return die("audit needs 'export [--since DATE]'", NULL);
-    if (!users && !audit && (!sub || strcmp(sub, "purge"))) return die("judgments needs 'purge --before DATE'", NULL);
+        return die("users 다음에는 'add 이름 --role 역할', 'list', 'revoke 이름' 중 하나를 씁니다 / users needs add, list or revoke", NULL);
+    if (audit && (!sub || strcmp(sub, "export"))) return die("audit 다음에는 'export [--since 날짜]'를 씁니다 / audit needs export", NULL);
+    if (!users && !audit && (!sub || strcmp(sub, "purge"))) return die("judgments 다음에는 'purge --before 날짜'를 씁니다 / judgments needs purge", NULL);
     int role = 0;
     if (users && strcmp(sub, "list") != 0 && !igc_auth_name_ok(arg))
-        return die("a user name is 1-64 of A-Z a-z 0-9 . _ - @", arg);
+        return die("사용자 이름은 영문자·숫자와 . _ - @로 된 1~64자입니다 / a user name is 1-64 of A-Z a-z 0-9 . _ - @", arg);
     if (users && strcmp(sub, "add") == 0 && !(role = igc_auth_role_parse(ar->role)))
-        return die("--role must be examiner, reviewer, policy or admin", ar->role);
+        return die("--role은 examiner(심사역), reviewer(검토자), policy(정책 담당), admin(관리자) 중 하나입니다 / --role must be examiner, reviewer, policy or admin", ar->role);
     if (users && strcmp(sub, "add") == 0 && ar->days && (ar->days < 1 || ar->days > 3650))
-        return die("--days must be 1..3650", NULL);
-    if (audit && ar->since && !date_ok(ar->since)) return die("--since must be YYYY-MM-DD", ar->since);
-    if (!users && !audit && !date_ok(ar->before)) return die("purge needs --before YYYY-MM-DD", ar->before);
+        return die("--days는 1~3650일입니다 / --days must be 1..3650", NULL);
+    if (audit && ar->since && !date_ok(ar->since)) return die("--since는 YYYY-MM-DD 형식의 날짜입니다 / --since must be YYYY-MM-DD", ar->since);
+    if (!users && !audit && !date_ok(ar->before)) return die("purge에는 --before YYYY-MM-DD(이 날짜 전의 판별을 지움)가 필요합니다 / purge needs --before YYYY-MM-DD", ar->before);
     igc_store *s;
     int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &s);
     if (rc) {
@@ -1382,8 +1382,8 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
         char tok[IGC_AUTH_TOKEN_SIZE];
         unsigned days = (unsigned)(ar->days ? ar->days : (long)cfg->token_days);
         rc = igc_auth_user_add(s, arg, role, days ? days : 90, tok);
-        if (rc == IGC_EEXIST) ret = die("an active user has that name (revoke it first)", arg);
-        else if (rc) ret = die("cannot add the user", igc_strerror(rc));
+        if (rc == IGC_EEXIST) ret = die("같은 이름의 사용자가 있습니다(먼저 revoke하십시오) / an active user has that name", arg);
+        else if (rc) ret = die("사용자를 만들지 못했습니다 / cannot add the user", igc_strerror(rc));
         if (!rc) {
             audit_user(s, "user.add", arg, igc_auth_role_name(role));
             printf("user %s (%s) added; token valid %u days. Give it to the user now: it is not stored.\n%s\n", arg,
@@ -1391,8 +1391,8 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
         }
     } else if (users && strcmp(sub, "revoke") == 0) {
         rc = igc_auth_user_revoke(s, arg);
-        if (rc == IGC_ENOTFOUND) ret = die("no active user of that name", arg);
-        else if (rc) ret = die("cannot revoke the user", igc_strerror(rc));
+        if (rc == IGC_ENOTFOUND) ret = die("그런 이름의 사용자가 없습니다 / no active user of that name", arg);
+        else if (rc) ret = die("사용자를 해지하지 못했습니다 / cannot revoke the user", igc_strerror(rc));
         else {
             audit_user(s, "user.revoke", arg, NULL);
             printf("user %s revoked\n", arg);

@@ -1340,6 +1340,15 @@ TEST(cli_refusals_in_korean) {
     CHECK(te && strstr(te, "invalid_encoding") && !strstr(te, "file is not valid"));
     cJSON_Delete(o);
     free(t);
+    /* a user name in Hangul (names are ASCII): said in Korean, with the rule */
+    const char *ua[] = {"--db", hdb, "users", "add", "김심사", "--role", "examiner", NULL};
+    unlink(out), unlink(err);
+    CHECK_EQ_INT(run_igc(ua, out, err), 2);
+    CHECK(file_has(err, "사용자 이름은") && file_has(err, "김심사"));
+    const char *ub[] = {"--db", hdb, "users", "add", "kim", "--role", "boss", NULL};
+    unlink(err);
+    CHECK_EQ_INT(run_igc(ub, out, err), 2);
+    CHECK(file_has(err, "심사역") && file_has(err, "boss"));
 }
 
 /* cmake --install puts igc and igcd in <prefix>/bin, and they run from there. */
