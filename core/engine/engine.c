@@ -350,8 +350,8 @@ static int split_sentences(const char *text, const char *seps, item_text *t) {
                     if (f.f[i].kind == IGC_FEAT_BI) continue;
                     const igc_word *w = &ws.w[f.f[i].word];
                     int generic = igc_text_is_stopword(w->norm) || (w->hangul && igc_utf8_len(w->norm) < 2);
-                    fp[u++] = (sfeat_pos){f.f[i].id, (uint32_t)w->start << 2 | (f.f[i].kind == IGC_FEAT_WORD ? SPOS_WHOLE : 0) |
-                                                         (generic ? SPOS_GENERIC : 0)};
+                    uint32_t flags = (f.f[i].kind == IGC_FEAT_WORD ? SPOS_WHOLE : 0) | (generic ? SPOS_GENERIC : 0);
+                    fp[u++] = (sfeat_pos){f.f[i].id, (uint32_t)w->start << 2 | flags};
                 }
                 qsort(fp, u, sizeof *fp, cmp_sfeat_pos);
                 for (size_t i = 0; i < u; i++) ids[i] = fp[i].id, pos[i] = fp[i].pos;
