@@ -466,9 +466,6 @@ static int file_has(const char *path, const char *s) {
     return yes;
 }
 
-/* A CP949 file gives the same answers as its UTF-8 original and says it was
- * converted; bytes that are neither are refused with their line (item 1). The same
- * reader serves history import and eval. */
 /* Classification on several threads writes exactly what one thread writes, in file
  * order, across batches (the input is longer than one batch of 512 rows). */
 TEST(classify_threads_same_output) {
@@ -504,6 +501,9 @@ TEST(classify_threads_same_output) {
     free(a), free(c);
 }
 
+/* A CP949 file gives the same answers as its UTF-8 original and says it was
+ * converted; bytes that are neither are refused with their line. The same reader
+ * serves history import and eval. */
 TEST(classify_reads_cp949) {
     REQUIRE(setup());
     char u8[PATH_MAX + 16], k9[PATH_MAX + 16], ou[PATH_MAX + 16], ok[PATH_MAX + 16], err[PATH_MAX + 16];
