@@ -125,16 +125,26 @@ typedef struct {
     const api_route *r;
 } api_bound;
 
+static const struct {
+    int role;
+    const char *ko;
+} role_names[] = {{IGC_ROLE_EXAMINER, "심사역"}, {IGC_ROLE_REVIEWER, "검토자"}, {IGC_ROLE_POLICY, "정책담당"},
+                  {IGC_ROLE_ADMIN, "관리자"}};
+
+/* One role in the words of the screens ("심사역"); its code when it has none. */
+static const char *role_ko(int role) {
+    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++)
+        if (role == role_names[i].role) return role_names[i].ko;
+    return igc_auth_role_name(role);
+}
+
 static const char *role_list_ko(int roles) {
-    static const struct {
-        int role;
-        const char *ko;
-    } names[] = {{IGC_ROLE_EXAMINER, "심사역"}, {IGC_ROLE_REVIEWER, "검토자"}, {IGC_ROLE_POLICY, "정책담당"}, {IGC_ROLE_ADMIN, "관리자"}};
+    const size_t nn = sizeof role_names / sizeof role_names[0];
     static _Thread_local char buf[96];
     buf[0] = '\0';
-    for (int i = 0; i < 4; i++)
-        if (roles & names[i].role)
-            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "", names[i].ko);
+    for (size_t i = 0; i < nn; i++)
+        if (roles & role_names[i].role)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "", role_names[i].ko);
     return buf;
 }
 
@@ -202,7 +212,7 @@ static void guard(void *ud, const igc_http_request *req, igc_http_response *res)
     } else if (b->r->roles != R_PUBLIC && !(u.role & b->r->roles)) {
         char msg[256];
         snprintf(msg, sizeof msg, "이 기능을 사용할 권한이 없습니다 (현재 역할: %s, 필요한 역할: %s).",
-                 igc_auth_role_name(u.role), role_list_ko(b->r->roles));
+                 role_ko(u.role), role_list_ko(b->r->roles));
         igc_http_error(res, 403, "forbidden", msg, NULL, 0);
         return;
     } else if (csrf && !safe_method(req->method) && b->r->roles != R_PUBLIC) {

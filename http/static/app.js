@@ -647,12 +647,23 @@ function fillSigungu(sido, chosen) {
   sel.disabled = !list.length;
 }
 
-async function initAddress() {
-  const r = await get('/api/v1/regions');
-  regions = r.ok && Array.isArray(r.data?.regions) ? r.data.regions : [];
+// The provinces, asked for again until they come: before sign-in the list answers 401.
+let regionsLoading = null;
+function loadRegions() {
+  if (regions.length) return Promise.resolve();
+  regionsLoading ??= get('/api/v1/regions').then((r) => {
+    regions = r.ok && Array.isArray(r.data?.regions) ? r.data.regions : [];
+    const sel = $('#f-company-sido');
+    for (const x of regions) sel.append(h('option', { value: x.sido }, x.sido));
+    regionsLoading = null;
+  });
+  return regionsLoading;
+}
+
+function initAddress() {
   const sel = $('#f-company-sido');
-  for (const x of regions) sel.append(h('option', { value: x.sido }, x.sido));
   sel.addEventListener('change', () => fillSigungu(sel.value, ''));
+  loadRegions();
 }
 
 const PROGRAMME_STATUS = { eligible: ['해당', 'badge-ok'], check: ['확인 필요', 'badge-warn'], ended: ['기간 종료', 'badge-muted'] };
@@ -1461,6 +1472,7 @@ async function onLogin(e) {
   }
   err.textContent = '';
   setSession(r.data);
+  loadRegions();
   routedOnce = false;
   route();
   get('/api/v1/status').then((s) => { if (s.ok && s.data) footer(s.data); });

@@ -976,6 +976,11 @@ if (ctx) {
         await page.click('#btn-login');
         await visible('view-input');
         expect((await page.textContent('#who-name')).includes('e2e.kim'), 'the signed-in user is not shown');
+        // the provinces, refused before sign-in, are there after it without a reload
+        await page.waitForFunction(() => document.querySelectorAll('#f-company-sido option').length > 1, null,
+          { timeout: 5000 }).catch(() => {});
+        const nsido = await page.$$eval('#f-company-sido option', (o) => o.length);
+        expect(nsido > 10, `the 소재지 list after sign-in has ${nsido} options`);
         const cookies = await ctx.cookies(base2);
         const c = cookies.find((x) => x.name === 'igc_session');
         expect(c && c.httpOnly && c.sameSite === 'Strict', `session cookie ${JSON.stringify(c)}`);

@@ -218,6 +218,9 @@ TEST(every_route_needs_identity_and_role) {
     CHECK_EQ_INT(call("POST", "/api/v1/rules/reload", t_pol, "", NULL), 200);
     st = call("GET", "/api/v1/users", t_exam, NULL, &o);
     CHECK(check_error(o, st, 403, "forbidden", NULL, "examiner lists users"));
+    /* the roles in the screens' words, the caller's too */
+    const char *fm = jstr(jget(o, "error"), "message");
+    CHECK(fm && strstr(fm, "현재 역할: 심사역") && strstr(fm, "관리자") && !strstr(fm, "examiner"));
     cJSON_Delete(o);
     CHECK_EQ_INT(call("GET", "/api/v1/users", t_adm, NULL, &o), 200);
     CHECK(cJSON_GetArraySize(jget(o, "users")) == 5);
