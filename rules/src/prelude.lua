@@ -432,7 +432,7 @@ local function field_texts(st, fields, fname)
   if type(fields) == "string" then fields = {fields} end
   local out = {}
   for _, f in ipairs(fields) do
-    local v = st.tech[f]
+    local v = rawget(st.tech, f)
     if v == nil then
       error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
         tconcat(TECH_KEYS_LIST, ", ")), 3)
@@ -445,7 +445,7 @@ end
 -- The folded text of field f, kept in st.ntech (called by a ctx method: the
 -- error points at the rule).
 local function field_norm(st, f, fname)
-  local v = st.tech[f]
+  local v = rawget(st.tech, f)
   if v == nil then
     error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
       tconcat(TECH_KEYS_LIST, ", ")), 3)
@@ -465,7 +465,7 @@ local function field_norms(st, fields, fname)
   for _, f in ipairs(list) do
     local nv = ntech[f]
     if nv == nil then
-      local v = st.tech[f]
+      local v = rawget(st.tech, f)
       if v == nil then
         error(sformat("ctx:%s: 알 수 없는 항목 '%s' (unknown field; use %s)", fname, tostring(f),
           tconcat(TECH_KEYS_LIST, ", ")), 3)
@@ -552,7 +552,7 @@ function CTX:segments(field)
 end
 
 local function ksic_match(st, key, fname, ...)
-  local v = st.ksic[key]
+  local v = rawget(st.ksic, key)
   for i = 1, select("#", ...) do
     local want = select(i, ...)
     if type(want) == "table" then
@@ -693,7 +693,23 @@ local function new_state(tech, ksic)
           verdict = {applicable = true, reason = "", message = "", rule = ""}}
 end
 
+-- A name ctx.company, ctx.tech or ctx.ksic does not have is an error, not "": a
+-- misspelt field (ctx.tech.main_prodct) would otherwise make a rule that never fires.
+-- One metatable each, shared by every evaluation.
+local function unknown_field_mt(what, list)
+  local names = tconcat(list, ", ")
+  return {__index = function(_, k)
+    error(sformat("%s: 알 수 없는 항목 '%s' (unknown field; %s 중 하나)", what, tostring(k), names), 2)
+  end}
+end
+local COMPANY_MT = unknown_field_mt("ctx.company", {"name"})
+local TECH_MT = unknown_field_mt("ctx.tech", TECH_KEYS_LIST)
+local KSIC_MT = unknown_field_mt("ctx.ksic", KSIC_KEYS_LIST)
+
 local function finish_ctx(st, company)
+  setmetatable(company, COMPANY_MT)
+  setmetatable(st.tech, TECH_MT)
+  setmetatable(st.ksic, KSIC_MT)
   st.raw_fields = {company = company, tech = st.tech, ksic = st.ksic}
   st.fields = {}
   local ctx = setmetatable({}, CTX_MT)

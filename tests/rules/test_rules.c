@@ -552,6 +552,16 @@ TEST(bad_changes_are_refused) {
     CHECK(refused(r, dir, "wholesale_retail_test.lua",
                   "test { name = 'x', given = { tech = { main_prodct = 'x' } }, expect = {} }\n",
                   "unknown key"));
+    /* A rule that reads a field by a misspelt name: an error on the tests' inputs, naming
+     * the line and the name (it read "" and never fired). */
+    CHECK(refused(r, dir, "bad.lua",
+                  "rule { id = 'typo_field', description = '오타', apply = function(ctx)\n"
+                  "  if ctx.tech.main_prodct == '부동산 임대' then ctx:not_applicable('lease', '임대') end end }\n",
+                  "알 수 없는 항목 'main_prodct'"));
+    CHECK(refused(r, dir, "bad.lua",
+                  "rule { id = 'typo_ksic', description = '오타', apply = function(ctx)\n"
+                  "  if ctx.ksic.sektion == 'L' then ctx:not_applicable('lease', '임대') end end }\n",
+                  "bad.lua:2:"));
     /* A precompiled file is never loaded. */
     {
         lua_State *L = luaL_newstate();
@@ -569,7 +579,7 @@ TEST(bad_changes_are_refused) {
         free(p);
         igc_buf_free(&raw);
     }
-    CHECK_EQ_INT(status_num(r, "failed_reloads"), 12);
+    CHECK_EQ_INT(status_num(r, "failed_reloads"), 14);
     CHECK_EQ_INT(status_num(r, "reloads"), 0);
     v = igc_rules_acquire(r);
     CHECK_EQ_STR(igc_rules_version_id(v), id);
