@@ -1250,7 +1250,10 @@ static int cmd_rules_test(const igc_config *cfg, const char *dir, igc_rules_kind
     int rc = igc_rules_test_dir_kind(dir ? dir : dflt, kind, NULL, &rep, &failed, &total);
     printf("%s", rep.data ? rep.data : "");
     /* a load error counts as one failure of zero tests: none ran */
-    if (failed > total) printf("규칙을 읽지 못해 시험을 하나도 돌리지 못했습니다 / the rules did not load: no test ran\n");
+    if (failed > total)
+        printf(kind == IGC_RULES_KIND_PROGRAMMES
+                   ? "지원사업 파일을 읽지 못해 시험을 하나도 돌리지 못했습니다 / the programmes did not load: no test ran\n"
+                   : "규칙을 읽지 못해 시험을 하나도 돌리지 못했습니다 / the rules did not load: no test ran\n");
     else printf("%d passed, %d failed\n", total - failed, failed);
     igc_buf_free(&rep);
     return rc || failed ? 1 : 0;

@@ -811,7 +811,12 @@ TEST(command_help_and_rules_count) {
     unlink(out);
     CHECK_EQ_INT(run_igc(rt, out, err), 1);
     CHECK(!file_has(out, "-1 passed"));
-    CHECK(file_has(out, "no test ran"));
+    CHECK(file_has(out, "no test ran") && file_has(out, "규칙을 읽지 못해"));
+    /* the same folder as programmes: it speaks of programmes, not rules */
+    const char *pt[] = {"programmes", "test", rdir, NULL};
+    unlink(out);
+    CHECK_EQ_INT(run_igc(pt, out, err), 1);
+    CHECK(file_has(out, "지원사업 파일을 읽지 못해") && !file_has(out, "규칙을 읽지 못해"));
     char missing[PATH_MAX + 16];
     snprintf(missing, sizeof missing, "%s/no-such-rules", tmp);
     const char *rm[] = {"rules", "test", missing, NULL};
