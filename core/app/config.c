@@ -70,9 +70,8 @@ static int set_opt(igc_config *c, const struct opt *o, const char *v) {
         set(p, o->size, v);
         return 0;
     }
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || n < 0 || n > (1LL << 40)) return IGC_EINVAL;
+    long long n;
+    if (igc_parse_ll(v, &n) || n < 0 || n > (1LL << 40)) return IGC_EINVAL;
     if (o->off == offsetof(igc_config, max_connections) || o->off == offsetof(igc_config, log_level) ||
         o->off == offsetof(igc_config, max_conn_per_client)) {
         if (n > 1000000) return IGC_EINVAL;

@@ -1,7 +1,6 @@
 /* igc: the command-line tool. Offline classification of many companies, the
  * client's metrics on a labelled file, model training and tuning, history import
  * and the rule tests, all with the same engine as the server. */
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -166,16 +165,6 @@ static int command_help(FILE *f, const char *cmd) {
 static int die(const char *msg, const char *detail) {
     fprintf(stderr, "igc: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
     return 2;
-}
-
-/* A whole decimal number and nothing else ("3x", "", "abc" are not). 0 or IGC_EINVAL. */
-static int parse_long(const char *v, long *out) {
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end || errno) return IGC_EINVAL;
-    *out = n;
-    return 0;
 }
 
 typedef struct {
@@ -1636,8 +1625,8 @@ int main(int argc, char **argv) {
 #define NUM(name, field)                                              \
     if (strcmp(a, name) == 0) {                                       \
         if (!v) return die(name " needs a value", NULL);              \
-        long n_;                                                      \
-        if (parse_long(v, &n_))                                       \
+        long long n_;                                                 \
+        if (igc_parse_ll(v, &n_))                                     \
             return die(name "에는 정수를 주십시오 / " name " needs a whole number", v); \
         ar.field = n_;                                                \
         i += 2;                                                       \
@@ -1656,8 +1645,10 @@ int main(int argc, char **argv) {
         NUM("--seed", seed) NUM("--epochs", epochs) NUM("--dim", dim) NUM("--errors", errors) NUM("--folds", folds)
         if (strcmp(a, "--threads") == 0) {
             /* 0 would silently mean "every core", the default: refused like any count below 1 */
-            if (!v || parse_long(v, &ar.threads) || ar.threads < 1)
+            long long t;
+            if (!v || igc_parse_ll(v, &t) || t < 1)
                 return die("--threads에는 1 이상의 정수를 주십시오 / --threads needs a whole number of at least 1", v ? v : "");
+            ar.threads = t;
             i += 2;
             continue;
         }

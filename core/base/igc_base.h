@@ -120,6 +120,10 @@ int igc_csv_field(igc_buf *b, const char *s);
 int igc_csv_decode(const char *data, size_t len, char **out, size_t *outlen, const char **encoding,
                    size_t *bad_line);
 
+/* A whole decimal number and nothing after it ("3x", "", "abc" and values beyond long
+ * long are not), as strtoll reads it. Returns 0 with *out set, or IGC_EINVAL. */
+int igc_parse_ll(const char *s, long long *out);
+
 /* ---- domain helpers ---- */
 /* Checks a 사업자등록번호: 10 digits (hyphens allowed as 3-2-5) with a valid
  * check digit, not all zeros. Writes the 10 bare digits to out (>= 11 bytes) when valid.

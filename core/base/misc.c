@@ -1,9 +1,20 @@
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "igc_base.h"
+
+int igc_parse_ll(const char *s, long long *out) {
+    if (!s || !*s) return IGC_EINVAL;
+    char *end;
+    errno = 0;
+    long long n = strtoll(s, &end, 10);
+    if (end == s || *end || errno) return IGC_EINVAL;
+    *out = n;
+    return 0;
+}
 
 int igc_brn_normalize(const char *in, char out[11]) {
     static const int w[9] = {1, 3, 7, 1, 3, 7, 1, 3, 5};

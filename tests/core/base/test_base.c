@@ -745,6 +745,21 @@ TEST(brn_known_number) {
     CHECK_EQ_INT(igc_brn_normalize("0000000000", out), IGC_EINVAL);
 }
 
+TEST(parse_ll_whole_numbers_only) {
+    long long n = -1;
+    CHECK(igc_parse_ll("0", &n) == 0 && n == 0);
+    CHECK(igc_parse_ll("3650", &n) == 0 && n == 3650);
+    CHECK(igc_parse_ll("-2", &n) == 0 && n == -2);
+    n = 7;
+    CHECK_EQ_INT(igc_parse_ll("", &n), IGC_EINVAL);
+    CHECK_EQ_INT(igc_parse_ll(NULL, &n), IGC_EINVAL);
+    CHECK_EQ_INT(igc_parse_ll("abc", &n), IGC_EINVAL);
+    CHECK_EQ_INT(igc_parse_ll("3x", &n), IGC_EINVAL);
+    CHECK_EQ_INT(igc_parse_ll("2 ", &n), IGC_EINVAL);
+    CHECK_EQ_INT(igc_parse_ll("99999999999999999999", &n), IGC_EINVAL);
+    CHECK_EQ_INT((int)n, 7); /* untouched when refused */
+}
+
 TEST(brn_computed_numbers) {
     uint32_t seed = 12345;
     int accepted = 0;
@@ -929,7 +944,7 @@ IGC_TEST_MAIN(TEST_ENTRY(sha256_known_vectors), TEST_ENTRY(random_hex_differs), 
               TEST_ENTRY(csv_unterminated_quote_names_its_line), TEST_ENTRY(decode_keeps_utf8_and_drops_bom),
               TEST_ENTRY(decode_converts_cp949), TEST_ENTRY(decode_refuses_what_is_not_text),
               TEST_ENTRY(decode_converts_utf16_with_bom),
-              TEST_ENTRY(brn_known_number), TEST_ENTRY(brn_computed_numbers), TEST_ENTRY(brn_rejects_bad_layouts),
+              TEST_ENTRY(brn_known_number), TEST_ENTRY(parse_ll_whole_numbers_only), TEST_ENTRY(brn_computed_numbers), TEST_ENTRY(brn_rejects_bad_layouts),
               TEST_ENTRY(today_seoul_is_utc_plus_9), TEST_ENTRY(iso_now_and_clock), TEST_ENTRY(hash64_matches_fnv1a_vectors),
               TEST_ENTRY(hash64_properties),
               TEST_ENTRY(strdup_copies), TEST_ENTRY(log_levels_do_not_crash))
