@@ -304,6 +304,12 @@ static int item_index(const igc_engine *e, const char *code) {
     return it ? (int)(it - e->tx->items) : -1;
 }
 
+/* A word that says nothing of a product on its own: a generic word (제조, 시스템) or a
+ * single Hangul syllable. No keyword, no reason to quote, no evidence of a known word. */
+static int generic_word(const igc_word *w) {
+    return igc_text_is_stopword(w->norm) || (w->hangul && igc_utf8_len(w->norm) < 2);
+}
+
 typedef struct {
     uint64_t id;
     uint32_t pos;
@@ -349,8 +355,7 @@ static int split_sentences(const char *text, const char *seps, item_text *t) {
                 for (size_t i = 0; i < f.n; i++) {
                     if (f.f[i].kind == IGC_FEAT_BI) continue;
                     const igc_word *w = &ws.w[f.f[i].word];
-                    int generic = igc_text_is_stopword(w->norm) || (w->hangul && igc_utf8_len(w->norm) < 2);
-                    uint32_t flags = (f.f[i].kind == IGC_FEAT_WORD ? SPOS_WHOLE : 0) | (generic ? SPOS_GENERIC : 0);
+                    uint32_t flags = (f.f[i].kind == IGC_FEAT_WORD ? SPOS_WHOLE : 0) | (generic_word(w) ? SPOS_GENERIC : 0);
                     fp[u++] = (sfeat_pos){f.f[i].id, (uint32_t)w->start << 2 | flags};
                 }
                 qsort(fp, u, sizeof *fp, cmp_sfeat_pos);
@@ -1754,8 +1759,7 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
             if (cw[w] > 1e-6 && (best == nw || cw[w] > cw[best])) best = w;
         if (best == nw) break;
         cw[best] = 0;
-        if (igc_text_is_stopword(q->w.w[best].norm) || (igc_utf8_len(q->w.w[best].norm) < 2 && q->w.w[best].hangul) ||
-            particle_only(q->w.w[best].norm)) {
+        if (generic_word(&q->w.w[best]) || particle_only(q->w.w[best].norm)) {
             pick--;
             continue;
         }
@@ -1967,7 +1971,7 @@ static size_t known_words(const igc_engine *e, const scoring *sc) {
     size_t n = sc->hits.n + sc->cues.n;
     for (size_t i = 0; i < sc->q.w.n && !n; i++) {
         const igc_word *w = &sc->q.w.w[i];
-        if (igc_text_is_stopword(w->norm) || (w->hangul && igc_utf8_len(w->norm) < 2)) continue;
+        if (generic_word(w)) continue;
         uint64_t id = igc_text_feat_id(IGC_FEAT_WORD, w->norm, strlen(w->norm));
         n += lex_idf(e->items_lex, id) > 0 || (e->cs_lex && lex_idf(e->cs_lex, id) > 0) ||
              (e->ex_lex && lex_idf(e->ex_lex, id) > 0);
