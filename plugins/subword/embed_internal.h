@@ -27,6 +27,8 @@ uint64_t emb__text_fingerprint(void);
 int emb__model_new(int dim, uint32_t nfeat, igc_embed_model **out);
 /* Builds the lookup table and computes hash and version; call after filling. */
 int emb__model_finish(igc_embed_model *m);
+/* emb__model_finish with the content hash already known (a file's, checked by the caller). */
+int emb__model_finish_hashed(igc_embed_model *m, uint64_t hash);
 /* Row of feature id, or -1. */
 long emb__row(const igc_embed_model *m, uint64_t id);
 /* Serialises the model (file format of docs/model.md). */
