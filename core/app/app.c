@@ -186,6 +186,23 @@ static void map_case_labels(const igc_crosswalk *cw, igc_exemplar *x) {
     }
 }
 
+/* A row's strings copied (igc_rows keeps them until the next row only), for adding
+ * rows a batch at a time. */
+enum { ROW_STRS = 13 };
+static int exemplar_keep(igc_exemplar *x, char *s[ROW_STRS]) {
+    const char **f[ROW_STRS] = {&x->key, &x->in.company_name, &x->in.ksic_code, &x->in.ksic_name,
+                                &x->in.main_product, &x->in.product_use, &x->in.tech_business_name,
+                                &x->in.tech_class, &x->labels[0], &x->labels[1], &x->labels[2], &x->none_reason,
+                                &x->confidence};
+    int rc = 0;
+    for (int k = 0; k < ROW_STRS; k++) {
+        s[k] = *f[k] ? igc_strdup(*f[k]) : NULL;
+        if (*f[k] && !s[k]) rc = IGC_ENOMEM;
+        *f[k] = s[k];
+    }
+    return rc;
+}
+
 static int load_cases(igc_app *a, igc_engine *e, const igc_crosswalk *cw, size_t *n) {
     char path[PATH_MAX + 32];
     *n = 0;
@@ -198,18 +215,36 @@ static int load_cases(igc_app *a, igc_engine *e, const igc_crosswalk *cw, size_t
         igc_log(IGC_LOG_ERROR, "case dictionary %s: %s", path, igc_strerror(rc));
         return rc;
     }
-    igc_row r;
-    while ((rc = igc_rows_next(rows, &r)) == 1) {
-        char key[300];
-        igc_exemplar x = row_exemplar(&r, "case:", key, sizeof key);
-        map_case_labels(cw, &x);
-        int arc = igc_engine_add_case(e, &x);
-        if (arc == IGC_ENOMEM) {
-            rc = arc;
-            break;
+    /* a batch at a time: igc_engine_add_cases encodes their texts on every core */
+    enum { CASE_BATCH = 512 };
+    igc_exemplar *x = calloc(CASE_BATCH, sizeof *x);
+    char *(*s)[ROW_STRS] = calloc(CASE_BATCH, sizeof *s);
+    int *rcs = calloc(CASE_BATCH, sizeof *rcs);
+    if (!x || !s || !rcs) rc = IGC_ENOMEM;
+    for (int more = !rc; more;) {
+        size_t nb = 0;
+        igc_row r;
+        while (nb < CASE_BATCH && (rc = igc_rows_next(rows, &r)) == 1) {
+            char key[300];
+            x[nb] = row_exemplar(&r, "case:", key, sizeof key);
+            map_case_labels(cw, &x[nb]);
+            int krc = exemplar_keep(&x[nb], s[nb]);
+            nb++;
+            if (krc) {
+                rc = krc;
+                break;
+            }
         }
-        *n += arc == 0;
+        more = rc == 1;
+        if (rc >= 0) {
+            int arc = igc_engine_add_cases(e, x, nb, rcs);
+            for (size_t i = 0; i < nb; i++) *n += rcs[i] == 0;
+            if (arc) rc = arc, more = 0;
+        }
+        for (size_t i = 0; i < nb; i++)
+            for (int k = 0; k < ROW_STRS; k++) free(s[i][k]);
     }
+    free(x), free(s), free(rcs);
     igc_rows_close(rows);
     if (rc < 0) igc_log(IGC_LOG_ERROR, "case dictionary %s: %s", path, igc_strerror(rc));
     return rc < 0 ? rc : 0;
@@ -269,7 +304,7 @@ static const char *jstr(const cJSON *o, const char *k) {
 /* Exemplar from its stored JSON: {key fields..., labels:[..], none_reason,
  * taxonomy_version}, its labels seen through the active revision (igc_app_bundle_labels:
  * a label of the revision it replaced goes through the crosswalk). */
-static int add_exemplar_json(igc_app *a, igc_engine *e, const char *key, const cJSON *o) {
+static int exemplar_from_json(igc_app *a, const char *key, const cJSON *o, igc_exemplar *xp) {
     igc_exemplar x = {0};
     x.key = key;
     x.in.company_name = jstr(o, "company");
@@ -288,38 +323,67 @@ static int add_exemplar_json(igc_app *a, igc_engine *e, const char *key, const c
     if (split_from) x.labels[0] = igc_app_resolve_split(a->bundle, split_from, &x.in);
     else if (!n && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "labels")) > 0)
         return IGC_ENOTFOUND; /* a removed item is evidence for nothing */
-    return igc_engine_add_exemplar(e, &x);
+    *xp = x;
+    return 0;
 }
+
+/* The store's exemplars are added LOAD_BATCH at a time (igc_engine_add_exemplars
+ * encodes a batch's texts on every core); their parsed JSON lives until then. */
+enum { LOAD_BATCH = 1024 };
 
 typedef struct {
     igc_app *a;
     igc_engine *e;
     size_t n;
+    size_t nb;
+    cJSON *doc[LOAD_BATCH];
+    char *key[LOAD_BATCH];
+    igc_exemplar x[LOAD_BATCH];
+    int rcs[LOAD_BATCH];
 } load_ctx;
+
+static int load_flush(load_ctx *c) {
+    size_t nx = 0;
+    for (size_t i = 0; i < c->nb; i++)
+        if (exemplar_from_json(c->a, c->key[i], c->doc[i], &c->x[nx]) == 0) nx++;
+    int rc = igc_engine_add_exemplars(c->e, c->x, nx, c->rcs);
+    for (size_t i = 0; i < nx; i++) c->n += c->rcs[i] == 0;
+    for (size_t i = 0; i < c->nb; i++) cJSON_Delete(c->doc[i]), free(c->key[i]);
+    c->nb = 0;
+    return rc;
+}
 
 static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     load_ctx *c = ud;
     if (igc_engine_has_exemplar(c->e, key)) return 0;
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o) return 0; /* a damaged exemplar is skipped, not fatal */
-    int rc = add_exemplar_json(c->a, c->e, key, o);
-    cJSON_Delete(o);
-    if (rc == 0) c->n++;
-    return rc == IGC_ENOMEM ? rc : 0;
+    char *k = igc_strdup(key);
+    if (!k) {
+        cJSON_Delete(o);
+        return IGC_ENOMEM;
+    }
+    c->doc[c->nb] = o, c->key[c->nb++] = k;
+    return c->nb == LOAD_BATCH ? load_flush(c) : 0;
 }
 
 /* Adds the store's exemplars the engine lacks; count is the store's exemplar count
  * read before the walk (an exemplar put meanwhile is picked up by the next sync). */
 static int scan_store(igc_app *a, igc_engine *e, size_t count, size_t *n) {
-    load_ctx c = {a, e, 0};
+    load_ctx *c = calloc(1, sizeof *c);
+    if (!c) return IGC_ENOMEM;
+    c->a = a, c->e = e;
     pthread_mutex_lock(&a->engine_wmu);
     pthread_rwlock_wrlock(&a->engine_rw);
-    int rc = igc_store_exemplar_foreach(a->store, load_cb, &c);
+    int rc = igc_store_exemplar_foreach(a->store, load_cb, c);
+    int frc = load_flush(c); /* the last batch */
+    if (!rc) rc = frc;
     pthread_rwlock_unlock(&a->engine_rw);
     pthread_mutex_unlock(&a->engine_wmu);
     if (!rc) __atomic_store_n(&a->store_exemplars, count, __ATOMIC_RELAXED);
-    if (c.n) __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
-    *n = c.n;
+    if (c->n) __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
+    *n = c->n;
+    free(c);
     return rc;
 }
 
@@ -442,54 +506,70 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
         igc_log(IGC_LOG_ERROR, "%s: 과거 판별 파일에는 uid와 label1 열이 있어야 합니다 / needs the columns uid and label1", csv);
         return IGC_EPARSE;
     }
-    /* Rows reach the store in transactions of IMPORT_BATCH: one disk sync per batch, not
-     * per row (100,000 rows took minutes). A batch that fails is not stored at all; *n
-     * counts the rows stored (or, without a store, added to the engine). */
+    /* Rows are read IMPORT_BATCH at a time: their texts encoded on every core
+     * (igc_engine_add_exemplars), then the batch stored in one transaction, one disk
+     * sync per batch, not per row (100,000 rows took minutes). A batch that fails is
+     * not stored at all; *n counts the rows stored (or, without a store, added to the
+     * engine). */
     enum { IMPORT_BATCH = 2000 };
-    igc_store_txn *t = NULL;
-    size_t pending = 0;
-    igc_row r;
-    while ((rc = igc_rows_next(rows, &r)) == 1) {
-        char key[300];
-        igc_exemplar x = row_exemplar(&r, "hist:", key, sizeof key);
-        int arc = igc_engine_add_exemplar(a->engine, &x);
-        if (arc == IGC_ENOMEM) {
-            rc = arc;
-            break;
+    igc_exemplar *x = calloc(IMPORT_BATCH, sizeof *x);
+    char *(*s)[ROW_STRS] = calloc(IMPORT_BATCH, sizeof *s);
+    int *rcs = calloc(IMPORT_BATCH, sizeof *rcs);
+    char **uid = calloc(IMPORT_BATCH, sizeof *uid);
+    if (!x || !s || !rcs || !uid) rc = IGC_ENOMEM;
+    for (int more = !rc; more;) {
+        size_t nb = 0;
+        igc_row r;
+        while (nb < IMPORT_BATCH && (rc = igc_rows_next(rows, &r)) == 1) {
+            char key[300];
+            x[nb] = row_exemplar(&r, "hist:", key, sizeof key);
+            int krc = exemplar_keep(&x[nb], s[nb]);
+            if (!krc && !(uid[nb] = igc_strdup(r.uid))) krc = IGC_ENOMEM;
+            nb++;
+            if (krc) {
+                rc = krc;
+                break;
+            }
         }
-        if (arc) {
-            (*skipped)++;
-            continue;
+        more = rc == 1;
+        if (rc >= 0 && (rc = igc_engine_add_exemplars(a->engine, x, nb, rcs)) == 0) rc = more;
+        igc_store_txn *t = NULL;
+        size_t pending = 0;
+        for (size_t i = 0; rc >= 0 && i < nb; i++) {
+            if (rcs[i]) {
+                (*skipped)++;
+                continue;
+            }
+            if (!to_store || !a->store) {
+                (*n)++;
+                continue;
+            }
+            const char *labels[3] = {x[i].labels[0], x[i].labels[1], x[i].labels[2]};
+            cJSON *o = igc_exemplar_json(uid[i], &x[i].in, labels, x[i].none_reason,
+                                         x[i].confidence, "history");
+            if (o) cJSON_AddStringToObject(o, "taxonomy_version", igc_engine_taxonomy(a->engine)->version);
+            char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+            cJSON_Delete(o);
+            int arc = !txt ? IGC_ENOMEM : t ? 0 : igc_store_txn_begin(a->store, &t);
+            if (!arc) arc = igc_store_txn_exemplar_put(t, x[i].key, txt, strlen(txt));
+            free(txt);
+            if (arc) rc = arc;
+            else pending++;
         }
-        if (!to_store || !a->store) {
-            (*n)++;
-            continue;
+        if (t && rc >= 0) {
+            int crc = igc_store_txn_commit(t);
+            if (crc) rc = crc;
+            else *n += pending;
+        } else if (t) {
+            igc_store_txn_abort(t);
         }
-        cJSON *o = igc_exemplar_json(r.uid, &r.in, r.labels, r.none_reason, r.confidence, "history");
-        if (o) cJSON_AddStringToObject(o, "taxonomy_version", igc_engine_taxonomy(a->engine)->version);
-        char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
-        cJSON_Delete(o);
-        arc = !txt ? IGC_ENOMEM : t ? 0 : igc_store_txn_begin(a->store, &t);
-        if (!arc) arc = igc_store_txn_exemplar_put(t, key, txt, strlen(txt));
-        free(txt);
-        if (!arc && ++pending == IMPORT_BATCH) {
-            arc = igc_store_txn_commit(t);
-            t = NULL;
-            if (!arc) *n += pending;
-            pending = 0;
+        for (size_t i = 0; i < nb; i++) {
+            for (int k = 0; k < ROW_STRS; k++) free(s[i][k]);
+            free(uid[i]), uid[i] = NULL;
         }
-        if (arc) {
-            rc = arc;
-            break;
-        }
+        if (rc < 0) more = 0;
     }
-    if (t && rc >= 0) {
-        int crc = igc_store_txn_commit(t);
-        if (crc) rc = crc;
-        else *n += pending;
-    } else if (t) {
-        igc_store_txn_abort(t);
-    }
+    free(x), free(s), free(rcs), free(uid);
     igc_rows_close(rows);
     if (rc >= 0) rc = igc_engine_commit(a->engine);
     if (rc >= 0) { /* the clustering the commit may have made, for the next start */

@@ -145,6 +145,15 @@ size_t igc_strlcpy(char *dst, const char *src, size_t size);
 /* Trims ASCII/U+3000 whitespace in place at both ends; returns s. */
 char *igc_trim(char *s);
 
+/* ---- par.c: independent work on several threads ---- */
+#define IGC_PAR_MAX 16
+/* Threads worth starting for CPU-bound work: the online cores, at most IGC_PAR_MAX. */
+int igc_par_threads(void);
+/* Calls fn(arg, i) for every i in [0, n) on up to `threads` threads (the caller's
+ * among them), returning when all are done. The calls must be independent; their
+ * order is not fixed. Without threads (none could start) the caller does them all. */
+void igc_par_for(size_t n, int threads, void (*fn)(void *arg, size_t i), void *arg);
+
 /* ---- little-endian fields of the project's binary files (inline: read per weight) ---- */
 /* The nbytes (1..8) at p as a little-endian unsigned value, whatever the host's order. */
 static inline uint64_t igc_get_le(const unsigned char *p, int nbytes) {

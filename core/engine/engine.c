@@ -398,36 +398,59 @@ static double norm_above(const float *v, size_t d) {
     return sqrt(s) * (1 + 1e-6);
 }
 
-/* Appends text's sentence vector to item_vecs (an item's are appended together:
- * item_vec0 says where they start). */
-static int add_item_vectors(igc_engine *e, const char *text) {
+/* The item sentences' vectors, encoded on every core (the engine is only read). */
+typedef struct {
+    const igc_engine *e;
+    char **text;
+    float *vecs; /* n x dim */
+    int *rc;     /* 0, IGC_ENOTFOUND (no vector: no word, or none the encoder knows) or an error */
+} item_enc;
+
+static void item_enc_one(void *arg, size_t i) {
+    item_enc *j = arg;
     igc_words w = {0};
-    int rc = igc_text_words(text, &w);
-    if (rc || !w.n) {
-        igc_text_words_free(&w);
-        return rc;
-    }
-    float *v = malloc((size_t)e->enc->dim * sizeof *v);
-    if (!v) {
-        igc_text_words_free(&w);
-        return IGC_ENOMEM;
-    }
-    rc = encode(e, &w, v, NULL);
+    int rc = igc_text_words(j->text[i], &w);
+    if (!rc) rc = w.n ? encode(j->e, &w, j->vecs + i * (size_t)j->e->enc->dim, NULL) : IGC_ENOTFOUND;
     igc_text_words_free(&w);
-    if (rc == IGC_ENOTFOUND) {
-        free(v);
-        return 0;
+    j->rc[i] = rc;
+}
+
+/* Several vectors per item: its name, name + definition, each example sentence
+ * (item_vec0 says where an item's start), in item order. */
+static int item_vectors(igc_engine *e) {
+    const igc_taxonomy *t = e->tx;
+    size_t n = 0, d = (size_t)e->enc->dim;
+    for (size_t i = 0; i < t->nitems; i++) n += 2 + e->itext[i].nsent;
+    item_enc j = {e, calloc(n, sizeof *j.text), malloc(n * d * sizeof *j.vecs), calloc(n, sizeof *j.rc)};
+    size_t *first = calloc(t->nitems + 1, sizeof *first);
+    int rc = j.text && j.vecs && j.rc && first ? 0 : IGC_ENOMEM;
+    for (size_t i = 0, k = 0; !rc && i < t->nitems; i++) {
+        const igc_tx_item *it = &t->items[i];
+        first[i] = k;
+        igc_buf b = {0};
+        if (!(j.text[k++] = igc_strdup(it->name)) || igc_buf_printf(&b, "%s %s", it->name, it->definition)) rc = IGC_ENOMEM;
+        j.text[k++] = b.data ? b.data : igc_strdup("");
+        for (size_t s = 0; s < e->itext[i].nsent; s++) j.text[k++] = igc_strdup(e->itext[i].sent[s]);
+        for (size_t x = first[i]; x < k; x++)
+            if (!j.text[x]) rc = IGC_ENOMEM;
+        first[i + 1] = k;
     }
-    size_t d = (size_t)e->enc->dim;
-    float *iv = rc ? NULL : realloc(e->item_vecs, (e->nvec + 1) * d * sizeof *iv);
-    if (iv) e->item_vecs = iv;
-    if (!rc && !iv) rc = IGC_ENOMEM;
-    if (!rc) {
-        double n2 = norm_above(v, d);
-        if (n2 > e->item_vec_maxnorm) e->item_vec_maxnorm = n2;
-        memcpy(e->item_vecs + e->nvec++ * d, v, d * sizeof *v);
+    if (!rc) igc_par_for(n, igc_par_threads(), item_enc_one, &j);
+    /* then in order, as each item's were appended one by one */
+    if (!rc && !(e->item_vecs = malloc((n ? n : 1) * d * sizeof *e->item_vecs))) rc = IGC_ENOMEM;
+    for (size_t i = 0; !rc && i < t->nitems; i++) {
+        e->item_vec0[i] = e->nvec;
+        for (size_t x = first[i]; !rc && x < first[i + 1]; x++) {
+            if (j.rc[x] == IGC_ENOTFOUND) continue;
+            if ((rc = j.rc[x])) break;
+            const float *v = j.vecs + x * d;
+            double n2 = norm_above(v, d);
+            if (n2 > e->item_vec_maxnorm) e->item_vec_maxnorm = n2;
+            memcpy(e->item_vecs + e->nvec++ * d, v, d * sizeof *v);
+        }
     }
-    free(v);
+    for (size_t x = 0; j.text && x < n; x++) free(j.text[x]);
+    free(j.text), free(j.vecs), free(j.rc), free(first);
     return rc;
 }
 
@@ -472,19 +495,8 @@ static int build_items(igc_engine *e) {
         if (!rc) rc = split_sentences(it->definition, "\n", &e->itext[i]);
         if (!rc) rc = split_sentences(it->examples, ",\n", &e->itext[i]);
         if (rc) return rc;
-        if (e->has_enc) {
-            e->item_vec0[i] = e->nvec;
-            /* Several vectors per item: its name, name + definition, each example sentence. */
-            if ((rc = add_item_vectors(e, it->name))) return rc;
-            igc_buf b = {0};
-            igc_buf_printf(&b, "%s %s", it->name, it->definition);
-            rc = add_item_vectors(e, b.data ? b.data : "");
-            igc_buf_free(&b);
-            if (rc) return rc;
-            for (size_t s = 0; s < e->itext[i].nsent; s++)
-                if ((rc = add_item_vectors(e, e->itext[i].sent[s]))) return rc;
-        }
     }
+    if (e->has_enc && (rc = item_vectors(e))) return rc;
     lex_finish(e->items_lex);
     lex_finish(e->names_lex);
     e->item_vec0[t->nitems] = e->nvec;
@@ -680,7 +692,36 @@ static float confidence_weight(const char *c) {
 /* Fills ex from x: labels resolved in this taxonomy, features, the document in the
  * BM25 index lx, and the sentence vector (into ex->vec) when there is an encoder.
  * *nl gets the number of labels. On error nothing is kept but lx's document. */
-static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, exemplar *ex, int *nl_out) {
+/* What exemplar_build needs of x that reads the engine only: its text's words and
+ * features (q) and its sentence vector (vec, NULL without an encoder). Made ahead
+ * on several threads when many are added together (exemplars_prepare). */
+typedef struct {
+    query q;
+    float *vec;
+    int rc; /* query_build's, or the encoder's error */
+} exemplar_prep;
+
+static void exemplar_prepare(const igc_engine *e, const igc_exemplar *x, exemplar_prep *p) {
+    memset(p, 0, sizeof *p);
+    p->rc = query_build(&x->in, &p->q);
+    if (p->rc || !p->q.f.n || !e->has_enc) return;
+    if (!(p->vec = calloc((size_t)e->enc->dim, sizeof *p->vec))) {
+        p->rc = IGC_ENOMEM;
+        return;
+    }
+    /* A text with no known feature still gets a (zero) vector so ids stay aligned. */
+    int erc = encode(e, &p->q.w, p->vec, NULL);
+    if (erc && erc != IGC_ENOTFOUND) p->rc = erc;
+}
+
+static void exemplar_prep_free(exemplar_prep *p) {
+    query_free(&p->q);
+    free(p->vec);
+    memset(p, 0, sizeof *p);
+}
+
+static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, exemplar *ex, int *nl_out,
+                          exemplar_prep *pre) {
     int lab[3] = {-1, -1, -1}, nl = 0;
     for (int k = 0; k < 3; k++) {
         int li = item_index(e, x->labels[k]);
@@ -690,11 +731,16 @@ static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, e
     int is_none = x->none_reason && *x->none_reason;
     if (!nl && !is_none) return IGC_ENOTFOUND;
     if (nl) is_none = 0;
-    query q;
-    int rc = query_build(&x->in, &q);
-    if (rc || !q.f.n) {
+    exemplar_prep own;
+    if (!pre) exemplar_prepare(e, x, pre = &own);
+    query q = pre->q;
+    float *vec = pre->vec;
+    int rc = pre->q.f.n ? pre->rc : pre->rc ? pre->rc : IGC_EINVAL;
+    memset(pre, 0, sizeof *pre); /* taken */
+    if (rc) {
         query_free(&q);
-        return rc ? rc : IGC_EINVAL;
+        free(vec);
+        return rc;
     }
     memset(ex, 0, sizeof *ex);
     ex->key = igc_strdup(x->key ? x->key : "");
@@ -715,16 +761,8 @@ static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, e
         lex_classes cls = {{lab[0], lab[1], lab[2]}, {1.0f, 0.5f, 0.5f}};
         rc = lex_add_classed(lx, &q.f, q.fw, &cls, NULL);
     }
-    if (!rc && e->has_enc) {
-        float *v = calloc((size_t)e->enc->dim, sizeof *v);
-        if (!v) rc = IGC_ENOMEM;
-        else {
-            /* A text with no known feature still gets a (zero) vector so ids stay aligned. */
-            int erc = encode(e, &q.w, v, NULL);
-            if (erc && erc != IGC_ENOTFOUND) rc = erc;
-            ex->vec = v;
-        }
-    }
+    if (!rc && e->has_enc) ex->vec = vec, vec = NULL;
+    free(vec);
     query_free(&q);
     if (rc) exemplar_clear(ex);
     ex->vote_w = confidence_weight(x->confidence);
@@ -773,7 +811,7 @@ static const exemplar *find_exemplar(const igc_engine *e, const char *key) {
     return i < e->nex && strcmp(e->ex[i].key, key) == 0 ? &e->ex[i] : NULL;
 }
 
-int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
+static int add_exemplar(igc_engine *e, const igc_exemplar *x, exemplar_prep *pre) {
     if (find_exemplar(e, x->key ? x->key : "")) return IGC_EEXIST;
     if (e->nex == e->excap) {
         size_t cap = e->excap ? e->excap * 2 : 256;
@@ -788,7 +826,7 @@ int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) {
         return IGC_ENOMEM;
     exemplar *ex = &e->ex[e->nex];
     int nl = 0;
-    int rc = exemplar_build(e, x, e->ex_lex, ex, &nl);
+    int rc = exemplar_build(e, x, e->ex_lex, ex, &nl, pre);
     if (!rc && ex->vec && (rc = igc_index_add(e->ex_vidx, ex->vec, 1))) exemplar_clear(ex);
     if (rc) return rc; /* the key maps to an index no exemplar holds: find_exemplar checks */
     ex->own_prev = ex->owner ? idx_get(&e->owners, ex->owner) : SIZE_MAX;
@@ -813,7 +851,7 @@ int igc_engine_remove_exemplar(igc_engine *e, const char *key) {
     return 0;
 }
 
-int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
+static int add_case(igc_engine *e, const igc_exemplar *x, exemplar_prep *pre) {
     int seen = key_seen(&e->cskeys, x->key ? x->key : "", 0);
     if (seen < 0) return IGC_ENOMEM;
     if (seen) return IGC_EEXIST;
@@ -832,7 +870,7 @@ int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
     }
     exemplar *c = &e->cs[e->ncs];
     int nl = 0;
-    int rc = exemplar_build(e, x, e->cs_lex, c, &nl);
+    int rc = exemplar_build(e, x, e->cs_lex, c, &nl, pre);
     if (rc) return rc;
     if (d) {
         memcpy(e->cs_vecs + e->ncs * d, c->vec, d * sizeof *c->vec);
@@ -847,6 +885,51 @@ int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) {
     e->ncs++;
     key_seen(&e->cskeys, c->key, 1);
     return 0;
+}
+
+int igc_engine_add_exemplar(igc_engine *e, const igc_exemplar *x) { return add_exemplar(e, x, NULL); }
+
+int igc_engine_add_case(igc_engine *e, const igc_exemplar *x) { return add_case(e, x, NULL); }
+
+typedef struct {
+    const igc_engine *e;
+    const igc_exemplar *xs;
+    exemplar_prep *p;
+} prep_job;
+
+static void prep_one(void *arg, size_t i) {
+    prep_job *j = arg;
+    exemplar_prepare(j->e, &j->xs[i], &j->p[i]);
+}
+
+/* Adds xs[0..n) in order with add (add_exemplar or add_case), their texts encoded
+ * first on every core: the engine is only read while they are. */
+static int add_many(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs,
+                    int (*add)(igc_engine *, const igc_exemplar *, exemplar_prep *)) {
+    exemplar_prep *p = calloc(n ? n : 1, sizeof *p);
+    if (!p) return IGC_ENOMEM;
+    prep_job j = {e, xs, p};
+    igc_par_for(n, igc_par_threads(), prep_one, &j);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rc) {
+            rcs[i] = add(e, &xs[i], &p[i]);
+            if (rcs[i] == IGC_ENOMEM) rc = IGC_ENOMEM;
+        } else {
+            rcs[i] = IGC_ENOMEM;
+        }
+        exemplar_prep_free(&p[i]); /* what add did not take */
+    }
+    free(p);
+    return rc;
+}
+
+int igc_engine_add_exemplars(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs) {
+    return add_many(e, xs, n, rcs, add_exemplar);
+}
+
+int igc_engine_add_cases(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs) {
+    return add_many(e, xs, n, rcs, add_case);
 }
 
 size_t igc_engine_case_count(const igc_engine *e) { return e->ncs; }

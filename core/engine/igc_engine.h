@@ -187,6 +187,12 @@ size_t igc_engine_exemplar_count(const igc_engine *e);
  * evidence: never neighbours shown to users, KSIC priors or the text classifier, so
  * their item/none mix does not shift the decision. Same errors as add_exemplar. */
 int igc_engine_add_case(igc_engine *e, const igc_exemplar *x);
+/* igc_engine_add_exemplar / igc_engine_add_case for xs[0..n) in order, rcs[i]
+ * getting each one's result; their texts are encoded first on every core (the
+ * same engine as adding them one by one). Returns IGC_ENOMEM when memory ran out
+ * (those not added then have IGC_ENOMEM too), else 0. */
+int igc_engine_add_exemplars(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs);
+int igc_engine_add_cases(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs);
 size_t igc_engine_case_count(const igc_engine *e);
 /* Hands the engine an index-term dictionary (takes a reference; NULL removes it).
  * Safe while other threads classify: each classification holds the dictionary it

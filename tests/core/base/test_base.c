@@ -889,6 +889,25 @@ TEST(log_levels_do_not_crash) {
 
 
 /* SHA-256 against the FIPS 180-4 examples (empty, "abc", two blocks, a million 'a'). */
+/* Every index is done exactly once, whatever the thread count (more than the
+ * items, more than IGC_PAR_MAX, one) and however many items (none, one, many). */
+static void par_count(void *arg, size_t i) { __atomic_add_fetch(&((int *)arg)[i], 1, __ATOMIC_RELAXED); }
+
+TEST(par_for_does_each_once) {
+    static int seen[5000];
+    const size_t sizes[] = {0, 1, 7, 5000};
+    const int threads[] = {1, 2, 3, IGC_PAR_MAX + 5};
+    CHECK(igc_par_threads() >= 1 && igc_par_threads() <= IGC_PAR_MAX);
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 4; b++) {
+            memset(seen, 0, sizeof seen);
+            igc_par_for(sizes[a], threads[b], par_count, seen);
+            size_t wrong = 0;
+            for (size_t i = 0; i < 5000; i++) wrong += seen[i] != (i < sizes[a]);
+            CHECK_EQ_INT(wrong, 0);
+        }
+}
+
 TEST(sha256_known_vectors) {
     char h[65];
     igc_sha256_hex("", 0, h);
@@ -929,7 +948,7 @@ TEST(random_hex_differs) {
     CHECK(igc_const_eq("abc", "abc") && !igc_const_eq("abc", "abd") && !igc_const_eq("abc", "ab"));
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(sha256_known_vectors), TEST_ENTRY(random_hex_differs), TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_is_never_null),
+IGC_TEST_MAIN(TEST_ENTRY(par_for_does_each_once), TEST_ENTRY(sha256_known_vectors), TEST_ENTRY(random_hex_differs), TEST_ENTRY(errors_have_distinct_codes), TEST_ENTRY(unknown_error_is_never_null),
               TEST_ENTRY(mask_keeps_first_character), TEST_ENTRY(mask_respects_output_size),
               TEST_ENTRY(strlcpy_as_snprintf), TEST_ENTRY(buf_grows_and_stays_terminated), TEST_ENTRY(buf_puts_printf_binary),
               TEST_ENTRY(utf8_valid_accepts_well_formed), TEST_ENTRY(utf8_valid_rejects_malformed),

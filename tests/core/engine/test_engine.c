@@ -956,6 +956,54 @@ TEST(deterministic) {
     }
 }
 
+/* Adding many at once (their texts encoded on every core first) builds the same
+ * engine as adding them one by one: the same results, and the same per-row return
+ * codes (a duplicate key and a row with no usable label among them). Half the rows
+ * go in as judgments, the other half as cases. */
+TEST(add_many_matches_one_by_one) {
+    REQUIRE(fixtures() == 0);
+    size_t n = g_nrows + 2;
+    igc_exemplar *xs = calloc(n, sizeof *xs);
+    int *rcs = calloc(n, sizeof *rcs);
+    REQUIRE(xs && rcs);
+    size_t half = n / 2;
+    for (size_t i = 0; i < g_nrows; i++) xs[i] = row_exemplar(&g_rows[i]);
+    xs[g_nrows] = xs[half + 1]; /* a case's key again */
+    xs[g_nrows + 1] = (igc_exemplar){"nolabel", row_input(&g_rows[5]), {"no-such-item"}, NULL, NULL};
+    for (int withenc = 0; withenc < 2; withenc++) {
+        const igc_encoder *enc = withenc ? &g_tenc : NULL;
+        igc_engine *a, *b;
+        REQUIRE(igc_engine_new(g_tx, g_ks, enc, NULL, NULL, NULL, &a) == 0);
+        REQUIRE(igc_engine_new(g_tx, g_ks, enc, NULL, NULL, NULL, &b) == 0);
+        size_t rc_differ = 0, differ = 0;
+        CHECK_EQ_INT(igc_engine_add_exemplars(b, xs, half, rcs), 0);
+        CHECK_EQ_INT(igc_engine_add_cases(b, xs + half, n - half, rcs + half), 0);
+        for (size_t i = 0; i < n; i++) {
+            int one = i < half ? igc_engine_add_exemplar(a, &xs[i]) : igc_engine_add_case(a, &xs[i]);
+            rc_differ += one != rcs[i];
+        }
+        CHECK_EQ_INT(rc_differ, 0);
+        CHECK_EQ_INT(rcs[g_nrows], IGC_EEXIST);
+        CHECK_EQ_INT(rcs[g_nrows + 1], IGC_ENOTFOUND);
+        CHECK_EQ_INT(igc_engine_exemplar_count(a), igc_engine_exemplar_count(b));
+        CHECK_EQ_INT(igc_engine_case_count(a), igc_engine_case_count(b));
+        REQUIRE(igc_engine_commit(a) == 0 && igc_engine_commit(b) == 0);
+        for (size_t i = 0; i < g_nrows; i += 7) {
+            igc_engine_input in = row_input(&g_rows[i]);
+            igc_engine_result ra, rb;
+            REQUIRE(igc_engine_classify(a, &in, NULL, &ra) == 0);
+            REQUIRE(igc_engine_classify(b, &in, NULL, &rb) == 0);
+            differ += !same_result(&ra, &rb);
+            igc_engine_result_free(&ra);
+            igc_engine_result_free(&rb);
+        }
+        CHECK_EQ_INT(differ, 0);
+        igc_engine_unref(a);
+        igc_engine_unref(b);
+    }
+    free(xs), free(rcs);
+}
+
 /* A deferred 분류근거 (IGC_ENGINE_DEFER_BASIS) is the same answer: no basis until asked,
  * then each one written on demand equals the one written at once; the rest equal too. */
 TEST(deferred_basis) {
@@ -1814,7 +1862,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
-              TEST_ENTRY(deterministic), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
+              TEST_ENTRY(deterministic), TEST_ENTRY(add_many_matches_one_by_one), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
               TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(basis_quotes_the_words_met), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
