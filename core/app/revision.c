@@ -334,12 +334,37 @@ done:
 
 /* ---- building a bundle ---- */
 
+/* Exemplars are added BUILD_BATCH at a time (igc_engine_add_exemplars encodes a
+ * batch's texts on every core); their parsed JSON lives until then. */
+enum { BUILD_BATCH = 1024 };
+
 typedef struct {
     igc_engine *e;
     const igc_bundle *shape; /* the new bundle's version and crosswalk, for label mapping */
     cJSON *splits;           /* stored exemplars with a split label, resolved after the others */
     size_t direct, mapped, split_resolved, split_unresolved, removed, none, skipped;
+    size_t nb; /* the batch waiting: */
+    cJSON *doc[BUILD_BATCH];
+    char *key[BUILD_BATCH];
+    igc_exemplar x[BUILD_BATCH];
+    int rcs[BUILD_BATCH];
 } build_ctx;
+
+/* Adds the waiting batch and counts each exemplar by how its labels came. */
+static int build_flush(build_ctx *c) {
+    int rc = igc_engine_add_exemplars(c->e, c->x, c->nb, c->rcs);
+    for (size_t i = 0; i < c->nb; i++) {
+        const char *ver = jstr(c->doc[i], "taxonomy_version");
+        if (c->rcs[i]) c->skipped++;
+        else if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c->doc[i], "labels"))) c->none++;
+        else if (ver && strcmp(ver, c->shape->version) == 0) c->direct++;
+        else c->mapped++;
+        cJSON_Delete(c->doc[i]);
+        free(c->key[i]);
+    }
+    c->nb = 0;
+    return rc;
+}
 
 static int build_cb(void *ud, const char *key, const char *json, size_t len) {
     build_ctx *c = ud;
@@ -347,7 +372,6 @@ static int build_cb(void *ud, const char *key, const char *json, size_t len) {
     if (!o) return 0;
     const char *labels[3], *split_from = NULL;
     int n = igc_app_bundle_labels(c->shape, NULL, o, labels, &split_from);
-    const char *ver = jstr(o, "taxonomy_version");
     int nlab = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "labels"));
     if (split_from) {
         cJSON_AddStringToObject(o, "_key", key);
@@ -355,27 +379,25 @@ static int build_cb(void *ud, const char *key, const char *json, size_t len) {
         cJSON_AddItemToArray(c->splits, o);
         return 0;
     }
-    igc_exemplar x = {0};
-    x.key = key;
-    input_of(o, &x.in);
-    for (int k = 0; k < n; k++) x.labels[k] = labels[k];
-    x.none_reason = jstr(o, "none_reason");
-    x.confidence = jstr(o, "confidence");
     if (nlab && !n) {
         c->removed++; /* a removed item is evidence for nothing: not even "no item" */
         cJSON_Delete(o);
         return 0;
     }
-    int rc = igc_engine_add_exemplar(c->e, &x);
-    if (rc == 0) {
-        if (!nlab) c->none++;
-        else if (ver && strcmp(ver, c->shape->version) == 0) c->direct++;
-        else c->mapped++;
-    } else {
-        c->skipped++;
+    char *k = igc_strdup(key);
+    if (!k) {
+        cJSON_Delete(o);
+        return IGC_ENOMEM;
     }
-    cJSON_Delete(o);
-    return rc == IGC_ENOMEM ? rc : 0;
+    igc_exemplar *x = &c->x[c->nb];
+    memset(x, 0, sizeof *x);
+    x->key = k;
+    input_of(o, &x->in);
+    for (int j = 0; j < n; j++) x->labels[j] = labels[j];
+    x->none_reason = jstr(o, "none_reason");
+    x->confidence = jstr(o, "confidence");
+    c->doc[c->nb] = o, c->key[c->nb++] = k;
+    return c->nb == BUILD_BATCH ? build_flush(c) : 0;
 }
 
 /* The staff's dictionary for the new revision: their own file when it loads against it,
@@ -470,13 +492,20 @@ int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, c
     if (rc) return rc;
     igc_bundle shape = {.crosswalk = cw};
     snprintf(shape.version, sizeof shape.version, "%s", tx->version);
-    build_ctx c = {.e = e, .shape = &shape, .splits = cJSON_CreateArray()};
-    if (history_csv) rc = build_from_csv(&c, history_csv);
-    else if (a->store) rc = igc_store_exemplar_foreach(a->store, build_cb, &c);
+    build_ctx *c = calloc(1, sizeof *c); /* its batch is large */
+    if (!c) {
+        igc_engine_unref(e);
+        return IGC_ENOMEM;
+    }
+    c->e = e, c->shape = &shape, c->splits = cJSON_CreateArray();
+    if (history_csv) rc = build_from_csv(c, history_csv);
+    else if (a->store) rc = igc_store_exemplar_foreach(a->store, build_cb, c);
+    int frc = build_flush(c); /* the last batch */
+    if (!rc) rc = frc;
     if (!rc) rc = igc_engine_commit(e);
     /* split labels: classified by the engine built from everything else, among the parts only */
     cJSON *o;
-    cJSON_ArrayForEach(o, c.splits) {
+    cJSON_ArrayForEach(o, c->splits) {
         if (rc) break;
         igc_exemplar x = {0};
         x.key = jstr(o, "_key");
@@ -484,28 +513,30 @@ int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, c
         x.confidence = jstr(o, "confidence");
         x.labels[0] = resolve_split(e, cw, jstr(o, "_split_from"), &x.in, x.key);
         if (!x.labels[0]) {
-            c.split_unresolved++;
+            c->split_unresolved++;
             continue;
         }
         int arc = igc_engine_add_exemplar(e, &x);
         if (arc == IGC_ENOMEM) rc = arc;
-        c.split_resolved += arc == 0;
+        c->split_resolved += arc == 0;
     }
-    cJSON_Delete(c.splits);
-    if (!rc && c.split_resolved) rc = igc_engine_commit(e);
+    cJSON_Delete(c->splits);
+    if (!rc && c->split_resolved) rc = igc_engine_commit(e);
     if (rc) {
+        free(c);
         igc_engine_unref(e);
         return rc;
     }
     cJSON *ex = cJSON_AddObjectToObject(report, "exemplars");
-    cJSON_AddNumberToObject(ex, "same_revision", (double)c.direct);
-    cJSON_AddNumberToObject(ex, "mapped", (double)c.mapped);
-    cJSON_AddNumberToObject(ex, "split_resolved", (double)c.split_resolved);
-    cJSON_AddNumberToObject(ex, "split_unresolved", (double)c.split_unresolved);
-    cJSON_AddNumberToObject(ex, "removed", (double)c.removed);
-    cJSON_AddNumberToObject(ex, "not_applicable", (double)c.none);
-    cJSON_AddNumberToObject(ex, "skipped", (double)c.skipped);
+    cJSON_AddNumberToObject(ex, "same_revision", (double)c->direct);
+    cJSON_AddNumberToObject(ex, "mapped", (double)c->mapped);
+    cJSON_AddNumberToObject(ex, "split_resolved", (double)c->split_resolved);
+    cJSON_AddNumberToObject(ex, "split_unresolved", (double)c->split_unresolved);
+    cJSON_AddNumberToObject(ex, "removed", (double)c->removed);
+    cJSON_AddNumberToObject(ex, "not_applicable", (double)c->none);
+    cJSON_AddNumberToObject(ex, "skipped", (double)c->skipped);
     cJSON_AddNumberToObject(ex, "in_engine", (double)igc_engine_exemplar_count(e));
+    free(c);
     igc_bundle *b = bundle_new(e, igc_crosswalk_ref(cw), NULL);
     if (!b) {
         igc_engine_unref(e);
