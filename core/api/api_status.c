@@ -98,6 +98,8 @@ void igc__api_status(void *ud, const igc_http_request *req, igc_http_response *r
     if (jo) cJSON_DeleteItemFromObject(jo, "last_key");
     cJSON_AddItemToObject(o, "reclassify", jo ? jo : cJSON_CreateNull());
     if (a->rules) cJSON_AddItemToObject(o, "rules", igc_rules_status_json(a->rules));
+    /* the support programmes are policy too: their version, load and errors like the rules' */
+    if (a->programmes) cJSON_AddItemToObject(o, "programmes", igc_rules_status_json(a->programmes));
     if (!a->cfg.no_lexicon) cJSON_AddItemToObject(o, "lexicon", igc_app_lexicon_status_json(a));
     igc_store_stats st;
     if (a->store && igc_store_stat(a->store, &st) == 0) {

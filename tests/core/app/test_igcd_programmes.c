@@ -272,6 +272,14 @@ TEST(programme_edit_hot_reloads) {
     CHECK(jnum(o, "reloads", 0) >= 1);
     CHECK_EQ_STR(jstr(o, "kind"), "programmes");
     cJSON_Delete(o);
+    /* the status screen's source shows the programmes' version beside the rules' */
+    o = http_get_json(srv.port, "/api/v1/status", &st);
+    CHECK_EQ_INT(st, 200);
+    const cJSON *ps = cJSON_GetObjectItem(o, "programmes");
+    CHECK(ps != NULL);
+    CHECK(jnum(ps, "reloads", 0) >= 1);
+    CHECK(jstr(ps, "version") && strcmp(jstr(ps, "version"), v1) != 0);
+    cJSON_Delete(o);
 }
 
 /* igc classify reads the sido, sigungu columns and writes the programmes (JSONL and CSV). */
