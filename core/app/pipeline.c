@@ -318,9 +318,11 @@ static void add_review_reasons(cJSON *o, const igc_engine_result *res, const igc
         /* the margin is the operating point's (igc tune): say what it is for, since 84%
          * against 64% does not read as "close" */
         snprintf(m, sizeof m,
-                 "해당 여부가 분명하지 않습니다: 해당 가능성 %.0f%%가 판정 기준 %.0f%%에서 %.0f%%p 안쪽입니다. 과거 "
-                 "판별에서 이 범위의 자동 판정은 틀린 때가 많아, 심사역의 확인을 거치도록 정해 두었습니다.",
-                 res->p_applicable * 100, p->apply_threshold * 100, p->review_margin * 100);
+                 "해당 여부가 분명하지 않습니다: 해당 가능성 %.0f%%와 판정 기준 %.0f%%의 차이가 %.0f%%p로, 확인이 "
+                 "필요한 범위(기준 ±%.0f%%p) 안에 있습니다. 과거 판별에서 이 범위의 자동 판정은 틀린 때가 많아, "
+                 "심사역의 확인을 거치도록 정해 두었습니다.",
+                 res->p_applicable * 100, p->apply_threshold * 100,
+                 fabs(res->p_applicable - p->apply_threshold) * 100, p->review_margin * 100);
         add_reason(arr, "near_threshold", m, "engine");
     }
     if (res->needs_review && p && res->applicable && res->ncands && res->cands[0].score < p->review_min_score) {

@@ -509,6 +509,47 @@ TEST(review_reasons_name_the_field) {
     cJSON_Delete(plain);
 }
 
+/* The near-threshold reason states the distance to the threshold and the margin apart
+ * ("75%와 기준 64%의 차이가 11%p로 … ±28%p"): its one number read as the distance. */
+TEST(near_threshold_states_the_distance) {
+    REQUIRE(server());
+    if (!test_model_or_skip()) return;
+    /* the shipped model and operating point: its margin makes the reason common */
+    char db[PATH_MAX + 16], log[PATH_MAX + 32];
+    snprintf(db, sizeof db, "%s/db-near", tmp);
+    snprintf(log, sizeof log, "%s/igcd-near.log", tmp);
+    igcd_proc p;
+    REQUIRE(igcd_start_ex(&p, db, log, 0, NULL) == 0);
+    int found = 0;
+    dev_row r;
+    for (int k = 0; k < 200 && !found && dev_row_pick(k, &r) == 0; k++) {
+        char brn[11];
+        brn_make(173205200 + (unsigned long)k, brn);
+        cJSON *req = dev_request(&r, brn, "홍길동");
+        int st;
+        cJSON *o = http_post_obj(p.port, "/api/v1/classify", req, &st);
+        cJSON_Delete(req);
+        const cJSON *x;
+        cJSON_ArrayForEach(x, jget(o, "review_reasons")) {
+            if (!jstr(x, "code") || strcmp(jstr(x, "code"), "near_threshold") != 0) continue;
+            const char *m = jstr(x, "message");
+            double a = -1, b = -1, c = -1, d = -1;
+            const char *pa = m ? strstr(m, "해당 가능성 ") : NULL, *pm = m ? strstr(m, "±") : NULL;
+            REQUIRE(pa && pm);
+            CHECK_EQ_INT(sscanf(pa, "해당 가능성 %lf%%와 판정 기준 %lf%%의 차이가 %lf%%p로", &a, &b, &c), 3);
+            CHECK_EQ_INT(sscanf(pm, "±%lf%%p", &d), 1);
+            fprintf(stderr, "  %s\n", m);
+            CHECK(fabs(fabs(a - b) - c) <= 1.0); /* whole percents, each rounded */
+            CHECK(c < d + 0.5);
+            CHECK(fabs(a - jnum(o, "p_applicable", -1) * 100) <= 0.5);
+            found = 1;
+        }
+        cJSON_Delete(o);
+    }
+    igcd_kill(&p);
+    CHECK(found);
+}
+
 /* A KSIC-10 code the revision split into several KSIC-11 codes, and those codes, read
  * from the concordance: 0 and the old code, or -1 when there is none. */
 static int ksic10_split(char old[8], char targets[8][8], int *ntargets) {
@@ -2053,7 +2094,7 @@ TEST(missing_model_is_not_an_error) {
 
 IGC_TEST_MAIN(TEST_ENTRY(missing_model_is_not_an_error), TEST_ENTRY(port_in_use), TEST_ENTRY(health_and_ready), TEST_ENTRY(taxonomy_counts), TEST_ENTRY(taxonomy_item),
               TEST_ENTRY(taxonomy_search), TEST_ENTRY(taxonomy_search_words), TEST_ENTRY(item_codes_any_case),
-              TEST_ENTRY(judgment_none_reason), TEST_ENTRY(review_reasons_name_the_field),
+              TEST_ENTRY(judgment_none_reason), TEST_ENTRY(review_reasons_name_the_field), TEST_ENTRY(near_threshold_states_the_distance),
               TEST_ENTRY(ksic_split_and_prefix_candidates), TEST_ENTRY(ksic_lookup), TEST_ENTRY(status), TEST_ENTRY(root_html),
               TEST_ENTRY(classify_real_row), TEST_ENTRY(classify_long_word_keywords),
               TEST_ENTRY(classify_ksic10_code), TEST_ENTRY(classify_unknown_words), TEST_ENTRY(validation_blank_fields), TEST_ENTRY(validation_brn),
