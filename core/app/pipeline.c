@@ -13,20 +13,61 @@ typedef struct {
     const char *obj, *key, *path, *label;
     size_t max_chars;
     size_t off;
+    int describes; /* a description of the business: a placeholder in it is blank too */
 } field_def;
 
 #define OFF(f) offsetof(igc_req, f)
 static const field_def fields[] = {
-    {"company", "name", "company.name", "기업명", 100, OFF(company_name)},
-    {"company", "brn", "company.brn", "사업자등록번호", 20, OFF(brn)},
-    {"company", "ceo", "company.ceo", "대표자명", 50, OFF(ceo)},
-    {"tech", "ksic_code", "tech.ksic_code", "업종코드", 10, OFF(ksic_code)},
-    {"tech", "ksic_name", "tech.ksic_name", "업종명", 100, OFF(ksic_name)},
-    {"tech", "main_product", "tech.main_product", "주요제품", 1000, OFF(main_product)},
-    {"tech", "product_use", "tech.product_use", "제품용도", 3000, OFF(product_use)},
-    {"tech", "tech_business_name", "tech.tech_business_name", "기술사업명", 300, OFF(tech_business_name)},
-    {"tech", "tech_class", "tech.tech_class", "기술분류", 20, OFF(tech_class)},
+    {"company", "name", "company.name", "기업명", 100, OFF(company_name), 0},
+    {"company", "brn", "company.brn", "사업자등록번호", 20, OFF(brn), 0},
+    {"company", "ceo", "company.ceo", "대표자명", 50, OFF(ceo), 0},
+    {"tech", "ksic_code", "tech.ksic_code", "업종코드", 10, OFF(ksic_code), 0},
+    {"tech", "ksic_name", "tech.ksic_name", "업종명", 100, OFF(ksic_name), 1},
+    {"tech", "main_product", "tech.main_product", "주요제품", 1000, OFF(main_product), 1},
+    {"tech", "product_use", "tech.product_use", "제품용도", 3000, OFF(product_use), 1},
+    {"tech", "tech_business_name", "tech.tech_business_name", "기술사업명", 300, OFF(tech_business_name), 1},
+    {"tech", "tech_class", "tech.tech_class", "기술분류", 20, OFF(tech_class), 0},
 };
+
+/* Values that stand for "nothing to say", written where a field must not stay empty
+ * ("없음", "미정", "N/A"), compared without spaces, punctuation or case. */
+static const char *const placeholders[] = {"없음", "없다", "없슴", "미정", "미상", "모름", "해당없음", "해당사항없음",
+                                           "미입력", "입력없음", "공란", "na", "none", "null", "nil", "tbd", "unknown"};
+
+/* 1 when a description (업종명, 주요제품, 제품용도, 기술사업명) says nothing about the
+ * business: blank, only punctuation, only digits ("1", "2024") or a placeholder word.
+ * An answer made from it would rest on the KSIC code alone while looking confident. */
+static int says_nothing(const char *s) {
+    if (igc_no_content(s)) return 1;
+    char k[32];
+    size_t n = 0, len = strlen(s);
+    int letter = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = (unsigned char)s[i];
+        int w = cp < 0x80 ? 1 : igc_utf8_decode(s + i, len - i, &cp);
+        if (w <= 0) return 0; /* not UTF-8: the caller's check says so */
+        /* letters: Latin, Hangul (syllables and jamo), CJK ideographs */
+        int is_letter = (cp < 0x80 && isalpha((int)cp)) || (cp >= 0xC0 && cp <= 0x24F) ||
+                        (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||
+                        (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x4E00 && cp <= 0x9FFF);
+        letter |= is_letter;
+        if (is_letter || (cp < 0x80 && isdigit((int)cp))) {
+            if (n + (size_t)w >= sizeof k) n = sizeof k; /* longer than any placeholder */
+            else
+                for (int j = 0; j < w; j++) k[n++] = (char)tolower((unsigned char)s[i + (size_t)j]);
+        }
+        i += (size_t)w;
+    }
+    if (!letter) return 1; /* digits and marks only */
+    if (n >= sizeof k) return 0;
+    k[n] = '\0';
+    for (size_t i = 0; i < sizeof placeholders / sizeof *placeholders; i++)
+        if (strcmp(k, placeholders[i]) == 0) return 1;
+    return 0;
+}
+
+/* Blank for the request: no content at all, or, for a description, nothing said. */
+static int field_blank(const field_def *f, const char *s) { return f->describes ? says_nothing(s) : igc_no_content(s); }
 #define NFIELDS (sizeof fields / sizeof fields[0])
 #undef OFF
 
@@ -138,25 +179,31 @@ int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r
         }
         *slot(r, &fields[i]) = igc_trim(s);
     }
-    /* A field of only punctuation (".", "-") is as blank as an empty one: an answer
-     * made from it would look confident while resting on nothing. */
+    /* A field of only punctuation (".", "-") is as blank as an empty one, and so is a
+     * description that says nothing ("없음", "1"): an answer made from it would look
+     * confident while resting on nothing. */
     char blanks[400] = "";
+    int said_nothing = 0; /* a value was given but says nothing: the message says why it counts as blank */
     if (strict) {
         for (size_t i = 0; i < NFIELDS; i++)
-            if (igc_no_content(*slot(r, &fields[i]))) {
+            if (field_blank(&fields[i], *slot(r, &fields[i]))) {
                 e->fields[e->nfields++] = fields[i].path;
                 size_t l = strlen(blanks);
                 snprintf(blanks + l, sizeof blanks - l, "%s%s", l ? ", " : "", fields[i].label);
+                said_nothing |= !igc_no_content(*slot(r, &fields[i]));
             }
-    } else if (igc_no_content(r->ksic_name) && igc_no_content(r->main_product) && igc_no_content(r->product_use) &&
-               igc_no_content(r->tech_business_name)) {
+    } else if (says_nothing(r->ksic_name) && says_nothing(r->main_product) && says_nothing(r->product_use) &&
+               says_nothing(r->tech_business_name)) {
         static const char *tech[] = {"tech.ksic_name", "tech.main_product", "tech.product_use", "tech.tech_business_name"};
         for (int i = 0; i < 4; i++) e->fields[e->nfields++] = tech[i];
         snprintf(blanks, sizeof blanks, "업종명, 주요제품, 제품용도, 기술사업명 중 하나 이상");
+        said_nothing = !igc_no_content(r->ksic_name) || !igc_no_content(r->main_product) ||
+                       !igc_no_content(r->product_use) || !igc_no_content(r->tech_business_name);
     }
     if (e->nfields) {
         char m[640];
-        snprintf(m, sizeof m, "공란 입력: %s 항목을 입력해 주세요.", blanks);
+        snprintf(m, sizeof m, "공란 입력: %s 항목을 입력해 주세요.%s", blanks,
+                 said_nothing ? " ('없음', '미정'이나 숫자만 쓴 값처럼 사업 내용을 말하지 않는 값도 공란으로 봅니다.)" : "");
         igc_req_free(r);
         return verr(e, 400, "blank_field", m);
     }

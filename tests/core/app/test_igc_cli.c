@@ -650,8 +650,9 @@ TEST(classify_columns) {
     igc_buf_free(&b);
 }
 
-/* A row whose technology fields hold only punctuation is a row error (blank_field),
- * as a blank one is, while the rows beside it are classified. */
+/* A row whose technology fields hold only punctuation, or say nothing ("없음", a
+ * number), is a row error (blank_field), as a blank one is, while the rows beside it
+ * are classified; a placeholder beside a real description is no error. */
 TEST(classify_punctuation_only_row) {
     REQUIRE(setup());
     char p[PATH_MAX + 16], o[PATH_MAX + 16], err[PATH_MAX + 16];
@@ -660,7 +661,9 @@ TEST(classify_punctuation_only_row) {
     snprintf(err, sizeof err, "%s/dots.err", tmp);
     static const char csv[] = "uid,company,ksic_code,ksic_name,main_product,product_use,tech_business_name\n"
                               "d1,에이테크,28202,.,.,-,\xE2\x80\xA6\n"
-                              "d2,비테크,28202,축전지 제조업,리튬이온 이차전지 양극재,,\n";
+                              "d2,비테크,28202,축전지 제조업,리튬이온 이차전지 양극재,,\n"
+                              "d3,씨테크,28202,없음,N/A,1,미정\n"
+                              "d4,디테크,28202,축전지 제조업,없음,없음,없음\n";
     REQUIRE(write_text(p, csv, sizeof csv - 1) == 0);
     CHECK_EQ_INT(classify_file(p, o, err, NULL), 0);
     char *txt = slurp(o, NULL);
@@ -674,6 +677,15 @@ TEST(classify_punctuation_only_row) {
     CHECK(jget(d2, "items") && !jget(d2, "error"));
     cJSON_Delete(d1);
     cJSON_Delete(d2);
+    char *l3 = strchr(nl + 1, '\n'), *l4 = l3 ? strchr(l3 + 1, '\n') : NULL;
+    REQUIRE(l3 && l4);
+    *l4 = '\0';
+    cJSON *d3 = cJSON_Parse(l3 + 1), *d4 = cJSON_Parse(l4 + 1);
+    CHECK(d3 && d4);
+    CHECK_EQ_STR(jstr(jget(d3, "error"), "code"), "blank_field");
+    CHECK(jget(d4, "items") && !jget(d4, "error"));
+    cJSON_Delete(d3);
+    cJSON_Delete(d4);
     free(txt);
 }
 

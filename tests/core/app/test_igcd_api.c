@@ -939,6 +939,44 @@ TEST(validation_blank_fields) {
             cJSON_Delete(req);
         }
     }
+    /* a description that says nothing is blank too, and the message says why; a name or
+     * code is not a description ("1" is no placeholder there) */
+    const char *nothing[] = {"없음", "미정", "해당 없음", "N/A", "none", "1", "2024", "- 3 -"};
+    const char *described[] = {"tech.ksic_name", "tech.main_product", "tech.product_use", "tech.tech_business_name"};
+    for (int d = 0; d < 4; d++)
+        for (size_t v = 0; v < sizeof nothing / sizeof *nothing; v++) {
+            cJSON *req = sample_request(123456789, NULL);
+            REQUIRE(req);
+            set_field(req, described[d], nothing[v]);
+            int st;
+            cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+            char what[128];
+            snprintf(what, sizeof what, "%s '%s'", described[d], nothing[v]);
+            CHECK(check_error(o, st, 400, "blank_field", described[d], what));
+            const char *msg = jstr(jget(o, "error"), "message");
+            CHECK(msg && strstr(msg, "공란 입력") && strstr(msg, "'없음'"));
+            cJSON_Delete(o);
+            cJSON_Delete(req);
+        }
+    const char *content[] = {"2차전지", "5G 중계기", "없음표시등", "A4 용지"};
+    for (size_t v = 0; v < sizeof content / sizeof *content; v++) {
+        cJSON *req = sample_request(123456789, NULL);
+        set_field(req, "tech.main_product", content[v]);
+        int st;
+        cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+        CHECK_EQ_INT(st, 200);
+        cJSON_Delete(o);
+        cJSON_Delete(req);
+    }
+    {
+        cJSON *req = sample_request(123456789, NULL);
+        set_field(req, "company.name", "1");
+        int st;
+        cJSON *o = http_post_obj(srv.port, "/api/v1/classify", req, &st);
+        CHECK_EQ_INT(st, 200);
+        cJSON_Delete(o);
+        cJSON_Delete(req);
+    }
     /* a whole object missing reports all its fields at once; null counts as missing */
     cJSON *req = sample_request(123456789, NULL);
     cJSON_DeleteItemFromObject(req, "company");
