@@ -4,5 +4,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IGC_BUILD_DIR:-$root/build}
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=${IGC_BUILD_TYPE:-RelWithDebInfo} "$@" >/dev/null
+# IGC_DATA (as scripts/run.sh takes it) is where the first build trains the model from
+data_opt=()
+if [ -n "${IGC_DATA:-}" ]; then data_opt=(-DIGC_DEFAULT_DATA="$(cd "$IGC_DATA" && pwd)"); fi
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=${IGC_BUILD_TYPE:-RelWithDebInfo} "${data_opt[@]}" "$@" >/dev/null
 cmake --build "$build" -j "$jobs"

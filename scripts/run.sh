@@ -51,7 +51,9 @@ check_port() {
 check_port
 
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh"
+[ -d "$data" ] || { echo "run.sh: 데이터 디렉터리 $data 가 없습니다 (IGC_DATA 또는 --data로 지정; data directory missing)." >&2; exit 1; }
+data=$(cd "$data" && pwd)
+IGC_DATA=$data "$root/scripts/build.sh"
 cd "$root"
 if [ ! -f "$db/data.mdb" ] && [ -f "$data/labeled/history.csv" ]; then
     "$build/core/app/igc" --db "$db" --data "$data" history import "$data/labeled/history.csv"
