@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "igc_app.h"
 #include "igc_embed.h"
@@ -27,8 +30,39 @@ static int mkdirs(const char *dir) {
     return mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : IGC_EIO;
 }
 
+/* One igcd per store: an exclusive lock on <db>/igcd.lock, held until the process
+ * ends (the kernel drops it even after a crash). A second igcd would keep its own
+ * engine, revision and caches beside the first's and answer differently from the
+ * same store. The file holds the holder's pid, for the message. */
+static int lock_store(igc_app *a, const char *db_dir, igc_buf *err) {
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/igcd.lock", db_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(err, IGC_EIO, "cannot create %s: %s", path);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (err)
+            igc_buf_printf(err,
+                           "저장소 %s를 다른 igcd(pid %s)가 쓰고 있습니다: 한 저장소에는 igcd 하나만 실행하십시오 "
+                           "(store_in_use) / the store is in use by another igcd",
+                           db_dir, pid[0] ? pid : "?");
+        return IGC_ESTATE;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+        igc_log(IGC_LOG_WARN, "%s: cannot write the pid", path);
+    a->lock_fd = fd;
+    return 0;
+}
+
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
+    a->lock_fd = -1;
     a->cfg = *cfg;
     pthread_mutex_init(&a->bundle_mu, NULL);
     /* writers first: a save on the loop's thread must not wait behind a stream of
@@ -42,7 +76,12 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     a->bundle_mu_ready = 1;
     igc_iso_now(a->loaded_at);
     igc_log_set_level(cfg->log_level);
-    int rc = igc_ksic_load(cfg->data_dir, &a->ksic);
+    int rc;
+    if (flags & IGC_APP_DAEMON) { /* before the minutes a large store may take to load */
+        if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
+        if ((rc = lock_store(a, cfg->db_dir, err))) return rc;
+    }
+    rc = igc_ksic_load(cfg->data_dir, &a->ksic);
     if (rc) return fail(err, rc, "KSIC tables under %s/ksic: %s", cfg->data_dir);
 
     char txpath[PATH_MAX + 32];
@@ -286,6 +325,7 @@ void igc_app_close(igc_app *a) {
     if (a->programmes) igc_rules_close(a->programmes);
     if (a->store) igc_store_close(a->store);
     igc_ksic_free(a->ksic);
+    if (a->lock_fd > 2) close(a->lock_fd); /* zeroed (never opened): 0 */
     if (a->bundle_mu_ready) {
         pthread_mutex_destroy(&a->bundle_mu);
         pthread_rwlock_destroy(&a->engine_rw);

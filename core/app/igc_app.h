@@ -92,6 +92,7 @@ struct igc_reclass;
 
 typedef struct igc_app {
     igc_config cfg;
+    int lock_fd; /* <db>/igcd.lock held by igcd (IGC_APP_DAEMON), else -1 */
     igc_ksic *ksic;
     igc_encoder *enc;          /* NULL when no model is available */
     igc_engine *engine;        /* over the current taxonomy; swapped as a whole */
@@ -137,7 +138,8 @@ typedef struct igc_app {
     struct igc_reclass *reclass;   /* the running re-classification job, NULL when none */
 } igc_app;
 
-enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4 };
+/* IGC_APP_DAEMON: igcd's open, which locks the store against a second igcd. */
+enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4, IGC_APP_DAEMON = 8 };
 /* Loads what flags ask for. On failure writes a message to err and returns an
  * IGC_E* code; igc_app_close() is safe after a partial open. */
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err);

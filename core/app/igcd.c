@@ -172,7 +172,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    int rc = igc_app_open(&app, &cfg, IGC_APP_STORE | IGC_APP_RULES | IGC_APP_EXEMPLARS, &err);
+    int rc = igc_app_open(&app, &cfg, IGC_APP_STORE | IGC_APP_RULES | IGC_APP_EXEMPLARS | IGC_APP_DAEMON, &err);
     if (rc) {
         fprintf(stderr, "igcd: cannot start: %s\n", err.data ? err.data : igc_strerror(rc));
         igc_buf_free(&err);

@@ -376,4 +376,29 @@ TEST(store_is_private) {
     igcd_kill(&srv);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(store_is_private), TEST_ENTRY(judgments_survive_sigkill), TEST_ENTRY(sigkill_during_saves), TEST_ENTRY(log_has_no_personal_data))
+/* One igcd per store: a second one on the same store stops at once with the
+ * stable code and the first one's pid, and the first serves on; once the first is
+ * gone (even killed), the store can be opened again. */
+TEST(second_igcd_on_a_store_refused) {
+    REQUIRE(setup());
+    char db[PATH_MAX + 32], log[PATH_MAX + 32], log2[PATH_MAX + 32];
+    paths("lock", db, sizeof db, log, sizeof log);
+    snprintf(log2, sizeof log2, "%s/igcd-lock2.log", tmp);
+    igcd_proc a, b;
+    REQUIRE(igcd_start(&a, db, log) == 0);
+    CHECK(igcd_start(&b, db, log2) != 0);
+    char *t = slurp(log2, NULL);
+    char pid[32];
+    snprintf(pid, sizeof pid, "pid %d", (int)a.pid);
+    CHECK(t && strstr(t, "store_in_use") && strstr(t, pid));
+    free(t);
+    int st;
+    cJSON *o = http_get_json(a.port, "/readyz", &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    igcd_kill(&a);
+    CHECK(igcd_start(&b, db, log2) == 0);
+    igcd_kill(&b);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(store_is_private), TEST_ENTRY(second_igcd_on_a_store_refused), TEST_ENTRY(judgments_survive_sigkill), TEST_ENTRY(sigkill_during_saves), TEST_ENTRY(log_has_no_personal_data))
