@@ -79,6 +79,22 @@ void igc__api_status(void *ud, const igc_http_request *req, igc_http_response *r
                                 "반영됩니다).");
         cJSON_AddItemToArray(warn, w);
     }
+    char lost[sizeof a->revision_lost];
+    pthread_mutex_lock(&a->bundle_mu);
+    memcpy(lost, a->revision_lost, sizeof lost);
+    pthread_mutex_unlock(&a->bundle_mu);
+    if (lost[0]) {
+        char msg[600];
+        snprintf(msg, sizeof msg,
+                 "저장소에는 분류체계 %s가 활성으로 기록되어 있으나 그 파일(<저장소>/revisions/)을 찾거나 읽지 못해 %s로 "
+                 "판별하고 있습니다. 백업에서 되살렸다면 revisions 폴더도 함께 되살린 뒤 다시 시작하거나, 새 개정판을 "
+                 "다시 올려 활성화하십시오 (운영 안내서 6장).",
+                 lost, t->version);
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "code", "revision_not_restored");
+        cJSON_AddStringToObject(w, "message", msg);
+        cJSON_AddItemToArray(warn, w);
+    }
     double used = store_used(a);
     if (used >= (double)a->cfg.store_alarm_pct / 100.0) {
         char msg[300];

@@ -1727,9 +1727,18 @@ int main(int argc, char **argv) {
     }
     igc_buf_free(&oerr);
     int ret;
-    /* batch classification answers under the revision the service has active */
-    if (strcmp(cmd, "classify") == 0 && igc_app_revision_restore(&app))
+    /* batch classification answers, and imported judgments are checked and stored, under
+     * the revision the service has active */
+    int importing = strcmp(cmd, "history") == 0 && npos > 1 && strcmp(pos[1], "import") == 0;
+    if ((strcmp(cmd, "classify") == 0 || importing) && igc_app_revision_restore(&app)) {
+        if (importing) {
+            fprintf(stderr, "igc: 저장소의 활성 분류체계 개정판을 복원하지 못해 가져오지 않았습니다 "
+                            "(<저장소>/revisions/ 확인; revision_not_restored) / the active revision could not be restored\n");
+            igc_app_close(&app);
+            return 1;
+        }
         fprintf(stderr, "igc: the active revision could not be restored; classifying under %s\n", app.bundle->version);
+    }
     if (strcmp(cmd, "classify") == 0) ret = cmd_classify(&app, &ar);
     else if (strcmp(cmd, "eval") == 0) ret = cmd_eval(&app, &ar);
     else if (strcmp(cmd, "tune") == 0) ret = cmd_tune(&app, &ar);

@@ -93,6 +93,7 @@ struct igc_reclass;
 typedef struct igc_app {
     igc_config cfg;
     int lock_fd; /* <db>/igcd.lock held by igcd (IGC_APP_DAEMON), else -1 */
+    char revision_lost[64]; /* the active revision the store names but that could not be restored, or "" */
     igc_ksic *ksic;
     igc_encoder *enc;          /* NULL when no model is available */
     igc_engine *engine;        /* over the current taxonomy; swapped as a whole */

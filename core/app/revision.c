@@ -639,6 +639,7 @@ int igc_app_revision_activate(igc_app *a, const char *version) {
         b = s->bundle;
         s->bundle = NULL;
         a->staged = NULL;
+        a->revision_lost[0] = '\0'; /* a revision chosen again */
     }
     pthread_mutex_unlock(&a->bundle_mu);
     if (rc) return rc;
@@ -750,9 +751,16 @@ int igc_app_revision_restore(igc_app *a) {
         } else {
             cJSON_Delete(report);
         }
-        if (rc) igc_log(IGC_LOG_ERROR, "revision %s was active but cannot be restored (%s): running %s", ver,
-                        igc_strerror(rc), a->bundle->version);
-        else igc_log(IGC_LOG_INFO, "revision %s restored as active", ver);
+        if (rc) {
+            igc_log(IGC_LOG_ERROR, "revision %s was active but cannot be restored (%s): running %s", ver,
+                    igc_strerror(rc), a->bundle->version);
+            /* the status screen says so until a revision is activated again */
+            pthread_mutex_lock(&a->bundle_mu);
+            snprintf(a->revision_lost, sizeof a->revision_lost, "%s", ver);
+            pthread_mutex_unlock(&a->bundle_mu);
+        } else {
+            igc_log(IGC_LOG_INFO, "revision %s restored as active", ver);
+        }
     }
     free(ver);
     return rc;

@@ -669,6 +669,72 @@ TEST(killed_igcd_resumes_job_at_start) {
     igcd_kill(&srv);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(taxonomy_check_cli), TEST_ENTRY(killed_igcd_resumes_job_at_start), TEST_ENTRY(malformed_revision_or_crosswalk_refused), TEST_ENTRY(rules_naming_removed_code_block_activation),
+/* With the 7th revision active in a store, `igc history import` checks and stores under
+ * it (a code only the new revision has is taken, one it removed is refused); when the
+ * revision's files are gone (a backup put back without <db>/revisions), the import
+ * refuses and igcd says so on its status, instead of silently judging under the old. */
+TEST(history_import_follows_active_revision) {
+    REQUIRE(setup());
+    REQUIRE(start("import-rev", NULL) == 0);
+    int st;
+    char *body = revision_body(v7_text, cw_text);
+    cJSON *o = post_text(srv.port, "/api/v1/taxonomy/revisions", body, &st);
+    free(body);
+    cJSON_Delete(o);
+    REQUIRE(strcmp(wait_staged(srv.port), "ready") == 0);
+    char act[128];
+    snprintf(act, sizeof act, "{\"version\": \"%s\"}", jstr(v7, "version"));
+    o = post_text(srv.port, "/api/v1/taxonomy/activate", act, &st);
+    CHECK_EQ_INT(st, 200);
+    cJSON_Delete(o);
+    igcd_proc keep = srv;
+    REQUIRE(igcd_term(&srv, 10000) == 0);
+    /* a code of the new revision only, and one it removed */
+    const char *fresh = NULL;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jget(v7, "items")) if (!fresh && !item_name(v6, jstr(it, "code"))) fresh = jstr(it, "code");
+    char removed[6][256];
+    REQUIRE(fresh && crosswalk_row("removed", removed, 0) == 0);
+    char csv[PATH_MAX + 32], out[PATH_MAX + 32], lex[PATH_MAX + 32];
+    snprintf(csv, sizeof csv, "%s/import-rev.csv", tmp);
+    snprintf(out, sizeof out, "%s/import-rev.out", tmp);
+    snprintf(lex, sizeof lex, "%s-lexicon", keep.db);
+    char *argv[] = {IGC_BIN, "--db", keep.db, "--data", (char *)igc_test_data_dir(), "--model", "none", "--params", "none",
+                    "--lexicon-dir", lex, "history", "import", csv, NULL};
+    for (int k = 0; k < 2; k++) {
+        char text[512];
+        snprintf(text, sizeof text, "uid,company,ksic_code,ksic_name,main_product,label1\n"
+                                    "R%d,알파테크,28202,축전지 제조업,리튬이온 이차전지 양극재,%s\n",
+                 k, k == 0 ? fresh : removed[0]);
+        REQUIRE(write_text(csv, text, strlen(text)) == 0);
+        unlink(out);
+        CHECK_EQ_INT(run_wait(argv, NULL, out, out), k == 0 ? 0 : 2);
+        char *t = slurp(out, NULL);
+        if (k == 1) CHECK(t && strstr(t, "unknown_item") && strstr(t, removed[0]));
+        free(t);
+    }
+    /* the revision's files lost */
+    char revs[PATH_MAX + 32];
+    snprintf(revs, sizeof revs, "%s/revisions", keep.db);
+    rm_tmp(revs);
+    unlink(out);
+    CHECK_EQ_INT(run_wait(argv, NULL, out, out), 1);
+    char *t = slurp(out, NULL);
+    CHECK(t && strstr(t, "revision_not_restored"));
+    free(t);
+    REQUIRE(igcd_start_ex(&srv, keep.db, keep.log, 1, NULL) == 0);
+    o = http_get_json(srv.port, "/api/v1/status", &st);
+    int warned = 0;
+    cJSON_ArrayForEach(it, jget(o, "warnings")) {
+        const char *m = jstr(it, "message");
+        warned |= jstr(it, "code") && strcmp(jstr(it, "code"), "revision_not_restored") == 0 && m &&
+                  strstr(m, jstr(v7, "version")) && strstr(m, "revisions");
+    }
+    CHECK(warned);
+    cJSON_Delete(o);
+    igcd_kill(&srv);
+}
+
+IGC_TEST_MAIN(TEST_ENTRY(taxonomy_check_cli), TEST_ENTRY(history_import_follows_active_revision), TEST_ENTRY(killed_igcd_resumes_job_at_start), TEST_ENTRY(malformed_revision_or_crosswalk_refused), TEST_ENTRY(rules_naming_removed_code_block_activation),
               TEST_ENTRY(swap_and_rollback_under_load_then_reclassify),
               TEST_ENTRY(killed_job_resumes_without_loss_or_duplicates))
