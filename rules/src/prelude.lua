@@ -100,6 +100,39 @@ end
 
 local register_rule, register_test, declare_words
 
+-- Every file's environment, sealed once all files are read (seal_envs).
+local ENVS = {}
+
+local function frozen(what)
+  return function(_, k)
+    error(sformat("%s '%s'은(는) 규칙 파일을 읽을 때만 정할 수 있습니다: 판단 중에 바꾸면 다음 기업의 판단에 " ..
+      "남습니다. 함수 안에서는 local 변수를 쓰십시오 (globals are read-only while rules run)", what, tostring(k)), 2)
+  end
+end
+
+-- After loading, a file's globals (and its copies of the libraries) are read-only:
+-- a value a rule changed while judging one company would otherwise be there for the
+-- next, and verdicts would depend on what was judged before. The entries move to a
+-- table behind the environment; reads go through, writes raise.
+local function seal(t, what)
+  local back = {}
+  for k, v in next, t do back[k] = v end
+  for k in next, back do t[k] = nil end
+  setmetatable(t, {__index = back, __newindex = frozen(what), __metatable = false,
+                   __pairs = function() return next, back, nil end, __len = function() return #back end})
+  return back
+end
+
+local function seal_envs()
+  for _, env in ipairs(ENVS) do
+    local back = seal(env, "전역 변수")
+    for name, v in next, back do
+      if type(v) == "table" and v ~= env then seal(v, name .. "의 항목") end
+    end
+  end
+  ENVS = {}
+end
+
 -- The globals every sandboxed file sees, whatever the rule-set kind.
 local function base_env(file)
   local env = {
@@ -126,6 +159,7 @@ local function base_env(file)
     return raw_load(chunk, name or "=(load)", "t", e)
   end
   env._G = env
+  ENVS[#ENVS + 1] = env
   return env
 end
 
@@ -773,6 +807,7 @@ local I = {}
 
 -- Sorts the rules and returns {id, description, priority, file, where} rows.
 function I.finish()
+  seal_envs()
   SORTED = {}
   for i, r in ipairs(RULES) do SORTED[i] = r end
   tsort(SORTED, function(a, b)
@@ -952,6 +987,6 @@ end
 -- What another rule-set kind (programmes.lua) builds on: the sandbox and the
 -- text helpers, never the 적용원칙 rules' own state.
 I.shared = {C = C, TEXT = TEXT, readonly = readonly, str = str, copy = copy, set = set,
-            check_keys = check_keys, base_env = base_env, wordlist = wordlist}
+            check_keys = check_keys, base_env = base_env, wordlist = wordlist, seal_envs = seal_envs}
 
 return I

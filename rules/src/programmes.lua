@@ -377,6 +377,7 @@ I.new_ctx = function(applicable, reason, codes, names, themes, theme_names, fiel
 end
 
 function I.finish()
+  P.seal_envs()
   SORTED = {}
   for i, p in ipairs(PROGS) do SORTED[i] = p end
   tsort(SORTED, function(a, b)

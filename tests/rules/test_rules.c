@@ -267,6 +267,7 @@ TEST(eval_rejects_bad_args) {
  * their verdict afterwards. */
 static const char *PROBE =
     "local BYTECODE = %s\n"
+    "COUNT = 0 -- a global: set while the file is read, read-only while rules run\n"
     "rule { id = 'probe', description = '시험용 탐침', priority = 1, apply = function(ctx)\n"
     "  local w = ctx.company.name\n"
     "  if w == 'globals' then\n"
@@ -304,6 +305,9 @@ static const char *PROBE =
     "  elseif w == 'partial' then ctx:not_applicable('probe_partial', '지워져야 할 판정'); error('중간 실패')\n"
     "  elseif w == 'bad_code' then ctx:drop('NOPE', '없는 코드')\n"
     "  elseif w == 'strmeta' then local mt = getmetatable(''); mt.__index = nil\n"
+    "  elseif w == 'global_change' then COUNT = COUNT + 1; if COUNT > 1 then ctx:not_applicable('x', 'y') end\n"
+    "  elseif w == 'global_new' then SEEN = true\n"
+    "  elseif w == 'lib_change' then string.upper = string.lower\n"
     "  end\n"
     "end }\n";
 
@@ -382,6 +386,10 @@ TEST(sandbox_escapes_contained) {
         {"readonly", "read-only"},
         {"bad_code", "no such candidate"},
         {"strmeta", "index a boolean"},
+        /* state kept from one company to the next: verdicts would depend on the order */
+        {"global_change", "전역 변수 'COUNT'"},
+        {"global_new", "전역 변수 'SEEN'"},
+        {"lib_change", "string의 항목 'upper'"},
     };
     char *dir = probe_dir();
     REQUIRE(dir);
