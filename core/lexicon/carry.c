@@ -146,6 +146,38 @@ static void merge_rest(const igc_crosswalk *cw, const cJSON *src, cJSON *ksic, c
     }
 }
 
+/* A line as the shipped dictionary writes it ({"code": "B60001", "name": ...}: a space
+ * after each colon and comma), so staff find an item's line the same way in both
+ * revisions' files (lexicon guide, section 2). */
+static int print_spaced(const cJSON *v, igc_buf *out) {
+    int rc = 0;
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        int obj = cJSON_IsObject(v);
+        rc = igc_buf_append(out, obj ? "{" : "[", 1);
+        const cJSON *c;
+        int first = 1;
+        cJSON_ArrayForEach(c, v) {
+            if (!rc && !first) rc = igc_buf_append(out, ", ", 2);
+            first = 0;
+            if (!rc && obj) {
+                cJSON key = {0};
+                key.type = cJSON_String;
+                key.valuestring = c->string;
+                rc = print_spaced(&key, out);
+                if (!rc) rc = igc_buf_append(out, ": ", 2);
+            }
+            if (!rc) rc = print_spaced(c, out);
+        }
+        if (!rc) rc = igc_buf_append(out, obj ? "}" : "]", 1);
+        return rc;
+    }
+    char *txt = cJSON_PrintUnformatted(v); /* a string (escaped), number, bool or null */
+    if (!txt) return IGC_ENOMEM;
+    rc = igc_buf_puts(out, txt);
+    free(txt);
+    return rc;
+}
+
 int igc_lexicon_carry(const char *old_text, size_t len, const igc_crosswalk *cw, igc_buf *out, cJSON *review_list,
                       igc_buf *err) {
     igc_taxonomy *from = igc_crosswalk_from(cw), *to = igc_crosswalk_to(cw);
@@ -251,14 +283,10 @@ int igc_lexicon_carry(const char *old_text, size_t len, const igc_crosswalk *cw,
                        "범위·문구가 바뀐 품목: 이전 색인어를 옮겼습니다. 새 범위에 맞는지 확인해 주십시오.");
             }
         }
-        char *txt = cJSON_PrintUnformatted(o);
+        rc = print_spaced(o, out);
         cJSON_Delete(o);
-        if (!txt) {
-            rc = IGC_ENOMEM;
-            break;
-        }
-        igc_buf_printf(out, "%s\n", txt);
-        free(txt);
+        if (!rc) rc = igc_buf_append(out, "\n", 1);
+        if (rc) break;
     }
     for (size_t i = 0; i < from->nitems; i++) {
         if (!lines[i]) continue;

@@ -148,6 +148,35 @@ TEST(broken_old_text_is_refused) {
     igc_buf_free(&err);
 }
 
+/* The carried file is written as the shipped one is ({"code": "X", "name": ...), so the
+ * search the lexicon guide gives ({"code": "X", "name") finds each item's line, once,
+ * and never a confusable entry ({"code": "X", "cue": ...}). */
+TEST(carried_file_reads_like_the_shipped_one) {
+    REQUIRE(setup());
+    char p[1024];
+    snprintf(p, sizeof p, "%s/taxonomy/igc-v6-lexicon.jsonl", igc_test_data_dir());
+    char *txt;
+    size_t len;
+    REQUIRE(igc_read_file(p, &txt, &len) == 0);
+    igc_buf out = {0}, err = {0};
+    cJSON *rev = cJSON_CreateArray();
+    REQUIRE(igc_lexicon_carry(txt, len, cw, &out, rev, &err) == 0);
+    free(txt);
+    size_t wrong = 0;
+    for (size_t i = 0; i < v7->nitems; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "{\"code\": \"%s\", \"name\"", v7->items[i].code);
+        const char *at = strstr(out.data, key);
+        wrong += !at || (at != out.data && at[-1] != '\n') || strstr(at + 1, key) != NULL;
+    }
+    CHECK_EQ_INT(wrong, 0);
+    CHECK(strstr(out.data, "\"confusable\": [{\"code\": \"") != NULL);
+    CHECK(strstr(out.data, "\",\"") == NULL); /* no compact separators */
+    cJSON_Delete(rev);
+    igc_buf_free(&out);
+    igc_buf_free(&err);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(carried_dictionary_loads_against_new_revision), TEST_ENTRY(one_to_one_and_merged_keep_their_terms),
               TEST_ENTRY(split_terms_go_to_the_parts), TEST_ENTRY(new_and_removed_items_are_listed),
-              TEST_ENTRY(broken_old_text_is_refused))
+              TEST_ENTRY(broken_old_text_is_refused), TEST_ENTRY(carried_file_reads_like_the_shipped_one))
