@@ -1,4 +1,5 @@
 /* Health, readiness and the status page of igcd, and the web screens' files. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,19 @@ void igc__api_status(void *ud, const igc_http_request *req, igc_http_response *r
                  lost, t->version);
         cJSON *w = cJSON_CreateObject();
         cJSON_AddStringToObject(w, "code", "revision_not_restored");
+        cJSON_AddStringToObject(w, "message", msg);
+        cJSON_AddItemToArray(warn, w);
+    }
+    igc_store_stats sst = {0};
+    if (a->store && igc_store_stat(a->store, &sst) == 0 && sst.write_error) {
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "%s 마지막 저장이 실패했습니다(%s). 저장소 폴더의 디스크 여유·권한을 확인하십시오. 원인을 없애면 다음 "
+                 "저장부터 다시 됩니다(이미 저장된 판별은 안전합니다).",
+                 sst.write_error == ENOSPC || sst.write_error == EDQUOT ? "디스크 공간이 부족해" : "저장소에 쓰지 못해",
+                 sst.write_error_text);
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "code", "store_write_failed");
         cJSON_AddStringToObject(w, "message", msg);
         cJSON_AddItemToArray(warn, w);
     }

@@ -1,6 +1,7 @@
 /* igc: the command-line tool. Offline classification of many companies, the
  * client's metrics on a labelled file, model training and tuning, history import
  * and the rule tests, all with the same engine as the server. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1366,7 +1367,12 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
     igc_store *s;
     int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &s);
     if (rc) {
-        fprintf(stderr, "igc: cannot open the store %s: %s\n", cfg->db_dir, igc_strerror(rc));
+        if (access(cfg->db_dir, W_OK) != 0) /* LMDB writes its lock file even to read */
+            fprintf(stderr, "igc: 저장소 폴더 %s에 쓸 수 없습니다: %s (읽기 전용 파일 시스템이거나 권한이 없습니다; "
+                            "store_not_writable; 읽기만 하려면 쓸 수 있는 곳에 복사해 쓰십시오) / store directory not writable\n",
+                    cfg->db_dir, strerror(errno));
+        else
+            fprintf(stderr, "igc: 저장소 %s를 열지 못했습니다 / cannot open the store: %s\n", cfg->db_dir, igc_strerror(rc));
         return 1;
     }
     int ret = 0;

@@ -195,6 +195,8 @@ typedef struct {
     size_t user_keys, audit;   /* entries of "users" and "audit" */
     size_t map_size, map_used; /* bytes */
     size_t readers;            /* reader slots held, by live or crashed processes */
+    int write_error;           /* the last write's error (errno or LMDB code), 0 when it succeeded */
+    char write_error_text[96]; /* its text, "" when none */
 } igc_store_stats;
 /* Counts and map usage for status pages and tools. */
 int igc_store_stat(igc_store *s, igc_store_stats *st);

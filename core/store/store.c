@@ -32,6 +32,7 @@ struct igc_store {
     pid_t pid; /* opener; a fork child must not touch the environment */
     dev_t dev;
     ino_t ino;
+    int write_error; /* the last commit's LMDB/OS error, 0 after one that succeeded (atomic) */
     struct igc_store *next; /* open-store registry */
 };
 
@@ -84,9 +85,20 @@ static int map_err(int rc, const char *what) {
         igc_log(IGC_LOG_WARN, "store: %s: map full", what);
         return IGC_EFULL;
     }
+    if (rc == ENOSPC || rc == EDQUOT) { /* the disk, not the map: the same answer to the user */
+        igc_log(IGC_LOG_ERROR, "store: %s: disk full (%s)", what, mdb_strerror(rc));
+        return IGC_EFULL;
+    }
     if (rc == ENOMEM) return IGC_ENOMEM;
     igc_log(IGC_LOG_ERROR, "store: %s: %s", what, mdb_strerror(rc));
     return IGC_EIO;
+}
+
+/* Commits txn and remembers how it went, for the status page (igc_store_stat). */
+static int commit(igc_store *s, MDB_txn *txn) {
+    int rc = mdb_txn_commit(txn);
+    __atomic_store_n(&s->write_error, rc, __ATOMIC_RELAXED);
+    return rc;
 }
 
 static int txn_begin(igc_store *s, unsigned flags, MDB_txn **txn) {
@@ -246,7 +258,7 @@ static int put_one(igc_store *s, MDB_dbi dbi, const char *key, const char *v, si
     int lrc = txn_begin(s, 0, &txn);
     if (lrc) return map_err(lrc, what);
     if ((lrc = put_raw(txn, dbi, key, strlen(key), v, vn, 0))) mdb_txn_abort(txn);
-    else lrc = mdb_txn_commit(txn);
+    else lrc = commit(s, txn);
     return lrc ? map_err(lrc, what) : 0;
 }
 
@@ -292,7 +304,7 @@ static int init_dbs(igc_store *s) {
         mdb_txn_abort(txn);
         return map_err(rc, "open");
     }
-    rc = mdb_txn_commit(txn);
+    rc = commit(s, txn);
     return rc ? map_err(rc, "open commit") : 0;
 }
 
@@ -388,7 +400,7 @@ int igc_store_txn_begin(igc_store *s, igc_store_txn **out) {
 
 int igc_store_txn_commit(igc_store_txn *t) {
     if (!t) return IGC_EINVAL;
-    int lrc = mdb_txn_commit(t->txn); /* frees txn even when it fails */
+    int lrc = commit(t->s, t->txn); /* frees txn even when it fails */
     free(t);
     return lrc ? map_err(lrc, "commit") : 0;
 }
@@ -511,7 +523,7 @@ int igc_store_judgment_update(igc_store *s, const char *id, const char *json, si
         mdb_txn_abort(txn);
         return rc;
     }
-    lrc = mdb_txn_commit(txn);
+    lrc = commit(s, txn);
     return lrc ? map_err(lrc, "update judgment") : 0;
 }
 
@@ -640,7 +652,7 @@ int igc_store_exemplar_put_many(igc_store *s, const char *const *keys, const cha
     if (lrc) return map_err(lrc, "put exemplars");
     for (size_t i = 0; i < n && !lrc; i++) lrc = put_raw(txn, s->exem, keys[i], strlen(keys[i]), docs[i], strlen(docs[i]), 0);
     if (lrc) mdb_txn_abort(txn);
-    else lrc = mdb_txn_commit(txn);
+    else lrc = commit(s, txn);
     return lrc ? map_err(lrc, "put exemplars") : 0;
 }
 
@@ -696,7 +708,7 @@ int igc_store_exemplar_del(igc_store *s, const char *key) {
         mdb_txn_abort(txn);
         return lrc == MDB_NOTFOUND ? IGC_ENOTFOUND : map_err(lrc, "delete exemplar");
     }
-    lrc = mdb_txn_commit(txn);
+    lrc = commit(s, txn);
     return lrc ? map_err(lrc, "delete exemplar") : 0;
 }
 
@@ -837,7 +849,7 @@ int igc_store_audit_append(igc_store *s, const char *json, size_t len) {
         mdb_txn_abort(txn);
         return rc;
     }
-    lrc = mdb_txn_commit(txn);
+    lrc = commit(s, txn);
     return lrc ? map_err(lrc, "audit") : 0;
 }
 
@@ -887,7 +899,7 @@ int igc_store_reclass_put(igc_store *s, const char *const *keys, const char *con
     for (size_t i = 0; i < n && !lrc; i++) lrc = put_raw(txn, s->recl, keys[i], strlen(keys[i]), docs[i], strlen(docs[i]), 0);
     if (!lrc && meta_key) lrc = put_raw(txn, s->meta, meta_key, strlen(meta_key), meta_val, strlen(meta_val), 0);
     if (lrc) mdb_txn_abort(txn);
-    else lrc = mdb_txn_commit(txn);
+    else lrc = commit(s, txn);
     return lrc ? map_err(lrc, "put re-classification") : 0;
 }
 
@@ -962,6 +974,8 @@ int igc_store_stat(igc_store *s, igc_store_stats *st) {
     st->map_size = info.me_mapsize;
     st->map_used = (info.me_last_pgno + 1) * (size_t)envst.ms_psize;
     mdb_reader_list(s->env, count_reader, &st->readers);
+    st->write_error = __atomic_load_n(&s->write_error, __ATOMIC_RELAXED);
+    if (st->write_error) snprintf(st->write_error_text, sizeof st->write_error_text, "%s", mdb_strerror(st->write_error));
     return 0;
 }
 

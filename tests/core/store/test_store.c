@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -572,6 +573,48 @@ TEST(test_map_full) {
     igc_test_rm_lmdb_dir(dir);
 }
 
+/* A write the disk refuses (here the file-size limit stands in for a full disk) is
+ * remembered for the status page until a later write succeeds. Run in a child: the
+ * limit is the whole process's. Exit codes name the check that failed. */
+static int disk_refuses_child(const char *dir) {
+    igc_store *s;
+    if (igc_store_open(dir, 64, &s)) return 10;
+    char id[IGC_STORE_ID_SIZE];
+    if (put_doc(s, BRN_A, 1, id)) return 11;
+    igc_store_stats st;
+    if (igc_store_stat(s, &st) || st.write_error) return 12;
+    char path[128];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat sb;
+    if (stat(path, &sb)) return 13;
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {(rlim_t)sb.st_size, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_FSIZE, &rl)) return 14;
+    int rc = 0;
+    for (unsigned n = 0; n < 2000 && !rc; n++) rc = put_doc(s, BRN_A, 3000u + n, id);
+    if (!rc) return 15;
+    if (igc_store_stat(s, &st) || !st.write_error || !st.write_error_text[0]) return 16;
+    rl.rlim_cur = RLIM_INFINITY;
+    if (setrlimit(RLIMIT_FSIZE, &rl)) return 17;
+    if (put_doc(s, BRN_A, 5000, id)) return 18;
+    if (igc_store_stat(s, &st) || st.write_error) return 19;
+    igc_store_close(s);
+    return 0;
+}
+
+TEST(test_disk_write_error_reported) {
+    char dir[64];
+    tmp_dir(dir);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) _exit(disk_refuses_child(dir));
+    int st = 0;
+    REQUIRE(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st));
+    CHECK_EQ_INT(WEXITSTATUS(st), 0);
+    igc_test_rm_lmdb_dir(dir);
+}
+
 /* ---- crash safety ---- */
 
 #define KILL_ROUNDS 8
@@ -832,5 +875,5 @@ TEST(test_threads) {
 IGC_TEST_MAIN(TEST_ENTRY(test_put_get_update), TEST_ENTRY(test_ids_random_unique), TEST_ENTRY(test_txn_all_or_nothing),
               TEST_ENTRY(test_list_brn_order_limit), TEST_ENTRY(test_foreach), TEST_ENTRY(test_exemplars),
               TEST_ENTRY(test_meta), TEST_ENTRY(test_schema_mismatch), TEST_ENTRY(test_invalid_args),
-              TEST_ENTRY(test_map_full), TEST_ENTRY(test_kill9), TEST_ENTRY(test_stale_reader),
+              TEST_ENTRY(test_map_full), TEST_ENTRY(test_disk_write_error_reported), TEST_ENTRY(test_kill9), TEST_ENTRY(test_stale_reader),
               TEST_ENTRY(test_threads))
