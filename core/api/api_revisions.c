@@ -23,6 +23,18 @@ static void send_report_error(igc_http_response *res, int status, const char *co
     }
 }
 
+/* An administrator's change of the standard in force, in the audit log (queued,
+ * written by the next store sync like a policy change). */
+static void audit_revision(igc_app *a, const char *action, const char *field, const char *value) {
+    if (!a->store) return;
+    cJSON *f = cJSON_CreateObject();
+    if (field) cJSON_AddStringToObject(f, field, value);
+    igc_bundle *b = igc_app_bundle_ref(a);
+    cJSON_AddStringToObject(f, "active", b->version);
+    igc_app_bundle_unref(b);
+    igc_app_audit(a, NULL, action, igc__api_who(), f);
+}
+
 void igc__api_revision_post(void *ud, const igc_http_request *req, igc_http_response *res) {
     igc_app *a = ud;
     if (igc__api_check_json_type(req, res)) return;
@@ -88,6 +100,7 @@ void igc__api_revision_post(void *ud, const igc_http_request *req, igc_http_resp
         igc_http_error(res, 500, "staging_failed", "새 개편을 준비하지 못했습니다.", NULL, 0);
         return;
     }
+    audit_revision(a, "taxonomy.stage", "version", ver);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "version", ver);
     cJSON_AddStringToObject(o, "state", "building");
@@ -135,8 +148,10 @@ void igc__api_activate(void *ud, const igc_http_request *req, igc_http_response 
                        "그 개편은 아직 준비 중이거나 준비에 실패했습니다. GET /api/v1/taxonomy/revisions로 상태를 확인하십시오.", &f, 1);
     else if (rc)
         igc_http_error(res, 500, "activation_failed", "개편을 활성화하지 못했습니다.", NULL, 0);
-    else
+    else {
+        audit_revision(a, "taxonomy.activate", "version", ver);
         igc__api_send_json(res, 200, igc_app_revisions_json(a));
+    }
     cJSON_Delete(doc);
 }
 
@@ -145,8 +160,10 @@ void igc__api_rollback(void *ud, const igc_http_request *req, igc_http_response 
     (void)req;
     if (igc_app_revision_rollback(a))
         igc_http_error(res, 409, "no_previous_revision", "되돌아갈 이전 개편이 없습니다.", NULL, 0);
-    else
+    else {
+        audit_revision(a, "taxonomy.rollback", NULL, NULL);
         igc__api_send_json(res, 200, igc_app_revisions_json(a));
+    }
 }
 
 void igc__api_reclassify_post(void *ud, const igc_http_request *req, igc_http_response *res) {
@@ -162,6 +179,7 @@ void igc__api_reclassify_post(void *ud, const igc_http_request *req, igc_http_re
         igc_http_error(res, 500, "reclassify_failed", "재분류 작업을 시작하지 못했습니다.", NULL, 0);
         return;
     }
+    audit_revision(a, "reclassify", "job", id);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "job", id);
     igc__api_send_json(res, 202, o);

@@ -451,6 +451,21 @@ static int cli_threads(const args *ar) {
     return n < 1 ? 1 : n > IGC_CLI_MAX_THREADS ? IGC_CLI_MAX_THREADS : (int)n;
 }
 
+/* An audit record of a batch command in the store it used (none: no record):
+ * who ran it on this machine, what it read and what came of it. The rows' own
+ * 사업자등록번호 are not listed (the file is the operator's), only the counts. */
+static void audit_batch(igc_app *a, const char *action, cJSON *fields) {
+    if (!a->store || !fields) {
+        cJSON_Delete(fields);
+        return;
+    }
+    const char *op = getenv("USER");
+    cJSON_AddStringToObject(fields, "taxonomy_version", igc_engine_taxonomy(a->engine)->version);
+    cJSON_AddStringToObject(fields, "engine_version", igc_engine_version(a->engine));
+    if (igc_app_audit(a, NULL, action, op && *op ? op : "(local operator)", fields) || igc_app_audit_flush(a))
+        fprintf(stderr, "igc: 감사 기록을 쓰지 못했습니다 / the audit record was not written\n");
+}
+
 static int cmd_classify(igc_app *a, const args *ar) {
     if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl (or FILE.csv)", NULL);
     int csv = ar->format ? strcmp(ar->format, "csv") == 0 : ends_with_csv(ar->out);
@@ -519,6 +534,12 @@ static int cmd_classify(igc_app *a, const args *ar) {
     if (out_close(&out, 1)) return die("cannot write output", ar->out);
     fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s, %d threads)\n", done, bad, ms,
             ms > 0 ? done / (ms / 1000) : 0.0, threads);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "input", ar->in);
+    cJSON_AddStringToObject(f, "output", ar->out);
+    cJSON_AddNumberToObject(f, "rows", (double)done);
+    cJSON_AddNumberToObject(f, "errors", (double)bad);
+    audit_batch(a, "batch.classify", f);
     return 0;
 }
 
@@ -1214,6 +1235,11 @@ static int cmd_history(igc_app *a, const char *sub, const args *ar) {
         igc_store_stat(a->store, &st);
         printf("imported %zu past judgments from %s (%zu rows skipped: no usable label); the store now holds %zu exemplars\n",
                n, ar->in, skipped, st.exemplars);
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "input", ar->in);
+        cJSON_AddNumberToObject(f, "imported", (double)n);
+        cJSON_AddNumberToObject(f, "skipped", (double)skipped);
+        audit_batch(a, "history.import", f);
         return 0;
     }
     if (sub && strcmp(sub, "stats") == 0) {
@@ -1583,6 +1609,10 @@ static int cmd_reclassify(igc_app *a, const args *ar) {
     if (rc) return die("re-classification failed", igc_strerror(rc));
     cJSON *job = igc_reclass_json(a, id);
     if (!job) return die("re-classification job not found", id);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "job", id);
+    cJSON_AddNumberToObject(f, "judgments", cJSON_GetNumberValue(cJSON_GetObjectItem(job, "done")));
+    audit_batch(a, "reclassify", f);
     if (ar->json) {
         char *j = cJSON_Print(job);
         if (j) puts(j);

@@ -149,6 +149,28 @@ TEST(classify_batch) {
     /* nothing written in the working tree (var/ may exist from running the service) */
     struct stat sb;
     CHECK(had_var || stat(IGC_TEST_SOURCE_DIR "/var", &sb) != 0);
+    /* the run is in the store's audit log: who, which files, how many rows (no row's 사업자등록번호) */
+    char aud[PATH_MAX + 16];
+    snprintf(aud, sizeof aud, "%s/audit.jsonl", tmp);
+    const char *ex[] = {"--db", db, "audit", "export", NULL};
+    CHECK_EQ_INT(run_igc(ex, aud, err), 0);
+    t = slurp(aud, &n);
+    REQUIRE(t);
+    int found = 0;
+    save = NULL;
+    for (char *l = strtok_r(t, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(l);
+        if (o && jstr(o, "action") && strcmp(jstr(o, "action"), "batch.classify") == 0 && jstr(o, "input") &&
+            strcmp(jstr(o, "input"), inbad) == 0) {
+            found = 1;
+            CHECK_EQ_INT((int)jnum(o, "rows", -1), NROWS + 1);
+            CHECK_EQ_INT((int)jnum(o, "errors", -1), 1);
+            CHECK(jstr(o, "user") && jstr(o, "taxonomy_version"));
+        }
+        cJSON_Delete(o);
+    }
+    CHECK(found);
+    free(t);
 }
 
 TEST(eval_metrics) {
@@ -996,6 +1018,12 @@ TEST(igcd_warns_without_history) {
     }
     CHECK(gone);
     CHECK_EQ_INT(igcd_term(&p, 10000), 0);
+    /* the import is in the audit log, with the file and the count */
+    const char *ex[] = {"--db", sdb, "audit", "export", NULL};
+    CHECK_EQ_INT(run_igc(ex, out, err), 0);
+    t = slurp(out, NULL);
+    CHECK(t && strstr(t, "\"action\":\"history.import\"") && strstr(t, "\"imported\":"));
+    free(t);
 }
 
 /* scripts/run.sh while the port is taken: says so and stops before installing or

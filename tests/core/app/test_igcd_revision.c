@@ -689,6 +689,20 @@ TEST(history_import_follows_active_revision) {
     cJSON_Delete(o);
     igcd_proc keep = srv;
     REQUIRE(igcd_term(&srv, 10000) == 0);
+    /* the administrator's staging and activation are in the audit log */
+    {
+        char aud[PATH_MAX + 32];
+        snprintf(aud, sizeof aud, "%s/import-rev-audit.jsonl", tmp);
+        char *ax[] = {IGC_BIN, "--db", keep.db, "audit", "export", NULL};
+        CHECK_EQ_INT(run_wait(ax, NULL, aud, NULL), 0);
+        char *t = slurp(aud, NULL);
+        char want[160];
+        snprintf(want, sizeof want, "\"action\":\"taxonomy.activate\",\"user\":null,\"version\":\"%s\"",
+                 jstr(v7, "version"));
+        CHECK(t && strstr(t, "\"action\":\"taxonomy.stage\"") && strstr(t, want));
+        if (t && !strstr(t, want)) fprintf(stderr, "  audit: %s\n", t);
+        free(t);
+    }
     /* a code of the new revision only, and one it removed */
     const char *fresh = NULL;
     const cJSON *it;
