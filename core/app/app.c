@@ -73,6 +73,7 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
     a->lock_fd = -1;
     a->cfg = *cfg;
+    igc_config_finish(&a->cfg);
     pthread_mutex_init(&a->bundle_mu, NULL);
     /* writers first: a save on the loop's thread must not wait behind a stream of
      * re-classification readers */

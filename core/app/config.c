@@ -35,7 +35,7 @@ static const struct opt {
     {"--model", "IGC_MODEL", S(model), "embedding model file, or 'none' (" IGC_DEFAULT_MODEL_DIR "/igc-embed.bin)"},
     {"--params", "IGC_PARAMS", S(params), "engine parameters (" IGC_DEFAULT_MODEL_DIR "/engine-params.json)"},
     {"--cases", "IGC_CASES", S(cases), "case dictionary CSV, or 'none' (<data>/labeled/synthetic.csv)"},
-    {"--lexicon-dir", "IGC_LEXICON_DIR", S(lexicon_dir), "index-term dictionary directory (var/lexicon)"},
+    {"--lexicon-dir", "IGC_LEXICON_DIR", S(lexicon_dir), "index-term dictionary directory (beside the store: <dir of --db>/lexicon, var/lexicon by default)"},
     {"--index", "IGC_INDEX", S(index_factory), "FAISS factory string for past judgments (IVF64,Flat)"},
     {"--index-params", "IGC_INDEX_PARAMS", S(index_params), "FAISS search parameters (nprobe=8)"},
     {"--map-mb", "IGC_MAP_MB", N(map_mb), "LMDB map size in MiB (1024)"},
@@ -89,7 +89,9 @@ void igc_config_init(igc_config *c) {
     set(c->db_dir, sizeof c->db_dir, "var/db");
     set(c->rules_dir, sizeof c->rules_dir, IGC_DEFAULT_RULES);
     set(c->programmes_dir, sizeof c->programmes_dir, IGC_DEFAULT_PROGRAMMES);
-    set(c->lexicon_dir, sizeof c->lexicon_dir, "var/lexicon");
+    /* "": beside the store (<dirname of --db>/lexicon, var/lexicon by default), so
+     * igc run from any folder on the service's store reads the service's dictionary */
+    c->lexicon_dir[0] = '\0';
     set(c->model, sizeof c->model, IGC_DEFAULT_MODEL_DIR "/igc-embed.bin");
     set(c->params, sizeof c->params, IGC_DEFAULT_MODEL_DIR "/engine-params.json");
     /* Exact below 4096 past judgments (the index trains only then), IVF beyond:
@@ -154,6 +156,21 @@ int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err
         return 1;
     }
     return 0;
+}
+
+void igc_config_finish(igc_config *c) {
+    if (c->lexicon_dir[0]) return;
+    char d[PATH_MAX];
+    snprintf(d, sizeof d, "%s", c->db_dir);
+    size_t n = strlen(d);
+    while (n > 1 && d[n - 1] == '/') d[--n] = '\0';
+    char *slash = strrchr(d, '/');
+    if (!slash) snprintf(c->lexicon_dir, sizeof c->lexicon_dir, "lexicon"); /* "db": cwd */
+    else if (slash == d) snprintf(c->lexicon_dir, sizeof c->lexicon_dir, "/lexicon");
+    else {
+        *slash = '\0';
+        snprintf(c->lexicon_dir, sizeof c->lexicon_dir, "%s/lexicon", d);
+    }
 }
 
 const char *igc_config_help(void) {

@@ -33,7 +33,8 @@ typedef struct igc_config {
     char model[PATH_MAX];      /* embedding model file; "none" disables dense retrieval */
     char params[PATH_MAX];     /* engine parameters fitted by `igc tune` */
     char cases[PATH_MAX];      /* case dictionary CSV; default <data>/labeled/synthetic.csv; "none" */
-    char lexicon_dir[PATH_MAX]; /* staff's copy of the index-term dictionary (var/lexicon), seeded from <data> */
+    char lexicon_dir[PATH_MAX]; /* staff's copy of the index-term dictionary, seeded from <data>; "" until
+                                   igc_config_finish: <dir of db_dir>/lexicon (var/lexicon) */
     int no_lexicon;            /* evaluation/ablation: run without the index-term dictionary */
     char index_factory[64];    /* FAISS factory string for past judgments */
     char index_params[64];     /* its search parameters ("nprobe=8") */
@@ -72,6 +73,8 @@ void igc_config_init(igc_config *c);
 int igc_config_option(igc_config *c, int argc, char **argv, int *i, igc_buf *err);
 /* Help text for the common options. */
 const char *igc_config_help(void);
+/* Fills what the options left to be derived: lexicon_dir beside the store. igc_app_open calls it. */
+void igc_config_finish(igc_config *c);
 
 /* One revision as the service uses it: the taxonomy, its index-term dictionary and the
  * engine over both (the engine holds the other two), and the crosswalk from the revision

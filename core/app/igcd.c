@@ -222,7 +222,7 @@ int main(int argc, char **argv) {
     if (app.programmes && igc_rules_watch(app.programmes, loop))
         igc_log(IGC_LOG_WARN, "programmes: cannot watch %s; use POST /api/v1/programmes/reload", cfg.programmes_dir);
     if (igc_app_lexicon_watch(&app, loop))
-        igc_log(IGC_LOG_WARN, "lexicon: cannot watch %s; use POST /api/v1/lexicon/reload", cfg.lexicon_dir);
+        igc_log(IGC_LOG_WARN, "lexicon: cannot watch %s; use POST /api/v1/lexicon/reload", app.cfg.lexicon_dir);
     igc_http_config hc = {.listen = cfg.listen,
                           .max_body_bytes = cfg.max_body,
                           .large_body_path = IGC_API_REVISIONS_PATH,

@@ -1026,6 +1026,26 @@ TEST(igcd_warns_without_history) {
     free(t);
 }
 
+/* The staff's dictionary copy is found beside the store, wherever igc runs from: on
+ * the service's store, igc reads the service's dictionary (it used ./var/lexicon of
+ * the current folder, a stray copy with other terms). */
+TEST(lexicon_dir_beside_the_store) {
+    REQUIRE(setup());
+    char sdb[PATH_MAX + 32], lex[PATH_MAX + 64], stray[PATH_MAX + 64], out[PATH_MAX + 32], err[PATH_MAX + 32];
+    snprintf(sdb, sizeof sdb, "%s/srv/var/db", tmp);
+    snprintf(lex, sizeof lex, "%s/srv/var/lexicon/igc-v6-lexicon.jsonl", tmp);
+    snprintf(stray, sizeof stray, "%s/var/lexicon", tmp);
+    snprintf(out, sizeof out, "%s/beside.out", tmp);
+    snprintf(err, sizeof err, "%s/beside.err", tmp);
+    struct stat sb;
+    int had_stray = stat(stray, &sb) == 0;
+    const char *imp[] = {"--db", sdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                         "history", "import", in20, NULL};
+    CHECK_EQ_INT(run_igc(imp, out, err), 0); /* run from tmp, not from srv/ */
+    CHECK(stat(lex, &sb) == 0);
+    CHECK(had_stray || stat(stray, &sb) != 0);
+}
+
 /* scripts/run.sh while the port is taken: says so and stops before installing or
  * building anything (its install and build steps are stubs here). */
 TEST(run_sh_port_busy) {
@@ -1418,7 +1438,7 @@ TEST(install_target) {
 
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(classify_threads_same_output), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_punctuation_only_row), TEST_ENTRY(classify_broken_quote_keeps_output),
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_punctuation_only_row), TEST_ENTRY(lexicon_dir_beside_the_store), TEST_ENTRY(classify_broken_quote_keeps_output),
               TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
               TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target), TEST_ENTRY(index_centroids_kept),
               TEST_ENTRY(eval_predictions_checked), TEST_ENTRY(history_import_refuses_bad_labels),
