@@ -470,6 +470,11 @@ static int cmd_classify(igc_app *a, const args *ar) {
     if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl (or FILE.csv)", NULL);
     int csv = ar->format ? strcmp(ar->format, "csv") == 0 : ends_with_csv(ar->out);
     if (ar->format && !csv && strcmp(ar->format, "jsonl") != 0) return die("--format is jsonl or csv", ar->format);
+    const char *dot = strrchr(ar->out, '.');
+    if (!ar->format && dot && (strcasecmp(dot, ".xlsx") == 0 || strcasecmp(dot, ".xls") == 0))
+        return die("엑셀 통합 문서(.xlsx, .xls)로는 쓰지 않습니다: --out 결과.csv(엑셀에서 그대로 열림) 또는 결과.jsonl로 "
+                   "지정하십시오 (unsupported_output) / write FILE.csv or FILE.jsonl",
+                   ar->out);
     igc_rows *rows;
     igc_buf msg = {0};
     int rc = igc_rows_open_msg(ar->in, &rows, &msg);
@@ -481,7 +486,9 @@ static int cmd_classify(igc_app *a, const args *ar) {
     out_file out;
     if ((rc = out_open(&out, ar->out))) {
         igc_rows_close(rows);
-        return die("cannot write output", ar->out);
+        return die("결과 파일을 만들 수 없습니다: 폴더가 있는지, 쓸 권한이 있는지 확인하십시오 (cannot_write_output) / "
+                   "cannot write output",
+                   ar->out);
     }
     size_t total = igc_rows_count(rows), done = 0, bad = 0;
     int threads = cli_threads(ar);
@@ -529,9 +536,12 @@ static int cmd_classify(igc_app *a, const args *ar) {
     igc_rows_close(rows);
     if (ferror(out.f)) {
         out_close(&out, 0);
-        return die("cannot write output", ar->out);
+        return die("결과 파일을 끝까지 쓰지 못했습니다: 디스크 여유를 확인하십시오 (cannot_write_output) / cannot write output",
+                   ar->out);
     }
-    if (out_close(&out, 1)) return die("cannot write output", ar->out);
+    if (out_close(&out, 1))
+        return die("결과 파일을 끝까지 쓰지 못했습니다: 디스크 여유를 확인하십시오 (cannot_write_output) / cannot write output",
+                   ar->out);
     fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s, %d threads)\n", done, bad, ms,
             ms > 0 ? done / (ms / 1000) : 0.0, threads);
     cJSON *f = cJSON_CreateObject();

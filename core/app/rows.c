@@ -101,9 +101,15 @@ static int map_header(igc_rows *r, char **f, size_t nf) {
         char what[400];
         snprintf(what, sizeof what, "첫 줄(머리글)에서 읽을 열을 찾지 못했습니다 (머리글: %.150s). 머리글에 쓸 수 있는 열: ",
                  got.data ? got.data : "");
+        int tabs = got.data && strchr(got.data, '\t') != NULL;
         igc_buf_free(&got);
-        snprintf(r->err, sizeof r->err, "%s 1번째 줄: %s%.*s (no_known_columns)", r->path, what,
-                 (int)(sizeof r->err / 2), exp.data);
+        if (tabs) /* Excel's "텍스트(탭으로 분리)" / "유니코드 텍스트": a header read as one cell */
+            set_err(r, 1, "tab_separated",
+                    "열이 쉼표가 아닌 탭으로 나뉘어 있습니다. 엑셀에서 'CSV UTF-8(쉼표로 분리)' 또는 'CSV(쉼표로 분리)'로 "
+                    "다시 저장하십시오");
+        else
+            snprintf(r->err, sizeof r->err, "%s 1번째 줄: %s%.*s (no_known_columns)", r->path, what,
+                     (int)(sizeof r->err / 2), exp.data);
         rc = IGC_EPARSE;
     } else if (r->ci[C_L1] >= 0 && r->ci[C_UID] < 0) {
         /* a past judgment is stored under its uid: re-importing must replace, not add */
@@ -116,6 +122,14 @@ static int map_header(igc_rows *r, char **f, size_t nf) {
         if (r->ci[C_UID] < 0)
             igc_log(IGC_LOG_WARN, "%s: uid 열이 없어 줄 번호를 uid로 씁니다 / no uid column: rows are named by their line",
                     r->path);
+        /* a column the classification reads, missing: every row is judged as if it were blank */
+        igc_buf missing = {0};
+        for (int i = C_KSIC; i <= C_TECH_CLASS; i++)
+            if (r->ci[i] < 0) igc_buf_printf(&missing, "%s%s(%s)", missing.len ? ", " : "", cols_ko[i], cols[i]);
+        if (missing.len)
+            igc_log(IGC_LOG_WARN, "%s: 분류에 쓰는 열이 없어 모든 행에서 빈 값으로 봅니다 / columns missing, read as blank: %s",
+                    r->path, missing.data);
+        igc_buf_free(&missing);
     }
     igc_buf_free(&unknown);
     igc_buf_free(&exp);

@@ -635,6 +635,8 @@ TEST(classify_columns) {
     REQUIRE(write_text(p, b.data, b.len) == 0);
     CHECK_EQ_INT(classify_file(p, o, err, NULL), 0);
     CHECK(file_has(err, "main_prodcut") && file_has(err, "main_product") && file_has(err, "기업명"));
+    /* and the column the classification lacks is named: every row's 주요제품 is read as blank */
+    CHECK(file_has(err, "columns missing, read as blank: 주요제품(main_product)"));
     /* the screen's labels (업종코드 as the screen writes it, with "(KSIC)"), no uid: rows named by line */
     b.len = 0;
     igc_buf_puts(&b, "기업명,사업자등록번호,대표자명,업종코드 (KSIC),업종명,주요제품,제품용도,기술사업명,기술분류\n");
@@ -669,6 +671,24 @@ TEST(classify_columns) {
     CHECK(file_has(err, "no_known_columns") && file_has(err, "main_product(주요제품)") && file_has(err, "tech_class"));
     struct stat st;
     CHECK(stat(none_out, &st) != 0);
+    /* Excel's tab-separated text: said as such, not as unknown columns */
+    b.len = 0;
+    igc_buf_puts(&b, "기업명\t업종코드\t주요제품\n에이테크\t28202\t양극재\n");
+    REQUIRE(write_text(p, b.data, b.len) == 0);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(p, none_out, err, NULL), 2);
+    CHECK(file_has(err, "tab_separated") && file_has(err, "쉼표"));
+    /* an Excel workbook name is refused before anything is read (it got JSON lines); a folder
+     * that is not there is said in Korean with a code */
+    snprintf(none_out, sizeof none_out, "%s/result.xlsx", tmp);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(in20, none_out, err, NULL), 2);
+    CHECK(file_has(err, "unsupported_output") && stat(none_out, &st) != 0);
+    char nodir[PATH_MAX + 32];
+    snprintf(nodir, sizeof nodir, "%s/no-such-dir/result.csv", tmp);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(in20, nodir, err, NULL), 2);
+    CHECK(file_has(err, "cannot_write_output") && file_has(err, "폴더"));
     igc_buf_free(&b);
 }
 
