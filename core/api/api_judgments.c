@@ -158,7 +158,28 @@ void igc__api_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         igc_rules_version *cur = a->rules ? igc_rules_acquire(a->rules) : NULL;
         cJSON_AddStringToObject(j, "rules_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);
-        cJSON_AddItemToObject(j, "programmes", saved_programmes(result));
+        /* The programmes the decision unlocks: those shown when the examiner took the
+         * answer's verdict and first item, else evaluated again on the decision (an
+         * examiner's 해당 없음 must not keep the innovation programmes of the answer). */
+        const cJSON *items0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(result, "items"), 0);
+        int shown_applicable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "applicable"));
+        const char *top = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(items0, "code"));
+        int same = chosen_it ? shown_applicable && top && strcmp(top, chosen_it->code) == 0 : !shown_applicable;
+        if (same) {
+            cJSON_AddItemToObject(j, "programmes", saved_programmes(result));
+        } else {
+            const char *on = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "classified_on"));
+            char today[11];
+            igc_today_seoul(today);
+            cJSON *wrap = cJSON_CreateObject();
+            cJSON_AddItemToObject(wrap, "programmes",
+                                  igc_app_programmes_decided(a, &r, t, chosen_it,
+                                                             cJSON_IsString(none) ? none->valuestring : "",
+                                                             on && strlen(on) == 10 ? on : today));
+            cJSON_AddItemToObject(j, "programmes", saved_programmes(wrap));
+            cJSON_Delete(wrap);
+        }
+        cJSON_AddStringToObject(j, "programmes_basis", same ? "answer" : "decision");
         cur = a->programmes ? igc_rules_acquire(a->programmes) : NULL;
         cJSON_AddStringToObject(j, "programmes_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);

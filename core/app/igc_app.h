@@ -376,6 +376,11 @@ int igc_app_index_save(igc_app *a, const igc_engine *e);
  * (classified_on, applicable, reasons, needs_review, items, versions, elapsed_ms).
  * with_input adds the company and tech fields as entered (the examiner's own screen). */
 int igc_app_classify(igc_app *a, const igc_req *r, int with_input, cJSON **out);
+/* The support programmes of the examiner's decision rather than the engine's: chosen
+ * (an item of taxonomy t) or none (chosen NULL, none_reason), for the firm r on date
+ * (YYYY-MM-DD). A new list (empty without a programme set). */
+cJSON *igc_app_programmes_decided(igc_app *a, const igc_req *r, const igc_taxonomy *t, const igc_tx_item *chosen,
+                                  const char *none_reason, const char *date);
 /* Same, skipping the past judgment stored under exclude_key (leave-one-out evaluation). */
 int igc_app_classify_excluding(igc_app *a, const igc_req *r, const char *exclude_key, int with_input, cJSON **out);
 /* The same on engine eng (the caller holds it, e.g. through a bundle reference): what a

@@ -382,6 +382,27 @@ static void add_review_reasons(cJSON *o, const igc_engine_result *res, const igc
                                     "rules");
 }
 
+/* The programmes list for a verdict (applicable, reason) on items[0..n), the firm's
+ * KSIC (km) and address; NULL when the set failed outright (logged). */
+static cJSON *programmes_eval(igc_rules_version *pv, const igc_req *req, const igc_ksic_match *km, int applicable,
+                              const char *reason, const igc_rules_prog_item *items, size_t n, const char *today) {
+    const igc_ksic_entry *ke = km ? km->first : NULL;
+    char div[3] = "", grp[4] = "";
+    if (ke) snprintf(div, sizeof div, "%s", ke->div2), snprintf(grp, sizeof grp, "%s", ke->grp3);
+    igc_rules_prog_input in = {
+        .applicable = applicable, .reason = reason ? reason : "", .items = items, .nitems = n,
+        .ksic_code = req->ksic_code, .ksic_section = ke ? ke->sec : "", .ksic_section_name = ke ? ke->sec_name : "",
+        .ksic_division = ke && km->level >= 2 ? div : "",
+        .ksic_division_name = ke && km->level >= 2 ? ke->div2_name : "",
+        .ksic_group = ke && km->level >= 3 ? grp : "",
+        .ksic_group_name = ke && km->level >= 3 ? ke->grp3_name : "",
+        .sido = req->sido ? req->sido : "", .sigungu = req->sigungu ? req->sigungu : "", .date = today};
+    cJSON *list = NULL;
+    int rc = igc_rules_programmes_eval(pv, &in, &list);
+    if (rc) igc_log(IGC_LOG_WARN, "programmes: evaluation failed (%s)", igc_strerror(rc));
+    return list;
+}
+
 /* The support programmes the verdict unlocks (a->programmes), on the answer's own items:
  * programmes [{id, name, agency, benefit, kind, status, why, period, to_check}] and
  * programmes_version. A failing set answers with what it could. */
@@ -404,25 +425,28 @@ static void add_programmes(igc_app *a, cJSON *o, const igc_req *req, const igc_e
                 cJSON_GetNumberValue(cJSON_GetObjectItem(x, "score"))};
         }
         const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "reasons"), 0);
-        const igc_ksic_entry *ke = res->ksic.first;
-        char div[3] = "", grp[4] = "";
-        if (ke) snprintf(div, sizeof div, "%s", ke->div2), snprintf(grp, sizeof grp, "%s", ke->grp3);
-        igc_rules_prog_input in = {
-            .applicable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "applicable")),
-            .reason = r0 ? cJSON_GetStringValue(cJSON_GetObjectItem(r0, "code")) : "",
-            .items = items, .nitems = n, .ksic_code = req->ksic_code,
-            .ksic_section = ke ? ke->sec : "", .ksic_section_name = ke ? ke->sec_name : "",
-            .ksic_division = ke && res->ksic.level >= 2 ? div : "",
-            .ksic_division_name = ke && res->ksic.level >= 2 ? ke->div2_name : "",
-            .ksic_group = ke && res->ksic.level >= 3 ? grp : "",
-            .ksic_group_name = ke && res->ksic.level >= 3 ? ke->grp3_name : "",
-            .sido = req->sido ? req->sido : "", .sigungu = req->sigungu ? req->sigungu : "", .date = today};
-        int rc = igc_rules_programmes_eval(pv, &in, &list);
-        if (rc) igc_log(IGC_LOG_WARN, "programmes: evaluation failed (%s)", igc_strerror(rc));
+        list = programmes_eval(pv, req, &res->ksic, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "applicable")),
+                               r0 ? cJSON_GetStringValue(cJSON_GetObjectItem(r0, "code")) : "", items, n, today);
     }
     cJSON_AddItemToObject(o, "programmes", list ? list : cJSON_CreateArray());
     cJSON_AddStringToObject(o, "programmes_version", pv ? igc_rules_version_id(pv) : "none");
     igc_rules_release(pv);
+}
+
+cJSON *igc_app_programmes_decided(igc_app *a, const igc_req *req, const igc_taxonomy *t, const igc_tx_item *chosen,
+                                  const char *none_reason, const char *date) {
+    igc_rules_version *pv = a->programmes ? igc_rules_acquire(a->programmes) : NULL;
+    if (!pv) return cJSON_CreateArray();
+    igc_ksic_match km;
+    int known = igc_ksic_resolve(a->ksic, req->ksic_code, 1, &km) == 0;
+    igc_rules_prog_item it = {0};
+    if (chosen)
+        it = (igc_rules_prog_item){chosen->code, chosen->name, chosen->theme, igc_taxonomy_item_theme(t, chosen)->name,
+                                   chosen->field, igc_taxonomy_item_field(t, chosen)->name, 1.0};
+    cJSON *list = programmes_eval(pv, req, known ? &km : NULL, chosen != NULL, chosen ? "" : none_reason, &it,
+                                  chosen ? 1 : 0, date);
+    igc_rules_release(pv);
+    return list ? list : cJSON_CreateArray();
 }
 
 int igc_app_classify(igc_app *a, const igc_req *req, int with_input, cJSON **out) {

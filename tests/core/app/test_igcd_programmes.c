@@ -229,6 +229,28 @@ TEST(saved_judgment_keeps_programmes) {
     CHECK_EQ_STR(jstr(jget(reg, "period"), "to"), "2026-12-31");
     CHECK_EQ_STR(jstr(o, "programmes_version"), jstr(res, "programmes_version"));
     CHECK_EQ_STR(jstr(jget(jget(o, "company"), "address"), "sido"), "강원특별자치도");
+    CHECK_EQ_STR(jstr(o, "programmes_basis"), "answer");
+    cJSON_Delete(o);
+    /* The examiner decides 해당 없음 against the answer: what is kept is what that decision
+     * unlocks (the innovation programmes are not eligible), not the answer's list. */
+    const char *shown = jstr(programme(res, "kibo-guarantee"), "status");
+    CHECK(shown && strcmp(shown, "eligible") == 0);
+    body = request(row.ksic5, row.ksic_name, row.main_product, "강원특별자치도", "정선군");
+    cJSON_AddItemToObject(body, "result", cJSON_Duplicate(res, 1));
+    cJSON_AddNullToObject(body, "chosen_item");
+    cJSON_AddStringToObject(body, "none_reason", "other");
+    cJSON_AddStringToObject(body, "comment", "기타 사유");
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    snprintf(path, sizeof path, "/api/v1/judgments/%s", jstr(o, "id") ? jstr(o, "id") : "x");
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+    o = http_get_json(srv.port, path, &st);
+    CHECK_EQ_INT(st, 200);
+    CHECK_EQ_STR(jstr(o, "programmes_basis"), "decision");
+    const char *kept = jstr(programme(o, "kibo-guarantee"), "status");
+    CHECK(!kept || strcmp(kept, "eligible") != 0); /* left out, or not eligible */
+    CHECK(cJSON_IsArray(jget(o, "programmes")));
     cJSON_Delete(o);
     cJSON_Delete(res);
 }
