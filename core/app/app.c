@@ -145,6 +145,7 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
 
     igc_rules_limits lim = {0};
     lim.load_ms = cfg->rules_load_ms > 600000 ? 600000 : (unsigned)cfg->rules_load_ms;
+    lim.places = igc_region_places(); /* programmes name places by their official names */
     if (flags & IGC_APP_RULES && !cfg->no_rules) {
         rc = igc_rules_open(cfg->rules_dir, &lim, &a->rules);
         if (rc) return fail(err, rc, "rules in %s: %s (run `igc rules test` for details)", cfg->rules_dir);

@@ -1273,7 +1273,8 @@ static int cmd_rules_test(const igc_config *cfg, const char *dir, igc_rules_kind
     igc_buf rep = {0};
     int failed = 0, total = 0;
     const char *dflt = kind == IGC_RULES_KIND_PROGRAMMES ? cfg->programmes_dir : cfg->rules_dir;
-    int rc = igc_rules_test_dir_kind(dir ? dir : dflt, kind, NULL, &rep, &failed, &total);
+    igc_rules_limits lim = {.places = igc_region_places()};
+    int rc = igc_rules_test_dir_kind(dir ? dir : dflt, kind, &lim, &rep, &failed, &total);
     printf("%s", rep.data ? rep.data : "");
     /* a load error counts as one failure of zero tests: none ran */
     if (failed > total)

@@ -409,6 +409,9 @@ const igc_region *igc_regions(size_t *n);
 int igc_region_check(const char *sido, const char *sigungu, const igc_region **out);
 /* {regions:[{sido, short, sigungu:[...]}]} */
 cJSON *igc_regions_json(void);
+/* Every "광역" and "광역\t시군구", NULL-ended, for igc_rules_limits.places (NULL when out of
+ * memory: names then go unchecked). Built once, kept for the process. */
+const char *const *igc_region_places(void);
 
 /* Engine input view of a request (owner: igc_app_owner of its 사업자등록번호). */
 void igc_req_engine_input(const igc_req *r, igc_engine_input *in);

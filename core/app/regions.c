@@ -5,6 +5,8 @@
  * (GET /api/v1/regions) and the API's validation. Location-bound programmes
  * compare these names with their own lists (the files in programmes/).
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "igc_app.h"
@@ -73,6 +75,32 @@ int igc_region_check(const char *sido, const char *sigungu, const igc_region **o
     for (size_t i = 0; sigungu && r->sigungu[i]; i++)
         if (strcmp(r->sigungu[i], sigungu) == 0) return 0;
     return IGC_EINVAL;
+}
+
+/* "광역" and "광역\t시군구" for the programme sets' name checks, built once and kept. */
+static const char **places;
+static pthread_once_t places_once = PTHREAD_ONCE_INIT;
+
+static void places_build(void) {
+    size_t n = NREGIONS + 1;
+    for (size_t i = 0; i < NREGIONS; i++)
+        for (const char *const *g = regions[i].sigungu; *g; g++) n++;
+    const char **pl = calloc(n, sizeof *pl);
+    if (!pl) return;
+    size_t k = 0;
+    for (size_t i = 0; i < NREGIONS; i++) {
+        pl[k++] = regions[i].sido;
+        for (const char *const *g = regions[i].sigungu; *g; g++) {
+            igc_buf b = {0};
+            if (igc_buf_printf(&b, "%s\t%s", regions[i].sido, *g) == 0) pl[k++] = b.data;
+        }
+    }
+    places = pl;
+}
+
+const char *const *igc_region_places(void) {
+    pthread_once(&places_once, places_build);
+    return places;
 }
 
 cJSON *igc_regions_json(void) {

@@ -74,6 +74,9 @@ typedef struct igc_rules_limits {
                                    demand (each capped at mem_bytes); 0 = online CPUs, at most 16 */
     unsigned load_ms;           /* wall-clock limit on loading a set and running all its tests;
                                    0 = 10,000 ms */
+    const char *const *places;  /* the official places a programme set may name (ctx:region_in, a
+                                   test's address): "광역" and "광역\t시군구" strings, NULL-ended;
+                                   NULL = names are not checked. The caller keeps them alive. */
 } igc_rules_limits;
 
 /* What a rule-set directory holds. Both kinds share the sandbox, budgets,

@@ -123,7 +123,19 @@ local function register_test(spec, file)
     end
   end
   if g.ksic ~= nil then check_keys(g.ksic, KSIC_KEYS, "given.ksic", 3) end
-  if g.address ~= nil then check_keys(g.address, ADDRESS_KEYS, "given.address", 3) end
+  if g.address ~= nil then
+    check_keys(g.address, ADDRESS_KEYS, "given.address", 3)
+    local sido, gu = g.address.sido, g.address.sigungu
+    -- a test on a name the service never sends would pass while the programme never matches
+    if type(sido) == "string" and sido ~= "" and not C.place_known(sido) then
+      error(sformat("given.address.sido '%s'는 광역의 정식 이름이 아닙니다 (예: 경기도, 강원특별자치도; " ..
+        "GET /api/v1/regions) (unknown province)", sido), 3)
+    end
+    if type(sido) == "string" and sido ~= "" and type(gu) == "string" and gu ~= "" and not C.place_known(sido, gu) then
+      error(sformat("given.address.sigungu '%s'는 %s의 시군구 정식 이름이 아닙니다 (예: 수원시, 정선군) " ..
+        "(unknown district)", gu, sido), 3)
+    end
+  end
   if g.date ~= nil and not is_date(g.date) then
     error("given.date는 \"2025-06-01\" 형식입니다 (date must be YYYY-MM-DD)", 3)
   end
@@ -223,11 +235,36 @@ function CTX:has_address() return priv(self, "has_address").address_raw.sido ~= 
 -- True when the firm's 광역 + 시·군·구 is in regions, a table from the official
 -- province name to its districts: {["강원특별자치도"] = {"정선군", ...}}.
 -- Districts are compared within their province: 고성군 is in 강원 and 경남.
+-- Each table's names are checked against the official list once (the same table is
+-- passed on every call); a name the service never sends would make the programme
+-- silently never match.
+local CHECKED_REGIONS = setmetatable({}, {__mode = "k"})
+
+local function check_regions(regions)
+  for sido, list in pairs(regions) do
+    if type(sido) ~= "string" or not C.place_known(sido) then
+      error(sformat("ctx:region_in: '%s'는 광역의 정식 이름이 아닙니다 (예: 경기도, 강원특별자치도; " ..
+        "GET /api/v1/regions) (unknown province)", tostring(sido)), 3)
+    end
+    if type(list) ~= "table" then
+      error(sformat("ctx:region_in: '%s'의 시군구 목록(표)이 필요합니다 (a list of districts)", sido), 3)
+    end
+    for _, d in ipairs(list) do
+      if type(d) ~= "string" or not C.place_known(sido, d) then
+        error(sformat("ctx:region_in: '%s'는 %s의 시군구 정식 이름이 아닙니다 (예: 수원시, 정선군) " ..
+          "(unknown district)", tostring(d), sido), 3)
+      end
+    end
+  end
+  CHECKED_REGIONS[regions] = true
+end
+
 function CTX:region_in(regions)
   local st = priv(self, "region_in")
   if type(regions) ~= "table" then
     error("ctx:region_in: {광역 = {시군구, ...}} 표가 필요합니다 (a table of districts by province)", 2)
   end
+  if not CHECKED_REGIONS[regions] then check_regions(regions) end
   local a = st.address_raw
   if a.sido == "" then return false end
   local list = regions[a.sido]

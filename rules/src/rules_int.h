@@ -66,6 +66,7 @@ struct igc_rules_version {
     size_t mem_limit;
     unsigned long budget;
     unsigned load_ms; /* wall-clock limit on the first state's load and tests */
+    const char *const *places; /* igc_rules_limits.places */
 
     char id[17];
     char loaded_at[21];

@@ -641,6 +641,22 @@ static int l_text_has_any(lua_State *L) {
 }
 
 /* text.find_all(s, words): every word of words found in s, in list order. */
+/* place_known(sido[, sigungu]): whether the host knows that 광역 (and 시군구 in it); true
+ * when the host gave no list. */
+static int l_place_known(lua_State *L) {
+    const char *sido = luaL_checkstring(L, 1), *gu = luaL_optstring(L, 2, NULL);
+    const char *const *pl = ver_of(L)->v->places;
+    int known = pl == NULL;
+    size_t ns = strlen(sido);
+    for (; pl && *pl && !known; pl++) {
+        const char *e = *pl;
+        if (strncmp(e, sido, ns) != 0) continue;
+        known = gu ? e[ns] == '\t' && strcmp(e + ns + 1, gu) == 0 : e[ns] == '\0';
+    }
+    lua_pushboolean(L, known);
+    return 1;
+}
+
 static int l_text_find_all(lua_State *L) {
     lua_settop(L, 2);
     words_arg(L, 2, "text.find_all");
@@ -754,6 +770,7 @@ static int p_setup(lua_State *L) {
                                        {"first_match", l_first_match},
                                        {"all_matches", l_all_matches},
                                        {"text_has_any", l_text_has_any},
+                                       {"place_known", l_place_known},
                                        {"text_find_all", l_text_find_all},
                                        {"host_keywords", l_host_keywords},
                                        {"host_signals", l_host_signals},
@@ -1185,6 +1202,7 @@ int igc__rules_version_load(const char *dir, igc_rules_kind kind, const igc_rule
     v->mem_limit = lim && lim->mem_bytes ? lim->mem_bytes : IGC_RULES_DEFAULT_MEM;
     v->budget = lim && lim->instructions ? lim->instructions : IGC_RULES_DEFAULT_INSTRUCTIONS;
     v->load_ms = lim && lim->load_ms ? lim->load_ms : IGC_RULES_DEFAULT_LOAD_MS;
+    v->places = lim ? lim->places : NULL;
     v->max_states = lim && lim->states ? (int)(lim->states < IGC_RULES_MAX_STATES ? lim->states
                                                                                 : IGC_RULES_MAX_STATES)
                                        : default_states();

@@ -237,6 +237,56 @@ TEST(bad_programme_files_refused) {
     }
 }
 
+/* Place names are checked against the host's official list: a programme or test that
+ * writes "경기"/"수원" (as notices abbreviate) would pass its own tests while never
+ * matching a real company, whose address comes as 경기도/수원시. Without a list
+ * (NULL) names are not checked. */
+TEST(unofficial_place_names_refused) {
+    static const char *const places[] = {"경기도", "경기도\t수원시", "강원특별자치도", "강원특별자치도\t정선군", NULL};
+    static const char prog[] =
+        "local AREA = {[\"%s\"] = {\"%s\"}}\n"
+        "programme{ id='area', name='지역 사업', agency='기관', benefit='우대', eligible=function(ctx)\n"
+        "  if ctx:region_in(AREA) then ctx:eligible('지역 기업') end end }\n";
+    static const char test[] =
+        "test{ name='지역', given={verdict={applicable=true}, address={sido='%s', sigungu='%s'}},\n"
+        "      expect={status={area='eligible'}} }\n";
+    static const struct {
+        const char *prog_sido, *prog_gu, *test_sido, *test_gu, *message; /* NULL: loads and passes */
+    } cases[] = {
+        {"경기도", "수원시", "경기도", "수원시", NULL},
+        {"경기", "수원", "경기도", "수원시", "'경기'는 광역의 정식 이름이 아닙니다"},
+        {"경기도", "수원", "경기도", "수원시", "'수원'는 경기도의 시군구 정식 이름이 아닙니다"},
+        {"경기도", "수원시", "경기", "수원시", "given.address.sido '경기'"},
+        {"경기도", "수원시", "경기도", "수원", "given.address.sigungu '수원'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int checked = 0; checked < 2; checked++) {
+            char tmpl[] = "/tmp/igc-prog-XXXXXX";
+            REQUIRE(mkdtemp(tmpl));
+            char *dir = igc_strdup(tmpl);
+            char text[1024];
+            snprintf(text, sizeof text, prog, cases[i].prog_sido, cases[i].prog_gu);
+            CHECK_EQ_INT(write_text(dir, "area.lua", text), 0);
+            snprintf(text, sizeof text, test, cases[i].test_sido, cases[i].test_gu);
+            CHECK_EQ_INT(write_text(dir, "area_test.lua", text), 0);
+            igc_rules_limits lim = {.places = checked ? places : NULL};
+            igc_buf report = {0};
+            int failed = 0, total = 0;
+            int rc = igc_rules_test_dir_kind(dir, IGC_RULES_KIND_PROGRAMMES, &lim, &report, &failed, &total);
+            int refused = checked && cases[i].message;
+            /* unchecked, an abbreviated pair still agrees with itself in a test (what went unnoticed) */
+            int want_pass = !refused && (!cases[i].message || (strcmp(cases[i].prog_sido, cases[i].test_sido) == 0 &&
+                                                                strcmp(cases[i].prog_gu, cases[i].test_gu) == 0));
+            if (want_pass) CHECK_EQ_INT(rc, 0);
+            else CHECK(rc != 0 || failed > 0);
+            if (refused && !(report.data && strstr(report.data, cases[i].message)))
+                fprintf(stderr, "  case %zu: %s\n", i, report.data ? report.data : "(no report)");
+            if (refused) CHECK(report.data && strstr(report.data, cases[i].message) != NULL);
+            igc_buf_free(&report);
+            remove_dir(dir);
+        }
+}
+
 TEST(failing_programme_is_skipped) {
     char *dir = copy_shipped();
     REQUIRE(dir);
@@ -359,5 +409,5 @@ TEST(edit_hot_reloads) {
 }
 
 IGC_TEST_MAIN(TEST_ENTRY(shipped_programme_tests_pass), TEST_ENTRY(shipped_programmes_on_verdicts),
-              TEST_ENTRY(bad_programme_files_refused), TEST_ENTRY(failing_programme_is_skipped),
+              TEST_ENTRY(bad_programme_files_refused), TEST_ENTRY(unofficial_place_names_refused), TEST_ENTRY(failing_programme_is_skipped),
               TEST_ENTRY(edit_hot_reloads))
