@@ -69,6 +69,16 @@ static int lock_store(igc_app *a, const char *db_dir, igc_buf *err) {
     return 0;
 }
 
+/* The store, opened once (the start may need it early to read which revision is active). */
+static int open_store(igc_app *a, const igc_config *cfg, igc_buf *err) {
+    if (a->store) return 0;
+    if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
+    int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &a->store);
+    if (rc && access(cfg->db_dir, W_OK) != 0) return not_writable(err, cfg->db_dir, rc);
+    if (rc) return fail(err, rc, "store %s: %s", cfg->db_dir);
+    return 0;
+}
+
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
     a->lock_fd = -1;
@@ -116,9 +126,25 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
             a->enc = NULL;
         }
     }
-    if (!cfg->no_lexicon && (rc = igc_app_lexicon_open(a, tx, err))) {
-        igc_taxonomy_unref(tx);
-        return rc;
+    if (!cfg->no_lexicon) {
+        igc_buf lerr = {0};
+        rc = igc_app_lexicon_open(a, tx, &lerr);
+        /* A store that has another revision active (the 7th) brings that revision's own
+         * dictionary at the restore: this revision's file, not in use, must not stop the start. */
+        char *active = NULL;
+        if (rc && (flags & IGC_APP_STORE) && open_store(a, cfg, err) == 0 &&
+            igc_store_meta_get(a->store, "taxonomy.active", &active) == 0 && strcmp(active, tx->version) != 0) {
+            igc_log(IGC_LOG_WARN, "%s — not used: revision %s is active in the store and has its own dictionary",
+                    lerr.data ? lerr.data : igc_strerror(rc), active);
+            rc = 0;
+        }
+        free(active);
+        if (rc && err) igc_buf_puts(err, lerr.data ? lerr.data : igc_strerror(rc));
+        igc_buf_free(&lerr);
+        if (rc) {
+            igc_taxonomy_unref(tx);
+            return rc;
+        }
     }
     igc_engine_params p;
     igc_engine_params_default(&p);
@@ -163,10 +189,7 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
         }
     }
     if (flags & IGC_APP_STORE) {
-        if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
-        rc = igc_store_open(cfg->db_dir, cfg->map_mb, &a->store);
-        if (rc && access(cfg->db_dir, W_OK) != 0) return not_writable(err, cfg->db_dir, rc);
-        if (rc) return fail(err, rc, "store %s: %s", cfg->db_dir);
+        if ((rc = open_store(a, cfg, err))) return rc;
         if (flags & IGC_APP_EXEMPLARS) {
             size_t n = 0;
             rc = igc_app_load_exemplars(a, &n);

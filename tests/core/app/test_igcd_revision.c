@@ -727,6 +727,22 @@ TEST(history_import_follows_active_revision) {
         if (k == 1) CHECK(t && strstr(t, "unknown_item") && strstr(t, removed[0]));
         free(t);
     }
+    /* with the 7th active, a broken 6th dictionary (no longer in use) does not stop a start */
+    {
+        char v6lex[PATH_MAX + 64];
+        snprintf(v6lex, sizeof v6lex, "%s/igc-v6-lexicon.jsonl", lex);
+        size_t n6;
+        char *keep6 = slurp(v6lex, &n6);
+        REQUIRE(keep6);
+        REQUIRE(write_text(v6lex, "{\"code\": \n", 11) == 0);
+        REQUIRE(igcd_start_ex(&srv, keep.db, keep.log, 1, NULL) == 0);
+        o = http_get_json(srv.port, "/api/v1/taxonomy", &st);
+        CHECK(jstr(o, "version") && strcmp(jstr(o, "version"), jstr(v7, "version")) == 0);
+        cJSON_Delete(o);
+        igcd_kill(&srv);
+        REQUIRE(write_text(v6lex, keep6, n6) == 0);
+        free(keep6);
+    }
     /* the revision's files lost */
     char revs[PATH_MAX + 32];
     snprintf(revs, sizeof revs, "%s/revisions", keep.db);
