@@ -72,8 +72,9 @@ static void save_answer(void *p, igc_http_response *res) {
             brnm, item ? item : "none");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", sj->id);
-    static const char *copy[] = {"examiner", "status", "confirmed", "supersedes"};
-    for (int k = 0; k < 4; k++) {
+    /* the programmes kept are those of the decision: the screen shows them once saved */
+    static const char *copy[] = {"examiner", "status", "confirmed", "supersedes", "programmes", "programmes_basis"};
+    for (int k = 0; k < 6; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(sj->j, copy[k]);
         if (v) cJSON_AddItemToObject(o, copy[k], cJSON_Duplicate(v, 1));
     }

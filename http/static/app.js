@@ -5,7 +5,7 @@ import {
   brnDigits, brnValid, brnFormat, todaySeoul, formatSeoul, isBlank,
   highlightSegments, scorePercent, fieldId, ALT_MIN_SCORE, visibleItems, probText, applicabilityWords, gapWords,
   ksicInput, NONE_REASONS, noneReasonLabel, normalizeItemCode, searchMarks, reasonLabel, kindLabel, ruleOverride,
-  FIELD_LIMITS, charCount, tooLongMessage, techClassValid,
+  FIELD_LIMITS, charCount, tooLongMessage, techClassValid, addressText, SCREEN_ROLES, screenAllowed, saveAllowed,
 } from './util.js';
 
 // ---------------------------------------------------------------- DOM helpers
@@ -78,6 +78,8 @@ const state = {
   result: null,   // the /classify answer
   saved: null,    // {id} once the result is saved
   justSaved: null, // the id saved on this screen just now (not one opened again)
+  decision: null, // what is chosen and typed in the save form, not saved yet (kept through a new login)
+  resumeSave: false, // the last save was refused because the login had expired
   taxonomy: null, // GET /api/v1/taxonomy, loaded on demand
 };
 
@@ -88,7 +90,15 @@ const store = {
   set(k, v) {
     try { sessionStorage.setItem(k, JSON.stringify(v)); } catch { /* storage full or disabled */ }
   },
+  remove(k) {
+    try { sessionStorage.removeItem(k); } catch { /* storage disabled */ }
+  },
 };
+
+/** The result screen as it is, kept for a reload of the page. */
+function keepLast() {
+  store.set('igc.last', { input: state.input, result: state.result, saved: state.saved, decision: state.decision });
+}
 
 // ---------------------------------------------------------------- router
 
@@ -96,10 +106,17 @@ const TITLES = { input: '기업정보 입력', result: '분류결과', items: '�
 let currentView = null;
 let routedOnce = false; // the first route (page load) leaves focus where the browser put it
 
+// What the signed-in role may use (SCREEN_ROLES in util.js). The server refuses the calls anyway:
+// this only keeps a role from being offered what can only fail.
+const mayUse = (name) => screenAllowed(name, session.auth, session.role);
+const maySave = () => saveAllowed(session.auth, session.role);
+
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [name, query] = raw.split('?');
-  return { name: TITLES[name] ? name : 'input', params: new URLSearchParams(query || '') };
+  // no screen named: the first one this role may use (an administrator does not classify)
+  const home = mayUse('input') ? 'input' : 'status';
+  return { name: TITLES[name] ? name : home, params: new URLSearchParams(query || '') };
 }
 
 function go(hash) {
@@ -123,17 +140,31 @@ function route() {
   const { name, params } = parseHash();
   const changed = name !== currentView;
   currentView = name;
-  for (const v of $$('.view')) show(v, v.dataset.view === name);
+  const allowed = mayUse(name);
+  for (const v of $$('.view')) show(v, v.dataset.view === (allowed ? name : 'denied'));
   for (const a of $$('.nav a')) {
+    show(a.parentElement, mayUse(a.dataset.route));
     if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   document.title = `${TITLES[name]} - 혁신성장 품목 판별`;
-  const enter = { input: enterInput, result: enterResult, items: enterItems, history: enterHistory, status: enterStatus }[name];
-  enter(params);
+  if (allowed) {
+    const enter = { input: enterInput, result: enterResult, items: enterItems, history: enterHistory, status: enterStatus }[name];
+    enter(params);
+  } else {
+    showDenied(name);
+  }
   // Focus follows navigation so keyboard and screen-reader users land on the new screen.
-  if (changed && routedOnce) $(`#${name}-heading`)?.focus();
+  if (changed && routedOnce) $(`#${allowed ? name : 'denied'}-heading`)?.focus();
   routedOnce = true;
+}
+
+/** A screen this role may not use (opened by its address): which roles may, instead of calls that fail. */
+function showDenied(name) {
+  $('#denied-heading').textContent = TITLES[name];
+  const roles = SCREEN_ROLES[name].map((r) => ROLE_KO[r] || r).join('·');
+  $('#denied-text').textContent = `${TITLES[name]} 화면은 ${roles} 역할만 쓸 수 있습니다 (지금 역할: ${
+    ROLE_KO[session.role] || session.role}). 위 메뉴에서 다른 화면을 고르십시오.`;
 }
 
 // ---------------------------------------------------------------- 기업정보 입력
@@ -150,13 +181,24 @@ function formValues() {
   return v;
 }
 
+/** Puts a company into the form whole: a field or 소재지 it lacks is left empty, not another company's. */
 function setFormValues(v) {
   for (const [path] of FIELDS) {
     const [grp, key] = path.split('.');
     const val = v?.[grp]?.[key];
-    if (typeof val === 'string') control(path).value = val;
+    control(path).value = typeof val === 'string' ? val : '';
   }
   for (const path of COUNTED) updateCount(path);
+  setAddress(v?.company?.address);
+}
+
+/** Empties the form, 소재지 included, and what was shown about the values in it. */
+function clearForm() {
+  for (const [path] of FIELDS) control(path).value = '';
+  setAddress(null);
+  for (const path of COUNTED) updateCount(path);
+  clearErrors();
+  onKsicInput();
 }
 
 function describedBy(el, withError) {
@@ -271,7 +313,9 @@ async function onClassify(e) {
   state.result = r.data;
   state.saved = null;
   state.justSaved = null;
-  store.set('igc.last', { input: state.input, result: state.result, saved: null });
+  state.decision = null;
+  state.resumeSave = false;
+  keepLast();
   go('#/result'); // the route change moves focus to the result heading
 }
 
@@ -401,7 +445,11 @@ function updateCount(path) {
 }
 
 function saveDraft() {
-  store.set('igc.form', formValues());
+  const v = formValues();
+  // a 소재지 still waiting for the province list is kept as it was
+  const address = pendingAddress || addressPart().address;
+  if (address) v.company.address = address;
+  store.set('igc.form', v);
 }
 
 function enterInput() {
@@ -443,10 +491,7 @@ function initInput() {
   });
   if (!isBlank(control('tech.ksic_code').value)) onKsicInput(); // a restored draft
   $('#btn-clear').addEventListener('click', () => {
-    for (const [path] of FIELDS) control(path).value = '';
-    for (const path of COUNTED) updateCount(path);
-    clearErrors();
-    onKsicInput();
+    clearForm();
     saveDraft();
     control('company.name').focus();
   });
@@ -598,7 +643,9 @@ function renderResult() {
   const c = input.company || {};
   const t = input.tech || {};
   dlRows($('#result-company'), [
-    ['기업명', c.name], ['사업자등록번호', brnFormat(c.brn)], ['대표자명', c.ceo], ['분류기준일', res.classified_on],
+    ['기업명', c.name], ['사업자등록번호', brnFormat(c.brn)], ['대표자명', c.ceo],
+    // the address the 연계 우대지원 below were judged on
+    ['소재지', addressText(c.address) || '입력 없음'], ['분류기준일', res.classified_on],
   ]);
   dlRows($('#result-tech'), [
     ['업종코드', t.ksic_code],
@@ -638,6 +685,22 @@ function addressPart() {
   return sido ? { address: { sido, sigungu: $('#f-company-sigungu').value } } : {};
 }
 
+// A 소재지 to show once the province list has come (a restored draft, a judgment opened before it).
+let pendingAddress = null;
+
+/** Chooses the province, then fills and chooses the district; null clears both. */
+function setAddress(addr) {
+  const sido = typeof addr?.sido === 'string' ? addr.sido : '';
+  if (sido && !regions.length) {
+    pendingAddress = { sido, sigungu: addr.sigungu || '' };
+    return;
+  }
+  pendingAddress = null;
+  const known = regions.some((x) => x.sido === sido) ? sido : '';
+  $('#f-company-sido').value = known;
+  fillSigungu(known, known ? addr.sigungu || '' : '');
+}
+
 function fillSigungu(sido, chosen) {
   const sel = clear($('#f-company-sigungu'));
   const r = regions.find((x) => x.sido === sido);
@@ -656,13 +719,17 @@ function loadRegions() {
     const sel = $('#f-company-sido');
     for (const x of regions) sel.append(h('option', { value: x.sido }, x.sido));
     regionsLoading = null;
+    if (pendingAddress && regions.length) setAddress(pendingAddress);
   });
   return regionsLoading;
 }
 
 function initAddress() {
   const sel = $('#f-company-sido');
-  sel.addEventListener('change', () => fillSigungu(sel.value, ''));
+  sel.addEventListener('change', () => {
+    fillSigungu(sel.value, '');
+    saveDraft(); // after the district list is refilled: the old district is not this province's
+  });
   loadRegions();
 }
 
@@ -697,26 +764,33 @@ function renderSaveForm(items, na, res) {
     get(`/api/v1/judgments/${enc(saved.id)}`).then((r) => {
       if (!r.ok || state.saved !== saved) return;
       state.saved = savedFrom(r.data, saved.id);
-      store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
+      keepLast();
       renderSaveForm(items, na, res);
     });
   }
+  // a role that may not save (정책담당) sees the result, and why there is nothing to save
+  const may = maySave();
+  for (const el of [$('#save-fields'), $('#save-comment'), $('#btn-save')]) show(el, may);
   const savedCode = saved && 'chosen_item' in saved ? (saved.chosen_item || '') : null;
   const inList = !!savedCode && items.some((it) => it.code === savedCode);
+  // what was chosen and typed before (another screen, a new login) unless it names nothing shown now
+  const values = ['', '__other', ...items.map((it) => it.code)];
+  const d = !saved && state.decision && values.includes(state.decision.choice) ? state.decision : null;
   const box = clear($('#choice-list'));
   const radio = (value, checked, ...label) => {
     const id = `choice-${box.children.length}`;
     return h('label', { class: 'choice', for: id },
       h('input', { type: 'radio', name: 'choice', id, value, checked: checked || null }), h('span', null, ...label));
   };
-  items.forEach((it, i) => box.append(radio(it.code, saved ? savedCode === it.code : !na && i === 0,
+  const pick = (value, byDefault) => (d ? d.choice === value : byDefault);
+  items.forEach((it, i) => box.append(radio(it.code, saved ? savedCode === it.code : pick(it.code, !na && i === 0),
     h('strong', null, `${it.rank}순위 `), h('span', { class: 'code' }, it.code), ` ${it.name || ''}`,
     i === 0 && !na && !saved ? h('span', { class: 'muted' }, ' (추천 확정)') : null)));
-  box.append(radio('', saved ? savedCode === '' : na || !items.length, h('strong', null, '해당 없음')));
-  box.append(radio('__other', saved ? !!savedCode && !inList : false, h('strong', null, '다른 품목코드 직접 입력'),
+  box.append(radio('', saved ? savedCode === '' : pick('', na || !items.length), h('strong', null, '해당 없음')));
+  box.append(radio('__other', saved ? !!savedCode && !inList : pick('__other', false), h('strong', null, '다른 품목코드 직접 입력'),
     saved && savedCode && !inList && saved.chosen_item_name ? ` ${saved.chosen_item_name}` : null));
-  $('#f-other-code').value = saved && savedCode && !inList ? savedCode : '';
-  show($('.choice-other'), !saved || (!!savedCode && !inList));
+  $('#f-other-code').value = saved ? (savedCode && !inList ? savedCode : '') : d?.other || '';
+  show($('.choice-other'), may && (!saved || (!!savedCode && !inList)));
   for (const id of ['f-other-code', 'f-none-reason', 'f-comment']) {
     $(`#${id}-err`).textContent = '';
     $(`#${id}`).removeAttribute('aria-invalid');
@@ -727,15 +801,16 @@ function renderSaveForm(items, na, res) {
   for (const [code, label] of NONE_REASONS) sel.append(h('option', { value: code }, label));
   const suggested = (Array.isArray(res?.reasons) ? res.reasons : []).map((r) => r.code)
     .find((c) => NONE_REASONS.some(([k]) => k === c));
-  sel.value = saved ? saved.none_reason || '' : suggested || '';
-  $('#f-comment').value = saved ? saved.comment || '' : '';
+  sel.value = saved ? saved.none_reason || '' : d ? d.none_reason || '' : suggested || '';
+  $('#f-comment').value = saved ? saved.comment || '' : d?.comment || '';
   $('#f-comment').readOnly = !!saved;
   $('#save-fields').disabled = !!saved;
   $('#save-form').classList.toggle('is-saved', !!saved);
-  $('#save-title').textContent = saved ? '저장된 판별 (읽기 전용)' : '판별 저장';
+  $('#save-title').textContent = saved ? `${SAVED_TITLE[saved.status] || SAVED_TITLE.current} (읽기 전용)` : '판별 저장';
   const note = $('#saved-note');
-  note.textContent = saved ? '저장된 판단을 읽기 전용으로 보여 줍니다. 바꾸려면 재분류해 새로 저장하십시오.' : '';
-  show(note, !!saved);
+  note.textContent = saved ? '저장된 판단을 읽기 전용으로 보여 줍니다. 바꾸려면 재분류해 새로 저장하십시오.'
+    : may ? '' : `${ROLE_KO[session.role] || session.role} 역할은 판별을 저장할 수 없습니다. 저장은 심사역·검토자가 합니다.`;
+  show(note, !!note.textContent);
   updateNoneReason();
   const msg = clear($('#save-msg'));
   msg.className = '';
@@ -747,16 +822,36 @@ function renderSaveForm(items, na, res) {
   } else {
     btn.disabled = false;
     btn.textContent = '저장';
+    if (state.resumeSave && may) {
+      // back from a new login after a save the expired session refused
+      msg.className = 'alert alert-info';
+      msg.append('로그인이 만료되어 저장하지 못했습니다. 입력한 내용은 그대로 있으니 저장을 다시 누르십시오.');
+    }
   }
+  state.resumeSave = false;
 }
 
-/** The saved decision as the result screen keeps it, from a stored judgment. */
+/** What the screen keeps of the save form while it is not saved. */
+function noteDecision() {
+  if (!state.result || state.saved) return;
+  state.decision = {
+    choice: $('input[name="choice"]:checked', $('#save-form'))?.value ?? null,
+    other: $('#f-other-code').value, none_reason: $('#f-none-reason').value, comment: $('#f-comment').value,
+  };
+  keepLast();
+}
+
+/** The saved decision as the result screen keeps it, from a stored judgment (with what became of it). */
 function savedFrom(j, id) {
   return {
     id: String(j?.id || id), chosen_item: j?.chosen_item ?? null, chosen_item_name: j?.chosen_item_name || '',
     none_reason: j?.none_reason || '', comment: j?.comment || '', saved_at: j?.saved_at || '',
+    status: j?.status || 'current', superseded_by: j?.superseded_by || '', void_reason: j?.void_reason || '',
+    voided_by: j?.voided_by || '',
   };
 }
+
+const SAVED_TITLE = { current: '저장된 판별', superseded: '대체된 판별', voided: '무효 처리된 판별' };
 
 /**
  * The reason list is shown while 해당 없음 is chosen; 기타 makes the comment required. 다른 품목코드
@@ -775,12 +870,19 @@ function updateNoneReason() {
  */
 function showSaved(saved, fresh) {
   const msg = clear($('#save-msg'));
-  msg.className = fresh ? 'alert alert-ok' : 'alert alert-info';
+  // a judgment replaced by a later one, or voided, is no longer the company's decision: say so first
+  const status = fresh ? 'current' : saved.status || 'current';
+  msg.className = fresh ? 'alert alert-ok' : status === 'current' ? 'alert alert-info' : 'alert alert-warn';
   const brn = brnDigits(state.input?.company?.brn || '');
   const when = saved.saved_at ? formatSeoul(saved.saved_at) : '';
-  append(msg, fresh ? '저장되었습니다. 판별번호 ' : '저장된 판별입니다. 판별번호 ',
+  const lead = fresh ? '저장되었습니다.' : `${SAVED_TITLE[status] || SAVED_TITLE.current}입니다.`;
+  append(msg, `${lead} 판별번호 `,
     h('strong', { id: fresh ? 'saved-id' : 'stored-id', class: 'code' }, saved.id),
     when ? [' · 저장일시 ', h('span', { id: fresh ? null : 'stored-at' }, when)] : null, ' ',
+    status === 'superseded' && saved.superseded_by
+      ? h('span', { id: 'stored-status' }, '· 대체한 판별 ', h('span', { class: 'code' }, saved.superseded_by), ' ') : null,
+    status === 'voided' && saved.void_reason
+      ? h('span', { id: 'stored-status' }, `· 무효 사유: ${saved.void_reason}${saved.voided_by ? ` (${saved.voided_by})` : ''} `) : null,
     h('a', { href: `#/history?brn=${enc(brn)}&id=${enc(saved.id)}` }, '판별 이력에서 보기'));
 }
 
@@ -820,6 +922,7 @@ async function onSave(e) {
   }
   const btn = $('#btn-save');
   btn.disabled = true;
+  noteDecision(); // kept should the login have expired
   const r = await post('/api/v1/judgments', {
     company: state.input.company, tech: state.input.tech, result: state.result,
     chosen_item: chosen, comment, ...(chosen ? {} : { none_reason: noneReason }),
@@ -827,6 +930,14 @@ async function onSave(e) {
   if (!r.ok || !r.data?.id) {
     btn.disabled = false;
     const msg = clear($('#save-msg'));
+    if (r.status === 401) {
+      // the login page is shown now; what was chosen and typed waits for the same user to come back
+      state.resumeSave = true;
+      loginNotice(EXPIRED_SAVE);
+      msg.className = 'alert alert-warn';
+      msg.append(EXPIRED_SAVE);
+      return;
+    }
     msg.className = 'alert alert-error';
     msg.append(r.ok ? '저장 응답에 판별번호가 없습니다.' : `저장하지 못했습니다: ${r.error.message}`);
     return;
@@ -836,7 +947,13 @@ async function onSave(e) {
     comment, saved_at: r.data.saved_at || new Date().toISOString(),
   };
   state.justSaved = state.saved.id;
-  store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
+  state.decision = null;
+  // the support programmes kept with the judgment are the decision's (해당 없음 unlocks no innovation programme)
+  if (Array.isArray(r.data.programmes)) {
+    state.result = { ...state.result, programmes: r.data.programmes };
+    renderProgrammes(state.result, state.input?.company?.address);
+  }
+  keepLast();
   const res = state.result;
   renderSaveForm(visibleItems(res.items).shown, res.applicable === false, res);
   // the button just pressed is now disabled: keyboard focus goes to what happened
@@ -849,9 +966,15 @@ function enterResult() {
 
 function initResult() {
   const last = store.get('igc.last');
-  if (last && last.result) Object.assign(state, { input: last.input, result: last.result, saved: last.saved });
+  if (last && last.result) {
+    Object.assign(state, { input: last.input, result: last.result, saved: last.saved, decision: last.decision || null });
+  }
   $('#save-form').addEventListener('submit', onSave);
-  $('#save-form').addEventListener('change', updateNoneReason);
+  $('#save-form').addEventListener('change', () => {
+    updateNoneReason();
+    noteDecision();
+  });
+  $('#save-form').addEventListener('input', noteDecision);
   $('#btn-reclassify').addEventListener('click', () => {
     // The form itself still holds what was typed (exactly, hyphens and spaces included).
     go('#/input');
@@ -1184,11 +1307,17 @@ async function openJudgment(id) {
     h('button', {
       type: 'button', class: 'btn btn-ghost', onclick: () => {
         state.input = { company: { ...c }, tech: { ...t } };
-        state.result = res;
+        // the programmes kept with the judgment (those of the decision), not the answer's
+        state.result = Array.isArray(j.programmes) ? { ...res, programmes: j.programmes } : res;
         state.saved = savedFrom(j, id); // what was decided, shown read-only
         state.justSaved = null;
+        state.decision = null;
+        // the form takes this company whole, 소재지 too (none when it was saved without one)
+        clearErrors();
         setFormValues(state.input);
-        store.set('igc.last', { input: state.input, result: state.result, saved: state.saved });
+        onKsicInput();
+        saveDraft();
+        keepLast();
         go('#/result');
       },
     }, '분류결과 화면으로 열기')));
@@ -1276,7 +1405,7 @@ function statusCard(title, big, rows) {
 
 // Korean labels for status keys the server is likely to report; others are shown as sent.
 const STATUS_LABELS = {
-  service: '서비스', version: '버전', count: '개수', path: '경로', dir: '규칙 폴더', reloads: '재적재 횟수',
+  service: '서비스', version: '버전', count: '개수', path: '경로', dir: '폴더', reloads: '재적재 횟수',
   failed_reloads: '거부된 재적재', rule_errors: '규칙 실행 오류', last_attempt_at: '마지막 적재 시도',
   loaded: '적재 여부', items: '품목 수', themes: '테마 수', fields: '분야 수', exemplars: '사례 수',
   last_rule_error: '마지막 규칙 오류',
@@ -1318,9 +1447,8 @@ async function enterStatus() {
   const s = r.data || {};
   footer(s);
   msg.textContent = `조회 시각 ${formatSeoul(new Date().toISOString())}`;
-  const rules = s.rules || {};
   const storeInfo = s.store || {};
-  const err = rules.last_error;
+  if (s.auth) cards.append(authCard(s.auth));
   if (Array.isArray(s.warnings) && s.warnings.length) {
     cards.append(h('div', { class: 'card', id: 'status-warnings', role: 'alert' },
       h('h2', { class: 'sec-title' }, '주의 ', h('span', { class: 'badge badge-warn' }, `${s.warnings.length}건`)),
@@ -1329,26 +1457,11 @@ async function enterStatus() {
   cards.append(
     statusCard('분류체계', s.taxonomy_version || '—', scalarRows(s.taxonomy, [])),
     statusCard('판별 엔진', s.engine_version || '—', scalarRows(s.engine, [])),
-    h('div', { class: 'card', id: 'status-rules' },
-      h('h2', { class: 'sec-title' }, '판별 규칙 ',
-        err ? h('span', { class: 'badge badge-warn' }, '오류 있음') : h('span', { class: 'badge badge-ok' }, '정상')),
-      h('p', { class: 'big' }, rules.version || '—'),
-      (() => {
-        const dl = h('dl', { class: 'dl' });
-        dlRows(dl, [
-          ['마지막 적재', formatSeoul(rules.loaded_at) || '—'],
-          ['마지막 오류', err ? h('span', { class: 'err-text' }, typeof err === 'string' ? err : JSON.stringify(err)) : '없음'],
-          ...(rules.tests && Number.isFinite(rules.tests.total)
-            ? [['규칙 시험', `${rules.tests.passed ?? 0} / ${rules.tests.total} 통과`]] : []),
-          ...scalarRows(rules, ['version', 'loaded_at', 'last_error']),
-        ]);
-        return dl;
-      })(),
-      Array.isArray(rules.rules) && rules.rules.length
-        ? h('details', { class: 'rule-list' }, h('summary', null, `규칙 ${rules.rules.length}개`),
-          h('ul', null, rules.rules.map((ru) => h('li', null, h('span', { class: 'code' }, ru.id || ''), ' ',
-            ru.description || '', ru.errors ? h('span', { class: 'badge badge-warn' }, ` 오류 ${ru.errors}`) : null))))
-        : null),
+    policyCard('status-rules', '판별 규칙', '규칙', s.rules || {}),
+  );
+  // the support programmes are Lua files staff change like the rules: the same card
+  if (s.programmes) cards.append(policyCard('status-programmes', '연계 우대지원', '지원사업', s.programmes));
+  cards.append(
     statusCard('판별 저장소', storeInfo.judgments != null ? `${storeInfo.judgments}건` : '—', scalarRows(storeInfo, ['judgments'])),
   );
   if (s.lexicon) {
@@ -1373,6 +1486,48 @@ async function enterStatus() {
   if (s.reclassify) cards.append(reclassCard(s.reclassify));
   const other = scalarRows(s, ['taxonomy_version', 'engine_version']);
   if (other.length) cards.append(statusCard('기타', null, other));
+}
+
+/** A set of Lua files (rules, programmes): version, last load and error, tests, and its entries folded. */
+function policyCard(id, title, entry, p) {
+  const err = p.last_error;
+  const dl = h('dl', { class: 'dl' });
+  dlRows(dl, [
+    ['마지막 적재', formatSeoul(p.loaded_at) || '—'],
+    ['마지막 오류', err ? h('span', { class: 'err-text' }, typeof err === 'string' ? err : JSON.stringify(err)) : '없음'],
+    ...(p.tests && Number.isFinite(p.tests.total) ? [[`${entry} 시험`, `${p.tests.passed ?? 0} / ${p.tests.total} 통과`]] : []),
+    ...scalarRows(p, ['version', 'loaded_at', 'last_error']),
+  ]);
+  const list = Array.isArray(p.rules) ? p.rules : [];
+  return h('div', { class: 'card', id },
+    h('h2', { class: 'sec-title' }, `${title} `,
+      err ? h('span', { class: 'badge badge-warn' }, '오류 있음') : h('span', { class: 'badge badge-ok' }, '정상')),
+    h('p', { class: 'big' }, p.version || '—'),
+    dl,
+    list.length
+      ? h('details', { class: 'rule-list' }, h('summary', null, `${entry} ${list.length}개`),
+        h('ul', null, list.map((ru) => h('li', null, h('span', { class: 'code' }, ru.id || ''), ' ',
+          ru.description || '', ru.errors ? h('span', { class: 'badge badge-warn' }, ` 오류 ${ru.errors}`) : null))))
+      : null);
+}
+
+const LEARN_FROM = { save: '저장하면 바로', review: '검토자가 확정한 뒤' };
+
+/** Whether users sign in; without users igcd is open to anyone who reaches it and listens on loopback only. */
+function authCard(au) {
+  const on = au.enabled === true;
+  const dl = h('dl', { class: 'dl' });
+  dlRows(dl, [
+    ...(session.user ? [['로그인', `${session.user} (${ROLE_KO[session.role] || session.role})`]] : []),
+    ['학습 반영', LEARN_FROM[au.learn_from] || au.learn_from],
+  ]);
+  return h('div', { class: 'card', id: 'status-auth' },
+    h('h2', { class: 'sec-title' }, '인증 ',
+      on ? h('span', { class: 'badge badge-ok' }, '켜짐') : h('span', { class: 'badge badge-warn' }, '꺼짐')),
+    h('p', { class: 'status-state' }, on ? '사용자 인증으로 실행 중' : '인증 없이 실행 중(루프백 전용)'),
+    on ? null : h('p', { class: 'small' }, '저장소에 사용자가 없어 로그인 없이 모든 기능이 열려 있고, 이 컴퓨터(루프백 주소)에서만 '
+      + '접속할 수 있습니다. 사용자를 만들면(igc users add) 다음 시작부터 인증이 켜집니다.'),
+    dl);
 }
 
 const STAGED_STATES = { building: '준비 중', ready: '활성화 가능', failed: '준비 실패' };
@@ -1456,6 +1611,44 @@ function setSession(d) {
   show($('#who'), !!session.user);
 }
 
+const EXPIRED = '로그인이 만료되었습니다. 다시 로그인해 주십시오.';
+const EXPIRED_SAVE = '로그인이 만료되었습니다. 다시 로그인하면 입력한 내용으로 저장할 수 있습니다.';
+
+/** A line above the login form (why it is shown again); '' hides it. */
+function loginNotice(text) {
+  $('#login-notice').textContent = text;
+  show($('#login-notice'), !!text);
+}
+
+/**
+ * Forgets every company this browser tab holds: the form and its draft, the result and its saved or
+ * unsaved decision, the history shown. 사업자등록번호, 대표자명 and comments are one user's business.
+ */
+function forgetCompanies() {
+  store.remove('igc.last');
+  store.remove('igc.form');
+  Object.assign(state, { input: null, result: null, saved: null, justSaved: null, decision: null, resumeSave: false });
+  clearForm();
+  for (const id of ['result-meta', 'result-company', 'result-tech', 'result-versions-list', 'summary-list', 'na-override',
+    'na-reasons', 'notes-list', 'review-reasons', 'result-items', 'result-previous', 'programmes-note', 'programmes-list',
+    'choice-list', 'save-msg', 'history-status', 'judgment-detail']) clear(document.getElementById(id));
+  for (const id of ['f-comment', 'f-other-code', 'f-history-brn']) document.getElementById(id).value = '';
+  for (const part of $$('#history-table thead, #history-table tbody')) clear(part);
+  show($('#history-table'), false);
+  show($('#judgment-detail'), false);
+  show($('#result-body'), false);
+}
+
+/**
+ * The user whose companies the tab holds is kept beside them: a different user signing in (after a
+ * session ended without 로그아웃) finds none of them, the same user finds their work as it was.
+ */
+function adoptUser(name) {
+  const who = name || '';
+  if ((store.get('igc.user') || '') !== who) forgetCompanies();
+  store.set('igc.user', who);
+}
+
 async function onLogin(e) {
   e.preventDefault();
   const el = $('#f-login-token');
@@ -1471,7 +1664,9 @@ async function onLogin(e) {
     return;
   }
   err.textContent = '';
+  loginNotice('');
   setSession(r.data);
+  adoptUser(session.user);
   loadRegions();
   routedOnce = false;
   route();
@@ -1481,6 +1676,9 @@ async function onLogin(e) {
 async function onLogout() {
   await del('/api/v1/session');
   setSession({ auth: true });
+  forgetCompanies();
+  store.set('igc.user', '');
+  loginNotice('');
   route();
 }
 
@@ -1488,8 +1686,10 @@ function initLogin() {
   $('#login-form').addEventListener('submit', onLogin);
   $('#btn-logout').addEventListener('click', onLogout);
   // a session that ended (expired, revoked) sends the screens back to the login
+  // (the companies stay until someone signs in: the same user goes on, another finds none)
   window.addEventListener('igc-unauthorized', () => {
     if (!session.auth) return;
+    if (session.user) loginNotice(EXPIRED);
     setSession({ auth: true });
     route();
   });
@@ -1512,6 +1712,8 @@ initLogin();
 window.addEventListener('hashchange', route);
 get('/api/v1/session').then((r) => {
   setSession(r.ok ? r.data : null);
+  // signed in already (a reload) or open: the tab's companies are this user's, or forgotten
+  if (!session.auth || session.user) adoptUser(session.user);
   route();
   if (!session.auth || session.user) get('/api/v1/status').then((s) => { if (s.ok && s.data) footer(s.data); });
 });

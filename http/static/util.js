@@ -296,3 +296,28 @@ export function tooLongMessage(label, max, count) {
 export function techClassValid(s) {
   return /^[A-Za-z]{2}\d{2,4}$/.test(String(s ?? '').trim());
 }
+
+/** A 소재지 ({sido, sigungu}) as one line ("강원특별자치도 정선군"), or '' without a province. */
+export function addressText(a) {
+  return a && typeof a.sido === 'string' && a.sido ? `${a.sido} ${a.sigungu || ''}`.trim() : '';
+}
+
+// ---- who may use what (docs/security.md, roles) ----
+
+/** Roles that may classify, and those that may save and read judgments. */
+export const CLASSIFY_ROLES = ['examiner', 'reviewer', 'policy'];
+export const JUDGMENT_ROLES = ['examiner', 'reviewer'];
+
+/** The roles each screen needs; a screen not named here is for every signed-in user. */
+export const SCREEN_ROLES = { input: CLASSIFY_ROLES, result: CLASSIFY_ROLES, history: JUDGMENT_ROLES };
+
+/** True when the role may use the screen; without users (auth false) every screen is open. */
+export function screenAllowed(name, auth, role) {
+  const roles = SCREEN_ROLES[name];
+  return !auth || !roles || roles.includes(role);
+}
+
+/** True when the role may save a judgment; without users anyone may. */
+export function saveAllowed(auth, role) {
+  return !auth || JUDGMENT_ROLES.includes(role);
+}

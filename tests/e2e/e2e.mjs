@@ -648,12 +648,19 @@ if (ctx) {
     // a fresh answer for the same company: 재분류 then 판별
     await page.click('.nav a[data-route="input"]');
     await visible('view-input');
-    await Promise.all([
+    const [cresp] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
       page.click('#btn-classify'),
     ]);
+    const answer = await cresp.json();
     await visible('view-result');
     expect(await page.isEnabled('#btn-save'), 'a new answer cannot be saved');
+    // the answer unlocks the innovation programmes; a 해당 없음 decision must not keep them
+    const eligibleShown = async () => page.$$eval('#programmes-list li.programme',
+      (els) => els.filter((e) => e.textContent.includes('해당') && !e.textContent.includes('확인 필요')).map((e) => e.dataset.id));
+    expect((answer.programmes || []).some((p) => p.id === 'kibo-guarantee' && p.status === 'eligible'),
+      'the answer does not unlock the 기술보증기금 programme: pick another company for this step');
+    expect((await eligibleShown()).includes('kibo-guarantee'), 'the 기술보증기금 programme is not shown as 해당');
     await page.check('#choice-list input[value=""]');
     await page.waitForSelector('#none-reason-box:not([hidden])');
     await page.selectOption('#f-none-reason', '');
@@ -674,7 +681,12 @@ if (ctx) {
     expect(resp.status() === 201, `judgments answered ${resp.status()}`);
     const sent = JSON.parse(resp.request().postData());
     expect(sent.chosen_item === null && sent.none_reason === 'wholesale_retail', `sent ${sent.chosen_item}/${sent.none_reason}`);
-    naId = (await resp.json()).id;
+    const stored = await resp.json();
+    naId = stored.id;
+    expect(stored.programmes_basis === 'decision', `programmes kept on "${stored.programmes_basis}"`);
+    expect(!(stored.programmes || []).some((p) => p.id === 'kibo-guarantee' && p.status === 'eligible'),
+      'a 해당 없음 judgment keeps the 기술보증기금 programme as 해당');
+    expect(!(await eligibleShown()).includes('kibo-guarantee'), 'after saving 해당 없음 the screen still shows 기술보증기금 as 해당');
     // open it from 판별 이력, then on the result screen
     await page.goto(`${base}/#/history?brn=${validBrn}&id=${naId}`);
     await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, naId);
@@ -685,6 +697,7 @@ if (ctx) {
     await visible('view-result');
     const checked = await page.$eval('#choice-list input:checked', (e) => e.value).catch(() => null);
     expect(checked === '', `reopened with "${checked}" chosen, expected 해당 없음`);
+    expect(!(await eligibleShown()).includes('kibo-guarantee'), 'the reopened 해당 없음 judgment shows 기술보증기금 as 해당');
     expect(await page.inputValue('#f-comment') === naComment, 'reopened with another comment');
     expect(await page.inputValue('#f-none-reason') === 'wholesale_retail', 'reopened without the reason');
     expect(await page.$eval('#save-fields', (e) => e.disabled), 'the saved choice can be changed');
@@ -892,6 +905,170 @@ if (ctx) {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  // Another company of the same row, so its judgments leave the row's own history as it is.
+  const nine3 = '220990003';
+  const brn3 = nine3 + brnCheckDigit(nine3);
+  const addrOf = () => page.evaluate(() => ({
+    sido: document.querySelector('#f-company-sido').value, sigungu: document.querySelector('#f-company-sigungu').value,
+  }));
+  const chooseAddress = async (sido, sigungu) => {
+    await page.selectOption('#f-company-sido', sido);
+    if (!sido) return;
+    await page.waitForFunction((v) => [...document.querySelector('#f-company-sigungu').options].some((o) => o.value === v), sigungu);
+    await page.selectOption('#f-company-sigungu', sigungu);
+  };
+  /** The 기업 정보 card's row, by its label. */
+  const companyRow = (label) => page.$$eval('#result-company dt', (els, l) => els.filter((e) => e.textContent === l)
+    .map((e) => e.nextElementSibling.textContent), label);
+
+  await step('a long word in 기술사업명 stays inside a 390 px screen (keyword chips wrap)', async () => {
+    // one word without spaces, wider than the screen's cards: it comes back as a keyword chip
+    const longWord = '전고체전지용황화물계고체전해질대량양산공정기술개발및사업화';
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.click('.nav a[data-route="input"]');
+      await visible('view-input');
+      await fillAll();
+      await page.fill(sel('tech.tech_business_name'), longWord);
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+        page.click('#btn-classify'),
+      ]);
+      expect(resp.status() === 200, `classify answered ${resp.status()}`);
+      await visible('view-result');
+      const chips = await page.$$eval('#result-items .chips li', (els) => els.map((e) => e.textContent));
+      console.log(`# long word: ${chips.filter((c) => c.length > 12).length} long chips`);
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(w <= 390, `the result is ${w} px wide at 390 px with "${longWord}"`);
+      const over = await page.$$eval('#result-body *', (els) => els.filter((e) => e.getBoundingClientRect().right > 391)
+        .map((e) => `${e.tagName}.${e.className}`));
+      expect(over.length === 0, `parts past 390 px: ${[...new Set(over)].join(', ')}`);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.click('.nav a[data-route="input"]');
+      await fillAll();
+    }
+  });
+
+  await step('소재지 is kept across a reload (province, then district)', async () => {
+    await page.click('.nav a[data-route="input"]');
+    await visible('view-input');
+    await fillAll();
+    await chooseAddress('서울특별시', '강남구');
+    await page.reload();
+    await visible('view-input');
+    await page.waitForFunction(() => document.querySelector('#f-company-sigungu').value !== '', null, { timeout: 5000 })
+      .catch(() => {});
+    let a = await addrOf();
+    expect(a.sido === '서울특별시' && a.sigungu === '강남구', `after a reload 소재지 is ${JSON.stringify(a)}`);
+    expect(await page.isEnabled('#f-company-sigungu'), '시·군·구 is off after a reload');
+  });
+
+  await step('입력 지우기 empties 소재지 with the other fields, also after a reload', async () => {
+    await page.click('.nav a[data-route="input"]');
+    await visible('view-input');
+    await fillAll();
+    await chooseAddress('강원특별자치도', '정선군');
+    await page.click('#btn-clear');
+    let a = await addrOf();
+    expect(a.sido === '' && a.sigungu === '', `입력 지우기 left 소재지 ${JSON.stringify(a)}`);
+    expect(await page.isDisabled('#f-company-sigungu'), '시·군·구 is still on after 입력 지우기');
+    for (const path of Object.keys(V)) expect(await page.inputValue(sel(path)) === '', `입력 지우기 left ${path}`);
+    await page.reload();
+    await visible('view-input');
+    await page.waitForFunction(() => document.querySelectorAll('#f-company-sido option').length > 1);
+    a = await addrOf();
+    expect(a.sido === '' && a.sigungu === '', `after 입력 지우기 and a reload 소재지 is ${JSON.stringify(a)}`);
+    await fillAll();
+  });
+
+  await step('the result shows 소재지; a judgment opened from 판별 이력 brings its own 소재지, or none', async () => {
+    const saveAt = async (sido, sigungu) => {
+      await page.click('.nav a[data-route="input"]');
+      await visible('view-input');
+      await fillAll();
+      await page.fill(sel('company.brn'), brn3);
+      await chooseAddress(sido, sigungu);
+      await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')), page.click('#btn-classify')]);
+      await visible('view-result');
+      const where = await companyRow('소재지');
+      expect(where.length === 1 && where[0].includes(`${sido} ${sigungu}`), `기업 정보 shows 소재지 ${JSON.stringify(where)}`);
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+        page.click('#btn-save'),
+      ]);
+      expect(resp.status() === 201, `save at ${sido} ${sigungu} answered ${resp.status()}`);
+      return (await resp.json()).id;
+    };
+    const jFirst = await saveAt('강원특별자치도', '정선군');
+    await saveAt('서울특별시', '강남구');
+    const open = async (brn, id) => {
+      await page.goto(`${base}/#/history?brn=${brn}&id=${id}`);
+      await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
+      await page.click('#judgment-detail button:has-text("분류결과 화면으로 열기")');
+      await visible('view-result');
+    };
+    // the form holds another address; opening the first judgment brings 정선군 back
+    await page.click('.nav a[data-route="input"]');
+    await chooseAddress('부산광역시', '해운대구');
+    await open(brn3, jFirst);
+    let where = await companyRow('소재지');
+    expect(where.length === 1 && where[0].includes('강원특별자치도 정선군'), `the opened judgment shows 소재지 ${JSON.stringify(where)}`);
+    await page.click('.nav a[data-route="input"]');
+    await visible('view-input');
+    let a = await addrOf();
+    expect(a.sido === '강원특별자치도' && a.sigungu === '정선군', `the form holds 소재지 ${JSON.stringify(a)} for a judgment at 정선군`);
+    // a judgment saved without an address leaves none in the form
+    await open(validBrn, naId || savedId);
+    where = await companyRow('소재지');
+    expect(where.length === 1 && !/[가-힣]{2,}[시도] /.test(where[0]), `a judgment without an address shows 소재지 ${JSON.stringify(where)}`);
+    await page.click('.nav a[data-route="input"]');
+    a = await addrOf();
+    expect(a.sido === '' && a.sigungu === '', `the form keeps 소재지 ${JSON.stringify(a)} of another company`);
+    await fillAll();
+  });
+
+  await step('a superseded or voided judgment opened again says so (by which judgment, why)', async () => {
+    // two judgments of one company, saved and voided through the API: the first superseded by the second
+    const nine4 = '220990004';
+    const brn4 = nine4 + brnCheckDigit(nine4);
+    const apiPost = async (path, body) => {
+      const r = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, data: await r.json().catch(() => null) };
+    };
+    const saveVia = async (sido, sigungu) => {
+      const company = { name: V['company.name'], brn: brn4, ceo: V['company.ceo'], address: { sido, sigungu } };
+      const tech = Object.fromEntries(Object.entries(V).filter(([k]) => k.startsWith('tech.')).map(([k, x]) => [k.slice(5), x]));
+      const c = await apiPost('/api/v1/classify', { company, tech });
+      expect(c.status === 200, `classify answered ${c.status}`);
+      const j = await apiPost('/api/v1/judgments', { company, tech, result: c.data, chosen_item: null, none_reason: 'other',
+        comment: '시험용 판별' });
+      expect(j.status === 201, `save answered ${j.status}`);
+      return j.data.id;
+    };
+    const jFirst = await saveVia('강원특별자치도', '정선군');
+    const jSecond = await saveVia('서울특별시', '강남구');
+    const reason = '시험용 무효: 사업자등록번호 오기';
+    const v = await apiPost(`/api/v1/judgments/${jSecond}/void`, { reason });
+    expect(v.status === 200, `void answered ${v.status}`);
+    const open = async (id) => {
+      await page.goto(`${base}/#/history?brn=${brn4}&id=${id}`);
+      await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
+      await page.click('#judgment-detail button:has-text("분류결과 화면으로 열기")');
+      await visible('view-result');
+      return page.textContent('#save-msg');
+    };
+    let msg = await open(jSecond);
+    expect(msg.includes('무효') && msg.includes(reason), `a voided judgment says "${msg}"`);
+    expect(!msg.startsWith('저장된 판별입니다'), `a voided judgment reads as a current one: "${msg}"`);
+    // last, so that the result shown next is the one at 정선군 (with its regional programme)
+    msg = await open(jFirst);
+    expect(msg.includes('대체') && msg.includes(jSecond), `a superseded judgment says "${msg}"`);
+    expect(!msg.startsWith('저장된 판별입니다'), `a superseded judgment reads as a current one: "${msg}"`);
+    await page.click('.nav a[data-route="input"]');
+    await fillAll();
+  });
+
   await step('the result prints with its 연계 우대지원 panel, without menus, buttons or an unsaved form', async () => {
     await page.click('.nav a[data-route="result"]');
     await visible('view-result');
@@ -924,6 +1101,20 @@ if (ctx) {
     const kind = await page.$$eval('#status-rules dt', (els) => els.filter((e) => e.textContent === '종류')
       .map((e) => e.nextElementSibling.textContent));
     expect(kind.length === 1 && kind[0] === '적용원칙 규칙', `the rules' kind reads ${JSON.stringify(kind)}`);
+    // what the server reports besides: authentication (off here: no users) and the support programmes
+    const st = await (await fetch(`${base}/api/v1/status`)).json();
+    expect(st.auth?.enabled === false && st.programmes?.version, `the status answers auth ${JSON.stringify(st.auth)}, programmes ${st.programmes?.version}`);
+    const auth = await page.textContent('#status-auth').catch(() => '');
+    expect(auth.includes('인증 없이 실행 중') && auth.includes('루프백'), `상태 says of authentication "${auth}"`);
+    await page.waitForSelector('#status-programmes', { timeout: 3000 }).catch(() => {});
+    const prog = await page.textContent('#status-programmes').catch(() => '');
+    expect(prog.includes('연계 우대지원') && prog.includes(st.programmes.version), `the programmes card reads "${prog}"`);
+    const pkind = await page.$$eval('#status-programmes dt', (els) => els.filter((e) => e.textContent === '종류')
+      .map((e) => e.nextElementSibling.textContent));
+    expect(pkind.length === 1 && pkind[0] === '연계 우대지원', `the programmes' kind reads ${JSON.stringify(pkind)}`);
+    // without users every screen is offered
+    const nav = await page.$$eval('.nav a', (els) => els.filter((e) => e.offsetParent !== null).map((e) => e.dataset.route));
+    expect(nav.join(',') === 'input,result,items,history,status', `the menu offers ${nav.join(',')} without users`);
     await shot(page, 'screen-status.png');
   });
 
@@ -940,98 +1131,252 @@ if (ctx) {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  // With users in the store: the login page, the session cookie, the CSRF header on a change, logout.
+  // With users in the store: the login page, the session cookie, the CSRF header on a change, logout; what one
+  // user leaves for the next; what each role is offered.
   const igcBin = join(dirname(igcd), 'igc');
   if (!/\.[cm]?js$/.test(igcd) && existsSync(igcBin)) {
-    await step('with users: login page, classify and save through the session (CSRF header), void as reviewer, logout', async () => {
-      const authDb = join(tmp, 'auth-db');
-      const add = spawnSync(igcBin, ['--db', authDb, 'users', 'add', 'e2e.kim', '--role', 'reviewer'], { encoding: 'utf8' });
-      expect(add.status === 0, `igc users add exited ${add.status}: ${add.stderr}`);
-      const token = add.stdout.trim().split('\n').pop();
-      expect(/^igc_[0-9a-f]{64}$/.test(token), `token line is "${token}"`);
+    const authDb = join(tmp, 'auth-db');
+    const tokens = {};
+    let srv2 = null;
+    let base2 = null;
+    await step('with users: igcd starts with a reviewer, a policy and an admin user', async () => {
+      for (const [name, role] of [['e2e.kim', 'reviewer'], ['e2e.lee', 'policy'], ['e2e.park', 'admin']]) {
+        const add = spawnSync(igcBin, ['--db', authDb, 'users', 'add', name, '--role', role], { encoding: 'utf8' });
+        expect(add.status === 0, `igc users add ${name} exited ${add.status}: ${add.stderr}`);
+        tokens[role] = add.stdout.trim().split('\n').pop();
+        expect(/^igc_[0-9a-f]{64}$/.test(tokens[role]), `token line is "${tokens[role]}"`);
+      }
       const port2 = await freePort();
-      const base2 = `http://127.0.0.1:${port2}`;
-      const srv2 = spawn(igcd, ['--listen', `127.0.0.1:${port2}`, '--db', authDb, '--lexicon-dir', join(tmp, 'lexicon2'),
+      base2 = `http://127.0.0.1:${port2}`;
+      srv2 = spawn(igcd, ['--listen', `127.0.0.1:${port2}`, '--db', authDb, '--lexicon-dir', join(tmp, 'lexicon2'),
         '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
       srv2.stdout.pipe(log, { end: false });
       srv2.stderr.pipe(log, { end: false });
+      process.on('exit', () => srv2.kill('SIGKILL'));
+      const t0 = Date.now();
+      for (;;) {
+        const ok = await fetch(`${base2}/readyz`).then((r) => r.ok).catch(() => false);
+        if (ok) break;
+        if (Date.now() - t0 > 90000) throw new Check('the second igcd did not become ready');
+        await sleep(200);
+      }
+    });
+    const login = async (token) => {
+      await visible('view-login');
+      await page.fill('#f-login-token', token);
+      await page.click('#btn-login');
+      await page.waitForSelector('#view-login', { state: 'hidden' });
+    };
+    const logout = async () => {
+      if (await page.isVisible('#btn-logout')) await page.click('#btn-logout');
+      await visible('view-login');
+    };
+    /** The screens freshly opened, nobody signed in (whatever the step before left). */
+    const signedOut = async () => {
+      await page.goto(`${base2}/#/input`);
+      await page.waitForFunction(() => !document.querySelector('#view-login').hidden || !document.querySelector('#who').hidden);
+      await logout();
+    };
+    const toScreen = async (route) => {
+      await page.evaluate((r) => { location.hash = `#/${r}`; }, route);
+      // the screen, the explanation of a screen the role may not use, or the login once a session has ended
+      await page.waitForFunction((r) => [`#view-${r}`, '#view-denied', '#view-login']
+        .some((q) => document.querySelector(q) && !document.querySelector(q).hidden), route);
+    };
+    const classifyHere = async () => {
+      await toScreen('input');
+      await fillAll();
+      await chooseAddress('강원특별자치도', '정선군');
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+        page.click('#btn-classify'),
+      ]);
+      expect(resp.status() === 200, `classify through the session answered ${resp.status()}`);
+      await visible('view-result');
+      return resp;
+    };
+    /** Everything the page holds of a company: text (hidden parts too), control values, sessionStorage. */
+    const pageHolds = () => page.evaluate(() => [document.body.textContent,
+      ...[...document.querySelectorAll('input, textarea, select')].map((e) => e.value),
+      ...Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k))].join('\n'));
+    const privateParts = (comment) => [V['company.name'], V['company.ceo'], V['company.brn'], validBrn, V['tech.main_product'], comment];
+    const nothingOf = async (who, comment) => {
+      await toScreen('result');
+      expect(await page.isVisible('#result-empty') || await page.isVisible('#view-denied'),
+        `#/result shows a result after ${who}`);
+      expect(!(await page.isVisible('#result-body')), `#/result shows the previous user's result after ${who}`);
+      await toScreen('input');
+      for (const path of Object.keys(V)) {
+        expect(await page.inputValue(sel(path)) === '', `${path} holds "${await page.inputValue(sel(path))}" after ${who}`);
+      }
+      const a = await addrOf();
+      expect(a.sido === '' && a.sigungu === '', `소재지 holds ${JSON.stringify(a)} after ${who}`);
+      const held = await pageHolds();
+      for (const part of privateParts(comment)) expect(!held.includes(part), `the page still holds "${part}" after ${who}`);
+    };
+
+    if (srv2) {
       try {
-        const t0 = Date.now();
-        for (;;) {
-          const ok = await fetch(`${base2}/readyz`).then((r) => r.ok).catch(() => false);
-          if (ok) break;
-          if (Date.now() - t0 > 90000) throw new Check('the second igcd did not become ready');
-          await sleep(200);
-        }
-        const api = await fetch(`${base2}/api/v1/taxonomy`);
-        expect(api.status === 401, `GET /api/v1/taxonomy without a token answered ${api.status}`);
-        await page.goto(`${base2}/#/input`);
-        await visible('view-login');
-        await shot(page, 'screen-login.png');
-        expect(!(await page.isVisible('#view-input')), 'the input screen shows before login');
-        await page.fill('#f-login-token', 'igc_wrong');
-        await page.click('#btn-login');
-        await page.waitForFunction(() => document.querySelector('#f-login-token-err').textContent !== '');
-        await page.fill('#f-login-token', token);
-        await page.click('#btn-login');
-        await visible('view-input');
-        expect((await page.textContent('#who-name')).includes('e2e.kim'), 'the signed-in user is not shown');
-        // the provinces, refused before sign-in, are there after it without a reload
-        await page.waitForFunction(() => document.querySelectorAll('#f-company-sido option').length > 1, null,
-          { timeout: 5000 }).catch(() => {});
-        const nsido = await page.$$eval('#f-company-sido option', (o) => o.length);
-        expect(nsido > 10, `the 소재지 list after sign-in has ${nsido} options`);
-        const cookies = await ctx.cookies(base2);
-        const c = cookies.find((x) => x.name === 'igc_session');
-        expect(c && c.httpOnly && c.sameSite === 'Strict', `session cookie ${JSON.stringify(c)}`);
-        await fillAll();
-        const [resp] = await Promise.all([
-          page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
-          page.click('#btn-classify'),
-        ]);
-        expect(resp.status() === 200, `classify through the session answered ${resp.status()}`);
-        expect(!!resp.request().headers()['x-csrf-token'], 'classify sent no X-CSRF-Token');
-        await visible('view-result');
-        // saved by the signed-in user, then voided by them as a reviewer from 판별 이력
-        await page.fill('#f-comment', '인증 시험 저장');
-        const [saved] = await Promise.all([
-          page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
-          page.click('#btn-save'),
-        ]);
-        expect(saved.status() === 201, `save through the session answered ${saved.status()}`);
-        const sj = await saved.json();
-        expect(sj.examiner === 'e2e.kim', `saved by ${sj.examiner}`);
-        await page.goto(`${base2}/#/history?brn=${validBrn}&id=${sj.id}`);
-        await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, sj.id);
-        expect((await page.textContent('#judgment-examiner')) === 'e2e.kim', 'the examiner is not shown');
-        // an empty reason is asked for on the page, before the server refuses it
-        let voids = 0;
-        const onVoid = (q) => { if (q.url().endsWith('/void')) voids++; };
-        page.on('request', onVoid);
-        await page.fill('#f-void-reason', '  ');
-        await page.click('#btn-void');
-        await page.waitForTimeout(200);
-        page.off('request', onVoid);
-        expect(voids === 0, 'a void with an empty reason was sent');
-        expect((await page.textContent('#void-err')).includes('무효 처리 사유'), `no message for the empty reason: "${await page.textContent('#void-err')}"`);
-        expect(await page.evaluate(() => document.activeElement?.id) === 'f-void-reason', 'focus is not on the void reason');
-        expect(await page.getAttribute('#f-void-reason', 'aria-invalid') === 'true', 'the void reason is not marked invalid');
-        await page.fill('#f-void-reason', '시험용 무효');
-        const [voided] = await Promise.all([
-          page.waitForResponse((r) => r.url().endsWith('/void')),
-          page.click('#btn-void'),
-        ]);
-        expect(voided.status() === 200, `void answered ${voided.status()}`);
-        await page.waitForFunction(() => (document.querySelector('#judgment-status')?.textContent || '').includes('무효'));
-        await page.click('#btn-logout');
-        await visible('view-login');
-        const after = await page.evaluate(async () => (await fetch('/api/v1/status')).status);
-        expect(after === 401, `after logout GET /api/v1/status answered ${after}`);
+        await step('with users: login page, classify and save through the session (CSRF header), void as reviewer, logout', async () => {
+          const api = await fetch(`${base2}/api/v1/taxonomy`);
+          expect(api.status === 401, `GET /api/v1/taxonomy without a token answered ${api.status}`);
+          await page.goto(`${base2}/#/input`);
+          await visible('view-login');
+          await shot(page, 'screen-login.png');
+          expect(!(await page.isVisible('#view-input')), 'the input screen shows before login');
+          await page.fill('#f-login-token', 'igc_wrong');
+          await page.click('#btn-login');
+          await page.waitForFunction(() => document.querySelector('#f-login-token-err').textContent !== '');
+          await page.fill('#f-login-token', tokens.reviewer);
+          await page.click('#btn-login');
+          await visible('view-input');
+          expect((await page.textContent('#who-name')).includes('e2e.kim'), 'the signed-in user is not shown');
+          // the provinces, refused before sign-in, are there after it without a reload
+          await page.waitForFunction(() => document.querySelectorAll('#f-company-sido option').length > 1, null,
+            { timeout: 5000 }).catch(() => {});
+          const nsido = await page.$$eval('#f-company-sido option', (o) => o.length);
+          expect(nsido > 10, `the 소재지 list after sign-in has ${nsido} options`);
+          const cookies = await ctx.cookies(base2);
+          const c = cookies.find((x) => x.name === 'igc_session');
+          expect(c && c.httpOnly && c.sameSite === 'Strict', `session cookie ${JSON.stringify(c)}`);
+          await fillAll();
+          const [resp] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+            page.click('#btn-classify'),
+          ]);
+          expect(resp.status() === 200, `classify through the session answered ${resp.status()}`);
+          expect(!!resp.request().headers()['x-csrf-token'], 'classify sent no X-CSRF-Token');
+          await visible('view-result');
+          // saved by the signed-in user, then voided by them as a reviewer from 판별 이력
+          await page.fill('#f-comment', '인증 시험 저장');
+          const [saved] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+            page.click('#btn-save'),
+          ]);
+          expect(saved.status() === 201, `save through the session answered ${saved.status()}`);
+          const sj = await saved.json();
+          expect(sj.examiner === 'e2e.kim', `saved by ${sj.examiner}`);
+          await page.goto(`${base2}/#/history?brn=${validBrn}&id=${sj.id}`);
+          await page.waitForFunction((id) => document.querySelector('#judgment-id')?.textContent === id, sj.id);
+          expect((await page.textContent('#judgment-examiner')) === 'e2e.kim', 'the examiner is not shown');
+          // an empty reason is asked for on the page, before the server refuses it
+          let voids = 0;
+          const onVoid = (q) => { if (q.url().endsWith('/void')) voids++; };
+          page.on('request', onVoid);
+          await page.fill('#f-void-reason', '  ');
+          await page.click('#btn-void');
+          await page.waitForTimeout(200);
+          page.off('request', onVoid);
+          expect(voids === 0, 'a void with an empty reason was sent');
+          expect((await page.textContent('#void-err')).includes('무효 처리 사유'), `no message for the empty reason: "${await page.textContent('#void-err')}"`);
+          expect(await page.evaluate(() => document.activeElement?.id) === 'f-void-reason', 'focus is not on the void reason');
+          expect(await page.getAttribute('#f-void-reason', 'aria-invalid') === 'true', 'the void reason is not marked invalid');
+          await page.fill('#f-void-reason', '시험용 무효');
+          const [voided] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/void')),
+            page.click('#btn-void'),
+          ]);
+          expect(voided.status() === 200, `void answered ${voided.status()}`);
+          await page.waitForFunction(() => (document.querySelector('#judgment-status')?.textContent || '').includes('무효'));
+          await page.click('#btn-logout');
+          await visible('view-login');
+          const after = await page.evaluate(async () => (await fetch('/api/v1/status')).status);
+          expect(after === 401, `after logout GET /api/v1/status answered ${after}`);
+        });
+
+        await step('after 로그아웃, or a session that ends, the next user finds nothing of the previous one', async () => {
+          const comment = '개인 의견: 대표자 면담 결과 반영';
+          await signedOut();
+          await login(tokens.reviewer);
+          await classifyHere();
+          await page.fill('#f-comment', comment);
+          const [saved] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+            page.click('#btn-save'),
+          ]);
+          expect(saved.status() === 201, `save answered ${saved.status()}`);
+          const id = (await saved.json()).id;
+          await page.goto(`${base2}/#/history?brn=${validBrn}&id=${id}`);
+          await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
+          await toScreen('input');
+          await logout();
+          await login(tokens.policy);
+          await nothingOf('로그아웃 and another user\'s login', comment);
+          // the session ends without 로그아웃 (expired, revoked): the login page, then another user
+          await logout();
+          await login(tokens.reviewer);
+          await classifyHere();
+          await page.fill('#f-comment', comment);
+          await ctx.clearCookies();
+          await toScreen('status');
+          await visible('view-login');
+          await login(tokens.policy);
+          await nothingOf('an ended session and another user\'s login', comment);
+          await logout();
+        });
+
+        await step('a comment typed before the session expired is kept through a new login, with a plain notice', async () => {
+          const comment = '만료 전에 적은 의견: 매출 구성 확인 필요';
+          await signedOut();
+          await login(tokens.reviewer);
+          await classifyHere();
+          await page.check('#choice-list input[value=""]');
+          await page.selectOption('#f-none-reason', 'insufficient_info');
+          await page.fill('#f-comment', comment);
+          await ctx.clearCookies(); // the session has ended on the server's side
+          const [refused] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+            page.click('#btn-save'),
+          ]);
+          expect(refused.status() === 401, `the save without a session answered ${refused.status()}`);
+          await visible('view-login');
+          const notice = await page.textContent('#login-notice').catch(() => '');
+          expect(notice.includes('로그인이 만료되었습니다') && notice.includes('입력한 내용'), `the login page says "${notice}"`);
+          await login(tokens.reviewer);
+          await visible('view-result');
+          expect(await page.inputValue('#f-comment') === comment, `the comment is "${await page.inputValue('#f-comment')}" after the login`);
+          const checked = await page.$eval('#choice-list input:checked', (e) => e.value).catch(() => null);
+          expect(checked === '', `the choice is "${checked}" after the login, expected 해당 없음`);
+          expect(await page.inputValue('#f-none-reason') === 'insufficient_info', 'the 해당 없음 reason was lost');
+          const [saved] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+            page.click('#btn-save'),
+          ]);
+          expect(saved.status() === 201, `the save after the login answered ${saved.status()}`);
+          const sent = JSON.parse(saved.request().postData());
+          expect(sent.comment === comment && sent.none_reason === 'insufficient_info', `saved ${sent.comment}/${sent.none_reason}`);
+          await logout();
+        });
+
+        await step('each role is offered what it may use: policy neither saves nor reads 판별 이력, admin does not classify', async () => {
+          const nav = () => page.$$eval('.nav a', (els) => els.filter((e) => e.offsetParent !== null).map((e) => e.dataset.route).join(','));
+          await signedOut();
+          await login(tokens.policy);
+          expect(await nav() === 'input,result,items,status', `정책담당 is offered ${await nav()}`);
+          await toScreen('history');
+          expect(!(await page.isVisible('#view-history')), '정책담당 is shown 판별 이력');
+          const why = await page.textContent('#view-denied').catch(() => '');
+          expect(why.includes('판별 이력') && why.includes('심사역'), `판별 이력 for 정책담당 says "${why}"`);
+          await classifyHere();
+          expect(!(await page.isVisible('#btn-save')) && !(await page.isVisible('#save-fields')), '정책담당 is offered 저장');
+          expect((await page.textContent('#saved-note')).includes('저장'), '정책담당 is not told why there is no 저장');
+          expect(await page.isVisible('#btn-reclassify'), '재분류 is gone for 정책담당');
+          await logout();
+          await login(tokens.admin);
+          expect(await nav() === 'items,status', `관리자 is offered ${await nav()}`);
+          await toScreen('input');
+          expect(!(await page.isVisible('#view-input')), '관리자 is shown 기업정보 입력');
+          await toScreen('status');
+          await page.waitForSelector('#status-auth');
+          const auth = await page.textContent('#status-auth');
+          expect(auth.includes('켜짐') && !auth.includes('인증 없이'), `상태 with users says "${auth}"`);
+          await logout();
+        });
       } finally {
         srv2.kill('SIGTERM');
         await page.goto(`${base}/#/input`).catch(() => {});
       }
-    });
+    }
   }
 
   // The revision switch (operations.md 10a) through the admin API, then what the screens show of it. The

@@ -135,19 +135,33 @@ const server = createServer(async (req, res) => {
       const chosen = typeof body.chosen_item === 'string'
         ? tx.items.find((x) => x.code.toUpperCase() === body.chosen_item.trim().toUpperCase()) : null;
       if (typeof body.chosen_item === 'string' && !chosen) return fail(res, 400, 'unknown_item', '선택한 품목코드가 현재 분류체계에 없습니다.', ['chosen_item']);
+      // one current judgment per company: the one before is superseded by this one
+      const prev = judgments.find((j) => j.company?.brn === body.company?.brn && j.status === 'current');
+      if (prev) Object.assign(prev, { status: 'superseded', superseded_by: id });
       judgments.unshift({ id, saved_at: new Date().toISOString(), ...body, chosen_item: chosen ? chosen.code : null,
         chosen_item_name: chosen?.name, none_reason: chosen ? undefined : body.none_reason || undefined,
-        rules_version: body.result?.rules_version });
-      return send(res, 201, { id });
+        rules_version: body.result?.rules_version, examiner: null, status: 'current', confirmed: true,
+        ...(prev ? { supersedes: prev.id } : {}) });
+      return send(res, 201, { id, examiner: null, status: 'current', confirmed: true });
     }
     if (p === '/api/v1/judgments') {
       const brn = url.searchParams.get('brn') || '';
       const rows = judgments.filter((j) => j.company?.brn === brn)
         .map((j) => ({ id: j.id, saved_at: j.saved_at, chosen_item: j.chosen_item, chosen_item_name: j.chosen_item_name,
-          none_reason: j.none_reason, company_name: j.company?.name, comment: j.comment }));
+          none_reason: j.none_reason, company_name: j.company?.name, comment: j.comment, status: j.status,
+          superseded_by: j.superseded_by, void_reason: j.void_reason, confirmed: j.confirmed }));
       return send(res, 200, { judgments: rows });
     }
     let m;
+    if ((m = p.match(/^\/api\/v1\/judgments\/([^/]+)\/void$/)) && req.method === 'POST') {
+      const j = judgments.find((x) => x.id === decodeURIComponent(m[1]));
+      if (!j) return fail(res, 404, 'unknown_judgment', '판별을 찾을 수 없습니다.');
+      let body = {};
+      try { body = JSON.parse(await readBody(req) || '{}'); } catch { return fail(res, 400, 'invalid_json', 'JSON 형식이 올바르지 않습니다.'); }
+      if (typeof body.reason !== 'string' || !body.reason.trim()) return fail(res, 400, 'blank_field', '무효 처리 사유를 적어 주세요.', ['reason']);
+      Object.assign(j, { status: 'voided', voided_by: null, voided_at: new Date().toISOString(), void_reason: body.reason.trim() });
+      return send(res, 200, j);
+    }
     if ((m = p.match(/^\/api\/v1\/judgments\/([^/]+)$/))) {
       const j = judgments.find((x) => x.id === decodeURIComponent(m[1]));
       return j ? send(res, 200, j) : fail(res, 404, 'not_found', '판별을 찾을 수 없습니다.');
@@ -204,8 +218,11 @@ const server = createServer(async (req, res) => {
         division_name: k.div2_name, group_name: k.grp3_name });
     }
     if (p === '/api/v1/status') {
+      // no users here: open, as igcd without users
       return send(res, 200, { taxonomy_version: tx.version, engine_version: 'mock-0',
+        auth: { enabled: false, learn_from: 'save' },
         rules: { version: 'mock-rules-0', kind: 'rules', loaded_at: startedAt, last_error: null, count: 3 },
+        programmes: { version: 'mock-programmes-0', kind: 'programmes', loaded_at: startedAt, last_error: null, count: 0 },
         store: { judgments: judgments.length },
         lexicon: { version: 'mock-lexicon-0', path: lexPath, loaded_at: startedAt, items: lexicon.size,
           terms: [...lexicon.values()].reduce((n, x) => n + x.terms.length, 0), last_error: null } });

@@ -243,6 +243,30 @@ test('search marks: words, 2차 read as 이차, parts of a long word, Latin mark
   assert.deepEqual(marks(U.highlightSegments('Chain', ['ai'])), ['ai']); // keywords: substrings, as before
 });
 
+test('screens and 저장 per role follow the role table of docs/security.md; without users all are offered', () => {
+  // classify: examiner, reviewer, policy; save and read judgments: examiner, reviewer; admin: the reads
+  const screens = ['input', 'result', 'items', 'history', 'status'];
+  const want = {
+    examiner: { input: true, result: true, items: true, history: true, status: true, save: true },
+    reviewer: { input: true, result: true, items: true, history: true, status: true, save: true },
+    policy: { input: true, result: true, items: true, history: false, status: true, save: false },
+    admin: { input: false, result: false, items: true, history: false, status: true, save: false },
+    unknown: { input: false, result: false, items: true, history: false, status: true, save: false },
+  };
+  for (const [role, w] of Object.entries(want)) {
+    for (const sc of screens) assert.equal(U.screenAllowed(sc, true, role), w[sc], `${role} ${sc}`);
+    assert.equal(U.saveAllowed(true, role), w.save, `${role} 저장`);
+  }
+  for (const sc of screens) assert.equal(U.screenAllowed(sc, false, 'open'), true, `open ${sc}`);
+  assert.equal(U.saveAllowed(false, 'open'), true);
+});
+
+test('addressText writes a 소재지 on one line, nothing without a province', () => {
+  assert.equal(U.addressText({ sido: '강원특별자치도', sigungu: '정선군' }), '강원특별자치도 정선군');
+  assert.equal(U.addressText({ sido: '세종특별자치시', sigungu: '' }), '세종특별자치시');
+  for (const a of [null, undefined, {}, { sido: '' }, { sigungu: '정선군' }]) assert.equal(U.addressText(a), '', JSON.stringify(a));
+});
+
 const files = readdirSync(staticDir);
 test('every script in http/static parses', () => {
   const js = files.filter((f) => f.endsWith('.js'));
