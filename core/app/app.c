@@ -260,21 +260,66 @@ static void map_case_labels(const igc_crosswalk *cw, igc_exemplar *x) {
     }
 }
 
-/* A row's strings copied (igc_rows keeps them until the next row only), for adding
- * rows a batch at a time. */
-enum { ROW_STRS = 13 };
-static int exemplar_keep(igc_exemplar *x, char *s[ROW_STRS]) {
-    const char **f[ROW_STRS] = {&x->key, &x->in.company_name, &x->in.ksic_code, &x->in.ksic_name,
-                                &x->in.main_product, &x->in.product_use, &x->in.tech_business_name,
-                                &x->in.tech_class, &x->labels[0], &x->labels[1], &x->labels[2], &x->none_reason,
-                                &x->confidence};
-    int rc = 0;
-    for (int k = 0; k < ROW_STRS; k++) {
-        s[k] = *f[k] ? igc_strdup(*f[k]) : NULL;
-        if (*f[k] && !s[k]) rc = IGC_ENOMEM;
-        *f[k] = s[k];
+/* Rows read a batch at a time, each as an exemplar with its own copy of the strings
+ * (igc_rows keeps them until the next row only), for igc_engine_add_cases/_exemplars,
+ * which encode a batch's texts on every core. */
+enum { ROW_STRS = 14 }; /* key, the 7 inputs, 3 labels, none_reason, confidence, uid */
+typedef struct {
+    igc_exemplar *x;
+    const char **uid;       /* each row's uid */
+    char *(*s)[ROW_STRS]; /* the copies */
+    int *rcs;               /* what adding each one gave */
+    size_t cap, n;
+} row_batch;
+
+static int row_batch_new(row_batch *b, size_t cap) {
+    memset(b, 0, sizeof *b);
+    b->cap = cap;
+    b->x = calloc(cap, sizeof *b->x), b->uid = calloc(cap, sizeof *b->uid);
+    b->s = calloc(cap, sizeof *b->s), b->rcs = calloc(cap, sizeof *b->rcs);
+    return b->x && b->uid && b->s && b->rcs ? 0 : IGC_ENOMEM;
+}
+
+/* Frees the copies of the rows read (the batch is empty again). */
+static void row_batch_clear(row_batch *b) {
+    for (size_t i = 0; i < b->n; i++)
+        for (int k = 0; k < ROW_STRS; k++) free(b->s[i][k]);
+    memset(b->s, 0, b->n * sizeof *b->s);
+    b->n = 0;
+}
+
+static void row_batch_free(row_batch *b) {
+    if (b->s) row_batch_clear(b);
+    free(b->x), free(b->uid), free(b->s), free(b->rcs);
+}
+
+/* Reads up to cap rows into the (cleared) batch as exemplars keyed prefix + uid, their
+ * labels through the crosswalk cw when given (cases). Returns 1 when more rows may
+ * follow, 0 at the end of the file, <0 on a read or memory error (the batch then holds
+ * what was read and is not to be added). */
+static int row_batch_read(row_batch *b, igc_rows *rows, const char *prefix, const igc_crosswalk *cw) {
+    row_batch_clear(b);
+    igc_row r;
+    int rc = 1;
+    while (b->n < b->cap && (rc = igc_rows_next(rows, &r)) == 1) {
+        char key[300];
+        igc_exemplar *x = &b->x[b->n];
+        *x = row_exemplar(&r, prefix, key, sizeof key);
+        map_case_labels(cw, x);
+        char **s = b->s[b->n++];
+        const char **f[ROW_STRS] = {&x->key, &x->in.company_name, &x->in.ksic_code, &x->in.ksic_name,
+                                    &x->in.main_product, &x->in.product_use, &x->in.tech_business_name,
+                                    &x->in.tech_class, &x->labels[0], &x->labels[1], &x->labels[2],
+                                    &x->none_reason, &x->confidence, &r.uid};
+        for (int k = 0; k < ROW_STRS; k++) {
+            s[k] = *f[k] ? igc_strdup(*f[k]) : NULL;
+            if (*f[k] && !s[k]) rc = IGC_ENOMEM;
+            *f[k] = s[k];
+        }
+        b->uid[b->n - 1] = s[ROW_STRS - 1];
+        if (rc < 0) return rc;
     }
-    return rc;
+    return rc < 0 ? rc : rc == 1 ? 1 : 0;
 }
 
 static int load_cases(igc_app *a, igc_engine *e, const igc_crosswalk *cw, size_t *n) {
@@ -289,36 +334,16 @@ static int load_cases(igc_app *a, igc_engine *e, const igc_crosswalk *cw, size_t
         igc_log(IGC_LOG_ERROR, "case dictionary %s: %s", path, igc_strerror(rc));
         return rc;
     }
-    /* a batch at a time: igc_engine_add_cases encodes their texts on every core */
-    enum { CASE_BATCH = 512 };
-    igc_exemplar *x = calloc(CASE_BATCH, sizeof *x);
-    char *(*s)[ROW_STRS] = calloc(CASE_BATCH, sizeof *s);
-    int *rcs = calloc(CASE_BATCH, sizeof *rcs);
-    if (!x || !s || !rcs) rc = IGC_ENOMEM;
+    row_batch b;
+    rc = row_batch_new(&b, 512);
     for (int more = !rc; more;) {
-        size_t nb = 0;
-        igc_row r;
-        while (nb < CASE_BATCH && (rc = igc_rows_next(rows, &r)) == 1) {
-            char key[300];
-            x[nb] = row_exemplar(&r, "case:", key, sizeof key);
-            map_case_labels(cw, &x[nb]);
-            int krc = exemplar_keep(&x[nb], s[nb]);
-            nb++;
-            if (krc) {
-                rc = krc;
-                break;
-            }
-        }
-        more = rc == 1;
-        if (rc >= 0) {
-            int arc = igc_engine_add_cases(e, x, nb, rcs);
-            for (size_t i = 0; i < nb; i++) *n += rcs[i] == 0;
-            if (arc) rc = arc, more = 0;
-        }
-        for (size_t i = 0; i < nb; i++)
-            for (int k = 0; k < ROW_STRS; k++) free(s[i][k]);
+        more = rc = row_batch_read(&b, rows, "case:", cw);
+        if (rc < 0) break;
+        int arc = igc_engine_add_cases(e, b.x, b.n, b.rcs);
+        for (size_t i = 0; i < b.n; i++) *n += b.rcs[i] == 0;
+        if (arc) rc = arc, more = 0;
     }
-    free(x), free(s), free(rcs);
+    row_batch_free(&b);
     igc_rows_close(rows);
     if (rc < 0) igc_log(IGC_LOG_ERROR, "case dictionary %s: %s", path, igc_strerror(rc));
     return rc < 0 ? rc : 0;
@@ -581,37 +606,21 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
         igc_log(IGC_LOG_ERROR, "%s: 과거 판별 파일에는 uid와 label1 열이 있어야 합니다 / needs the columns uid and label1", csv);
         return IGC_EPARSE;
     }
-    /* Rows are read IMPORT_BATCH at a time: their texts encoded on every core
+    /* Rows are read 2,000 at a time: their texts encoded on every core
      * (igc_engine_add_exemplars), then the batch stored in one transaction, one disk
      * sync per batch, not per row (100,000 rows took minutes). A batch that fails is
      * not stored at all; *n counts the rows stored (or, without a store, added to the
      * engine). */
-    enum { IMPORT_BATCH = 2000 };
-    igc_exemplar *x = calloc(IMPORT_BATCH, sizeof *x);
-    char *(*s)[ROW_STRS] = calloc(IMPORT_BATCH, sizeof *s);
-    int *rcs = calloc(IMPORT_BATCH, sizeof *rcs);
-    char **uid = calloc(IMPORT_BATCH, sizeof *uid);
-    if (!x || !s || !rcs || !uid) rc = IGC_ENOMEM;
+    row_batch b;
+    rc = row_batch_new(&b, 2000);
     for (int more = !rc; more;) {
-        size_t nb = 0;
-        igc_row r;
-        while (nb < IMPORT_BATCH && (rc = igc_rows_next(rows, &r)) == 1) {
-            char key[300];
-            x[nb] = row_exemplar(&r, "hist:", key, sizeof key);
-            int krc = exemplar_keep(&x[nb], s[nb]);
-            if (!krc && !(uid[nb] = igc_strdup(r.uid))) krc = IGC_ENOMEM;
-            nb++;
-            if (krc) {
-                rc = krc;
-                break;
-            }
-        }
-        more = rc == 1;
-        if (rc >= 0 && (rc = igc_engine_add_exemplars(a->engine, x, nb, rcs)) == 0) rc = more;
+        more = rc = row_batch_read(&b, rows, "hist:", NULL);
+        if (rc >= 0) rc = igc_engine_add_exemplars(a->engine, b.x, b.n, b.rcs);
         igc_store_txn *t = NULL;
         size_t pending = 0;
-        for (size_t i = 0; rc >= 0 && i < nb; i++) {
-            if (rcs[i]) {
+        for (size_t i = 0; rc >= 0 && i < b.n; i++) {
+            const igc_exemplar *x = &b.x[i];
+            if (b.rcs[i]) {
                 (*skipped)++;
                 continue;
             }
@@ -619,14 +628,13 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
                 (*n)++;
                 continue;
             }
-            const char *labels[3] = {x[i].labels[0], x[i].labels[1], x[i].labels[2]};
-            cJSON *o = igc_exemplar_json(uid[i], &x[i].in, labels, x[i].none_reason,
-                                         x[i].confidence, "history");
+            const char *labels[3] = {x->labels[0], x->labels[1], x->labels[2]};
+            cJSON *o = igc_exemplar_json(b.uid[i], &x->in, labels, x->none_reason, x->confidence, "history");
             if (o) cJSON_AddStringToObject(o, "taxonomy_version", igc_engine_taxonomy(a->engine)->version);
             char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
             cJSON_Delete(o);
             int arc = !txt ? IGC_ENOMEM : t ? 0 : igc_store_txn_begin(a->store, &t);
-            if (!arc) arc = igc_store_txn_exemplar_put(t, x[i].key, txt, strlen(txt));
+            if (!arc) arc = igc_store_txn_exemplar_put(t, x->key, txt, strlen(txt));
             free(txt);
             if (arc) rc = arc;
             else pending++;
@@ -638,13 +646,9 @@ int igc_app_import_history(igc_app *a, const char *csv, int to_store, size_t *n,
         } else if (t) {
             igc_store_txn_abort(t);
         }
-        for (size_t i = 0; i < nb; i++) {
-            for (int k = 0; k < ROW_STRS; k++) free(s[i][k]);
-            free(uid[i]), uid[i] = NULL;
-        }
         if (rc < 0) more = 0;
     }
-    free(x), free(s), free(rcs), free(uid);
+    row_batch_free(&b);
     igc_rows_close(rows);
     if (rc >= 0) rc = igc_engine_commit(a->engine);
     if (rc >= 0) { /* the clustering the commit may have made, for the next start */

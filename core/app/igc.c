@@ -3,6 +3,7 @@
  * and the rule tests, all with the same engine as the server. */
 #include <errno.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,6 +452,14 @@ static int cli_threads(const args *ar) {
     return n < 1 ? 1 : n > IGC_CLI_MAX_THREADS ? IGC_CLI_MAX_THREADS : (int)n;
 }
 
+/* The system account running igc, for the audit log: $USER, else the password entry. */
+static const char *operator_name(void) {
+    const char *op = getenv("USER");
+    if (op && *op) return op;
+    const struct passwd *pw = getpwuid(geteuid());
+    return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "(local operator)";
+}
+
 /* An audit record of a batch command in the store it used (none: no record):
  * who ran it on this machine, what it read and what came of it. The rows' own
  * 사업자등록번호 are not listed (the file is the operator's), only the counts. */
@@ -459,10 +468,9 @@ static void audit_batch(igc_app *a, const char *action, cJSON *fields) {
         cJSON_Delete(fields);
         return;
     }
-    const char *op = getenv("USER");
     cJSON_AddStringToObject(fields, "taxonomy_version", igc_engine_taxonomy(a->engine)->version);
     cJSON_AddStringToObject(fields, "engine_version", igc_engine_version(a->engine));
-    if (igc_app_audit(a, NULL, action, op && *op ? op : "(local operator)", fields) || igc_app_audit_flush(a))
+    if (igc_app_audit(a, NULL, action, operator_name(), fields) || igc_app_audit_flush(a))
         fprintf(stderr, "igc: 감사 기록을 쓰지 못했습니다 / the audit record was not written\n");
 }
 
@@ -1373,10 +1381,9 @@ static void audit_user(igc_store *s, const char *action, const char *name, const
     cJSON *o = cJSON_CreateObject();
     char now[21];
     igc_iso_now(now);
-    const char *op = getenv("USER");
     cJSON_AddStringToObject(o, "at", now);
     cJSON_AddStringToObject(o, "action", action);
-    cJSON_AddStringToObject(o, "user", op && *op ? op : "(local operator)");
+    cJSON_AddStringToObject(o, "user", operator_name());
     cJSON_AddStringToObject(o, "object", name);
     if (role) cJSON_AddStringToObject(o, "role", role);
     char *t = cJSON_PrintUnformatted(o);
@@ -1456,8 +1463,7 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
         a.cfg = *cfg;
         a.store = s;
         size_t n = 0;
-        const char *op = getenv("USER");
-        rc = igc_app_judgment_purge(&a, op && *op ? op : NULL, ar->before, ar->all, &n);
+        rc = igc_app_judgment_purge(&a, operator_name(), ar->before, ar->all, &n);
         if (rc) ret = die("purge failed (nothing deleted)", igc_strerror(rc));
         else printf("%zu judgment(s) deleted\n", n);
     }

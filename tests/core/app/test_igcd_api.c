@@ -509,17 +509,25 @@ TEST(review_reasons_name_the_field) {
     cJSON_Delete(plain);
 }
 
+/* An igcd of its own with this build's trained model, over a store <tmp>/db-TAG: 0 when
+ * it runs, 1 when there is no model (the test is skipped, said), -1 when it did not start. */
+static int model_server(const char *tag, igcd_proc *p) {
+    if (!server()) return -1;
+    if (!test_model_or_skip()) return 1;
+    char db[PATH_MAX + 32], log[PATH_MAX + 48];
+    snprintf(db, sizeof db, "%s/db-%s", tmp, tag);
+    snprintf(log, sizeof log, "%s/igcd-%s.log", tmp, tag);
+    return igcd_start_ex(p, db, log, 0, NULL) == 0 ? 0 : -1;
+}
+
 /* The near-threshold reason states the distance to the threshold and the margin apart
  * ("75%와 기준 64%의 차이가 11%p로 … ±28%p"): its one number read as the distance. */
 TEST(near_threshold_states_the_distance) {
-    REQUIRE(server());
-    if (!test_model_or_skip()) return;
     /* the shipped model and operating point: its margin makes the reason common */
-    char db[PATH_MAX + 16], log[PATH_MAX + 32];
-    snprintf(db, sizeof db, "%s/db-near", tmp);
-    snprintf(log, sizeof log, "%s/igcd-near.log", tmp);
     igcd_proc p;
-    REQUIRE(igcd_start_ex(&p, db, log, 0, NULL) == 0);
+    int up = model_server("near", &p);
+    if (up > 0) return;
+    REQUIRE(up == 0);
     int found = 0;
     dev_row r;
     for (int k = 0; k < 200 && !found && dev_row_pick(k, &r) == 0; k++) {
@@ -1670,13 +1678,10 @@ TEST(history_import_while_running) {
 }
 
 TEST(classify_default_model) {
-    REQUIRE(server());
-    if (!test_model_or_skip()) return;
-    char db[PATH_MAX + 16], log[PATH_MAX + 32];
-    snprintf(db, sizeof db, "%s/db-model", tmp);
-    snprintf(log, sizeof log, "%s/igcd-model.log", tmp);
     igcd_proc p;
-    REQUIRE(igcd_start_ex(&p, db, log, 0, NULL) == 0);
+    int up = model_server("model", &p);
+    if (up > 0) return;
+    REQUIRE(up == 0);
     int st;
     cJSON *stt = http_get_json(p.port, "/api/v1/status", &st);
     CHECK_EQ_INT(st, 200);

@@ -107,6 +107,21 @@ static char *wait_staged(int port) {
     return state;
 }
 
+/* Uploads the 7th revision, waits until it is staged and activates it: 0, or -1. */
+static int activate_v7(int port) {
+    int st;
+    char *body = revision_body(v7_text, cw_text);
+    cJSON *o = post_text(port, "/api/v1/taxonomy/revisions", body, &st);
+    free(body);
+    cJSON_Delete(o);
+    if (st != 201 || strcmp(wait_staged(port), "ready") != 0) return -1;
+    char act[128];
+    snprintf(act, sizeof act, "{\"version\": \"%s\"}", jstr(v7, "version"));
+    o = post_text(port, "/api/v1/taxonomy/activate", act, &st);
+    cJSON_Delete(o);
+    return st == 200 ? 0 : -1;
+}
+
 static int start(const char *tag, const char *rules_dir) {
     char db[PATH_MAX + 32], log[PATH_MAX + 32];
     snprintf(db, sizeof db, "%s/db-%s", tmp, tag);
@@ -618,17 +633,8 @@ TEST(killed_igcd_resumes_job_at_start) {
     setenv("IGC_RECLASS_BATCH", "1", 1); /* one fsync per judgment: the job lasts long enough to be cut */
     REQUIRE(start("igcd-kill", NULL) == 0);
     int st;
-    char *body = revision_body(v7_text, cw_text);
-    cJSON *o = post_text(srv.port, "/api/v1/taxonomy/revisions", body, &st);
-    free(body);
-    cJSON_Delete(o);
-    REQUIRE(strcmp(wait_staged(srv.port), "ready") == 0);
-    char act[128];
-    snprintf(act, sizeof act, "{\"version\": \"%s\"}", jstr(v7, "version"));
-    o = post_text(srv.port, "/api/v1/taxonomy/activate", act, &st);
-    CHECK_EQ_INT(st, 200);
-    cJSON_Delete(o);
-    o = post_text(srv.port, "/api/v1/reclassify", "{}", &st);
+    REQUIRE(activate_v7(srv.port) == 0);
+    cJSON *o = post_text(srv.port, "/api/v1/reclassify", "{}", &st);
     CHECK_EQ_INT(st, 202);
     cJSON_Delete(o);
     double done = 0, total = 0;
@@ -677,16 +683,8 @@ TEST(history_import_follows_active_revision) {
     REQUIRE(setup());
     REQUIRE(start("import-rev", NULL) == 0);
     int st;
-    char *body = revision_body(v7_text, cw_text);
-    cJSON *o = post_text(srv.port, "/api/v1/taxonomy/revisions", body, &st);
-    free(body);
-    cJSON_Delete(o);
-    REQUIRE(strcmp(wait_staged(srv.port), "ready") == 0);
-    char act[128];
-    snprintf(act, sizeof act, "{\"version\": \"%s\"}", jstr(v7, "version"));
-    o = post_text(srv.port, "/api/v1/taxonomy/activate", act, &st);
-    CHECK_EQ_INT(st, 200);
-    cJSON_Delete(o);
+    REQUIRE(activate_v7(srv.port) == 0);
+    cJSON *o = NULL;
     igcd_proc keep = srv;
     REQUIRE(igcd_term(&srv, 10000) == 0);
     /* the administrator's staging and activation are in the audit log */
