@@ -206,7 +206,23 @@ int igc_crosswalk_parse(const char *csv, size_t len, igc_taxonomy *from, igc_tax
     problems p = {err, 0};
     if (!csv || !from || !to) return IGC_EINVAL;
     if (!igc_utf8_valid(csv, len)) {
-        problem(&p, "대응표가 올바른 UTF-8 텍스트가 아닙니다.");
+        /* Excel in Korean saves "CSV" as CP949: read it as batch files are read */
+        char *u8 = NULL;
+        size_t u8len = 0, bad = 0;
+        const char *enc = NULL;
+        int drc = igc_csv_decode(csv, len, &u8, &u8len, &enc, &bad);
+        if (drc == 0 && igc_utf8_valid(u8, u8len)) {
+            if (warn) igc_buf_printf(warn, "대응표를 %s 인코딩으로 읽어 UTF-8로 바꿨습니다.\n", enc);
+            int rc = igc_crosswalk_parse(u8, u8len, from, to, out, err, warn);
+            free(u8);
+            return rc;
+        }
+        free(u8);
+        if (bad)
+            problem(&p, "대응표 %zu번째 줄: UTF-8로도 CP949로도 읽을 수 없는 바이트가 있습니다 (invalid_encoding). "
+                        "\"CSV UTF-8\"로 다시 저장하십시오.", bad);
+        else
+            problem(&p, "대응표가 UTF-8로도 CP949로도 읽을 수 없는 텍스트입니다 (invalid_encoding).");
         return IGC_EPARSE;
     }
     igc_csv *c;

@@ -1,5 +1,6 @@
 /* The crosswalk between revisions, against the data directory's pair. Codes and
  * counts are taken from the files themselves, never written here. */
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,8 +202,29 @@ TEST(header_and_encoding) {
     CHECK_EQ_INT(igc_crosswalk_parse("a,b\n1,2\n", 8, v6, v7, &cw, &err, NULL), IGC_EPARSE);
     CHECK(err.data && strstr(err.data, "머리글"));
     err.len = 0;
-    CHECK_EQ_INT(igc_crosswalk_parse("\xff\xfe", 2, v6, v7, &cw, &err, NULL), IGC_EPARSE);
-    CHECK(err.data && strstr(err.data, "UTF-8"));
+    CHECK_EQ_INT(igc_crosswalk_parse("from_code\n\x80\x80\n", 14, v6, v7, &cw, &err, NULL), IGC_EPARSE);
+    CHECK(err.data && strstr(err.data, "UTF-8") && strstr(err.data, "invalid_encoding") && strstr(err.data, "번째 줄"));
+    /* the crosswalk saved by Excel in Korean (CP949) reads as its UTF-8 original, and says so */
+    char *k9 = NULL;
+    size_t k9len = 0;
+    iconv_t cd = iconv_open("CP949", "UTF-8");
+    REQUIRE(cd != (iconv_t)-1);
+    k9 = malloc(csv_len * 2 + 1);
+    REQUIRE(k9);
+    char *in = csv, *o = k9;
+    size_t il = csv_len, ol = csv_len * 2;
+    REQUIRE(iconv(cd, &in, &il, &o, &ol) != (size_t)-1);
+    iconv_close(cd);
+    k9len = (size_t)(o - k9);
+    igc_buf warn = {0};
+    err.len = 0;
+    CHECK_EQ_INT(igc_crosswalk_parse(k9, k9len, v6, v7, &cw, &err, &warn), 0);
+    CHECK(warn.data && strstr(warn.data, "CP949"));
+    CHECK(cw && igc_crosswalk_from(cw) == v6);
+    igc_crosswalk_unref(cw);
+    cw = NULL;
+    igc_buf_free(&warn);
+    free(k9);
     err.len = 0;
     CHECK_EQ_INT(igc_crosswalk_parse("", 0, v6, v7, &cw, &err, NULL), IGC_EPARSE);
     igc_buf_free(&err);
