@@ -69,6 +69,10 @@ void igc__api_status(void *ud, const igc_http_request *req, igc_http_response *r
     cJSON_AddStringToObject(o, "index", igc_engine_index_desc(e));
     cJSON_AddStringToObject(o, "model", a->enc ? a->enc->version : "none");
     cJSON_AddNumberToObject(o, "exemplars", (double)igc_engine_exemplar_count(e));
+    /* stored judgments the active revision leaves out on purpose: the expected gap to store.exemplars */
+    igc_bundle *ab = igc_app_bundle_ref(a);
+    cJSON_AddNumberToObject(o, "exemplars_left_out", ab ? (double)ab->nleft_out : 0);
+    igc_app_bundle_unref(ab);
     /* what an operator must act on, {code, message}; [] when all is well */
     cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
     if (igc_engine_exemplar_count(e) == 0) {

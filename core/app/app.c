@@ -420,7 +420,7 @@ static int exemplar_from_json(igc_app *a, const char *key, const cJSON *o, igc_e
     if (owner) x.in.owner = strtoull(owner, NULL, 16);
     const char *split_from = NULL;
     int n = igc_app_bundle_labels(a->bundle, a->previous, o, x.labels, &split_from);
-    if (split_from) x.labels[0] = igc_app_resolve_split(a->bundle, split_from, &x.in);
+    if (split_from) x.labels[0] = igc_app_resolve_split(a->bundle, split_from, &x.in, key);
     else if (!n && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "labels")) > 0)
         return IGC_ENOTFOUND; /* a removed item is evidence for nothing */
     *xp = x;
@@ -434,6 +434,7 @@ enum { LOAD_BATCH = 1024 };
 typedef struct {
     igc_app *a;
     igc_engine *e;
+    igc_bundle *bundle; /* the revision e belongs to (its left-out judgments) */
     size_t n;
     size_t nb;
     cJSON *doc[LOAD_BATCH];
@@ -455,7 +456,9 @@ static int load_flush(load_ctx *c) {
 
 static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     load_ctx *c = ud;
-    if (igc_engine_has_exemplar(c->e, key)) return 0;
+    /* known already, or left out by the revision's build on purpose (a removed item, a
+     * split it could not place): taking it in here would undo that decision */
+    if (igc_engine_has_exemplar(c->e, key) || igc_app_bundle_left_out(c->bundle, key)) return 0;
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o) return 0; /* a damaged exemplar is skipped, not fatal */
     char *k = igc_strdup(key);
@@ -473,6 +476,7 @@ static int scan_store(igc_app *a, igc_engine *e, size_t count, size_t *n) {
     load_ctx *c = calloc(1, sizeof *c);
     if (!c) return IGC_ENOMEM;
     c->a = a, c->e = e;
+    if (a->bundle_mu_ready && a->bundle) c->bundle = igc_app_bundle_ref(a);
     pthread_mutex_lock(&a->engine_wmu);
     pthread_rwlock_wrlock(&a->engine_rw);
     int rc = igc_store_exemplar_foreach(a->store, load_cb, c);
@@ -483,6 +487,7 @@ static int scan_store(igc_app *a, igc_engine *e, size_t count, size_t *n) {
     if (!rc) __atomic_store_n(&a->store_exemplars, count, __ATOMIC_RELAXED);
     if (c->n) __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
     *n = c->n;
+    igc_app_bundle_unref(c->bundle);
     free(c);
     return rc;
 }

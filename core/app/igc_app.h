@@ -88,7 +88,13 @@ typedef struct igc_bundle {
     igc_engine *engine;
     igc_crosswalk *crosswalk;    /* from the previous revision; NULL for the first */
     cJSON *report;               /* the staging report (NULL for the first) */
+    uint64_t *left_out;          /* hashes (igc_hash64) of the stored judgments the build left out
+                                    (a removed item, a split it could not place), sorted: the store
+                                    sync must not take them in afterwards by another road */
+    size_t nleft_out;
 } igc_bundle;
+/* 1 when the build of b left the stored judgment `key` out on purpose. */
+int igc_app_bundle_left_out(const igc_bundle *b, const char *key);
 
 struct igc_app_staging;
 struct igc_reclass;
@@ -193,8 +199,10 @@ void igc_app_bundle_unref(igc_bundle *b);
 int igc_app_bundle_labels(const igc_bundle *b, const igc_bundle *other, const cJSON *exemplar, const char *out[3],
                           const char **split_from);
 /* The part of split item `from` (an old code of b's crosswalk) that b's engine ranks
- * best for this input among the parts only; NULL when it ranks none of them. */
-const char *igc_app_resolve_split(const igc_bundle *b, const char *from, const igc_engine_input *in);
+ * best for this input among the parts only, the judgment `key` itself left out (as
+ * the revision's build does: both must agree); NULL when it ranks none of them. */
+const char *igc_app_resolve_split(const igc_bundle *b, const char *from, const igc_engine_input *in,
+                                  const char *key);
 /* Validates a new revision (its JSON text) with its crosswalk (CSV text) from the active
  * revision and checks the rules and the dictionary against it: the report (Korean
  * messages) goes to *report, {ok, version, from, taxonomy, crosswalk:{summary, errors,

@@ -47,7 +47,21 @@ void igc_app_bundle_unref(igc_bundle *b) {
     igc_engine_unref(b->engine);
     igc_crosswalk_unref(b->crosswalk);
     cJSON_Delete(b->report);
+    free(b->left_out);
     free(b);
+}
+
+static uint64_t key_hash(const char *key) { return igc_hash64(key, strlen(key), 11); }
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int igc_app_bundle_left_out(const igc_bundle *b, const char *key) {
+    if (!b || !b->nleft_out || !key) return 0;
+    uint64_t h = key_hash(key);
+    return bsearch(&h, b->left_out, b->nleft_out, sizeof h, cmp_u64) != NULL;
 }
 
 static igc_bundle *bundle_new(igc_engine *e, igc_crosswalk *cw, cJSON *report) {
@@ -138,8 +152,9 @@ static const char *resolve_split(const igc_engine *e, const igc_crosswalk *cw, c
     return best;
 }
 
-const char *igc_app_resolve_split(const igc_bundle *b, const char *from, const igc_engine_input *in) {
-    return b && b->crosswalk ? resolve_split(b->engine, b->crosswalk, from, in, NULL) : NULL;
+const char *igc_app_resolve_split(const igc_bundle *b, const char *from, const igc_engine_input *in,
+                                  const char *key) {
+    return b && b->crosswalk ? resolve_split(b->engine, b->crosswalk, from, in, key) : NULL;
 }
 
 static void input_of(const cJSON *o, igc_engine_input *in) {
@@ -343,6 +358,8 @@ typedef struct {
     const igc_bundle *shape; /* the new bundle's version and crosswalk, for label mapping */
     cJSON *splits;           /* stored exemplars with a split label, resolved after the others */
     size_t direct, mapped, split_resolved, split_unresolved, removed, none, skipped;
+    uint64_t *left_out; /* hashes of the keys left out, for the bundle */
+    size_t nleft_out, capleft_out;
     size_t nb; /* the batch waiting: */
     cJSON *doc[BUILD_BATCH];
     char *key[BUILD_BATCH];
@@ -350,12 +367,23 @@ typedef struct {
     int rcs[BUILD_BATCH];
 } build_ctx;
 
+/* Remembers a stored judgment the build leaves out (igc_bundle.left_out). */
+static void leave_out(build_ctx *c, const char *key) {
+    if (c->nleft_out == c->capleft_out) {
+        size_t cap = c->capleft_out ? c->capleft_out * 2 : 64;
+        uint64_t *n = realloc(c->left_out, cap * sizeof *n);
+        if (!n) return; /* the sync may then take it in: a judgment more, not one lost */
+        c->left_out = n, c->capleft_out = cap;
+    }
+    c->left_out[c->nleft_out++] = key_hash(key);
+}
+
 /* Adds the waiting batch and counts each exemplar by how its labels came. */
 static int build_flush(build_ctx *c) {
     int rc = igc_engine_add_exemplars(c->e, c->x, c->nb, c->rcs);
     for (size_t i = 0; i < c->nb; i++) {
         const char *ver = jstr(c->doc[i], "taxonomy_version");
-        if (c->rcs[i]) c->skipped++;
+        if (c->rcs[i]) c->skipped++, leave_out(c, c->key[i]);
         else if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c->doc[i], "labels"))) c->none++;
         else if (ver && strcmp(ver, c->shape->version) == 0) c->direct++;
         else c->mapped++;
@@ -381,6 +409,7 @@ static int build_cb(void *ud, const char *key, const char *json, size_t len) {
     }
     if (nlab && !n) {
         c->removed++; /* a removed item is evidence for nothing: not even "no item" */
+        leave_out(c, key);
         cJSON_Delete(o);
         return 0;
     }
@@ -514,6 +543,7 @@ int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, c
         x.labels[0] = resolve_split(e, cw, jstr(o, "_split_from"), &x.in, x.key);
         if (!x.labels[0]) {
             c->split_unresolved++;
+            leave_out(c, x.key);
             continue;
         }
         int arc = igc_engine_add_exemplar(e, &x);
@@ -523,6 +553,7 @@ int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, c
     cJSON_Delete(c->splits);
     if (!rc && c->split_resolved) rc = igc_engine_commit(e);
     if (rc) {
+        free(c->left_out);
         free(c);
         igc_engine_unref(e);
         return rc;
@@ -536,13 +567,18 @@ int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, c
     cJSON_AddNumberToObject(ex, "not_applicable", (double)c->none);
     cJSON_AddNumberToObject(ex, "skipped", (double)c->skipped);
     cJSON_AddNumberToObject(ex, "in_engine", (double)igc_engine_exemplar_count(e));
-    free(c);
+    cJSON_AddNumberToObject(ex, "left_out", (double)c->nleft_out);
     igc_bundle *b = bundle_new(e, igc_crosswalk_ref(cw), NULL);
     if (!b) {
+        free(c->left_out);
+        free(c);
         igc_engine_unref(e);
         igc_crosswalk_unref(cw);
         return IGC_ENOMEM;
     }
+    qsort(c->left_out, c->nleft_out, sizeof *c->left_out, cmp_u64);
+    b->left_out = c->left_out, b->nleft_out = c->nleft_out;
+    free(c);
     *out = b;
     return 0;
 }
