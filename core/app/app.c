@@ -82,6 +82,7 @@ static int open_store(igc_app *a, const igc_config *cfg, igc_buf *err) {
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
     a->lock_fd = -1;
+    a->flags = flags;
     a->cfg = *cfg;
     igc_config_finish(&a->cfg);
     pthread_mutex_init(&a->bundle_mu, NULL);
@@ -210,7 +211,11 @@ int igc_app_lexicon_open(igc_app *a, igc_taxonomy *tx, igc_buf *err) {
     char path[PATH_MAX + 64], seed[PATH_MAX + 64];
     igc_app_lexicon_path(a, tx, path, sizeof path);
     struct stat st;
-    if (stat(path, &st) != 0) {
+    if (stat(path, &st) != 0 && !(a->flags & IGC_APP_STORE)) {
+        /* the staff's copy lives beside a store: without one (a batch run in some folder)
+         * the data folder's dictionary is read as it is, and nothing is written */
+        snprintf(path, sizeof path, "%s/taxonomy/igc-v%d-lexicon.jsonl", a->cfg.data_dir, tx->revision);
+    } else if (stat(path, &st) != 0) {
         snprintf(seed, sizeof seed, "%s/taxonomy/igc-v%d-lexicon.jsonl", a->cfg.data_dir, tx->revision);
         char *txt;
         size_t len;

@@ -1765,7 +1765,13 @@ int main(int argc, char **argv) {
     } else if (strcmp(cmd, "tune") == 0) {
         flags = 0;
     } else if (strcmp(cmd, "classify") == 0) {
-        flags |= IGC_APP_STORE | IGC_APP_EXEMPLARS;
+        /* the service's store gives the past judgments; none is created for a batch run */
+        struct stat sb;
+        if (stat(cfg.db_dir, &sb) == 0) flags |= IGC_APP_STORE | IGC_APP_EXEMPLARS;
+        else
+            fprintf(stderr, "igc: 저장소 %s가 없어 과거 판별 없이 분류합니다: 정확도가 크게 낮습니다. 서비스의 저장소를 "
+                            "--db로 주십시오 (no_past_judgments) / no store: classifying without past judgments\n",
+                    cfg.db_dir);
     } else if (strcmp(cmd, "eval") != 0) {
         return die("unknown command (see --help)", cmd);
     }

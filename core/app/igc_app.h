@@ -102,6 +102,7 @@ struct igc_reclass;
 typedef struct igc_app {
     igc_config cfg;
     int lock_fd; /* <db>/igcd.lock held by igcd (IGC_APP_DAEMON), else -1 */
+    int flags;   /* igc_app_open's: what this process opened (IGC_APP_STORE...) */
     char revision_lost[64]; /* the active revision the store names but that could not be restored, or "" */
     igc_ksic *ksic;
     igc_encoder *enc;          /* NULL when no model is available */

@@ -1046,6 +1046,26 @@ TEST(igcd_warns_without_history) {
     free(t);
 }
 
+/* A batch run in a folder without a store (an office worker's documents) writes only its
+ * output: no store, no dictionary copy appear there, and it says that it ran without
+ * past judgments (it created ./var/db and ./var/lexicon and said nothing). */
+TEST(classify_without_a_store_writes_nothing_else) {
+    REQUIRE(setup());
+    char dir[PATH_MAX + 16], out[PATH_MAX + 32], err[PATH_MAX + 32], var[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/docs", tmp);
+    REQUIRE(mkdir(dir, 0700) == 0);
+    snprintf(out, sizeof out, "%s/result.jsonl", dir);
+    snprintf(err, sizeof err, "%s/nostore.err", tmp);
+    snprintf(var, sizeof var, "%s/var", dir);
+    const char *argv[] = {IGC_BIN, "classify", "--in", in20, "--out", out, "--model", "none", "--params", "none",
+                          "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
+    CHECK_EQ_INT(run_wait((char *const *)argv, dir, NULL, err), 0);
+    struct stat sb;
+    CHECK(stat(out, &sb) == 0);
+    CHECK(stat(var, &sb) != 0);
+    CHECK(file_has(err, "no_past_judgments"));
+}
+
 /* The staff's dictionary copy is found beside the store, wherever igc runs from: on
  * the service's store, igc reads the service's dictionary (it used ./var/lexicon of
  * the current folder, a stray copy with other terms). */
@@ -1458,7 +1478,7 @@ TEST(install_target) {
 
 IGC_TEST_MAIN(TEST_ENTRY(classify_batch), TEST_ENTRY(classify_threads_same_output), TEST_ENTRY(eval_metrics), TEST_ENTRY(tune_fits_parameters),
               TEST_ENTRY(tune_chooses_review_operating_point), TEST_ENTRY(help_and_errors), TEST_ENTRY(lexicon_check),
-              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_punctuation_only_row), TEST_ENTRY(lexicon_dir_beside_the_store), TEST_ENTRY(classify_broken_quote_keeps_output),
+              TEST_ENTRY(classify_reads_cp949), TEST_ENTRY(classify_columns), TEST_ENTRY(classify_punctuation_only_row), TEST_ENTRY(lexicon_dir_beside_the_store), TEST_ENTRY(classify_without_a_store_writes_nothing_else), TEST_ENTRY(classify_broken_quote_keeps_output),
               TEST_ENTRY(classify_csv_output), TEST_ENTRY(command_help_and_rules_count), TEST_ENTRY(igcd_warns_without_history),
               TEST_ENTRY(run_sh_port_busy), TEST_ENTRY(install_target), TEST_ENTRY(index_centroids_kept),
               TEST_ENTRY(eval_predictions_checked), TEST_ENTRY(history_import_refuses_bad_labels),
