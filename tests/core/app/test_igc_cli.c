@@ -97,6 +97,7 @@ TEST(classify_batch) {
     char out[PATH_MAX + 16], err[PATH_MAX + 16];
     snprintf(out, sizeof out, "%s/out.jsonl", tmp);
     snprintf(err, sizeof err, "%s/classify.err", tmp);
+    mkdir(db, 0700); /* the service's store (a batch run creates none) */
     const char *args[] = {"classify", "--in", inbad, "--out", out, "--model", "none", "--params", "none",
                           "--db", db, "--data", igc_test_data_dir(), "--rules", IGC_TEST_SOURCE_DIR "/rules", NULL};
     int rc = run_igc(args, NULL, err);
