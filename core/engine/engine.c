@@ -689,12 +689,9 @@ static float confidence_weight(const char *c) {
     return 1.0f;
 }
 
-/* Fills ex from x: labels resolved in this taxonomy, features, the document in the
- * BM25 index lx, and the sentence vector (into ex->vec) when there is an encoder.
- * *nl gets the number of labels. On error nothing is kept but lx's document. */
 /* What exemplar_build needs of x that reads the engine only: its text's words and
  * features (q) and its sentence vector (vec, NULL without an encoder). Made ahead
- * on several threads when many are added together (exemplars_prepare). */
+ * on several threads when many are added together (add_many). */
 typedef struct {
     query q;
     float *vec;
@@ -720,6 +717,10 @@ static void exemplar_prep_free(exemplar_prep *p) {
     memset(p, 0, sizeof *p);
 }
 
+/* Fills ex from x: labels resolved in this taxonomy, features, the document in the
+ * BM25 index lx, and the sentence vector (into ex->vec) when there is an encoder;
+ * pre, when given, holds x's prepared text (taken once its labels are good; the caller frees
+ * what is left). *nl gets the number of labels. On error nothing is kept but lx's document. */
 static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, exemplar *ex, int *nl_out,
                           exemplar_prep *pre) {
     int lab[3] = {-1, -1, -1}, nl = 0;
@@ -735,7 +736,7 @@ static int exemplar_build(igc_engine *e, const igc_exemplar *x, lex_index *lx, e
     if (!pre) exemplar_prepare(e, x, pre = &own);
     query q = pre->q;
     float *vec = pre->vec;
-    int rc = pre->q.f.n ? pre->rc : pre->rc ? pre->rc : IGC_EINVAL;
+    int rc = pre->rc ? pre->rc : pre->q.f.n ? 0 : IGC_EINVAL; /* no feature: nothing to find it by */
     memset(pre, 0, sizeof *pre); /* taken */
     if (rc) {
         query_free(&q);
