@@ -9,15 +9,15 @@
 
 /* ---- judgments ---- */
 
-/* What a saved judgment keeps of the programmes the shown result listed: id, name,
- * agency, benefit, status, why, period (strings and {from, to} only). */
+/* What a saved judgment keeps of a programmes list: id, name, agency, benefit, kind,
+ * status, why, period ({from, to}) and to_check (strings only). */
 static cJSON *saved_programmes(const cJSON *result) {
     cJSON *out = cJSON_CreateArray();
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(result, "programmes")) {
         if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "id"))) continue;
         cJSON *x = cJSON_CreateObject();
-        static const char *const keys[] = {"id", "name", "agency", "benefit", "status", "why"};
+        static const char *const keys[] = {"id", "name", "agency", "benefit", "kind", "status", "why"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, keys[k]));
             cJSON_AddStringToObject(x, keys[k], v ? v : "");
@@ -32,6 +32,11 @@ static cJSON *saved_programmes(const cJSON *result) {
         } else {
             cJSON_AddNullToObject(x, "period");
         }
+        /* what the examiner must still check (중소기업 여부, …): kept for the reopened judgment */
+        cJSON *tc = cJSON_AddArrayToObject(x, "to_check");
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(p, "to_check"))
+            if (cJSON_IsString(c)) cJSON_AddItemToArray(tc, cJSON_CreateString(c->valuestring));
         cJSON_AddItemToArray(out, x);
     }
     return out;
@@ -159,28 +164,19 @@ void igc__api_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         igc_rules_version *cur = a->rules ? igc_rules_acquire(a->rules) : NULL;
         cJSON_AddStringToObject(j, "rules_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);
-        /* The programmes the decision unlocks: those shown when the examiner took the
-         * answer's verdict and first item, else evaluated again on the decision (an
-         * examiner's 해당 없음 must not keep the innovation programmes of the answer). */
-        const cJSON *items0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(result, "items"), 0);
-        int shown_applicable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "applicable"));
-        const char *top = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(items0, "code"));
-        int same = chosen_it ? shown_applicable && top && strcmp(top, chosen_it->code) == 0 : !shown_applicable;
-        if (same) {
-            cJSON_AddItemToObject(j, "programmes", saved_programmes(result));
-        } else {
-            const char *on = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "classified_on"));
-            char today[11];
-            igc_today_seoul(today);
-            cJSON *wrap = cJSON_CreateObject();
-            cJSON_AddItemToObject(wrap, "programmes",
-                                  igc_app_programmes_decided(a, &r, t, chosen_it,
-                                                             cJSON_IsString(none) ? none->valuestring : "",
-                                                             on && strlen(on) == 10 ? on : today));
-            cJSON_AddItemToObject(j, "programmes", saved_programmes(wrap));
-            cJSON_Delete(wrap);
-        }
-        cJSON_AddStringToObject(j, "programmes_basis", same ? "answer" : "decision");
+        /* The programmes the decision unlocks, evaluated here on the examiner's decision
+         * (the chosen item, or 해당 없음 and its reason): never the list the request
+         * carries, which a client could have written itself. */
+        const char *on = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "classified_on"));
+        char today[11];
+        igc_today_seoul(today);
+        cJSON *wrap = cJSON_CreateObject();
+        cJSON_AddItemToObject(wrap, "programmes",
+                              igc_app_programmes_decided(a, &r, t, chosen_it, cJSON_IsString(none) ? none->valuestring : "",
+                                                         on && strlen(on) == 10 && on[4] == '-' ? on : today));
+        cJSON_AddItemToObject(j, "programmes", saved_programmes(wrap));
+        cJSON_Delete(wrap);
+        cJSON_AddStringToObject(j, "programmes_basis", "decision");
         cur = a->programmes ? igc_rules_acquire(a->programmes) : NULL;
         cJSON_AddStringToObject(j, "programmes_version", cur ? igc_rules_version_id(cur) : "none");
         igc_rules_release(cur);

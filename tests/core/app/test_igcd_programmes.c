@@ -229,8 +229,25 @@ TEST(saved_judgment_keeps_programmes) {
     CHECK_EQ_STR(jstr(jget(reg, "period"), "to"), "2026-12-31");
     CHECK_EQ_STR(jstr(o, "programmes_version"), jstr(res, "programmes_version"));
     CHECK_EQ_STR(jstr(jget(jget(o, "company"), "address"), "sido"), "강원특별자치도");
-    CHECK_EQ_STR(jstr(o, "programmes_basis"), "answer");
+    CHECK_EQ_STR(jstr(o, "programmes_basis"), "decision");
+    /* what is left to check is kept with it */
+    CHECK(cJSON_GetArraySize(jget(reg, "to_check")) > 0);
     cJSON_Delete(o);
+    /* a list the request carries is never what is kept: the server's own evaluation is */
+    cJSON *forged = cJSON_Duplicate(res, 1);
+    cJSON *fake = cJSON_CreateObject();
+    cJSON_AddStringToObject(fake, "id", "fake-programme");
+    cJSON_AddStringToObject(fake, "name", "가짜 지원사업");
+    cJSON_AddStringToObject(fake, "status", "eligible");
+    cJSON_AddItemToArray(cJSON_GetObjectItem(forged, "programmes"), fake);
+    body = request(row.ksic5, row.ksic_name, row.main_product, "강원특별자치도", "정선군");
+    cJSON_AddItemToObject(body, "result", forged);
+    cJSON_AddStringToObject(body, "chosen_item", jstr(cJSON_GetArrayItem(jget(res, "items"), 0), "code"));
+    o = http_post_obj(srv.port, "/api/v1/judgments", body, &st);
+    CHECK_EQ_INT(st, 201);
+    CHECK(programme(o, "fake-programme") == NULL && programme(o, "regional-2025") != NULL);
+    cJSON_Delete(o);
+    cJSON_Delete(body);
     /* The examiner decides 해당 없음 against the answer: what is kept is what that decision
      * unlocks (the innovation programmes are not eligible), not the answer's list. */
     const char *shown = jstr(programme(res, "kibo-guarantee"), "status");
