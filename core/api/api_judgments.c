@@ -240,7 +240,9 @@ static void review_answer(void *p, igc_http_response *res) {
         const char *why = rj->why ? rj->why : "judgment_confirmed";
         const char *msg = strcmp(why, "judgment_voided") == 0        ? "이미 무효 처리된 판별입니다."
                           : strcmp(why, "judgment_superseded") == 0 ? "이후의 판별로 대체된 판별은 확정할 수 없습니다."
-                                                                    : "이미 확정된 판별입니다.";
+                          : strcmp(why, "own_judgment") == 0
+                              ? "자신이 저장한 판별은 확정할 수 없습니다: 다른 검토자가 확정해야 합니다."
+                              : "이미 확정된 판별입니다.";
         igc_http_error(res, 409, why, msg, NULL, 0);
     } else if (rc == IGC_EFULL) {
         igc_http_error(res, 507, "storage_full", "저장 공간이 가득 찼습니다. 관리자에게 문의해 주세요.", NULL, 0);

@@ -374,6 +374,11 @@ int igc_app_judgment_review(igc_app *a, const char *user, const char *id, int ac
         *why = "judgment_superseded", rc = IGC_ESTATE;
     else if (!rc && action == IGC_JUDGMENT_CONFIRM && was_confirmed)
         *why = "judgment_confirmed", rc = IGC_ESTATE;
+    else if (!rc && action == IGC_JUDGMENT_CONFIRM && user && *user) {
+        /* a second person's confirmation: the examiner who saved it cannot be that person */
+        const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "examiner"));
+        if (ex && strcmp(ex, user) == 0) *why = "own_judgment", rc = IGC_ESTATE;
+    }
     if (!rc && action == IGC_JUDGMENT_CONFIRM) {
         cJSON_DeleteItemFromObjectCaseSensitive(doc, "confirmed");
         cJSON_AddBoolToObject(doc, "confirmed", 1);

@@ -461,6 +461,21 @@ static void poison(int review) {
         int st = call("POST", path, t_exam, "", &o);
         CHECK(check_error(o, st, 403, "forbidden", NULL, "examiner confirms"));
         cJSON_Delete(o);
+        /* nor the reviewer who saved it: a confirmation is a second person's */
+        {
+            char ob[11], own[160];
+            brn_make(500000001UL, ob);
+            cJSON *r3 = dev_request(&row, ob, "홍길동");
+            cJSON *b = judgment_of(r3, res0, bad);
+            CHECK_EQ_INT(call_obj("POST", "/api/v1/judgments", t_rev, b, &o), 201);
+            snprintf(own, sizeof own, "/api/v1/judgments/%s/confirm", jstr(o, "id") ? jstr(o, "id") : "x");
+            cJSON_Delete(o);
+            cJSON_Delete(b);
+            cJSON_Delete(r3);
+            st = call("POST", own, t_rev, "", &o);
+            CHECK(check_error(o, st, 409, "own_judgment", NULL, "reviewer confirms own"));
+            cJSON_Delete(o);
+        }
         CHECK_EQ_INT(call("POST", path, t_rev, "", &o), 200);
         CHECK(cJSON_IsTrue(jget(o, "confirmed")));
         CHECK_EQ_STR(jstr(o, "confirmed_by"), "park");
