@@ -385,7 +385,8 @@ static void add_review_reasons(cJSON *o, const igc_engine_result *res, const igc
 /* The programmes list for a verdict (applicable, reason) on items[0..n), the firm's
  * KSIC (km) and address; NULL when the set failed outright (logged). */
 static cJSON *programmes_eval(igc_rules_version *pv, const igc_req *req, const igc_ksic_match *km, int applicable,
-                              const char *reason, const igc_rules_prog_item *items, size_t n, const char *today) {
+                              const char *reason, const igc_rules_prog_item *items, size_t n, const char *today,
+                              unsigned *failed) {
     const igc_ksic_entry *ke = km ? km->first : NULL;
     char div[3] = "", grp[4] = "";
     if (ke) snprintf(div, sizeof div, "%s", ke->div2), snprintf(grp, sizeof grp, "%s", ke->grp3);
@@ -398,7 +399,7 @@ static cJSON *programmes_eval(igc_rules_version *pv, const igc_req *req, const i
         .ksic_group_name = ke && km->level >= 3 ? ke->grp3_name : "",
         .sido = req->sido ? req->sido : "", .sigungu = req->sigungu ? req->sigungu : "", .date = today};
     cJSON *list = NULL;
-    int rc = igc_rules_programmes_eval(pv, &in, &list);
+    int rc = igc_rules_programmes_eval_counted(pv, &in, &list, failed);
     if (rc) igc_log(IGC_LOG_WARN, "programmes: evaluation failed (%s)", igc_strerror(rc));
     return list;
 }
@@ -425,8 +426,21 @@ static void add_programmes(igc_app *a, cJSON *o, const igc_req *req, const igc_e
                 cJSON_GetNumberValue(cJSON_GetObjectItem(x, "score"))};
         }
         const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "reasons"), 0);
+        unsigned failed = 0;
         list = programmes_eval(pv, req, &res->ksic, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "applicable")),
-                               r0 ? cJSON_GetStringValue(cJSON_GetObjectItem(r0, "code")) : "", items, n, today);
+                               r0 ? cJSON_GetStringValue(cJSON_GetObjectItem(r0, "code")) : "", items, n, today,
+                               &failed);
+        if (failed) {
+            /* a programme that erred is missing from the list: the examiner must not read the
+             * list as complete */
+            cJSON_ReplaceItemInObjectCaseSensitive(o, "needs_review", cJSON_CreateTrue());
+            cJSON *rr = cJSON_GetObjectItemCaseSensitive(o, "review_reasons");
+            if (rr)
+                add_reason(rr, "programme_error",
+                           "연계 지원사업 가운데 판단 중 오류가 난 사업이 있어 목록에서 빠졌습니다: 목록이 전부가 아니니 "
+                           "정책 담당자에게 알려 주십시오 (상태 화면의 연계 우대지원 오류).",
+                           "programmes");
+        }
     }
     cJSON_AddItemToObject(o, "programmes", list ? list : cJSON_CreateArray());
     cJSON_AddStringToObject(o, "programmes_version", pv ? igc_rules_version_id(pv) : "none");
@@ -444,7 +458,7 @@ cJSON *igc_app_programmes_decided(igc_app *a, const igc_req *req, const igc_taxo
         it = (igc_rules_prog_item){chosen->code, chosen->name, chosen->theme, igc_taxonomy_item_theme(t, chosen)->name,
                                    chosen->field, igc_taxonomy_item_field(t, chosen)->name, 1.0};
     cJSON *list = programmes_eval(pv, req, known ? &km : NULL, chosen != NULL, chosen ? "" : none_reason, &it,
-                                  chosen ? 1 : 0, date);
+                                  chosen ? 1 : 0, date, NULL);
     igc_rules_release(pv);
     return list ? list : cJSON_CreateArray();
 }

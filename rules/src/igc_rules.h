@@ -177,5 +177,9 @@ typedef struct igc_rules_prog_input {
  * IGC_ENOMEM or IGC_ERULES (no programme could run; *out may still hold the
  * others). Thread-safe like igc_rules_eval(). */
 int igc_rules_programmes_eval(igc_rules_version *v, const igc_rules_prog_input *in, cJSON **out);
+/* The same, *failed (not NULL) getting how many programmes erred or ran over their budget
+ * and are missing from the list (the answer should then go to a person). */
+int igc_rules_programmes_eval_counted(igc_rules_version *v, const igc_rules_prog_input *in, cJSON **out,
+                                      unsigned *failed);
 
 #endif

@@ -130,12 +130,18 @@ static int p_extract(lua_State *L) {
 }
 
 int igc_rules_programmes_eval(igc_rules_version *v, const igc_rules_prog_input *in, cJSON **out) {
+    return igc_rules_programmes_eval_counted(v, in, out, NULL);
+}
+
+int igc_rules_programmes_eval_counted(igc_rules_version *v, const igc_rules_prog_input *in, cJSON **out,
+                                      unsigned *failed) {
+    if (failed) *failed = 0;
     if (!out) return IGC_EINVAL;
     *out = NULL;
     if (!v || !in || (in->nitems && !in->items) || v->kind != IGC_RULES_KIND_PROGRAMMES) return IGC_EINVAL;
     prog_arg a = {in, cJSON_CreateArray(), 0};
     if (!a.out) return IGC_ENOMEM;
-    int rc = igc__rules_eval_with(v, NULL, p_build, p_extract, &a, NULL);
+    int rc = igc__rules_eval_with(v, NULL, p_build, p_extract, &a, failed);
     if (a.nomem) {
         cJSON_Delete(a.out);
         return IGC_ENOMEM;

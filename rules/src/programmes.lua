@@ -128,11 +128,11 @@ local function register_test(spec, file)
     local sido, gu = g.address.sido, g.address.sigungu
     -- a test on a name the service never sends would pass while the programme never matches
     if type(sido) == "string" and sido ~= "" and not C.place_known(sido) then
-      error(sformat("given.address.sido '%s'는 광역의 정식 이름이 아닙니다 (예: 경기도, 강원특별자치도; " ..
+      error(sformat("given.address.sido '%s'은(는) 광역의 정식 이름이 아닙니다 (예: 경기도, 강원특별자치도; " ..
         "GET /api/v1/regions) (unknown province)", sido), 3)
     end
     if type(sido) == "string" and sido ~= "" and type(gu) == "string" and gu ~= "" and not C.place_known(sido, gu) then
-      error(sformat("given.address.sigungu '%s'는 %s의 시군구 정식 이름이 아닙니다 (예: 수원시, 정선군) " ..
+      error(sformat("given.address.sigungu '%s'은(는) %s의 시군구 정식 이름이 아닙니다 (예: 수원시, 정선군) " ..
         "(unknown district)", gu, sido), 3)
     end
   end
@@ -243,7 +243,7 @@ local CHECKED_REGIONS = setmetatable({}, {__mode = "k"})
 local function check_regions(regions)
   for sido, list in pairs(regions) do
     if type(sido) ~= "string" or not C.place_known(sido) then
-      error(sformat("ctx:region_in: '%s'는 광역의 정식 이름이 아닙니다 (예: 경기도, 강원특별자치도; " ..
+      error(sformat("ctx:region_in: '%s'은(는) 광역의 정식 이름이 아닙니다 (예: 경기도, 강원특별자치도; " ..
         "GET /api/v1/regions) (unknown province)", tostring(sido)), 3)
     end
     if type(list) ~= "table" then
@@ -251,7 +251,7 @@ local function check_regions(regions)
     end
     for _, d in ipairs(list) do
       if type(d) ~= "string" or not C.place_known(sido, d) then
-        error(sformat("ctx:region_in: '%s'는 %s의 시군구 정식 이름이 아닙니다 (예: 수원시, 정선군) " ..
+        error(sformat("ctx:region_in: '%s'은(는) %s의 시군구 정식 이름이 아닙니다 (예: 수원시, 정선군) " ..
           "(unknown district)", tostring(d), sido), 3)
       end
     end

@@ -905,7 +905,8 @@ static void run_rules(rules_state *s, int ctx, run_stats *rs, int record) {
             pthread_mutex_unlock(&v->mu);
             /* A rule failing on every request must not flood the log. */
             if (e <= 10 || (e & (e - 1)) == 0)
-                igc_log(IGC_LOG_WARN, "rules %s: %s (failure %lu; skipped, other rules still apply)", v->id,
+                igc_log(IGC_LOG_WARN, "%s %s: %s (failure %lu; skipped, other rules still apply)",
+                        v->kind == IGC_RULES_KIND_PROGRAMMES ? "programmes" : "rules", v->id,
                         line, e);
         }
     }

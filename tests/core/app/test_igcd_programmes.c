@@ -321,6 +321,36 @@ TEST(programme_edit_hot_reloads) {
     cJSON_Delete(o);
 }
 
+/* A programme that errs while judging (here a place name that is no official one, which
+ * only a call can reveal) is missing from the list: the answer then goes to a person,
+ * saying so, instead of a short list read as complete. */
+TEST(failing_programme_sends_to_review) {
+    REQUIRE(server());
+    dev_row row;
+    REQUIRE(applicable_row(&row) == 0);
+    static const char prog[] =
+        "programme{ id='zz-area', name='지역 사업', agency='기관', benefit='우대', eligible=function(ctx)\n"
+        "  if ctx.address.sigungu == '울릉군' and ctx:region_in({['경북'] = {'울릉'}}) then\n"
+        "    ctx:eligible('지역 기업') end end }\n";
+    char file[PATH_MAX + 64];
+    snprintf(file, sizeof file, "%s/zz-area.lua", progdir);
+    REQUIRE(write_text(file, prog, sizeof prog - 1) == 0);
+    int st, found = 0;
+    for (int i = 0; i < 100 && !found; i++) {
+        sleep_ms(100);
+        cJSON *o = classify(&row, "경상북도", "울릉군", &st);
+        const cJSON *x;
+        cJSON_ArrayForEach(x, jget(o, "review_reasons")) if (jstr(x, "code") && strcmp(jstr(x, "code"), "programme_error") == 0) {
+            found = 1;
+            CHECK(cJSON_IsTrue(jget(o, "needs_review")));
+            CHECK(programme(o, "zz-area") == NULL);
+        }
+        cJSON_Delete(o);
+    }
+    CHECK(found);
+    unlink(file);
+}
+
 /* igc classify reads the sido, sigungu columns and writes the programmes (JSONL and CSV). */
 TEST(cli_classify_programmes) {
     REQUIRE(server());
@@ -371,5 +401,5 @@ static void cleanup(void) {
 TEST(stop) { cleanup(); }
 
 IGC_TEST_MAIN(TEST_ENTRY(regions_route), TEST_ENTRY(programmes_by_verdict_and_address), TEST_ENTRY(bad_addresses),
-              TEST_ENTRY(saved_judgment_keeps_programmes), TEST_ENTRY(programme_edit_hot_reloads),
+              TEST_ENTRY(saved_judgment_keeps_programmes), TEST_ENTRY(programme_edit_hot_reloads), TEST_ENTRY(failing_programme_sends_to_review),
               TEST_ENTRY(cli_classify_programmes), TEST_ENTRY(stop))
