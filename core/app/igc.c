@@ -185,12 +185,15 @@ typedef struct {
 /* On a terminal every call; in a log each thousand rows and at the end. */
 static void progress(const char *what, size_t done, size_t total) {
     static size_t last;
-    int crossed = done / 1000 != last / 1000 || done < last;
+    int tty = isatty(2);
+    /* a terminal redraws one line; a log (journald, a file) gets a line per 10% or 10,000 rows */
+    size_t step = tty ? 1000 : total ? (total / 10 > 10000 ? 10000 : total / 10 > 0 ? total / 10 : 1) : 10000;
+    int crossed = done / step != last / step || done < last;
     last = done;
-    if (!isatty(2) && !crossed && done != total) return;
-    if (total) fprintf(stderr, "\r%s: %zu/%zu (%.0f%%)", what, done, total, 100.0 * (double)done / (double)total);
-    else fprintf(stderr, "\r%s: %zu", what, done);
-    if (done == total) fputc('\n', stderr);
+    if (!crossed && done != total) return;
+    const char *lead = tty ? "\r" : "", *end = tty && done != total ? "" : "\n";
+    if (total) fprintf(stderr, "%s%s: %zu/%zu (%.0f%%)%s", lead, what, done, total, 100.0 * (double)done / (double)total, end);
+    else fprintf(stderr, "%s%s: %zu%s", lead, what, done, end);
 }
 
 /* ---- classify / eval share the CSV row reader ---- */
@@ -452,12 +455,17 @@ static int cli_threads(const args *ar) {
     return n < 1 ? 1 : n > IGC_CLI_MAX_THREADS ? IGC_CLI_MAX_THREADS : (int)n;
 }
 
-/* The system account running igc, for the audit log: $USER, else the password entry. */
+/* The system account running igc, for the audit log: the real user id's account ($USER can be
+ * set to anything). */
 static const char *operator_name(void) {
-    const char *op = getenv("USER");
-    if (op && *op) return op;
-    const struct passwd *pw = getpwuid(geteuid());
-    return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "(local operator)";
+    static char name[160];
+    if (name[0]) return name;
+    const struct passwd *pw = getpwuid(getuid());
+    snprintf(name, sizeof name, "%s", pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "(unknown account)");
+    /* root through sudo: who asked for it (only root can set this) */
+    const char *su = getuid() == 0 ? getenv("SUDO_USER") : NULL;
+    if (su && *su) snprintf(name + strlen(name), sizeof name - strlen(name), " (sudo: %.60s)", su);
+    return name;
 }
 
 /* An audit record of a batch command in the store it used (none: no record):
@@ -477,9 +485,16 @@ static void audit_batch(igc_app *a, const char *action, cJSON *fields) {
 static int cmd_classify(igc_app *a, const args *ar) {
     if (!ar->in || !ar->out) return die("classify needs --in FILE.csv and --out FILE.jsonl (or FILE.csv)", NULL);
     int csv = ar->format ? strcmp(ar->format, "csv") == 0 : ends_with_csv(ar->out);
-    if (ar->format && !csv && strcmp(ar->format, "jsonl") != 0) return die("--format is jsonl or csv", ar->format);
+    if (ar->format && !csv && strcmp(ar->format, "jsonl") != 0)
+        return die("--format은 jsonl 또는 csv입니다 (unsupported_output) / --format is jsonl or csv", ar->format);
+    struct stat si, so;
+    if (strcmp(ar->out, "-") && stat(ar->in, &si) == 0 && stat(ar->out, &so) == 0 && si.st_dev == so.st_dev &&
+        si.st_ino == so.st_ino)
+        return die("결과를 입력 파일에 덮어쓰지 않습니다: --out에 다른 파일 이름을 주십시오 (output_is_input) / "
+                   "the output would replace the input",
+                   ar->out);
     const char *dot = strrchr(ar->out, '.');
-    if (!ar->format && dot && (strcasecmp(dot, ".xlsx") == 0 || strcasecmp(dot, ".xls") == 0))
+    if (dot && (strcasecmp(dot, ".xlsx") == 0 || strcasecmp(dot, ".xls") == 0))
         return die("엑셀 통합 문서(.xlsx, .xls)로는 쓰지 않습니다: --out 결과.csv(엑셀에서 그대로 열림) 또는 결과.jsonl로 "
                    "지정하십시오 (unsupported_output) / write FILE.csv or FILE.jsonl",
                    ar->out);
@@ -553,8 +568,9 @@ static int cmd_classify(igc_app *a, const args *ar) {
     fprintf(stderr, "classified %zu rows (%zu errors) in %.1f ms (%.0f rows/s, %d threads)\n", done, bad, ms,
             ms > 0 ? done / (ms / 1000) : 0.0, threads);
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "input", ar->in);
-    cJSON_AddStringToObject(f, "output", ar->out);
+    char rin[PATH_MAX], rout[PATH_MAX];
+    cJSON_AddStringToObject(f, "input", realpath(ar->in, rin) ? rin : ar->in);
+    cJSON_AddStringToObject(f, "output", strcmp(ar->out, "-") && realpath(ar->out, rout) ? rout : ar->out);
     cJSON_AddNumberToObject(f, "rows", (double)done);
     cJSON_AddNumberToObject(f, "errors", (double)bad);
     audit_batch(a, "batch.classify", f);
@@ -1254,7 +1270,8 @@ static int cmd_history(igc_app *a, const char *sub, const args *ar) {
         printf("imported %zu past judgments from %s (%zu rows skipped: no usable label); the store now holds %zu exemplars\n",
                n, ar->in, skipped, st.exemplars);
         cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "input", ar->in);
+        char rin[PATH_MAX];
+        cJSON_AddStringToObject(f, "input", realpath(ar->in, rin) ? rin : ar->in);
         cJSON_AddNumberToObject(f, "imported", (double)n);
         cJSON_AddNumberToObject(f, "skipped", (double)skipped);
         audit_batch(a, "history.import", f);
@@ -1408,6 +1425,14 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
         return die("--days는 1~3650일입니다 / --days must be 1..3650", NULL);
     if (audit && ar->since && !date_ok(ar->since)) return die("--since는 YYYY-MM-DD 형식의 날짜입니다 / --since must be YYYY-MM-DD", ar->since);
     if (!users && !audit && !date_ok(ar->before)) return die("purge에는 --before YYYY-MM-DD(이 날짜 전의 판별을 지움)가 필요합니다 / purge needs --before YYYY-MM-DD", ar->before);
+    /* only adding the first user may make a store; the rest read or change one that exists
+     * (an export from a mistyped --db was an empty file and a new store) */
+    struct stat sdb;
+    if (!(users && strcmp(sub, "add") == 0) && stat(cfg->db_dir, &sdb) != 0) {
+        fprintf(stderr, "igc: 저장소 %s가 없습니다: --db로 서비스의 저장소를 주십시오 (store_not_found) / no such store\n",
+                cfg->db_dir);
+        return 2;
+    }
     igc_store *s;
     int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &s);
     if (rc) {

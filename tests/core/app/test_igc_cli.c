@@ -690,6 +690,32 @@ TEST(classify_columns) {
     unlink(err);
     CHECK_EQ_INT(classify_file(in20, nodir, err, NULL), 2);
     CHECK(file_has(err, "cannot_write_output") && file_has(err, "폴더"));
+    /* the output never replaces the input (the office worker's only copy of the 사업자등록번호) */
+    char copy[PATH_MAX + 32];
+    snprintf(copy, sizeof copy, "%s/same.csv", tmp);
+    size_t inlen;
+    char *intext = slurp(in20, &inlen);
+    REQUIRE(intext && write_text(copy, intext, inlen) == 0);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(copy, copy, err, NULL), 2);
+    CHECK(file_has(err, "output_is_input"));
+    size_t after;
+    char *still = slurp(copy, &after);
+    CHECK(still && after == inlen && memcmp(still, intext, inlen) == 0);
+    free(still), free(intext);
+    /* a workbook name is refused whatever --format says */
+    const char *fmt[] = {"--format", "csv", NULL};
+    snprintf(none_out, sizeof none_out, "%s/result2.xlsx", tmp);
+    unlink(err);
+    CHECK_EQ_INT(classify_file(in20, none_out, err, fmt), 2);
+    CHECK(file_has(err, "unsupported_output"));
+    /* an audit export from a store that is not there is an error, and makes no store */
+    char nodb[PATH_MAX + 32];
+    snprintf(nodb, sizeof nodb, "%s/no-such-store", tmp);
+    const char *ex[] = {"--db", nodb, "audit", "export", NULL};
+    unlink(err);
+    CHECK_EQ_INT(run_igc(ex, NULL, err), 2);
+    CHECK(file_has(err, "store_not_found") && stat(nodb, &st) != 0);
     igc_buf_free(&b);
 }
 
