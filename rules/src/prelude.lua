@@ -123,11 +123,23 @@ local function seal(t, what)
   return back
 end
 
+-- Every table reachable from a file's globals, however deep ({counter = {n = 0}} too):
+-- a nested table changed while judging keeps state as a global would.
+local function seal_deep(t, path, seen)
+  if seen[t] then return end
+  seen[t] = true
+  local back = seal(t, path .. "의 항목")
+  for k, v in next, back do
+    if type(v) == "table" and getmetatable(v) == nil then seal_deep(v, path .. "." .. tostring(k), seen) end
+  end
+end
+
 local function seal_envs()
   for _, env in ipairs(ENVS) do
+    local seen = {[env] = true}
     local back = seal(env, "전역 변수")
     for name, v in next, back do
-      if type(v) == "table" and v ~= env then seal(v, name .. "의 항목") end
+      if type(v) == "table" and getmetatable(v) == nil then seal_deep(v, tostring(name), seen) end
     end
   end
   ENVS = {}

@@ -268,6 +268,7 @@ TEST(eval_rejects_bad_args) {
 static const char *PROBE =
     "local BYTECODE = %s\n"
     "COUNT = 0 -- a global: set while the file is read, read-only while rules run\n"
+    "STATE = {counter = {n = 0}} -- and so is every table under one\n"
     "rule { id = 'probe', description = '시험용 탐침', priority = 1, apply = function(ctx)\n"
     "  local w = ctx.company.name\n"
     "  if w == 'globals' then\n"
@@ -308,6 +309,7 @@ static const char *PROBE =
     "  elseif w == 'global_change' then COUNT = COUNT + 1; if COUNT > 1 then ctx:not_applicable('x', 'y') end\n"
     "  elseif w == 'global_new' then SEEN = true\n"
     "  elseif w == 'lib_change' then string.upper = string.lower\n"
+    "  elseif w == 'nested_change' then STATE.counter.n = STATE.counter.n + 1\n"
     "  end\n"
     "end }\n";
 
@@ -390,6 +392,7 @@ TEST(sandbox_escapes_contained) {
         {"global_change", "전역 변수 'COUNT'"},
         {"global_new", "전역 변수 'SEEN'"},
         {"lib_change", "string의 항목 'upper'"},
+        {"nested_change", "STATE.counter의 항목 'n'"},
     };
     char *dir = probe_dir();
     REQUIRE(dir);
