@@ -1319,6 +1319,19 @@ static int cmd_lexicon_check(const igc_config *cfg, const char *file) {
     char txpath[PATH_MAX + 32], path[PATH_MAX + 64];
     if (cfg->taxonomy[0]) snprintf(txpath, sizeof txpath, "%s", cfg->taxonomy);
     else snprintf(txpath, sizeof txpath, "%s/taxonomy/igc-v6.json", cfg->data_dir);
+    /* the revision the service's store has active (the 7th after a switch): its dictionary
+     * names that revision's codes */
+    struct stat sdb;
+    igc_store *store = NULL;
+    char *active = NULL;
+    if (!cfg->taxonomy[0] && stat(cfg->db_dir, &sdb) == 0 && igc_store_open(cfg->db_dir, cfg->map_mb, &store) == 0 &&
+        igc_store_meta_get(store, "taxonomy.active", &active) == 0 && strchr(active, '/') == NULL) {
+        char rp[PATH_MAX + 32];
+        snprintf(rp, sizeof rp, "%s/revisions/%s/taxonomy.json", cfg->db_dir, active);
+        if (stat(rp, &sdb) == 0) snprintf(txpath, sizeof txpath, "%s", rp);
+    }
+    free(active);
+    if (store) igc_store_close(store);
     igc_buf e = {0};
     int rc = igc_ksic_load(cfg->data_dir, &k);
     if (rc) return die("cannot read the KSIC tables", igc_strerror(rc));
@@ -1333,6 +1346,7 @@ static int cmd_lexicon_check(const igc_config *cfg, const char *file) {
     } else {
         static igc_app shell; /* the path convention lives with the app */
         shell.cfg = *cfg;
+        igc_config_finish(&shell.cfg); /* beside the store, as igcd finds it */
         igc_app_lexicon_path(&shell, tx, path, sizeof path);
         struct stat st;
         if (stat(path, &st) != 0) {

@@ -725,6 +725,17 @@ TEST(history_import_follows_active_revision) {
         if (k == 1) CHECK(t && strstr(t, "unknown_item") && strstr(t, removed[0]));
         free(t);
     }
+    /* `igc lexicon check` reads the staff's copy of the active revision, against that revision */
+    {
+        char chk[PATH_MAX + 32];
+        snprintf(chk, sizeof chk, "%s/lexcheck.out", tmp);
+        char *lc[] = {IGC_BIN, "--db", keep.db, "--data", (char *)igc_test_data_dir(), "--lexicon-dir", lex, "lexicon",
+                      "check", NULL};
+        CHECK_EQ_INT(run_wait(lc, NULL, chk, chk), 0);
+        char *t = slurp(chk, NULL);
+        CHECK(t && strstr(t, "igc-v7-lexicon.jsonl") && strstr(t, jstr(v7, "version")));
+        free(t);
+    }
     /* with the 7th active, a broken 6th dictionary (no longer in use) does not stop a start */
     {
         char v6lex[PATH_MAX + 64];
