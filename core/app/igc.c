@@ -313,6 +313,8 @@ static void csv_line(igc_buf *b, const cJSON *line, const char *company) {
     igc_csv_field(b, jstr_or(line, "review_note", ""));
     /* the programmes shown, "id: why" each (an ended one says so in its why) */
     igc_buf progs = {0};
+    const char *lost = jstr_or(line, "address_unrecognized", "");
+    if (*lost) igc_buf_printf(&progs, "(소재지 '%s'를 알 수 없어 소재지 없이 판단)", lost);
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(line, "programmes"))
         igc_buf_printf(&progs, "%s%s: %s", progs.len ? " / " : "", jstr_or(r, "id", ""), jstr_or(r, "why", ""));
     igc_buf_puts(b, ",");
@@ -406,6 +408,9 @@ static void classify_rows(igc_app *a, crow *rows, size_t n, int csv) {
     igc_engine_unref(eng);
     for (size_t v = 0; v < nv; v++) {
         row_answer(line[at[v]], &rows[at[v]], rcs[v], res[v]);
+        /* an address naming no place was left out: the regional programmes were judged without it */
+        if (req[v].address_dropped[0])
+            cJSON_AddStringToObject(line[at[v]], "address_unrecognized", req[v].address_dropped);
         igc_req_free(&req[v]);
     }
     for (size_t i = 0; i < n; i++) {

@@ -342,6 +342,7 @@ typedef struct igc_req {
     char *company_name, *brn, *ceo;
     char *ksic_code, *ksic_name, *main_product, *product_use, *tech_business_name, *tech_class;
     char *sido, *sigungu;      /* company.address, official names; NULL when not given */
+    char address_dropped[128]; /* a file row's address that names no place, left out; "" */
     char brn10[11];
 } igc_req;
 
@@ -418,6 +419,12 @@ const igc_region *igc_regions(size_t *n);
 int igc_region_check(const char *sido, const char *sigungu, const igc_region **out);
 /* {regions:[{sido, short, sigungu:[...]}]} */
 cJSON *igc_regions_json(void);
+/* The official names of a province and district as people write them: "경기"/"경기도",
+ * former names ("강원도"), a district without its last syllable ("수원" → "수원시") or with a
+ * city's own district after it ("수원시 영통구"). 0 with *osido and *osigungu (NULL when
+ * none was given) set to the list's strings; IGC_ENOTFOUND (province) or IGC_EINVAL
+ * (district) when no single one matches. */
+int igc_region_normalize(const char *sido, const char *sigungu, const char **osido, const char **osigungu);
 /* Every "광역" and "광역\t시군구", NULL-ended, for igc_rules_limits.places (NULL when out of
  * memory: names then go unchecked). Built once, kept for the process. */
 const char *const *igc_region_places(void);

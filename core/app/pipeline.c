@@ -106,8 +106,10 @@ static int tech_class_ok(const char *s) {
 }
 
 /* company.address {sido, sigungu}: optional (absent, null or both blank), else official
- * names from the region list (igc_region_check). Sets r->sido/sigungu; 0 or IGC_EINVAL. */
-static int req_address(const cJSON *doc, igc_req *r, igc_verr *e) {
+ * names from the region list (igc_region_check). Sets r->sido/sigungu; 0 or IGC_EINVAL.
+ * Not strict (file rows): names as people write them are taken (igc_region_normalize),
+ * and one naming no place is left out, noted in r->address_dropped. */
+static int req_address(const cJSON *doc, int strict, igc_req *r, igc_verr *e) {
     const cJSON *co = cJSON_GetObjectItemCaseSensitive(doc, "company");
     const cJSON *ad = cJSON_IsObject(co) ? cJSON_GetObjectItemCaseSensitive(co, "address") : NULL;
     if (!ad || cJSON_IsNull(ad)) return 0;
@@ -134,6 +136,25 @@ static int req_address(const cJSON *doc, igc_req *r, igc_verr *e) {
     const igc_region *rg = NULL;
     int rc = igc_region_check(r->sido, r->sigungu, &rg);
     if (rc == 0) return 0;
+    if (!strict) {
+        /* a file's address as people write it ("경기"/"수원"): its official names; one that
+         * names no place is left out (it only serves the regional programmes) and said in the row */
+        const char *os, *og;
+        if (igc_region_normalize(r->sido, r->sigungu, &os, &og) == 0) {
+            char *ns = igc_strdup(os), *ng = igc_strdup(og ? og : "");
+            if (!ns || !ng) {
+                free(ns), free(ng);
+                return verr(e, 500, "out_of_memory", "서버 메모리가 부족합니다.");
+            }
+            free(r->sido), free(r->sigungu);
+            r->sido = ns, r->sigungu = ng;
+            return 0;
+        }
+        snprintf(r->address_dropped, sizeof r->address_dropped, "%.60s %.60s", r->sido, r->sigungu);
+        free(r->sido), free(r->sigungu);
+        r->sido = r->sigungu = NULL;
+        return 0;
+    }
     char m[400];
     if (rc == IGC_ENOTFOUND) {
         e->fields[e->nfields++] = "company.address.sido";
@@ -253,7 +274,7 @@ int igc_req_from_json(const igc_app *a, const cJSON *doc, int strict, igc_req *r
         igc_req_free(r);
         return verr(e, 400, "invalid_tech_class", "기술분류 코드 형식이 올바르지 않습니다 (예: EE0101).");
     }
-    if (req_address(doc, r, e)) {
+    if (req_address(doc, strict, r, e)) {
         igc_req_free(r);
         return IGC_EINVAL;
     }

@@ -64,6 +64,43 @@ const igc_region *igc_regions(size_t *n) {
     return regions;
 }
 
+/* Former official names still written in records: the province now has a new one. */
+static const char *const former[][2] = {{"강원도", "강원특별자치도"},  {"전라북도", "전북특별자치도"},
+                                        {"제주도", "제주특별자치도"}, {"세종시", "세종특별자치시"}};
+
+int igc_region_normalize(const char *sido, const char *sigungu, const char **osido, const char **osigungu) {
+    *osido = *osigungu = NULL;
+    const igc_region *r = NULL;
+    for (size_t i = 0; sido && i < NREGIONS && !r; i++)
+        if (strcmp(regions[i].sido, sido) == 0 || strcmp(regions[i].short_name, sido) == 0) r = &regions[i];
+    for (size_t i = 0; sido && !r && i < sizeof former / sizeof *former; i++)
+        if (strcmp(former[i][0], sido) == 0)
+            for (size_t k = 0; k < NREGIONS; k++)
+                if (strcmp(regions[k].sido, former[i][1]) == 0) r = &regions[k];
+    if (!r) return IGC_ENOTFOUND;
+    *osido = r->sido;
+    if (!sigungu || !*sigungu || !r->sigungu[0]) return igc_region_check(r->sido, sigungu, NULL);
+    /* "수원시 영통구" (a city's own district): the city */
+    char first[96];
+    size_t n = strcspn(sigungu, " ");
+    snprintf(first, sizeof first, "%.*s", (int)(n < sizeof first ? n : sizeof first - 1), sigungu);
+    const char *hit = NULL;
+    int many = 0;
+    for (size_t i = 0; r->sigungu[i]; i++) {
+        const char *g = r->sigungu[i];
+        size_t gl = strlen(g), fl = strlen(first);
+        if (strcmp(g, first) == 0) {
+            hit = g, many = 0;
+            break;
+        }
+        /* "정선" for "정선군": the name without its last syllable (시, 군, 구: 3 bytes) */
+        if (gl == fl + 3 && strncmp(g, first, fl) == 0) many += hit != NULL, hit = g;
+    }
+    if (!hit || many) return IGC_EINVAL;
+    *osigungu = hit;
+    return 0;
+}
+
 int igc_region_check(const char *sido, const char *sigungu, const igc_region **out) {
     if (out) *out = NULL;
     const igc_region *r = NULL;

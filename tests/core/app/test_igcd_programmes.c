@@ -363,7 +363,8 @@ TEST(cli_classify_programmes) {
     const char *text = "uid,company,ksic_code,ksic_name,main_product,광역,시군구\n"
                        "w1,가,46510,컴퓨터 도매업,메인보드 유통,강원특별자치도,정선군\n"
                        "w2,나,46510,컴퓨터 도매업,메인보드 유통,서울특별시,강남구\n"
-                       "w3,다,46510,컴퓨터 도매업,메인보드 유통,강원도,정선군\n";
+                       "w3,다,46510,컴퓨터 도매업,메인보드 유통,강원도,정선\n"
+                       "w4,라,46510,컴퓨터 도매업,메인보드 유통,서울,없는구\n";
     REQUIRE(write_text(in, text, strlen(text)) == 0);
     for (int pass = 0; pass < 2; pass++) {
         const char *argv[] = {IGC_BIN, "--db", db, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
@@ -373,23 +374,30 @@ TEST(cli_classify_programmes) {
     size_t n;
     char *t = slurp(out, &n);
     REQUIRE(t);
-    char *l2 = strchr(t, '\n'), *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
-    REQUIRE(l3);
-    *l2 = *l3 = '\0';
-    cJSON *a = cJSON_Parse(t), *b = cJSON_Parse(l2 + 1), *c = cJSON_Parse(l3 + 1);
+    char *l2 = strchr(t, '\n'), *l3 = l2 ? strchr(l2 + 1, '\n') : NULL, *l4 = l3 ? strchr(l3 + 1, '\n') : NULL;
+    REQUIRE(l4);
+    *l2 = *l3 = *l4 = '\0';
+    cJSON *a = cJSON_Parse(t), *b = cJSON_Parse(l2 + 1), *c = cJSON_Parse(l3 + 1), *d = cJSON_Parse(l4 + 1);
     CHECK_EQ_INT(cJSON_GetArraySize(jget(a, "programmes")), 1); /* a wholesaler in 정선군: the regional one */
     CHECK(programme(a, "regional-2025") != NULL);
     CHECK(jstr(a, "programmes_version") != NULL);
     CHECK_EQ_INT(cJSON_GetArraySize(jget(b, "programmes")), 0);
-    CHECK_EQ_STR(jstr(jget(c, "error"), "code"), "invalid_address");
+    /* written as people write it (the former 강원도, 정선 for 정선군): the same place */
+    CHECK(!jget(c, "error") && programme(c, "regional-2025") != NULL);
+    CHECK_EQ_STR(jstr(programme(c, "regional-2025"), "why"), jstr(programme(a, "regional-2025"), "why"));
+    /* a district that is no place: the row is classified, the address left out and said */
+    CHECK(!jget(d, "error") && jget(d, "items"));
+    CHECK(jstr(d, "address_unrecognized") && strstr(jstr(d, "address_unrecognized"), "없는구"));
     cJSON_Delete(a);
     cJSON_Delete(b);
     cJSON_Delete(c);
+    cJSON_Delete(d);
     free(t);
     t = slurp(csv, &n);
     REQUIRE(t);
     CHECK(strstr(t, ",programmes,") != NULL);
     CHECK(strstr(t, "regional-2025: 소재지 강원특별자치도 정선군") != NULL);
+    CHECK(strstr(t, "소재지 '서울 없는구'를 알 수 없어") != NULL);
     free(t);
 }
 
