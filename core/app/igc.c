@@ -473,6 +473,31 @@ static const char *operator_name(void) {
     return name;
 }
 
+/* A batch run on the service's store with other rules or programmes than the service's
+ * (igc's default folders are not igcd's --rules, --programmes): its answers would differ
+ * from the screens'. igcd records the versions it uses in the store. */
+static void warn_policy_differs(igc_app *a) {
+    if (!a->store) return;
+    static const char *const what[2] = {"rules", "programmes"};
+    igc_rules *sets[2] = {a->rules, a->programmes};
+    const char *dirs[2] = {a->cfg.rules_dir, a->cfg.programmes_dir};
+    for (int k = 0; k < 2; k++) {
+        char key[48], *svc = NULL;
+        snprintf(key, sizeof key, "service.%s", what[k]);
+        if (!sets[k] || igc_store_meta_get(a->store, key, &svc)) continue;
+        igc_rules_version *v = igc_rules_acquire(sets[k]);
+        if (strcmp(igc_rules_version_id(v), svc) != 0)
+            fprintf(stderr,
+                    "igc: 이 명령의 %s(%s, 버전 %s)가 서비스(igcd)가 쓰는 것(버전 %s)과 다릅니다: 결과가 화면과 다를 "
+                    "수 있으니 igcd와 같은 --%s(또는 IGC_%s)로 실행하십시오 (policy_mismatch) / %s differ from the "
+                    "service's\n",
+                    k ? "연계 지원사업" : "적용원칙 규칙", dirs[k], igc_rules_version_id(v), svc, what[k],
+                    k ? "PROGRAMMES" : "RULES", what[k]);
+        igc_rules_release(v);
+        free(svc);
+    }
+}
+
 /* An audit record of a batch command in the store it used (none: no record):
  * who ran it on this machine, what it read and what came of it. The rows' own
  * 사업자등록번호 are not listed (the file is the operator's), only the counts. */
@@ -1842,6 +1867,7 @@ int main(int argc, char **argv) {
         }
         fprintf(stderr, "igc: the active revision could not be restored; classifying under %s\n", app.bundle->version);
     }
+    if (strcmp(cmd, "classify") == 0) warn_policy_differs(&app);
     if (strcmp(cmd, "classify") == 0) ret = cmd_classify(&app, &ar);
     else if (strcmp(cmd, "eval") == 0) ret = cmd_eval(&app, &ar);
     else if (strcmp(cmd, "tune") == 0) ret = cmd_tune(&app, &ar);

@@ -100,6 +100,12 @@ int igc_app_audit_flush(igc_app *a) {
 
 static void policy_one(igc_app *a, const char *what, const char *now, char *last, size_t lastsz, const char *user) {
     if (!now || strcmp(now, last) == 0) return;
+    if ((a->flags & IGC_APP_DAEMON) && a->store) {
+        /* what the service uses, for igc commands on its store to compare theirs with */
+        char key[48];
+        snprintf(key, sizeof key, "service.%s", what);
+        if (igc_store_meta_set(a->store, key, now)) igc_log(IGC_LOG_WARN, "store: cannot record the %s version", what);
+    }
     if (last[0]) {
         cJSON *f = cJSON_CreateObject();
         cJSON_AddStringToObject(f, "object", what);

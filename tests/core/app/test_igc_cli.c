@@ -1071,6 +1071,21 @@ TEST(igcd_warns_without_history) {
     t = slurp(out, NULL);
     CHECK(t && strstr(t, "\"action\":\"history.import\"") && strstr(t, "\"imported\":"));
     free(t);
+    /* a batch run on the service's store with other rules than the service's says so; with the
+     * same rules it does not */
+    char other[PATH_MAX + 32], cmd[3 * PATH_MAX];
+    snprintf(other, sizeof other, "%s/rules-other", tmp);
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s' && echo '-- 고친 규칙' >> '%s/generic_supplier.lua'",
+             IGC_TEST_SOURCE_DIR "/rules", other, other);
+    REQUIRE(system(cmd) == 0);
+    for (int same = 0; same < 2; same++) {
+        const char *cl[] = {"--db", sdb, "--data", igc_test_data_dir(), "--model", "none", "--params", "none",
+                            "--rules", same ? IGC_TEST_SOURCE_DIR "/rules" : other, "classify", "--in", in20, "--out",
+                            out, NULL};
+        unlink(err);
+        CHECK_EQ_INT(run_igc(cl, NULL, err), 0);
+        CHECK(file_has(err, "policy_mismatch") == !same);
+    }
 }
 
 /* A batch run in a folder without a store (an office worker's documents) writes only its
