@@ -100,6 +100,19 @@ void igc__api_status(void *ud, const igc_http_request *req, igc_http_response *r
         cJSON_AddStringToObject(w, "message", msg);
         cJSON_AddItemToArray(warn, w);
     }
+    size_t nusers = 0;
+    if (!a->auth_on && a->store && igc_auth_active_users(a->store, &nusers) == 0 && nusers > 0) {
+        /* authentication is decided at start: users added since do nothing until a restart */
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "사용자 %zu명이 등록되었지만 igcd를 다시 시작해야 인증이 켜집니다. 지금은 인증 없이(개방 모드) 실행 "
+                 "중입니다.",
+                 nusers);
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "code", "auth_needs_restart");
+        cJSON_AddStringToObject(w, "message", msg);
+        cJSON_AddItemToArray(warn, w);
+    }
     igc_store_stats sst = {0};
     if (a->store && igc_store_stat(a->store, &sst) == 0 && sst.write_error) {
         char msg[400];

@@ -177,6 +177,31 @@ TEST(open_mode_loopback_only) {
     free(t);
 }
 
+/* Users added while igcd runs open switch nothing on until a restart: the status says so
+ * (it said nothing, and the service stayed open). */
+TEST(users_added_while_open_are_warned) {
+    REQUIRE(setup());
+    char odb[PATH_MAX + 32], olog[PATH_MAX + 32], tok[128];
+    snprintf(odb, sizeof odb, "%s/open-db2", tmp);
+    snprintf(olog, sizeof olog, "%s/open2.log", tmp);
+    igcd_proc p;
+    REQUIRE(igcd_start(&p, odb, olog) == 0);
+    int st;
+    cJSON *o = http_get_json(p.port, "/api/v1/status", &st);
+    CHECK(cJSON_IsFalse(jget(jget(o, "auth"), "enabled")));
+    const cJSON *w;
+    int warned = 0;
+    cJSON_ArrayForEach(w, jget(o, "warnings")) warned |= jstr(w, "code") && !strcmp(jstr(w, "code"), "auth_needs_restart");
+    CHECK(!warned);
+    cJSON_Delete(o);
+    REQUIRE(user_add(odb, "han", "examiner", tok) == 0);
+    o = http_get_json(p.port, "/api/v1/status", &st);
+    cJSON_ArrayForEach(w, jget(o, "warnings")) warned |= jstr(w, "code") && !strcmp(jstr(w, "code"), "auth_needs_restart");
+    CHECK(warned);
+    cJSON_Delete(o);
+    igcd_kill(&p);
+}
+
 /* ---- 401 / 403 ---- */
 
 TEST(every_route_needs_identity_and_role) {
@@ -809,7 +834,7 @@ TEST(policy_change_audited) {
     free(out);
 }
 
-IGC_TEST_MAIN(TEST_ENTRY(users_cli), TEST_ENTRY(open_mode_loopback_only), TEST_ENTRY(every_route_needs_identity_and_role),
+IGC_TEST_MAIN(TEST_ENTRY(users_cli), TEST_ENTRY(open_mode_loopback_only), TEST_ENTRY(users_added_while_open_are_warned), TEST_ENTRY(every_route_needs_identity_and_role),
               TEST_ENTRY(judgment_ids_not_guessable), TEST_ENTRY(save_quota_per_user), TEST_ENTRY(poisoning_save_mode),
               TEST_ENTRY(poisoning_review_mode), TEST_ENTRY(login_cookie_csrf), TEST_ENTRY(audit_export),
               TEST_ENTRY(retention_purge), TEST_ENTRY(proxy_header), TEST_ENTRY(store_alarm),
