@@ -432,32 +432,16 @@ static int exemplar_from_json(igc_app *a, const char *key, const cJSON *o, igc_e
     return 0;
 }
 
-/* The store's exemplars are added LOAD_BATCH at a time (igc_engine_add_exemplars
- * encodes a batch's texts on every core); their parsed JSON lives until then. */
-enum { LOAD_BATCH = 1024 };
-
+/* The store's exemplars are added one at a time as the walk reads them: batched through
+ * igc_engine_add_exemplars (texts encoded on both cores) the start at 100,000 was no
+ * faster and took about 15% more CPU, the parsed documents and the threads' allocations
+ * kept alive between batches (docs/evaluation.md). */
 typedef struct {
     igc_app *a;
     igc_engine *e;
     igc_bundle *bundle; /* the revision e belongs to (its left-out judgments) */
     size_t n;
-    size_t nb;
-    cJSON *doc[LOAD_BATCH];
-    char *key[LOAD_BATCH];
-    igc_exemplar x[LOAD_BATCH];
-    int rcs[LOAD_BATCH];
 } load_ctx;
-
-static int load_flush(load_ctx *c) {
-    size_t nx = 0;
-    for (size_t i = 0; i < c->nb; i++)
-        if (exemplar_from_json(c->a, c->key[i], c->doc[i], &c->x[nx]) == 0) nx++;
-    int rc = igc_engine_add_exemplars(c->e, c->x, nx, c->rcs);
-    for (size_t i = 0; i < nx; i++) c->n += c->rcs[i] == 0;
-    for (size_t i = 0; i < c->nb; i++) cJSON_Delete(c->doc[i]), free(c->key[i]);
-    c->nb = 0;
-    return rc;
-}
 
 static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     load_ctx *c = ud;
@@ -466,13 +450,12 @@ static int load_cb(void *ud, const char *key, const char *json, size_t len) {
     if (igc_engine_has_exemplar(c->e, key) || igc_app_bundle_left_out(c->bundle, key)) return 0;
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o) return 0; /* a damaged exemplar is skipped, not fatal */
-    char *k = igc_strdup(key);
-    if (!k) {
-        cJSON_Delete(o);
-        return IGC_ENOMEM;
-    }
-    c->doc[c->nb] = o, c->key[c->nb++] = k;
-    return c->nb == LOAD_BATCH ? load_flush(c) : 0;
+    igc_exemplar x;
+    int rc = exemplar_from_json(c->a, key, o, &x);
+    if (!rc) rc = igc_engine_add_exemplar(c->e, &x);
+    cJSON_Delete(o);
+    if (rc == 0) c->n++;
+    return rc == IGC_ENOMEM ? rc : 0;
 }
 
 /* Adds the store's exemplars the engine lacks; count is the store's exemplar count
@@ -485,8 +468,6 @@ static int scan_store(igc_app *a, igc_engine *e, size_t count, size_t *n) {
     pthread_mutex_lock(&a->engine_wmu);
     pthread_rwlock_wrlock(&a->engine_rw);
     int rc = igc_store_exemplar_foreach(a->store, load_cb, c);
-    int frc = load_flush(c); /* the last batch */
-    if (!rc) rc = frc;
     pthread_rwlock_unlock(&a->engine_rw);
     pthread_mutex_unlock(&a->engine_wmu);
     if (!rc) __atomic_store_n(&a->store_exemplars, count, __ATOMIC_RELAXED);
