@@ -6,6 +6,7 @@ import {
   highlightSegments, scorePercent, fieldId, ALT_MIN_SCORE, visibleItems, probText, applicabilityWords, gapWords,
   ksicInput, NONE_REASONS, noneReasonLabel, normalizeItemCode, searchMarks, reasonLabel, kindLabel, ruleOverride,
   FIELD_LIMITS, charCount, tooLongMessage, techClassValid, addressText, SCREEN_ROLES, screenAllowed, saveAllowed,
+  blankMessage, programmesNote,
 } from './util.js';
 
 // ---------------------------------------------------------------- DOM helpers
@@ -301,7 +302,8 @@ async function onClassify(e) {
     const fields = r.error.fields || [];
     const entries = [];
     for (const path of fields) {
-      const msg = r.error.code === 'blank_field' ? BLANK_MSG : r.error.message;
+      // a value that says nothing ("없음") is blank to the server: the field says why
+      const msg = r.error.code === 'blank_field' ? blankMessage(control(path)?.value) : r.error.message;
       if (setFieldError(path, msg)) entries.push([path, msg]);
     }
     showSummary(entries.length ? `입력 내용을 확인해 주세요 (${entries.length}건)` : r.error.message, entries);
@@ -655,7 +657,7 @@ function renderResult() {
     ['기술사업명', marked(t.tech_business_name, marks)],
     ['기술분류', t.tech_class],
   ]);
-  renderProgrammes(res, c.address);
+  renderProgrammes(res, c.address, state.saved);
   renderPrevious(res);
   renderSaveForm(items, na, res);
 }
@@ -735,12 +737,14 @@ function initAddress() {
 
 const PROGRAMME_STATUS = { eligible: ['해당', 'badge-ok'], check: ['확인 필요', 'badge-warn'], ended: ['기간 종료', 'badge-muted'] };
 
-function renderProgrammes(res, address) {
-  const list = Array.isArray(res.programmes) ? res.programmes : [];
-  show($('#programmes-panel'), list.length > 0);
-  const where = address?.sido ? `${address.sido} ${address.sigungu || ''}`.trim() : '소재지 입력 없음';
-  $('#programmes-note').textContent =
-    `이 판별로 연계되는 지원사업 ${list.length}건 (${where}). 실제 지원 여부는 각 기관의 심사로 정해집니다.`;
+/** The answer's programmes, or those kept with the saved judgment shown (saved: what became of it). */
+function renderProgrammes(res, address, saved) {
+  const all = Array.isArray(res.programmes) ? res.programmes : [];
+  show($('#programmes-panel'), all.length > 0);
+  const where = addressText(address) || '소재지 입력 없음';
+  const note = programmesNote(all.length, where, saved);
+  $('#programmes-note').textContent = note.text;
+  const list = note.list ? all : [];
   append(clear($('#programmes-list')), list.map((p) => {
     const [label, cls] = PROGRAMME_STATUS[p.status] || [p.status || '', 'badge-muted'];
     const period = p.period && (p.period.from || p.period.to) ? `${p.period.from || ''} ~ ${p.period.to || ''}` : '';
@@ -765,6 +769,7 @@ function renderSaveForm(items, na, res) {
       if (!r.ok || state.saved !== saved) return;
       state.saved = savedFrom(r.data, saved.id);
       keepLast();
+      renderProgrammes(res, state.input?.company?.address, state.saved);
       renderSaveForm(items, na, res);
     });
   }
@@ -920,6 +925,8 @@ async function onSave(e) {
   } else {
     chosenName = (state.result.items || []).find((it) => it.code === choice)?.name || '';
   }
+  // another tab may have signed in as someone else: nothing is saved in their name
+  if (!(await checkSession('save'))) return;
   const btn = $('#btn-save');
   btn.disabled = true;
   noteDecision(); // kept should the login have expired
@@ -951,7 +958,7 @@ async function onSave(e) {
   // the support programmes kept with the judgment are the decision's (해당 없음 unlocks no innovation programme)
   if (Array.isArray(r.data.programmes)) {
     state.result = { ...state.result, programmes: r.data.programmes };
-    renderProgrammes(state.result, state.input?.company?.address);
+    renderProgrammes(state.result, state.input?.company?.address, state.saved);
   }
   keepLast();
   const res = state.result;
@@ -1326,12 +1333,30 @@ async function openJudgment(id) {
 /** 검토자: confirm a judgment (it then counts for learning) or void it with a reason. */
 function reviewActions(j, id) {
   const msg = h('p', { class: 'err', id: 'void-err', role: 'alert' });
-  const reason = h('input', { id: 'f-void-reason', type: 'text', 'aria-describedby': 'void-hint void-err' });
-  const done = async (r) => {
+  // a reason typed for this judgment is kept like the save form's comment (another screen, a new login)
+  const kept = store.get('igc.void');
+  const mine = kept && kept.id === id ? kept : null;
+  const reason = h('input', {
+    id: 'f-void-reason', type: 'text', 'aria-describedby': 'void-hint void-err',
+    oninput: () => store.set('igc.void', { id, reason: reason.value }),
+  });
+  reason.value = mine?.reason || '';
+  if (mine?.refused) {
+    msg.textContent = VOID_AGAIN;
+    store.set('igc.void', { id, reason: mine.reason });
+  }
+  const done = async (r, voiding) => {
     if (!r.ok) {
+      if (r.status === 401 && voiding) {
+        // the login page is shown now; the reason waits for the same user, and nothing was voided
+        store.set('igc.void', { id, reason: reason.value, refused: true });
+        loginNotice(EXPIRED_VOID);
+        return;
+      }
       msg.textContent = r.error.message;
       return;
     }
+    if (voiding) store.remove('igc.void');
     const brn = brnDigits(j.company?.brn || '');
     await loadHistory(brn, id);
   };
@@ -1356,7 +1381,8 @@ function reviewActions(j, id) {
         }
         reason.removeAttribute('aria-invalid');
         msg.textContent = '';
-        done(await post(`/api/v1/judgments/${enc(id)}/void`, { reason: why }));
+        if (!(await checkSession('void'))) return;
+        done(await post(`/api/v1/judgments/${enc(id)}/void`, { reason: why }), true);
       },
     }, '무효 처리'),
     msg);
@@ -1613,11 +1639,24 @@ function setSession(d) {
 
 const EXPIRED = '로그인이 만료되었습니다. 다시 로그인해 주십시오.';
 const EXPIRED_SAVE = '로그인이 만료되었습니다. 다시 로그인하면 입력한 내용으로 저장할 수 있습니다.';
+const EXPIRED_VOID = '로그인이 만료되어 무효 처리하지 못했습니다. 다시 로그인하면 적은 사유가 그대로 있습니다.';
+const VOID_AGAIN = '로그인이 만료되어 무효 처리하지 못했습니다. 적은 사유는 그대로 있으니 무효 처리를 다시 누르십시오.';
 
 /** A line above the login form (why it is shown again); '' hides it. */
 function loginNotice(text) {
   $('#login-notice').textContent = text;
   show($('#login-notice'), !!text);
+}
+
+/** A line above every screen (why this tab was cleared); '' hides it. The next screen opened hides it. */
+function appNotice(text) {
+  $('#app-notice').textContent = text;
+  show($('#app-notice'), !!text);
+}
+
+/** Takes the screen and its query (a 사업자등록번호, a judgment's id) out of the address, without routing. */
+function clearAddress() {
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
 }
 
 /**
@@ -1627,6 +1666,7 @@ function loginNotice(text) {
 function forgetCompanies() {
   store.remove('igc.last');
   store.remove('igc.form');
+  store.remove('igc.void');
   Object.assign(state, { input: null, result: null, saved: null, justSaved: null, decision: null, resumeSave: false });
   clearForm();
   for (const id of ['result-meta', 'result-company', 'result-tech', 'result-versions-list', 'summary-list', 'na-override',
@@ -1642,11 +1682,52 @@ function forgetCompanies() {
 /**
  * The user whose companies the tab holds is kept beside them: a different user signing in (after a
  * session ended without 로그아웃) finds none of them, the same user finds their work as it was.
+ * The address may name the previous user's company (판별 이력: brn, id): the new user starts on
+ * their role's first screen. True when another user's work was forgotten.
  */
 function adoptUser(name) {
   const who = name || '';
-  if ((store.get('igc.user') || '') !== who) forgetCompanies();
+  const held = store.get('igc.user') || '';
+  if (held !== who) {
+    forgetCompanies();
+    if (held) clearAddress();
+  }
   store.set('igc.user', who);
+  return !!held && held !== who;
+}
+
+const otherUser = (name) => `다른 사용자(${name})로 로그인되어 이 탭의 화면을 지웠습니다.`;
+
+// The session cookie is the browser's, the screens are this tab's: another tab may have signed out, or in
+// as someone else. Asked when the tab is shown again and before a change is sent in the tab user's name.
+let sessionAsk = null;
+/** False when the tab was cleared or sent to the login instead; before: 'save' or 'void' about to be sent. */
+async function checkSession(before) {
+  if (!session.auth || !session.user) return true;
+  sessionAsk ??= get('/api/v1/session').finally(() => { sessionAsk = null; });
+  const r = await sessionAsk;
+  const d = r.ok && r.data?.auth ? r.data : null;
+  if (!d || !session.user) return true; // no answer (the request itself will say why), or signed out meanwhile
+  if (d.user === session.user) {
+    setSession(d); // signed in again elsewhere: this session's CSRF token
+    return true;
+  }
+  if (!d.user) {
+    // signed out or ended: a change goes on, and its 401 keeps what was typed for the same user
+    if (before) return true;
+    loginNotice(EXPIRED);
+    setSession({ auth: true });
+    route();
+    return false;
+  }
+  setSession(d);
+  adoptUser(d.user);
+  clearAddress();
+  loginNotice('');
+  appNotice(`${otherUser(d.user)}${before === 'save' ? ' 판별은 저장하지 않았습니다.'
+    : before === 'void' ? ' 무효 처리는 하지 않았습니다.' : ''}`);
+  route();
+  return false;
 }
 
 async function onLogin(e) {
@@ -1665,10 +1746,12 @@ async function onLogin(e) {
   }
   err.textContent = '';
   loginNotice('');
+  appNotice('');
   setSession(r.data);
   adoptUser(session.user);
   loadRegions();
-  routedOnce = false;
+  // the login form is gone: focus goes to the heading of the screen that opens
+  routedOnce = true;
   route();
   get('/api/v1/status').then((s) => { if (s.ok && s.data) footer(s.data); });
 }
@@ -1677,8 +1760,10 @@ async function onLogout() {
   await del('/api/v1/session');
   setSession({ auth: true });
   forgetCompanies();
+  clearAddress();
   store.set('igc.user', '');
   loginNotice('');
+  appNotice('');
   route();
 }
 
@@ -1693,6 +1778,8 @@ function initLogin() {
     setSession({ auth: true });
     route();
   });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') checkSession(); });
+  window.addEventListener('focus', () => checkSession());
 }
 
 // ---------------------------------------------------------------- start
@@ -1709,11 +1796,14 @@ initItems();
 initHistory();
 initStatus();
 initLogin();
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  appNotice('');
+  route();
+});
 get('/api/v1/session').then((r) => {
   setSession(r.ok ? r.data : null);
   // signed in already (a reload) or open: the tab's companies are this user's, or forgotten
-  if (!session.auth || session.user) adoptUser(session.user);
+  if ((!session.auth || session.user) && adoptUser(session.user) && session.user) appNotice(otherUser(session.user));
   route();
   if (!session.auth || session.user) get('/api/v1/status').then((s) => { if (s.ok && s.data) footer(s.data); });
 });

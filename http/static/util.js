@@ -292,6 +292,15 @@ export function tooLongMessage(label, max, count) {
   return `${label} 항목이 너무 깁니다 (최대 ${n(max)}자${count != null ? `, 지금 ${n(count)}자` : ''}).`;
 }
 
+/**
+ * The message on a field the server counts as blank (blank_field). A value was typed but says
+ * nothing ("없음", "미정", "1"): 공란 입력 alone would read as if the field were empty.
+ */
+export function blankMessage(value) {
+  return isBlank(value) ? '공란 입력'
+    : "공란 입력 — '없음', '미정'이나 숫자만 쓴 값처럼 사업 내용을 말하지 않는 값도 공란으로 봅니다.";
+}
+
 /** 기술분류 (국가과학기술표준분류): two letters and 2-4 digits ("EE01", "ee0101"). */
 export function techClassValid(s) {
   return /^[A-Za-z]{2}\d{2,4}$/.test(String(s ?? '').trim());
@@ -300,6 +309,27 @@ export function techClassValid(s) {
 /** A 소재지 ({sido, sigungu}) as one line ("강원특별자치도 정선군"), or '' without a province. */
 export function addressText(a) {
   return a && typeof a.sido === 'string' && a.sido ? `${a.sido} ${a.sigungu || ''}`.trim() : '';
+}
+
+// ---- 연계 우대지원 ----
+
+/**
+ * The first line of the 연계 우대지원 panel and whether the programmes are listed, by what became of
+ * the saved judgment shown (saved: {status, superseded_by}, or null for an answer not saved). A voided
+ * judgment decided nothing, so it leads to no programme; a superseded one is not the company's decision
+ * any more.
+ */
+export function programmesNote(count, where, saved) {
+  const trail = '실제 지원 여부는 각 기관의 심사로 정해집니다.';
+  if (saved?.status === 'voided') return { list: false, text: '무효 처리된 판별이므로 연계 지원사업을 안내하지 않습니다.' };
+  if (saved?.status === 'superseded') {
+    return {
+      list: true,
+      text: `대체된 판별입니다${saved.superseded_by ? ` (대체한 판별 ${saved.superseded_by})` : ''}. 아래는 이 판별을 저장할 때의 `
+        + `지원사업 ${count}건 (${where})이며, 지금 안내할 지원사업은 대체한 판별에서 보십시오.`,
+    };
+  }
+  return { list: true, text: `이 판별로 연계되는 지원사업 ${count}건 (${where}). ${trail}` };
 }
 
 // ---- who may use what (docs/security.md, roles) ----

@@ -300,6 +300,13 @@ if (ctx) {
     expect(await page.isVisible('#view-input') && page.url().endsWith('#/input'), 'skip link changed the screen');
   });
 
+  await step('the read-only 분류기준일 is not a Tab stop: Tab from 대표자명 goes to 소재지', async () => {
+    await page.focus(sel('company.ceo'));
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => document.activeElement?.id);
+    expect(at === 'f-company-sido', `Tab from 대표자명 lands on ${at}, expected 소재지 (f-company-sido)`);
+  });
+
   await step('업종코드 suggests 업종명 and never writes into what the examiner types', async () => {
     await page.fill(sel('tech.ksic_name'), '');
     await page.fill(sel('tech.ksic_code'), V['tech.ksic_code']);
@@ -361,6 +368,28 @@ if (ctx) {
     expect(await page.evaluate(() => document.activeElement?.id) === 'f-tech-product_use', 'focus is not on the blank field');
     expect(await page.isVisible('#input-summary'), 'no error summary');
     expect(classifyCalls.length === before, 'a request was sent with a blank field');
+  });
+
+  await step("a value that says nothing ('없음', '미정', '1') is refused by the server, and each field says why", async () => {
+    const nothing = { 'tech.ksic_name': '없음', 'tech.main_product': '미정', 'tech.product_use': '1', 'tech.tech_business_name': '해당 없음' };
+    await fillAll();
+    for (const [path, v] of Object.entries(nothing)) await page.fill(sel(path), v);
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/classify')),
+      page.click('#btn-classify'),
+    ]);
+    const body = await resp.json().catch(() => null);
+    expect(resp.status() === 400 && body?.error?.code === 'blank_field', `classify answered ${resp.status()} ${body?.error?.code}`);
+    await page.waitForFunction(() => document.querySelector('#f-tech-ksic_name-err').textContent !== '');
+    for (const path of Object.keys(nothing)) {
+      const t = await errText(path);
+      expect(t.startsWith('공란 입력') && t.includes("'없음'") && t.includes('공란으로 봅니다'), `${path}: "${t}"`);
+      expect(await page.getAttribute(sel(path), 'aria-invalid') === 'true', `${path} is not marked invalid`);
+    }
+    const summary = await page.textContent('#input-summary');
+    expect(summary.includes('공란으로 봅니다'), `the summary says "${summary}"`);
+    expect(await page.isVisible('#view-input'), 'left the input screen on an error');
+    await fillAll();
   });
 
   await step('an invalid 사업자등록번호 is refused before sending', async () => {
@@ -998,7 +1027,19 @@ if (ctx) {
         page.click('#btn-save'),
       ]);
       expect(resp.status() === 201, `save at ${sido} ${sigungu} answered ${resp.status()}`);
-      return (await resp.json()).id;
+      const stored = await resp.json();
+      // the panel after 저장 is the server's evaluation of the decision: what remains to check stays
+      if (inRegion('강원', sigungu) && sido === '강원특별자치도') {
+        await page.waitForSelector('#saved-id');
+        for (const id of progRegional) {
+          const p = (stored.programmes || []).find((x) => x.id === id);
+          expect(p && Array.isArray(p.to_check) && p.to_check.includes('중소기업 여부'),
+            `the saved ${id} at ${sigungu} lost what to check: ${JSON.stringify(p)}`);
+          const li = await page.textContent(`#programmes-list li[data-id="${id}"]`).catch(() => '');
+          expect(li.includes('확인할 것') && p.to_check.every((c) => li.includes(c)), `after 저장 ${id} shows "${li}"`);
+        }
+      }
+      return stored.id;
     };
     const jFirst = await saveAt('강원특별자치도', '정선군');
     await saveAt('서울특별시', '강남구');
@@ -1036,18 +1077,20 @@ if (ctx) {
       const r = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       return { status: r.status, data: await r.json().catch(() => null) };
     };
-    const saveVia = async (sido, sigungu) => {
+    const saveVia = async (sido, sigungu, top = false) => {
       const company = { name: V['company.name'], brn: brn4, ceo: V['company.ceo'], address: { sido, sigungu } };
       const tech = Object.fromEntries(Object.entries(V).filter(([k]) => k.startsWith('tech.')).map(([k, x]) => [k.slice(5), x]));
       const c = await apiPost('/api/v1/classify', { company, tech });
       expect(c.status === 200, `classify answered ${c.status}`);
-      const j = await apiPost('/api/v1/judgments', { company, tech, result: c.data, chosen_item: null, none_reason: 'other',
-        comment: '시험용 판별' });
+      const decision = top ? { chosen_item: c.data.items[0].code } : { chosen_item: null, none_reason: 'other' };
+      const j = await apiPost('/api/v1/judgments', { company, tech, result: c.data, ...decision, comment: '시험용 판별' });
       expect(j.status === 201, `save answered ${j.status}`);
+      if (top) expect((j.data.programmes || []).some((p) => p.status === 'eligible'), 'the saved rank 1 unlocks no programme');
       return j.data.id;
     };
     const jFirst = await saveVia('강원특별자치도', '정선군');
-    const jSecond = await saveVia('서울특별시', '강남구');
+    // the second takes the answer's rank 1: its programmes are the innovation-growth ones, 해당
+    const jSecond = await saveVia('서울특별시', '강남구', true);
     const reason = '시험용 무효: 사업자등록번호 오기';
     const v = await apiPost(`/api/v1/judgments/${jSecond}/void`, { reason });
     expect(v.status === 200, `void answered ${v.status}`);
@@ -1061,10 +1104,19 @@ if (ctx) {
     let msg = await open(jSecond);
     expect(msg.includes('무효') && msg.includes(reason), `a voided judgment says "${msg}"`);
     expect(!msg.startsWith('저장된 판별입니다'), `a voided judgment reads as a current one: "${msg}"`);
+    // a voided judgment leads to no support programme: no 해당, and the panel says why
+    await page.waitForSelector('#programmes-panel:not([hidden])');
+    let note = await page.textContent('#programmes-note');
+    expect(note.includes('무효') && !/지원사업 \d+건/.test(note), `the voided judgment's programmes say "${note}"`);
+    const offered = await page.$$eval('#programmes-list li.programme', (els) => els.map((e) => e.dataset.id));
+    expect(offered.length === 0, `the voided judgment still offers ${offered.join(', ')}`);
+    expect(await page.$$eval('#programmes-panel .badge-ok', (e) => e.length) === 0, 'the voided judgment shows 해당 badges');
     // last, so that the result shown next is the one at 정선군 (with its regional programme)
     msg = await open(jFirst);
     expect(msg.includes('대체') && msg.includes(jSecond), `a superseded judgment says "${msg}"`);
     expect(!msg.startsWith('저장된 판별입니다'), `a superseded judgment reads as a current one: "${msg}"`);
+    note = await page.textContent('#programmes-note');
+    expect(note.includes('대체') && note.includes(jSecond), `the superseded judgment's programmes say "${note}"`);
     await page.click('.nav a[data-route="input"]');
     await fillAll();
   });
@@ -1139,8 +1191,8 @@ if (ctx) {
     const tokens = {};
     let srv2 = null;
     let base2 = null;
-    await step('with users: igcd starts with a reviewer, a policy and an admin user', async () => {
-      for (const [name, role] of [['e2e.kim', 'reviewer'], ['e2e.lee', 'policy'], ['e2e.park', 'admin']]) {
+    await step('with users: igcd starts with a reviewer, an examiner, a policy and an admin user', async () => {
+      for (const [name, role] of [['e2e.kim', 'reviewer'], ['e2e.choi', 'examiner'], ['e2e.lee', 'policy'], ['e2e.park', 'admin']]) {
         const add = spawnSync(igcBin, ['--db', authDb, 'users', 'add', name, '--role', role], { encoding: 'utf8' });
         expect(add.status === 0, `igc users add ${name} exited ${add.status}: ${add.stderr}`);
         tokens[role] = add.stdout.trim().split('\n').pop();
@@ -1231,6 +1283,10 @@ if (ctx) {
           await page.click('#btn-login');
           await visible('view-input');
           expect((await page.textContent('#who-name')).includes('e2e.kim'), 'the signed-in user is not shown');
+          // the login form is gone: focus goes to the heading of the screen it opened
+          await page.waitForFunction(() => document.activeElement?.id === 'input-heading', null, { timeout: 3000 }).catch(() => {});
+          const focused = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+          expect(focused === 'input-heading', `after login focus is on ${focused}, expected the screen's heading`);
           // the provinces, refused before sign-in, are there after it without a reload
           await page.waitForFunction(() => document.querySelectorAll('#f-company-sido option').length > 1, null,
             { timeout: 5000 }).catch(() => {});
@@ -1312,6 +1368,154 @@ if (ctx) {
           await visible('view-login');
           await login(tokens.policy);
           await nothingOf('an ended session and another user\'s login', comment);
+          await logout();
+        });
+
+        /** Requests for judgments (a list or one record) made from now on by a page; stop() ends the count. */
+        const judgmentReads = (pg) => {
+          const seen = [];
+          const on = (q) => { if (/\/api\/v1\/judgments(\?|\/|$)/.test(new URL(q.url()).pathname + new URL(q.url()).search)
+            && q.method() === 'GET') seen.push(q.url()); };
+          pg.on('request', on);
+          return { seen, stop: () => pg.off('request', on) };
+        };
+        /** Classifies and saves as the signed-in user; the judgment's id. */
+        const saveHere = async (comment) => {
+          await classifyHere();
+          await page.fill('#f-comment', comment);
+          const [saved] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
+            page.click('#btn-save'),
+          ]);
+          expect(saved.status() === 201, `save answered ${saved.status()}`);
+          return (await saved.json()).id;
+        };
+        const openInHistory = async (pg, id) => {
+          await pg.goto(`${base2}/#/history?brn=${validBrn}&id=${id}`);
+          await pg.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
+        };
+        /** The judgment the previous user opened is neither shown nor asked for; the address names no company. */
+        const noJudgmentOf = async (pg, who, comment, reads) => {
+          await pg.waitForTimeout(300); // a lookup the route would start has started by now
+          reads.stop();
+          expect(reads.seen.length === 0, `after ${who} the page asked for ${reads.seen.join(', ')}`);
+          const url = pg.url();
+          expect(!/[?&](brn|id)=/.test(url), `after ${who} the address is ${url}`);
+          expect(await pg.inputValue('#f-history-brn') === '', `after ${who} 판별 이력 holds "${await pg.inputValue('#f-history-brn')}"`);
+          expect(!(await pg.isVisible('#judgment-detail')), `after ${who} a judgment is open`);
+          const text = await pg.evaluate(() => document.body.textContent);
+          for (const part of [V['company.name'], V['company.ceo'], V['company.brn'], comment]) {
+            expect(!text.includes(part), `after ${who} the page shows "${part}"`);
+          }
+        };
+
+        await step('after 로그아웃, or a session that ends, the next user lands on their home: the judgment opened before is neither shown nor asked for', async () => {
+          const comment = '앞 사용자의 의견: 대표자 면담 내용';
+          await signedOut();
+          await login(tokens.reviewer);
+          const id = await saveHere(comment);
+          await openInHistory(page, id);
+          await page.click('#btn-logout');
+          await visible('view-login');
+          expect(!/[?&](brn|id)=/.test(page.url()), `after 로그아웃 the address is ${page.url()}`);
+          let reads = judgmentReads(page);
+          await login(tokens.examiner);
+          await visible('view-input');
+          await noJudgmentOf(page, '로그아웃 and another user\'s login', comment, reads);
+          // the session ends without 로그아웃 while the judgment is open: a reload shows the login, another user signs in
+          await logout();
+          await login(tokens.reviewer);
+          await openInHistory(page, id);
+          await ctx.clearCookies();
+          await page.reload();
+          await visible('view-login');
+          reads = judgmentReads(page);
+          await login(tokens.examiner);
+          await visible('view-input');
+          await noJudgmentOf(page, 'an ended session and another user\'s login', comment, reads);
+          await logout();
+        });
+
+        await step('a tab whose session became another user\'s (signed in from another tab) clears itself, before 저장 and when shown again', async () => {
+          const comment = '저장하지 않은 kim의 의견';
+          await signedOut();
+          await login(tokens.reviewer);
+          const kept = await saveHere('두 탭 시험용 판별');
+          await classifyHere();
+          await page.fill('#f-comment', comment);
+          // in another tab of the same browser: 로그아웃, then someone else signs in
+          const page2 = await ctx.newPage();
+          try {
+            await page2.goto(`${base2}/#/input`);
+            await page2.waitForSelector('#who:not([hidden])');
+            await page2.click('#btn-logout');
+            await page2.waitForSelector('#view-login:not([hidden])');
+            await page2.fill('#f-login-token', tokens.examiner);
+            await page2.click('#btn-login');
+            await page2.waitForSelector('#view-login', { state: 'hidden' });
+            // back in the first tab, 저장: nothing is saved as the other user, and the tab forgets kim's work
+            let saves = 0;
+            const onSave = (q) => { if (q.url().endsWith('/api/v1/judgments') && q.method() === 'POST') saves++; };
+            page.on('request', onSave);
+            await page.click('#btn-save');
+            await page.waitForSelector('#app-notice:not([hidden])');
+            await page.waitForTimeout(200);
+            page.off('request', onSave);
+            expect(saves === 0, `저장 was sent ${saves} times under the other user's session`);
+            const notice = await page.textContent('#app-notice');
+            expect(notice.includes('다른 사용자(e2e.choi)'), `the tab says "${notice}"`);
+            expect((await page.textContent('#who-name')).includes('e2e.choi'), `the tab names ${await page.textContent('#who-name')}`);
+            const held = await pageHolds();
+            for (const part of [...privateParts(comment)]) expect(!held.includes(part), `the tab still holds "${part}"`);
+            // the same when the tab is shown again (focus, visibility) with a judgment open
+            await openInHistory(page, kept);
+            await page2.click('#btn-logout');
+            await page2.waitForSelector('#view-login:not([hidden])');
+            await page2.fill('#f-login-token', tokens.reviewer);
+            await page2.click('#btn-login');
+            await page2.waitForSelector('#view-login', { state: 'hidden' });
+            const reads = judgmentReads(page);
+            await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+            await page.waitForFunction(() => (document.querySelector('#app-notice')?.textContent || '').includes('e2e.kim'));
+            expect((await page.textContent('#who-name')).includes('e2e.kim'), `the tab names ${await page.textContent('#who-name')}`);
+            await noJudgmentOf(page, 'another user\'s login in another tab', comment, reads);
+          } finally {
+            await page2.close();
+          }
+          await logout();
+        });
+
+        await step('a void reason typed before the session expired is kept through a new login, and the page says the void was not done', async () => {
+          const why = '만료 전에 적은 무효 사유: 사업자등록번호 오기';
+          await signedOut();
+          await login(tokens.reviewer);
+          const id = await saveHere('무효 시험용 판별');
+          await openInHistory(page, id);
+          await page.fill('#f-void-reason', why);
+          await ctx.clearCookies();
+          const [refused] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/void')),
+            page.click('#btn-void'),
+          ]);
+          expect(refused.status() === 401, `the void without a session answered ${refused.status()}`);
+          await visible('view-login');
+          await page.waitForFunction(() => document.querySelector('#login-notice').textContent.includes('무효'), null,
+            { timeout: 3000 }).catch(() => {});
+          const notice = await page.textContent('#login-notice');
+          expect(notice.includes('무효 처리하지 못했습니다'), `the login page says "${notice}"`);
+          await login(tokens.reviewer);
+          await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
+          expect(await page.inputValue('#f-void-reason') === why, `the reason is "${await page.inputValue('#f-void-reason')}" after the login`);
+          const said = await page.textContent('#void-err');
+          expect(said.includes('무효 처리하지 못했습니다'), `the judgment says "${said}"`);
+          expect(!(await page.textContent('#judgment-status')).includes('무효'), 'the judgment reads as voided');
+          const [voided] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/void')),
+            page.click('#btn-void'),
+          ]);
+          expect(voided.status() === 200, `the void after the login answered ${voided.status()}`);
+          expect(JSON.parse(voided.request().postData()).reason === why, 'another reason was sent');
+          await page.waitForFunction(() => (document.querySelector('#judgment-status')?.textContent || '').includes('무효'));
           await logout();
         });
 

@@ -61,10 +61,24 @@ function send(res, status, obj) {
   res.end(body);
 }
 
+// As igcd: a description of the business that says nothing ("없음", "미정", digits or marks only) is blank too.
+const DESCRIBES = ['tech.ksic_name', 'tech.main_product', 'tech.product_use', 'tech.tech_business_name'];
+const PLACEHOLDERS = ['없음', '없다', '없슴', '미정', '미상', '모름', '해당없음', '해당사항없음', '미입력', '입력없음', '공란',
+  'na', 'none', 'null', 'nil', 'tbd', 'unknown'];
+function saysNothing(v) {
+  const k = v.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  return !/\p{L}/u.test(k) || PLACEHOLDERS.includes(k);
+}
+
 function classify(body) {
   const get = (p) => p.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), body);
-  const blank = FIELDS.filter((f) => typeof get(f) !== 'string' || get(f).trim() === '');
-  if (blank.length) return [400, { error: { code: 'blank_field', message: '공란 입력: 필수 항목을 입력해 주세요.', fields: blank } }];
+  const empty = (f) => typeof get(f) !== 'string' || get(f).trim() === '';
+  const blank = FIELDS.filter((f) => empty(f) || (DESCRIBES.includes(f) && saysNothing(get(f))));
+  if (blank.length) {
+    const nothing = blank.some((f) => !empty(f));
+    return [400, { error: { code: 'blank_field', fields: blank, message: `공란 입력: 필수 항목을 입력해 주세요.${nothing
+      ? " ('없음', '미정'이나 숫자만 쓴 값처럼 사업 내용을 말하지 않는 값도 공란으로 봅니다.)" : ''}` } }];
+  }
   if (!brnValid(get('company.brn').replace(/-/g, ''))) {
     return [400, { error: { code: 'invalid_brn', message: '사업자등록번호가 올바르지 않습니다.', fields: ['company.brn'] } }];
   }
@@ -122,6 +136,8 @@ const server = createServer(async (req, res) => {
   const p = url.pathname;
   try {
     if (p === '/readyz' || p === '/healthz') return send(res, 200, { ok: true });
+    // no users here: open, as igcd without users
+    if (p === '/api/v1/session' && req.method === 'GET') return send(res, 200, { auth: false, user: null, role: 'open', learn_from: 'save' });
     if (p === '/api/v1/classify' && req.method === 'POST') {
       let body;
       try { body = JSON.parse(await readBody(req)); } catch { return fail(res, 400, 'invalid_json', 'JSON 형식이 올바르지 않습니다.'); }

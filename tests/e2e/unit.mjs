@@ -267,6 +267,28 @@ test('addressText writes a 소재지 on one line, nothing without a province', (
   for (const a of [null, undefined, {}, { sido: '' }, { sigungu: '정선군' }]) assert.equal(U.addressText(a), '', JSON.stringify(a));
 });
 
+test('blankMessage: an empty field is 공란 입력; a value that says nothing is told why it counts as blank', () => {
+  for (const v of ['', '  ', '\u3000', null, undefined]) assert.equal(U.blankMessage(v), '공란 입력', JSON.stringify(v));
+  for (const v of ['없음', '미정', '1', '해당 없음', '-']) {
+    const m = U.blankMessage(v);
+    assert.ok(m.startsWith('공란 입력') && m.includes("'없음'") && m.includes('공란으로 봅니다'), `${v}: ${m}`);
+  }
+});
+
+test('programmesNote: a voided judgment offers no programme, a superseded one says it was replaced', () => {
+  const cur = U.programmesNote(6, '강원특별자치도 정선군', null);
+  assert.equal(cur.list, true);
+  assert.match(cur.text, /^이 판별로 연계되는 지원사업 6건 \(강원특별자치도 정선군\)/);
+  assert.equal(U.programmesNote(5, '소재지 입력 없음', { status: 'current' }).text, U.programmesNote(5, '소재지 입력 없음', null).text);
+  const voided = U.programmesNote(5, '서울특별시 강남구', { status: 'voided' });
+  assert.equal(voided.list, false);
+  assert.match(voided.text, /무효 처리된 판별이므로 연계 지원사업을 안내하지 않습니다/);
+  assert.doesNotMatch(voided.text, /5건/);
+  const sup = U.programmesNote(1, '강원특별자치도 정선군', { status: 'superseded', superseded_by: 'abc123' });
+  assert.equal(sup.list, true);
+  assert.ok(sup.text.includes('대체된 판별') && sup.text.includes('abc123'), sup.text);
+});
+
 const files = readdirSync(staticDir);
 test('every script in http/static parses', () => {
   const js = files.filter((f) => f.endsWith('.js'));
@@ -303,6 +325,12 @@ test('index.html: the company form cuts nothing (no maxlength); the limits are c
   }
   assert.doesNotMatch(html.match(/<textarea id="f-comment"[^>]*>/)[0], /maxlength/, 'the comment has a maxlength');
   assert.doesNotMatch(html, /코드 6자리/);
+});
+
+test('index.html: a read-only field is not a Tab stop (분류기준일)', () => {
+  const ro = [...html.matchAll(/<input\b[^>]*\breadonly\b[^>]*>/g)].map((m) => m[0]);
+  assert.ok(ro.some((t) => t.includes('id="f-classified-on"')), 'the 분류기준일 field is not read-only');
+  for (const t of ro) assert.match(t, /tabindex="-1"/, t);
 });
 
 test('assets are local: no remote scripts, styles or fonts, and every reference exists', () => {
