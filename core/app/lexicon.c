@@ -164,6 +164,20 @@ static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int 
     if (filename) {
         size_t n = strlen(filename);
         if (filename[0] == '.' || n < 6 || strcmp(filename + n - 6, ".jsonl") != 0) return;
+        /* another revision's file (the 6th's after the switch to the 7th): an edit there is
+         * not in use, which the editor must hear of */
+        igc_bundle *b = igc_app_bundle_ref(w->a);
+        char active[PATH_MAX + 64];
+        igc_app_lexicon_path(w->a, igc_engine_taxonomy(b->engine), active, sizeof active);
+        igc_app_bundle_unref(b);
+        const char *base = strrchr(active, '/');
+        base = base ? base + 1 : active;
+        if (strncmp(filename, "igc-v", 5) == 0 && strcmp(filename, base) != 0) {
+            igc_log(IGC_LOG_WARN, "lexicon: %s changed, but the active revision's dictionary is %s: the change is not "
+                                  "used / 고친 파일은 지금 쓰이지 않습니다",
+                    filename, base);
+            return;
+        }
     }
     uv_timer_start(&w->timer, on_debounced, DEBOUNCE_MS, 0);
 }

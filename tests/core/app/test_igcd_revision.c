@@ -761,6 +761,16 @@ TEST(history_import_follows_active_revision) {
         char *lg = slurp(keep.log, NULL);
         CHECK(lg && !strstr(lg, "by another process"));
         free(lg);
+        /* an edit of the 6th's dictionary, not in use now, is said to be so */
+        REQUIRE(write_text(v6lex, keep6, n6) == 0);
+        int said = 0;
+        for (int i = 0; i < 40 && !said; i++) {
+            sleep_ms(100);
+            lg = slurp(keep.log, NULL);
+            said = lg && strstr(lg, "igc-v6-lexicon.jsonl changed, but the active revision's dictionary is igc-v7");
+            free(lg);
+        }
+        CHECK(said);
         igcd_kill(&srv);
         REQUIRE(write_text(v6lex, keep6, n6) == 0);
         free(keep6);
