@@ -523,8 +523,11 @@ function signalsDetails(sig) {
     h('p', { class: 'muted small' }, '신호마다 가장 잘 맞는 품목을 1로 둔 상대값입니다. 품목끼리 비교할 수 있는 값은 위의 확률입니다.'));
 }
 
-function renderItem(it, marks) {
+function renderItem(it, marks, na) {
   const pct = scorePercent(it.score);
+  // an item's probability is that it is the firm's item if the firm qualifies: under a 해당 없음
+  // answer it reads apart from (and may exceed) the low 해당 가능성
+  const label = na ? '해당한다면 이 품목일 확률' : '맞을 확률';
   const prob = probText(it.score);
   const kws = Array.isArray(it.keywords) ? it.keywords : [];
   const terms = Array.isArray(it.terms) ? it.terms : [];
@@ -535,9 +538,9 @@ function renderItem(it, marks) {
         h('h3', null, it.name || it.code),
         h('div', { class: 'crumbs' }, h('span', { class: 'code item-code' }, it.code), ' ', itemCrumbs(it)))),
     h('div', { class: 'score' },
-      h('span', { class: 'muted score-label' }, '맞을 확률'),
+      h('span', { class: 'muted score-label' }, label),
       h('div', {
-        class: 'score-bar', role: 'meter', 'aria-label': '맞을 확률', 'aria-valuemin': 0, 'aria-valuemax': 100,
+        class: 'score-bar', role: 'meter', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100,
         'aria-valuenow': pct, 'aria-valuetext': prob,
       }, h('span', { style: `width:${pct}%` })),
       h('span', { class: 'score-val' }, prob)),
@@ -627,12 +630,13 @@ function renderResult() {
   show($('#items-title'), !na || items.length > 0);
   $('#items-note').textContent = !items.length ? ''
     : `${override ? '적용원칙에 따라 해당 없음으로 판정했으므로 아래 품목은 추천이 아니라 참고입니다. ' : ''
-    }맞을 확률: 과거 판별에서 이만한 확률로 추천된 품목이 실제로 맞은 비율에 가깝습니다. 세 품목의 합은 100%를 넘지 않습니다.`;
+    }${na ? '해당한다면 이 품목일 확률: 해당하는 기업이라고 볼 때 그 품목이 맞을 확률로, 위의 해당 가능성과는 따로 봅니다. '
+      : '맞을 확률: 과거 판별에서 이만한 확률로 추천된 품목이 실제로 맞은 비율에 가깝습니다. '}세 품목의 합은 100%를 넘지 않습니다.`;
   show($('#items-note'), items.length > 0);
   const list = clear($('#result-items'));
   list.classList.toggle('na', na);
   if (!items.length && !na) list.append(h('li', { class: 'card muted' }, '추천할 품목이 없습니다.'));
-  for (const it of items) list.append(renderItem(it, marks));
+  for (const it of items) list.append(renderItem(it, marks, na));
   if (items.length && hidden) {
     // the answer's later ranks below the floor: named in one line, not shown as candidates
     list.append(h('li', { class: 'item none-more', id: 'minor-candidates' },

@@ -515,6 +515,11 @@ if (ctx) {
       expect(!/가능성이 (다소 )?높습니다/.test(said), `해당 가능성 still reads as applicable: "${said}"`);
       expect(await page.isVisible('#na-override'), 'the 해당 없음 panel does not say the rule overrode the engine');
       expect((await page.textContent('#items-note')).includes('추천이 아니라 참고'), 'the items are not marked as reference only');
+      // a reference item's probability is read apart from the low 해당 가능성 (it may be higher)
+      const labels = await page.$$eval('#result-items .score-label', (els) => els.map((e) => e.textContent));
+      expect(labels.length > 0 && labels.every((l) => l === '해당한다면 이 품목일 확률'),
+        `a 해당 없음 answer's items are labelled "${labels.join(', ')}"`);
+      expect((await page.textContent('#items-note')).includes('해당 가능성과는 따로'), 'the note does not say how to read them');
       const na = await page.$$eval('#na-reasons li', (els) => els.map((e) => e.textContent));
       expect(na.length === res.reasons.length, `${na.length} reasons shown, the answer has ${res.reasons.length}`);
       for (const [i, r] of res.reasons.entries()) {
