@@ -1441,6 +1441,15 @@ if (ctx) {
           await logout();
         });
 
+        /** In tab p: 로그아웃, then another user signs in with token. */
+        const relogin = async (p, token) => {
+          await p.click('#btn-logout');
+          await p.waitForSelector('#view-login:not([hidden])');
+          await p.fill('#f-login-token', token);
+          await p.click('#btn-login');
+          await p.waitForSelector('#view-login', { state: 'hidden' });
+        };
+
         await step('a tab whose session became another user\'s (signed in from another tab) clears itself, before 저장 and when shown again', async () => {
           const comment = '저장하지 않은 kim의 의견';
           await signedOut();
@@ -1453,11 +1462,7 @@ if (ctx) {
           try {
             await page2.goto(`${base2}/#/input`);
             await page2.waitForSelector('#who:not([hidden])');
-            await page2.click('#btn-logout');
-            await page2.waitForSelector('#view-login:not([hidden])');
-            await page2.fill('#f-login-token', tokens.examiner);
-            await page2.click('#btn-login');
-            await page2.waitForSelector('#view-login', { state: 'hidden' });
+            await relogin(page2, tokens.examiner);
             // back in the first tab, 저장: nothing is saved as the other user, and the tab forgets kim's work
             let saves = 0;
             const onSave = (q) => { if (q.url().endsWith('/api/v1/judgments') && q.method() === 'POST') saves++; };
@@ -1474,11 +1479,7 @@ if (ctx) {
             for (const part of [...privateParts(comment)]) expect(!held.includes(part), `the tab still holds "${part}"`);
             // the same when the tab is shown again (focus, visibility) with a judgment open
             await openInHistory(page, kept);
-            await page2.click('#btn-logout');
-            await page2.waitForSelector('#view-login:not([hidden])');
-            await page2.fill('#f-login-token', tokens.reviewer);
-            await page2.click('#btn-login');
-            await page2.waitForSelector('#view-login', { state: 'hidden' });
+            await relogin(page2, tokens.reviewer);
             const reads = judgmentReads(page);
             await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
             await page.waitForFunction(() => (document.querySelector('#app-notice')?.textContent || '').includes('e2e.kim'));
