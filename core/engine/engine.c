@@ -1145,28 +1145,36 @@ static void scoring_free(scoring *sc) {
     memset(sc, 0, sizeof *sc);
 }
 
-/* Count of category j (an item, or ni for "not applicable") in a counts row, less
- * the excluded exemplar's own share. */
-static double count_less_self(const float *row, size_t j, size_t ni, const exemplar *self, int in_row) {
+/* Count of category j (an item, or ni for "not applicable") in a counts row, less the
+ * shares of the left-out exemplars (excl[nexcl]: the excluded one and the company's
+ * own) that count in that row: level 3 the row of `group`, 2 its division's, 0 every. */
+static double count_less(const igc_engine *e, const float *row, size_t j, size_t ni, const uint32_t *excl,
+                         size_t nexcl, int level, int group) {
     double c = row ? row[j] : 0;
-    if (!row || !self || !in_row) return c;
-    if (j == ni) return self->none_reason ? c - 1 : c;
-    int nl = (self->label[0] >= 0) + (self->label[1] >= 0) + (self->label[2] >= 0);
-    for (int k = 0; k < 3; k++)
-        if (self->label[k] == (int)j) c -= 1.0 / nl;
+    for (size_t k = 0; row && k < nexcl; k++) {
+        const exemplar *x = &e->ex[excl[k]];
+        if ((level == 3 && x->group != group) || (level == 2 && (x->group < 0 || x->group / 10 != group / 10)))
+            continue;
+        if (j == ni) {
+            c -= x->none_reason ? 1 : 0;
+            continue;
+        }
+        int nl = (x->label[0] >= 0) + (x->label[1] >= 0) + (x->label[2] >= 0);
+        for (int m = 0; m < 3; m++)
+            if (x->label[m] == (int)j) c -= 1.0 / nl;
+    }
     return c;
 }
 
 /* KSIC priors: P(item | group) and P(field | group), each backed off to the
  * division and then to the field, so that sparse groups still say something. */
-static int compute_priors(const igc_engine *e, int group, const exemplar *self, scoring *sc) {
+static int compute_priors(const igc_engine *e, int group, const uint32_t *excl, size_t nexcl, scoring *sc) {
     const igc_taxonomy *t = e->tx;
     size_t ni = t->nitems, nfl = t->nfields, W = ni + 1;
     double beta = e->p.prior_alpha > 0 ? e->p.prior_alpha : 3.0;
     const float *r3 = group >= 0 ? e->cnt3 + (size_t)group * W : NULL;
     const float *r2 = group >= 0 ? e->cnt2 + (size_t)(group / 10) * W : NULL;
-    int in3 = self && self->group == group, in2 = self && group >= 0 && self->group / 10 == group / 10;
-    double N = e->total - (self ? 1 : 0);
+    double N = e->total - (double)nexcl;
     double *c3 = calloc(W, sizeof *c3), *c2 = calloc(W, sizeof *c2), *cg = calloc(W, sizeof *cg);
     double *f3 = calloc(nfl + 1, sizeof *f3), *f2 = calloc(nfl + 1, sizeof *f2), *fg = calloc(nfl + 1, sizeof *fg);
     size_t *fn = calloc(nfl + 1, sizeof *fn);
@@ -1176,9 +1184,9 @@ static int compute_priors(const igc_engine *e, int group, const exemplar *self, 
     }
     double t3 = 0, t2 = 0;
     for (size_t j = 0; j < W; j++) {
-        c3[j] = count_less_self(r3, j, ni, self, in3);
-        c2[j] = count_less_self(r2, j, ni, self, in2);
-        cg[j] = count_less_self(e->cnt_item, j, ni, self, 1);
+        c3[j] = count_less(e, r3, j, ni, excl, nexcl, 3, group);
+        c2[j] = count_less(e, r2, j, ni, excl, nexcl, 2, group);
+        cg[j] = count_less(e, e->cnt_item, j, ni, excl, nexcl, 0, group);
         size_t f = j < ni ? t->items[j].field_idx : nfl;
         f3[f] += c3[j], f2[f] += c2[j], fg[f] += cg[j];
         if (j < ni) fn[f]++;
@@ -1273,7 +1281,7 @@ static float label_weight(const exemplar *x, int i) {
  * common features' shares ahead of time), less the shares of the left-out ones
  * (excl[nexcl], not removed), divided by the best score (top[0], from the same set). */
 static int prototypes(const igc_engine *e, const float *qv, const float *pre_dots, const query *q, const lex_hit *top,
-                      size_t ntop, const uint32_t *excl, size_t nexcl, const exemplar *self, float *feat) {
+                      size_t ntop, const uint32_t *excl, size_t nexcl, float *feat) {
     size_t ni = e->tx->nitems;
     double *lsum = calloc(ni, sizeof *lsum);
     float *dots = qv && e->isum ? malloc(ni * sizeof *dots) : NULL;
@@ -1281,15 +1289,30 @@ static int prototypes(const igc_engine *e, const float *qv, const float *pre_dot
         free(lsum), free(dots);
         return IGC_ENOMEM;
     }
-    /* one product for every item's summed vector; the left-out exemplar's own
-     * share is taken off per item below */
-    double qself = 0;
+    /* one product for every item's summed vector, less the left-out exemplars' shares
+     * (the excluded one and the company's own: its own judgments must not move its answer) */
+    double *wless = calloc(ni, sizeof *wless), *dless = calloc(ni, sizeof *dless);
+    if (!wless || !dless) {
+        free(lsum), free(dots), free(wless), free(dless);
+        return IGC_ENOMEM;
+    }
     if (dots) {
         int dim = e->enc->dim;
         if (pre_dots) memcpy(dots, pre_dots, ni * sizeof *dots);
         else dot_rows(e->isum, ni, (size_t)dim, qv, 1, dots);
-        if (self && self->vec)
-            for (int d = 0; d < dim; d++) qself += (double)qv[d] * self->vec[d];
+    }
+    for (size_t j = 0; j < nexcl; j++) {
+        const exemplar *x = &e->ex[excl[j]];
+        double qx = 0;
+        if (dots && x->vec)
+            for (int d = 0; d < e->enc->dim; d++) qx += (double)qv[d] * x->vec[d];
+        for (int k = 0; k < 3; k++) {
+            int li = x->label[k];
+            if (li < 0 || (k == 1 && li == x->label[0]) || (k == 2 && (li == x->label[0] || li == x->label[1]))) continue;
+            double lw = label_weight(x, li);
+            wless[li] += lw;
+            if (x->vec) dless[li] += lw * qx;
+        }
     }
     if (ntop && top[0].score > 0) { /* else no past judgment shares a feature with the query */
         lex_class_sums(e->ex_lex, &q->f, q->fw, lsum);
@@ -1303,17 +1326,16 @@ static int prototypes(const igc_engine *e, const float *qv, const float *pre_dot
         for (size_t i = 0; i < ni; i++) lsum[i] /= top[0].score;
     }
     for (size_t i = 0; i < ni; i++) {
-        double w = e->iw[i] - (self ? label_weight(self, (int)i) : 0);
+        double w = e->iw[i] - wless[i];
         if (w <= 1e-6) continue;
         /* in [0, 1] as each score is at most the best: the sums, in another order than
          * the scores' float ones and less the left-out shares, can miss by a rounding */
         double pl = lsum[i] / w;
         feat[i * IGC_FT_N + IGC_FT_PROTO_LEX] = (float)(pl < 0 ? 0 : pl > 1 ? 1 : pl);
         if (!dots) continue;
-        double sw = self && self->vec ? label_weight(self, (int)i) : 0;
-        feat[i * IGC_FT_N + IGC_FT_PROTO_DENSE] = (float)((dots[i] - sw * qself) / w);
+        feat[i * IGC_FT_N + IGC_FT_PROTO_DENSE] = (float)((dots[i] - dless[i]) / w);
     }
-    free(lsum), free(dots);
+    free(lsum), free(dots), free(wless), free(dless);
     return 0;
 }
 
@@ -1545,6 +1567,8 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const de
     if (rc) return rc;
     sc->group = ksic_group(e->ksic, in->ksic_code, km);
     const exemplar *self = find_exemplar(e, exclude_key); /* left out of every statistic */
+    uint32_t *excl = NULL; /* it and the company's own judgments, by index (left_out) */
+    size_t nexcl = 0;
     size_t kk = (size_t)p->knn_k + 1;
     sc->feat = calloc(ni * IGC_FT_N, sizeof *sc->feat);
     sc->lex = calloc(ni, sizeof *sc->lex);
@@ -1600,24 +1624,23 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const de
     }
     /* neighbours among past judgments, by dense and by lexical similarity: each
      * finds cases the other misses (paraphrases vs rare shared terms). */
+    /* removed exemplars, the excluded one and the company's own judgments are no
+     * neighbours and count in no prototype or prior: the work follows the query's rare
+     * features, not the number of past judgments */
+    size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
+    if (e->nex && (rc = left_out(e, skip, in->owner, &excl, &nexcl))) goto done;
     if (e->nex && p->use[IGC_SIG_KNN]) {
         nb *dn = sc->nbs, *ln = sc->nbs + kk;
         size_t ndn = 0, nln = 0;
-        size_t skip = self ? (size_t)(self - e->ex) : SIZE_MAX;
         if (have_qv && (rc = neighbours_dense(e, qv, kk, skip, in->owner, dn, &ndn))) goto done;
-        /* removed exemplars, the excluded one and the company's own judgments are no
-         * neighbours and count in no prototype: the work follows the query's rare
-         * features, not the number of past judgments */
-        uint32_t *excl = NULL;
-        size_t nexcl = 0, ntop = 0;
+        size_t ntop = 0;
         lex_hit *top = malloc(kk * sizeof *top);
         if (!top) rc = IGC_ENOMEM;
-        if (!rc) rc = left_out(e, skip, in->owner, &excl, &nexcl);
         if (!rc) rc = lex_top_k(e->ex_lex, &sc->q.f, sc->q.fw, kk - 1, excl, nexcl, top, &ntop);
         if (!rc) neighbours_lexical(top, ntop, ln, &nln);
-        if (!rc) rc = prototypes(e, have_qv ? qv : NULL, pre ? pre->isum : NULL, &sc->q, top, ntop, excl, nexcl, self,
+        if (!rc) rc = prototypes(e, have_qv ? qv : NULL, pre ? pre->isum : NULL, &sc->q, top, ntop, excl, nexcl,
                                     sc->feat);
-        free(top), free(excl);
+        free(top);
         if (rc) goto done;
         double wd = vote(e, e->ex, dn, ndn, votes, &sc->na[IGC_NA_KNN]);
         for (size_t i = 0; i < ni && wd > 0; i++) sc->feat[i * IGC_FT_N + IGC_FT_KNN] = (float)(votes[i] / wd);
@@ -1657,11 +1680,11 @@ static int score_items(const igc_engine *e, const igc_engine_input *in, const de
             sc->na[IGC_NA_TEXT] = natext_logit(e->natxt, &sc->q);
         }
     }
-    if (!rc && p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, self, sc);
+    if (!rc && p->use[IGC_SIG_PRIOR] && e->nex) rc = compute_priors(e, sc->group, excl, nexcl, sc);
     if (!rc && p->use[IGC_SIG_LEXICON]) rc = score_lexicon(e, km, sc);
     if (!rc && p->use[IGC_SIG_CASES] && e->ncs) rc = score_cases(e, have_qv ? qv : NULL, pre, sc);
 done:
-    free(tmp), free(votes), free(fvotes);
+    free(tmp), free(votes), free(fvotes), free(excl);
     if (have_qv && !rc) sc->qv = qv;
     else free(qv);
     if (rc) scoring_free(sc);

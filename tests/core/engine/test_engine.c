@@ -1717,6 +1717,57 @@ TEST(remove_exemplar_and_owner) {
     remove_and_owner_case(&g_tenc);
 }
 
+/* A company's own past judgments move nothing of its answer: not the neighbours, nor
+ * the KSIC prior or the dense item prototypes (they did: an examiner's save came back
+ * as the engine's own first choice on the next classification of the same company).
+ * Those features of its input are those of an engine without its judgment. */
+static void own_judgment_case(const igc_encoder *enc) {
+    igc_engine *with, *without;
+    REQUIRE(igc_engine_new(g_tx, g_ks, enc, NULL, NULL, NULL, &with) == 0);
+    REQUIRE(igc_engine_new(g_tx, g_ks, enc, NULL, NULL, NULL, &without) == 0);
+    for (size_t i = 0; i < g_nrows; i += 3) {
+        igc_exemplar x = row_exemplar(&g_rows[i]);
+        igc_engine_add_exemplar(with, &x);
+        igc_engine_add_exemplar(without, &x);
+    }
+    const row *r = &g_rows[1];
+    igc_engine_input own = row_input(r);
+    own.owner = 4242;
+    /* its own judgment, for another item than the engine would say */
+    igc_exemplar mine = {.key = "own:1", .in = own, .labels = {g_tx->items[7].code}};
+    CHECK_EQ_INT(igc_engine_add_exemplar(with, &mine), 0);
+    REQUIRE(igc_engine_commit(with) == 0 && igc_engine_commit(without) == 0);
+    size_t ni = g_tx->nitems;
+    float *fa = malloc(ni * IGC_FT_N * sizeof *fa), *fb = malloc(ni * IGC_FT_N * sizeof *fb);
+    double na_a[IGC_NA_N], na_b[IGC_NA_N];
+    REQUIRE(fa && fb);
+    REQUIRE(igc_engine_features(with, &own, NULL, fa, na_a) == 0);
+    REQUIRE(igc_engine_features(without, &own, NULL, fb, na_b) == 0);
+    /* (the lexical prototype is left out: BM25 weighs a word by its rarity among all the
+     * documents, the company's judgment one of them, so it moves by that, not by its label) */
+    static const int checked[] = {IGC_FT_PRIOR, IGC_FT_FIELD_PRIOR, IGC_FT_PROTO_DENSE, IGC_FT_KNN};
+    size_t differ = 0;
+    for (size_t i = 0; i < ni; i++)
+        for (size_t k = 0; k < sizeof checked / sizeof *checked; k++) {
+            float a = fa[i * IGC_FT_N + checked[k]], b = fb[i * IGC_FT_N + checked[k]];
+            if (fabsf(a - b) > 1e-4f * (1 + fabsf(b))) {
+                if (differ < 4) fprintf(stderr, "  item %zu feature %s: %g vs %g\n", i, igc_engine_feature_names[checked[k]], a, b);
+                differ++;
+            }
+        }
+    CHECK_EQ_INT(differ, 0);
+    CHECK(fabs(na_a[IGC_NA_PRIOR] - na_b[IGC_NA_PRIOR]) < 1e-6);
+    free(fa), free(fb);
+    igc_engine_unref(with);
+    igc_engine_unref(without);
+}
+
+TEST(own_judgments_move_nothing) {
+    REQUIRE(fixtures() == 0);
+    own_judgment_case(NULL);
+    own_judgment_case(&g_tenc);
+}
+
 /* The dense neighbours are the nearest usable past judgments however many nearer ones
  * are left out: a company judged 140 times (its own never count) and 140 superseded
  * near-duplicates (removed) once filled every slot the index was asked for, leaving
@@ -1866,5 +1917,5 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(basis_quotes_the_words_met), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
-              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner),
+              TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner), TEST_ENTRY(own_judgments_move_nothing),
               TEST_ENTRY(dense_neighbours_past_left_out_ones), TEST_ENTRY(batch_matches_lone))
