@@ -636,8 +636,10 @@ static int history_row_check(const igc_taxonomy *tx, const char *path, const igc
     for (int k = 0; k < 3; k++) {
         if (!*r->labels[k]) continue;
         if (!igc_taxonomy_item(tx, r->labels[k])) {
-            igc_buf_printf(msg, "%s %zu번째 줄: %s의 품목코드 '%s'가 현재 분류체계(%s)에 없습니다 (unknown_item)", path,
-                           r->line, col[k], r->labels[k], tx->version);
+            igc_buf_printf(msg,
+                           "%s %zu번째 줄: %s의 품목코드 '%s'가 현재 분류체계(%s)에 없습니다 (unknown_item). 다른 개정판의 "
+                           "코드라면 개편 대응표(crosswalk)에서 지금 개정판의 코드로 바꾸어 가져오십시오",
+                           path, r->line, col[k], r->labels[k], tx->version);
             return IGC_EINVAL;
         }
         if (!item) item = r->labels[k];
