@@ -797,7 +797,7 @@ static int read_predictions(const char *path, pred_set *out, igc_buf *msg) {
         const char *code = NULL, *what = NULL;
         cJSON *o = NULL;
         const char *end = NULL;
-        if (!igc_utf8_valid(p, ll) || memchr(p, '\0', ll)) {
+        if (igc_utf8_text_end(p, ll) < ll) {
             code = "invalid_encoding", what = "UTF-8 텍스트가 아닙니다";
         } else if (!(o = cJSON_ParseWithLengthOpts(p, ll, &end, 0)) || !cJSON_IsObject(o) || end != p + ll) {
             code = "invalid_json", what = "한 줄에 JSON 객체 하나가 있어야 합니다 ({\"uid\": ..., \"applicable\": ..., \"items\": [...]})";
@@ -1587,18 +1587,6 @@ static void print_report(FILE *f, const cJSON *r) {
     fprintf(f, "%s\n", cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "결과: 올바름 / valid" : "결과: 고칠 것이 있음 / NOT valid");
 }
 
-/* The offset of the first byte of s[0..n) that is not well-formed UTF-8 (or a NUL);
- * n when there is none. */
-static size_t utf8_invalid_at(const char *s, size_t n) {
-    uint32_t cp;
-    for (size_t i = 0; i < n;) {
-        int k = s[i] ? igc_utf8_decode(s + i, n - i, &cp) : 0;
-        if (k <= 0) return i;
-        i += (size_t)k;
-    }
-    return n;
-}
-
 /* Reads the revision and crosswalk files and checks them against the app's revision. */
 static int load_revision(igc_app *a, const char *file, const char *cwfile, cJSON **report, igc_taxonomy **tx,
                          igc_crosswalk **cw, char **txt, size_t *tlen, char **csv, size_t *clen) {
@@ -1608,7 +1596,7 @@ static int load_revision(igc_app *a, const char *file, const char *cwfile, cJSON
     if (rc) return die("대응표 파일을 읽을 수 없습니다 / cannot read the crosswalk", cwfile), rc;
     size_t skip = *clen >= 3 && memcmp(*csv, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     rc = igc_app_revision_check(a, *txt, *tlen, *csv + skip, *clen - skip, report, tx, cw);
-    size_t bad = utf8_invalid_at(*txt, *tlen);
+    size_t bad = igc_utf8_text_end(*txt, *tlen);
     cJSON *tj = *report ? cJSON_GetObjectItem(*report, "taxonomy") : NULL;
     if (bad < *tlen && cJSON_GetObjectItem(tj, "error")) {
         /* the parser refuses the file without saying where: the line, for the people fixing it */

@@ -286,7 +286,7 @@ int igc_req_from_body(const igc_app *a, const char *body, size_t len, int strict
     memset(r, 0, sizeof *r);
     memset(e, 0, sizeof *e);
     *doc = NULL;
-    if (!igc_utf8_valid(body, len) || memchr(body, '\0', len))
+    if (igc_utf8_text_end(body, len) < len)
         return verr(e, 400, "invalid_utf8", "요청 본문이 올바른 UTF-8 텍스트가 아닙니다.");
     const char *code, *msg;
     int rc = igc_http_json_parse(body, len, doc, &code, &msg);

@@ -201,19 +201,6 @@ int igc_csv_field(igc_buf *b, const char *s) {
 
 /* ---- the text encoding of files people save ---- */
 
-/* Offset of the first byte that is not well-formed UTF-8 (or a NUL: a UTF-16 file
- * without its BOM), len when all is. */
-static size_t utf8_bad_at(const char *s, size_t len) {
-    size_t i = 0;
-    uint32_t cp;
-    while (i < len) {
-        int k = igc_utf8_decode(s + i, len - i, &cp);
-        if (k <= 0 || cp == 0) return i;
-        i += (size_t)k;
-    }
-    return len;
-}
-
 /* Converts with iconv into a fresh NUL-terminated buffer. Returns 0, IGC_EUTF8 with
  * *bad the offset of the first byte that does not decode, IGC_EUNSUP when glibc has
  * no converter, or IGC_ENOMEM. */
@@ -279,11 +266,11 @@ int igc_csv_decode(const char *data, size_t len, char **out, size_t *outlen, con
     }
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
         data += 3, len -= 3; /* a BOM says UTF-8: nothing else is tried */
-        if ((bad = utf8_bad_at(data, len)) < len) {
+        if ((bad = igc_utf8_text_end(data, len)) < len) {
             *bad_line = line_of(data, bad);
             return IGC_EUTF8;
         }
-    } else if ((bad = utf8_bad_at(data, len)) < len) {
+    } else if ((bad = igc_utf8_text_end(data, len)) < len) {
         const char *nul = memchr(data, 0, len);
         if (nul) {
             /* a UTF-16 file without its BOM, or not text at all: in no 8-bit encoding */

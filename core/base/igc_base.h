@@ -65,6 +65,9 @@ void igc_buf_free(igc_buf *b);
 /* ---- UTF-8 ---- */
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates), else 0. */
 int igc_utf8_valid(const char *s, size_t n);
+/* Where s[0..n) stops being text: the offset of the first byte that is not well-formed
+ * UTF-8 or is a NUL; n when it is text throughout. */
+size_t igc_utf8_text_end(const char *s, size_t n);
 /* Decodes one code point at s (len bytes available). Returns its byte length
  * (1..4) and stores it in *cp, or 0 on malformed input. */
 int igc_utf8_decode(const char *s, size_t len, uint32_t *cp);

@@ -39,6 +39,16 @@ int igc_utf8_encode(uint32_t cp, char *out) {
     return 4;
 }
 
+size_t igc_utf8_text_end(const char *s, size_t n) {
+    uint32_t cp;
+    for (size_t i = 0; i < n;) {
+        int k = igc_utf8_decode(s + i, n - i, &cp);
+        if (k <= 0 || cp == 0) return i;
+        i += (size_t)k;
+    }
+    return n;
+}
+
 int igc_utf8_valid(const char *s, size_t n) {
     size_t i = 0;
     uint32_t cp;

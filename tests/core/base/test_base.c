@@ -143,6 +143,11 @@ TEST(utf8_valid_accepts_well_formed) {
                                "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "\xE3\x80\x80", "😀 emoji"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) CHECK(igc_utf8_valid(ok[i], strlen(ok[i])) == 1);
     CHECK(igc_utf8_valid("a\0b", 3) == 1); /* NUL is a code point */
+    /* but text ends at it, as at the first byte that does not decode */
+    CHECK_EQ_INT(igc_utf8_text_end("a\0b", 3), 1);
+    CHECK_EQ_INT(igc_utf8_text_end("가나\xff다", 8), 6);
+    CHECK_EQ_INT(igc_utf8_text_end("가나다", 9), 9);
+    CHECK_EQ_INT(igc_utf8_text_end("", 0), 0);
 }
 
 TEST(utf8_valid_rejects_malformed) {
