@@ -125,8 +125,7 @@ void igc__api_judgment_post(void *ud, const igc_http_request *req, igc_http_resp
         bad = "comment", code = "field_too_long", msg = "의견이 너무 깁니다 (최대 1000자).";
     else if (none && !cJSON_IsNull(none) && (!cJSON_IsString(none) || !igc_none_reason_known(none->valuestring)))
         bad = "none_reason", code = "invalid_none_reason",
-        msg = "none_reason은 generic_supplier, wholesale_retail, merchandise_only, not_innovation, "
-              "insufficient_info, other 중 하나여야 합니다.";
+        msg = "none_reason은 " IGC_NONE_REASONS " 중 하나여야 합니다.";
     else if (cJSON_IsString(none) && chosen_it)
         bad = "none_reason", code = "invalid_none_reason", msg = "해당 없음 사유는 품목을 고르지 않았을 때(chosen_item이 null)만 씁니다.";
     if (bad) {

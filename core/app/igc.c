@@ -645,8 +645,7 @@ static int history_row_check(const igc_taxonomy *tx, const char *path, const igc
         if (!item) item = r->labels[k];
     }
     if (*r->none_reason && !igc_none_reason_known(r->none_reason)) {
-        igc_buf_printf(msg, "%s %zu번째 줄: none_reason '%s'을(를) 알 수 없습니다. generic_supplier, wholesale_retail, "
-                            "merchandise_only, not_innovation, insufficient_info, other 중 하나여야 합니다 "
+        igc_buf_printf(msg, "%s %zu번째 줄: none_reason '%s'을(를) 알 수 없습니다. " IGC_NONE_REASONS " 중 하나여야 합니다 "
                             "(invalid_none_reason)", path, r->line, r->none_reason);
         return IGC_EINVAL;
     }

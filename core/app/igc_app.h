@@ -439,6 +439,8 @@ uint64_t igc_app_owner(const char *brn10);
  * the rules' reason codes, the engine's, too little information, or anything else
  * (said in the comment). Saved judgments and imported past judgments use the same. */
 int igc_none_reason_known(const char *s);
+/* Those reasons as people are told them, in one line (the list igc_none_reason_known checks). */
+#define IGC_NONE_REASONS "generic_supplier, wholesale_retail, merchandise_only, not_innovation, insufficient_info, other"
 /* Saves the judgment document doc (borrowed; id, examiner, status and
  * confirmation fields are added) for the validated request r in one store
  * transaction with: the superseding of the company's current judgment (kept,

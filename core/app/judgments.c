@@ -7,10 +7,11 @@
 #include "igc_app.h"
 
 int igc_none_reason_known(const char *s) {
-    static const char *const codes[] = {"generic_supplier", "wholesale_retail", "merchandise_only",
-                                        "not_innovation",   "insufficient_info", "other"};
-    for (size_t i = 0; s && i < sizeof codes / sizeof codes[0]; i++)
-        if (strcmp(s, codes[i]) == 0) return 1;
+    /* a whole name of the list, between its ", " separators */
+    static const char list[] = IGC_NONE_REASONS;
+    size_t n = s && !strpbrk(s, ", ") ? strlen(s) : 0;
+    for (const char *p = list; n && (p = strstr(p, s)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0')) return 1;
     return 0;
 }
 
