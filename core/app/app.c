@@ -30,8 +30,7 @@ static int mkdirs(const char *dir) {
     return mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : IGC_EIO;
 }
 
-/* The usual cause of a store that cannot be opened, in words (the log has the OS's). */
-static int not_writable(igc_buf *err, const char *dir, int rc) {
+int igc_app_not_writable(igc_buf *err, const char *dir, int rc) {
     if (err)
         igc_buf_printf(err, "저장소 폴더 %s에 쓸 수 없습니다: %s (읽기 전용 파일 시스템이거나 권한이 없습니다; "
                             "store_not_writable) / store directory not writable",
@@ -47,7 +46,7 @@ static int lock_store(igc_app *a, const char *db_dir, igc_buf *err) {
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/igcd.lock", db_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return not_writable(err, db_dir, IGC_EIO);
+    if (fd < 0) return igc_app_not_writable(err, db_dir, IGC_EIO);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char pid[32] = "";
         ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
@@ -74,7 +73,7 @@ static int open_store(igc_app *a, const igc_config *cfg, igc_buf *err) {
     if (a->store) return 0;
     if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
     int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &a->store);
-    if (rc && access(cfg->db_dir, W_OK) != 0) return not_writable(err, cfg->db_dir, rc);
+    if (rc && access(cfg->db_dir, W_OK) != 0) return igc_app_not_writable(err, cfg->db_dir, rc);
     if (rc) return fail(err, rc, "store %s: %s", cfg->db_dir);
     return 0;
 }

@@ -739,16 +739,11 @@ static void pred_free(pred_set *p) {
     memset(p, 0, sizeof *p);
 }
 
+static int pred_key_cmp(const void *key, const void *row) { return strcmp(key, ((const pred_row *)row)->uid); }
+
+/* The answer for uid (uids are unique once read), or NULL. */
 static pred_row *pred_find(pred_set *p, const char *uid) {
-    size_t lo = 0, hi = p->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(p->rows[mid].uid, uid);
-        if (c == 0) return &p->rows[mid];
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return NULL;
+    return p->n ? bsearch(uid, p->rows, p->n, sizeof *p->rows, pred_key_cmp) : NULL;
 }
 
 /* What is wrong with one parsed line, as a Korean message and a stable code; NULL when
@@ -1481,11 +1476,12 @@ static int cmd_store(const igc_config *cfg, const char *cmd, const char *sub, co
     igc_store *s;
     int rc = igc_store_open(cfg->db_dir, cfg->map_mb, &s);
     if (rc) {
-        if (access(cfg->db_dir, W_OK) != 0) /* LMDB writes its lock file even to read */
-            fprintf(stderr, "igc: 저장소 폴더 %s에 쓸 수 없습니다: %s (읽기 전용 파일 시스템이거나 권한이 없습니다; "
-                            "store_not_writable; 읽기만 하려면 쓸 수 있는 곳에 복사해 쓰십시오) / store directory not writable\n",
-                    cfg->db_dir, strerror(errno));
-        else
+        igc_buf m = {0};
+        if (access(cfg->db_dir, W_OK) != 0) { /* LMDB writes its lock file even to read */
+            igc_app_not_writable(&m, cfg->db_dir, rc);
+            fprintf(stderr, "igc: %s (읽기만 하려면 쓸 수 있는 곳에 복사해 쓰십시오)\n", m.data ? m.data : "");
+            igc_buf_free(&m);
+        } else
             fprintf(stderr, "igc: 저장소 %s를 열지 못했습니다 / cannot open the store: %s\n", cfg->db_dir, igc_strerror(rc));
         return 1;
     }

@@ -149,6 +149,9 @@ typedef struct igc_app {
     struct igc_reclass *reclass;   /* the running re-classification job, NULL when none */
 } igc_app;
 
+/* The usual cause of a store that cannot be opened, in words with its code (store_not_writable),
+ * into err (the log has the OS's); returns rc. Call with errno still that of the failure. */
+int igc_app_not_writable(igc_buf *err, const char *dir, int rc);
 /* IGC_APP_DAEMON: igcd's open, which locks the store against a second igcd. */
 enum { IGC_APP_STORE = 1, IGC_APP_RULES = 2, IGC_APP_EXEMPLARS = 4, IGC_APP_DAEMON = 8 };
 /* Loads what flags ask for. On failure writes a message to err and returns an
