@@ -1345,37 +1345,6 @@ if (ctx) {
           expect(after === 401, `after logout GET /api/v1/status answered ${after}`);
         });
 
-        await step('after 로그아웃, or a session that ends, the next user finds nothing of the previous one', async () => {
-          const comment = '개인 의견: 대표자 면담 결과 반영';
-          await signedOut();
-          await login(tokens.reviewer);
-          await classifyHere();
-          await page.fill('#f-comment', comment);
-          const [saved] = await Promise.all([
-            page.waitForResponse((r) => r.url().endsWith('/api/v1/judgments') && r.request().method() === 'POST'),
-            page.click('#btn-save'),
-          ]);
-          expect(saved.status() === 201, `save answered ${saved.status()}`);
-          const id = (await saved.json()).id;
-          await page.goto(`${base2}/#/history?brn=${validBrn}&id=${id}`);
-          await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
-          await toScreen('input');
-          await logout();
-          await login(tokens.policy);
-          await nothingOf('로그아웃 and another user\'s login', comment);
-          // the session ends without 로그아웃 (expired, revoked): the login page, then another user
-          await logout();
-          await login(tokens.reviewer);
-          await classifyHere();
-          await page.fill('#f-comment', comment);
-          await ctx.clearCookies();
-          await toScreen('status');
-          await visible('view-login');
-          await login(tokens.policy);
-          await nothingOf('an ended session and another user\'s login', comment);
-          await logout();
-        });
-
         /** Requests for judgments (a list or one record) made from now on by a page; stop() ends the count. */
         const judgmentReads = (pg) => {
           const seen = [];
@@ -1399,6 +1368,29 @@ if (ctx) {
           await pg.goto(`${base2}/#/history?brn=${validBrn}&id=${id}`);
           await pg.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
         };
+
+        await step('after 로그아웃, or a session that ends, the next user finds nothing of the previous one', async () => {
+          const comment = '개인 의견: 대표자 면담 결과 반영';
+          await signedOut();
+          await login(tokens.reviewer);
+          await openInHistory(page, await saveHere(comment));
+          await toScreen('input');
+          await logout();
+          await login(tokens.policy);
+          await nothingOf('로그아웃 and another user\'s login', comment);
+          // the session ends without 로그아웃 (expired, revoked): the login page, then another user
+          await logout();
+          await login(tokens.reviewer);
+          await classifyHere();
+          await page.fill('#f-comment', comment);
+          await ctx.clearCookies();
+          await toScreen('status');
+          await visible('view-login');
+          await login(tokens.policy);
+          await nothingOf('an ended session and another user\'s login', comment);
+          await logout();
+        });
+
         /** The judgment the previous user opened is neither shown nor asked for; the address names no company. */
         const noJudgmentOf = async (pg, who, comment, reads) => {
           await pg.waitForTimeout(300); // a lookup the route would start has started by now
