@@ -1027,11 +1027,12 @@ static double async_reload(igc_rules *r, async_ctx *a) {
     return ms;
 }
 
-/* A reload whose tests take long (100 tests of a rule that spends most of its
+/* A reload whose tests take long (400 tests of a rule that spends most of its
  * budget) runs on a worker thread: the loop's thread spends under 50 ms of CPU
  * meanwhile and its 5 ms timer keeps ticking, and the swap happens when the
  * tests pass. With a wall-clock limit the same set is refused. (Run on the
- * loop, the 100 tests took the loop's thread for the whole load.) The timer
+ * loop, the tests took the loop's thread for the whole load; 400 of them, so that
+ * they outlast the 300 ms limit on a fast machine too.) The timer
  * gaps are only reported and bounded loosely: on a shared machine the
  * scheduler alone can delay a tick by tens of ms. */
 TEST(reload_runs_off_the_loop) {
@@ -1048,11 +1049,11 @@ TEST(reload_runs_off_the_loop) {
                "  local n = 0 for i = 1, 250000 do n = n + i end\n"
                "end }\n");
     write_text(dir, "slow_test.lua",
-               "for i = 1, 100 do test { name = '느린 시험 ' .. i,\n"
+               "for i = 1, 400 do test { name = '느린 시험 ' .. i,\n"
                "  given = {candidates = {{code = 'X1', score = 0.5}}}, expect = {applicable = true} } end\n");
     async_ctx a;
     double ms = async_reload(r, &a);
-    fprintf(stderr, "  reload with 100 slow tests: %.0f ms, loop thread CPU %.1f ms, longest loop gap %.1f ms, rc %d\n",
+    fprintf(stderr, "  reload with 400 slow tests: %.0f ms, loop thread CPU %.1f ms, longest loop gap %.1f ms, rc %d\n",
             ms, a.loop_cpu, a.max_gap, a.rc);
     CHECK_EQ_INT(a.rc, 0);
     CHECK(a.loop_cpu < 50.0);
