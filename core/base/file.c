@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,25 +14,38 @@ int igc_read_file(const char *path, char **out, size_t *len) {
     if (len) *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return errno == ENOENT ? IGC_ENOTFOUND : IGC_EIO;
-    igc_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (igc_buf_append(&b, chunk, n)) {
-            fclose(f);
-            igc_buf_free(&b);
-            return IGC_ENOMEM;
+    /* A regular file is read straight into a buffer of its size: growing one chunk at
+     * a time copied the 35 MB model several times over at every start. The loop still
+     * reads what is there when the size is unknown (a pipe) or changed meanwhile. */
+    struct stat st;
+    size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+    char *data = malloc(cap);
+    size_t n = 0, got;
+    int err = !data;
+    while (!err) {
+        if (n == cap - 1) { /* full: grow only if there is more (the usual case is EOF here) */
+            int c = fgetc(f);
+            if (c == EOF) break;
+            char *p = cap > SIZE_MAX / 2 ? NULL : realloc(data, cap * 2);
+            if (!p) {
+                err = 1;
+                break;
+            }
+            data = p, cap *= 2;
+            data[n++] = (char)c;
         }
+        if ((got = fread(data + n, 1, cap - 1 - n, f)) == 0) break;
+        n += got;
     }
-    int err = ferror(f);
+    int rerr = ferror(f);
     fclose(f);
-    if (err) {
-        igc_buf_free(&b);
-        return IGC_EIO;
+    if (err || rerr) {
+        free(data);
+        return err ? IGC_ENOMEM : IGC_EIO;
     }
-    if (!b.data && igc_buf_append(&b, "", 0)) return IGC_ENOMEM;
-    *out = b.data;
-    if (len) *len = b.len;
+    data[n] = '\0';
+    *out = data;
+    if (len) *len = n;
     return 0;
 }
 
