@@ -18,7 +18,7 @@ fi
 
 APT_PKGS=(build-essential cmake pkg-config git ca-certificates
           libuv1-dev liblua5.4-dev lua5.4 liblmdb-dev lmdb-utils libcjson-dev
-          libopenblas-dev libfaiss-dev dpkg-dev curl)
+          libopenblas-dev libfaiss-dev libmimalloc-dev dpkg-dev curl)
 if [ "${IGC_WITH_BROWSER:-1}" = "1" ]; then
     APT_PKGS+=(chromium nodejs fonts-nanum)
 fi
