@@ -1,8 +1,11 @@
 /* Model file I/O, encoding and word contributions. */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "embed_internal.h"
 
@@ -163,22 +166,26 @@ int igc_embed_save(const igc_embed_model *m, const char *path) {
 
 /* content_hash of the model a file holds, from the file's bytes (the header's
  * format, dimension, count and text fingerprint, then the data section as
- * written): on its own thread while the weights are decoded, since FNV-1a goes
- * one byte at a time (35 MB: about 45 ms). */
+ * written): on its own thread while the sections are checked, since FNV-1a goes
+ * one byte at a time (35 MB: about 45 ms). The data section is in two parts: the
+ * ids and idf as read, and the weights, whose bytes in memory are the file's. */
 typedef struct {
-    const unsigned char *p;
-    size_t len;
+    const unsigned char *hdr, *meta, *w;
+    size_t nmeta, nw;
     uint64_t h;
 } file_hash;
 
+static uint64_t fnv_run(uint64_t h, const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
 static void *file_hash_run(void *arg) {
     file_hash *f = arg;
-    uint64_t h = 1469598103934665603ULL;
-    static const size_t parts[][2] = {{8, 20}, {32, HDR}};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = parts[k][0]; i < parts[k][1]; i++) h = (h ^ f->p[i]) * 1099511628211ULL;
-    for (size_t i = HDR; i < f->len; i++) h = (h ^ f->p[i]) * 1099511628211ULL;
-    f->h = h;
+    uint64_t h = fnv_run(1469598103934665603ULL, f->hdr + 8, 12);
+    h = fnv_run(h, f->hdr + 32, HDR - 32);
+    h = fnv_run(h, f->meta, f->nmeta);
+    f->h = fnv_run(h, f->w, f->nw);
     return NULL;
 }
 
@@ -187,26 +194,38 @@ static int refuse(const char *path, int rc, const char *why) {
     return rc;
 }
 
+/* 1 when every one of the n floats of w is finite (exponent bits not all set). */
+static int all_finite(const float *w, size_t n) {
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad |= (f2u(w[i]) & 0x7f800000u) == 0x7f800000u;
+    return !bad;
+}
+
 int igc_embed_load(const char *path, igc_embed_model **out) {
     if (!out) return IGC_EINVAL;
     *out = NULL;
     if (!path) return IGC_EINVAL;
-    char *data;
-    size_t len;
-    int rc = igc_read_file(path, &data, &len);
+    /* The sections are read straight into the model (the weights into m->w as they
+     * lie in the file, on a little-endian host): no copy of the whole file first, and
+     * no second pass over 35 MB to decode it. */
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    int rc = !f ? (errno == ENOENT ? IGC_ENOTFOUND : IGC_EIO) : fstat(fileno(f), &st) ? IGC_EIO : 0;
     if (rc) {
         /* a missing model is a normal state (before the first training): the caller
          * says what follows from it; other read errors are real faults */
         igc_log(rc == IGC_ENOTFOUND ? IGC_LOG_INFO : IGC_LOG_ERROR, "embed: cannot read model %s: %s", path,
                 igc_strerror(rc));
+        if (f) fclose(f);
         return rc;
     }
-    const unsigned char *p = (const unsigned char *)data;
+    uint64_t len = (uint64_t)st.st_size;
+    unsigned char p[HDR], *meta = NULL;
     igc_embed_model *m = NULL;
     file_hash fh;
     pthread_t hasher;
     int hashing = 0;
-    if (len < HDR) {
+    if (len < HDR || fread(p, 1, HDR, f) != HDR) {
         rc = refuse(path, IGC_EPARSE, "shorter than the header (truncated)");
         goto done;
     }
@@ -225,15 +244,29 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
     }
     /* 64-bit arithmetic: nfeat and dim are bounded, so no overflow. */
     uint64_t want = HDR + (uint64_t)nfeat * 12 + (uint64_t)nfeat * dim * 4;
-    if ((uint64_t)len != want) {
-        rc = refuse(path, IGC_EPARSE, (uint64_t)len < want ? "truncated" : "trailing bytes after the weights");
+    if (len != want) {
+        rc = refuse(path, IGC_EPARSE, len < want ? "truncated" : "trailing bytes after the weights");
         goto done;
     }
-    fh = (file_hash){p, len, 0};
-    hashing = pthread_create(&hasher, NULL, file_hash_run, &fh) == 0;
+    size_t nmeta = (size_t)nfeat * 12, nw = (size_t)nfeat * dim;
     if ((rc = emb__model_new((int)dim, nfeat, &m))) goto done;
+    if (!(meta = malloc(nmeta))) {
+        rc = IGC_ENOMEM;
+        goto done;
+    }
+    if (fread(meta, 1, nmeta, f) != nmeta || fread(m->w, 4, nw, f) != nw) {
+        rc = refuse(path, IGC_EPARSE, "truncated while reading (the file changed?)");
+        goto done;
+    }
+    fh = (file_hash){p, meta, (const unsigned char *)m->w, nmeta, nw * 4, 0};
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    file_hash_run(&fh); /* over the file's bytes, before they are turned to this host's order */
+    for (size_t i = 0; i < nw; i++) m->w[i] = u2f((uint32_t)igc_get_le((const unsigned char *)&m->w[i], 4));
+#else
+    hashing = pthread_create(&hasher, NULL, file_hash_run, &fh) == 0;
+#endif
     m->textfp = igc_get_le(p + 32, 8);
-    const unsigned char *q = p + HDR;
+    const unsigned char *q = meta;
     for (uint32_t i = 0; i < nfeat; i++, q += 8) {
         m->ids[i] = igc_get_le(q, 8);
         if (i && m->ids[i] <= m->ids[i - 1]) {
@@ -248,16 +281,14 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
             goto done;
         }
     }
-    size_t nw = (size_t)nfeat * dim;
-    for (size_t i = 0; i < nw; i++, q += 4) {
-        m->w[i] = u2f((uint32_t)igc_get_le(q, 4));
-        if (!isfinite(m->w[i])) {
-            rc = refuse(path, IGC_EPARSE, "non-finite weight (corrupt)");
-            goto done;
-        }
+    if (!all_finite(m->w, nw)) {
+        rc = refuse(path, IGC_EPARSE, "non-finite weight (corrupt)");
+        goto done;
     }
     if (hashing) pthread_join(hasher, NULL), hashing = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     else file_hash_run(&fh);
+#endif
     if ((rc = emb__model_finish_hashed(m, fh.h))) goto done;
     if (m->hash != igc_get_le(p + 24, 8)) {
         rc = refuse(path, IGC_EPARSE, "content hash mismatch (corrupt)");
@@ -270,8 +301,9 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
     }
     igc_log(IGC_LOG_DEBUG, "embed: loaded %s (%s, %u features)", path, m->version, m->nfeat);
 done:
-    if (hashing) pthread_join(hasher, NULL); /* it reads data */
-    free(data);
+    if (hashing) pthread_join(hasher, NULL); /* it reads meta and m->w */
+    fclose(f);
+    free(meta);
     if (rc) {
         igc_embed_free(m);
         return rc;
