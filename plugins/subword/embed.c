@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "embed_internal.h"
@@ -122,7 +123,8 @@ void igc_embed_free(igc_embed_model *m) {
     if (!m) return;
     free(m->ids);
     free(m->idf);
-    free(m->w);
+    if (m->map) munmap(m->map, m->maplen);
+    else free(m->w);
     free(m->slots);
     free(m);
 }
@@ -194,11 +196,20 @@ static int refuse(const char *path, int rc, const char *why) {
     return rc;
 }
 
-/* 1 when every one of the n floats of w is finite (exponent bits not all set). */
+/* 1 when every one of the n floats of w is finite: the largest magnitude's bits
+ * below infinity's (eight running maxima, so that the loop vectorises). */
 static int all_finite(const float *w, size_t n) {
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++) bad |= (f2u(w[i]) & 0x7f800000u) == 0x7f800000u;
-    return !bad;
+    uint32_t mx[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            uint32_t u = f2u(w[i + (size_t)k]) & 0x7fffffffu;
+            mx[k] = u > mx[k] ? u : mx[k];
+        }
+    for (; i < n; i++) mx[0] = (f2u(w[i]) & 0x7fffffffu) > mx[0] ? f2u(w[i]) & 0x7fffffffu : mx[0];
+    uint32_t all = 0;
+    for (int k = 0; k < 8; k++) all = mx[k] > all ? mx[k] : all;
+    return all < 0x7f800000u;
 }
 
 int igc_embed_load(const char *path, igc_embed_model **out) {
@@ -254,16 +265,34 @@ int igc_embed_load(const char *path, igc_embed_model **out) {
         rc = IGC_ENOMEM;
         goto done;
     }
-    if (fread(meta, 1, nmeta, f) != nmeta || fread(m->w, 4, nw, f) != nw) {
+    if (fread(meta, 1, nmeta, f) != nmeta) {
+        rc = refuse(path, IGC_EPARSE, "truncated while reading (the file changed?)");
+        goto done;
+    }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The weights as they lie in the file are this host's floats: the file is mapped
+     * and used in place (its pages are the page cache's; reading them into memory of
+     * our own cost a page fault per 4 KiB, most of the start-up). The mapping is
+     * private: a model retrained meanwhile is a new file (written aside, renamed). */
+    void *map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
+    if (map != MAP_FAILED) {
+        free(m->w);
+        m->map = map, m->maplen = (size_t)len;
+        m->w = (float *)((unsigned char *)map + HDR + nmeta);
+    } else if (fread(m->w, 4, nw, f) != nw) {
         rc = refuse(path, IGC_EPARSE, "truncated while reading (the file changed?)");
         goto done;
     }
     fh = (file_hash){p, meta, (const unsigned char *)m->w, nmeta, nw * 4, 0};
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    hashing = pthread_create(&hasher, NULL, file_hash_run, &fh) == 0;
+#else
+    if (fread(m->w, 4, nw, f) != nw) {
+        rc = refuse(path, IGC_EPARSE, "truncated while reading (the file changed?)");
+        goto done;
+    }
+    fh = (file_hash){p, meta, (const unsigned char *)m->w, nmeta, nw * 4, 0};
     file_hash_run(&fh); /* over the file's bytes, before they are turned to this host's order */
     for (size_t i = 0; i < nw; i++) m->w[i] = u2f((uint32_t)igc_get_le((const unsigned char *)&m->w[i], 4));
-#else
-    hashing = pthread_create(&hasher, NULL, file_hash_run, &fh) == 0;
 #endif
     m->textfp = igc_get_le(p + 32, 8);
     const unsigned char *q = meta;

@@ -13,6 +13,8 @@ struct igc_embed_model {
     uint64_t *ids;   /* feature ids, strictly ascending */
     float *idf;      /* nfeat */
     float *w;        /* nfeat * dim, row-major */
+    void *map;       /* a loaded model's file mapped read-only (w points into it), or NULL */
+    size_t maplen;
     uint64_t textfp; /* emb__text_fingerprint() of the igc_text that made the ids */
     uint64_t hash;   /* content hash (text fingerprint, ids, idf, weights) */
     char version[48];
