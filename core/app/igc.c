@@ -371,8 +371,8 @@ static void row_answer(cJSON *line, crow *cr, int crc, cJSON *res) {
             cJSON_AddItemToObject(line, keep[k], cJSON_DetachItemFromObject(res, keep[k]));
     cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(line, "items")) {
-        static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals", "basis"};
-        for (int k = 0; k < 7; k++) cJSON_DeleteItemFromObject(it, drop[k]);
+        static const char *drop[] = {"rank", "theme", "theme_name", "field", "field_name", "signals"};
+        for (int k = 0; k < 6; k++) cJSON_DeleteItemFromObject(it, drop[k]);
     }
     cJSON_Delete(res);
 }
@@ -404,7 +404,8 @@ static void classify_rows(igc_app *a, crow *rows, size_t n, int csv) {
         at[nv++] = i;
     }
     igc_engine *eng = igc_engine_ref(a->engine);
-    igc_app_classify_many(a, eng, valid, nv, res, rcs);
+    /* the output keeps no 분류근거: not written */
+    igc_app_classify_many(a, eng, valid, nv, 0, res, rcs);
     igc_engine_unref(eng);
     for (size_t v = 0; v < nv; v++) {
         row_answer(line[at[v]], &rows[at[v]], rcs[v], res[v]);
