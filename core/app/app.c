@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,51 @@ static int open_store(igc_app *a, const igc_config *cfg, igc_buf *err) {
     return 0;
 }
 
+/* The embedding model (35 MB, its hash checked) is read on a thread of its own while
+ * the KSIC tables, the taxonomy and the index-term dictionary load on the caller's:
+ * they need nothing of each other, and the start-up is that much shorter. */
+typedef struct {
+    const char *path;
+    igc_encoder *enc;
+    int rc, wanted, started;
+    pthread_t th;
+} model_load;
+
+static void *model_load_run(void *arg) {
+    model_load *m = arg;
+    m->rc = igc_embed_encoder_open(m->path, &m->enc);
+    return NULL;
+}
+
+static void model_load_start(model_load *m, const char *path) {
+    *m = (model_load){.path = path, .wanted = strcmp(path, "none") != 0};
+    if (!m->wanted) return;
+    m->started = pthread_create(&m->th, NULL, model_load_run, m) == 0;
+    if (!m->started) model_load_run(m); /* no thread: here and now */
+}
+
+/* Waits for the model and gives it (NULL: not usable, dense retrieval off) to the caller. */
+static igc_encoder *model_load_finish(model_load *m) {
+    if (m->started) pthread_join(m->th, NULL);
+    m->started = 0;
+    if (m->wanted && m->rc) {
+        /* Dense retrieval is an improvement, not a requirement: run lexical-only. */
+        igc_log(IGC_LOG_WARN, "model %s not usable (%s): dense retrieval off; build it with `igc train`", m->path,
+                igc_strerror(m->rc));
+        m->enc = NULL;
+    }
+    igc_encoder *enc = m->enc;
+    m->enc = NULL;
+    return enc;
+}
+
+/* The start-up stopped before the model was taken: it is waited for and dropped. */
+static int model_load_drop(model_load *m, int rc) {
+    m->wanted = 0;
+    igc_encoder_free(model_load_finish(m));
+    return rc;
+}
+
 int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     memset(a, 0, sizeof *a);
     a->lock_fd = -1;
@@ -101,8 +147,10 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
         if (mkdirs(cfg->db_dir)) return fail(err, IGC_EIO, "cannot create %s: %s", cfg->db_dir);
         if ((rc = lock_store(a, cfg->db_dir, err))) return rc;
     }
+    model_load ml;
+    model_load_start(&ml, cfg->model);
     rc = igc_ksic_load(cfg->data_dir, &a->ksic);
-    if (rc) return fail(err, rc, "KSIC tables under %s/ksic: %s", cfg->data_dir);
+    if (rc) return model_load_drop(&ml, fail(err, rc, "KSIC tables under %s/ksic: %s", cfg->data_dir));
 
     char txpath[PATH_MAX + 32];
     if (cfg->taxonomy[0]) snprintf(txpath, sizeof txpath, "%s", cfg->taxonomy);
@@ -113,19 +161,10 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
     if (rc) {
         if (err) igc_buf_printf(err, "taxonomy %s: %s", txpath, terr.data ? terr.data : igc_strerror(rc));
         igc_buf_free(&terr);
-        return rc;
+        return model_load_drop(&ml, rc);
     }
     igc_buf_free(&terr);
 
-    if (strcmp(cfg->model, "none") != 0) {
-        rc = igc_embed_encoder_open(cfg->model, &a->enc);
-        if (rc) {
-            /* Dense retrieval is an improvement, not a requirement: run lexical-only. */
-            igc_log(IGC_LOG_WARN, "model %s not usable (%s): dense retrieval off; build it with `igc train`",
-                    cfg->model, igc_strerror(rc));
-            a->enc = NULL;
-        }
-    }
     if (!cfg->no_lexicon) {
         igc_buf lerr = {0};
         rc = igc_app_lexicon_open(a, tx, &lerr);
@@ -143,9 +182,10 @@ int igc_app_open(igc_app *a, const igc_config *cfg, int flags, igc_buf *err) {
         igc_buf_free(&lerr);
         if (rc) {
             igc_taxonomy_unref(tx);
-            return rc;
+            return model_load_drop(&ml, rc);
         }
     }
+    a->enc = model_load_finish(&ml);
     igc_engine_params p;
     igc_engine_params_default(&p);
     if (cfg->params[0] && strcmp(cfg->params, "none") != 0) {
