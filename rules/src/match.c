@@ -26,10 +26,69 @@
 
 static int is_space_byte(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+/* Eight bytes at a time: fold_special() sets the high bit of each byte
+ * fold() must look at (white space and other bytes below ' ', the lead bytes
+ * 0xC2 and 0xE3, 'A'..'Z'), fold_space() that of each ' '. The lowest set bit
+ * of either is exact (borrows and carries only run upwards); above it a '!'
+ * may show as a space, which only sends that chunk the slow way. Input texts
+ * are mostly runs of Hangul and lower-case letters between single spaces,
+ * which fold() leaves as they are. */
+#define FOLD_ONES ((uint64_t)0x0101010101010101)
+#define FOLD_HIGH ((uint64_t)0x8080808080808080)
+
+static uint64_t fold_special(uint64_t x) {
+    uint64_t lt = (x - FOLD_ONES * 0x20) & ~x;
+    uint64_t c2 = x ^ (FOLD_ONES * 0xC2), e3 = x ^ (FOLD_ONES * 0xE3);
+    c2 = (c2 - FOLD_ONES) & ~c2;
+    e3 = (e3 - FOLD_ONES) & ~e3;
+    uint64_t low = x & (FOLD_ONES * 0x7F);
+    uint64_t up = (FOLD_ONES * (127 + 0x5B) - low) & ~x & (low + FOLD_ONES * (127 - 0x40));
+    return (lt | c2 | e3 | up) & FOLD_HIGH;
+}
+
+static uint64_t fold_space(uint64_t x) {
+    uint64_t sp = x ^ (FOLD_ONES * 0x20);
+    return (sp - FOLD_ONES) & ~sp & FOLD_HIGH;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FOLD_SWAR 1
+#else
+#define FOLD_SWAR 0
+#endif
+
+/* How many of the eight bytes x (in memory order) fold() copies unchanged,
+ * given its state before them: visible bytes, and lone spaces that neither
+ * follow a blank run or the text's start, nor touch another space, nor end
+ * the run (the byte after it is not known here). */
+static size_t fold_run(uint64_t x, int pending, size_t n) {
+    uint64_t sp = fold_special(x), blank = fold_space(x);
+    size_t k = sp ? (size_t)__builtin_ctzll(sp) >> 3 : 8;
+    if (k < 8) blank &= ((uint64_t)1 << (8 * k)) - 1;
+    if (!blank) return k;
+    if ((blank & (blank << 8)) || ((blank & 0x80) && (pending || n == 0)))
+        return (size_t)__builtin_ctzll(blank) >> 3;
+    size_t last = (size_t)(63 - __builtin_clzll(blank)) >> 3;
+    return last == k - 1 ? last : k;
+}
+
 size_t igc__rules_fold(char *dst, const char *src, size_t len) {
     size_t n = 0;
     int pending = 0; /* a space to write before the next visible character */
     for (size_t i = 0; i < len;) {
+        if (FOLD_SWAR && i + 8 <= len) {
+            uint64_t x;
+            memcpy(&x, src + i, 8);
+            size_t k = fold_run(x, pending, n);
+            if (k) {
+                if (pending) dst[n++] = ' ';
+                pending = 0;
+                memcpy(dst + n, &x, 8); /* only the first k count: n <= i and i + 8 <= len */
+                n += k;
+                i += k;
+                continue;
+            }
+        }
         unsigned char c = (unsigned char)src[i];
         /* Most bytes are Hangul continuation bytes or lower-case ASCII. */
         if (c > ' ' && c != 0xC2 && c != 0xE3 && !(c >= 'A' && c <= 'Z')) {

@@ -35,6 +35,9 @@ typedef struct rules_state {
     int wl_ref;      /* registry reference of the word-list cache (weak keys) */
     int cmp_ref;     /* registry reference of the userdata behind cmp, or LUA_NOREF */
     int item_ref;    /* registry reference of the item tables made so far, by code (l_item) */
+    int scratch_ref; /* registry reference of the userdata behind scratch */
+    char *scratch;   /* folded long texts (text.has_any), scratch_cap bytes */
+    size_t scratch_cap;
     size_t item_bytes;
     size_t memo_bytes[2];
     const struct igc__rules_compounds *cmp; /* compounds the rule files declared, or NULL */

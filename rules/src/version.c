@@ -550,14 +550,12 @@ static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
     return wl;
 }
 
-/* first_match(ft, words): the first w of words (walked like ipairs) whose
- * folded form is non-empty and occurs as a word in the folded text ft; or
- * nil. */
-static int l_first_match(lua_State *L) {
-    size_t ftlen;
-    const char *ft = luaL_checklstring(L, 1, &ftlen);
-    rules_state *v = ver_of(L);
-    lua_settop(L, 2);
+/* The first w of the words at index 2 (walked like ipairs) whose folded
+ * form is non-empty and occurs as a word in the folded text ft, pushed; or
+ * nil. ft may lie in the state's scratch buffer (in_scratch): it is copied
+ * to a string before anything that can run Lua code (a metamethod of the
+ * list may call text.has_any again). */
+static int first_match_in(lua_State *L, rules_state *v, const char *ft, size_t ftlen, int in_scratch) {
     luaL_checkstack(L, 12, NULL);
     word_list *wl = wl_get(L, v, 2, 0);
     if (wl) {
@@ -579,6 +577,10 @@ static int l_first_match(lua_State *L) {
             lua_pop(L, 1);
         }
     }
+    if (in_scratch) {
+        lua_pushlstring(L, ft, ftlen);
+        ft = lua_tostring(L, -1);
+    }
     for (lua_Integer i = 1;; i++) {
         if (lua_geti(L, 2, i) == LUA_TNIL) return 1;
         size_t nwlen;
@@ -589,6 +591,16 @@ static int l_first_match(lua_State *L) {
         }
         lua_pop(L, 2);
     }
+}
+
+/* first_match(ft, words): the first w of words (walked like ipairs) whose
+ * folded form is non-empty and occurs as a word in the folded text ft; or
+ * nil. */
+static int l_first_match(lua_State *L) {
+    size_t ftlen;
+    const char *ft = luaL_checklstring(L, 1, &ftlen);
+    lua_settop(L, 2);
+    return first_match_in(L, ver_of(L), ft, ftlen, 0);
 }
 
 /* all_matches(ft, words): a new list of every such w, in order. */
@@ -630,8 +642,28 @@ static void words_arg(lua_State *L, int idx, const char *fname) {
 static int l_text_has_any(lua_State *L) {
     lua_settop(L, 2);
     words_arg(L, 2, "text.has_any");
-    size_t n;
-    push_norm(L, ver_of(L), 1, NORM_FOLD, &n);
+    rules_state *v = ver_of(L);
+    size_t n, len;
+    /* A long text (an item's definition and examples, joined by the rule)
+     * is seldom the same string twice: folded into the scratch buffer, it
+     * costs no string of its own. */
+    if (lua_type(L, 1) == LUA_TSTRING && lua_rawlen(L, 1) > MEMO_MAX_KEY) {
+        const char *s = lua_tolstring(L, 1, &len);
+        if (len > v->scratch_cap) {
+            size_t cap = len < 4096 ? 4096 : len;
+            char *p = lua_newuserdatauv(L, cap, 0);
+            lua_rawseti(L, LUA_REGISTRYINDEX, v->scratch_ref);
+            v->scratch = p;
+            v->scratch_cap = cap;
+        }
+        n = igc__rules_fold(v->scratch, s, len);
+        if (n == 0) {
+            lua_pushnil(L);
+            return 1;
+        }
+        return first_match_in(L, v, v->scratch, n, 1);
+    }
+    push_norm(L, v, 1, NORM_FOLD, &n);
     if (n == 0) {
         lua_pushnil(L);
         return 1;
@@ -751,6 +783,8 @@ static int p_setup(lua_State *L) {
     v->cmp_ref = LUA_NOREF;
     lua_newtable(L);
     v->item_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushboolean(L, 0); /* the scratch buffer, made on first use */
+    v->scratch_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L); /* word lists, weak keys */
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");
