@@ -490,6 +490,7 @@ typedef struct word_list {
 } word_list;
 
 #define WL_MIN 4 /* shorter lists are cheaper to fold than to cache */
+#define WL_BATCH 32 /* a power of two */
 
 /* The cached list for the table at idx (plain, no metatable), building it
  * when missing or stale; NULL when the list is not cacheable. */
@@ -556,17 +557,21 @@ static word_list *wl_get(lua_State *L, rules_state *v, int idx, int rebuild) {
  * to a string before anything that can run Lua code (a metamethod of the
  * list may call text.has_any again). */
 static int first_match_in(lua_State *L, rules_state *v, const char *ft, size_t ftlen, int in_scratch) {
-    luaL_checkstack(L, 12, NULL);
+    luaL_checkstack(L, 12 + WL_BATCH, NULL);
     word_list *wl = wl_get(L, v, 2, 0);
     if (wl) {
         uint64_t ts[4];
         int short_text = ftlen <= SHORT_TEXT;
         if (short_text) byte_set(ft, ftlen, ts);
+        int base = lua_gettop(L);
+        /* The words checked stay on the stack, WL_BATCH at a time: one pop
+         * per batch instead of one per word. */
         for (lua_Integer i = 1;; i++) {
+            if ((i & (WL_BATCH - 1)) == 0) lua_settop(L, base);
             int t = lua_rawgeti(L, 2, i);
             if (i > wl->n || t != LUA_TSTRING || lua_topointer(L, -1) != wl->e[i - 1].w) {
                 if (t == LUA_TNIL && i == wl->n + 1) return 1;
-                lua_pop(L, 1);
+                lua_settop(L, base);
                 wl = wl_get(L, v, 2, 1); /* changed since cached */
                 break;
             }
@@ -574,15 +579,25 @@ static int first_match_in(lua_State *L, rules_state *v, const char *ft, size_t f
             if (e->nwlen && (!short_text || may_occur(e, ftlen, ts)) &&
                 igc__rules_find(ft, ftlen, e->nw, e->nwlen, v->cmp))
                 return 1;
-            lua_pop(L, 1);
         }
     }
-    if (in_scratch) {
+    /* Only a metamethod (of the list, or the __tostring of a word that is no
+     * string) can run Lua code here. */
+    if (in_scratch && lua_getmetatable(L, 2)) {
+        lua_pop(L, 1);
         lua_pushlstring(L, ft, ftlen);
         ft = lua_tostring(L, -1);
+        in_scratch = 0;
     }
     for (lua_Integer i = 1;; i++) {
-        if (lua_geti(L, 2, i) == LUA_TNIL) return 1;
+        int t = lua_geti(L, 2, i);
+        if (t == LUA_TNIL) return 1;
+        if (in_scratch && t != LUA_TSTRING) {
+            lua_pushlstring(L, ft, ftlen);
+            ft = lua_tostring(L, -1);
+            lua_insert(L, -2);
+            in_scratch = 0;
+        }
         size_t nwlen;
         const char *nw = push_norm(L, v, -1, NORM_FOLD, &nwlen);
         if (nwlen && igc__rules_find(ft, ftlen, nw, nwlen, v->cmp)) {
