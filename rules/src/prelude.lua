@@ -30,11 +30,11 @@ local TESTS = {}
 -- through ctx actions, so one rule cannot corrupt what the next one sees.
 -- The metamethods are C functions shared by every view (rules/src/views.c);
 -- they reach t and what through the metatable.
-local RO_NEWINDEX, RO_LEN, RO_PAIRS = C.ro_newindex, C.ro_len, C.ro_pairs
-local function readonly(t, what)
-  return setmetatable({}, {__index = t, __newindex = RO_NEWINDEX, __len = RO_LEN, __pairs = RO_PAIRS,
-                           __metatable = false, what = what})
-end
+-- readonly(t, what) is
+--   setmetatable({}, {__index = t, __newindex = ro_newindex, __len = ro_len,
+--                     __pairs = ro_pairs, __metatable = false, what = what})
+-- in C, since every evaluation makes several per candidate.
+local readonly = C.readonly
 
 local function str(v)
   if v == nil then return "" end
@@ -726,10 +726,11 @@ view_of = function(rec)
   return v
 end
 
--- The list behind ctx.candidates, made on first use.
+-- The list behind ctx.candidates, made on first use: view_of(rec) of each
+-- rec of st.recs, in C (views.c).
+local c_candidate_views = C.candidate_views
 candidate_views = function(st)
-  local views = {}
-  for i, rec in ipairs(st.recs) do views[i] = view_of(rec) end
+  local views = c_candidate_views(st.recs, st.views, view_newindex)
   st.raw_fields.candidates = views
   return views
 end

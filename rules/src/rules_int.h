@@ -137,6 +137,8 @@ void igc__rules_install_bounded(lua_State *L);
 int igc__rules_ro_newindex(lua_State *L);
 int igc__rules_ro_len(lua_State *L);
 int igc__rules_ro_pairs(lua_State *L);
+int igc__rules_readonly(lua_State *L);
+int igc__rules_candidate_views(lua_State *L);
 int igc__rules_trim(lua_State *L);
 int igc__rules_segments(lua_State *L);
 /* utf8_ok(s): utf8.len(s) ~= nil for a string s (views.c). */

@@ -826,6 +826,8 @@ static int p_setup(lua_State *L) {
                                        {"ro_newindex", igc__rules_ro_newindex},
                                        {"ro_len", igc__rules_ro_len},
                                        {"ro_pairs", igc__rules_ro_pairs},
+                                       {"readonly", igc__rules_readonly},
+                                       {"candidate_views", igc__rules_candidate_views},
                                        {"trim", igc__rules_trim},
                                        {"segments", igc__rules_segments},
                                        {"utf8_ok", igc__rules_utf8_ok},

@@ -75,6 +75,64 @@ int igc__rules_ro_pairs(lua_State *L) {
     return 3;
 }
 
+/* readonly(t, what): a new view of t, as the prelude's readonly() built it
+ * (every view has a metatable of its own, since __index names t). In C: the
+ * prelude makes several per evaluation for each candidate. */
+int igc__rules_readonly(lua_State *L) {
+    lua_settop(L, 2);
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, 4, "__index");
+    lua_pushcfunction(L, igc__rules_ro_newindex);
+    lua_setfield(L, 4, "__newindex");
+    lua_pushcfunction(L, igc__rules_ro_len);
+    lua_setfield(L, 4, "__len");
+    lua_pushcfunction(L, igc__rules_ro_pairs);
+    lua_setfield(L, 4, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, 4, "__metatable");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, 4, "what");
+    lua_setmetatable(L, 3);
+    return 1;
+}
+
+/* candidate_views(recs, views, newindex): the list of the views of recs[1..]
+ * (walked like ipairs), each a new empty table with the metatable
+ * {__index = rec, __newindex = newindex, __metatable = false}, made once per
+ * candidate and kept in views[i] (recs[i] is candidate i). */
+int igc__rules_candidate_views(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 3);
+    lua_Integer n = 0;
+    while (lua_rawgeti(L, 1, n + 1) != LUA_TNIL) {
+        lua_pop(L, 1);
+        n++;
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, n < 1000000 ? (int)n : 0, 0); /* 4: the list */
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 2, i) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_createtable(L, 0, 0);
+            lua_createtable(L, 0, 3);
+            lua_rawgeti(L, 1, i);
+            lua_setfield(L, -2, "__index");
+            lua_pushvalue(L, 3);
+            lua_setfield(L, -2, "__newindex");
+            lua_pushboolean(L, 0);
+            lua_setfield(L, -2, "__metatable");
+            lua_setmetatable(L, -2);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, 2, i);
+        }
+        lua_rawseti(L, 4, i);
+    }
+    return 1;
+}
+
 /* ---- text.trim and text.segments ---- */
 
 /* str(v): nil is "", strings are themselves, anything else tostring(v). */
