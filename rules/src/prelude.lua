@@ -735,8 +735,10 @@ candidate_views = function(st)
   return views
 end
 
-local function new_state(tech, ksic)
-  return {tech = tech, ksic = ksic, recs = {}, by_code = {}, review = {}, ntech = {}, basis = {}, views = {},
+-- recs, by_code and views may come presized from the host (new_host_ctx).
+local function new_state(tech, ksic, recs, by_code, views)
+  return {tech = tech, ksic = ksic, recs = recs or {}, by_code = by_code or {}, review = {}, ntech = {}, basis = {},
+          views = views or {},
           verdict = {applicable = true, reason = "", message = "", rule = ""}}
 end
 
@@ -792,15 +794,16 @@ end
 -- The host's input (version.c): every text already a string (cut to size),
 -- candidates as parallel lists of codes, scores (already in [0,1]) and
 -- dropped flags; keywords, signals and items are fetched from the host when
--- a rule first reads them (seq names this evaluation, see version.c).
+-- a rule first reads them (seq names this evaluation, see version.c). recs,
+-- by_code and views are empty tables sized for the candidates.
 local function new_host_ctx(seq, name, ksic_code, ksic_name, main_product, product_use, tech_business_name,
                             tech_class, section, section_name, division, division_name, group, group_name,
-                            codes, scores, dropped)
+                            codes, scores, dropped, recs0, by_code0, views0)
   local tech = {ksic_code = ksic_code, ksic_name = ksic_name, main_product = main_product,
                 product_use = product_use, tech_business_name = tech_business_name, tech_class = tech_class}
   local ksic = {section = section, section_name = section_name, division = division,
                 division_name = division_name, group = group, group_name = group_name}
-  local st = new_state(tech, ksic)
+  local st = new_state(tech, ksic, recs0, by_code0, views0)
   st.lookup, st.seq = true, seq
   local recs, by_code = st.recs, st.by_code
   for i = 1, #codes do

@@ -1422,7 +1422,12 @@ static int p_build_ctx(lua_State *L) {
         lua_pushboolean(L, c->dropped != 0);
         lua_rawseti(L, dropped, (lua_Integer)i + 1);
     }
-    lua_call(L, 17, 1);
+    /* The ctx's candidate records, by code, and views: sized here, they
+     * never grow while the prelude fills them. */
+    lua_createtable(L, hint, 0);
+    lua_createtable(L, 0, hint);
+    lua_createtable(L, hint, 0);
+    lua_call(L, 20, 1);
     return 1;
 }
 
