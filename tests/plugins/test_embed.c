@@ -2,6 +2,7 @@
  * training actually helps on held-out history rows. Models go under the build dir. */
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "embed_internal.h" /* to forge a model made with other text features */
 #include "igc_embed.h"
@@ -424,7 +425,37 @@ TEST(train_rejects_bad_options) {
     CHECK(stat(p, &st) != 0);
 }
 
+/* A loaded model reads its weights from its file's pages (mapped on a little-endian
+ * host): a model saved over the file meanwhile (written aside, renamed), or the file
+ * removed, leaves the loaded one as it was. */
+TEST(loaded_model_outlives_its_file) {
+    igc_embed_train_opts o;
+    tiny_opts(&o);
+    char p[1100];
+    path_of(p, sizeof p, "tiny-replaced.bin");
+    igc_embed_model *first = NULL, *loaded = NULL, *other = NULL;
+    REQUIRE(igc_embed_train_model(&o, p, NULL, &first) == 0);
+    REQUIRE(igc_embed_load(p, &loaded) == 0);
+    const char *text = "리튬이온 배터리 양극재 제조";
+    float a[16], b[16], c[16];
+    CHECK_EQ_INT(igc_embed_encode(loaded, text, a), 0);
+    o.epochs = 2; /* other weights, the same shape */
+    REQUIRE(igc_embed_train_model(&o, p, NULL, &other) == 0);
+    CHECK_EQ_INT(igc_embed_encode(other, text, c), 0);
+    CHECK(memcmp(a, c, sizeof a) != 0); /* the file now holds another model */
+    CHECK_EQ_INT(igc_embed_encode(loaded, text, b), 0);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_EQ_INT(unlink(p), 0);
+    CHECK_EQ_INT(igc_embed_encode(loaded, text, b), 0);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_EQ_STR(igc_embed_version(loaded), igc_embed_version(first));
+    igc_embed_free(first);
+    igc_embed_free(other);
+    igc_embed_free(loaded);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(save_load_roundtrip), TEST_ENTRY(corrupt_files_refused),
+              TEST_ENTRY(loaded_model_outlives_its_file),
               TEST_ENTRY(training_is_deterministic), TEST_ENTRY(encode_edge_cases), TEST_ENTRY(word_contributions),
               TEST_ENTRY(encoder_plugin), TEST_ENTRY(related_products_are_close),
               TEST_ENTRY(item_names_find_their_items), TEST_ENTRY(heldout_history_beats_baselines),
