@@ -404,7 +404,7 @@ static void classify_rows(igc_app *a, crow *rows, size_t n, int csv) {
         at[nv++] = i;
     }
     igc_engine *eng = igc_engine_ref(a->engine);
-    /* the output keeps no 분류근거: not written */
+    /* the output keeps no 분류근거 and no similar judgments: not made */
     igc_app_classify_many(a, eng, valid, nv, 0, res, rcs);
     igc_engine_unref(eng);
     for (size_t v = 0; v < nv; v++) {

@@ -404,9 +404,11 @@ int igc_app_classify_engine(igc_app *a, igc_engine *eng, const igc_req *r, const
                             cJSON **out);
 /* Classifies n validated requests on eng as igc_app_classify_engine would, one by one
  * (out[i], rcs[i]), with the engine's dense work done for all n at once (a batch:
- * each matrix read once for the block). The same answers, without the items' "basis"
- * (분류근거, its sentences sought and quoted) when with_basis is 0; the same locking. */
-void igc_app_classify_many(igc_app *a, igc_engine *eng, const igc_req *const *reqs, size_t n, int with_basis,
+ * each matrix read once for the block). The same answers; with detail 0, without what
+ * only a screen shows beside them: the items' "basis" (분류근거, its sentences sought and
+ * quoted) and the "similar_judgments" (an examiner's name read from the store for each);
+ * the same locking. */
+void igc_app_classify_many(igc_app *a, igc_engine *eng, const igc_req *const *reqs, size_t n, int detail,
                            cJSON **out, int *rcs);
 
 /* ---- regions (regions.c): the optional company address ---- */

@@ -528,14 +528,14 @@ int igc_app_classify_excluding(igc_app *a, const igc_req *req, const char *exclu
 
 /* One classification on engine, the dense part taken from slot bi of batch when given. */
 static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, const igc_engine_batch *batch, size_t bi,
-                         const char *exclude_key, int with_input, int with_basis, cJSON **out);
+                         const char *exclude_key, int with_input, int detail, cJSON **out);
 
 int igc_app_classify_engine(igc_app *a, igc_engine *engine, const igc_req *req, const char *exclude_key,
                             int with_input, cJSON **out) {
     return classify_with(a, engine, req, NULL, 0, exclude_key, with_input, 1, out);
 }
 
-void igc_app_classify_many(igc_app *a, igc_engine *engine, const igc_req *const *reqs, size_t n, int with_basis,
+void igc_app_classify_many(igc_app *a, igc_engine *engine, const igc_req *const *reqs, size_t n, int detail,
                            cJSON **out, int *rcs) {
     igc_engine_input *in = calloc(n ? n : 1, sizeof *in);
     igc_engine_batch *b = NULL;
@@ -544,13 +544,13 @@ void igc_app_classify_many(igc_app *a, igc_engine *engine, const igc_req *const 
         /* without the batch (no memory for it) each is classified alone: the same answers */
         if (igc_engine_batch_new(engine, in, n, &b)) b = NULL;
     }
-    for (size_t i = 0; i < n; i++) rcs[i] = classify_with(a, engine, reqs[i], b, i, NULL, 0, with_basis, &out[i]);
+    for (size_t i = 0; i < n; i++) rcs[i] = classify_with(a, engine, reqs[i], b, i, NULL, 0, detail, &out[i]);
     igc_engine_batch_free(b);
     free(in);
 }
 
 static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, const igc_engine_batch *batch, size_t bi,
-                         const char *exclude_key, int with_input, int with_basis, cJSON **out) {
+                         const char *exclude_key, int with_input, int detail, cJSON **out) {
     double t0 = igc_now_ms();
     *out = NULL;
     igc_engine *eng = igc_engine_ref(engine);
@@ -646,7 +646,7 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
     cJSON *items = cJSON_AddArrayToObject(o, "items");
     for (size_t k = 0; k < n && k < IGC_TOP; k++) {
         size_t i = order[k];
-        int brc = with_basis ? igc_engine_result_basis(eng, &res, i) : 0;
+        int brc = detail ? igc_engine_result_basis(eng, &res, i) : 0;
         if (brc) igc_log(IGC_LOG_WARN, "classify: 분류근거 not written (%s)", igc_strerror(brc));
         const igc_engine_cand *c = &res.cands[i];
         cJSON *x = cJSON_CreateObject();
@@ -672,7 +672,7 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
         if (k == 0 && applicable && res.na_cue[0])
             igc_buf_printf(&basis, " 단, '%s'은(는) 색인어 사전의 해당 없음 단서이니 확인하십시오.", res.na_cue);
         igc_trim(basis.data ? basis.data : (char *)"");
-        if (with_basis) cJSON_AddStringToObject(x, "basis", basis.data ? basis.data : "");
+        if (detail) cJSON_AddStringToObject(x, "basis", basis.data ? basis.data : "");
         igc_buf_free(&basis);
         cJSON *kw = cJSON_AddArrayToObject(x, "keywords");
         for (size_t w = 0; w < c->nkeywords; w++) cJSON_AddItemToArray(kw, cJSON_CreateString(c->keywords[w]));
@@ -682,7 +682,7 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
         cJSON_AddItemToArray(items, x);
     }
     cJSON *nbs = cJSON_AddArrayToObject(o, "similar_judgments");
-    for (size_t j = 0; j < res.nneighbors; j++) {
+    for (size_t j = 0; detail && j < res.nneighbors; j++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "company", res.neighbors[j].company);
         if (res.neighbors[j].label) cJSON_AddStringToObject(x, "item", res.neighbors[j].label);
