@@ -334,24 +334,28 @@ local FIELD_WHAT = {company = "ctx.company", tech = "ctx.tech", ksic = "ctx.ksic
 
 local candidate_views
 
+-- The first use of a field makes it (ctx_slow); the C __index (views.c)
+-- answers methods and fields already made without a Lua call.
+local function ctx_slow(self, k)
+  -- Methods first: no method is named like a field.
+  local m = CTX[k]
+  if m ~= nil then return m end
+  local st = PRIV[self]
+  local v = st.fields[k]
+  if v ~= nil then return v end
+  local what = FIELD_WHAT[k]
+  if what then
+    local raw = st.raw_fields[k]
+    if raw == nil then raw = candidate_views(st) end -- candidates: views made on first use
+    v = readonly(raw, what)
+    st.fields[k] = v
+    return v
+  end
+  return nil
+end
+
 local CTX_MT = {
-  __index = function(self, k)
-    -- Methods first: no method is named like a field.
-    local m = CTX[k]
-    if m ~= nil then return m end
-    local st = PRIV[self]
-    local v = st.fields[k]
-    if v ~= nil then return v end
-    local what = FIELD_WHAT[k]
-    if what then
-      local raw = st.raw_fields[k]
-      if raw == nil then raw = candidate_views(st) end -- candidates: views made on first use
-      v = readonly(raw, what)
-      st.fields[k] = v
-      return v
-    end
-    return nil
-  end,
+  __index = C.ctx_index(CTX, PRIV, ctx_slow),
   __newindex = function(_, k)
     error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:rescore(), ctx:drop() 등을 쓰세요",
       tostring(k)), 2)
@@ -705,6 +709,11 @@ local REC_MT = {
   end,
 }
 
+-- A host ctx's records (built in C, version.c) read item, keywords and
+-- signals through a C __index that does what REC_MT's does for them; any
+-- other key goes to REC_MT's.
+local HOST_REC_MT = {__index = C.host_rec_index(K_ST, K_I, EMPTY_ITEM, REC_MT.__index)}
+
 local function new_rec(st, i, code, score, dropped)
   return setmetatable({code = code, score = score, dropped = dropped, drop_reason = "", [K_ST] = st, [K_I] = i},
     REC_MT)
@@ -796,23 +805,17 @@ end
 -- dropped flags; keywords, signals and items are fetched from the host when
 -- a rule first reads them (seq names this evaluation, see version.c). recs,
 -- by_code and views are empty tables sized for the candidates.
+local host_recs = C.host_recs
 local function new_host_ctx(seq, name, ksic_code, ksic_name, main_product, product_use, tech_business_name,
                             tech_class, section, section_name, division, division_name, group, group_name,
-                            codes, scores, dropped, recs0, by_code0, views0)
+                            recs0, by_code0, views0)
   local tech = {ksic_code = ksic_code, ksic_name = ksic_name, main_product = main_product,
                 product_use = product_use, tech_business_name = tech_business_name, tech_class = tech_class}
   local ksic = {section = section, section_name = section_name, division = division,
                 division_name = division_name, group = group, group_name = group_name}
   local st = new_state(tech, ksic, recs0, by_code0, views0)
   st.lookup, st.seq = true, seq
-  local recs, by_code = st.recs, st.by_code
-  for i = 1, #codes do
-    local code = codes[i]
-    local rec = setmetatable({code = code, score = scores[i], dropped = dropped[i], drop_reason = "",
-                              [K_ST] = st, [K_I] = i}, REC_MT)
-    recs[i] = rec
-    if by_code[code] == nil then by_code[code] = rec end
-  end
+  host_recs(st, st.recs, st.by_code, K_ST, K_I, HOST_REC_MT)
   return finish_ctx(st, {name = name})
 end
 
@@ -845,17 +848,12 @@ I.new_ctx = new_host_ctx
 -- What a failing rule must undo is saved before its first change (most
 -- rules change nothing): one flat table, score, dropped, drop_reason and
 -- #basis per candidate. The ctx actions call this before they change st.
+-- (The four slots per candidate are taken in C, views.c.)
+local snapshot = C.snapshot
 save_state = function(st)
   st.pending = false
-  local recs = st.recs
-  local snap = {verdict = st.verdict, nreview = #st.review}
-  local n = 0
-  for j = 1, #recs do
-    local rec = recs[j]
-    local b = st.basis[j]
-    snap[n + 1], snap[n + 2], snap[n + 3], snap[n + 4] = rec.score, rec.dropped, rec.drop_reason, b and #b or 0
-    n = n + 4
-  end
+  local snap = snapshot(st.recs, st.basis)
+  snap.verdict, snap.nreview = st.verdict, #st.review
   st.snap = snap
 end
 

@@ -139,6 +139,12 @@ int igc__rules_ro_len(lua_State *L);
 int igc__rules_ro_pairs(lua_State *L);
 int igc__rules_readonly(lua_State *L);
 int igc__rules_candidate_views(lua_State *L);
+/* Pushes readonly(t, what) of the table at idx (views.c). */
+void igc__rules_push_readonly(lua_State *L, int idx, const char *what);
+/* ctx_index(methods, priv, slow): the ctx's __index, a C closure (views.c). */
+int igc__rules_ctx_index(lua_State *L);
+/* snapshot(recs, basis): what a failing rule must undo (views.c). */
+int igc__rules_snapshot(lua_State *L);
 int igc__rules_trim(lua_State *L);
 int igc__rules_segments(lua_State *L);
 /* utf8_ok(s): utf8.len(s) ~= nil for a string s (views.c). */

@@ -216,54 +216,68 @@ static int l_where(lua_State *L) {
 static const char *const ITEM_KEYS[8] = {"code",       "name",       "theme",      "theme_name",
                                          "field",      "field_name", "definition", "examples"};
 
-static int l_item(lua_State *L) {
-    const char *code = luaL_checkstring(L, 1);
-    rules_state *v = ver_of(L);
+/* Pushes the item table of the code at code_idx (a string) through the
+ * host's lookup, or nil when there is none; returns whether it pushed a table. */
+static int push_item(lua_State *L, rules_state *v, int code_idx) {
+    code_idx = lua_absindex(L, code_idx);
+    const char *code = lua_tostring(L, code_idx);
     igc_rules_input *in = v->cur;
-    if (!in || !in->item_lookup) return 0;
     igc_rules_item it;
     memset(&it, 0, sizeof it);
-    if (in->item_lookup(in->lookup_ud, code, &it) != 0) return 0;
+    if (!in || !in->item_lookup || in->item_lookup(in->lookup_ud, code, &it) != 0) {
+        lua_pushnil(L);
+        return 0;
+    }
     const char *vals[8] = {it.code ? it.code : code, it.name, it.theme, it.theme_name,
                            it.field, it.field_name, it.definition, it.examples};
-    size_t lens[8], bytes = lua_rawlen(L, 1);
+    size_t lens[8], bytes = lua_rawlen(L, code_idx);
     for (int k = 0; k < 8; k++) {
         if (!vals[k]) vals[k] = "";
         lens[k] = strlen(vals[k]);
         bytes += lens[k];
     }
-    lua_settop(L, 1);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, v->item_ref); /* 2: the cache */
-    lua_pushvalue(L, 1);
-    if (lua_rawget(L, 2) == LUA_TTABLE) {
+    int base = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, v->item_ref); /* base+1: the cache */
+    lua_pushvalue(L, code_idx);
+    if (lua_rawget(L, base + 1) == LUA_TTABLE) {
         int same = 1;
         for (int k = 0; k < 8 && same; k++) {
             size_t n;
-            lua_getfield(L, 3, ITEM_KEYS[k]);
+            lua_getfield(L, base + 2, ITEM_KEYS[k]);
             const char *s = lua_tolstring(L, -1, &n);
             same = s && n == lens[k] && memcmp(s, vals[k], n) == 0;
             lua_pop(L, 1);
         }
-        if (same) return 1;
+        if (same) {
+            lua_remove(L, base + 1);
+            return 1;
+        }
     }
-    lua_settop(L, 2);
-    lua_createtable(L, 0, 8); /* 3 */
+    lua_settop(L, base + 1);
+    lua_createtable(L, 0, 8); /* base+2 */
     for (int k = 0; k < 8; k++) {
         lua_pushlstring(L, vals[k], lens[k]);
-        lua_setfield(L, 3, ITEM_KEYS[k]);
+        lua_setfield(L, base + 2, ITEM_KEYS[k]);
     }
     if (v->item_bytes + bytes > ITEM_CACHE_BYTES) { /* the full cache goes */
         lua_newtable(L);
         lua_pushvalue(L, -1);
         lua_rawseti(L, LUA_REGISTRYINDEX, v->item_ref);
-        lua_replace(L, 2);
+        lua_replace(L, base + 1);
         v->item_bytes = 0;
     }
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 3);
-    lua_rawset(L, 2);
+    lua_pushvalue(L, code_idx);
+    lua_pushvalue(L, base + 2);
+    lua_rawset(L, base + 1);
     v->item_bytes += bytes;
+    lua_remove(L, base + 1);
     return 1;
+}
+
+static int l_item(lua_State *L) {
+    luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    return push_item(L, ver_of(L), 1);
 }
 
 static int l_log(lua_State *L) {
@@ -721,16 +735,17 @@ static int l_text_find_all(lua_State *L) {
  * signals (name -> number) of candidate i of the host's input, made when a
  * rule first reads them. seq is the evaluation the ctx was built for: a view
  * kept past its evaluation gets empty tables, never another input's data. */
-static const igc_rules_candidate *host_cand(lua_State *L) {
-    rules_state *v = ver_of(L);
-    lua_Integer i = luaL_checkinteger(L, 1);
-    if (!v->cur || luaL_checkinteger(L, 2) != (lua_Integer)v->seq || i < 1 || (size_t)i > v->cur->ncands)
-        return NULL;
+static const igc_rules_candidate *cand_of(rules_state *v, lua_Integer i, lua_Integer seq) {
+    if (!v->cur || seq != (lua_Integer)v->seq || i < 1 || (size_t)i > v->cur->ncands) return NULL;
     return &v->cur->cands[i - 1];
 }
 
-static int l_host_keywords(lua_State *L) {
-    const igc_rules_candidate *c = host_cand(L);
+static const igc_rules_candidate *host_cand(lua_State *L) {
+    lua_Integer i = luaL_checkinteger(L, 1), seq = luaL_checkinteger(L, 2);
+    return cand_of(ver_of(L), i, seq);
+}
+
+static void push_keywords(lua_State *L, const igc_rules_candidate *c) {
     size_t nk = c && c->keywords ? c->nkeywords : 0;
     lua_createtable(L, (int)(nk < 100000 ? nk : 0), 0);
     for (size_t k = 0, n = 0; k < nk; k++) {
@@ -738,11 +753,9 @@ static int l_host_keywords(lua_State *L) {
         lua_pushstring(L, c->keywords[k]);
         lua_rawseti(L, -2, (lua_Integer)++n);
     }
-    return 1;
 }
 
-static int l_host_signals(lua_State *L) {
-    const igc_rules_candidate *c = host_cand(L);
+static void push_signals(lua_State *L, const igc_rules_candidate *c) {
     int ns = c && c->nsignals > 0 ? c->nsignals : 0;
     lua_createtable(L, 0, ns);
     for (int k = 0; k < ns && k < 8; k++) {
@@ -750,6 +763,127 @@ static int l_host_signals(lua_State *L) {
         lua_pushnumber(L, c->signals[k]);
         lua_setfield(L, -2, c->signal_names[k]);
     }
+}
+
+static int l_host_keywords(lua_State *L) {
+    push_keywords(L, host_cand(L));
+    return 1;
+}
+
+static int l_host_signals(lua_State *L) {
+    push_signals(L, host_cand(L));
+    return 1;
+}
+
+/* ---- candidate records of the host's input ----
+ * A record is {code, score, dropped, drop_reason = "", [K_ST] = st,
+ * [K_I] = i} with the metatable the prelude gives (host_rec_mt); see the
+ * prelude's REC_MT for what the fields mean. Built here from the input
+ * itself: every evaluation makes one per candidate. */
+
+/* host_recs(st, recs, by_code, K_ST, K_I, mt): fills recs[i] with the
+ * record of candidate i of the input in progress, and by_code[code] with the
+ * first record of each code. */
+static int l_host_recs(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 6, LUA_TTABLE);
+    lua_settop(L, 6);
+    const igc_rules_input *in = ver_of(L)->cur;
+    size_t n = in ? in->ncands : 0;
+    for (size_t i = 0; i < n; i++) {
+        const igc_rules_candidate *c = &in->cands[i];
+        lua_pushlstring(L, c->code, strnlen(c->code, sizeof c->code)); /* 7 */
+        /* Room for item and keywords, which most rules read. */
+        lua_createtable(L, 0, 8); /* 8 */
+        lua_pushvalue(L, 7);
+        lua_setfield(L, 8, "code");
+        double sc = c->score; /* as the prelude clamped it: NaN and below 0 are 0 */
+        if (sc != sc || sc < 0) sc = 0;
+        else if (sc > 1) sc = 1;
+        lua_pushnumber(L, sc);
+        lua_setfield(L, 8, "score");
+        lua_pushboolean(L, c->dropped != 0);
+        lua_setfield(L, 8, "dropped");
+        lua_pushliteral(L, "");
+        lua_setfield(L, 8, "drop_reason");
+        lua_pushvalue(L, 4);
+        lua_pushvalue(L, 1);
+        lua_rawset(L, 8);
+        lua_pushvalue(L, 5);
+        lua_pushinteger(L, (lua_Integer)i + 1);
+        lua_rawset(L, 8);
+        lua_pushvalue(L, 6);
+        lua_setmetatable(L, 8);
+        lua_pushvalue(L, 8);
+        lua_rawseti(L, 2, (lua_Integer)i + 1);
+        lua_pushvalue(L, 7);
+        if (lua_rawget(L, 3) == LUA_TNIL) {
+            lua_pushvalue(L, 7);
+            lua_pushvalue(L, 8);
+            lua_rawset(L, 3);
+        }
+        lua_settop(L, 6);
+    }
+    return 0;
+}
+
+/* The __index of a host record (upvalues K_ST, K_I, EMPTY_ITEM and the
+ * prelude's REC_MT.__index for every other key): item, keywords and signals
+ * are made on first read, as REC_MT.__index makes them for a host ctx, and
+ * kept in the record. Most rules read a candidate's keywords and item. */
+static int host_rec_index(lua_State *L) {
+    size_t n = 0;
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &n) : NULL;
+    int item = k && n == 4 && memcmp(k, "item", 4) == 0;
+    int kw = k && n == 8 && memcmp(k, "keywords", 8) == 0;
+    int sig = k && n == 7 && memcmp(k, "signals", 7) == 0;
+    if (!item && !kw && !sig) {
+        lua_settop(L, 2);
+        lua_pushvalue(L, lua_upvalueindex(4));
+        lua_insert(L, 1);
+        lua_call(L, 2, 1);
+        return 1;
+    }
+    lua_settop(L, 2);
+    rules_state *v = ver_of(L);
+    if (item) {
+        if (lua_getfield(L, 1, "code") != LUA_TSTRING) return luaL_error(L, "candidate code is not a string");
+        if (!push_item(L, v, 3)) { /* 4 */
+            lua_pop(L, 1);
+            lua_pushvalue(L, lua_upvalueindex(3));
+        }
+        igc__rules_push_readonly(L, 4, "item");
+    } else {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_rawget(L, 1); /* 3: st */
+        lua_getfield(L, 3, "seq");
+        lua_pushvalue(L, lua_upvalueindex(2));
+        lua_rawget(L, 1);
+        int ok1, ok2;
+        lua_Integer seq = lua_tointegerx(L, 4, &ok1), i = lua_tointegerx(L, 5, &ok2);
+        const igc_rules_candidate *c = ok1 && ok2 ? cand_of(v, i, seq) : NULL;
+        if (kw)
+            push_keywords(L, c);
+        else
+            push_signals(L, c);
+        igc__rules_push_readonly(L, -1, kw ? "keywords" : "signals");
+    }
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* host_rec_index(K_ST, K_I, EMPTY_ITEM, fallback): host_rec_index bound to them. */
+static int l_host_rec_index(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TFUNCTION);
+    lua_settop(L, 4);
+    lua_pushcclosure(L, host_rec_index, 4);
     return 1;
 }
 
@@ -823,6 +957,10 @@ static int p_setup(lua_State *L) {
                                        {"text_find_all", l_text_find_all},
                                        {"host_keywords", l_host_keywords},
                                        {"host_signals", l_host_signals},
+                                       {"host_recs", l_host_recs},
+                                       {"host_rec_index", l_host_rec_index},
+                                       {"ctx_index", igc__rules_ctx_index},
+                                       {"snapshot", igc__rules_snapshot},
                                        {"ro_newindex", igc__rules_ro_newindex},
                                        {"ro_len", igc__rules_ro_len},
                                        {"ro_pairs", igc__rules_ro_pairs},
@@ -1391,10 +1529,10 @@ static void push_text(lua_State *L, const char *val) {
     lua_pushlstring(L, val, len);
 }
 
-/* Calls the prelude's new_ctx with the input as plain arguments (the texts,
- * then the candidates' codes, scores and dropped flags as lists): building
- * the tables there, with constant keys, costs less than here. The keywords
- * and signals stay in the input until a rule reads them (l_host_keywords). */
+/* Calls the prelude's new_ctx with the input's texts as plain arguments;
+ * it builds the candidate records through host_recs, from the input itself.
+ * The keywords and signals stay in the input until a rule reads them
+ * (host_rec_index). */
 static int p_build_ctx(lua_State *L) {
     rules_state *v = ver_of(L);
     igc_rules_input *in = lua_touserdata(L, 1);
@@ -1406,28 +1544,12 @@ static int p_build_ctx(lua_State *L) {
                            in->ksic_division, in->ksic_division_name, in->ksic_group, in->ksic_group_name};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) push_text(L, texts[k]);
     int hint = (int)(in->ncands < 1000000 ? in->ncands : 0);
-    lua_createtable(L, hint, 0);
-    lua_createtable(L, hint, 0);
-    lua_createtable(L, hint, 0);
-    int codes = lua_gettop(L) - 2, scores = codes + 1, dropped = codes + 2;
-    for (size_t i = 0; i < in->ncands; i++) {
-        igc_rules_candidate *c = &in->cands[i];
-        lua_pushlstring(L, c->code, strnlen(c->code, sizeof c->code));
-        lua_rawseti(L, codes, (lua_Integer)i + 1);
-        double sc = c->score; /* as the prelude clamped it: NaN and below 0 are 0 */
-        if (sc != sc || sc < 0) sc = 0;
-        else if (sc > 1) sc = 1;
-        lua_pushnumber(L, sc);
-        lua_rawseti(L, scores, (lua_Integer)i + 1);
-        lua_pushboolean(L, c->dropped != 0);
-        lua_rawseti(L, dropped, (lua_Integer)i + 1);
-    }
     /* The ctx's candidate records, by code, and views: sized here, they
      * never grow while the prelude fills them. */
     lua_createtable(L, hint, 0);
     lua_createtable(L, 0, hint);
     lua_createtable(L, hint, 0);
-    lua_call(L, 20, 1);
+    lua_call(L, 17, 1);
     return 1;
 }
 

@@ -75,6 +75,27 @@ int igc__rules_ro_pairs(lua_State *L) {
     return 3;
 }
 
+/* Pushes a new view of the table at idx, with what (a C string) for its
+ * error messages: what readonly(t, what) returns. */
+void igc__rules_push_readonly(lua_State *L, int idx, const char *what) {
+    idx = lua_absindex(L, idx);
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, igc__rules_ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, igc__rules_ro_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, igc__rules_ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushstring(L, what);
+    lua_setfield(L, -2, "what");
+    lua_setmetatable(L, -2);
+}
+
 /* readonly(t, what): a new view of t, as the prelude's readonly() built it
  * (every view has a metatable of its own, since __index names t). In C: the
  * prelude makes several per evaluation for each candidate. */
@@ -95,6 +116,67 @@ int igc__rules_readonly(lua_State *L) {
     lua_pushvalue(L, 2);
     lua_setfield(L, 4, "what");
     lua_setmetatable(L, 3);
+    return 1;
+}
+
+/* ---- the ctx's __index ----
+ * ctx_index(methods, priv, slow) returns the __index of a ctx: methods[k]
+ * if there is one, else priv[ctx].fields[k] (the fields made so far), else
+ * slow(ctx, k), the Lua function that makes a field on first use. Every
+ * method call of a rule reads through it, so the common cases stay in C. */
+static int ctx_index(lua_State *L) {
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TTABLE && lua_getfield(L, -1, "fields") == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(3));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+int igc__rules_ctx_index(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_settop(L, 3);
+    lua_pushcclosure(L, ctx_index, 3);
+    return 1;
+}
+
+/* ---- what a failing rule must undo ----
+ * snapshot(recs, basis): {score, dropped, drop_reason, #basis[j] or 0, ...}
+ * for j = 1..#recs, four slots per candidate record, as the prelude's
+ * save_state lays them out. Every rule that changes anything takes one. */
+int igc__rules_snapshot(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    lua_createtable(L, n < 100000 ? (int)(4 * n) : 0, 2); /* 3 */
+    for (lua_Integer j = 1; j <= n; j++) {
+        lua_rawgeti(L, 1, j); /* 4: rec */
+        lua_getfield(L, 4, "score");
+        lua_rawseti(L, 3, 4 * j - 3);
+        lua_getfield(L, 4, "dropped");
+        lua_rawseti(L, 3, 4 * j - 2);
+        lua_getfield(L, 4, "drop_reason");
+        lua_rawseti(L, 3, 4 * j - 1);
+        if (lua_rawgeti(L, 2, j) != LUA_TNIL && lua_toboolean(L, -1)) {
+            lua_len(L, -1);
+            lua_remove(L, -2);
+        } else {
+            lua_pop(L, 1);
+            lua_pushinteger(L, 0);
+        }
+        lua_rawseti(L, 3, 4 * j);
+        lua_pop(L, 1);
+    }
     return 1;
 }
 

@@ -469,6 +469,90 @@ TEST(all_rules_failing_returns_erules) {
     remove_dir(dir);
 }
 
+/* A candidate of the host's input as rules see it: code, score, dropped,
+ * keywords, signals and item (made in C on first read and kept), basis;
+ * all read-only; a view kept past its evaluation shows no other input's
+ * keywords or signals; and a rule that fails after changing candidates
+ * leaves them as they were. */
+TEST(host_candidates_read_and_roll_back) {
+    char tmpl[] = "/tmp/igc-rules-XXXXXX";
+    REQUIRE(mkdtemp(tmpl));
+    char *dir = igc_strdup(tmpl);
+    write_text(dir, "probe.lua",
+               "local KEPT = {}\n"
+               "rule{ id='read', description='후보 읽기', priority=1, apply=function(ctx)\n"
+               "  local out = {}\n"
+               "  if ctx.company.name == 'keep' then\n"
+               "    KEPT[1] = ctx:candidate('X2')\n"
+               "    ctx:needs_review('kept')\n"
+               "    return\n"
+               "  end\n"
+               "  if KEPT[1] then\n"
+               "    local old = KEPT[1]\n"
+               "    out[#out + 1] = 'old:' .. #old.keywords .. ':' .. tostring(old.signals.dense)\n"
+               "  end\n"
+               "  for i, c in ipairs(ctx.candidates) do\n"
+               "    local kw = c.keywords\n"
+               "    out[#out + 1] = table.concat({c.code, string.format('%.2f', c.score), tostring(c.dropped),\n"
+               "      #kw, tostring(kw[1]), tostring(c.signals.dense), tostring(c.signals.knn), c.item.name,\n"
+               "      c.item.examples, tostring(rawequal(kw, c.keywords)), tostring(rawequal(c.item, c.item)),\n"
+               "      #c.basis, tostring(c.nothing)}, ',')\n"
+               "    out[#out + 1] = tostring(pcall(function() c.item.name = 'x' end))\n"
+               "    out[#out + 1] = tostring(pcall(function() c.keywords[1] = 'x' end))\n"
+               "    out[#out + 1] = tostring(pcall(function() c.score = 1 end))\n"
+               "  end\n"
+               "  ctx:needs_review(table.concat(out, ';'))\n"
+               "end }\n"
+               "rule{ id='fail', description='바꾸고 실패', priority=2, apply=function(ctx)\n"
+               "  ctx:drop('X2', '지워질 제외')\n"
+               "  ctx:rescore('X1', 0.99)\n"
+               "  ctx:add_basis('X1', '지워질 근거')\n"
+               "  error('중간 실패')\n"
+               "end }\n"
+               "rule{ id='after', description='되돌린 뒤', priority=3, apply=function(ctx)\n"
+               "  local c1, c2 = ctx:candidate('X1'), ctx:candidate('X2')\n"
+               "  ctx:needs_review(string.format('after:%.2f,%s,%d', c1.score, tostring(c2.dropped), #c1.basis))\n"
+               "end }\n");
+    igc_rules *r = NULL;
+    REQUIRE(igc_rules_open(dir, NULL, &r) == 0);
+    igc_rules_version *v = igc_rules_acquire(r);
+    REQUIRE(v);
+    for (int round = 0; round < 2; round++) {
+        igc_rules_candidate c[2];
+        set_cand(&c[0], "X1", 0.7);
+        set_cand(&c[1], "X2", 1.5); /* clamped to 1 */
+        const char *kw[] = {"커넥터", NULL, "케이블"};
+        c[1].keywords = kw;
+        c[1].nkeywords = 3;
+        c[1].signal_names[0] = "dense";
+        c[1].signals[0] = 0.25;
+        c[1].signal_names[1] = "knn";
+        c[1].signals[1] = 0.5;
+        c[1].nsignals = 2;
+        c[0].dropped = 1;
+        igc_rules_input in = {0};
+        in.company_name = round == 0 ? "keep" : "later";
+        in.cands = c;
+        in.ncands = 2;
+        in.item_lookup = fake_lookup;
+        igc_rules_verdict out;
+        CHECK_EQ_INT(igc_rules_eval(v, &in, &out), 0);
+        CHECK_EQ_INT(out.failed, 1);
+        CHECK(out.needs_review);
+        const char *want = round == 0 ? "kept / after:0.70,false,0" : "old:0:nil;X1,0.70,true,0,nil,nil,nil,,,true,true,0,nil;false;false;false;"
+                           "X2,1.00,false,2,커넥터,0.25,0.5,고속 신호 커넥터,커넥터, 케이블 어셈블리,true,true,0,nil;"
+                           "false;false;false / after:0.70,false,0";
+        /* (old: the view kept from the first evaluation shows no keywords or signals of this one.) */
+        CHECK_EQ_STR(out.review_note, want);
+        CHECK_EQ_INT(c[1].dropped, 0);
+        CHECK(c[0].basis.data == NULL || c[0].basis.len == 0);
+        free_cands(c, 2);
+    }
+    igc_rules_release(v);
+    igc_rules_close(r);
+    remove_dir(dir);
+}
+
 /* A rule whose string pattern backtracks (n^4 steps) is stopped by the
  * instruction budget like an endless loop: it used to run 0.68 s in C, where
  * the count hook never fires, on every evaluation. */
@@ -1376,7 +1460,7 @@ TEST(principles_on_dev_rows) {
 IGC_TEST_MAIN(TEST_ENTRY(shipped_rule_tests_pass), TEST_ENTRY(test_dir_reports_failures),
               TEST_ENTRY(eval_shipped_rules), TEST_ENTRY(eval_rejects_bad_args),
               TEST_ENTRY(sandbox_has_no_dangerous_globals), TEST_ENTRY(sandbox_escapes_contained),
-              TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(backtracking_pattern_is_budgeted), TEST_ENTRY(bad_changes_are_refused),
+              TEST_ENTRY(all_rules_failing_returns_erules), TEST_ENTRY(host_candidates_read_and_roll_back), TEST_ENTRY(backtracking_pattern_is_budgeted), TEST_ENTRY(bad_changes_are_refused),
               TEST_ENTRY(reload_swaps_and_old_version_still_evaluates), TEST_ENTRY(many_reloads_keep_memory_flat),
               TEST_ENTRY(concurrent_evals_during_reloads), TEST_ENTRY(text_fast_paths_match_lua),
               TEST_ENTRY(shipped_rules_read_words), TEST_ENTRY(text_reads_words),
