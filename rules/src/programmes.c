@@ -77,32 +77,39 @@ static cJSON *add_item(cJSON *o, const char *key, cJSON *x) {
     return x;
 }
 
-/* Copies one result row (a table at the top) into a JSON object. */
-static int row_json(lua_State *L, cJSON *o) {
-    int row = lua_gettop(L);
-    static const char *const keys[] = {"id", "name", "agency", "benefit", "kind", "status", "why"};
+/* Copies one programme shown into a JSON object: the layer's record of the
+ * programme at index p (id, name, agency, benefit, kind, period), then its
+ * status, why and to_check at p+1..p+3. */
+static int row_json(lua_State *L, int p, cJSON *o) {
+    static const char *const keys[] = {"id", "name", "agency", "benefit", "kind"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (add_str(o, keys[k], field_str(L, row, keys[k]))) return -1;
-    const char *from = field_str(L, row, "period_from"), *to = field_str(L, row, "period_to");
+        if (add_str(o, keys[k], field_str(L, p, keys[k]))) return -1;
+    const char *status = lua_type(L, p + 1) == LUA_TSTRING ? lua_tostring(L, p + 1) : "";
+    const char *why = lua_type(L, p + 2) == LUA_TSTRING ? lua_tostring(L, p + 2) : "";
+    if (add_str(o, "status", status) || add_str(o, "why", why)) return -1;
+    const char *from = "", *to = "";
+    if (lua_getfield(L, p, "period") == LUA_TTABLE) {
+        from = field_str(L, -1, "from");
+        to = field_str(L, -1, "to");
+    }
     if (*from || *to) {
-        cJSON *p = add_item(o, "period", cJSON_CreateObject());
-        if (!p || add_str(p, "from", from) || add_str(p, "to", to)) return -1;
+        cJSON *per = add_item(o, "period", cJSON_CreateObject());
+        if (!per || add_str(per, "from", from) || add_str(per, "to", to)) return -1;
     } else if (!add_item(o, "period", cJSON_CreateNull())) {
         return -1;
     }
+    lua_pop(L, 1);
     cJSON *tc = add_item(o, "to_check", cJSON_CreateArray());
     if (!tc) return -1;
-    lua_getfield(L, row, "to_check");
-    lua_Integer n = lua_type(L, -1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : 0;
+    lua_Integer n = lua_type(L, p + 3) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, p + 3) : 0;
     for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_rawgeti(L, -1, i) == LUA_TSTRING) {
+        if (lua_rawgeti(L, p + 3, i) == LUA_TSTRING) {
             cJSON *x = cJSON_CreateString(lua_tostring(L, -1));
             if (!x) return -1;
             cJSON_AddItemToArray(tc, x);
         }
         lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     return 0;
 }
 
@@ -114,14 +121,16 @@ static int p_extract(lua_State *L) {
     lua_pushvalue(L, 2);
     lua_call(L, 1, 1);
     lua_Integer n = lua_type(L, -1) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : 0;
-    for (lua_Integer i = 1; i <= n && !a->nomem; i++) {
-        if (lua_rawgeti(L, -1, i) == LUA_TTABLE) {
+    luaL_checkstack(L, 8, NULL);
+    for (lua_Integer i = 1; i + 3 <= n && !a->nomem; i += 4) {
+        for (int k = 0; k < 4; k++) lua_rawgeti(L, 3, i + k); /* 4..7 */
+        if (lua_type(L, 4) == LUA_TTABLE) {
             cJSON *o = cJSON_CreateObject();
             if (!o) {
                 a->nomem = 1;
             } else {
                 cJSON_AddItemToArray(a->out, o); /* owned by out from here, also on failure */
-                if (row_json(L, o)) a->nomem = 1;
+                if (row_json(L, 4, o)) a->nomem = 1;
             }
         }
         lua_settop(L, 3);

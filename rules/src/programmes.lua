@@ -167,23 +167,28 @@ local PRIV = setmetatable({}, {__mode = "k"})
 
 local LAZY -- ctx fields made on first use
 
+-- ctx.programme and fields on first use; methods and fields already made
+-- are answered by the prelude's C __index (views.c) without a Lua call.
+local function ctx_slow(self, k)
+  -- Methods first: no method is named like a field.
+  local m = CTX[k]
+  if m ~= nil then return m end
+  local st = PRIV[self]
+  if k == "programme" then return st.cur and st.cur.view end
+  local v = st.fields[k]
+  if v ~= nil then return v end
+  local make = LAZY[k]
+  if make then
+    v = make(st)
+    st.fields[k] = v
+    return v
+  end
+  return nil
+end
+
 local CTX_MT = {
-  __index = function(self, k)
-    -- Methods first: no method is named like a field.
-    local m = CTX[k]
-    if m ~= nil then return m end
-    local st = PRIV[self]
-    if k == "programme" then return st.cur and st.cur.view end
-    local v = st.fields[k]
-    if v ~= nil then return v end
-    local make = LAZY[k]
-    if make then
-      v = make(st)
-      st.fields[k] = v
-      return v
-    end
-    return nil
-  end,
+  -- (fields never holds "programme", so reading it before ctx.programme changes nothing)
+  __index = C.ctx_index(CTX, PRIV, ctx_slow),
   __newindex = function(_, k)
     error(sformat("ctx는 읽기 전용입니다 (ctx is read-only): %s — ctx:eligible(), ctx:needs_info()를 쓰세요",
       tostring(k)), 2)
@@ -445,10 +450,12 @@ function I.rollback(ctx)
 end
 
 -- The shown programmes, in order, with the period applied to the date: one
--- that ended is shown as ended, one not yet open is not shown.
+-- that ended is shown as ended, one not yet open is not shown. Four slots
+-- per programme shown (its record, status, why, to_check), read by the C
+-- side (programmes.c) without a table per row.
 function I.result(ctx)
   local st = PRIV[ctx]
-  local out = {}
+  local out, n = {}, 0
   for _, p in ipairs(SORTED) do
     local r = st.results[p.id]
     local per, date = p.period, st.date
@@ -463,10 +470,21 @@ function I.result(ctx)
       end
     end
     if r then
-      out[#out + 1] = {id = p.id, name = p.name, agency = p.agency, benefit = p.benefit, kind = p.kind,
-                       status = status, why = why, to_check = to_check,
-                       period_from = per and per.from or "", period_to = per and per.to or ""}
+      out[n + 1], out[n + 2], out[n + 3], out[n + 4] = p, status, why, to_check
+      n = n + 4
     end
+  end
+  return out
+end
+
+-- I.result as one row per programme shown, for the tests.
+local function result_rows(ctx)
+  local flat, out = I.result(ctx), {}
+  for j = 1, #flat, 4 do
+    local p = flat[j]
+    out[#out + 1] = {id = p.id, name = p.name, agency = p.agency, benefit = p.benefit, kind = p.kind,
+                     status = flat[j + 1], why = flat[j + 2], to_check = flat[j + 3],
+                     period_from = p.period and p.period.from or "", period_to = p.period and p.period.to or ""}
   end
   return out
 end
@@ -498,7 +516,7 @@ end
 function I.check(i, ctx)
   local t = TESTS[i]
   local e = t.expect
-  local res = I.result(ctx)
+  local res = result_rows(ctx)
   local by_id, shown = {}, {}
   for _, r in ipairs(res) do
     by_id[r.id] = r
