@@ -18,35 +18,50 @@ typedef struct prog_arg {
 
 static void push_str(lua_State *L, const char *val) { lua_pushstring(L, val ? val : ""); }
 
-/* Calls the layer's new_ctx with the input as plain arguments (see
- * programmes.lua): tables with constant keys are cheaper to build there. */
+/* Sets t[key] (t at the top) to val, "" for NULL. */
+static void set_str(lua_State *L, const char *key, const char *val) {
+    push_str(L, val);
+    lua_setfield(L, -2, key);
+}
+
+/* Calls the layer's new_ctx with the input (see programmes.lua): the texts
+ * as strings, the items and the KSIC fields as the tables the ctx keeps. */
 static int p_build(lua_State *L) {
     prog_arg *a = lua_touserdata(L, 1);
     const igc_rules_prog_input *in = a->in;
     rules_state *s = NULL;
     lua_getallocf(L, (void **)&s);
-    luaL_checkstack(L, 30, NULL);
+    luaL_checkstack(L, 16, NULL);
     igc__rules_push_internal(s, F_NEW_CTX);
     lua_pushboolean(L, in->applicable != 0);
     push_str(L, in->reason);
     size_t n = in->items ? (in->nitems < 64 ? in->nitems : 64) : 0;
-    int first = lua_gettop(L) + 1;
-    for (int k = 0; k < 7; k++) lua_createtable(L, (int)n, 0);
+    lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         const igc_rules_prog_item *it = &in->items[i];
-        const char *f[6] = {it->code, it->name, it->theme, it->theme_name, it->field, it->field_name};
-        for (int k = 0; k < 6; k++) {
-            push_str(L, f[k]);
-            lua_rawseti(L, first + k, (lua_Integer)i + 1);
-        }
+        lua_createtable(L, 0, 7);
+        set_str(L, "code", it->code);
+        set_str(L, "name", it->name);
+        set_str(L, "theme", it->theme);
+        set_str(L, "theme_name", it->theme_name);
+        set_str(L, "field", it->field);
+        set_str(L, "field_name", it->field_name);
         lua_pushnumber(L, it->score);
-        lua_rawseti(L, first + 6, (lua_Integer)i + 1);
+        lua_setfield(L, -2, "score");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    const char *texts[] = {in->ksic_code,         in->ksic_section, in->ksic_section_name, in->ksic_division,
-                           in->ksic_division_name, in->ksic_group,   in->ksic_group_name,   in->sido,
-                           in->sigungu,            in->date};
-    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) push_str(L, texts[k]);
-    lua_call(L, 19, 1);
+    lua_createtable(L, 0, 7);
+    set_str(L, "code", in->ksic_code);
+    set_str(L, "section", in->ksic_section);
+    set_str(L, "section_name", in->ksic_section_name);
+    set_str(L, "division", in->ksic_division);
+    set_str(L, "division_name", in->ksic_division_name);
+    set_str(L, "group", in->ksic_group);
+    set_str(L, "group_name", in->ksic_group_name);
+    push_str(L, in->sido);
+    push_str(L, in->sigungu);
+    push_str(L, in->date);
+    lua_call(L, 7, 1);
     return 1;
 }
 

@@ -403,19 +403,16 @@ local I = {}
 
 I.new_env = new_env
 -- The host's input (programmes.c), as plain arguments: every text a string,
--- the items as parallel lists (code, name, theme, theme_name, field,
--- field_name, score) built into tables here, with constant keys.
-I.new_ctx = function(applicable, reason, codes, names, themes, theme_names, fields, field_names, scores,
-                     code, section, section_name, division, division_name, group, group_name, sido, sigungu, date)
-  local items = {}
-  for i = 1, #codes do
-    items[i] = {code = codes[i], name = names[i], theme = themes[i], theme_name = theme_names[i],
-                field = fields[i], field_name = field_names[i], score = scores[i]}
-  end
-  return new_ctx({verdict = {applicable = applicable, reason = reason, items = items},
-                  ksic = {code = code, section = section, section_name = section_name, division = division,
-                          division_name = division_name, group = group, group_name = group_name},
-                  address = {sido = sido, sigungu = sigungu}, date = date}, true)
+-- the items (code, name, theme, theme_name, field, field_name, score) and
+-- the KSIC fields already tables, built in C. What new_ctx(input, true)
+-- makes of the same input, without the input tables.
+I.new_ctx = function(applicable, reason, items, ksic, sido, sigungu, date)
+  local address = {sido = TEXT.trim(sido), sigungu = TEXT.trim(sigungu)}
+  local st = {applicable = applicable, reason = reason, items_raw = items,
+              ksic_raw = ksic, address_raw = address, date = date, results = {}, fields = {date = date}}
+  local ctx = setmetatable({}, CTX_MT)
+  PRIV[ctx] = st
+  return ctx
 end
 
 function I.finish()
