@@ -800,11 +800,12 @@ local function new_ctx(input)
   return finish_ctx(st, company)
 end
 
--- The host's input (version.c): every text already a string (cut to size),
--- candidates as parallel lists of codes, scores (already in [0,1]) and
--- dropped flags; keywords, signals and items are fetched from the host when
--- a rule first reads them (seq names this evaluation, see version.c). recs,
--- by_code and views are empty tables sized for the candidates.
+-- The host's input (version.c): every text already a string (cut to size);
+-- the candidate records are made in C from the input itself (host_recs:
+-- codes, scores already in [0,1], dropped flags); keywords, signals and
+-- items are fetched from the host when a rule first reads them (seq names
+-- this evaluation, see version.c). recs, by_code and views are empty tables
+-- sized for the candidates.
 local host_recs = C.host_recs
 local function new_host_ctx(seq, name, ksic_code, ksic_name, main_product, product_use, tech_business_name,
                             tech_class, section, section_name, division, division_name, group, group_name,
