@@ -1345,10 +1345,9 @@ function reviewActions(j, id) {
     oninput: () => store.set('igc.void', { id, reason: reason.value }),
   });
   reason.value = mine?.reason || '';
-  if (mine?.refused) {
-    msg.textContent = VOID_AGAIN;
-    store.set('igc.void', { id, reason: mine.reason });
-  }
+  // the note stays with the kept reason until the void is done or the reason edited: the
+  // screen may be drawn more than once after a login, and each drawing must say it
+  if (mine?.refused) msg.textContent = VOID_AGAIN;
   const done = async (r, voiding) => {
     if (!r.ok) {
       if (r.status === 401 && voiding) {

@@ -1504,9 +1504,19 @@ if (ctx) {
           await login(tokens.reviewer);
           await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
           expect(await page.inputValue('#f-void-reason') === why, `the reason is "${await page.inputValue('#f-void-reason')}" after the login`);
+          await page.waitForFunction(() => (document.querySelector('#void-err')?.textContent || '').includes('무효'), null,
+            { timeout: 3000 }).catch(() => {});
           const said = await page.textContent('#void-err');
           expect(said.includes('무효 처리하지 못했습니다'), `the judgment says "${said}"`);
           expect(!(await page.textContent('#judgment-status')).includes('무효'), 'the judgment reads as voided');
+          // drawn again (the screen may be drawn twice after a login; here by reloading it): the note is still there
+          await page.reload();
+          await page.waitForFunction((x) => document.querySelector('#judgment-id')?.textContent === x, id);
+          await page.waitForFunction(() => (document.querySelector('#void-err')?.textContent || '').includes('무효'), null,
+            { timeout: 3000 }).catch(() => {});
+          const again = await page.textContent('#void-err');
+          expect(again.includes('무효 처리하지 못했습니다'), `drawn again, the judgment says "${again}"`);
+          expect(await page.inputValue('#f-void-reason') === why, 'the reason was lost when drawn again');
           const [voided] = await Promise.all([
             page.waitForResponse((r) => r.url().endsWith('/void')),
             page.click('#btn-void'),
