@@ -75,10 +75,12 @@ int igc__rules_ro_pairs(lua_State *L) {
     return 3;
 }
 
-/* Pushes a new view of the table at idx, with what (a C string) for its
- * error messages: what readonly(t, what) returns. */
-void igc__rules_push_readonly(lua_State *L, int idx, const char *what) {
+/* Pushes a new view of the table at idx: its own metatable (its __index names
+ * the table) with the read-only metamethods and "what" for error messages, the
+ * value at what_idx or else the C string what. */
+static void push_view(lua_State *L, int idx, int what_idx, const char *what) {
     idx = lua_absindex(L, idx);
+    if (what_idx) what_idx = lua_absindex(L, what_idx);
     lua_createtable(L, 0, 0);
     lua_createtable(L, 0, 6);
     lua_pushvalue(L, idx);
@@ -91,31 +93,19 @@ void igc__rules_push_readonly(lua_State *L, int idx, const char *what) {
     lua_setfield(L, -2, "__pairs");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
-    lua_pushstring(L, what);
+    if (what_idx) lua_pushvalue(L, what_idx);
+    else lua_pushstring(L, what);
     lua_setfield(L, -2, "what");
     lua_setmetatable(L, -2);
 }
 
-/* readonly(t, what): a new view of t, as the prelude's readonly() built it
- * (every view has a metatable of its own, since __index names t). In C: the
- * prelude makes several per evaluation for each candidate. */
+void igc__rules_push_readonly(lua_State *L, int idx, const char *what) { push_view(L, idx, 0, what); }
+
+/* readonly(t, what): a new view of t, as the prelude's readonly() built it. In
+ * C: the prelude makes several per evaluation for each candidate. */
 int igc__rules_readonly(lua_State *L) {
     lua_settop(L, 2);
-    lua_createtable(L, 0, 0);
-    lua_createtable(L, 0, 6);
-    lua_pushvalue(L, 1);
-    lua_setfield(L, 4, "__index");
-    lua_pushcfunction(L, igc__rules_ro_newindex);
-    lua_setfield(L, 4, "__newindex");
-    lua_pushcfunction(L, igc__rules_ro_len);
-    lua_setfield(L, 4, "__len");
-    lua_pushcfunction(L, igc__rules_ro_pairs);
-    lua_setfield(L, 4, "__pairs");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, 4, "__metatable");
-    lua_pushvalue(L, 2);
-    lua_setfield(L, 4, "what");
-    lua_setmetatable(L, 3);
+    push_view(L, 1, 2, NULL);
     return 1;
 }
 
