@@ -556,7 +556,8 @@ int igc_app_bundle_build_from(igc_app *a, igc_taxonomy *tx, igc_crosswalk *cw, c
         igc_crosswalk_unref(cw);
         return IGC_ENOMEM;
     }
-    qsort(c->left_out, c->nleft_out, sizeof *c->left_out, cmp_u64);
+    /* none left out: left_out is NULL, which qsort may not be given even for 0 elements */
+    if (c->nleft_out) qsort(c->left_out, c->nleft_out, sizeof *c->left_out, cmp_u64);
     b->left_out = c->left_out, b->nleft_out = c->nleft_out;
     free(c);
     *out = b;
