@@ -181,8 +181,10 @@ static int cmp_conf(const void *a, const void *b) {
 int igc_eval_confusions(const igc_eval *ev, igc_buf *out, size_t max) {
     confusion *c = malloc((ev->nconf + 1) * sizeof *c);
     if (!c) return IGC_ENOMEM;
-    memcpy(c, ev->conf, ev->nconf * sizeof *c);
-    qsort(c, ev->nconf, sizeof *c, cmp_conf);
+    if (ev->nconf) { /* conf is NULL while there is none: no memcpy or qsort of it */
+        memcpy(c, ev->conf, ev->nconf * sizeof *c);
+        qsort(c, ev->nconf, sizeof *c, cmp_conf);
+    }
     for (size_t i = 0; i < ev->nconf && i < max; i++)
         igc_buf_printf(out, "  %-8s -> %-8s x%zu\n", c[i].truth, c[i].pred, c[i].n);
     free(c);

@@ -148,7 +148,7 @@ int igc_lexicon_check(const igc_lexicon *lx, const igc_ksic *ksic, igc_buf *repo
         return rc;
     }
     /* merge repeats of (item, kind, term, target): fields and whole-word flags add up */
-    qsort(cs.c, cs.n, sizeof *cs.c, cmp_coll);
+    if (cs.n) qsort(cs.c, cs.n, sizeof *cs.c, cmp_coll); /* cs.c is NULL while empty */
     size_t u = 0;
     for (size_t i = 0; i < cs.n; i++) {
         if (u && cmp_coll(&cs.c[u - 1], &cs.c[i]) == 0) {

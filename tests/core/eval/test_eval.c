@@ -36,6 +36,11 @@ TEST(empty_set_is_all_zero) {
     CHECK(m.accuracy == 0 && m.top1 == 0 && m.top3 == 0 && m.macro_f1 == 0);
     CHECK(m.na_precision == 0 && m.na_recall == 0);
     CHECK(m.micro_f1 == 0 && m.weighted_f1 == 0);
+    /* no confusion yet: an empty summary (its list is NULL, never handed to memcpy or qsort) */
+    igc_buf b = {0};
+    CHECK_EQ_INT(igc_eval_confusions(ev, &b, 10), 0);
+    CHECK(b.len == 0 || !strstr(b.data, "->"));
+    igc_buf_free(&b);
     igc_eval_free(ev);
     igc_eval_free(NULL);
 }
