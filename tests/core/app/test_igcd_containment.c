@@ -129,9 +129,11 @@ TEST(hostile_reload_does_not_stall) {
     CHECK_EQ_INT(r.status, 200);
     CHECK(pr.n >= 5);
     /* The loop's thread is free while the tests run (on the loop they took it
-     * for the whole reload); what a client sees also holds connection set-up
-     * and scheduling on a shared machine, hence the looser wall-clock bound. */
-    CHECK(cpu >= 0 && cpu < 50.0 * SLOW);
+     * for the whole reload: its CPU would be about the reload's time); what it
+     * spends answers the probes, one every few ms however long the reload takes
+     * on a loaded machine. What a client sees also holds connection set-up and
+     * scheduling on a shared machine, hence the looser wall-clock bound. */
+    CHECK(cpu >= 0 && cpu < 0.25 * ms);
     CHECK(ms > 300.0);
     CHECK(pr.max_ms < 250.0 * SLOW);
     CHECK_EQ_INT(pr.failed, 0);
