@@ -218,7 +218,10 @@ TEST(refit_after_saves_runs_off_the_loop) {
     CHECK_EQ_INT(pr.failed, 0);
     /* three refits cost real CPU (over 100 ms at this size), and not on the loop's thread */
     CHECK(all - loop >= 100);
-    CHECK(loop >= 0 && loop < 60 * SLOW); /* the saves' own parsing and answers, slower under the sanitizers */
+    /* the loop's own share (the saves' parsing, the answers, the probes) is a fraction of the
+     * refits' (before, they were the loop's): a bound that holds on a loaded machine and under
+     * the sanitizers, where both grow */
+    CHECK(loop >= 0 && loop < 0.5 * (all - loop));
     CHECK(pr.max_ms < 100.0 * SLOW);
     CHECK_EQ_INT(igcd_term(&p, 10000), 0);
     rm_tmp(db);
