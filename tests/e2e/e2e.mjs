@@ -1517,6 +1517,10 @@ if (ctx) {
           const again = await page.textContent('#void-err');
           expect(again.includes('무효 처리하지 못했습니다'), `drawn again, the judgment says "${again}"`);
           expect(await page.inputValue('#f-void-reason') === why, 'the reason was lost when drawn again');
+          await shot(page, 'screen-void-again.png', '#review-actions');
+          await page.setViewportSize({ width: 390, height: 844 });
+          await shot(page, 'screen-void-again-narrow.png', '#review-actions');
+          await page.setViewportSize({ width: 1280, height: 900 });
           const [voided] = await Promise.all([
             page.waitForResponse((r) => r.url().endsWith('/void')),
             page.click('#btn-void'),
