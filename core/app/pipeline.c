@@ -549,6 +549,23 @@ void igc_app_classify_many(igc_app *a, igc_engine *engine, const igc_req *const 
     free(in);
 }
 
+/* An item's "basis" (분류근거) into x: the engine's sentences, then the rules' (one per line)
+ * as one paragraph, and cue, a not-applicable cue the input holds, when not NULL. */
+static void add_basis(cJSON *x, const char *engine_basis, const igc_buf *rules_basis, const char *cue) {
+    igc_buf basis = {0};
+    igc_buf_puts(&basis, engine_basis ? engine_basis : "");
+    if (rules_basis->len) {
+        igc_buf_puts(&basis, " ");
+        igc_buf_append(&basis, rules_basis->data, rules_basis->len);
+    }
+    for (size_t b = 0; b < basis.len; b++)
+        if (basis.data[b] == '\n') basis.data[b] = ' ';
+    if (cue) igc_buf_printf(&basis, " 단, '%s'은(는) 색인어 사전의 해당 없음 단서이니 확인하십시오.", cue);
+    igc_trim(basis.data ? basis.data : (char *)"");
+    cJSON_AddStringToObject(x, "basis", basis.data ? basis.data : "");
+    igc_buf_free(&basis);
+}
+
 static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, const igc_engine_batch *batch, size_t bi,
                          const char *exclude_key, int with_input, int detail, cJSON **out) {
     double t0 = igc_now_ms();
@@ -659,21 +676,8 @@ static int classify_with(igc_app *a, igc_engine *engine, const igc_req *req, con
         cJSON *sig = cJSON_AddObjectToObject(x, "signals");
         for (int s = 0; s < IGC_SIG_N; s++)
             cJSON_AddNumberToObject(sig, igc_engine_signal_names[s], (double)(int)(c->sig[s] * 1000 + 0.5) / 1000);
-        igc_buf basis = {0};
-        igc_buf_puts(&basis, c->basis ? c->basis : "");
-        if (rc_[i].basis.len) {
-            igc_buf_puts(&basis, " ");
-            igc_buf_append(&basis, rc_[i].basis.data, rc_[i].basis.len);
-        }
-        /* rule sentences arrive one per line: show them as one paragraph */
-        for (size_t b = 0; b < basis.len; b++)
-            if (basis.data[b] == '\n') basis.data[b] = ' ';
         /* an applicable answer despite a not-applicable cue: the examiner should see it */
-        if (k == 0 && applicable && res.na_cue[0])
-            igc_buf_printf(&basis, " 단, '%s'은(는) 색인어 사전의 해당 없음 단서이니 확인하십시오.", res.na_cue);
-        igc_trim(basis.data ? basis.data : (char *)"");
-        if (detail) cJSON_AddStringToObject(x, "basis", basis.data ? basis.data : "");
-        igc_buf_free(&basis);
+        if (detail) add_basis(x, c->basis, &rc_[i].basis, k == 0 && applicable && res.na_cue[0] ? res.na_cue : NULL);
         cJSON *kw = cJSON_AddArrayToObject(x, "keywords");
         for (size_t w = 0; w < c->nkeywords; w++) cJSON_AddItemToArray(kw, cJSON_CreateString(c->keywords[w]));
         /* the item's index terms found in the input (also among the keywords when they drove it) */

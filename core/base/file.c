@@ -15,8 +15,8 @@ int igc_read_file(const char *path, char **out, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return errno == ENOENT ? IGC_ENOTFOUND : IGC_EIO;
     /* A regular file is read straight into a buffer of its size: growing one chunk at
-     * a time copied the 35 MB model several times over at every start. The loop still
-     * reads what is there when the size is unknown (a pipe) or changed meanwhile. */
+     * a time copied a large file several times over. The loop still reads what is
+     * there when the size is unknown (a pipe) or changed meanwhile. */
     struct stat st;
     size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
     char *data = malloc(cap);
