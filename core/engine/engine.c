@@ -1829,8 +1829,43 @@ static int explain_terms(const igc_engine *e, const igc_engine_input *in, const 
  * neighbours that carry the item. Fills the candidate's keywords. */
 /* dcontrib: the words' parts of the cosine with the item's closest sentence (NULL
  * without the dense signal). */
-static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const scoring *sc, const float *lexc,
-                            const float *dcontrib, int ii, igc_engine_cand *c) {
+/* What explain_keywords asks of each query word for every candidate, found once per
+ * query: the first word of the same normalised form (a word in several fields counts
+ * once), and whether the word may be a keyword at all (not generic, not a particle). */
+typedef struct {
+    uint32_t *same; /* [nw] */
+    unsigned char *quotable; /* [nw] */
+} word_info;
+
+static int word_info_build(const query *q, word_info *wi) {
+    size_t nw = q->w.n;
+    uint64_t *h = malloc((nw + 1) * sizeof *h);
+    wi->same = malloc((nw + 1) * sizeof *wi->same);
+    wi->quotable = malloc(nw + 1);
+    if (!h || !wi->same || !wi->quotable) {
+        free(h), free(wi->same), free(wi->quotable);
+        wi->same = NULL, wi->quotable = NULL;
+        return IGC_ENOMEM;
+    }
+    for (size_t w = 0; w < nw; w++) {
+        const char *norm = q->w.w[w].norm;
+        h[w] = igc_hash64(norm, strlen(norm), 0);
+        wi->same[w] = (uint32_t)w;
+        for (size_t v = 0; v < w; v++)
+            if (h[v] == h[w] && strcmp(q->w.w[v].norm, norm) == 0) {
+                wi->same[w] = wi->same[v];
+                break;
+            }
+        wi->quotable[w] = !generic_word(&q->w.w[w]) && !particle_only(norm);
+    }
+    free(h);
+    return 0;
+}
+
+static void word_info_free(word_info *wi) { free(wi->same), free(wi->quotable); }
+
+static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const scoring *sc, const word_info *wi,
+                            const float *lexc, const float *dcontrib, int ii, igc_engine_cand *c) {
     const query *q = &sc->q;
     const nb *nbs = sc->nbs;
     size_t nnb = sc->nnb;
@@ -1866,7 +1901,7 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
             if (cw[w] > 1e-6 && (best == nw || cw[w] > cw[best])) best = w;
         if (best == nw) break;
         cw[best] = 0;
-        if (generic_word(&q->w.w[best]) || particle_only(q->w.w[best].norm)) {
+        if (!wi->quotable[best]) {
             pick--;
             continue;
         }
@@ -1876,7 +1911,7 @@ static int explain_keywords(const igc_engine *e, const igc_engine_input *in, con
         for (size_t k = 0; k < c->nkeywords; k++) dup |= strcmp(c->keywords[k], sf) == 0;
         /* The same word in several fields counts once. */
         for (size_t w = 0; w < nw; w++)
-            if (strcmp(q->w.w[w].norm, q->w.w[best].norm) == 0) cw[w] = 0;
+            if (wi->same[w] == wi->same[best]) cw[w] = 0;
         if (dup) {
             pick--;
             continue;
@@ -2222,13 +2257,16 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const dense
         }
         free(targets);
     }
+    word_info wi;
+    rc = word_info_build(&sc.q, &wi);
     for (size_t c = 0; c < r->ncands && !rc; c++) {
         int ii = (int)(r->cands[c].item - e->tx->items);
         lex_contrib(e->items_lex, &sc.q.f, sc.q.fw, (uint32_t)ii, lexc);
         if (sc.lx) rc = explain_terms(e, in, &sc, ii, &r->cands[c]);
-        if (!rc) rc = explain_keywords(e, in, &sc, lexc, dcontrib ? dcontrib + c * nw : NULL, ii, &r->cands[c]);
+        if (!rc) rc = explain_keywords(e, in, &sc, &wi, lexc, dcontrib ? dcontrib + c * nw : NULL, ii, &r->cands[c]);
         if (!rc && !(flags & IGC_ENGINE_DEFER_BASIS)) rc = explain_basis(e, why, r, c);
     }
+    if (wi.same) word_info_free(&wi);
     if (!(flags & IGC_ENGINE_DEFER_BASIS)) {
         why_free(r->why);
         r->why = NULL;
