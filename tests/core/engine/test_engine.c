@@ -1144,6 +1144,38 @@ TEST(known_words) {
         }
 }
 
+/* 기여 키워드: a particle split off a Latin word ("OLED으로") and a generic word (시스템)
+ * are never keywords, and a word written in several fields is one keyword, in every
+ * candidate's list. */
+TEST(keywords_skip_particles_and_repeats) {
+    REQUIRE(fixtures() == 0);
+    igc_engine *es[2] = {full(), full_enc()};
+    REQUIRE(es[0] && es[1]);
+    for (int k = 0; k < 2; k++) {
+        igc_engine_input in = {.ksic_code = "28202",
+                               .main_product = "OLED으로 만든 디스플레이 패널 시스템",
+                               .product_use = "디스플레이 패널",
+                               .tech_business_name = "OLED에서 쓰는 디스플레이 구동 시스템"};
+        igc_engine_result r;
+        REQUIRE(igc_engine_classify(es[k], &in, NULL, &r) == 0);
+        size_t with_display = 0;
+        for (size_t c = 0; c < r.ncands; c++) {
+            size_t display = 0;
+            for (size_t j = 0; j < r.cands[c].nkeywords; j++) {
+                const char *kw = r.cands[c].keywords[j];
+                if (!strcmp(kw, "으로") || !strcmp(kw, "에서") || !strcmp(kw, "시스템"))
+                    fprintf(stderr, "  candidate %zu keyword '%s'\n", c, kw);
+                CHECK(strcmp(kw, "으로") && strcmp(kw, "에서") && strcmp(kw, "시스템"));
+                display += !strcmp(kw, "디스플레이");
+            }
+            CHECK(display <= 1);
+            with_display += display;
+        }
+        CHECK(with_display > 0); /* the word that names the product is found */
+        igc_engine_result_free(&r);
+    }
+}
+
 /* 분류근거 quotes the part of an item sentence that meets the input in a word of its
  * own: never a sentence's opening that shares nothing with it, never one met only in
  * a generic word (시스템); a part of a word is said to be a part. */
@@ -1914,7 +1946,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
               TEST_ENTRY(deterministic), TEST_ENTRY(add_many_matches_one_by_one), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
-              TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(basis_quotes_the_words_met), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
+              TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(keywords_skip_particles_and_repeats), TEST_ENTRY(basis_quotes_the_words_met), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
               TEST_ENTRY(knn_k_out_of_range), TEST_ENTRY(confidence_weights_votes), TEST_ENTRY(remove_exemplar_and_owner), TEST_ENTRY(own_judgments_move_nothing),
