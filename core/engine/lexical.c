@@ -15,10 +15,28 @@ typedef struct {
  * than the 8 x nclass bytes. */
 #define CSUM_MIN 64
 
+/* A common term's documents as a bitmap, with the postings before each word counted:
+ * finding a document's posting is a bit test and a count of bits, not a search of a
+ * long list (lex_top_k looks documents up in the common features thousands of times a
+ * query, and the lists grow with the store). Built with the statistics; documents
+ * added since are not covered and are searched for. */
+typedef struct {
+    uint32_t ndocs; /* documents covered: 0 .. ndocs-1 */
+    uint64_t *bits; /* [(ndocs + 63) / 64]: the documents with a posting */
+    uint32_t *rank; /* [(ndocs + 63) / 64]: postings of the documents before word w */
+} docmap;
+
+/* A term gets a map when at least one document in MAP_SPARSITY has it (the map is then
+ * no larger than the postings) and it has at least MAP_MIN postings (a shorter list is
+ * searched about as fast). */
+#define MAP_SPARSITY 32
+#define MAP_MIN 64
+
 typedef struct {
     uint64_t feat;
     uint32_t n, cap;
     posting *p;
+    docmap *map;  /* NULL: none (a rare term, or out of memory: then searched) */
     float idf;
     float maxr;   /* the largest tf / (tf + norm) of its postings: a bound on its share of any score */
     double *csum; /* [nclass] when n >= CSUM_MIN (NULL otherwise, or out of memory: then walked):
@@ -68,6 +86,7 @@ void lex_free(lex_index *x) {
     for (size_t i = 0; i < x->tcap; i++) {
         free(x->terms[i].p);
         free(x->terms[i].csum);
+        free(x->terms[i].map);
     }
     free(x->terms);
     free(x->doclen);
@@ -157,6 +176,26 @@ static void term_stats(const lex_index *x, const term *t, const float *dn, float
         if (csum && !x->dead[t->p[j].doc]) csum_add(x, csum, &t->p[j], dn, 1.0);
     }
     *maxr = (float)m;
+}
+
+/* The map of t over the documents 0 .. ndocs-1, when t is common enough to get one
+ * (NULL otherwise, or out of memory). One allocation: free() frees it. */
+static docmap *map_build(const term *t, size_t ndocs) {
+    if (t->n < MAP_MIN || (size_t)t->n * MAP_SPARSITY < ndocs || ndocs > UINT32_MAX) return NULL;
+    size_t nw = (ndocs + 63) / 64;
+    docmap *m = malloc(sizeof *m + nw * (sizeof *m->bits + sizeof *m->rank));
+    if (!m) return NULL;
+    m->ndocs = (uint32_t)ndocs;
+    m->bits = (uint64_t *)(m + 1);
+    m->rank = (uint32_t *)(m->bits + nw);
+    memset(m->bits, 0, nw * sizeof *m->bits);
+    for (uint32_t j = 0; j < t->n && t->p[j].doc < ndocs; j++) m->bits[t->p[j].doc >> 6] |= 1ull << (t->p[j].doc & 63);
+    uint32_t r = 0;
+    for (size_t w = 0; w < nw; w++) {
+        m->rank[w] = r;
+        r += (uint32_t)__builtin_popcountll(m->bits[w]);
+    }
+    return m;
 }
 
 static int cmp_ptr(const void *a, const void *b) {
@@ -284,6 +323,8 @@ void lex_finish(lex_index *x) {
          * kept is walked at query time) */
         if (x->nclass && t->n >= CSUM_MIN && !t->csum) t->csum = malloc(x->nclass * sizeof *t->csum);
         term_stats(x, t, NULL, &t->maxr, t->csum);
+        free(t->map);
+        t->map = map_build(t, x->ndocs);
     }
 }
 
@@ -296,6 +337,7 @@ struct lex_stats {
     float *idf;     /* [nset] */
     float *maxr;    /* [nset] */
     double **csum;  /* [nset]: the class sums of terms that keep them, else NULL */
+    docmap **map;   /* [nset]: the maps of terms common enough, else NULL */
 };
 
 void lex_stats_free(lex_stats *st) {
@@ -306,6 +348,8 @@ void lex_stats_free(lex_stats *st) {
     free(st->maxr);
     for (size_t k = 0; st->csum && k < st->nset; k++) free(st->csum[k]);
     free(st->csum);
+    for (size_t k = 0; st->map && k < st->nset; k++) free(st->map[k]);
+    free(st->map);
     free(st);
 }
 
@@ -321,7 +365,8 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
     st->idf = malloc((x->nterms + 1) * sizeof *st->idf);
     st->maxr = malloc((x->nterms + 1) * sizeof *st->maxr);
     st->csum = calloc(x->nterms + 1, sizeof *st->csum);
-    if (!st->dnorm || !st->slot || !st->idf || !st->maxr || !st->csum) {
+    st->map = calloc(x->nterms + 1, sizeof *st->map);
+    if (!st->dnorm || !st->slot || !st->idf || !st->maxr || !st->csum || !st->map) {
         lex_stats_free(st);
         return IGC_ENOMEM;
     }
@@ -346,6 +391,7 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
             return IGC_ENOMEM;
         }
         term_stats(x, t, st->dnorm, &st->maxr[st->nset], cs);
+        st->map[st->nset] = map_build(t, x->ndocs);
         st->nset++;
     }
     *out = st;
@@ -366,6 +412,9 @@ int lex_apply(lex_index *x, lex_stats *st) {
         double *old = t->csum;
         t->csum = st->csum[k];
         st->csum[k] = old; /* freed with st */
+        docmap *om = t->map;
+        t->map = st->map[k];
+        st->map[k] = om;
     }
     return 0;
 }
@@ -452,12 +501,32 @@ static uint32_t seek(const term *t, uint32_t lo, uint32_t doc) {
     return lo;
 }
 
+/* Bits set in v: inline (the baseline x86-64 target has no popcnt instruction, and
+ * the library call costs more than this). */
+static inline uint32_t ones(uint64_t v) {
+    v = v - ((v >> 1) & 0x5555555555555555ULL);
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (uint32_t)((v * 0x0101010101010101ULL) >> 56);
+}
+
+/* Index of the first posting of t at or after doc: from t's map when it covers doc,
+ * else searched from lo (which must not be past it). */
+static inline uint32_t locate(const term *t, uint32_t lo, uint32_t doc) {
+    const docmap *m = t->map;
+    if (m && doc < m->ndocs) {
+        uint64_t below = m->bits[doc >> 6] & ((1ull << (doc & 63)) - 1);
+        return m->rank[doc >> 6] + ones(below);
+    }
+    return seek(t, lo, doc);
+}
+
 int lex_remove(lex_index *x, uint32_t doc, const uint64_t *feats, size_t n) {
     if (doc >= x->ndocs || x->dead[doc]) return IGC_ENOTFOUND;
     for (size_t i = 0; x->nclass && i < n; i++) {
         term *t = find(x, feats[i]);
         if (!t || !t->csum) continue;
-        uint32_t j = seek(t, 0, doc);
+        uint32_t j = locate(t, 0, doc);
         if (j < t->n && t->p[j].doc == doc) csum_add(x, t->csum, &t->p[j], NULL, -1.0);
     }
     x->dead[doc] = 1;
@@ -474,7 +543,7 @@ float lex_doc_score(const lex_index *x, const igc_feats *q, const float *qweight
         if (!t) continue;
         float a = factor(x, t, qweight, i);
         if (!(a > 0)) continue;
-        uint32_t j = seek(t, 0, doc);
+        uint32_t j = locate(t, 0, doc);
         if (j < t->n && t->p[j].doc == doc) s += part(x, a, &t->p[j]);
     }
     return s;
@@ -631,7 +700,7 @@ static void exact_scores(const lex_index *x, const cursor *cur, size_t L, lex_hi
         const term *t = cur[l].t;
         uint32_t j = 0;
         for (size_t i = 0; i < n && j < t->n; i++) {
-            j = seek(t, j, h[i].doc);
+            j = locate(t, j, h[i].doc);
             if (j < t->n && t->p[j].doc == h[i].doc) h[i].score += part(x, cur[l].a, &t->p[j]);
         }
     }
@@ -753,7 +822,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
             /* the non-essential ones, by lookup, while d can still pass the threshold */
             for (size_t j = ness; j-- > 0;) {
                 cursor *c = &cur[order[j]];
-                c->pos = seek(c->t, c->pos, d);
+                c->pos = locate(c->t, c->pos, d);
                 if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
                     c->val = part(x, c->a, &c->t->p[c->pos]);
                     c->stamp = d;
@@ -768,7 +837,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
             /* the essential ones' shares of d, their cursors moved up to it */
             for (size_t j = ness; j < L; j++) {
                 cursor *c = &cur[order[j]];
-                c->pos = seek(c->t, c->pos, d);
+                c->pos = locate(c->t, c->pos, d);
                 if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
                     c->val = part(x, c->a, &c->t->p[c->pos]);
                     c->stamp = d;
