@@ -58,7 +58,9 @@ struct lex_index {
     size_t ndocs, dcap;
     double avglen;
     float *dnorm;     /* per document k1 (1 - b + b len / avglen), as of the last lex_finish() */
-    size_t nnorm;     /* documents dnorm covers; later ones are normalised on the fly */
+    float *dshare;    /* per document a bound on any of its shares tf / (tf + norm), from its
+                       * largest tf and dnorm: lex_top_k bounds thousands of documents a query */
+    size_t nnorm;     /* documents dnorm and dshare cover; later ones are normalised on the fly */
     unsigned char *dead; /* [dcap]: removed by lex_remove */
     size_t nclass;    /* 0: documents carry no classes (cls NULL) */
     lex_classes *cls; /* [dcap] */
@@ -92,6 +94,7 @@ void lex_free(lex_index *x) {
     free(x->doclen);
     free(x->maxtf);
     free(x->dnorm);
+    free(x->dshare);
     free(x->dead);
     free(x->cls);
     free(x);
@@ -303,16 +306,28 @@ static float len_norm(const lex_index *x, float len) {
     return (float)(x->k1 * (1.0 - x->b + x->b * len / x->avglen));
 }
 
+/* A bound on any share tf / (tf + norm) of a document of largest tf maxtf: its own,
+ * as a float rounded up. */
+static float share_cap(float maxtf, float norm) {
+    double r = (double)maxtf / ((double)maxtf + norm);
+    float c = (float)r;
+    return (double)c < r ? nextafterf(c, INFINITY) : c;
+}
+
 void lex_finish(lex_index *x) {
     double total = 0;
     for (size_t i = 0; i < x->ndocs; i++) total += x->doclen[i];
     x->avglen = x->ndocs ? total / (double)x->ndocs : 1;
     if (x->avglen <= 0) x->avglen = 1;
     float *dn = realloc(x->dnorm, (x->ndocs + 1) * sizeof *dn);
-    if (dn) {
-        x->dnorm = dn;
-        for (size_t i = 0; i < x->ndocs; i++)
+    if (dn) x->dnorm = dn;
+    float *dc = realloc(x->dshare, (x->ndocs + 1) * sizeof *dc);
+    if (dc) x->dshare = dc;
+    if (dn && dc) {
+        for (size_t i = 0; i < x->ndocs; i++) {
             dn[i] = len_norm(x, x->doclen[i]);
+            dc[i] = share_cap(x->maxtf[i], dn[i]);
+        }
         x->nnorm = x->ndocs;
     } /* else: keep the old norms, the rest is normalised on the fly */
     for (size_t i = 0; i < x->tcap; i++) {
@@ -333,6 +348,7 @@ struct lex_stats {
     unsigned long gen;
     double avglen;
     float *dnorm; /* [ndocs + 1] */
+    float *dshare; /* [ndocs + 1] */
     uint32_t *slot; /* [nset]: term slots, in table order */
     float *idf;     /* [nset] */
     float *maxr;    /* [nset] */
@@ -343,6 +359,7 @@ struct lex_stats {
 void lex_stats_free(lex_stats *st) {
     if (!st) return;
     free(st->dnorm);
+    free(st->dshare);
     free(st->slot);
     free(st->idf);
     free(st->maxr);
@@ -361,12 +378,13 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
     st->tcap = x->tcap;
     st->gen = x->gen;
     st->dnorm = malloc((x->ndocs + 1) * sizeof *st->dnorm);
+    st->dshare = malloc((x->ndocs + 1) * sizeof *st->dshare);
     st->slot = malloc((x->nterms + 1) * sizeof *st->slot);
     st->idf = malloc((x->nterms + 1) * sizeof *st->idf);
     st->maxr = malloc((x->nterms + 1) * sizeof *st->maxr);
     st->csum = calloc(x->nterms + 1, sizeof *st->csum);
     st->map = calloc(x->nterms + 1, sizeof *st->map);
-    if (!st->dnorm || !st->slot || !st->idf || !st->maxr || !st->csum || !st->map) {
+    if (!st->dnorm || !st->dshare || !st->slot || !st->idf || !st->maxr || !st->csum || !st->map) {
         lex_stats_free(st);
         return IGC_ENOMEM;
     }
@@ -376,8 +394,10 @@ int lex_prepare(const lex_index *x, lex_stats **out) {
     double avg = x->ndocs ? total / (double)x->ndocs : 1;
     if (avg <= 0) avg = 1;
     st->avglen = avg;
-    for (size_t i = 0; i < x->ndocs; i++)
+    for (size_t i = 0; i < x->ndocs; i++) {
         st->dnorm[i] = (float)(x->k1 * (1.0 - x->b + x->b * x->doclen[i] / avg));
+        st->dshare[i] = share_cap(x->maxtf[i], st->dnorm[i]);
+    }
     for (size_t i = 0; i < x->tcap && st->nset < x->nterms; i++) {
         const term *t = &x->terms[i];
         if (!t->feat) continue;
@@ -405,6 +425,9 @@ int lex_apply(lex_index *x, lex_stats *st) {
     x->dnorm = st->dnorm;
     x->nnorm = st->ndocs;
     st->dnorm = dn; /* freed with st */
+    float *dc = x->dshare;
+    x->dshare = st->dshare;
+    st->dshare = dc;
     for (size_t k = 0; k < st->nset; k++) {
         term *t = &x->terms[st->slot[k]];
         t->idf = st->idf[k];
@@ -435,6 +458,11 @@ static float doc_norm_late(const lex_index *x, uint32_t doc) {
 /* Inline: every posting a query touches reads it. */
 static inline float doc_norm(const lex_index *x, uint32_t doc) {
     return doc < x->nnorm ? x->dnorm[doc] : doc_norm_late(x, doc);
+}
+
+/* share_cap of document doc under its norm. */
+static inline float doc_cap(const lex_index *x, uint32_t doc) {
+    return doc < x->nnorm ? x->dshare[doc] : share_cap(x->maxtf[doc], doc_norm_late(x, doc));
 }
 
 static float bm25(const lex_index *x, const term *t, const posting *p) {
@@ -510,15 +538,19 @@ static inline uint32_t ones(uint64_t v) {
     return (uint32_t)((v * 0x0101010101010101ULL) >> 56);
 }
 
-/* Index of the first posting of t at or after doc: from t's map when it covers doc,
- * else searched from lo (which must not be past it). */
-static inline uint32_t locate(const term *t, uint32_t lo, uint32_t doc) {
+/* Whether doc has a posting in t; *pos gets the index of the first posting at or after
+ * doc, from t's map when it covers doc (no posting is read unless doc has one: a read
+ * in a long list is a miss of the cache), else searched from *pos (which must not be
+ * past it). */
+static inline int posting_of(const term *t, uint32_t *pos, uint32_t doc) {
     const docmap *m = t->map;
     if (m && doc < m->ndocs) {
-        uint64_t below = m->bits[doc >> 6] & ((1ull << (doc & 63)) - 1);
-        return m->rank[doc >> 6] + ones(below);
+        uint64_t w = m->bits[doc >> 6], bit = 1ull << (doc & 63);
+        *pos = m->rank[doc >> 6] + ones(w & (bit - 1));
+        return (w & bit) != 0;
     }
-    return seek(t, lo, doc);
+    *pos = seek(t, *pos, doc);
+    return *pos < t->n && t->p[*pos].doc == doc;
 }
 
 int lex_remove(lex_index *x, uint32_t doc, const uint64_t *feats, size_t n) {
@@ -526,8 +558,8 @@ int lex_remove(lex_index *x, uint32_t doc, const uint64_t *feats, size_t n) {
     for (size_t i = 0; x->nclass && i < n; i++) {
         term *t = find(x, feats[i]);
         if (!t || !t->csum) continue;
-        uint32_t j = locate(t, 0, doc);
-        if (j < t->n && t->p[j].doc == doc) csum_add(x, t->csum, &t->p[j], NULL, -1.0);
+        uint32_t j = 0;
+        if (posting_of(t, &j, doc)) csum_add(x, t->csum, &t->p[j], NULL, -1.0);
     }
     x->dead[doc] = 1;
     x->gen++;
@@ -543,8 +575,8 @@ float lex_doc_score(const lex_index *x, const igc_feats *q, const float *qweight
         if (!t) continue;
         float a = factor(x, t, qweight, i);
         if (!(a > 0)) continue;
-        uint32_t j = locate(t, 0, doc);
-        if (j < t->n && t->p[j].doc == doc) s += part(x, a, &t->p[j]);
+        uint32_t j = 0;
+        if (posting_of(t, &j, doc)) s += part(x, a, &t->p[j]);
     }
     return s;
 }
@@ -700,8 +732,7 @@ static void exact_scores(const lex_index *x, const cursor *cur, size_t L, lex_hi
         const term *t = cur[l].t;
         uint32_t j = 0;
         for (size_t i = 0; i < n && j < t->n; i++) {
-            j = locate(t, j, h[i].doc);
-            if (j < t->n && t->p[j].doc == h[i].doc) h[i].score += part(x, cur[l].a, &t->p[j]);
+            if (posting_of(t, &j, h[i].doc)) h[i].score += part(x, cur[l].a, &t->p[j]);
         }
     }
 }
@@ -816,14 +847,13 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
             double partial = acc[d];
             /* d's share of any of its features is at most maxtf / (maxtf + its norm):
              * with the factors of the features left, often a tighter bound than theirs */
-            double db = ness ? (double)x->maxtf[d] / ((double)x->maxtf[d] + doc_norm(x, d)) * slack : 0;
+            double db = ness ? doc_cap(x, d) * slack : 0;
             if (partial * slack + rest(cum, acum, ness, db) <= thr) continue;
             int out_of_reach = 0;
             /* the non-essential ones, by lookup, while d can still pass the threshold */
             for (size_t j = ness; j-- > 0;) {
                 cursor *c = &cur[order[j]];
-                c->pos = locate(c->t, c->pos, d);
-                if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
+                if (posting_of(c->t, &c->pos, d)) {
                     c->val = part(x, c->a, &c->t->p[c->pos]);
                     c->stamp = d;
                     partial += c->val;
@@ -837,8 +867,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
             /* the essential ones' shares of d, their cursors moved up to it */
             for (size_t j = ness; j < L; j++) {
                 cursor *c = &cur[order[j]];
-                c->pos = locate(c->t, c->pos, d);
-                if (c->pos < c->t->n && c->t->p[c->pos].doc == d) {
+                if (posting_of(c->t, &c->pos, d)) {
                     c->val = part(x, c->a, &c->t->p[c->pos]);
                     c->stamp = d;
                 }
