@@ -181,6 +181,15 @@ static void term_stats(const lex_index *x, const term *t, const float *dn, float
     *maxr = (float)m;
 }
 
+/* Bits set in v: inline (the baseline x86-64 target has no popcnt instruction, and
+ * the library call costs more than this). */
+static inline uint32_t ones(uint64_t v) {
+    v = v - ((v >> 1) & 0x5555555555555555ULL);
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (uint32_t)((v * 0x0101010101010101ULL) >> 56);
+}
+
 /* The map of t over the documents 0 .. ndocs-1, when t is common enough to get one
  * (NULL otherwise, or out of memory). One allocation: free() frees it. */
 static docmap *map_build(const term *t, size_t ndocs) {
@@ -196,7 +205,7 @@ static docmap *map_build(const term *t, size_t ndocs) {
     uint32_t r = 0;
     for (size_t w = 0; w < nw; w++) {
         m->rank[w] = r;
-        r += (uint32_t)__builtin_popcountll(m->bits[w]);
+        r += ones(m->bits[w]);
     }
     return m;
 }
@@ -527,15 +536,6 @@ static uint32_t seek(const term *t, uint32_t lo, uint32_t doc) {
         else hi = mid;
     }
     return lo;
-}
-
-/* Bits set in v: inline (the baseline x86-64 target has no popcnt instruction, and
- * the library call costs more than this). */
-static inline uint32_t ones(uint64_t v) {
-    v = v - ((v >> 1) & 0x5555555555555555ULL);
-    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
-    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return (uint32_t)((v * 0x0101010101010101ULL) >> 56);
 }
 
 /* Whether doc has a posting in t; *pos gets the index of the first posting at or after
