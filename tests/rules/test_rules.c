@@ -42,6 +42,12 @@ static int write_text(const char *dir, const char *name, const char *text) {
     return rc;
 }
 
+/* A new empty temp rules dir (free the path; NULL when it cannot be made). */
+static char *empty_rules_dir(void) {
+    char tmpl[] = "/tmp/igc-rules-XXXXXX";
+    return mkdtemp(tmpl) ? igc_strdup(tmpl) : NULL;
+}
+
 /* A temp copy of the shipped rules dir, so tests never write into the repo. */
 static char *copy_rules_dir(void) {
     char tmpl[] = "/tmp/igc-rules-XXXXXX";
@@ -451,9 +457,8 @@ TEST(sandbox_escapes_contained) {
 }
 
 TEST(all_rules_failing_returns_erules) {
-    char tmpl[] = "/tmp/igc-rules-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    char *dir = igc_strdup(tmpl);
+    char *dir = empty_rules_dir();
+    REQUIRE(dir);
     write_text(dir, "only.lua",
                "rule{ id='only', description='항상 실패', apply=function(ctx)"
                " if ctx.company.name == 'boom' then error('펑') end end }\n");
@@ -475,9 +480,8 @@ TEST(all_rules_failing_returns_erules) {
  * keywords or signals; and a rule that fails after changing candidates
  * leaves them as they were. */
 TEST(host_candidates_read_and_roll_back) {
-    char tmpl[] = "/tmp/igc-rules-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    char *dir = igc_strdup(tmpl);
+    char *dir = empty_rules_dir();
+    REQUIRE(dir);
     write_text(dir, "probe.lua",
                "local KEPT = {}\n"
                "rule{ id='read', description='후보 읽기', priority=1, apply=function(ctx)\n"
@@ -557,9 +561,8 @@ TEST(host_candidates_read_and_roll_back) {
  * instruction budget like an endless loop: it used to run 0.68 s in C, where
  * the count hook never fires, on every evaluation. */
 TEST(backtracking_pattern_is_budgeted) {
-    char tmpl[] = "/tmp/igc-rules-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    char *dir = igc_strdup(tmpl);
+    char *dir = empty_rules_dir();
+    REQUIRE(dir);
     write_text(dir, "slow.lua",
                "rule{ id='slow', description='되돌아가는 패턴', apply=function(ctx)\n"
                "  if string.rep('a', 200):find('.-.-.-b') then ctx:needs_review('b') end\n"
@@ -835,9 +838,8 @@ TEST(concurrent_evals_during_reloads) {
  * definitions on awkward inputs, and changes its word list between calls so
  * a stale cache would show. */
 TEST(text_fast_paths_match_lua) {
-    char tmpl[] = "/tmp/igc-rules-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    char *dir = igc_strdup(tmpl);
+    char *dir = empty_rules_dir();
+    REQUIRE(dir);
     char *probe = NULL;
     size_t probelen = 0;
     REQUIRE(igc_read_file(IGC_TEST_SOURCE_DIR "/tests/rules/text_probe.lua", &probe, &probelen) == 0);
@@ -977,9 +979,8 @@ TEST(text_reads_words) {
 /* Staff extend the compound list from any rule file; bad entries and
  * declarations in test files are refused like any other load error. */
 TEST(compounds_declared_in_rule_files) {
-    char tmpl[] = "/tmp/igc-rules-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    char *dir = igc_strdup(tmpl);
+    char *dir = empty_rules_dir();
+    REQUIRE(dir);
     REQUIRE(write_text(dir, "a.lua",
                        "compounds { '케이블방송', '판매사' }\n"
                        "not_compounds { '판매사원' }\n"
