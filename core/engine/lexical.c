@@ -500,22 +500,6 @@ void lex_score(const lex_index *x, const igc_feats *q, const float *qweight, flo
     }
 }
 
-void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out) {
-    for (size_t i = 0; i < q->n; i++) {
-        out[i] = 0;
-        const term *t = find(x, q->f[i].id);
-        if (!t) continue;
-        /* Postings are in doc order: binary search. */
-        uint32_t lo = 0, hi = t->n;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi) / 2;
-            if (t->p[mid].doc < doc) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo < t->n && t->p[lo].doc == doc) out[i] = (qweight ? qweight[i] : 1.0f) * bm25(x, t, &t->p[lo]);
-    }
-}
-
 /* Index of the first posting of t at or after doc, searching from lo (postings are in
  * doc order): galloping, as the documents asked for only grow. */
 static uint32_t seek(const term *t, uint32_t lo, uint32_t doc) {
@@ -551,6 +535,16 @@ static inline int posting_of(const term *t, uint32_t *pos, uint32_t doc) {
     }
     *pos = seek(t, *pos, doc);
     return *pos < t->n && t->p[*pos].doc == doc;
+}
+
+void lex_contrib(const lex_index *x, const igc_feats *q, const float *qweight, uint32_t doc, float *out) {
+    for (size_t i = 0; i < q->n; i++) {
+        out[i] = 0;
+        const term *t = find(x, q->f[i].id);
+        if (!t) continue;
+        uint32_t j = 0;
+        if (posting_of(t, &j, doc)) out[i] = (qweight ? qweight[i] : 1.0f) * bm25(x, t, &t->p[j]);
+    }
 }
 
 int lex_remove(lex_index *x, uint32_t doc, const uint64_t *feats, size_t n) {
