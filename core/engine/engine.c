@@ -2267,7 +2267,7 @@ static int classify(const igc_engine *e, const igc_engine_input *in, const dense
         if (!rc) rc = explain_keywords(e, in, &sc, &wi, lexc, dcontrib ? dcontrib + c * nw : NULL, ii, &r->cands[c]);
         if (!rc && !(flags & IGC_ENGINE_DEFER_BASIS)) rc = explain_basis(e, why, r, c);
     }
-    if (wi.same) word_info_free(&wi);
+    word_info_free(&wi);
     if (!(flags & IGC_ENGINE_DEFER_BASIS)) {
         why_free(r->why);
         r->why = NULL;
