@@ -50,6 +50,11 @@ static void classify_work(classify_job *j) {
     pthread_rwlock_unlock(&a->engine_rw);
     igc_engine_unref(e);
     classify_prepare(j);
+    /* The answer tree (hundreds of allocations) is freed by the thread that made it: on
+     * the loop, each free of another thread's block is the allocator's slow path, and
+     * the loop needs only the bytes and the log record. */
+    cJSON_Delete(j->out);
+    j->out = NULL;
 }
 
 /* The loop's part: the decision log (the audit queue is the loop's) and the answer. */
@@ -111,8 +116,10 @@ static void classify_answer(classify_job *j, igc_http_response *res) {
     else cJSON_Delete(j->audit);
     j->audit = NULL;
     res->status = 200;
-    res->body.len = 0;
-    igc_buf_puts(&res->body, j->body);
+    /* the bytes change hands, not copied */
+    igc_buf_free(&res->body);
+    res->body = (igc_buf){j->body, strlen(j->body), strlen(j->body) + 1};
+    j->body = NULL;
     snprintf(res->extra_headers, sizeof res->extra_headers, "Cache-Control: no-store\r\n");
 }
 
