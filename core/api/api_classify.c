@@ -30,7 +30,7 @@ typedef struct classify_job {
     igc_app *a;
     igc_bundle *b;   /* held for the whole classification: a revision switch cannot free its engine */
     igc_req r;
-    cJSON *doc, *out;
+    cJSON *doc;
     cJSON *audit;     /* the decision log record (classify_prepare) */
     char *body;       /* the answer's bytes (classify_prepare) */
     int rc;
@@ -38,7 +38,7 @@ typedef struct classify_job {
     char user[128];
 } classify_job;
 
-static void classify_prepare(classify_job *j);
+static void classify_prepare(classify_job *j, cJSON *out);
 
 /* The worker's part: the engine, the rules and the store reads. Under the engine's read
  * lock, since a save may add an exemplar to the active engine from another thread. */
@@ -46,23 +46,21 @@ static void classify_work(classify_job *j) {
     igc_app *a = j->a;
     igc_engine *e = j->b ? igc_engine_ref(j->b->engine) : igc_app_engine_ref(a);
     pthread_rwlock_rdlock(&a->engine_rw);
-    j->rc = igc_app_classify_engine(a, e, &j->r, NULL, 1, &j->out);
+    cJSON *out = NULL;
+    j->rc = igc_app_classify_engine(a, e, &j->r, NULL, 1, &out);
     pthread_rwlock_unlock(&a->engine_rw);
     igc_engine_unref(e);
-    classify_prepare(j);
+    classify_prepare(j, out);
     /* The answer tree (hundreds of allocations) is freed by the thread that made it: on
      * the loop, each free of another thread's block is the allocator's slow path, and
      * the loop needs only the bytes and the log record. */
-    cJSON_Delete(j->out);
-    j->out = NULL;
+    cJSON_Delete(out);
 }
 
-/* The loop's part: the decision log (the audit queue is the loop's) and the answer. */
 /* The answer's bytes and its decision log record, made on the worker so that the loop
  * only queues the record and writes the bytes (printing a 7 KB answer is most of what
  * the loop did per classification). */
-static void classify_prepare(classify_job *j) {
-    cJSON *out = j->out;
+static void classify_prepare(classify_job *j, cJSON *out) {
     if (j->rc) return;
     /* the decision log: who asked what (hashed), what was answered, under which versions */
     char did[40] = "", ih[65], brnm[32];
@@ -118,13 +116,13 @@ static void classify_answer(classify_job *j, igc_http_response *res) {
     res->status = 200;
     /* the bytes change hands, not copied */
     igc_buf_free(&res->body);
-    res->body = (igc_buf){j->body, strlen(j->body), strlen(j->body) + 1};
+    size_t n = strlen(j->body);
+    res->body = (igc_buf){j->body, n, n + 1};
     j->body = NULL;
     snprintf(res->extra_headers, sizeof res->extra_headers, "Cache-Control: no-store\r\n");
 }
 
 static void classify_job_free(classify_job *j) {
-    cJSON_Delete(j->out);
     cJSON_Delete(j->audit);
     free(j->body);
     cJSON_Delete(j->doc);
