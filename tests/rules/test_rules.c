@@ -50,11 +50,14 @@ static char *empty_rules_dir(void) {
 
 /* A temp copy of the shipped rules dir, so tests never write into the repo. */
 static char *copy_rules_dir(void) {
-    char tmpl[] = "/tmp/igc-rules-XXXXXX";
-    if (!mkdtemp(tmpl)) return NULL;
+    char *dir = empty_rules_dir();
+    if (!dir) return NULL;
     char *src = IGC_TEST_SOURCE_DIR "/rules";
     DIR *d = opendir(src);
-    if (!d) return NULL;
+    if (!d) {
+        free(dir);
+        return NULL;
+    }
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
@@ -63,7 +66,7 @@ static char *copy_rules_dir(void) {
         char *data = NULL;
         size_t len = 0;
         if (from && igc_read_file(from, &data, &len) == 0) {
-            char *to = path_join(tmpl, e->d_name);
+            char *to = path_join(dir, e->d_name);
             if (to) igc_write_file_atomic(to, data, len);
             free(to);
         }
@@ -71,7 +74,7 @@ static char *copy_rules_dir(void) {
         free(from);
     }
     closedir(d);
-    return igc_strdup(tmpl);
+    return dir;
 }
 
 static void remove_dir(char *dir) {
