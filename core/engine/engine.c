@@ -1861,10 +1861,9 @@ static int word_info_build(const query *q, word_info *wi) {
 static void word_info_free(word_info *wi) { free(wi->same), free(wi->quotable); }
 
 /* Per-word contribution to item ii: lexical match plus words shared with the
- * neighbours that carry the item. Fills the candidate's keywords;
- * wi: what is known of each query word (word_info_build). */
-/* dcontrib: the words' parts of the cosine with the item's closest sentence (NULL
- * without the dense signal). */
+ * neighbours that carry the item. Fills the candidate's keywords. wi: what is known of
+ * each query word (word_info_build); dcontrib: the words' parts of the cosine with the
+ * item's closest sentence (NULL without the dense signal). */
 static int explain_keywords(const igc_engine *e, const igc_engine_input *in, const scoring *sc, const word_info *wi,
                             const float *lexc, const float *dcontrib, int ii, igc_engine_cand *c) {
     const query *q = &sc->q;
