@@ -228,8 +228,9 @@ TEST(refit_after_saves_runs_off_the_loop) {
     unlink(log);
 }
 
-/* The nice value of thread tid of process pid (/proc/PID/task/TID/stat, field 19). */
-static int thread_nice(int pid, int tid, int *nice) {
+/* The nice value (field 19) and scheduling policy (field 41) of thread tid of process
+ * pid, from /proc/PID/task/TID/stat. */
+static int thread_sched(int pid, int tid, int *nice, int *policy) {
     char path[96], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
     FILE *f = fopen(path, "r");
@@ -237,42 +238,50 @@ static int thread_nice(int pid, int tid, int *nice) {
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    const char *q = strrchr(buf, ')'); /* the name may hold spaces */
+    char *q = strrchr(buf, ')'); /* the name may hold spaces */
     if (!q) return -1;
-    long v[17];
-    /* after the name: state, then fields 4..19 */
-    if (sscanf(q + 2, "%*c %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2],
-               &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11], &v[12], &v[13], &v[14], &v[15]) != 16)
-        return -1;
-    *nice = (int)v[15];
-    return 0;
+    /* after the name, field 3 (the state) onwards, one per word */
+    int field = 3, got = 0;
+    for (char *save = NULL, *w = strtok_r(q + 1, " ", &save); w; w = strtok_r(NULL, " ", &save), field++) {
+        if (field == 19) *nice = atoi(w), got++;
+        if (field == 41) *policy = atoi(w), got++;
+    }
+    return got == 2 ? 0 : -1;
 }
 
 /* The pool's threads run below the loop's priority, so that under classify load the
  * loop is scheduled at once for /healthz and new requests: every pool thread (four at
- * least) is niced, the loop's thread is not. */
+ * least) is niced and marked as batch work (SCHED_BATCH, policy 3 on Linux); the
+ * loop's thread is neither. */
 TEST(pool_threads_yield_to_the_loop) {
     char db[PATH_MAX], log[PATH_MAX];
     REQUIRE(make_tmpdir(db, "db") == 0);
     snprintf(log, sizeof log, "%.4000s.log", db);
     igcd_proc p;
     REQUIRE(igcd_start_ex(&p, db, log, 0, NULL) == 0);
-    int loop_nice = 99, niced = 0, plain = 0;
-    CHECK(thread_nice(p.pid, p.pid, &loop_nice) == 0);
+    int loop_nice = 99, loop_policy = 99, niced = 0, batch = 0, plain = 0;
+    CHECK(thread_sched(p.pid, p.pid, &loop_nice, &loop_policy) == 0);
+    CHECK_EQ_INT(loop_policy, 0); /* SCHED_OTHER */
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", p.pid);
     DIR *d = opendir(dir);
     REQUIRE(d);
     struct dirent *de;
     while ((de = readdir(d))) {
-        int tid = atoi(de->d_name), nv;
-        if (tid <= 0 || tid == p.pid || thread_nice(p.pid, tid, &nv)) continue;
-        if (nv > loop_nice) niced++;
-        else plain++;
+        int tid = atoi(de->d_name), nv, pol;
+        if (tid <= 0 || tid == p.pid || thread_sched(p.pid, tid, &nv, &pol)) continue;
+        if (nv > loop_nice) {
+            niced++;
+            batch += pol == 3;
+        } else {
+            plain++;
+        }
     }
     closedir(d);
-    fprintf(stderr, "  loop nice %d, %d threads below it, %d not\n", loop_nice, niced, plain);
+    fprintf(stderr, "  loop nice %d, %d threads below it (%d of them batch), %d not\n", loop_nice, niced, batch,
+            plain);
     CHECK(niced >= 4);
+    CHECK_EQ_INT(batch, niced);
     CHECK_EQ_INT(igcd_term(&p, 10000), 0);
 }
 
