@@ -608,7 +608,8 @@ void lex_class_sums(const lex_index *x, const igc_feats *q, const float *qweight
  * partial sum, plus what the non-essential features could add: their bounds, or their
  * factors times the document's own largest share), and looked up in the non-essential
  * features, highest bound first, while it can still make it. The threshold comes from
- * the rarest features' documents first: their k best partial sums, scored in full. */
+ * the rarest features' documents first: their k best partial sums, with their shares
+ * in the mapped features added, bound the k-th score from below. */
 
 typedef struct {
     const term *t;
@@ -617,6 +618,7 @@ typedef struct {
     uint32_t pos;   /* into t->p: lookups only move it forward */
     uint32_t stamp; /* the document val is of */
     float val;
+    int seeded;     /* summed for the first threshold */
 } cursor;
 
 /* The worse of two hits: lower score, or the same score and a later document. */
@@ -710,24 +712,21 @@ static double rest(const double *cum, const double *acum, size_t j, double db) {
  * costs little. */
 #define SEED_POSTINGS 2048
 
-static int cmp_hit_doc(const void *a, const void *b) {
-    uint32_t x = ((const lex_hit *)a)->doc, y = ((const lex_hit *)b)->doc;
-    return x < y ? -1 : x > y;
-}
-
-/* The exact score of each of h[0..n) into its score, h left in document order: the
- * float sum in query order, as lex_score adds it; each feature's postings walked
- * forward once over the documents (a gallop from the last one found, not a search
- * from the start for each). */
-static void exact_scores(const lex_index *x, const cursor *cur, size_t L, lex_hit *h, size_t n) {
-    qsort(h, n, sizeof *h, cmp_hit_doc);
-    for (size_t i = 0; i < n; i++) h[i].score = 0;
-    for (size_t l = 0; l < L; l++) {
-        const term *t = cur[l].t;
-        uint32_t j = 0;
-        for (size_t i = 0; i < n && j < t->n; i++) {
-            if (posting_of(t, &j, h[i].doc)) h[i].score += part(x, cur[l].a, &t->p[j]);
+/* A lower bound on the score of each of h[0..n), whose score holds its shares in the
+ * seeded features, into that score: those plus its shares in the other features that
+ * have a map (a bit and a count each; a feature without one would be searched, a
+ * gallop through a long list per document, and is left out), less the slack (the
+ * float sum in another order than the score's). */
+static void lower_scores(const lex_index *x, const cursor *cur, size_t L, lex_hit *h, size_t n, double slack) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d = h[i].doc, j;
+        double s = h[i].score;
+        for (size_t l = 0; l < L; l++) {
+            const docmap *m = cur[l].t->map;
+            if (cur[l].seeded || !m || d >= m->ndocs) continue;
+            if (posting_of(cur[l].t, &j, d)) s += part(x, cur[l].a, &cur[l].t->p[j]);
         }
+        h[i].score = (float)(s / slack);
     }
 }
 
@@ -768,7 +767,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         if (!t || !t->n) continue;
         float a = factor(x, t, qweight, i);
         if (!(a > 0)) continue;
-        cur[L++] = (cursor){t, a, 0, 0, UINT32_MAX, 0};
+        cur[L++] = (cursor){t, a, 0, 0, UINT32_MAX, 0, 0};
     }
     /* Slack on the bounds: a float sum of L terms can exceed the exact one by about
      * L x 2^-24 of itself, a float term its real value by an ulp or two. */
@@ -791,8 +790,9 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     /* The essential features' postings are summed term by term into acc, the documents
      * seen marked in seen: one pass over each list, no merging of cursors. The rarest
      * features first, as long as their postings stay few: the k best of those partial
-     * sums, scored in full, give a first threshold (k documents score that much), and
-     * with it the common features that are not essential. Then the documents seen, in
+     * sums, completed from the mapped features' bits, give a first threshold (k
+     * documents score at least that much), and with it the common features that are
+     * not essential. Then the documents seen, in
      * order, each bounded and looked up in the non-essential features like MaxScore's
      * walk; the partial sums only bound (with slack), the score kept is summed again in
      * query order. */
@@ -811,6 +811,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         if (na && c->t->n > budget) break;
         budget -= c->t->n < budget ? c->t->n : budget;
         accumulate(x, c, acc, seen);
+        cur[order[j]].seeded = 1;
         na++;
     }
     float thr = 0;
@@ -823,7 +824,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
         }
     if (nb == k) {
         float kth = INFINITY;
-        exact_scores(x, cur, L, best, nb);
+        lower_scores(x, cur, L, best, nb, slack);
         for (size_t i = 0; i < nb; i++) kth = best[i].score < kth ? best[i].score : kth;
         /* just below: a document scoring kth still enters (a tie goes to the earlier) */
         if (kth > 0 && kth < INFINITY) thr = nextafterf(kth, 0);
