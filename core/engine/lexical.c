@@ -792,10 +792,9 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
      * features first, as long as their postings stay few: the k best of those partial
      * sums, completed from the mapped features' bits, give a first threshold (k
      * documents score at least that much), and with it the common features that are
-     * not essential. Then the documents seen, in
-     * order, each bounded and looked up in the non-essential features like MaxScore's
-     * walk; the partial sums only bound (with slack), the score kept is summed again in
-     * query order. */
+     * not essential. Then the documents seen, in order, each bounded and looked up in
+     * the non-essential features like MaxScore's walk; the partial sums only bound
+     * (with slack), the score kept is summed again in query order. */
     size_t nw = (x->ndocs + 63) / 64;
     float *acc = malloc(x->ndocs * sizeof *acc);
     uint64_t *seen = calloc(nw, sizeof *seen);
