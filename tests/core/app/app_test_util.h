@@ -247,21 +247,32 @@ static inline cJSON *http_get_json(int port, const char *path, int *status) {
     return o;
 }
 
-/* CPU time (ms, 10 ms resolution) of igcd's thread tid (tid == pid: the loop's) or,
- * with tid 0, of the whole process; -1 when unknown. */
-static inline double proc_cpu_ms(pid_t pid, pid_t tid) {
+/* Fields first..first+n-1 (numbered as in proc(5), 4 or more) of /proc/PID/task/TID/stat
+ * or, with tid 0, /proc/PID/stat, into v; -1 when unknown. */
+static inline int proc_stat_fields(pid_t pid, pid_t tid, int first, int n, long *v) {
     char path[64], buf[1024];
     if (tid) snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
     else snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
-    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+    buf[len] = '\0';
+    char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    if (!p) return -1;
+    /* after the name, field 3 (the state) onwards, one per word */
+    int field = 3, got = 0;
+    for (char *save = NULL, *w = strtok_r(p + 1, " ", &save); w && got < n; w = strtok_r(NULL, " ", &save), field++)
+        if (field >= first) v[got++] = strtol(w, NULL, 10);
+    return got == n ? 0 : -1;
+}
+
+/* CPU time (ms, 10 ms resolution) of igcd's thread tid (tid == pid: the loop's) or,
+ * with tid 0, of the whole process; -1 when unknown. */
+static inline double proc_cpu_ms(pid_t pid, pid_t tid) {
+    long v[2]; /* utime, stime: fields 14 and 15 */
+    if (proc_stat_fields(pid, tid, 14, 2, v)) return -1;
+    return (double)(v[0] + v[1]) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* A copy of the shipped rules in a fresh directory (out). */

@@ -229,24 +229,13 @@ TEST(refit_after_saves_runs_off_the_loop) {
 }
 
 /* The nice value (field 19) and scheduling policy (field 41) of thread tid of process
- * pid, from /proc/PID/task/TID/stat. */
+ * pid. */
 static int thread_sched(int pid, int tid, int *nice, int *policy) {
-    char path[96], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *q = strrchr(buf, ')'); /* the name may hold spaces */
-    if (!q) return -1;
-    /* after the name, field 3 (the state) onwards, one per word */
-    int field = 3, got = 0;
-    for (char *save = NULL, *w = strtok_r(q + 1, " ", &save); w; w = strtok_r(NULL, " ", &save), field++) {
-        if (field == 19) *nice = atoi(w), got++;
-        if (field == 41) *policy = atoi(w), got++;
-    }
-    return got == 2 ? 0 : -1;
+    long v[23]; /* fields 19..41 */
+    if (proc_stat_fields(pid, tid, 19, 23, v)) return -1;
+    *nice = (int)v[0];
+    *policy = (int)v[22];
+    return 0;
 }
 
 /* The pool's threads run below the loop's priority, so that under classify load the
