@@ -475,8 +475,18 @@ cJSON *igc_app_judgment_brief(igc_app *a, const char *id, const char *const *cop
  * that transaction; without, queued and written by igc_app_audit_flush (igcd
  * flushes every second and at exit). */
 int igc_app_audit(igc_app *a, igc_store_txn *t, const char *action, const char *user, cJSON *fields);
-/* Writes queued records in one transaction. */
+/* Writes queued records in one transaction (take, write, and on failure put back). */
 int igc_app_audit_flush(igc_app *a);
+/* The queued records (a cJSON array the caller owns), the queue left empty; NULL when
+ * none. The queue is the loop's: take and put back there. */
+cJSON *igc_app_audit_take(igc_app *a);
+/* Writes records (an array from igc_app_audit_take) in one transaction; from any one
+ * thread at a time, so a slow disk or a save holding the store's write lock does not
+ * hold up the loop. */
+int igc_app_audit_write(igc_app *a, const cJSON *records);
+/* Records whose write failed with rc (consumed): logged, and back at the head of the
+ * queue for the next flush unless the backlog has grown too long. */
+void igc_app_audit_putback(igc_app *a, cJSON *records, int rc);
 /* The masked 사업자등록번호 for logs and the audit log. */
 void igc_app_mask_brn(const char *brn, char out[32]);
 /* Notes policy versions (rules, lexicon, programmes) that changed since the last

@@ -75,12 +75,22 @@ int igc_app_audit(igc_app *a, igc_store_txn *t, const char *action, const char *
     return rc;
 }
 
-int igc_app_audit_flush(igc_app *a) {
-    if (!a->store || !a->audit_queue || !a->audit_queue->child) return 0;
+cJSON *igc_app_audit_take(igc_app *a) {
+    cJSON *q = a->audit_queue;
+    a->audit_queue = NULL;
+    if (q && !q->child) {
+        cJSON_Delete(q);
+        q = NULL;
+    }
+    return q;
+}
+
+int igc_app_audit_write(igc_app *a, const cJSON *records) {
+    if (!a->store || !records || !records->child) return 0;
     igc_store_txn *t;
     int rc = igc_store_txn_begin(a->store, &t);
     const cJSON *o;
-    cJSON_ArrayForEach(o, a->audit_queue) {
+    cJSON_ArrayForEach(o, records) {
         if (rc) break;
         char *txt = cJSON_PrintUnformatted(o);
         rc = txt ? igc_store_txn_audit_append(t, txt, strlen(txt)) : IGC_ENOMEM;
@@ -88,14 +98,37 @@ int igc_app_audit_flush(igc_app *a) {
     }
     if (rc) igc_store_txn_abort(t);
     else rc = igc_store_txn_commit(t);
-    if (rc) {
-        /* kept for the next try, but never more than a bounded backlog */
-        igc_log(IGC_LOG_ERROR, "audit: %d record(s) not written: %s", cJSON_GetArraySize(a->audit_queue),
+    return rc;
+}
+
+/* Records not written stay for the next try, ahead of those queued since, but never
+ * more than a bounded backlog. */
+#define AUDIT_BACKLOG 100000
+
+void igc_app_audit_putback(igc_app *a, cJSON *records, int rc) {
+    if (!records) return;
+    int n = cJSON_GetArraySize(records), queued = a->audit_queue ? cJSON_GetArraySize(a->audit_queue) : 0;
+    if (n + queued >= AUDIT_BACKLOG) {
+        igc_log(IGC_LOG_ERROR, "audit: %d record(s) not written and dropped (backlog of %d): %s", n, n + queued,
                 igc_strerror(rc));
-        if (cJSON_GetArraySize(a->audit_queue) < 100000) return rc;
+        cJSON_Delete(records);
+        return;
     }
-    cJSON_Delete(a->audit_queue);
-    a->audit_queue = NULL;
+    igc_log(IGC_LOG_ERROR, "audit: %d record(s) not written, kept for the next try: %s", n, igc_strerror(rc));
+    cJSON *later = a->audit_queue;
+    a->audit_queue = records;
+    if (later) {
+        while (later->child) cJSON_AddItemToArray(records, cJSON_DetachItemViaPointer(later, later->child));
+        cJSON_Delete(later);
+    }
+}
+
+int igc_app_audit_flush(igc_app *a) {
+    if (!a->store) return 0;
+    cJSON *q = igc_app_audit_take(a);
+    int rc = igc_app_audit_write(a, q);
+    if (rc) igc_app_audit_putback(a, q, rc);
+    else cJSON_Delete(q);
     return rc;
 }
 
