@@ -590,18 +590,6 @@ int igc_app_sync_engine(igc_app *a, size_t *added) {
     return rc;
 }
 
-int igc_app_sync(igc_app *a, size_t *added) {
-    size_t n = 0;
-    int rc = igc_app_sync_engine(a, &n);
-    if (a->store) {
-        igc_app_audit_policy(a, NULL);
-        int arc = igc_app_audit_flush(a);
-        if (!rc) rc = arc;
-    }
-    if (added) *added = n;
-    return rc;
-}
-
 cJSON *igc_exemplar_json(const char *uid, const igc_engine_input *in, const char *const labels[3],
                          const char *none_reason, const char *confidence, const char *source) {
     cJSON *o = cJSON_CreateObject();

@@ -177,12 +177,10 @@ igc_engine *igc_app_engine_ref(igc_app *a);
 int igc_app_load_exemplars(igc_app *a, size_t *n);
 /* Brings a long-running engine up to date: adds exemplars another process (such as
  * `igc history import`) put in the store since the last look, and commits what was
- * added since the last commit. Cheap when nothing changed; *added (may be NULL)
- * gets how many came from the store. */
-int igc_app_sync(igc_app *a, size_t *added);
-/* The engine's part of igc_app_sync (the store's new exemplars, then the refit, computed
- * under engine_wmu while classifications go on and installed under a brief write lock),
- * without the audit queue: what igcd runs on a worker thread, one at a time. */
+ * added since the last commit (the refit computed under engine_wmu while
+ * classifications go on, installed under a brief write lock). Cheap when nothing
+ * changed; *added (may be NULL) gets how many came from the store. What igcd runs on a
+ * worker thread, one at a time. */
 int igc_app_sync_engine(igc_app *a, size_t *added);
 /* Adds every labelled row of a CSV (labeled/ format) to the engine, and to the
  * store when to_store. Returns rows added in *n, rows skipped in *skipped. */

@@ -16,7 +16,7 @@
 
 #include "igc_api.h"
 
-/* How often the engine is brought up to date with the store (igc_app_sync). */
+/* How often the engine is brought up to date with the store (igc_app_sync_engine). */
 #define SYNC_MS 1000
 
 static uv_signal_t sig_int, sig_term;

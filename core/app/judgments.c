@@ -215,7 +215,7 @@ static void engine_add(igc_app *a, const cJSON *doc, const char *id) {
     igc_engine_unref(e);
     if (rc == 0) {
         /* found as a neighbour from now on; the statistics are refitted by the
-         * server's next sync (igc_app_sync), once for a burst of saves */
+         * server's next sync (igc_app_sync_engine), once for a burst of saves */
         __atomic_store_n(&a->engine_dirty, 1, __ATOMIC_RELEASE);
     } else if (rc != IGC_EEXIST) {
         igc_log(IGC_LOG_WARN, "judgment %s: not added to the running engine (%s); a restart loads it", id,
