@@ -54,27 +54,34 @@ static void sync_done_cb(uv_work_t *w, int status) {
  * save) and the disk, and printing a second's records (thousands under classify load)
  * took the loop 14-24 ms, once a second, in which nothing else was answered. */
 static uv_work_t audit_work;
-static cJSON *audit_batch; /* being written; the loop's queue takes what comes meanwhile */
-static int audit_rc;
+static cJSON *audit_batch; /* the worker's while audit_busy; the loop's queue takes what comes meanwhile */
+static int audit_busy, audit_rc;
 
+/* Freed here when written: a second's records are tens of thousands of blocks. */
 static void audit_work_cb(uv_work_t *w) {
     audit_rc = igc_app_audit_write(&app, audit_batch);
+    if (audit_rc == 0) {
+        cJSON_Delete(audit_batch);
+        audit_batch = NULL;
+    }
     (void)w;
 }
 
 static void audit_done_cb(uv_work_t *w, int status) {
     (void)w;
-    if (status == 0 && audit_rc == 0) cJSON_Delete(audit_batch);
-    else igc_app_audit_putback(&app, audit_batch, status ? IGC_ESTATE : audit_rc);
+    if (audit_batch) igc_app_audit_putback(&app, audit_batch, status ? IGC_ESTATE : audit_rc);
     audit_batch = NULL;
+    audit_busy = 0;
 }
 
 static void on_sync(uv_timer_t *t) {
     if (!sync_busy && uv_queue_work(t->loop, &sync_work, sync_work_cb, sync_done_cb) == 0) sync_busy = 1;
     if (!app.store) return;
     igc_app_audit_policy(&app, NULL);
-    if (audit_batch || !(audit_batch = igc_app_audit_take(&app))) return;
-    if (uv_queue_work(t->loop, &audit_work, audit_work_cb, audit_done_cb)) {
+    if (audit_busy || !(audit_batch = igc_app_audit_take(&app))) return;
+    if (uv_queue_work(t->loop, &audit_work, audit_work_cb, audit_done_cb) == 0) {
+        audit_busy = 1;
+    } else {
         igc_app_audit_putback(&app, audit_batch, IGC_ESTATE);
         audit_batch = NULL;
     }
