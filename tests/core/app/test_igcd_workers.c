@@ -229,7 +229,8 @@ TEST(refit_after_saves_runs_off_the_loop) {
     unlink(log);
 }
 
-/* The classify records of `igc audit export`, by decision_id: how many of ids are there. */
+/* The classify records of `igc audit export`, by decision_id: how many of ids are there,
+ * each after the one before it (the log's order). */
 static int audited(const char *db, char ids[][40], int n) {
     char out[PATH_MAX + 16];
     snprintf(out, sizeof out, "%s.audit", db);
@@ -238,7 +239,7 @@ static int audited(const char *db, char ids[][40], int n) {
     size_t len;
     char *t = slurp(out, &len);
     int found = 0;
-    for (int i = 0; t && i < n; i++) found += strstr(t, ids[i]) != NULL;
+    for (const char *at = t; at && found < n && (at = strstr(at, ids[found])) != NULL;) found++;
     free(t);
     unlink(out);
     return found;
