@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions executed inside rule evaluation (igc_rules_eval) and support-programme
-# evaluation (igc_rules_programmes_eval) during one igc-bench run, counted by valgrind's
+# evaluation (igc_rules_programmes_eval_counted, which the pipeline calls) during one igc-bench run, counted by valgrind's
 # callgrind: unlike CPU time, the count does not depend on what else the machine runs, so
 # two builds compare exactly. Needs valgrind (apt-get install valgrind); takes minutes.
 #   bench/rules_instructions.sh [IGC_BENCH] [-- igc-bench options]
@@ -15,8 +15,8 @@ command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install va
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=igc_rules_eval \
-    --toggle-collect=igc_rules_programmes_eval "$bench" "$@" >/dev/null 2>&1
+    --toggle-collect=igc_rules_programmes_eval_counted "$bench" "$@" >/dev/null 2>&1
 callgrind_annotate --inclusive=yes "$out" 2>/dev/null |
     awk '/PROGRAM TOTALS/ {print "both      " $1}
          /:igc_rules_eval / {print "rules     " $1}
-         /:igc_rules_programmes_eval / {print "programmes " $1}'
+         /:igc_rules_programmes_eval_counted / {print "programmes " $1}'
