@@ -20,6 +20,13 @@
 #define SLOW 1.0
 #endif
 
+/* A fresh store folder, and beside it the path of igcd's log. */
+static int fresh_store(char db[PATH_MAX], char log[PATH_MAX]) {
+    if (make_tmpdir(db, "db")) return -1;
+    snprintf(log, PATH_MAX, "%.4000s.log", db);
+    return 0;
+}
+
 /* A copy of the shipped rules plus one that spends most of its instruction budget
  * on every classification: a slow-ish classification (tens of ms). */
 static int slow_rules(char out[PATH_MAX]) {
@@ -70,8 +77,7 @@ static void *classify_client(void *arg) {
 TEST(classify_runs_off_the_loop) {
     char dir[PATH_MAX], db[PATH_MAX], log[PATH_MAX];
     REQUIRE(slow_rules(dir) == 0);
-    REQUIRE(make_tmpdir(db, "db") == 0);
-    snprintf(log, sizeof log, "%.4000s.log", db);
+    REQUIRE(fresh_store(db, log) == 0);
     igcd_proc p;
     const char *extra[] = {"--rules", dir, NULL};
     REQUIRE(igcd_start_ex(&p, db, log, 1, extra) == 0);
@@ -178,8 +184,7 @@ static int big_store(const char *db, size_t n) {
  * each took the loop for its whole length), and /healthz is answered meanwhile. */
 TEST(refit_after_saves_runs_off_the_loop) {
     char db[PATH_MAX], log[PATH_MAX];
-    REQUIRE(make_tmpdir(db, "db") == 0);
-    snprintf(log, sizeof log, "%.4000s.log", db);
+    REQUIRE(fresh_store(db, log) == 0);
     REQUIRE(big_store(db, 30000) == 0);
     igcd_proc p;
     REQUIRE(igcd_start_ex(&p, db, log, 1, NULL) == 0);
@@ -252,8 +257,7 @@ static int audited(const char *db, char ids[][40], int n) {
  * the lock is free every record is written, in order, none lost. */
 TEST(audit_writes_off_the_loop) {
     char db[PATH_MAX], log[PATH_MAX];
-    REQUIRE(make_tmpdir(db, "db") == 0);
-    snprintf(log, sizeof log, "%.4000s.log", db);
+    REQUIRE(fresh_store(db, log) == 0);
     igcd_proc p;
     REQUIRE(igcd_start_ex(&p, db, log, 1, NULL) == 0);
     dev_row row;
@@ -311,8 +315,7 @@ static int thread_sched(int pid, int tid, int *nice, int *policy) {
  * loop's thread is neither. */
 TEST(pool_threads_yield_to_the_loop) {
     char db[PATH_MAX], log[PATH_MAX];
-    REQUIRE(make_tmpdir(db, "db") == 0);
-    snprintf(log, sizeof log, "%.4000s.log", db);
+    REQUIRE(fresh_store(db, log) == 0);
     igcd_proc p;
     REQUIRE(igcd_start_ex(&p, db, log, 0, NULL) == 0);
     int loop_nice = 99, loop_policy = 99, niced = 0, batch = 0, plain = 0;
