@@ -470,8 +470,9 @@ cJSON *igc_app_judgment_brief(igc_app *a, const char *id, const char *const *cop
 
 /* ---- the audit log (judgments.c) ---- */
 /* A record {at, action, user, ...fields} (fields consumed). With t, written in
- * that transaction; without, queued and written by igc_app_audit_flush (igcd
- * flushes every second and at exit). */
+ * that transaction; without, queued on the loop's queue and written later (igcd hands
+ * the queue to a worker every second, igc_app_audit_take and _write, and flushes what
+ * is left at exit; igc flushes with igc_app_audit_flush). */
 int igc_app_audit(igc_app *a, igc_store_txn *t, const char *action, const char *user, cJSON *fields);
 /* Writes queued records in one transaction (take, write, and on failure put back). */
 int igc_app_audit_flush(igc_app *a);
