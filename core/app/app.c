@@ -421,6 +421,7 @@ void igc_app_close(igc_app *a) {
     igc_auth_rate_free(a->save_rate);
     free(a->api_routes);
     cJSON_Delete(a->audit_queue);
+    cJSON_Delete(a->meta_queue);
     igc_app_revisions_close(a);
     igc_engine_unref(a->engine);
     igc_lexicon_unref(a->lexicon);

@@ -130,6 +130,8 @@ typedef struct igc_app {
     igc_auth_rate *save_rate;
     void *api_routes;          /* igc_api_register's per-route table */
     cJSON *audit_queue;        /* classify and read records, written by igc_app_audit_flush */
+    cJSON *meta_queue;         /* with meta_deferred: the store's meta to write with them {key: value} */
+    int meta_deferred;         /* igcd's loop runs: the versions in use are queued, not written there */
     char audit_rules[128], audit_lexicon[128], audit_programmes[128]; /* versions last logged */
     /* revisions (revision.c): bundle is the active one and `engine` above is always its
      * engine (both change together, under bundle_mu, on the loop's thread); previous is
@@ -476,20 +478,29 @@ cJSON *igc_app_judgment_brief(igc_app *a, const char *id, const char *const *cop
 int igc_app_audit(igc_app *a, igc_store_txn *t, const char *action, const char *user, cJSON *fields);
 /* Writes queued records in one transaction (take, write, and on failure put back). */
 int igc_app_audit_flush(igc_app *a);
-/* The queued records (a cJSON array the caller owns), the queue left empty; NULL when
- * none. The queue is the loop's: take and put back there. */
-cJSON *igc_app_audit_take(igc_app *a);
-/* Writes records (an array from igc_app_audit_take) in one transaction; from any one
- * thread at a time, so a slow disk or a save holding the store's write lock does not
- * hold up the loop. */
-int igc_app_audit_write(igc_app *a, const cJSON *records);
-/* Records whose write failed with rc (consumed): logged, and back at the head of the
- * queue for the next flush unless the backlog has grown too long. */
-void igc_app_audit_putback(igc_app *a, cJSON *records, int rc);
+/* What the loop hands a worker to write: the queued audit records (an array) and the
+ * store's meta queued with them ({key: value}); either may be NULL. */
+typedef struct igc_audit_batch {
+    cJSON *records, *meta;
+} igc_audit_batch;
+/* Moves the queues into *b (the caller's), leaving them empty; 0 when there was nothing
+ * to write. The queues are the loop's: take and put back there. */
+int igc_app_audit_take(igc_app *a, igc_audit_batch *b);
+/* Writes b in one transaction; from any one thread at a time, so a slow disk or a save
+ * holding the store's write lock does not hold up the loop. */
+int igc_app_audit_write(igc_app *a, const igc_audit_batch *b);
+/* A batch whose write failed with rc (consumed): logged, and back at the head of the
+ * queues for the next flush (meta queued since wins) unless the backlog of records has
+ * grown too long. */
+void igc_app_audit_putback(igc_app *a, igc_audit_batch *b, int rc);
+/* Frees what b holds. */
+void igc_audit_batch_free(igc_audit_batch *b);
 /* The masked 사업자등록번호 for logs and the audit log. */
 void igc_app_mask_brn(const char *brn, char out[32]);
 /* Notes policy versions (rules, lexicon, programmes) that changed since the last
- * look as policy.change records (file watchers change them without a user). */
+ * look as policy.change records (file watchers change them without a user), and, for
+ * igcd, in the store's meta (service.rules ...: igc compares its own with them); queued
+ * with the records once meta_deferred is set. */
 void igc_app_audit_policy(igc_app *a, const char *user);
 
 #endif

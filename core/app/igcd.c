@@ -54,23 +54,19 @@ static void sync_done_cb(uv_work_t *w, int status) {
  * save) and the disk, and printing a second's records (thousands under classify load)
  * took the loop 14-24 ms, once a second, in which nothing else was answered. */
 static uv_work_t audit_work;
-static cJSON *audit_batch; /* the worker's while audit_busy; the loop's queue takes what comes meanwhile */
+static igc_audit_batch audit_batch; /* the worker's while audit_busy; the loop's queues take what comes meanwhile */
 static int audit_busy, audit_rc;
 
 /* Freed here when written: a second's records are tens of thousands of blocks. */
 static void audit_work_cb(uv_work_t *w) {
-    audit_rc = igc_app_audit_write(&app, audit_batch);
-    if (audit_rc == 0) {
-        cJSON_Delete(audit_batch);
-        audit_batch = NULL;
-    }
+    audit_rc = igc_app_audit_write(&app, &audit_batch);
+    if (audit_rc == 0) igc_audit_batch_free(&audit_batch);
     (void)w;
 }
 
 static void audit_done_cb(uv_work_t *w, int status) {
     (void)w;
-    if (audit_batch) igc_app_audit_putback(&app, audit_batch, status ? IGC_ESTATE : audit_rc);
-    audit_batch = NULL;
+    igc_app_audit_putback(&app, &audit_batch, status ? IGC_ESTATE : audit_rc);
     audit_busy = 0;
 }
 
@@ -78,13 +74,9 @@ static void on_sync(uv_timer_t *t) {
     if (!sync_busy && uv_queue_work(t->loop, &sync_work, sync_work_cb, sync_done_cb) == 0) sync_busy = 1;
     if (!app.store) return;
     igc_app_audit_policy(&app, NULL);
-    if (audit_busy || !(audit_batch = igc_app_audit_take(&app))) return;
-    if (uv_queue_work(t->loop, &audit_work, audit_work_cb, audit_done_cb) == 0) {
-        audit_busy = 1;
-    } else {
-        igc_app_audit_putback(&app, audit_batch, IGC_ESTATE);
-        audit_batch = NULL;
-    }
+    if (audit_busy || !igc_app_audit_take(&app, &audit_batch)) return;
+    if (uv_queue_work(t->loop, &audit_work, audit_work_cb, audit_done_cb) == 0) audit_busy = 1;
+    else igc_app_audit_putback(&app, &audit_batch, IGC_ESTATE);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
@@ -244,6 +236,7 @@ int main(int argc, char **argv) {
                               "identity (loopback only); add users with `igc users add NAME --role ROLE` and restart",
                 cfg.db_dir);
     igc_app_audit_policy(&app, NULL); /* the versions in force at start */
+    app.meta_deferred = 1;             /* later changes: written with the audit records, off the loop */
     uv_loop_t *loop = uv_default_loop();
     lower_pool_priority(loop);
     /* a revision activated before a restart is active again, and its unfinished

@@ -75,26 +75,42 @@ int igc_app_audit(igc_app *a, igc_store_txn *t, const char *action, const char *
     return rc;
 }
 
-cJSON *igc_app_audit_take(igc_app *a) {
-    cJSON *q = a->audit_queue;
-    a->audit_queue = NULL;
-    if (q && !q->child) {
-        cJSON_Delete(q);
-        q = NULL;
+/* An empty array or object counts as none. */
+static cJSON *nonempty(cJSON *o) {
+    if (o && !o->child) {
+        cJSON_Delete(o);
+        o = NULL;
     }
-    return q;
+    return o;
 }
 
-int igc_app_audit_write(igc_app *a, const cJSON *records) {
-    if (!a->store || !records || !records->child) return 0;
+int igc_app_audit_take(igc_app *a, igc_audit_batch *b) {
+    b->records = nonempty(a->audit_queue);
+    b->meta = nonempty(a->meta_queue);
+    a->audit_queue = a->meta_queue = NULL;
+    return b->records || b->meta;
+}
+
+void igc_audit_batch_free(igc_audit_batch *b) {
+    cJSON_Delete(b->records);
+    cJSON_Delete(b->meta);
+    b->records = b->meta = NULL;
+}
+
+int igc_app_audit_write(igc_app *a, const igc_audit_batch *b) {
+    if (!a->store || (!b->records && !b->meta)) return 0;
     igc_store_txn *t;
     int rc = igc_store_txn_begin(a->store, &t);
     const cJSON *o;
-    cJSON_ArrayForEach(o, records) {
+    cJSON_ArrayForEach(o, b->records) {
         if (rc) break;
         char *txt = cJSON_PrintUnformatted(o);
         rc = txt ? igc_store_txn_audit_append(t, txt, strlen(txt)) : IGC_ENOMEM;
         free(txt);
+    }
+    cJSON_ArrayForEach(o, b->meta) {
+        if (rc) break;
+        if (cJSON_IsString(o)) rc = igc_store_txn_meta_set(t, o->string, o->valuestring);
     }
     if (rc) igc_store_txn_abort(t);
     else rc = igc_store_txn_commit(t);
@@ -105,7 +121,21 @@ int igc_app_audit_write(igc_app *a, const cJSON *records) {
  * more than a bounded backlog. */
 #define AUDIT_BACKLOG 100000
 
-void igc_app_audit_putback(igc_app *a, cJSON *records, int rc) {
+void igc_app_audit_putback(igc_app *a, igc_audit_batch *b, int rc) {
+    cJSON *records = b->records, *meta = b->meta;
+    b->records = b->meta = NULL;
+    if (meta && !records) igc_log(IGC_LOG_WARN, "store: the versions in use not recorded yet: %s", igc_strerror(rc));
+    /* meta queued since is newer: only the keys it lacks come back */
+    if (meta && !a->meta_queue) {
+        a->meta_queue = meta;
+    } else if (meta) {
+        while (meta->child) {
+            cJSON *m = cJSON_DetachItemViaPointer(meta, meta->child);
+            if (cJSON_HasObjectItem(a->meta_queue, m->string)) cJSON_Delete(m);
+            else cJSON_AddItemToObject(a->meta_queue, m->string, m);
+        }
+        cJSON_Delete(meta);
+    }
     if (!records) return;
     int n = cJSON_GetArraySize(records), queued = a->audit_queue ? cJSON_GetArraySize(a->audit_queue) : 0;
     if (n + queued >= AUDIT_BACKLOG) {
@@ -125,20 +155,29 @@ void igc_app_audit_putback(igc_app *a, cJSON *records, int rc) {
 
 int igc_app_audit_flush(igc_app *a) {
     if (!a->store) return 0;
-    cJSON *q = igc_app_audit_take(a);
-    int rc = igc_app_audit_write(a, q);
-    if (rc) igc_app_audit_putback(a, q, rc);
-    else cJSON_Delete(q);
+    igc_audit_batch b;
+    if (!igc_app_audit_take(a, &b)) return 0;
+    int rc = igc_app_audit_write(a, &b);
+    if (rc) igc_app_audit_putback(a, &b, rc);
+    else igc_audit_batch_free(&b);
     return rc;
 }
 
 static void policy_one(igc_app *a, const char *what, const char *now, char *last, size_t lastsz, const char *user) {
     if (!now || strcmp(now, last) == 0) return;
     if ((a->flags & IGC_APP_DAEMON) && a->store) {
-        /* what the service uses, for igc commands on its store to compare theirs with */
+        /* what the service uses, for igc commands on its store to compare theirs with; once
+         * the loop runs, written with the audit records (a save may hold the write lock) */
         char key[48];
         snprintf(key, sizeof key, "service.%s", what);
-        if (igc_store_meta_set(a->store, key, now)) igc_log(IGC_LOG_WARN, "store: cannot record the %s version", what);
+        if (a->meta_deferred) {
+            if (!a->meta_queue) a->meta_queue = cJSON_CreateObject();
+            cJSON_DeleteItemFromObjectCaseSensitive(a->meta_queue, key);
+            if (!a->meta_queue || !cJSON_AddStringToObject(a->meta_queue, key, now))
+                igc_log(IGC_LOG_WARN, "store: cannot record the %s version", what);
+        } else if (igc_store_meta_set(a->store, key, now)) {
+            igc_log(IGC_LOG_WARN, "store: cannot record the %s version", what);
+        }
     }
     if (last[0]) {
         cJSON *f = cJSON_CreateObject();

@@ -176,6 +176,8 @@ int igc_store_exemplar_page(igc_store *s, const char *after, size_t max,
 int igc_store_meta_get(igc_store *s, const char *key, char **val);
 /* Sets a metadata string (UTF-8). Keys starting with "store." are reserved. */
 int igc_store_meta_set(igc_store *s, const char *key, const char *val);
+/* The same within transaction t. */
+int igc_store_txn_meta_set(igc_store_txn *t, const char *key, const char *val);
 
 /* ---- re-classification results: sub-database "reclass" ----
  * key   "<job id>/<exemplar key>", value the JSON result for that judgment under the

@@ -869,15 +869,29 @@ int igc_store_meta_get(igc_store *s, const char *key, char **val) {
     return get_copy(s, s->meta, key, val, NULL, "get meta");
 }
 
-int igc_store_meta_set(igc_store *s, const char *key, const char *val) {
-    if (!s || !val) return IGC_EINVAL;
+/* What igc_store_meta_set accepts: 0, or why not. */
+static int meta_check(const char *key, const char *val) {
+    if (!val) return IGC_EINVAL;
     int rc = check_key(key, IGC_STORE_MAX_META_KEY);
     if (rc) return rc;
     if (strncmp(key, "store.", 6) == 0) return IGC_EINVAL;
     size_t n = strlen(val);
     if (n > IGC_STORE_MAX_META_VAL) return IGC_ETOOBIG;
-    if (!igc_utf8_valid(val, n)) return IGC_EUTF8;
-    return put_one(s, s->meta, key, val, n, "set meta");
+    return igc_utf8_valid(val, n) ? 0 : IGC_EUTF8;
+}
+
+int igc_store_meta_set(igc_store *s, const char *key, const char *val) {
+    if (!s) return IGC_EINVAL;
+    int rc = meta_check(key, val);
+    return rc ? rc : put_one(s, s->meta, key, val, strlen(val), "set meta");
+}
+
+int igc_store_txn_meta_set(igc_store_txn *t, const char *key, const char *val) {
+    if (!t) return IGC_EINVAL;
+    int rc = meta_check(key, val);
+    if (rc) return rc;
+    int lrc = put_raw(t->txn, t->s->meta, key, strlen(key), val, strlen(val), 0);
+    return lrc ? map_err(lrc, "set meta") : 0;
 }
 
 /* ---- re-classification results ---- */

@@ -373,6 +373,22 @@ TEST(test_meta) {
     CHECK_EQ_INT(igc_store_meta_get(s, "empty", &v), 0);
     CHECK_EQ_STR(v, "");
     free(v);
+    /* within a transaction: the same checks; seen once committed, not at all when aborted */
+    igc_store_txn *t;
+    REQUIRE(igc_store_txn_begin(s, &t) == 0);
+    CHECK_EQ_INT(igc_store_txn_meta_set(t, "service.rules", "v2"), 0);
+    CHECK_EQ_INT(igc_store_txn_meta_set(t, "store.schema_version", "2"), IGC_EINVAL);
+    CHECK_EQ_INT(igc_store_txn_meta_set(t, "k", "\xff"), IGC_EUTF8);
+    CHECK_EQ_INT(igc_store_txn_meta_set(t, "k", NULL), IGC_EINVAL);
+    CHECK_EQ_INT(igc_store_txn_meta_set(NULL, "k", "x"), IGC_EINVAL);
+    igc_store_txn_abort(t);
+    CHECK_EQ_INT(igc_store_meta_get(s, "service.rules", &v), IGC_ENOTFOUND);
+    REQUIRE(igc_store_txn_begin(s, &t) == 0);
+    CHECK_EQ_INT(igc_store_txn_meta_set(t, "service.rules", "v2"), 0);
+    CHECK_EQ_INT(igc_store_txn_commit(t), 0);
+    CHECK_EQ_INT(igc_store_meta_get(s, "service.rules", &v), 0);
+    CHECK_EQ_STR(v, "v2");
+    free(v);
     igc_store_close(s);
     igc_test_rm_lmdb_dir(dir);
 }
