@@ -300,6 +300,17 @@ static inline int rules_copy(char out[PATH_MAX]) {
     return 0;
 }
 
+/* A change of policy that changes no verdict: a comment appended to dir's
+ * compounds.lua, so the rules' version differs from the shipped one. */
+static inline int rules_touch(const char *dir) {
+    char f[PATH_MAX + 32];
+    snprintf(f, sizeof f, "%.4000s/compounds.lua", dir);
+    FILE *fp = fopen(f, "a");
+    if (!fp) return -1;
+    fputs("\n-- 정책 변경 시험\n", fp);
+    return fclose(fp) ? -1 : 0;
+}
+
 /* A thread watching the event loop: GET /healthz every every_ms (10 when 0) until
  * stop, counting answers and failures and keeping the slowest. */
 typedef struct {

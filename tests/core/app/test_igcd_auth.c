@@ -806,12 +806,7 @@ TEST(policy_change_audited) {
     REQUIRE(system(cmd) == 0);
     const char *extra[] = {"--rules", rdir, NULL};
     REQUIRE(server(extra));
-    char f[PATH_MAX + 96];
-    snprintf(f, sizeof f, "%s/compounds.lua", rdir);
-    FILE *fp = fopen(f, "a");
-    REQUIRE(fp);
-    fputs("\n-- 정책 변경 시험\n", fp);
-    fclose(fp);
+    REQUIRE(rules_touch(rdir) == 0);
     CHECK_EQ_INT(call("POST", "/api/v1/rules/reload", t_pol, "", NULL), 200);
     CHECK_EQ_INT(igcd_term(&srv, 10000), 0);
     char *out = NULL;

@@ -310,12 +310,7 @@ TEST(policy_version_recorded_off_the_loop) {
     igcd_proc p;
     const char *extra[] = {"--rules", dir, NULL};
     REQUIRE(igcd_start_ex(&p, db, log, 1, extra) == 0);
-    char f[PATH_MAX + 32];
-    snprintf(f, sizeof f, "%s/compounds.lua", dir);
-    FILE *fp = fopen(f, "a");
-    REQUIRE(fp);
-    fputs("\n-- 정책 변경 시험\n", fp);
-    fclose(fp);
+    REQUIRE(rules_touch(dir) == 0);
     igc_store *s;
     REQUIRE(igc_store_open(db, 0, &s) == 0);
     char *before = NULL;
