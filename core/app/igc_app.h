@@ -130,8 +130,7 @@ typedef struct igc_app {
     igc_auth_rate *save_rate;
     void *api_routes;          /* igc_api_register's per-route table */
     cJSON *audit_queue;        /* classify and read records, written by igc_app_audit_flush */
-    cJSON *meta_queue;         /* with meta_deferred: the store's meta to write with them {key: value} */
-    int meta_deferred;         /* igcd's loop runs: the versions in use are queued, not written there */
+    cJSON *meta_queue;         /* the store's meta to write with them {key: value} (igcd's policy versions) */
     char audit_rules[128], audit_lexicon[128], audit_programmes[128]; /* versions last logged */
     /* revisions (revision.c): bundle is the active one and `engine` above is always its
      * engine (both change together, under bundle_mu, on the loop's thread); previous is
@@ -499,8 +498,8 @@ void igc_audit_batch_free(igc_audit_batch *b);
 void igc_app_mask_brn(const char *brn, char out[32]);
 /* Notes policy versions (rules, lexicon, programmes) that changed since the last
  * look as policy.change records (file watchers change them without a user), and, for
- * igcd, in the store's meta (service.rules ...: igc compares its own with them); queued
- * with the records once meta_deferred is set. */
+ * igcd, in the store's meta (service.rules ...: igc compares its own with them); both
+ * queued, written by the next flush. */
 void igc_app_audit_policy(igc_app *a, const char *user);
 
 #endif

@@ -235,8 +235,10 @@ int main(int argc, char **argv) {
         igc_log(IGC_LOG_WARN, "RUNNING OPEN: no users in the store %s, so every request is allowed without "
                               "identity (loopback only); add users with `igc users add NAME --role ROLE` and restart",
                 cfg.db_dir);
-    igc_app_audit_policy(&app, NULL); /* the versions in force at start */
-    app.meta_deferred = 1;             /* later changes: written with the audit records, off the loop */
+    /* the versions in force at start, in the store before the first request; later
+     * changes go with the audit records, off the loop */
+    igc_app_audit_policy(&app, NULL);
+    (void)igc_app_audit_flush(&app); /* a failure is logged and kept for the next flush */
     uv_loop_t *loop = uv_default_loop();
     lower_pool_priority(loop);
     /* a revision activated before a restart is active again, and its unfinished

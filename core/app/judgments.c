@@ -166,18 +166,15 @@ int igc_app_audit_flush(igc_app *a) {
 static void policy_one(igc_app *a, const char *what, const char *now, char *last, size_t lastsz, const char *user) {
     if (!now || strcmp(now, last) == 0) return;
     if ((a->flags & IGC_APP_DAEMON) && a->store) {
-        /* what the service uses, for igc commands on its store to compare theirs with; once
-         * the loop runs, written with the audit records (a save may hold the write lock) */
+        /* what the service uses, for igc commands on its store to compare theirs with:
+         * queued, written with the audit records (off the loop: a save may hold the
+         * write lock) */
         char key[48];
         snprintf(key, sizeof key, "service.%s", what);
-        if (a->meta_deferred) {
-            if (!a->meta_queue) a->meta_queue = cJSON_CreateObject();
-            cJSON_DeleteItemFromObjectCaseSensitive(a->meta_queue, key);
-            if (!a->meta_queue || !cJSON_AddStringToObject(a->meta_queue, key, now))
-                igc_log(IGC_LOG_WARN, "store: cannot record the %s version", what);
-        } else if (igc_store_meta_set(a->store, key, now)) {
+        if (!a->meta_queue) a->meta_queue = cJSON_CreateObject();
+        cJSON_DeleteItemFromObjectCaseSensitive(a->meta_queue, key);
+        if (!a->meta_queue || !cJSON_AddStringToObject(a->meta_queue, key, now))
             igc_log(IGC_LOG_WARN, "store: cannot record the %s version", what);
-        }
     }
     if (last[0]) {
         cJSON *f = cJSON_CreateObject();
