@@ -250,6 +250,34 @@ static int audited(const char *db, char ids[][40], int n) {
     return found;
 }
 
+/* The store's write lock held from this process, as a save or an import holds it, with
+ * a prober on igcd's /healthz beside it. */
+typedef struct {
+    igc_store *s;
+    igc_store_txn *t;
+    prober pr;
+    pthread_t pt;
+} lock_watch;
+
+static int lock_watch_start(lock_watch *w, const char *db, int port) {
+    memset(w, 0, sizeof *w);
+    w->pr = (prober){.port = port, .every_ms = 10};
+    if (igc_store_open(db, 0, &w->s)) return -1;
+    if (igc_store_txn_begin(w->s, &w->t) || pthread_create(&w->pt, NULL, probe_loop, &w->pr)) {
+        if (w->t) igc_store_txn_abort(w->t);
+        igc_store_close(w->s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stops the prober and frees the lock; the store stays open (w->s) for reads. */
+static void lock_watch_stop(lock_watch *w) {
+    w->pr.stop = 1;
+    pthread_join(w->pt, NULL);
+    igc_store_txn_abort(w->t);
+}
+
 /* The audit log is written on the pool: while another process holds the store's write
  * lock (as a save does, or a slow disk would), the queued classify records wait there
  * and the loop goes on answering (before, it waited in its once-a-second flush, and
@@ -264,13 +292,8 @@ TEST(audit_writes_off_the_loop) {
     REQUIRE(dev_row_pick(1, &row) == 0);
     enum { N = 3 };
     char ids[N][40];
-    igc_store *s;
-    REQUIRE(igc_store_open(db, 0, &s) == 0);
-    igc_store_txn *t;
-    REQUIRE(igc_store_txn_begin(s, &t) == 0); /* the write lock, held for 3 s */
-    prober pr = {.port = p.port, .every_ms = 10};
-    pthread_t pt;
-    REQUIRE(pthread_create(&pt, NULL, probe_loop, &pr) == 0);
+    lock_watch w; /* the write lock, held for 3 s */
+    REQUIRE(lock_watch_start(&w, db, p.port) == 0);
     for (int i = 0; i < N; i++) {
         char brn[11];
         brn_make(300000000UL + (unsigned long)i * 7919, brn);
@@ -283,15 +306,13 @@ TEST(audit_writes_off_the_loop) {
         cJSON_Delete(req);
         sleep_ms(1000); /* a flush comes between each */
     }
-    pr.stop = 1;
-    pthread_join(pt, NULL);
-    igc_store_txn_abort(t);
-    igc_store_close(s);
-    fprintf(stderr, "  /healthz while the store's write lock was held for 3 s: slowest %.1f ms of %d\n", pr.max_ms,
-            pr.n);
-    CHECK_EQ_INT(pr.failed, 0);
-    CHECK(pr.n >= 50);
-    CHECK(pr.max_ms < 1000.0); /* before, up to the 2-3 s the lock was held */
+    lock_watch_stop(&w);
+    igc_store_close(w.s);
+    fprintf(stderr, "  /healthz while the store's write lock was held for 3 s: slowest %.1f ms of %d\n", w.pr.max_ms,
+            w.pr.n);
+    CHECK_EQ_INT(w.pr.failed, 0);
+    CHECK(w.pr.n >= 50);
+    CHECK(w.pr.max_ms < 1000.0); /* before, up to the 2-3 s the lock was held */
     sleep_ms(2500); /* the records reach the store at the next flushes */
     CHECK_EQ_INT(audited(db, ids, N), N);
     CHECK_EQ_INT(igcd_term(&p, 10000), 0);
@@ -311,15 +332,11 @@ TEST(policy_version_recorded_off_the_loop) {
     const char *extra[] = {"--rules", dir, NULL};
     REQUIRE(igcd_start_ex(&p, db, log, 1, extra) == 0);
     REQUIRE(rules_touch(dir) == 0);
-    igc_store *s;
-    REQUIRE(igc_store_open(db, 0, &s) == 0);
+    lock_watch w; /* the write lock, held for 3 s */
+    REQUIRE(lock_watch_start(&w, db, p.port) == 0);
+    igc_store *s = w.s;
     char *before = NULL;
     CHECK(igc_store_meta_get(s, "service.rules", &before) == 0);
-    igc_store_txn *t;
-    REQUIRE(igc_store_txn_begin(s, &t) == 0); /* the write lock, held for 3 s */
-    prober pr = {.port = p.port, .every_ms = 10};
-    pthread_t pt;
-    REQUIRE(pthread_create(&pt, NULL, probe_loop, &pr) == 0);
     int st;
     cJSON *o = http_post_json(p.port, "/api/v1/rules/reload", "", &st);
     CHECK_EQ_INT(st, 200);
@@ -327,13 +344,11 @@ TEST(policy_version_recorded_off_the_loop) {
     snprintf(now, sizeof now, "%s", jstr(o, "version") ? jstr(o, "version") : "");
     cJSON_Delete(o);
     sleep_ms(3000); /* two ticks */
-    pr.stop = 1;
-    pthread_join(pt, NULL);
-    igc_store_txn_abort(t);
+    lock_watch_stop(&w);
     fprintf(stderr, "  /healthz while the store's write lock was held for 3 s after a rules change: slowest %.1f ms "
-                    "of %d\n", pr.max_ms, pr.n);
-    CHECK_EQ_INT(pr.failed, 0);
-    CHECK(pr.max_ms < 1000.0); /* before, until the lock was free */
+                    "of %d\n", w.pr.max_ms, w.pr.n);
+    CHECK_EQ_INT(w.pr.failed, 0);
+    CHECK(w.pr.max_ms < 1000.0); /* before, until the lock was free */
     CHECK(*now && before && strcmp(now, before) != 0);
     /* once the lock is free, the next tick records it */
     char *after = NULL;
