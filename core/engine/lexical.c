@@ -719,7 +719,7 @@ static double rest(const double *cum, const double *acum, size_t j, double db) {
  * float sum in another order than the score's). */
 static void lower_scores(const lex_index *x, const cursor *cur, size_t L, lex_hit *h, size_t n, double slack) {
     for (size_t i = 0; i < n; i++) {
-        uint32_t d = h[i].doc, j;
+        uint32_t d = h[i].doc, j = 0;
         double s = h[i].score;
         for (size_t l = 0; l < L; l++) {
             const docmap *m = cur[l].t->map;
