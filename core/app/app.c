@@ -399,7 +399,8 @@ int igc_app_engine_build(igc_app *a, igc_taxonomy *tx, igc_lexicon *lx, const ig
     int rc = igc_engine_new(tx, a->ksic, enc, p, a->cfg.index_factory, a->cfg.index_params, &e);
     if (rc) return rc;
     size_t n = 0;
-    if ((rc = load_cases(a, e, cw, &n)) == 0 && lx) rc = igc_engine_set_lexicon(e, lx);
+    if ((rc = load_cases(a, e, cw, &n)) == 0) igc_engine_cases_finish(e);
+    if (!rc && lx) rc = igc_engine_set_lexicon(e, lx);
     if (rc) {
         igc_engine_unref(e);
         return rc;

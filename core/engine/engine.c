@@ -536,7 +536,10 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     if (!rc) rc = build_items(e);
     if (!rc) rc = lex_new(1.2, 0.75, &e->ex_lex);
     if (!rc) rc = lex_set_nclass(e->ex_lex, tx->nitems); /* for the prototype sums */
-    if (!rc) rc = lex_new(1.2, 0.75, &e->cs_lex);
+    /* b = 0: the cases' scores have never been normalised for length (they used to be
+     * added after the statistics were taken, every case at the average norm), and the
+     * answers stay as they were now that igc_engine_cases_finish takes statistics */
+    if (!rc) rc = lex_new(1.2, 0.0, &e->cs_lex);
     pthread_mutex_init(&e->lx_mu, NULL);
     size_t ni = tx->nitems + 1;
     if (!rc && (!(e->cnt3 = calloc(NGROUPS * ni, sizeof *e->cnt3)) || !(e->cnt2 = calloc(NDIVS * ni, sizeof *e->cnt2)) ||
@@ -932,6 +935,8 @@ int igc_engine_add_exemplars(igc_engine *e, const igc_exemplar *xs, size_t n, in
 int igc_engine_add_cases(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs) {
     return add_many(e, xs, n, rcs, add_case);
 }
+
+void igc_engine_cases_finish(igc_engine *e) { lex_finish(e->cs_lex); }
 
 size_t igc_engine_case_count(const igc_engine *e) { return e->ncs; }
 

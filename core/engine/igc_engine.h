@@ -193,6 +193,10 @@ int igc_engine_add_case(igc_engine *e, const igc_exemplar *x);
  * (those not added then have IGC_ENOMEM too), else 0. */
 int igc_engine_add_exemplars(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs);
 int igc_engine_add_cases(igc_engine *e, const igc_exemplar *xs, size_t n, int *rcs);
+/* Takes the case dictionary's statistics once its cases are added: each term's idf,
+ * bound and document map, which a query otherwise works out case by case. The answers
+ * are the same either way. Same single-writer rule as igc_engine_add_case. */
+void igc_engine_cases_finish(igc_engine *e);
 size_t igc_engine_case_count(const igc_engine *e);
 /* Hands the engine an index-term dictionary (takes a reference; NULL removes it).
  * Safe while other threads classify: each classification holds the dictionary it

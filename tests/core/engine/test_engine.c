@@ -1004,6 +1004,52 @@ TEST(add_many_matches_one_by_one) {
     free(xs), free(rcs);
 }
 
+/* Taking the case dictionary's statistics (igc_engine_cases_finish) changes no answer,
+ * bit for bit: the cases were always scored at the average length, and their idf from
+ * the counts of the moment. Two copies of every row go in as cases, so that the lexical
+ * search bounds (more cases than it scores exhaustively) and common terms get maps. */
+TEST(cases_finish_same_answers) {
+    REQUIRE(fixtures() == 0);
+    size_t n = 2 * g_nrows;
+    igc_exemplar *xs = calloc(n, sizeof *xs);
+    char (*keys)[48] = calloc(n, sizeof *keys);
+    int *rcs = calloc(n, sizeof *rcs);
+    REQUIRE(xs && keys && rcs);
+    for (size_t i = 0; i < n; i++) {
+        xs[i] = row_exemplar(&g_rows[i % g_nrows]);
+        snprintf(keys[i], sizeof keys[i], "case%zu:%s", i / g_nrows, g_rows[i % g_nrows].uid);
+        xs[i].key = keys[i];
+    }
+    igc_engine *a, *b;
+    REQUIRE(igc_engine_new(g_tx, g_ks, &g_tenc, NULL, NULL, NULL, &a) == 0);
+    REQUIRE(igc_engine_new(g_tx, g_ks, &g_tenc, NULL, NULL, NULL, &b) == 0);
+    REQUIRE(igc_engine_add_cases(a, xs, n, rcs) == 0 && igc_engine_add_cases(b, xs, n, rcs) == 0);
+    REQUIRE(igc_engine_case_count(b) > 2048);
+    igc_engine_cases_finish(b);
+    size_t ni = g_tx->nitems, differ = 0, seen = 0;
+    float *fa = malloc(ni * IGC_FT_N * sizeof *fa), *fb = malloc(ni * IGC_FT_N * sizeof *fb);
+    REQUIRE(fa && fb);
+    for (size_t i = 0; i < g_nrows; i += 5) {
+        igc_engine_input in = row_input(&g_rows[i]);
+        double na_a[IGC_NA_N], na_b[IGC_NA_N];
+        REQUIRE(igc_engine_features(a, &in, NULL, fa, na_a) == 0);
+        REQUIRE(igc_engine_features(b, &in, NULL, fb, na_b) == 0);
+        differ += memcmp(fa, fb, ni * IGC_FT_N * sizeof *fa) != 0 || memcmp(na_a, na_b, sizeof na_a) != 0;
+        for (size_t k = 0; k < ni; k++) seen += fa[k * IGC_FT_N + IGC_FT_CASE_LEX] > 0;
+        igc_engine_result ra, rb;
+        REQUIRE(igc_engine_classify(a, &in, NULL, &ra) == 0);
+        REQUIRE(igc_engine_classify(b, &in, NULL, &rb) == 0);
+        differ += !same_result(&ra, &rb);
+        igc_engine_result_free(&ra);
+        igc_engine_result_free(&rb);
+    }
+    CHECK(seen > 0); /* the cases took part */
+    CHECK_EQ_INT(differ, 0);
+    free(fa), free(fb), free(xs), free(keys), free(rcs);
+    igc_engine_unref(a);
+    igc_engine_unref(b);
+}
+
 /* A deferred 분류근거 (IGC_ENGINE_DEFER_BASIS) is the same answer: no basis until asked,
  * then each one written on demand equals the one written at once; the rest equal too. */
 TEST(deferred_basis) {
@@ -1945,7 +1991,7 @@ IGC_TEST_MAIN(TEST_ENTRY(construction_and_refs), TEST_ENTRY(item_name_ranks_firs
               TEST_ENTRY(exemplar_errors_and_counts), TEST_ENTRY(exemplar_verbatim_knn),
               TEST_ENTRY(leave_one_out_excludes), TEST_ENTRY(leave_one_out_matches_engine_without_row),
               TEST_ENTRY(applicability_and_commit), TEST_ENTRY(na_knn_reports_neighbours),
-              TEST_ENTRY(deterministic), TEST_ENTRY(add_many_matches_one_by_one), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
+              TEST_ENTRY(deterministic), TEST_ENTRY(add_many_matches_one_by_one), TEST_ENTRY(cases_finish_same_answers), TEST_ENTRY(deferred_basis), TEST_ENTRY(refit_matches_commit), TEST_ENTRY(result_invariants),
               TEST_ENTRY(blank_input), TEST_ENTRY(known_words), TEST_ENTRY(keywords_skip_particles_and_repeats), TEST_ENTRY(basis_quotes_the_words_met), TEST_ENTRY(params_files), TEST_ENTRY(signal_switch_off),
               TEST_ENTRY(dense_features), TEST_ENTRY(feature_ranges), TEST_ENTRY(robustness), TEST_ENTRY(add_exemplar_scales),
               TEST_ENTRY(threads),
