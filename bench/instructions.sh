@@ -18,8 +18,8 @@ valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" "$B/core/app/igc" e
     --params "$B/model/engine-params.json" "$@" >/dev/null 2>&1
 callgrind_annotate --inclusive=yes "$out/cg.out" 2>/dev/null | awk '
     function show(name, v) { gsub(",", "", v); printf "%-18s %.2f M\n", name, v / 100 / 1e6 }
-    /:igc_app_classify_engine / && !p { show("whole pipeline", $1); p = 1 }
+    /:classify_with \[/ && !p { show("whole pipeline", $1); p = 1 }
     / => .*:classify \(100x\)|:classify \[/ && !e { show("engine", $1); e = 1 }
     /:igc_rules_eval \[/ && !r { show("rules", $1); r = 1 }
-    /:igc_rules_programmes_eval \[|=> .*:igc_rules_programmes_eval \(100x\)/ && !g { show("programmes", $1); g = 1 }'
+    /:igc_rules_programmes_eval_counted \[/ && !g { show("programmes", $1); g = 1 }'
 echo "(instructions per classification: 100 dev rows, 1,967 past judgments)"
