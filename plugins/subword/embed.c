@@ -413,46 +413,82 @@ static float sum_rows(const igc_embed_model *m, const occ *o, size_t n, float *r
 /* Four doubles, one AVX register where the CPU has them (two SSE2 ones elsewhere). */
 typedef double emb_v4d __attribute__((vector_size(32)));
 
+/* Each dot product below is summed in dimension order, a chain of dependent additions:
+ * one row at a time would wait on the adder's latency at every dimension, so the chains
+ * of SPLIT_ROWS rows and SPLIT_GROUPS target groups advance together (every sum is
+ * still the same sequence of operations, so no bit changes). */
+#define SPLIT_ROWS 4
+#define SPLIT_GROUPS 3
+
+/* The dot products of the rows v[0..SPLIT_ROWS) with target groups g0 .. g0+G-1 (tt as
+ * laid out by split(), ng groups per dimension) into acc[row][group - g0]. Inlined with
+ * G a constant, the sums stay in registers. */
+static inline __attribute__((always_inline)) void split_dots(const float *const *v, const emb_v4d *tt, size_t d,
+                                                             size_t ng, size_t g0, size_t G,
+                                                             emb_v4d acc[SPLIT_ROWS][SPLIT_GROUPS]) {
+    for (size_t r = 0; r < SPLIT_ROWS; r++)
+        for (size_t g = 0; g < G; g++) acc[r][g] = (emb_v4d){0, 0, 0, 0};
+    for (size_t k = 0; k < d; k++) {
+        const emb_v4d *t = tt + k * ng + g0;
+        for (size_t r = 0; r < SPLIT_ROWS; r++) {
+            double vk = v[r][k];
+            emb_v4d b = {vk, vk, vk, vk};
+            for (size_t g = 0; g < G; g++) acc[r][g] += b * t[g];
+        }
+    }
+}
+
 /* Each word's share of the cosine between the text (its occurrences o, norm) and
  * each of nt targets, into contrib[t * nwords + word]. The targets are laid out as
  * doubles four to a vector, so one pass over a row's vector advances four dot
- * products at once; each is still summed in dimension order from exact products, so
- * the result is the same as one dot product at a time, whatever nt. */
+ * products at once; each is still summed in dimension order from exact products, and
+ * each contrib gets its rows' shares in row order, so the result is the same as one
+ * dot product at a time, whatever nt. */
 __attribute__((target_clones("avx2", "default"))) static int split(const igc_embed_model *m, const occ *o, size_t n,
                                                                    const float *targets, size_t nt, float norm,
                                                                    float *contrib, size_t nwords) {
     memset(contrib, 0, nt * nwords * sizeof *contrib);
-    if (norm <= 0 || !nt) return 0;
+    if (norm <= 0 || !nt || !n) return 0;
     size_t d = (size_t)m->dim, ng = (nt + 3) / 4;
     /* tt[k * ng + g][l] = target (4g + l), dimension k; the last group padded with 0 */
-    emb_v4d *tt = aligned_alloc(32, d * ng * sizeof *tt), *acc = aligned_alloc(32, ng * sizeof *acc);
-    if (!tt || !acc) {
-        free(tt), free(acc);
+    emb_v4d *tt = aligned_alloc(32, d * ng * sizeof *tt);
+    size_t *gs = malloc((n + 1) * sizeof *gs); /* where each row's occurrences start in o */
+    if (!tt || !gs) {
+        free(tt), free(gs);
         return IGC_ENOMEM;
     }
     for (size_t k = 0; k < d; k++)
         for (size_t g = 0; g < ng; g++)
             for (size_t l = 0; l < 4; l++) tt[k * ng + g][l] = 4 * g + l < nt ? (double)targets[(4 * g + l) * d + k] : 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && o[j].row == o[i].row) j++;
-        float c = (float)(j - i);
-        float share = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]) / c;
-        const float *v = m->w + (size_t)o[i].row * d;
-        for (size_t g = 0; g < ng; g++) acc[g] = (emb_v4d){0, 0, 0, 0};
-        for (size_t k = 0; k < d; k++) {
-            double vk = v[k];
-            emb_v4d b = {vk, vk, vk, vk};
-            for (size_t g = 0; g < ng; g++) acc[g] += b * tt[k * ng + g];
+    size_t nr = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!i || o[i].row != o[i - 1].row) gs[nr++] = i;
+    gs[nr] = n;
+    for (size_t r0 = 0; r0 < nr; r0 += SPLIT_ROWS) {
+        size_t rn = nr - r0 < SPLIT_ROWS ? nr - r0 : SPLIT_ROWS;
+        const float *v[SPLIT_ROWS];
+        for (size_t r = 0; r < SPLIT_ROWS; r++) /* a short last block repeats its last row, unused */
+            v[r] = m->w + (size_t)o[gs[r0 + (r < rn ? r : rn - 1)]].row * d;
+        for (size_t g0 = 0; g0 < ng; g0 += SPLIT_GROUPS) {
+            size_t G = ng - g0 < SPLIT_GROUPS ? ng - g0 : SPLIT_GROUPS;
+            emb_v4d acc[SPLIT_ROWS][SPLIT_GROUPS];
+            if (G == 1) split_dots(v, tt, d, ng, g0, 1, acc);
+            else if (G == 2) split_dots(v, tt, d, ng, g0, 2, acc);
+            else split_dots(v, tt, d, ng, g0, SPLIT_GROUPS, acc);
+            size_t t1 = 4 * (g0 + G) < nt ? 4 * (g0 + G) : nt;
+            for (size_t r = 0; r < rn; r++) {
+                size_t i = gs[r0 + r], j = gs[r0 + r + 1];
+                float c = (float)(j - i);
+                float share = emb__tfidf((uint32_t)(j - i), m->idf[o[i].row]) / c;
+                for (size_t t = 4 * g0; t < t1; t++) {
+                    double dot = acc[r][t / 4 - g0][t % 4];
+                    for (size_t w = i; w < j; w++)
+                        if (o[w].word < nwords) contrib[t * nwords + o[w].word] += (float)(share * dot / norm);
+                }
+            }
         }
-        for (size_t t = 0; t < nt; t++) {
-            double dot = acc[t / 4][t % 4];
-            for (size_t w = i; w < j; w++)
-                if (o[w].word < nwords) contrib[t * nwords + o[w].word] += (float)(share * dot / norm);
-        }
-        i = j;
     }
-    free(tt), free(acc);
+    free(tt), free(gs);
     return 0;
 }
 

@@ -299,6 +299,31 @@ TEST(word_contributions) {
     CHECK_EQ_INT(igc_embed_explain(m, &w, t, 1, one), 0);
     for (int i = 0; i < 4; i++) CHECK(parts[i] == one[i] && fabsf(parts[4 + i] - contrib[i]) < 1e-5f);
     igc_text_words_free(&w);
+    /* More targets than one pass takes (14: groups of four, three groups a pass) over a
+     * text of several rows: each target's shares still bit for bit as if asked alone. */
+    enum { NT = 14 };
+    static const char *const texts[] = {"이차전지 소재", "스마트팜 수경재배", "전기차 배터리", "반도체 장비"};
+    float *many = malloc((size_t)NT * (size_t)d * sizeof *many);
+    REQUIRE(many && igc_text_words("이차전지 양극재 전기차 배터리 소재 스마트팜 반도체 장비 수경재배", &w) == 0);
+    for (int k = 0; k < NT; k++) {
+        REQUIRE(igc_embed_encode(m, texts[k % 4], many + (size_t)k * (size_t)d) == 0);
+        for (int j = 0; j < d; j++) many[(size_t)k * (size_t)d + (size_t)j] *= 1.0f + 0.125f * (float)k;
+    }
+    float *all = malloc((size_t)NT * w.n * sizeof *all), *alone = malloc(w.n * sizeof *alone);
+    REQUIRE(all && alone);
+    CHECK_EQ_INT(igc_embed_explain(m, &w, many, NT, all), 0);
+    size_t differ = 0, nonzero = 0;
+    for (int k = 0; k < NT; k++) {
+        CHECK_EQ_INT(igc_embed_explain(m, &w, many + (size_t)k * (size_t)d, 1, alone), 0);
+        for (size_t i = 0; i < w.n; i++) {
+            differ += memcmp(&all[(size_t)k * w.n + i], &alone[i], sizeof *alone) != 0;
+            nonzero += alone[i] != 0;
+        }
+    }
+    CHECK_EQ_INT(differ, 0);
+    CHECK(nonzero > (size_t)NT);
+    free(many), free(all), free(alone);
+    igc_text_words_free(&w);
     /* Nothing known: zeros and IGC_ENOTFOUND. */
     REQUIRE(igc_text_words("qzxqv", &w) == 0);
     contrib[0] = 5;
