@@ -33,3 +33,6 @@ with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
         w.writerow(r)
 PY
 }
+
+# A TCP port free on 127.0.0.1 now, for a server the script starts.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -18,7 +18,7 @@ out=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/args.sh" # free_port
 model=(--model "$B/model/igc-embed.bin" --params "$B/model/engine-params.json")
 bin=$B/core/app
 

@@ -16,7 +16,7 @@ for t in wrk perf curl; do command -v $t >/dev/null || { echo "bench/loop_stalls
 model=(--model "$B/model/igc-embed.bin" --params "$B/model/engine-params.json")
 "$B/core/app/igc" history import "$data/labeled/history.csv" --db "$out/db" --data "$data" "${model[@]}" "${opts[@]}" \
     >/dev/null 2>&1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$B/core/app/igcd" --listen 127.0.0.1:$port --db "$out/db" --data "$data" "${model[@]}" --rate-limit 0 --log-level 2 \
     "${opts[@]}" >"$out/igcd.log" 2>&1 &
 pid=$!

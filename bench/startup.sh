@@ -13,7 +13,6 @@ runs=$num
 set -- "${opts[@]}"
 sizes=${IGC_BENCH_SIZES:-"700 10000 100000"}
 model=(--model "$B/model/igc-embed.bin" --params "$B/model/engine-params.json")
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 echo "| past judgments | start-up (s, median of $runs) | RSS after start-up (MiB) |"
 echo "| --- | --- | --- |"
 for n in $sizes; do
