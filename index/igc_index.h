@@ -23,6 +23,9 @@ typedef struct igc_index_opts {
     int manual_recluster; /* 1: an IVF searched on the CPU re-clusters as it grows only through
                              igc_index_recluster_prepare/apply (built aside, then swapped); 0: inside
                              the igc_index_add that makes it due */
+    int exact_scan;       /* 1: the CPU scan scores every vector of the lists it probes, ruling
+                             none out by its 8-bit codes first: the same answers, slower (for
+                             comparisons); 0: the default */
 } igc_index_opts;
 
 /* Creates an empty inner-product index of dimension dim. */

@@ -19,6 +19,7 @@
 #include <faiss/c_api/gpu/StandardGpuResources_c.h>
 #endif
 
+#include "approx.h"
 #include "igc_base.h"
 #include "igc_index.h"
 
@@ -34,10 +35,13 @@
 #define RETRAIN_ITER 10
 
 /* One inverted list of the CPU scan: its vectors contiguous (one BLAS product scores
- * them all) and their ids. */
+ * any run of them), their ids, and their 8-bit codes with scales and error bounds
+ * (approx.h), which rule most of them out of a search before any is scored exactly. */
 typedef struct {
     float *v;
     int64_t *id;
+    int8_t *code;
+    float *scale, *err;
     size_t n, cap;
 } ivlist;
 
@@ -63,6 +67,7 @@ struct igc_index {
     size_t ntotal;
     size_t trained_at;   /* size at the last clustering */
     int manual_recluster; /* re-clustering only through igc_index_recluster_prepare/apply */
+    int exact_scan;       /* every probed vector scored exactly, none ruled out by its codes */
 #ifdef IGC_HAVE_FAISS_GPU
     FaissStandardGpuResources *res;
 #endif
@@ -143,23 +148,34 @@ static int maybe_gpu(igc_index *x) {
 /* ---- the CPU scan ---- */
 
 static int list_push(ivlist *l, int dim, const float *v, int64_t id) {
+    size_t d = (size_t)dim;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        float *nv = realloc(l->v, cap * (size_t)dim * sizeof *nv);
+        float *nv = realloc(l->v, cap * d * sizeof *nv);
         if (!nv) return IGC_ENOMEM;
         l->v = nv;
         int64_t *ni = realloc(l->id, cap * sizeof *ni);
         if (!ni) return IGC_ENOMEM;
         l->id = ni;
+        int8_t *nc = realloc(l->code, cap * d);
+        if (!nc) return IGC_ENOMEM;
+        l->code = nc;
+        float *ns = realloc(l->scale, cap * sizeof *ns);
+        if (!ns) return IGC_ENOMEM;
+        l->scale = ns;
+        float *ne = realloc(l->err, cap * sizeof *ne);
+        if (!ne) return IGC_ENOMEM;
+        l->err = ne;
         l->cap = cap;
     }
-    memcpy(l->v + l->n * (size_t)dim, v, (size_t)dim * sizeof *v);
+    memcpy(l->v + l->n * d, v, d * sizeof *v);
+    approx_encode(v, d, l->code + l->n * d, &l->scale[l->n], &l->err[l->n]);
     l->id[l->n++] = id;
     return 0;
 }
 
 static void lists_free(ivlist *ls, size_t n) {
-    for (size_t i = 0; ls && i < n; i++) free(ls[i].v), free(ls[i].id);
+    for (size_t i = 0; ls && i < n; i++) free(ls[i].v), free(ls[i].id), free(ls[i].code), free(ls[i].scale), free(ls[i].err);
     free(ls);
 }
 
@@ -454,6 +470,79 @@ static void keep(float *s, int64_t *id, int k, float dot, int64_t v) {
     id[j] = v;
 }
 
+/* Rows of a list are scored exactly in runs that start at a multiple of RUN_ALIGN: with
+ * one thread, OpenBLAS's product gives a row the same bits at any such offset as in the
+ * product of the whole list (its kernels take rows four at a time; tests/index checks
+ * it), so a search that scores only some runs answers bit for bit as one scoring all. */
+#define RUN_ALIGN 8
+
+/* The k best (sim, id) of one list's rows lo..hi-1, scored exactly, into s/id. */
+static void score_run(const ivlist *l, size_t d, const float *qv, size_t lo, size_t hi, float *dots, int k,
+                      float *s, int64_t *id) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)(hi - lo), (blasint)d, 1.0f, l->v + lo * d, (blasint)d, qv, 1,
+                0.0f, dots, 1);
+    for (size_t v = lo; v < hi; v++) keep(s, id, k, dots[v - lo], l->id[v]);
+}
+
+/* Keeps the k largest of lower bounds in t (descending, k small). */
+static void keep_bound(double *t, int k, double b) {
+    if (!(b > t[k - 1])) return;
+    int j = k - 1;
+    while (j > 0 && t[j - 1] < b) t[j] = t[j - 1], j--;
+    t[j] = b;
+}
+
+/* The probed lists cl[0..np) searched through their codes: every row's inner product
+ * from its codes, with its bound, gives a lower bound on its exact one; the k-th
+ * largest lower bound T is one that k rows reach. A row whose upper bound is below T
+ * cannot be among the k best, whatever the ties; the others are scored exactly, in runs,
+ * lists and rows in the same order as a scan of everything (ties go to the first). */
+static int prefiltered(const igc_index *x, const float *qv, const int64_t *cl, size_t np, int k, float *dots,
+                       float *s, int64_t *id) {
+    size_t d = (size_t)x->dim, tot = 0;
+    for (size_t p = 0; p < np; p++)
+        if (cl[p] >= 0) tot += x->lists[cl[p]].n;
+    float *a = malloc((tot + 1) * sizeof *a);
+    double *t = malloc((size_t)k * sizeof *t);
+    if (!a || !t) {
+        free(a), free(t);
+        return IGC_ENOMEM;
+    }
+    double qn = 0;
+    for (size_t i = 0; i < d; i++) qn += (double)qv[i] * qv[i];
+    qn = sqrt(qn);
+    for (int j = 0; j < k; j++) t[j] = -INFINITY;
+    size_t off = 0;
+    for (size_t p = 0; p < np; p++) {
+        if (cl[p] < 0) continue;
+        const ivlist *l = &x->lists[cl[p]];
+        approx_dots(l->code, l->scale, l->n, d, qv, a + off);
+        for (size_t v = 0; v < l->n; v++) keep_bound(t, k, (double)a[off + v] - qn * l->err[v]);
+        off += l->n;
+    }
+    double T = t[k - 1];
+    off = 0;
+    for (size_t p = 0; p < np; p++) {
+        if (cl[p] < 0) continue;
+        const ivlist *l = &x->lists[cl[p]];
+        size_t run = SIZE_MAX; /* start of the run being gathered */
+        for (size_t b = 0; b < l->n; b += RUN_ALIGN) {
+            size_t e = l->n - b < RUN_ALIGN ? l->n : b + RUN_ALIGN;
+            int need = 0;
+            for (size_t v = b; v < e && !need; v++) need = !((double)a[off + v] + qn * l->err[v] < T);
+            if (need && run == SIZE_MAX) run = b;
+            if (!need && run != SIZE_MAX) {
+                score_run(l, d, qv, run, b, dots, k, s, id);
+                run = SIZE_MAX;
+            }
+        }
+        if (run != SIZE_MAX) score_run(l, d, qv, run, l->n, dots, k, s, id);
+        off += l->n;
+    }
+    free(a), free(t);
+    return 0;
+}
+
 static int own_search(const igc_index *x, const float *q, size_t nq, int k, float *sims, int64_t *ids) {
     size_t d = (size_t)x->dim, most = 0;
     size_t nprobe = x->nlist > 1 ? (x->nprobe ? x->nprobe : 1) : 1;
@@ -466,7 +555,8 @@ static int own_search(const igc_index *x, const float *q, size_t nq, int k, floa
         free(dots), free(cs), free(cl);
         return IGC_ENOMEM;
     }
-    for (size_t qi = 0; qi < nq; qi++) {
+    int rc = 0;
+    for (size_t qi = 0; qi < nq && !rc; qi++) {
         const float *qv = q + qi * d;
         float *s = sims + qi * (size_t)k;
         int64_t *id = ids + qi * (size_t)k;
@@ -481,17 +571,18 @@ static int own_search(const igc_index *x, const float *q, size_t nq, int k, floa
             for (size_t c = 0; c < x->nlist; c++) keep(cs, cl, (int)nprobe, dots[c], (int64_t)c);
             np = nprobe;
         }
+        if (!x->exact_scan) {
+            rc = prefiltered(x, qv, cl, np, k, dots, s, id);
+            continue;
+        }
         for (size_t p = 0; p < np; p++) {
             if (cl[p] < 0) continue;
             const ivlist *l = &x->lists[cl[p]];
-            if (!l->n) continue;
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)l->n, (blasint)d, 1.0f, l->v, (blasint)d, qv, 1,
-                        0.0f, dots, 1);
-            for (size_t v = 0; v < l->n; v++) keep(s, id, k, dots[v], l->id[v]);
+            if (l->n) score_run(l, d, qv, 0, l->n, dots, k, s, id);
         }
     }
     free(dots), free(cs), free(cl);
-    return 0;
+    return rc;
 }
 
 /* ---- public ---- */
@@ -509,6 +600,10 @@ int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
     if (dim <= 0) return IGC_EINVAL;
     igc_index *x = calloc(1, sizeof *x);
     if (!x) return IGC_ENOMEM;
+    /* One BLAS thread: requests run in parallel at the request level, and the scan's
+     * runs (RUN_ALIGN) have the bits of the whole list's product only when one thread
+     * computes it (two split the rows wherever the halves fall). */
+    openblas_set_num_threads(1);
     x->dim = dim;
     x->want_gpu = o ? o->use_gpu : -1;
     snprintf(x->factory, sizeof x->factory, "%s", o && o->factory && *o->factory ? o->factory : "Flat");
@@ -520,6 +615,7 @@ int igc_index_new(int dim, const igc_index_opts *o, igc_index **out) {
     }
     x->factory_nlist = ivf_flat_lists(x->factory);
     x->manual_recluster = o ? o->manual_recluster : 0;
+    x->exact_scan = o ? o->exact_scan : 0;
     x->ivf = x->factory_nlist > 0;
     int rc = 0;
     if (faiss_Index_is_trained(x->idx)) {

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
+#include "approx.h"
 #include "igc_base.h"
 #include "igc_index.h"
 #include "igc_test.h"
@@ -411,9 +414,112 @@ TEST(describe_and_gpu_choice) {
     }
 }
 
+/* n unit vectors around a few centres (near-duplicates, as past judgments of similar
+ * firms are), with every seventh an exact copy of an earlier one (ties) and one zero
+ * vector. */
+static float *clustered_vecs(size_t n, int d) {
+    float *c = random_vecs(12, d), *v = random_vecs(n, d);
+    if (!c || !v) {
+        free(c), free(v);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float *r = v + i * (size_t)d;
+        if (i % 7 == 6) {
+            memcpy(r, v + (i / 2) * (size_t)d, (size_t)d * sizeof *r);
+            continue;
+        }
+        double s = 0;
+        for (int j = 0; j < d; j++) {
+            r[j] = c[(i % 12) * (size_t)d + (size_t)j] + 0.15f * r[j];
+            s += (double)r[j] * r[j];
+        }
+        for (int j = 0; j < d; j++) r[j] = (float)(r[j] / sqrt(s));
+    }
+    memset(v + (n / 3) * (size_t)d, 0, (size_t)d * sizeof *v);
+    free(c);
+    return v;
+}
+
+/* The codes' bound holds against any float sum of the products: BLAS's, and a plain
+ * loop in either direction; vectors of any length; a non-finite one is never ruled out. */
+TEST(codes_bound_the_exact_products) {
+    enum { D = 128, N = 300, Q = 40 };
+    float *v = clustered_vecs(N, D), *q = random_vecs(Q, D);
+    int8_t *code = malloc((size_t)N * D);
+    float *scale = malloc(N * sizeof *scale), *err = malloc(N * sizeof *err), *approx = malloc(N * sizeof *approx);
+    float *exact = malloc(N * sizeof *exact);
+    REQUIRE(v && q && code && scale && err && approx && exact);
+    for (size_t i = 0; i < N; i++) {
+        float len = i % 5 == 0 ? 3.5f : i % 5 == 1 ? 0.01f : 1.0f; /* not only unit vectors */
+        for (size_t j = 0; j < D; j++) v[i * D + j] *= len;
+        approx_encode(v + i * D, D, code + i * D, &scale[i], &err[i]);
+        CHECK(err[i] >= 0 && err[i] < 0.05f * len + 1e-6f);
+    }
+    size_t bad = 0;
+    for (size_t k = 0; k < Q; k++) {
+        const float *qv = q + k * D;
+        float qs = k % 3 == 0 ? 2.0f : 1.0f, qq[D];
+        for (size_t j = 0; j < D; j++) qq[j] = qv[j] * qs;
+        double qn = 0;
+        for (size_t j = 0; j < D; j++) qn += (double)qq[j] * qq[j];
+        qn = sqrt(qn);
+        approx_dots(code, scale, N, D, qq, approx);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, N, D, 1.0f, v, D, qq, 1, 0.0f, exact, 1);
+        for (size_t i = 0; i < N; i++) {
+            float up = 0, down = 0;
+            for (size_t j = 0; j < D; j++) up += qq[j] * v[i * D + j];
+            for (size_t j = D; j-- > 0;) down += qq[j] * v[i * D + j];
+            double b = qn * err[i];
+            bad += fabs((double)exact[i] - approx[i]) > b || fabs((double)up - approx[i]) > b ||
+                   fabs((double)down - approx[i]) > b;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    v[5] = NAN;
+    approx_encode(v, D, code, &scale[0], &err[0]);
+    CHECK(isinf(err[0]));
+    free(v), free(q), free(code), free(scale), free(err), free(approx), free(exact);
+}
+
+/* Ruling vectors out by their codes changes no answer: the same ids and the same bits
+ * of every similarity as scoring every probed vector, for an exact and an IVF index,
+ * small and large k, queries that are stored vectors (ties with their copies), and
+ * fewer vectors than k. */
+TEST(codes_change_no_answer) {
+    enum { D = 64, N = 5000, Q = 60 };
+    float *base = clustered_vecs(N, D), *q = random_vecs(Q, D);
+    REQUIRE(base && q);
+    for (size_t i = 0; i < Q; i += 2) memcpy(q + i * D, base + (i * 37 % N) * D, D * sizeof *q);
+    static const char *const factories[][2] = {{"Flat", NULL}, {"IVF16,Flat", "nprobe=3"}};
+    static const int ks[] = {1, 5, 11, 64};
+    size_t sizes[] = {3, N};
+    for (size_t f = 0; f < 2; f++)
+        for (size_t z = 0; z < 2; z++) {
+            igc_index_opts o = {factories[f][0], 0, factories[f][1]}, e = o;
+            e.exact_scan = 1;
+            igc_index *x = NULL, *y = NULL;
+            REQUIRE(igc_index_new(D, &o, &x) == 0 && igc_index_new(D, &e, &y) == 0);
+            REQUIRE(igc_index_add(x, base, sizes[z]) == 0 && igc_index_add(y, base, sizes[z]) == 0);
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+                int k = ks[ki];
+                float *s1 = malloc((size_t)Q * (size_t)k * sizeof *s1), *s2 = malloc((size_t)Q * (size_t)k * sizeof *s2);
+                int64_t *i1 = malloc((size_t)Q * (size_t)k * sizeof *i1), *i2 = malloc((size_t)Q * (size_t)k * sizeof *i2);
+                REQUIRE(s1 && s2 && i1 && i2);
+                REQUIRE(igc_index_search(x, q, Q, k, s1, i1) == 0 && igc_index_search(y, q, Q, k, s2, i2) == 0);
+                CHECK(!memcmp(i1, i2, (size_t)Q * (size_t)k * sizeof *i1));
+                CHECK(!memcmp(s1, s2, (size_t)Q * (size_t)k * sizeof *s1));
+                free(s1), free(s2), free(i1), free(i2);
+            }
+            igc_index_free(x), igc_index_free(y);
+        }
+    free(base), free(q);
+}
+
 IGC_TEST_MAIN(TEST_ENTRY(flat_matches_brute_force), TEST_ENTRY(ids_follow_insertion_order),
               TEST_ENTRY(k_larger_than_size), TEST_ENTRY(ivf_below_training_threshold_is_exact),
               TEST_ENTRY(ivf_empty_search_finds_nothing), TEST_ENTRY(ivf_trains_past_threshold),
               TEST_ENTRY(ivf_probing_every_list_is_exact), TEST_ENTRY(ivf_reclusters_as_it_grows),
               TEST_ENTRY(ivf_recluster_built_aside), TEST_ENTRY(ivf_saved_centroids),
-              TEST_ENTRY(bad_arguments_are_errors), TEST_ENTRY(describe_and_gpu_choice))
+              TEST_ENTRY(bad_arguments_are_errors), TEST_ENTRY(describe_and_gpu_choice),
+              TEST_ENTRY(codes_bound_the_exact_products), TEST_ENTRY(codes_change_no_answer))
