@@ -1,3 +1,4 @@
+#include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -730,6 +731,33 @@ static void lower_scores(const lex_index *x, const cursor *cur, size_t L, lex_hi
     }
 }
 
+/* The largest float f with f x slack + most <= thr as the walk's bound computes it (in
+ * double): a document whose partial sum is at most f fails the bound, as the features
+ * left add at most most (rest() <= it). */
+static float quick_floor(double thr, double most, double slack) {
+    float f = (float)((thr - most) / slack);
+    while ((double)f * slack + most > thr) f = nextafterf(f, -INFINITY);
+    return f;
+}
+
+/* Bit i: acc[i] > f, for the 64 sums at acc (acc is padded to whole words; a sum not
+ * yet written is compared too, and masked out by the caller). */
+__attribute__((target("avx2"))) static uint64_t above_avx2(const float *acc, float f) {
+    __m256 t = _mm256_set1_ps(f);
+    uint64_t m = 0;
+    for (int i = 0; i < 8; i++)
+        m |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(acc + 8 * i), t, _CMP_GT_OQ))
+             << (8 * i);
+    return m;
+}
+
+static uint64_t above(const float *acc, float f) {
+    if (__builtin_cpu_supports("avx2")) return above_avx2(acc, f);
+    uint64_t m = 0;
+    for (int i = 0; i < 64; i++) m |= (uint64_t)(acc[i] > f) << i;
+    return m;
+}
+
 /* Adds a feature's shares of its documents to acc, marking them in seen (acc of a
  * document not yet seen is not read). */
 static void accumulate(const lex_index *x, const cursor *c, float *acc, uint64_t *seen) {
@@ -796,7 +824,7 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
      * the non-essential features like MaxScore's walk; the partial sums only bound
      * (with slack), the score kept is summed again in query order. */
     size_t nw = (x->ndocs + 63) / 64;
-    float *acc = malloc(x->ndocs * sizeof *acc);
+    float *acc = malloc(nw * 64 * sizeof *acc);
     uint64_t *seen = calloc(nw, sizeof *seen);
     lex_hit *best = malloc(k * sizeof *best);
     if (!acc || !seen || !best) {
@@ -832,8 +860,14 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
     size_t ness = 0; /* order[0 .. ness-1] are non-essential; the summed ones never */
     while (ness < L - na && cum[ness] <= thr) ness++;
     for (size_t j = ness; j < L - na; j++) accumulate(x, &cur[order[j]], acc, seen);
+    /* Most documents seen fail the bound on their partial sum alone (the features left
+     * add at most cum[ness - 1]): sixty-four at a time, by one comparison each. */
+    double most = ness ? cum[ness - 1] : 0;
+    float floor = quick_floor(thr, most, slack);
     for (size_t w = 0; w < nw; w++) {
-        for (uint64_t bits = seen[w]; bits; bits &= bits - 1) {
+        uint64_t bits = seen[w];
+        if (bits) bits &= above(acc + w * 64, floor);
+        for (; bits; bits &= bits - 1) {
             uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
             if (x->dead[d]) continue;
             while (ex[ei] < d) ei++;
@@ -872,7 +906,10 @@ int lex_top_k(const lex_index *x, const igc_feats *q, const float *qweight, size
                 if (cur[l].stamp == d) sc += cur[l].val;
             if (!(sc > thr)) continue; /* equal: an earlier document holds the place */
             keep_best(out, k, &cnt, (lex_hit){d, sc});
-            if (cnt == k && out[0].score > thr) thr = out[0].score;
+            if (cnt == k && out[0].score > thr) {
+                thr = out[0].score;
+                floor = quick_floor(thr, most, slack);
+            }
         }
     }
     free(acc), free(seen);
