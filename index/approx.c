@@ -1,11 +1,14 @@
 /* 8-bit codes of the CPU scan's vectors and their error bounds (approx.h).
  *
- * The bound of approx_encode covers three things, for a query q:
+ * The bound of approx_encode covers, for a query q:
  *   - the codes' own error: |q . v - s q . c| <= |q| |v - s c| (Cauchy-Schwarz);
  *   - the exact scan's float sum of d products, in whatever order a BLAS adds them:
  *     at most gamma(d) sum |q_i v_i| <= gamma(d) |q| |v|, gamma(n) = n u / (1 - n u);
- *   - approx_dots' float sum and its multiplication by the scale: at most
- *     gamma(d + 2) s |q| |c|.
+ *   - approx_dots' arithmetic, either of its two ways: a float sum of the products and
+ *     the multiplication by the scale, at most gamma(d + 2) s |q| |c|; or the query
+ *     rounded to 16-bit integers t q' (t = max |q_i| / 32767, each |q_i - t q'_i| at
+ *     most 0.502 t), an exact integer sum, and three float roundings: at most
+ *     s |c| |q| (0.502 sqrt(d) (1 + u) / 32767 + 4 u).
  * A margin on top makes the bound safe to compare in double at search time. */
 #include <immintrin.h>
 #include <math.h>
@@ -44,7 +47,10 @@ void approx_encode(const float *v, size_t d, int8_t *code, float *scale, float *
         res += r * r;
         cc += (double)c * (double)c;
     }
-    double e = sqrt(res) + gamma_n((double)d) * sqrt(vv) + gamma_n((double)d + 2) * s * sqrt(cc);
+    const double u = 0x1p-24;
+    double sc = s * sqrt(cc);
+    double e = sqrt(res) + gamma_n((double)d) * sqrt(vv) + gamma_n((double)d + 2) * sc +
+               sc * (0.502 * sqrt((double)d) * (1 + u) / 32767.0 + 4 * u);
     e = e * (1 + 1e-3) + 1e-7;
     float f = (float)e;
     *scale = s;
@@ -60,28 +66,39 @@ static void dots_scalar(const int8_t *code, const float *scale, size_t n, size_t
     }
 }
 
-/* d a multiple of 16: sixteen codes widened to floats per step, two sums. */
-__attribute__((target("avx2,fma"))) static void dots_avx2(const int8_t *code, const float *scale, size_t n,
-                                                          size_t d, const float *q, float *out) {
+/* d a multiple of 16, at most MAX_INT_DIM (so that no sum of products overflows 32
+ * bits): the query rounded to 16-bit integers, sixteen codes widened to 16 bits and
+ * multiplied and summed in pairs per step, exactly. */
+#define MAX_INT_DIM 512
+__attribute__((target("avx2"))) static void dots_avx2(const int8_t *code, const float *scale, size_t n, size_t d,
+                                                      const float *q, float *out) {
+    float m = 0;
+    for (size_t i = 0; i < d; i++) m = fabsf(q[i]) > m ? fabsf(q[i]) : m;
+    if (!(m > 0) || !isfinite(m)) { /* a zero query scores 0; a non-finite one as floats do */
+        dots_scalar(code, scale, n, d, q, out);
+        return;
+    }
+    float t = m / 32767.0f;
+    int16_t qi[MAX_INT_DIM];
+    for (size_t i = 0; i < d; i++) {
+        long v = lrintf(q[i] / t);
+        qi[i] = (int16_t)(v > 32767 ? 32767 : v < -32767 ? -32767 : v);
+    }
     for (size_t r = 0; r < n; r++) {
         const int8_t *c = code + r * d;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+        __m256i a = _mm256_setzero_si256();
         for (size_t i = 0; i < d; i += 16) {
-            __m128i b = _mm_loadu_si128((const __m128i *)(c + i));
-            __m256 f0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
-            __m256 f1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(b, 8)));
-            a0 = _mm256_fmadd_ps(f0, _mm256_loadu_ps(q + i), a0);
-            a1 = _mm256_fmadd_ps(f1, _mm256_loadu_ps(q + i + 8), a1);
+            __m256i c16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(c + i)));
+            a = _mm256_add_epi32(a, _mm256_madd_epi16(c16, _mm256_loadu_si256((const __m256i *)(qi + i))));
         }
-        __m256 a = _mm256_add_ps(a0, a1);
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-        out[r] = _mm_cvtss_f32(h) * scale[r];
+        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+        out[r] = (float)_mm_cvtsi128_si32(h) * (t * scale[r]);
     }
 }
 
 void approx_dots(const int8_t *code, const float *scale, size_t n, size_t d, const float *q, float *out) {
-    if (d % 16 == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) dots_avx2(code, scale, n, d, q, out);
+    if (d % 16 == 0 && d <= MAX_INT_DIM && __builtin_cpu_supports("avx2")) dots_avx2(code, scale, n, d, q, out);
     else dots_scalar(code, scale, n, d, q, out);
 }
