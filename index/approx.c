@@ -12,6 +12,7 @@
  * A margin on top makes the bound safe to compare in double at search time. */
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "approx.h"
 
@@ -21,31 +22,39 @@ static double gamma_n(double n) {
 }
 
 void approx_encode(const float *v, size_t d, int8_t *code, float *scale, float *err) {
-    double amax = 0, vv = 0;
+    float amax = 0;
     int finite = 1;
     for (size_t i = 0; i < d; i++) {
-        if (!isfinite(v[i])) finite = 0;
-        double a = fabs((double)v[i]);
+        finite &= isfinite(v[i]) != 0;
+        float a = fabsf(v[i]);
         amax = a > amax ? a : amax;
-        vv += (double)v[i] * v[i];
     }
     if (!finite || amax == 0) {
         /* a zero vector is scored exactly by its zero codes; a non-finite one is never
          * ruled out (its bound is infinite) */
-        for (size_t i = 0; i < d; i++) code[i] = 0;
+        memset(code, 0, d);
         *scale = 0;
         *err = finite ? 0.0f : INFINITY;
         return;
     }
-    float s = (float)(amax / 127.0);
-    double res = 0, cc = 0;
+    /* any integer codes will do (the bound is taken from the codes as rounded): the
+     * nearest ones, by a multiplication rather than a division per component */
+    float s = amax / 127.0f, inv = 127.0f / amax;
+    double vv = 0, res = 0, cc = 0;
     for (size_t i = 0; i < d; i++) {
-        long c = lrint((double)v[i] / s);
-        c = c > 127 ? 127 : c < -127 ? -127 : c;
-        code[i] = (int8_t)c;
-        double r = (double)v[i] - (double)s * (double)c;
+        /* |x| is 127 at most (and a rounding): to the nearest, ties away from zero,
+         * without a branch on the sign */
+        float x = v[i] * inv;
+        int ci = (int)(x + copysignf(0.5f, x));
+        ci = ci > 127 ? 127 : ci;
+        ci = ci < -127 ? -127 : ci;
+        code[i] = (int8_t)ci;
+        double c = ci;
+        /* s c has at most 31 significant bits: exact in double, as is the difference */
+        double r = (double)v[i] - (double)s * c;
+        vv += (double)v[i] * v[i];
         res += r * r;
-        cc += (double)c * (double)c;
+        cc += c * c;
     }
     const double u = 0x1p-24;
     double sc = s * sqrt(cc);

@@ -147,7 +147,9 @@ static int maybe_gpu(igc_index *x) {
 
 /* ---- the CPU scan ---- */
 
-static int list_push(ivlist *l, int dim, const float *v, int64_t id) {
+/* Appends vector v with its codes (approx_encode's; code NULL: encoded here). */
+static int list_push_coded(ivlist *l, int dim, const float *v, const int8_t *code, float scale, float err,
+                           int64_t id) {
     size_t d = (size_t)dim;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -169,9 +171,18 @@ static int list_push(ivlist *l, int dim, const float *v, int64_t id) {
         l->cap = cap;
     }
     memcpy(l->v + l->n * d, v, d * sizeof *v);
-    approx_encode(v, d, l->code + l->n * d, &l->scale[l->n], &l->err[l->n]);
+    if (code) {
+        memcpy(l->code + l->n * d, code, d);
+        l->scale[l->n] = scale, l->err[l->n] = err;
+    } else {
+        approx_encode(v, d, l->code + l->n * d, &l->scale[l->n], &l->err[l->n]);
+    }
     l->id[l->n++] = id;
     return 0;
+}
+
+static int list_push(ivlist *l, int dim, const float *v, int64_t id) {
+    return list_push_coded(l, dim, v, NULL, 0, 0, id);
 }
 
 static void lists_free(ivlist *ls, size_t n) {
@@ -221,12 +232,20 @@ static float *gather(const igc_index *x) {
  * NULL for one list) into new lists; x is only read. */
 static int rebucket_plan(const igc_index *x, const float *all, const float *cent, size_t nlist, ivlist **out) {
     *out = NULL;
-    size_t *which = malloc((x->ntotal ? x->ntotal : 1) * sizeof *which);
+    size_t n = x->ntotal ? x->ntotal : 1, d = (size_t)x->dim;
+    size_t *which = malloc(n * sizeof *which);
+    uint64_t *at = malloc(n * sizeof *at); /* at: id -> list << 32 | row */
     ivlist *ls = calloc(nlist, sizeof *ls);
-    int rc = all && which && ls ? assign(x, cent, nlist, all, x->ntotal, which) : IGC_ENOMEM;
-    for (size_t i = 0; !rc && i < x->ntotal; i++)
-        rc = list_push(&ls[which[i]], x->dim, all + i * (size_t)x->dim, (int64_t)i);
-    free(which);
+    int rc = all && which && at && ls ? assign(x, cent, nlist, all, x->ntotal, which) : IGC_ENOMEM;
+    for (size_t l = 0; !rc && l < x->nlist; l++)
+        for (size_t j = 0; j < x->lists[l].n; j++) at[x->lists[l].id[j]] = (uint64_t)l << 32 | j;
+    /* in id order, as always; the codes move with their vectors (they depend on nothing else) */
+    for (size_t i = 0; !rc && i < x->ntotal; i++) {
+        const ivlist *o = &x->lists[at[i] >> 32];
+        size_t j = at[i] & 0xFFFFFFFFu;
+        rc = list_push_coded(&ls[which[i]], x->dim, all + i * d, o->code + j * d, o->scale[j], o->err[j], (int64_t)i);
+    }
+    free(which), free(at);
     if (rc) {
         lists_free(ls, nlist);
         return rc;
