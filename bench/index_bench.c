@@ -152,7 +152,8 @@ int main(int argc, char **argv) {
         for (int i0 = 0; i0 < 4; i0++) {
             int i = (r + i0) % 4; /* each round starts with another */
             double a = igc_now_ms();
-            for (size_t j = 0; j < dev.n && !rc; j++) rc = igc_index_search(x[i], q + j * d, 1, k, s + j * k, id + j * k);
+            for (size_t j = 0; j < dev.n && !rc; j++)
+                rc = igc_index_search(x[i], q + j * d, 1, k, s + j * (size_t)k, id + j * (size_t)k);
             t[kind[i]] += (igc_now_ms() - a) * 1000.0 / (double)dev.n / 2;
             if (r == 0 && (i == 0 || i == 1)) {
                 sum[kind[i]] = fnv(sum[kind[i]], id, dev.n * (size_t)k * sizeof *id);
@@ -168,7 +169,8 @@ int main(int argc, char **argv) {
     qsort(per[0], (size_t)reps, sizeof(double), cmp_d);
     qsort(per[1], (size_t)reps, sizeof(double), cmp_d);
     printf("| search | median us | lowest us | answers checksum |\n| --- | --- | --- | --- |\n");
-    printf("| codes first (default) | %.2f | %.2f | %016llx |\n", per[0][reps / 2], per[0][0], (unsigned long long)sum[0]);
+    printf("| codes first (default) | %.2f | %.2f | %016llx |\n", per[0][reps / 2], per[0][0],
+           (unsigned long long)sum[0]);
     printf("| every probed vector (exact_scan) | %.2f | %.2f | %016llx |\n", per[1][reps / 2], per[1][0],
            (unsigned long long)sum[1]);
     printf("\ncodes first / every vector: median %.2f, lowest %.2f; answers %s\n", per[0][reps / 2] / per[1][reps / 2],

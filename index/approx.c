@@ -39,13 +39,14 @@ void approx_encode(const float *v, size_t d, int8_t *code, float *scale, float *
     }
     /* any integer codes will do (the bound is taken from the codes as rounded): the
      * nearest ones, by a multiplication rather than a division per component */
-    float s = amax / 127.0f, inv = 127.0f / amax;
+    float s = amax / 127.0f;
+    double inv = 127.0 / amax; /* finite even for a subnormal amax */
     double vv = 0, res = 0, cc = 0;
     for (size_t i = 0; i < d; i++) {
         /* |x| is 127 at most (and a rounding): to the nearest, ties away from zero,
          * without a branch on the sign */
-        float x = v[i] * inv;
-        int ci = (int)(x + copysignf(0.5f, x));
+        double x = v[i] * inv;
+        int ci = (int)(x + copysign(0.5, x));
         ci = ci > 127 ? 127 : ci;
         ci = ci < -127 ? -127 : ci;
         code[i] = (int8_t)ci;

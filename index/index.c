@@ -186,7 +186,10 @@ static int list_push(ivlist *l, int dim, const float *v, int64_t id) {
 }
 
 static void lists_free(ivlist *ls, size_t n) {
-    for (size_t i = 0; ls && i < n; i++) free(ls[i].v), free(ls[i].id), free(ls[i].code), free(ls[i].scale), free(ls[i].err);
+    for (size_t i = 0; ls && i < n; i++) {
+        free(ls[i].v), free(ls[i].id);
+        free(ls[i].code), free(ls[i].scale), free(ls[i].err);
+    }
     free(ls);
 }
 

@@ -476,6 +476,13 @@ TEST(codes_bound_the_exact_products) {
         }
     }
     CHECK_EQ_INT(bad, 0);
+    /* subnormal components: codes still bounded */
+    float tiny[D], one;
+    for (size_t j = 0; j < D; j++) tiny[j] = v[D + j] * 1e-39f;
+    approx_encode(tiny, D, code, &scale[0], &err[0]);
+    approx_dots(code, scale, 1, D, q, approx);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, 1, D, 1.0f, tiny, D, q, 1, 0.0f, &one, 1);
+    CHECK(isfinite(err[0]) && fabs((double)one - approx[0]) <= err[0]);
     v[5] = NAN;
     approx_encode(v, D, code, &scale[0], &err[0]);
     CHECK(isinf(err[0]));
@@ -503,12 +510,13 @@ TEST(codes_change_no_answer) {
             REQUIRE(igc_index_add(x, base, sizes[z]) == 0 && igc_index_add(y, base, sizes[z]) == 0);
             for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
                 int k = ks[ki];
-                float *s1 = malloc((size_t)Q * (size_t)k * sizeof *s1), *s2 = malloc((size_t)Q * (size_t)k * sizeof *s2);
-                int64_t *i1 = malloc((size_t)Q * (size_t)k * sizeof *i1), *i2 = malloc((size_t)Q * (size_t)k * sizeof *i2);
+                size_t m = (size_t)Q * (size_t)k;
+                float *s1 = malloc(m * sizeof *s1), *s2 = malloc(m * sizeof *s2);
+                int64_t *i1 = malloc(m * sizeof *i1), *i2 = malloc(m * sizeof *i2);
                 REQUIRE(s1 && s2 && i1 && i2);
                 REQUIRE(igc_index_search(x, q, Q, k, s1, i1) == 0 && igc_index_search(y, q, Q, k, s2, i2) == 0);
-                CHECK(!memcmp(i1, i2, (size_t)Q * (size_t)k * sizeof *i1));
-                CHECK(!memcmp(s1, s2, (size_t)Q * (size_t)k * sizeof *s1));
+                CHECK(!memcmp(i1, i2, m * sizeof *i1));
+                CHECK(!memcmp(s1, s2, m * sizeof *s1));
                 free(s1), free(s2), free(i1), free(i2);
             }
             igc_index_free(x), igc_index_free(y);
