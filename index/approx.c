@@ -16,10 +16,9 @@
 
 #include "approx.h"
 
-static double gamma_n(double n) {
-    const double u = 0x1p-24; /* float's unit roundoff */
-    return n * u / (1.0 - n * u);
-}
+#define UNIT_ROUNDOFF 0x1p-24 /* float's */
+
+static double gamma_n(double n) { return n * UNIT_ROUNDOFF / (1.0 - n * UNIT_ROUNDOFF); }
 
 void approx_encode(const float *v, size_t d, int8_t *code, float *scale, float *err) {
     float amax = 0;
@@ -57,10 +56,9 @@ void approx_encode(const float *v, size_t d, int8_t *code, float *scale, float *
         res += r * r;
         cc += c * c;
     }
-    const double u = 0x1p-24;
     double sc = s * sqrt(cc);
     double e = sqrt(res) + gamma_n((double)d) * sqrt(vv) + gamma_n((double)d + 2) * sc +
-               sc * (0.502 * sqrt((double)d) * (1 + u) / 32767.0 + 4 * u);
+               sc * (0.502 * sqrt((double)d) * (1 + UNIT_ROUNDOFF) / 32767.0 + 4 * UNIT_ROUNDOFF);
     e = e * (1 + 1e-3) + 1e-7;
     float f = (float)e;
     *scale = s;
@@ -76,24 +74,25 @@ static void dots_scalar(const int8_t *code, const float *scale, size_t n, size_t
     }
 }
 
-/* d a multiple of 16, at most MAX_INT_DIM (so that no sum of products overflows 32
- * bits): the query rounded to 16-bit integers, sixteen codes widened to 16 bits and
- * multiplied and summed in pairs per step, exactly. */
-#define MAX_INT_DIM 512
-__attribute__((target("avx2"))) static void dots_avx2(const int8_t *code, const float *scale, size_t n, size_t d,
-                                                      const float *q, float *out) {
+void approx_query_init(approx_query *aq, const float *q, size_t d) {
+    aq->q = q;
+    aq->t = 0;
+    if (d % 16 || d > APPROX_MAX_DIM || !__builtin_cpu_supports("avx2")) return;
     float m = 0;
     for (size_t i = 0; i < d; i++) m = fabsf(q[i]) > m ? fabsf(q[i]) : m;
-    if (!(m > 0) || !isfinite(m)) { /* a zero query scores 0; a non-finite one as floats do */
-        dots_scalar(code, scale, n, d, q, out);
-        return;
-    }
+    if (!(m > 0) || !isfinite(m)) return; /* a zero query scores 0, a non-finite one as floats do */
     float t = m / 32767.0f;
-    int16_t qi[MAX_INT_DIM];
     for (size_t i = 0; i < d; i++) {
         long v = lrintf(q[i] / t);
-        qi[i] = (int16_t)(v > 32767 ? 32767 : v < -32767 ? -32767 : v);
+        aq->qi[i] = (int16_t)(v > 32767 ? 32767 : v < -32767 ? -32767 : v);
     }
+    aq->t = t;
+}
+
+/* The integer form of a query (approx_query_init): sixteen codes widened to 16 bits,
+ * multiplied and summed in pairs per step, exactly. */
+__attribute__((target("avx2"))) static void dots_avx2(const int8_t *code, const float *scale, size_t n, size_t d,
+                                                      const int16_t *qi, float t, float *out) {
     for (size_t r = 0; r < n; r++) {
         const int8_t *c = code + r * d;
         __m256i a = _mm256_setzero_si256();
@@ -108,7 +107,7 @@ __attribute__((target("avx2"))) static void dots_avx2(const int8_t *code, const 
     }
 }
 
-void approx_dots(const int8_t *code, const float *scale, size_t n, size_t d, const float *q, float *out) {
-    if (d % 16 == 0 && d <= MAX_INT_DIM && __builtin_cpu_supports("avx2")) dots_avx2(code, scale, n, d, q, out);
-    else dots_scalar(code, scale, n, d, q, out);
+void approx_dots(const approx_query *aq, const int8_t *code, const float *scale, size_t n, size_t d, float *out) {
+    if (aq->t > 0) dots_avx2(code, scale, n, d, aq->qi, aq->t, out);
+    else dots_scalar(code, scale, n, d, aq->q, out);
 }

@@ -537,12 +537,14 @@ static int prefiltered(const igc_index *x, const float *qv, const int64_t *cl, s
     double qn = 0;
     for (size_t i = 0; i < d; i++) qn += (double)qv[i] * qv[i];
     qn = sqrt(qn);
+    approx_query aq;
+    approx_query_init(&aq, qv, d);
     for (int j = 0; j < k; j++) t[j] = -INFINITY;
     size_t off = 0;
     for (size_t p = 0; p < np; p++) {
         if (cl[p] < 0) continue;
         const ivlist *l = &x->lists[cl[p]];
-        approx_dots(l->code, l->scale, l->n, d, qv, a + off);
+        approx_dots(&aq, l->code, l->scale, l->n, d, a + off);
         for (size_t v = 0; v < l->n; v++) keep_bound(t, k, (double)a[off + v] - qn * l->err[v]);
         off += l->n;
     }

@@ -464,7 +464,9 @@ TEST(codes_bound_the_exact_products) {
         double qn = 0;
         for (size_t j = 0; j < D; j++) qn += (double)qq[j] * qq[j];
         qn = sqrt(qn);
-        approx_dots(code, scale, N, D, qq, approx);
+        approx_query aq;
+        approx_query_init(&aq, qq, D);
+        approx_dots(&aq, code, scale, N, D, approx);
         cblas_sgemv(CblasRowMajor, CblasNoTrans, N, D, 1.0f, v, D, qq, 1, 0.0f, exact, 1);
         for (size_t i = 0; i < N; i++) {
             float up = 0, down = 0;
@@ -480,7 +482,9 @@ TEST(codes_bound_the_exact_products) {
     float tiny[D], one;
     for (size_t j = 0; j < D; j++) tiny[j] = v[D + j] * 1e-39f;
     approx_encode(tiny, D, code, &scale[0], &err[0]);
-    approx_dots(code, scale, 1, D, q, approx);
+    approx_query aq;
+    approx_query_init(&aq, q, D);
+    approx_dots(&aq, code, scale, 1, D, approx);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, 1, D, 1.0f, tiny, D, q, 1, 0.0f, &one, 1);
     CHECK(isfinite(err[0]) && fabs((double)one - approx[0]) <= err[0]);
     v[5] = NAN;
