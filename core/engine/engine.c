@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 #include <cjson/cJSON.h>
 
 #include "igc_base.h"
@@ -523,8 +522,6 @@ int igc_engine_new(igc_taxonomy *tx, const igc_ksic *ksic, const igc_encoder *en
     snprintf(e->factory, sizeof e->factory, "%s", index_factory && *index_factory ? index_factory : "Flat");
     int rc = 0;
     if (enc && enc->encode_words && enc->dim > 0) {
-        /* Parallelism is per request; BLAS threads (FAISS's) would only compete with it. */
-        openblas_set_num_threads(1);
         e->enc = enc;
         e->has_enc = 1;
         /* Past judgments grow without bound: a FAISS index. Item sentences are a
