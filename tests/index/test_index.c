@@ -19,19 +19,21 @@ static float frand(void) {
     return (float)((double)(rng >> 11) / 9007199254740992.0) * 2.0f - 1.0f;
 }
 
+/* Scales r (dimension d) to unit length. */
+static void unit(float *r, int d) {
+    double s = 0;
+    for (int j = 0; j < d; j++) s += (double)r[j] * r[j];
+    float inv = (float)(1.0 / sqrt(s));
+    for (int j = 0; j < d; j++) r[j] *= inv;
+}
+
 /* n random L2-normalised vectors of dimension d. */
 static float *random_vecs(size_t n, int d) {
     float *v = malloc(n * (size_t)d * sizeof *v);
     if (!v) return NULL;
     for (size_t i = 0; i < n; i++) {
-        double s = 0;
-        for (int j = 0; j < d; j++) {
-            float x = frand();
-            v[i * (size_t)d + (size_t)j] = x;
-            s += (double)x * x;
-        }
-        float inv = (float)(1.0 / sqrt(s));
-        for (int j = 0; j < d; j++) v[i * (size_t)d + (size_t)j] *= inv;
+        for (int j = 0; j < d; j++) v[i * (size_t)d + (size_t)j] = frand();
+        unit(v + i * (size_t)d, d);
     }
     return v;
 }
@@ -429,12 +431,8 @@ static float *clustered_vecs(size_t n, int d) {
             memcpy(r, v + (i / 2) * (size_t)d, (size_t)d * sizeof *r);
             continue;
         }
-        double s = 0;
-        for (int j = 0; j < d; j++) {
-            r[j] = c[(i % 12) * (size_t)d + (size_t)j] + 0.15f * r[j];
-            s += (double)r[j] * r[j];
-        }
-        for (int j = 0; j < d; j++) r[j] = (float)(r[j] / sqrt(s));
+        for (int j = 0; j < d; j++) r[j] = c[(i % 12) * (size_t)d + (size_t)j] + 0.15f * r[j];
+        unit(r, d);
     }
     memset(v + (n / 3) * (size_t)d, 0, (size_t)d * sizeof *v);
     free(c);
